@@ -1,0 +1,165 @@
+// Backend choice. Models are written against the @tensorflow/tfjs API; at start we pick the fastest
+// backend that loads here: tfjs-node-gpu, tfjs-node, then any faster CPU backend registered by the
+// project (see registerCandidate), then wasm, then the pure-JS cpu backend. VAELAB_BACKEND forces one.
+// A candidate that fails says why in one line and the choice falls through to the next.
+import * as tf from "@tensorflow/tfjs";
+import * as os from "os";
+
+export interface BackendCandidate {
+  /** Name accepted by VAELAB_BACKEND (e.g. "tfjs-node", "native", "wasm"). */
+  name: string;
+  /** Higher is tried first. Built-ins: tfjs-node-gpu 100, tfjs-node 90, wasm 20, cpu 10. */
+  priority: number;
+  /** Load and register the backend; return the tfjs backend name to activate. Throw with a one-line reason if unavailable. */
+  load: () => Promise<string>;
+  /** Threads the backend uses, if it knows. */
+  threads?: () => number;
+}
+
+export interface EngineInfo {
+  backend: string; // candidate name, e.g. "wasm"
+  tfBackend: string; // tf.getBackend()
+  tfjs: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  threads: number;
+  forced: boolean;
+  /** One line per candidate that was tried and failed, in order. */
+  fallbacks: string[];
+}
+
+const candidates: BackendCandidate[] = [];
+
+/** Register a backend candidate (the native engine registers itself here). */
+export function registerCandidate(c: BackendCandidate): void {
+  const i = candidates.findIndex((x) => x.name === c.name);
+  if (i >= 0) candidates.splice(i, 1);
+  candidates.push(c);
+}
+
+function firstLine(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split("\n")[0].slice(0, 200);
+}
+
+function requireTfjsNode(pkg: string): string {
+  // These packages are optional peers: absent on machines that cannot download libtensorflow.
+  try {
+    require.resolve(pkg);
+  } catch {
+    throw new Error(`${pkg} is not installed (optional; needs libtensorflow, install with 'npm install ${pkg}@4.22.0' where it can be downloaded)`);
+  }
+  // danfojs-node's override aliases @tensorflow/tfjs-node to plain @tensorflow/tfjs; npm may hoist that alias.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const realName = (require(`${pkg}/package.json`) as { name: string }).name;
+  if (realName !== pkg) {
+    throw new Error(`${pkg} resolves to ${realName} (the danfojs-node override alias), not the real package; install ${pkg}@4.22.0 where libtensorflow can be downloaded`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  require(pkg);
+  if (!tf.findBackend("tensorflow")) throw new Error(`${pkg} loaded but registered no 'tensorflow' backend`);
+  return "tensorflow";
+}
+
+registerCandidate({ name: "tfjs-node-gpu", priority: 100, load: async () => requireTfjsNode("@tensorflow/tfjs-node-gpu") });
+registerCandidate({ name: "tfjs-node", priority: 90, load: async () => requireTfjsNode("@tensorflow/tfjs-node") });
+registerCandidate({
+  name: "wasm",
+  priority: 20,
+  load: async () => {
+    require("@tensorflow/tfjs-backend-wasm");
+    return "wasm";
+  },
+  threads: () => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return (require("@tensorflow/tfjs-backend-wasm") as { getThreadsCount: () => number }).getThreadsCount();
+    } catch {
+      return 1;
+    }
+  },
+});
+registerCandidate({ name: "cpu", priority: 10, load: async () => "cpu", threads: () => 1 });
+
+let chosen: EngineInfo | null = null;
+let choosing: Promise<EngineInfo> | null = null;
+
+async function activate(c: BackendCandidate): Promise<string> {
+  const tfName = await c.load();
+  const ok = await tf.setBackend(tfName);
+  if (!ok) throw new Error(`tf.setBackend('${tfName}') returned false`);
+  await tf.ready();
+  return tfName;
+}
+
+/**
+ * Choose and activate the backend (once per process; later calls return the same answer).
+ * `force` (or VAELAB_BACKEND) names one candidate; if it fails, this throws rather than falling through,
+ * because a forced backend that silently changed would make benchmarks and tests lie.
+ */
+export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Promise<EngineInfo> {
+  if (chosen) return Promise.resolve(chosen);
+  if (choosing) return choosing;
+  choosing = (async () => {
+    const force = opts.force ?? process.env.VAELAB_BACKEND ?? "";
+    const ordered = [...candidates].sort((a, b) => b.priority - a.priority);
+    const fallbacks: string[] = [];
+    const log = (s: string) => {
+      if (!opts.quiet) console.error(s);
+    };
+    let picked: BackendCandidate | null = null;
+    let tfName = "";
+    if (force) {
+      const c = ordered.find((x) => x.name === force);
+      if (!c) throw new Error(`VAELAB_BACKEND=${force} is not a known backend; known: ${ordered.map((x) => x.name).join(", ")}`);
+      try {
+        tfName = await activate(c);
+        picked = c;
+      } catch (e) {
+        throw new Error(`VAELAB_BACKEND=${force} could not be used: ${firstLine(e)}`);
+      }
+    } else {
+      for (const c of ordered) {
+        try {
+          tfName = await activate(c);
+          picked = c;
+          break;
+        } catch (e) {
+          const line = `vaelab: backend ${c.name} unavailable: ${firstLine(e)}`;
+          fallbacks.push(line);
+          log(line);
+        }
+      }
+    }
+    if (!picked) throw new Error("no tfjs backend could be activated");
+    chosen = {
+      backend: picked.name,
+      tfBackend: tfName,
+      tfjs: tf.version.tfjs,
+      node: process.versions.node,
+      platform: `${os.platform()}-${os.arch()}`,
+      cpus: os.cpus().length,
+      threads: picked.threads ? picked.threads() : os.cpus().length,
+      forced: Boolean(force),
+      fallbacks,
+    };
+    return chosen;
+  })();
+  return choosing;
+}
+
+/** The engine report; initialises the engine if needed. */
+export function engineInfo(): Promise<EngineInfo> {
+  return initEngine();
+}
+
+/** One line for notebook headers and figure JSON. */
+export function describeEngine(info: EngineInfo): string {
+  return `vaelab engine: backend=${info.backend} (tf '${info.tfBackend}'), tfjs ${info.tfjs}, node ${info.node}, ${info.platform}, threads ${info.threads}/${info.cpus} cpus${info.forced ? ", forced by VAELAB_BACKEND" : ""}`;
+}
+
+/** Names of registered candidates, highest priority first. */
+export function backendCandidates(): string[] {
+  return [...candidates].sort((a, b) => b.priority - a.priority).map((c) => c.name);
+}
