@@ -1,0 +1,3 @@
+// Reusable network blocks built on a ParamStore of named, seeded variables.
+export * from "./params";
+export * from "./mlp";

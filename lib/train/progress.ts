@@ -1,0 +1,175 @@
+// Progress display. In a terminal: one line rewritten with \r (step, epoch, loss, ETA). Inside a tslab
+// notebook: one display updated in place via tslab's newDisplay(). Elsewhere (logs, CI): a plain line
+// every ~10% of the run.
+//
+// Detecting the kernel: tslab's executor sets globalThis.__tslab__ = {exports, require}, where that
+// `require` hooks "tslab" to the kernel's own module (whose display functions talk to the live
+// kernel); a plain require("tslab") outside a kernel would give a module whose displays throw
+// "Not ready". So we use __tslab__.require when present and fall back to the terminal if the
+// display cannot be written.
+
+export interface ProgressInfo {
+  /** Completed steps. */
+  step: number;
+  total: number;
+  epoch: number;
+  loss: number;
+  /** Extra numbers to show (e.g. rate, beta). */
+  extra?: Record<string, number>;
+  elapsedMs: number;
+  /** Milliseconds per step over the steps run in this call. */
+  msPerStep: number;
+}
+
+export interface ProgressSink {
+  update(p: ProgressInfo): void;
+  /** Final state (or the error that stopped training). */
+  done(p: ProgressInfo, message?: string): void;
+}
+
+export type ProgressMode = "auto" | "terminal" | "notebook" | "log" | "none";
+
+/** The subset of tslab's Display we use. */
+export interface TslabDisplay {
+  html(s: string): void;
+  text(s: string): void;
+}
+
+interface TslabModule {
+  newDisplay(): TslabDisplay;
+}
+
+/** The live kernel's tslab module, or null when not running inside a tslab kernel. */
+export function tslabKernel(): TslabModule | null {
+  const hook = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
+  if (!hook || typeof hook.require !== "function") return null;
+  try {
+    const m = hook.require("tslab") as Partial<TslabModule> | null;
+    return m && typeof m.newDisplay === "function" ? (m as TslabModule) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "?";
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(3) : x.toFixed(a >= 100 ? 1 : 4);
+}
+
+/** "step 120/1000 (12%) · epoch 3 · loss 12.3456 · rate 2.1 · 4.1 ms/step · ETA 3s". */
+export function progressLine(p: ProgressInfo, label = ""): string {
+  const pct = p.total > 0 ? Math.floor((100 * p.step) / p.total) : 100;
+  const extra = Object.entries(p.extra ?? {}).map(([k, v]) => `${k} ${fmtNum(v)}`);
+  const eta = p.msPerStep * Math.max(0, p.total - p.step);
+  return [
+    `${label ? label + " " : ""}step ${p.step}/${p.total} (${pct}%)`,
+    `epoch ${p.epoch}`,
+    `loss ${fmtNum(p.loss)}`,
+    ...extra,
+    `${p.msPerStep.toFixed(1)} ms/step`,
+    p.step >= p.total ? `took ${formatDuration(p.elapsedMs)}` : `ETA ${formatDuration(eta)}`,
+  ].join(" · ");
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A single in-place notebook display. Throws if the display cannot be written (not in a live kernel). */
+export function notebookProgress(display: TslabDisplay, label = "", minIntervalMs = 250): ProgressSink {
+  let last = -Infinity;
+  const render = (p: ProgressInfo, message?: string) => {
+    const pct = p.total > 0 ? Math.min(100, (100 * p.step) / p.total) : 100;
+    display.html(
+      `<div style="font-family:monospace;font-size:12px"><progress value="${pct.toFixed(1)}" max="100" style="width:240px;vertical-align:middle"></progress> ` +
+        `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}</div>`,
+    );
+  };
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < minIntervalMs) return;
+      last = now;
+      render(p);
+    },
+    done(p, message) {
+      render(p, message);
+    },
+  };
+}
+
+/** One terminal line rewritten with \r (a TTY), throttled. */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, label = "", minIntervalMs = 100): ProgressSink {
+  let last = -Infinity;
+  let width = 0;
+  const write = (line: string, end: string) => {
+    const pad = Math.max(0, width - line.length);
+    width = line.length;
+    stream.write(`\r${line}${" ".repeat(pad)}${end}`);
+  };
+  return {
+    update(p) {
+      const now = Date.now();
+      if (now - last < minIntervalMs) return;
+      last = now;
+      write(progressLine(p, label), "");
+    },
+    done(p, message) {
+      write(progressLine(p, label), "\n");
+      if (message) stream.write(message + "\n");
+    },
+  };
+}
+
+/** Plain lines at ~every 10% (for logs that do not interpret \r). */
+export function logProgress(write: (s: string) => void = (s) => process.stderr.write(s + "\n"), label = ""): ProgressSink {
+  let nextPct = 10;
+  return {
+    update(p) {
+      const pct = p.total > 0 ? (100 * p.step) / p.total : 100;
+      if (pct >= nextPct) {
+        nextPct = Math.floor(pct / 10) * 10 + 10;
+        write(progressLine(p, label));
+      }
+    },
+    done(p, message) {
+      write(progressLine(p, label) + (message ? ` — ${message}` : ""));
+    },
+  };
+}
+
+const silent: ProgressSink = { update() {}, done() {} };
+
+/**
+ * A progress sink for `mode`: "auto" picks the notebook display inside a tslab kernel, else \r
+ * updates on a TTY, else periodic log lines. "none" shows nothing.
+ */
+export function createProgress(mode: ProgressMode | ProgressSink = "auto", label = ""): ProgressSink {
+  if (typeof mode === "object") return mode;
+  if (mode === "none") return silent;
+  if (mode === "notebook" || mode === "auto") {
+    const kernel = tslabKernel();
+    if (kernel) {
+      try {
+        const display = kernel.newDisplay();
+        display.text(label ? `${label}: starting…` : "starting…"); // throws if the kernel is not live
+        return notebookProgress(display, label);
+      } catch {
+        /* not a live kernel: fall through to the terminal */
+      }
+    }
+  }
+  if (mode === "log") return logProgress(undefined, label);
+  if (process.stderr.isTTY) return terminalProgress(process.stderr, label);
+  return logProgress(undefined, label);
+}

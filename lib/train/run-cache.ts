@@ -1,0 +1,149 @@
+// trainOrReload: a run is identified by a stable hash of its config (model, data, preset, seed, …)
+// and lives in <runs root>/<hash>/ with config.json, weights.json/.bin, metrics.csv and done.json.
+// A completed run is reloaded instead of retrained; an interrupted one resumes from its checkpoint/.
+// The runs root is data/runs/ of the repository unless VAELAB_RUNS_DIR or opts.runsDir says otherwise.
+import * as fs from "fs";
+import * as path from "path";
+import { createHash } from "crypto";
+import { Rng, Seed } from "../engine/rng";
+import { restoreVariables, saveVariables, writeFileAtomic } from "../engine/weights";
+import { HistoryRow, readCsv } from "./history";
+import { TrainOptions, TrainResult, TrainableModel, train } from "./loop";
+
+/** What identifies a run. Extra fields (e.g. training hyperparameters) are part of the hash too. */
+export interface RunConfig {
+  model: unknown;
+  data: unknown;
+  preset: string;
+  seed: Seed;
+  [key: string]: unknown;
+}
+
+/**
+ * JSON with object keys sorted at every level, so that key order never changes the hash. Rejects values
+ * JSON cannot represent faithfully (functions, tensors, class instances, NaN/Infinity, undefined in arrays),
+ * naming the path; undefined object fields are dropped as in JSON.
+ */
+export function stableStringify(x: unknown, where = "config"): string {
+  if (x === null) return "null";
+  switch (typeof x) {
+    case "number":
+      if (!Number.isFinite(x)) throw new Error(`stableStringify: ${where} is ${x}, which has no JSON form`);
+      return JSON.stringify(x);
+    case "string":
+    case "boolean":
+      return JSON.stringify(x);
+    case "object": {
+      if (Array.isArray(x)) {
+        return `[${x.map((v, i) => {
+          if (v === undefined) throw new Error(`stableStringify: ${where}[${i}] is undefined`);
+          return stableStringify(v, `${where}[${i}]`);
+        }).join(",")}]`;
+      }
+      const proto = Object.getPrototypeOf(x);
+      if (proto !== Object.prototype && proto !== null) {
+        throw new Error(`stableStringify: ${where} is a ${(x as object).constructor?.name ?? "non-plain object"}; configs must be plain JSON data`);
+      }
+      const obj = x as Record<string, unknown>;
+      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k], `${where}.${k}`)}`).join(",")}}`;
+    }
+    default:
+      throw new Error(`stableStringify: ${where} is a ${typeof x}; configs must be plain JSON data`);
+  }
+}
+
+/** 16 hex digits of sha256 over the stable JSON of `config`. */
+export function configHash(config: unknown): string {
+  return createHash("sha256").update(stableStringify(config)).digest("hex").slice(0, 16);
+}
+
+/** The runs root: `override`, else $VAELAB_RUNS_DIR, else <repo>/data/runs. */
+export function runsRoot(override?: string): string {
+  if (override) return path.resolve(override);
+  const env = process.env.VAELAB_RUNS_DIR;
+  if (env) return path.resolve(env);
+  return path.resolve(__dirname, "..", "..", "data", "runs");
+}
+
+export interface RunOptions<M extends TrainableModel> {
+  /** Training options for this model (data, batch size, steps, controller, …); checkpointing and metrics paths are set by the run. */
+  train: (model: M, run: { config: RunConfig; dir: string }) => Omit<TrainOptions, "checkpoint" | "metricsCsv">;
+  runsDir?: string;
+  /** Checkpoint every this many steps (default 100). */
+  checkpointEvery?: number;
+  /** Keep checkpoint/ after the run completes (default false: weights.json/.bin hold the result). */
+  keepCheckpoint?: boolean;
+  /** Ignore a completed run and train again (e.g. after changing training code). */
+  retrain?: boolean;
+}
+
+export interface Run<M extends TrainableModel> {
+  model: M;
+  hash: string;
+  dir: string;
+  /** True when a completed run was loaded and no training step ran. */
+  reloaded: boolean;
+  /** Step a resumed run continued from, or null. */
+  resumedFrom: number | null;
+  history: HistoryRow[];
+  /** The training result when this call trained. */
+  result?: TrainResult;
+}
+
+export const DONE_FILE = "done.json";
+export const CONFIG_FILE = "config.json";
+export const METRICS_FILE = "metrics.csv";
+export const CHECKPOINT_DIR = "checkpoint";
+
+/**
+ * Build the model from `config` (build gets a stream forked from config.seed, "init"), then either
+ * reload the completed run from its directory, or train it (resuming from its checkpoint) and save it.
+ * Training's rng defaults to a stream forked from config.seed ("train").
+ */
+export async function trainOrReload<M extends TrainableModel>(
+  config: RunConfig,
+  build: (config: RunConfig, rng: Rng) => M | Promise<M>,
+  opts: RunOptions<M>,
+): Promise<Run<M>> {
+  const text = stableStringify(config);
+  const hash = configHash(config);
+  const dir = path.join(runsRoot(opts.runsDir), hash);
+  fs.mkdirSync(dir, { recursive: true });
+  const configFile = path.join(dir, CONFIG_FILE);
+  if (fs.existsSync(configFile)) {
+    let saved: string;
+    try {
+      saved = stableStringify(JSON.parse(fs.readFileSync(configFile, "utf8")));
+    } catch (e) {
+      throw new Error(`trainOrReload: ${configFile} is unreadable (${(e as Error).message.split("\n")[0]}); delete ${dir} to retrain`);
+    }
+    if (saved !== text) throw new Error(`trainOrReload: ${configFile} holds a different config than the one hashing to ${hash}; delete ${dir} to retrain`);
+  } else {
+    writeFileAtomic(configFile, JSON.stringify(JSON.parse(text), null, 2) + "\n");
+  }
+
+  const root = new Rng(config.seed);
+  const model = await build(config, root.fork("init"));
+  const doneFile = path.join(dir, DONE_FILE);
+  if (fs.existsSync(doneFile) && !opts.retrain) {
+    restoreVariables(dir, model.variables);
+    const metrics = path.join(dir, METRICS_FILE);
+    return { model, hash, dir, reloaded: true, resumedFrom: null, history: fs.existsSync(metrics) ? readCsv(metrics) : [] };
+  }
+  if (opts.retrain) fs.rmSync(doneFile, { force: true });
+
+  const trainOpts = opts.train(model, { config, dir });
+  const ckptDir = path.join(dir, CHECKPOINT_DIR);
+  const result = await train(model, {
+    rng: root.fork("train"),
+    ...trainOpts,
+    checkpoint: { dir: ckptDir, every: opts.checkpointEvery ?? 100, resume: !opts.retrain },
+    metricsCsv: path.join(dir, METRICS_FILE),
+  });
+  if (!trainOpts.optimizer) result.optimizer.dispose();
+  await saveVariables(dir, model.variables, { hash, steps: result.steps, controller: result.controller });
+  writeFileAtomic(doneFile, JSON.stringify({ hash, steps: result.steps, finishedAt: new Date().toISOString(), controller: result.controller }, null, 2) + "\n");
+  if (!opts.keepCheckpoint) fs.rmSync(ckptDir, { recursive: true, force: true });
+  return { model, hash, dir, reloaded: false, resumedFrom: result.startStep > 0 ? result.startStep : null, history: result.history, result };
+}

@@ -1,0 +1,70 @@
+import { test, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { ProgressInfo, createProgress, logProgress, progressLine, terminalProgress, tslabKernel } from "../../lib/train";
+
+const g = globalThis as { __tslab__?: unknown };
+afterEach(() => {
+  delete g.__tslab__;
+});
+
+const info = (step: number, total = 100): ProgressInfo => ({ step, total, epoch: 2, loss: 12.345678, extra: { rate: 1.5 }, elapsedMs: step * 10, msPerStep: 10 });
+
+test("progressLine shows steps, percentage, epoch, loss, extras, ms/step and ETA", () => {
+  const line = progressLine(info(40), "vae");
+  assert.equal(line, "vae step 40/100 (40%) · epoch 2 · loss 12.3457 · rate 1.5000 · 10.0 ms/step · ETA 1s");
+  assert.match(progressLine({ ...info(100), elapsedMs: 125000 }), /took 2m05s$/);
+});
+
+test("terminal progress rewrites one line with \\r and ends with a newline", () => {
+  const out: string[] = [];
+  const stream = { write: (s: string) => { out.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  const p = terminalProgress(stream, "", 0);
+  p.update(info(1));
+  p.update(info(2));
+  p.done(info(100));
+  assert.equal(out.length, 3);
+  assert.ok(out.every((s) => s.startsWith("\r")));
+  assert.ok(!out[0].includes("\n") && !out[1].includes("\n"));
+  assert.ok(out[2].endsWith("\n"));
+});
+
+test("log progress prints about every 10%", () => {
+  const lines: string[] = [];
+  const p = logProgress((s) => lines.push(s));
+  for (let s = 1; s <= 100; s++) p.update(info(s));
+  assert.equal(lines.length, 10);
+  assert.match(lines[0], /step 10\/100/);
+});
+
+test("inside a tslab kernel, progress is one display updated in place", () => {
+  const displays: { calls: string[] }[] = [];
+  const fakeTslab = {
+    newDisplay() {
+      const d = { calls: [] as string[] };
+      displays.push(d);
+      return { html: (s: string) => d.calls.push(s), text: (s: string) => d.calls.push(s) };
+    },
+  };
+  g.__tslab__ = { require: (id: string) => (id === "tslab" ? fakeTslab : null) };
+  assert.ok(tslabKernel());
+  const p = createProgress("auto", "fit");
+  p.update(info(1));
+  p.done(info(100), "finished");
+  assert.equal(displays.length, 1, "a single display");
+  assert.ok(displays[0].calls.length >= 3);
+  const last = displays[0].calls[displays[0].calls.length - 1];
+  assert.match(last, /<progress value="100.0"/);
+  assert.match(last, /fit step 100\/100/);
+  assert.match(last, /finished/);
+});
+
+test("outside a live kernel (no hook, or displays that throw 'Not ready') progress falls back to the terminal/log", () => {
+  assert.equal(tslabKernel(), null);
+  g.__tslab__ = { require: () => ({ newDisplay: () => ({ html() { throw new Error("Not ready"); }, text() { throw new Error("Not ready"); } }) }) };
+  const p = createProgress("auto");
+  // must not throw
+  p.update(info(1));
+  p.done(info(100));
+  g.__tslab__ = { require: () => { throw new Error("no module"); } };
+  assert.equal(tslabKernel(), null);
+});
