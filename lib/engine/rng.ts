@@ -60,7 +60,8 @@ export class Rng {
 
   /** A 31-bit integer seed for a tfjs random op (tf.randomNormal, tf.randomGamma, …). */
   tfSeed(): number {
-    return Math.floor(this.next() * 2147483647);
+    // tfjs treats seed 0 as "no seed" and falls back to Math.random, so never hand it 0.
+    return 1 + Math.floor(this.next() * 2147483646);
   }
 
   /** Fisher–Yates shuffle in place; returns the array. */

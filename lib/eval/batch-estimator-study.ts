@@ -4,9 +4,12 @@
 // Three independent views of the same quantity: Monte-Carlo repeats, exact enumeration of every
 // batch, and closed-form finite-population moments.
 import { Rng } from "../engine/rng";
-import { estimateQ, type EstimatorMethod } from "../prob";
+import { estimateQ } from "../prob/aggregate";
 
-export const ESTIMATORS: readonly EstimatorMethod[] = ["mws", "mss", "is"];
+/** The three estimators, lower-case as used for record keys. */
+export type StudyMethod = "mws" | "mss" | "is";
+
+export const ESTIMATORS: readonly StudyMethod[] = ["mws", "mss", "is"];
 
 /** The exact aggregate posterior q(z) = (1/N) Σ_n q(z|n). */
 export function trueAggregate(qAll: number[]): number {
@@ -29,8 +32,8 @@ export interface MethodSummary {
 
 export interface SimulationResult {
   truth: number;
-  estimates: Record<EstimatorMethod, number[]>;
-  summary: Record<EstimatorMethod, MethodSummary>;
+  estimates: Record<StudyMethod, number[]>;
+  summary: Record<StudyMethod, MethodSummary>;
 }
 
 function summarise(xs: number[]): MethodSummary {
@@ -65,7 +68,7 @@ export interface ExactMoments {
 }
 
 /** Exact mean and variance over every ordered choice of the M−1 other points (all equally likely). */
-export function enumerateEstimator(method: EstimatorMethod, qAll: number[], anchor: number, m: number): ExactMoments {
+export function enumerateEstimator(method: StudyMethod, qAll: number[], anchor: number, m: number): ExactMoments {
   const n = qAll.length;
   checkSizes(n, m, anchor);
   const others = qAll.filter((_, i) => i !== anchor);
@@ -92,7 +95,7 @@ export function enumerateEstimator(method: EstimatorMethod, qAll: number[], anch
 
 /**
  * Closed-form variance of the MSS and IS estimators over random batches.
- * Both are c*/N + Σ_k a_k X_k where X_1…X_{M−1} are drawn without replacement from the P = N−1 values
+ * Both are c*·(1/N) + Σ_k a_k X_k where X_1…X_{M−1} are drawn without replacement from the P = N−1 values
  * q(z|n), n ≠ n*. For such draws Var(Σ a_k X_k) = S² (Σa_k² − (Σa_k)²/P), with S² the variance of those
  * P values with a (P−1) denominator. IS has equal a_k = (N−1)/(N(M−1)); MSS has M−2 weights 1/(M−1) and
  * one (N−M+1)/(N(M−1)); both sum to (N−1)/N, so

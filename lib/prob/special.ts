@@ -1,0 +1,258 @@
+// Special functions that tfjs lacks: log-gamma, digamma and log-beta, elementwise on tensors
+// (float32, differentiable) and on plain numbers (float64, used by simulations and as references).
+//
+// Method, for x > 0:
+//  - x < 2.5: recur to 2 + t with t in [-0.5, 0.5) (Γ(x+1) = xΓ(x)) and use the Taylor series of
+//    lgamma / digamma around 2, whose coefficients are (ζ(k) − 1)/k ≈ 2^-k/k. Working around 2 rather
+//    than shifting up to a large argument avoids the cancellation that would ruin the relative accuracy
+//    near the roots lgamma(1) = lgamma(2) = 0.
+//  - x ≥ 2.5: shift up to y ≥ 6 and use the Stirling / asymptotic series.
+// Tensor versions select the region with tf.where after clamping each branch's input into its region,
+// so no branch produces Inf/NaN and gradients (tf.grad) stay finite.
+import * as tf from "@tensorflow/tfjs";
+
+/** Euler–Mascheroni constant γ. */
+export const EULER_GAMMA = 0.5772156649015329;
+const HALF_LOG_2PI = 0.9189385332046728;
+
+/** ζ(k) − 1 for k = 2 … 32 (mpmath, 22 digits). */
+const ZETA_MINUS_1 = [
+  0.6449340668482264364724, 0.2020569031595942853997, 0.082323233711138191516, 0.03692775514336992633137,
+  0.01734306198444913971452, 0.008349277381922826839798, 0.004077356197944339378685, 0.002008392826082214417853,
+  0.000994575127818085337146, 0.0004941886041194645587023, 0.000246086553308048298638, 0.0001227133475784891467518,
+  0.00006124813505870482925855, 0.00003058823630702049355173, 0.00001528225940865187173257, 0.0000076371976378997622736,
+  0.000003817293264999839856462, 0.000001908212716553938925657, 9.53962033872796113152e-7, 4.769329867878064631167e-7,
+  2.384505027277329900036e-7, 1.192199259653110730678e-7, 5.960818905125947961244e-8, 2.980350351465228018606e-8,
+  1.490155482836504123466e-8, 7.450711789835429491981e-9, 3.725334024788457054819e-9, 1.862659723513049006404e-9,
+  9.313274324196681828718e-10, 4.656629065033784072989e-10, 2.328311833676505492001e-10,
+];
+
+/** Coefficients a_k (k = 1…n) of lgamma(2 + t) = Σ a_k t^k. */
+function lgammaSeriesCoeffs(n: number): number[] {
+  const c = [1 - EULER_GAMMA];
+  for (let k = 2; k <= n; k++) c.push(((k % 2 === 0 ? 1 : -1) * ZETA_MINUS_1[k - 2]) / k);
+  return c;
+}
+
+/** Coefficients b_j (j = 0…n−1) of digamma(2 + t) = Σ b_j t^j (the derivative of the lgamma series). */
+function digammaSeriesCoeffs(n: number): number[] {
+  const c = [1 - EULER_GAMMA];
+  for (let k = 2; k <= n; k++) c.push((k % 2 === 0 ? 1 : -1) * ZETA_MINUS_1[k - 2]);
+  return c;
+}
+
+// Float32 needs |t|^k (ζ(k)−1)/k below ~1e-9 at |t| = 0.5: 15 terms; float64 to ~1e-17: 30 terms.
+const LG_F32 = lgammaSeriesCoeffs(15);
+const DG_F32 = digammaSeriesCoeffs(16);
+const LG_F64 = lgammaSeriesCoeffs(30);
+const DG_F64 = digammaSeriesCoeffs(31);
+
+/** Stirling correction ω(y) = lgamma(y) − [(y − ½) log y − y + ½ log 2π]: B_2k / (2k(2k−1) y^(2k−1)). */
+const STIRLING = [1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156, -3617 / 122400];
+/** Asymptotic digamma tail: ψ(y) = log y − 1/(2y) − Σ B_2k / (2k y^2k). */
+const DIGAMMA_ASYMP = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12];
+
+// Region boundaries shared by the tensor and scalar versions.
+const SERIES_MAX = 2.5;
+const ASYMP_MIN = 6;
+
+// ---------------------------------------------------------------------------------------------
+// Plain-number versions (float64)
+
+function hornerScalar(coeffs: number[], t: number): number {
+  let s = 0;
+  for (let i = coeffs.length - 1; i >= 0; i--) s = s * t + coeffs[i];
+  return s;
+}
+
+/** ω(y) for y ≥ 10 (all eight terms: error < 1e-17 there). */
+function stirlingCorrectionScalar(y: number): number {
+  const r = 1 / y;
+  const r2 = r * r;
+  let s = 0;
+  for (let i = STIRLING.length - 1; i >= 0; i--) s = s * r2 + STIRLING[i];
+  return s * r;
+}
+
+/** log Γ(x) for x > 0 in float64 (≈1e-15 relative away from the roots 1 and 2). NaN for x ≤ 0 or NaN. */
+export function lgammaScalar(x: number): number {
+  if (!(x > 0)) return x === 0 ? Infinity : NaN;
+  if (x === Infinity) return Infinity;
+  if (x < SERIES_MAX) {
+    if (x >= 1.5) return (x - 2) * hornerScalar(LG_F64, x - 2);
+    if (x >= 0.5) return (x - 1) * hornerScalar(LG_F64, x - 1) - Math.log(x);
+    return x * hornerScalar(LG_F64, x) - Math.log(x) - Math.log1p(x);
+  }
+  // Shift to y ≥ 10 so the eight-term Stirling series reaches float64 precision.
+  let y = x;
+  let logProd = 0;
+  let prod = 1;
+  while (y < 10) {
+    prod *= y;
+    y += 1;
+  }
+  if (prod !== 1) logProd = Math.log(prod);
+  return (y - 0.5) * Math.log(y) - y + HALF_LOG_2PI + stirlingCorrectionScalar(y) - logProd;
+}
+
+/** ψ(x) = d/dx log Γ(x) for x > 0 in float64. NaN for x ≤ 0 or NaN. */
+export function digammaScalar(x: number): number {
+  if (!(x > 0)) return x === 0 ? -Infinity : NaN;
+  if (x === Infinity) return Infinity;
+  if (x < SERIES_MAX) {
+    if (x >= 1.5) return hornerScalar(DG_F64, x - 2);
+    if (x >= 0.5) return hornerScalar(DG_F64, x - 1) - 1 / x;
+    return hornerScalar(DG_F64, x) - 1 / x - 1 / (x + 1);
+  }
+  let y = x;
+  let corr = 0;
+  while (y < 10) {
+    corr += 1 / y;
+    y += 1;
+  }
+  const r2 = 1 / (y * y);
+  let s = 0;
+  for (let i = DIGAMMA_ASYMP.length - 1; i >= 0; i--) s = s * r2 + DIGAMMA_ASYMP[i];
+  return Math.log(y) - 0.5 / y - s * r2 - corr;
+}
+
+/** log B(a, b) = lgamma(a) + lgamma(b) − lgamma(a + b) in float64, stable when one argument is large. */
+export function lbetaScalar(a: number, b: number): number {
+  if (!(a > 0) || !(b > 0)) return NaN;
+  const big = Math.max(a, b);
+  const small = Math.min(a, b);
+  if (big < 10) return lgammaScalar(a) + lgammaScalar(b) - lgammaScalar(a + b);
+  // lgamma(big) − lgamma(big + small) from the Stirling forms, without subtracting two large numbers.
+  const d =
+    -(big - 0.5) * Math.log1p(small / big) -
+    small * Math.log(big + small) +
+    small +
+    stirlingCorrectionScalar(big) -
+    stirlingCorrectionScalar(big + small);
+  return lgammaScalar(small) + d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tensor versions (float32, differentiable)
+
+function hornerTensor(coeffs: number[], t: tf.Tensor): tf.Tensor {
+  let s: tf.Tensor = tf.fill(t.shape, coeffs[coeffs.length - 1]);
+  for (let i = coeffs.length - 2; i >= 0; i--) s = tf.add(tf.mul(s, t), coeffs[i]);
+  return s;
+}
+
+/** ω(y) for y ≥ 6: four terms leave < 1e-10, far below float32 resolution. */
+function stirlingCorrectionTensor(y: tf.Tensor): tf.Tensor {
+  const r = tf.reciprocal(y);
+  const r2 = tf.square(r);
+  return tf.mul(hornerTensor(STIRLING.slice(0, 4), r2), r);
+}
+
+/**
+ * log(1 + x), accurate for small |x| on every backend (the wasm backend's Log1p computes log(1 + x)
+ * directly and loses all digits near 0). Uses log(u)·x/(u − 1) with u = 1 + x rounded (Goldberg's
+ * trick); its gradient is set to 1/(1 + x) explicitly because autodiff through the trick is inexact.
+ */
+export const log1p: (x: tf.Tensor) => tf.Tensor = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x]);
+  const value = tf.tidy(() => {
+    const u = tf.add(x, 1);
+    const d = tf.sub(u, 1);
+    const exact = tf.equal(d, 0);
+    const ratio = tf.div(x, tf.where(exact, tf.onesLike(d), d));
+    return tf.where(exact, x, tf.mul(tf.log(u), ratio));
+  });
+  return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.div(dy, tf.add(saved[0], 1)) };
+}) as never) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+function asFloat(x: tf.Tensor, fn: string): tf.Tensor {
+  if (x.dtype !== "float32") throw new Error(`lib/prob/special ${fn}: expected a float32 tensor, got ${x.dtype}`);
+  return x;
+}
+
+/**
+ * The parts shared by lgamma and digamma: which region each element is in, the series variable t
+ * (clamped to [−0.5, 0.5]) and the asymptotic argument y = x + 4 for 2.5 ≤ x < 6, else x.
+ * Masks use greaterEqual only: tfjs has a (zero) gradient for GreaterEqual but none for Less,
+ * and tf.grad backpropagates into the condition of tf.where.
+ */
+function regions(x: tf.Tensor) {
+  const ge05 = tf.greaterEqual(x, 0.5);
+  const ge15 = tf.greaterEqual(x, 1.5);
+  const ge25 = tf.greaterEqual(x, SERIES_MAX);
+  const ge6 = tf.greaterEqual(x, ASYMP_MIN);
+  const zeros = tf.zerosLike(x);
+  const ones = tf.onesLike(x);
+  // Number of upward recurrence steps to land in [1.5, 2.5): 2 below 0.5, 1 below 1.5, else 0.
+  const up = tf.where(ge15, zeros, tf.where(ge05, ones, tf.fill(x.shape, 2)));
+  const t = tf.clipByValue(tf.sub(tf.add(x, up), 2), -0.5, 0.5);
+  // Safe inputs for the recurrence terms (their unselected values must stay finite).
+  const xLow = tf.where(ge15, ones, x);
+  const xMid = tf.minimum(x, ASYMP_MIN);
+  const y = tf.where(ge6, x, tf.add(x, 4));
+  return { ge05, ge15, ge25, ge6, zeros, t, xLow, xMid, y };
+}
+
+/** Elementwise log Γ(x) for a float32 tensor, x > 0 (≈1e-6 relative on [1e-3, 1e4], absolute near the roots 1, 2). */
+export function lgamma(x: tf.Tensor): tf.Tensor {
+  asFloat(x, "lgamma");
+  return tf.tidy(() => {
+    const r = regions(x);
+    // Series branch: lgamma(2+t) − [x < 1.5] log x − [x < 0.5] log(1+x).
+    let series = tf.mul(r.t, hornerTensor(LG_F32, r.t));
+    series = tf.sub(series, tf.where(r.ge15, r.zeros, tf.log(r.xLow)));
+    series = tf.sub(series, tf.where(r.ge05, r.zeros, log1p(r.xLow)));
+    // Asymptotic branch: Stirling at y, minus log(x(x+1)(x+2)(x+3)) when shifted.
+    const xm = r.xMid;
+    const logProd = tf.log(tf.mul(tf.mul(xm, tf.add(xm, 1)), tf.mul(tf.add(xm, 2), tf.add(xm, 3))));
+    let asym = tf.add(tf.sub(tf.mul(tf.sub(r.y, 0.5), tf.log(r.y)), r.y), HALF_LOG_2PI);
+    asym = tf.add(asym, stirlingCorrectionTensor(r.y));
+    asym = tf.sub(asym, tf.where(r.ge6, r.zeros, logProd));
+    return tf.where(r.ge25, asym, series);
+  });
+}
+
+/** Elementwise ψ(x) = d/dx log Γ(x) for a float32 tensor, x > 0. */
+export function digamma(x: tf.Tensor): tf.Tensor {
+  asFloat(x, "digamma");
+  return tf.tidy(() => {
+    const r = regions(x);
+    let series = hornerTensor(DG_F32, r.t);
+    series = tf.sub(series, tf.where(r.ge15, r.zeros, tf.reciprocal(r.xLow)));
+    series = tf.sub(series, tf.where(r.ge05, r.zeros, tf.reciprocal(tf.add(r.xLow, 1))));
+    const xm = r.xMid;
+    const shiftSum = tf.addN([tf.reciprocal(xm), tf.reciprocal(tf.add(xm, 1)), tf.reciprocal(tf.add(xm, 2)), tf.reciprocal(tf.add(xm, 3))]);
+    const r2 = tf.reciprocal(tf.square(r.y));
+    let asym = tf.sub(tf.log(r.y), tf.div(0.5, r.y));
+    asym = tf.sub(asym, tf.mul(hornerTensor(DIGAMMA_ASYMP.slice(0, 4), r2), r2));
+    asym = tf.sub(asym, tf.where(r.ge6, r.zeros, shiftSum));
+    return tf.where(r.ge25, asym, series);
+  });
+}
+
+/** Elementwise log B(a, b) for broadcastable float32 tensors, stable when one argument is large. */
+export function lbeta(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  asFloat(a, "lbeta");
+  asFloat(b, "lbeta");
+  return tf.tidy(() => {
+    const big = tf.maximum(a, b);
+    const small = tf.minimum(a, b);
+    const direct = tf.sub(tf.add(lgamma(a), lgamma(b)), lgamma(tf.add(a, b)));
+    // For big ≥ 6: lgamma(small) + [lgamma(big) − lgamma(big + small)] from the Stirling forms.
+    const bigSafe = tf.maximum(big, ASYMP_MIN);
+    const sum = tf.add(bigSafe, small);
+    let d = tf.neg(tf.mul(tf.sub(bigSafe, 0.5), log1p(tf.div(small, bigSafe))));
+    d = tf.add(tf.sub(d, tf.mul(small, tf.log(sum))), small);
+    d = tf.add(d, tf.sub(stirlingCorrectionTensor(bigSafe), stirlingCorrectionTensor(sum)));
+    const stable = tf.add(lgamma(small), d);
+    return tf.where(tf.greaterEqual(big, ASYMP_MIN), stable, direct);
+  });
+}
+
+/** Numerically stable log cosh(x) = |x| + log1p(e^−2|x|) − log 2. */
+export function logCosh(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const ax = tf.abs(x);
+    return tf.sub(tf.add(ax, log1p(tf.exp(tf.mul(ax, -2)))), Math.LN2);
+  });
+}

@@ -1,0 +1,77 @@
+// show()'s HTML in a real browser, the way the two Jupyter front ends insert it: the classic Notebook
+// (RequireJS on the page; output scripts run while the output element is still detached) and
+// JupyterLab (element attached, then scripts run). Skipped without Chromium.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { pathToFileURL } from "url";
+import { show, rdCurve, informationCurve, findChromium } from "../../lib/plot/index";
+import type { MimeBundle } from "../../lib/plot/index";
+import { CHROMIUM_ARGS } from "../../lib/plot/png";
+
+const chromium = findChromium();
+
+function page(outputs: string[]): string {
+  const json = JSON.stringify(outputs).replace(/<\//g, "<\\/");
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  // RequireJS stand-in, as in the classic Notebook: a global AMD define
+  window.__amd = 0;
+  window.define = function () { window.__amd++; };
+  window.define.amd = { jQuery: true };
+  window.require = function () {};
+</script></head><body><div id="area"></div>
+<script>
+  var outputs = ${json};
+  function runScripts(container) {
+    Array.prototype.forEach.call(container.querySelectorAll("script"), function (old) {
+      var s = document.createElement("script"); s.text = old.text; document.head.appendChild(s);
+    });
+  }
+  var area = document.getElementById("area");
+  // output 1, classic Notebook style: scripts run while detached, then the element is attached
+  var c1 = document.createElement("div"); c1.innerHTML = outputs[0]; runScripts(c1); area.appendChild(c1);
+  // output 2, JupyterLab style: attached first, then scripts run
+  var c2 = document.createElement("div"); c2.innerHTML = outputs[1]; area.appendChild(c2); runScripts(c2);
+</script></body></html>`;
+}
+
+test("inline output renders offline with RequireJS present, bundle only in the first output", { skip: chromium ? false : "no Chromium installed" }, async () => {
+  const out: MimeBundle[] = [];
+  const sink = { display: (b: MimeBundle) => { out.push(b); } };
+  show(rdCurve([{ rate: 1, distortion: 3 }, { rate: 2, distortion: 1.5 }, { rate: 4, distortion: 1.2 }]), { sink, id: "first" });
+  show(informationCurve([{ name: "m", samples: [[0, 1, 2], [1, 2, 4]] }]), { sink, id: "second" });
+  const dir = mkdtempSync(join(tmpdir(), "vaelab-browser-"));
+  const file = join(dir, "notebook.html");
+  writeFileSync(file, page(out.map((o) => o["text/html"])));
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pw = require("playwright-core") as typeof import("playwright-core");
+  const ctx = await pw.chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS], offline: true,
+  });
+  try {
+    const p = await ctx.newPage();
+    const errors: string[] = [];
+    p.on("pageerror", (e) => errors.push(e.message));
+    await p.goto(pathToFileURL(file).href);
+    await p.waitForFunction(
+      'document.querySelectorAll(".vaelab-plot[data-vaelab-rendered=\\"1\\"]").length === 2', undefined, { timeout: 30_000 },
+    );
+    const state = await p.evaluate(
+      "({ amd: window.__amd, plotly: typeof window.Plotly, version: window.Plotly && window.Plotly.version," +
+      " traces: ['first', 'second'].map(function (id) { return document.getElementById(id).data.length; })," +
+      " svgs: document.querySelectorAll('.vaelab-plot svg.main-svg').length })",
+    ) as { amd: number; plotly: string; version: string; traces: number[]; svgs: number };
+    assert.deepEqual(errors, []);
+    assert.equal(state.amd, 0, "plotly must not register itself with the page's AMD loader");
+    assert.equal(state.plotly, "object");
+    assert.equal(state.version, "2.35.3");
+    assert.deepEqual(state.traces, [3, 2]);
+    assert.ok(state.svgs >= 2);
+  } finally {
+    await ctx.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
