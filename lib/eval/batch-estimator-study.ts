@@ -4,7 +4,7 @@
 // Three independent views of the same quantity: Monte-Carlo repeats, exact enumeration of every
 // batch, and closed-form finite-population moments.
 import { Rng } from "../engine/rng";
-import { estimateQ } from "../prob/aggregate";
+import { estimateQ, estimatorWeights } from "../prob/aggregate";
 
 /** The three estimators, lower-case as used for record keys. */
 export type StudyMethod = "mws" | "mss" | "is";
@@ -67,30 +67,45 @@ export interface ExactMoments {
   batches: number;
 }
 
-/** Exact mean and variance over every ordered choice of the M−1 other points (all equally likely). */
+/**
+ * Exact mean and variance over every equally likely batch. Only the set of M−1 other points and which of
+ * them comes last matter (MSS weights the last one differently; the others are symmetric), so we
+ * enumerate C(N−1, M−1) subsets × (M−1) choices of the last one.
+ */
 export function enumerateEstimator(method: StudyMethod, qAll: number[], anchor: number, m: number): ExactMoments {
   const n = qAll.length;
   checkSizes(n, m, anchor);
   const others = qAll.filter((_, i) => i !== anchor);
   let count = 0, s = 0, s2 = 0;
-  const chosen: number[] = [];
-  const used = new Array(others.length).fill(false);
-  const visit = () => {
-    if (chosen.length === m - 1) {
-      const v = estimateQ(method, [qAll[anchor], ...chosen.map((i) => others[i])], n);
-      count++; s += v; s2 += v * v;
+  const subset: number[] = [];
+  const visit = (from: number) => {
+    if (subset.length === m - 1) {
+      for (let last = 0; last < subset.length; last++) {
+        const ordered = subset.filter((_, k) => k !== last).concat(subset[last]).map((i) => others[i]);
+        const v = estimateQ(method, [qAll[anchor], ...ordered], n);
+        count++; s += v; s2 += v * v;
+      }
       return;
     }
-    for (let i = 0; i < others.length; i++) {
-      if (used[i]) continue;
-      used[i] = true; chosen.push(i);
-      visit();
-      chosen.pop(); used[i] = false;
+    for (let i = from; i < others.length; i++) {
+      subset.push(i);
+      visit(i + 1);
+      subset.pop();
     }
   };
-  visit();
+  visit(0);
   const mean = s / count;
   return { mean, variance: Math.max(0, s2 / count - mean * mean), batches: count };
+}
+
+/**
+ * Population variance of the inverse importance weights N·w_j that the estimator actually uses for one
+ * sample (row 0 of estimatorWeights): the quantity of the paper's Eq. 14–15, computed from our weights.
+ */
+export function weightDatasetVariance(method: "mss" | "is", m: number, n: number): number {
+  const inv = estimatorWeights(method, m, n)[0].map((w) => n * w);
+  const mean = inv.reduce((a, b) => a + b, 0) / m;
+  return inv.reduce((a, x) => a + (x - mean) * (x - mean), 0) / m;
 }
 
 /**

@@ -1,10 +1,11 @@
 // The figure gallery: figures/index.html lists every exported figure record figures/<work>/<name>.json
 // with its caption, run facts, plots (plotly, loaded from a local plotly.min.js so the page works
 // offline), claims table and links to the record's files.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { join, resolve } from "path";
 import type { Claim, FigureRecord } from "./figure-record";
-import { figuresRoot, REPO_ROOT } from "./paths";
+import { figuresRoot } from "./paths";
+import { ensureSharedPlotly } from "../plot/export";
 
 /** Display names and order of the works in the gallery; unknown works follow, sorted. */
 const WORKS: { id: string; title: string }[] = [
@@ -78,25 +79,14 @@ export function recordProblem(x: unknown): string | null {
   return null;
 }
 
-/**
- * Make sure <figuresDir>/plotly.min.js exists (copied from node_modules/plotly.js-dist-min, or
- * plotly.js-dist), so that the gallery and the exported .html files load plotly offline.
- * Returns false if no plotly bundle could be found.
- */
-export function ensurePlotly(figuresDir: string): boolean {
-  const target = join(figuresDir, "plotly.min.js");
-  if (existsSync(target)) return true;
-  for (const spec of ["plotly.js-dist-min/plotly.min.js", "plotly.js-dist/plotly.js"]) {
-    let src: string;
-    try {
-      src = require.resolve(spec, { paths: [REPO_ROOT] });
-    } catch {
-      continue;
-    }
-    copyFileSync(src, target);
+/** Copy plotly.js into the figures root (shared with the exported pages); false if it is not installed. */
+function tryEnsurePlotly(figuresDir: string): boolean {
+  try {
+    ensureSharedPlotly(figuresDir);
     return true;
+  } catch {
+    return false;
   }
-  return false;
 }
 
 /** Write <figuresDir>/index.html for the records found there. */
@@ -104,7 +94,7 @@ export function buildGallery(opts: GalleryOptions = {}): GalleryResult {
   const figuresDir = resolve(opts.figuresDir ?? figuresRoot());
   const { records, problems } = loadRecords(figuresDir);
   mkdirSync(figuresDir, { recursive: true });
-  const hasPlotly = ensurePlotly(figuresDir);
+  const hasPlotly = tryEnsurePlotly(figuresDir);
   const path = join(figuresDir, "index.html");
   writeFileSync(path, renderGallery(records, problems, { hasPlotly, figuresDir }));
   return { path, records, problems };

@@ -1,8 +1,9 @@
 // Static export of a FigureRecord: <root>/<work>/<name>.json (the record), .html (a standalone page
 // loading plotly from the shared <root>/plotly.min.js) and .png (when Chromium is available).
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "fs";
-import { dirname, join, resolve } from "path";
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "fs";
+import { join, resolve } from "path";
 import type { Claim, FigureRecord } from "../notebook/figure-record";
+import { figuresRoot as defaultFiguresRoot } from "../notebook/paths";
 import type { Figure } from "./types";
 import { escapeHtml, figureJson, plotDivHtml, plotlyBundlePath } from "./html";
 import { exportPngs, PngOptions } from "./png";
@@ -25,30 +26,9 @@ export interface ExportResult {
   note?: string;
 }
 
-/** The repository root: the nearest ancestor of this file (else of cwd) whose package.json is "vaelab". */
-export function repoRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    let d = resolve(start);
-    for (;;) {
-      const pj = join(d, "package.json");
-      if (existsSync(pj)) {
-        try {
-          if ((JSON.parse(readFileSync(pj, "utf8")) as { name?: string }).name === "vaelab") return d;
-        } catch {
-          // unreadable package.json: keep looking
-        }
-      }
-      const up = dirname(d);
-      if (up === d) break;
-      d = up;
-    }
-  }
-  return process.cwd();
-}
-
 /** Where figures go: the option, else env VAELAB_FIGURES_DIR, else <repo>/figures. */
 export function figuresRoot(root?: string): string {
-  return resolve(root ?? process.env.VAELAB_FIGURES_DIR ?? join(repoRoot(), "figures"));
+  return root ? resolve(root) : defaultFiguresRoot();
 }
 
 /** A FigureRecord plot entry from a figure; the title defaults to the figure's own. */

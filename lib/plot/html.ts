@@ -8,16 +8,13 @@ export const PLOT_CLASS = "vaelab-plot";
 /** Attribute set on a plot div once Plotly.newPlot has resolved. */
 export const RENDERED_ATTR = "data-vaelab-rendered";
 
-/** Path of the plotly.js bundle: the minified dist (3.5–4.5 MB) if installed, else the full one. */
+/** Path of the installed plotly.js bundle (plotly.js-dist-min, 4.5 MB). */
 export function plotlyBundlePath(): string {
-  for (const id of ["plotly.js-dist-min/plotly.min.js", "plotly.js-dist/plotly.js"]) {
-    try {
-      return require.resolve(id);
-    } catch {
-      // try the next one
-    }
+  try {
+    return require.resolve("plotly.js-dist-min/plotly.min.js");
+  } catch {
+    throw new Error("plot/html: plotly.js-dist-min is not installed (run npm ci)");
   }
-  throw new Error("plot/html: neither plotly.js-dist-min nor plotly.js-dist is installed (npm install)");
 }
 
 let bundleCache: string | null = null;

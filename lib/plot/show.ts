@@ -198,3 +198,12 @@ export function show(fig: Figure, opts: ShowOptions = {}): void {
   }
   st.sent.add(sink);
 }
+
+/**
+ * Display an HTML fragment (e.g. a table) inline with a plain-text fallback; outside a kernel, prints the
+ * text. Used for tables and claims, which are not plotly figures.
+ */
+export function showHtml(html: string, text: string, opts: { sink?: DisplaySink } = {}): void {
+  const sink = opts.sink ?? kernelSink();
+  if (!sink || sink.display({ "text/html": html, "text/plain": text }) === false) console.log(text);
+}

@@ -1,0 +1,87 @@
+// What every notebook does around its science: start the engine and say which one, pick the preset,
+// time the run, collect claims, show figures, and export the figure record at the end.
+// A notebook calls startFigure() in its first code cell and session.finish() in its claims cell.
+import { describeEngine, initEngine, type EngineInfo } from "../engine/backend";
+import { exportFigure, recordPlot, type ExportResult } from "../plot/export";
+import { show, showHtml } from "../plot/show";
+import { htmlTable, textTable } from "../plot/table";
+import type { Figure } from "../plot/types";
+import type { Claim, FigureRecord, Work } from "./figure-record";
+import { getPreset, type Preset } from "./preset";
+
+export interface FigureMeta {
+  work: Work;
+  /** As the paper names it, e.g. "Table 3 / Fig. 6". */
+  figure: string;
+  /** File stem under figures/<work>/. */
+  name: string;
+  caption: string;
+  /** Notebook path relative to the repo root. */
+  notebook: string;
+  /** What differs from the paper at this preset. */
+  differences: string[];
+}
+
+export class FigureSession {
+  readonly claims: Claim[] = [];
+  private readonly plots: NonNullable<FigureRecord["plots"]> = [];
+  private readonly started = Date.now();
+
+  constructor(readonly meta: FigureMeta, readonly preset: Preset, readonly engine: EngineInfo) {}
+
+  /** One line naming backend, versions and threads (notebooks print it in their first output). */
+  get engineLine(): string {
+    return describeEngine(this.engine);
+  }
+
+  /** Seconds since the session started. */
+  elapsed(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  /** Show a figure inline and keep it for the exported record. */
+  show(fig: Figure, title?: string): void {
+    show(fig);
+    this.plots.push(recordPlot(fig, title));
+  }
+
+  /** Record one of the paper's claims and whether our run supports it (null: not testable here). */
+  claim(text: string, paper: string, ours: string, holds: boolean | null): Claim {
+    const c = { text, paper, ours, holds };
+    this.claims.push(c);
+    return c;
+  }
+
+  /** Display the claims as a table (holds ✓ / ✗ / –). */
+  showClaims(): void {
+    const rows = this.claims.map((c) => [c.text, c.paper, c.ours, c.holds]);
+    const caption = `Claims of ${this.meta.figure} at preset '${this.preset}'`;
+    showHtml(htmlTable(["claim", "paper", "ours", "holds"], rows, caption), textTable(["claim", "paper", "ours", "holds"], rows, caption));
+  }
+
+  /** Write figures/<work>/<name>.{json,html,png}: the numbers, the paper's values, the plots and the claims. */
+  async finish(data: unknown, paper?: unknown): Promise<ExportResult> {
+    const record: FigureRecord = {
+      ...this.meta,
+      preset: this.preset,
+      engine: this.engineLine,
+      seconds: Math.round(this.elapsed() * 10) / 10,
+      data,
+      ...(paper === undefined ? {} : { paper }),
+      claims: this.claims,
+      plots: this.plots,
+    };
+    return exportFigure(record);
+  }
+}
+
+/** Start a notebook: initialise the engine (fastest available backend), read the preset, print both. */
+export async function startFigure(meta: FigureMeta): Promise<FigureSession> {
+  const engine = await initEngine({ quiet: true });
+  const session = new FigureSession(meta, getPreset(), engine);
+  console.log(`${meta.figure} — ${meta.caption}`);
+  console.log(session.engineLine);
+  for (const f of engine.fallbacks) console.log(`  ${f}`);
+  console.log(`preset: ${session.preset} (set VAELAB_PRESET=smoke|demo|paper)`);
+  return session;
+}
