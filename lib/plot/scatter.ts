@@ -13,7 +13,7 @@ export interface ScatterData {
 }
 
 export interface ScatterOptions {
-  /** Density contours of the points (per label when labelled). */
+  /** Density contours of the points (per label when labelled; only for groups of at least 3 points). */
   contours?: boolean;
   /** Title of the colour bar / legend for `value` / `label`. */
   colorTitle?: string;
@@ -80,7 +80,8 @@ export function scatterPlot(d: ScatterData, opts: ScatterOptions = {}): Figure {
         type: "scatter", mode: "markers", name, legendgroup: name, x, y,
         marker: { color, size, opacity },
       });
-      if (opts.contours) data.push(contourTrace(x, y, color, name));
+      // a density of one or two points says nothing, so small groups get markers only
+      if (opts.contours && x.length >= 3) data.push(contourTrace(x, y, color, name));
     });
   } else {
     data.push({

@@ -8,7 +8,7 @@ export function formatCell(v: Cell, digits = 4): string {
   if (v === null) return "–";
   if (typeof v === "boolean") return v ? "✓" : "✗";
   if (typeof v === "number") {
-    if (!Number.isFinite(v)) return String(v);
+    if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
     const a = Math.abs(v);
     return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(digits - 1) : v.toFixed(digits);
   }
