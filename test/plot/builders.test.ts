@@ -181,14 +181,17 @@ describe("stepSizePlot", () => {
 
 describe("scatterPlot", () => {
   const x = [0, 1, 2, 3, 4, 5], y = [5, 4, 3, 2, 1, 0];
-  test("labels: one markers trace per label (numeric labels sorted), contours per label", () => {
+  test("labels: one markers trace per label (numeric labels sorted), contours per label of 3+ points", () => {
     const fig = scatterPlot({ x, y, label: [2, 1, 2, 1, 0, 2] }, { contours: true });
     jsonSafe(fig);
     const markers = fig.data.filter((t) => t.type === "scatter");
     assert.deepEqual(markers.map((t) => t.name), ["0", "1", "2"]);
     assert.deepEqual(markers[2].x, [0, 2, 5]);
     assert.deepEqual(markers[2].y, [5, 3, 0]);
-    assert.equal(fig.data.filter((t) => t.type === "histogram2dcontour").length, 3);
+    // label 2 has three points and gets a density; labels 0 and 1 (one and two points) do not
+    const contours = fig.data.filter((t) => t.type === "histogram2dcontour");
+    assert.equal(contours.length, 1);
+    assert.deepEqual(contours[0].x, [0, 2, 5]);
     assert.equal(fig.layout.yaxis?.scaleanchor, "x");
   });
   test("values: one trace coloured by value with a colour bar; no contours unless asked", () => {
