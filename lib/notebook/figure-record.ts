@@ -2,7 +2,8 @@
 // figures/<work>/<name>.json. HTML and PNG are renderings of it; the gallery reads it.
 import type { Preset } from "./preset";
 
-export type Work = "pdisvae" | "vaequisition" | "vi-emd" | "cd-vae";
+/** A paper's folder under notebooks/ and figures/, or "tour" for the guided notebooks that are not paper figures. */
+export type Work = "pdisvae" | "vaequisition" | "vi-emd" | "cd-vae" | "tour";
 
 /** One claim of the paper and whether our run supports it. holds=null means not testable at this preset. */
 export interface Claim {

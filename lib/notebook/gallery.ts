@@ -9,6 +9,7 @@ import { ensureSharedPlotly } from "../plot/export";
 
 /** Display names and order of the works in the gallery; unknown works follow, sorted. */
 const WORKS: { id: string; title: string }[] = [
+  { id: "tour", title: "Tour — the paths every reproduction uses (not paper figures)" },
   { id: "vaequisition", title: "VAEquisition — partial VAE for audiogram acquisition (thesis, App. A)" },
   { id: "vi-emd", title: "VI-EMD — variational speaker separation (thesis, App. B)" },
   { id: "cd-vae", title: "CD-VAE — continuous-depth hierarchical VAE (thesis, App. C)" },

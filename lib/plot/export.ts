@@ -37,7 +37,7 @@ export function recordPlot(fig: Figure, title?: string): { title: string; data: 
 }
 
 const WORK_LABEL: Record<string, string> = {
-  pdisvae: "PDisVAE", vaequisition: "VAEquisition", "vi-emd": "VI-EMD", "cd-vae": "CD-VAE",
+  pdisvae: "PDisVAE", vaequisition: "VAEquisition", "vi-emd": "VI-EMD", "cd-vae": "CD-VAE", tour: "Tour",
 };
 
 /** Check the fields every exported record needs; errors name the record and the field. */
