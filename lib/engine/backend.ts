@@ -80,6 +80,24 @@ registerCandidate({
     }
   },
 });
+registerCandidate({
+  name: "native",
+  priority: 50,
+  load: async () => {
+    // Loaded lazily so that a missing addon costs nothing until the backend is chosen.
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    (require("./native/register") as typeof import("./native/register")).registerNativeBackend();
+    return "native";
+  },
+  threads: () => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      return (require("./native/addon") as typeof import("./native/addon")).loadAddon().threads();
+    } catch {
+      return 1;
+    }
+  },
+});
 registerCandidate({ name: "cpu", priority: 10, load: async () => "cpu", threads: () => 1 });
 
 let chosen: EngineInfo | null = null;

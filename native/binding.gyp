@@ -1,0 +1,27 @@
+# Native CPU kernels for the `native` tfjs backend (lib/engine/native/).
+# Built by scripts/build-native.js into native/build/; links OpenBLAS for GEMM.
+{
+  "targets": [
+    {
+      "target_name": "vaelab_native",
+      "sources": [
+        "src/addon.cc",
+        "src/gemm.cc",
+        "src/elementwise.cc",
+        "src/reduce.cc",
+        "src/transpose.cc",
+        "src/thread_pool.cc",
+        "src/conv.cc",
+        "src/misc.cc"
+      ],
+      "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
+      "defines": ["NAPI_VERSION=8"],
+      # Built on the machine that runs it (the install step), so -march=native is safe and lets the
+      # compiler vectorise our loops with the host's widest SIMD.
+      "cflags": ["-O3", "-fno-math-errno", "-march=native"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-march=native", "-fexceptions"],
+      "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
+      "libraries": ["-lopenblas", "-lpthread"]
+    }
+  ]
+}
