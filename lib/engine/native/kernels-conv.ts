@@ -1,7 +1,145 @@
-// Native Conv2D, its backprops, depthwise conv and its backprops, fused variants (filled in below).
+// Native Conv2D and its two backprops (im2col + OpenBLAS sgemm), depthwise conv and its two backprops
+// (direct loops), and the fused variants (conv, then bias and activation in place via fusedTail).
+// tfjs's conv1d (a conv2d over a [B, 1, T, C] view) and conv2dTranspose (Conv2DBackpropInput) come
+// through these kernels too. Geometry is resolved here by tfjs's computeConv2DInfo, exactly as the
+// cpu kernels do, and handed to C++ as numbers (native/src/conv.cc).
+//
+// Native only for float32, NHWC, non-empty tensors with consistent shapes; anything else (NCHW,
+// other dtypes, empty or mismatched shapes) runs the cpu kernel, which keeps its exact semantics and
+// error messages. One deliberate difference: for dilations > 1 the cpu depthwise backprop kernels
+// ignore the dilation (tfjs refuses such gradients at the op level anyway); ours apply it.
+import * as tf from "@tensorflow/tfjs";
 import { NativeAddon } from "./addon";
-import { NativeKernel } from "./kernel-util";
+import { fusedTail } from "./kernels-math";
+import { allFloat32, Info, KernelArgs, NativeKernel, cpuKernel, size, values } from "./kernel-util";
 
-export function registerConvKernels(_native: NativeAddon, _reg: (name: string, fn: NativeKernel) => void): void {
-  /* none yet */
+type F32 = Float32Array;
+
+/**
+ * [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, dilationH, dilationW,
+ * padTop, padLeft]: NHWC geometry of one convolution (depthwise: outC = inC · channel multiplier).
+ */
+export type ConvGeom = number[];
+
+/** Entry points of native/src/conv.cc. Each writes into `out` (allocated by the caller, any contents). */
+export interface NativeConvAddon {
+  /** out y [N, outH, outW, outC] = conv(x [N, inH, inW, inC], filter [fh, fw, inC, outC]) */
+  conv2d(x: F32, filter: F32, out: F32, geom: ConvGeom): void;
+  /** out dx [N, inH, inW, inC] from dy [N, outH, outW, outC] and filter [fh, fw, inC, outC] */
+  conv2dBackpropInput(dy: F32, filter: F32, out: F32, geom: ConvGeom): void;
+  /** out dw [fh, fw, inC, outC] from x and dy */
+  conv2dBackpropFilter(x: F32, dy: F32, out: F32, geom: ConvGeom): void;
+  /** out y [N, outH, outW, inC·m] = depthwise conv(x, filter [fh, fw, inC, m]) */
+  depthwiseConv2d(x: F32, filter: F32, out: F32, geom: ConvGeom): void;
+  /** out dx [N, inH, inW, inC] from dy and filter [fh, fw, inC, m] */
+  depthwiseBackpropInput(dy: F32, filter: F32, out: F32, geom: ConvGeom): void;
+  /** out dw [fh, fw, inC, m] from x and dy */
+  depthwiseBackpropFilter(x: F32, dy: F32, out: F32, geom: ConvGeom): void;
+  /** Sets the im2col chunk budget in bytes (default 64 MiB; at least one row per chunk); returns the previous one. */
+  setConvChunkBytes(bytes: number): number;
 }
+
+type Reg = (name: string, fn: NativeKernel) => void;
+type Shape4 = [number, number, number, number];
+type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
+type Rounding = "floor" | "round" | "ceil" | undefined;
+
+function geomOf(info: tf.backend_util.Conv2DInfo): ConvGeom {
+  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left];
+}
+
+const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+const nhwc = (attrs?: tf.NamedAttrMap) => ((attrs?.dataFormat as string | undefined) ?? "NHWC") === "NHWC";
+const usable = (g: ConvGeom) => g.every((v) => Number.isInteger(v) && v >= 0) && size(g.slice(0, 7)) > 0;
+
+/**
+ * A kernel that resolves the geometry and runs natively, or hands the call to the cpu kernel when
+ * `plan` returns null (or the inputs are not float32 NHWC).
+ */
+function convKernel(name: string, plan: (a: KernelArgs) => { geom: ConvGeom; run: (g: ConvGeom) => Info } | null): NativeKernel {
+  const cpu = cpuKernel(name);
+  return (args) => {
+    if (!allFloat32(...Object.values(args.inputs)) || !nhwc(args.attrs)) return cpu(args);
+    const p = plan(args);
+    return p && usable(p.geom) ? p.run(p.geom) : cpu(args);
+  };
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, dilations: number | [number, number], depthwise: boolean) {
+  return tf.backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, attrs.strides as number | [number, number],
+    dilations, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, depthwise, "channelsLast");
+}
+
+const dilationsOf = (attrs: tf.NamedAttrMap) => (attrs.dilations as number | [number, number] | undefined) ?? 1;
+
+export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
+  const native = addon as unknown as NativeConvAddon & NativeAddon;
+  if (typeof native.conv2d !== "function") return; // an addon built before conv.cc existed
+
+  // ---- Conv2D family ----
+  const forward = (depthwise: boolean) => ({ inputs, backend, attrs = {} }: KernelArgs) => {
+    const { x, filter } = inputs;
+    if (x.shape.length !== 4 || filter.shape.length !== 4 || filter.shape[2] !== x.shape[3]) return null;
+    const dil = dilationsOf(attrs);
+    if (depthwise && !tf.backend_util.eitherStridesOrDilationsAreOne(attrs.strides as number | number[], dil)) return null;
+    const info = convInfo(x.shape, filter.shape, attrs, dil, depthwise);
+    return {
+      geom: geomOf(info),
+      run: (g: ConvGeom) => {
+        const out = new Float32Array(size(info.outShape));
+        (depthwise ? native.depthwiseConv2d : native.conv2d)(values(backend, x), values(backend, filter), out, g);
+        fusedTail(native, backend, out, info.outShape, attrs, inputs.bias, inputs.preluActivationWeights);
+        return backend.makeTensorInfo(info.outShape, "float32", out);
+      },
+    };
+  };
+
+  const backpropInput = (depthwise: boolean) => ({ inputs, backend, attrs = {} }: KernelArgs) => {
+    const { dy, filter } = inputs;
+    const inputShape = attrs.inputShape as number[];
+    if (dy.shape.length !== 4 || filter.shape.length !== 4 || inputShape?.length !== 4 || filter.shape[2] !== inputShape[3]) return null;
+    const info = convInfo(inputShape, filter.shape, attrs, depthwise ? dilationsOf(attrs) : 1, depthwise);
+    if (!sameShape(info.outShape, dy.shape)) return null;
+    return {
+      geom: geomOf(info),
+      run: (g: ConvGeom) => {
+        const out = new Float32Array(size(info.inShape));
+        (depthwise ? native.depthwiseBackpropInput : native.conv2dBackpropInput)(values(backend, dy), values(backend, filter), out, g);
+        return backend.makeTensorInfo(info.inShape.slice(), "float32", out);
+      },
+    };
+  };
+
+  const backpropFilter = (depthwise: boolean) => ({ inputs, backend, attrs = {} }: KernelArgs) => {
+    const { x, dy } = inputs;
+    const filterShape = attrs.filterShape as number[];
+    if (x.shape.length !== 4 || dy.shape.length !== 4 || filterShape?.length !== 4 || filterShape[2] !== x.shape[3]) return null;
+    const info = convInfo(x.shape, filterShape, attrs, depthwise ? dilationsOf(attrs) : 1, depthwise);
+    if (!sameShape(info.outShape, dy.shape)) return null;
+    return {
+      geom: geomOf(info),
+      run: (g: ConvGeom) => {
+        const out = new Float32Array(size(filterShape));
+        (depthwise ? native.depthwiseBackpropFilter : native.conv2dBackpropFilter)(values(backend, x), values(backend, dy), out, g);
+        return backend.makeTensorInfo(filterShape.slice(), "float32", out);
+      },
+    };
+  };
+
+  reg("Conv2D", convKernel("Conv2D", forward(false)));
+  reg("FusedConv2D", convKernel("FusedConv2D", forward(false)));
+  reg("Conv2DBackpropInput", convKernel("Conv2DBackpropInput", backpropInput(false)));
+  reg("Conv2DBackpropFilter", convKernel("Conv2DBackpropFilter", backpropFilter(false)));
+  reg("DepthwiseConv2dNative", convKernel("DepthwiseConv2dNative", forward(true)));
+  reg("FusedDepthwiseConv2D", convKernel("FusedDepthwiseConv2D", forward(true)));
+  reg("DepthwiseConv2dNativeBackpropInput", convKernel("DepthwiseConv2dNativeBackpropInput", backpropInput(true)));
+  reg("DepthwiseConv2dNativeBackpropFilter", convKernel("DepthwiseConv2dNativeBackpropFilter", backpropFilter(true)));
+}
+
+/** The addon's conv entry points, typed (for tests and benchmarks). */
+export function convAddon(addon: NativeAddon): NativeConvAddon {
+  return addon as unknown as NativeConvAddon;
+}
+
