@@ -1,0 +1,135 @@
+// The shape every PDisVAE data set in lib/data shares: observations x (N rows, any trailing shape),
+// true latents z (N × K, when known), the true latent groups (a partition of 0…K−1 into mutually
+// independent blocks), and a seeded train/test split given as row indices. Plain typed arrays and
+// shapes, no tensors: a model turns them into tensors where it needs to (tf.tensor(x.values, x.shape)).
+//
+// Also the small numeric helpers the generators share (standardising from a reference draw, a seeded
+// Gaussian matrix, row subsets). All randomness goes through lib/engine/rng.
+import { Rng, Seed } from "../engine/rng";
+
+/** Row-major float32 values with their shape; shape[0] is the number of rows (samples). */
+export interface ArrayN {
+  values: Float32Array;
+  shape: number[];
+}
+
+/** Row-major values of a 2-D array [rows, cols]. (Same layout as manifold-points' Matrix.) */
+export interface Matrix {
+  values: Float32Array;
+  shape: [number, number];
+}
+
+/** A train/test split by row index; both lists ascending, disjoint, covering 0…N−1. */
+export interface Split {
+  /** The seed the split was drawn from. */
+  seed: Seed;
+  train: number[];
+  test: number[];
+}
+
+/** What the PDisVAE generators return (each adds its own extras). */
+export interface GroupedDataset {
+  /** Observations, shape [N, …] (N × D for vectors, N × H × W × C for images). */
+  x: ArrayN;
+  /** True latents [N, K]. */
+  z: Matrix;
+  /** A name per latent column. */
+  zNames: string[];
+  /** True latent groups: a partition of 0…K−1 into blocks that are independent of each other. */
+  groups: number[][];
+  split: Split;
+}
+
+/** Throws unless `groups` partitions 0…K−1 (non-empty, disjoint, covering). */
+export function checkGroups(groups: number[][], K: number, where: string): void {
+  const seen = new Array<boolean>(K).fill(false);
+  for (const g of groups) {
+    if (g.length === 0) throw new Error(`${where}: empty group in ${JSON.stringify(groups)}`);
+    for (const k of g) {
+      if (!Number.isInteger(k) || k < 0 || k >= K || seen[k]) throw new Error(`${where}: groups ${JSON.stringify(groups)} do not partition 0…${K - 1}`);
+      seen[k] = true;
+    }
+  }
+  if (seen.some((s) => !s)) throw new Error(`${where}: groups ${JSON.stringify(groups)} do not partition 0…${K - 1}`);
+}
+
+/**
+ * A seeded split of N rows: round(N·testFraction) rows go to test, chosen by a permutation from
+ * Rng(seed).fork("split"); both index lists are returned in ascending order. The split depends only on
+ * (N, testFraction, seed).
+ */
+export function splitIndices(n: number, testFraction: number, seed: Seed, where = "lib/data/dataset"): Split {
+  if (!(testFraction >= 0 && testFraction < 1)) throw new Error(`${where}: testFraction must be in [0, 1), got ${testFraction}`);
+  const nTest = Math.round(n * testFraction);
+  const perm = new Rng(seed).fork("split").permutation(n);
+  const test = perm.slice(0, nTest).sort((a, b) => a - b);
+  const train = perm.slice(nTest).sort((a, b) => a - b);
+  return { seed, train, test };
+}
+
+/** The rows `idx` of a row-major array (any trailing shape). */
+export function takeRows<T extends ArrayN>(a: T, idx: readonly number[]): T {
+  const row = a.shape.slice(1).reduce((p, s) => p * s, 1);
+  const out = new Float32Array(idx.length * row);
+  idx.forEach((r, i) => {
+    if (!(Number.isInteger(r) && r >= 0 && r < a.shape[0])) throw new Error(`takeRows: row ${r} outside 0…${a.shape[0] - 1}`);
+    out.set(a.values.subarray(r * row, (r + 1) * row), i * row);
+  });
+  return { values: out, shape: [idx.length, ...a.shape.slice(1)] } as unknown as T;
+}
+
+/** The train and test parts of a data set's x and z, materialised from its split. */
+export function trainTest(d: GroupedDataset): { train: { x: ArrayN; z: Matrix }; test: { x: ArrayN; z: Matrix } } {
+  return {
+    train: { x: takeRows(d.x, d.split.train), z: takeRows(d.z, d.split.train) },
+    test: { x: takeRows(d.x, d.split.test), z: takeRows(d.z, d.split.test) },
+  };
+}
+
+/** Column j of a row-major [rows, cols] array, as plain numbers. */
+export function column(m: Matrix, j: number): number[] {
+  const [n, k] = m.shape;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = m.values[i * k + j];
+  return out;
+}
+
+/** A rows × cols matrix of independent N(0, sd²) entries from `rng` (row-major, plain numbers). */
+export function gaussianMatrix(rng: Rng, rows: number, cols: number, sd = 1): number[][] {
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, () => sd * rng.normal()));
+}
+
+/**
+ * Per-coordinate mean and standard deviation of a sampler, from `draws` points of its own stream.
+ * Used to standardise a distribution by fixed constants (so a point's value never depends on the
+ * other points drawn with it).
+ */
+export function referenceMoments(draw: (rng: Rng) => number[], rng: Rng, draws: number): { mean: number[]; sd: number[] } {
+  let sum: number[] | null = null, sum2: number[] | null = null;
+  for (let r = 0; r < draws; r++) {
+    const v = draw(rng);
+    if (sum === null || sum2 === null) {
+      sum = new Array<number>(v.length).fill(0);
+      sum2 = new Array<number>(v.length).fill(0);
+    }
+    for (let j = 0; j < v.length; j++) {
+      sum[j] += v[j];
+      sum2[j] += v[j] * v[j];
+    }
+  }
+  if (sum === null || sum2 === null) throw new Error("referenceMoments: draws must be ≥ 1");
+  const s2 = sum2;
+  const mean = sum.map((s) => s / draws);
+  const sd = mean.map((m, j) => Math.sqrt(Math.max(s2[j] / draws - m * m, 1e-12)));
+  return { mean, sd };
+}
+
+/** Checks that n is an integer ≥ min; the error names the generator and field. */
+export function checkInt(v: number, field: string, min: number, where: string): void {
+  if (!(Number.isInteger(v) && v >= min)) throw new Error(`${where}: ${field} must be an integer ≥ ${min}, got ${v}`);
+}
+
+/** Checks that v is a finite number ≥ 0; the error names the generator and field. */
+export function checkNonNegative(v: number, field: string, where: string): void {
+  if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${where}: ${field} must be a finite number ≥ 0, got ${v}`);
+}
