@@ -18,8 +18,9 @@
       "defines": ["NAPI_VERSION=8"],
       # Built on the machine that runs it (the install step), so -march=native is safe and lets the
       # compiler vectorise our loops with the host's widest SIMD.
+      # -ffp-contract=off: no fused multiply-add, so a*b+c rounds like the cpu backend's JS.
       "cflags": ["-O3", "-fno-math-errno", "-march=native"],
-      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-march=native", "-fexceptions"],
+      "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-march=native", "-fexceptions", "-ffp-contract=off"],
       "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
       "libraries": ["-lopenblas", "-lpthread"]
     }

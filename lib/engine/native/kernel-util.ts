@@ -23,11 +23,17 @@ export function values(backend: Backend, t: Info): Float32Array {
   return converted;
 }
 
-/** The raw 4-byte words behind a float32 or int32 tensor (for kernels that only move data). */
+/**
+ * The 4-byte words behind a float32 or int32 tensor, for kernels that only move data: a Float32Array
+ * for float32 (converting a shared int32/bool buffer, see values()), an Int32Array for int32.
+ */
 export function words(backend: Backend, t: Info): Float32Array | Int32Array {
-  const v = backend.data.get(t.dataId).values;
-  if (v instanceof Float32Array || v instanceof Int32Array) return v;
-  return t.dtype === "int32" ? Int32Array.from(v as ArrayLike<number>) : values(backend, t);
+  if (t.dtype === "float32") return values(backend, t);
+  const data = backend.data.get(t.dataId);
+  if (data.values instanceof Int32Array) return data.values;
+  const converted = Int32Array.from(data.values as ArrayLike<number>);
+  data.values = converted;
+  return converted;
 }
 
 export function size(shape: number[]): number {
