@@ -1,3 +1,5 @@
 // Reusable network blocks built on a ParamStore of named, seeded variables.
 export * from "./params";
 export * from "./mlp";
+export * from "./conv";
+export * from "./tcn";

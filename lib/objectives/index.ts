@@ -1,3 +1,5 @@
-// Objectives: the RateDistortion record and the rate controllers that turn it into a training loss.
+// Objectives: the RateDistortion record, the rate controllers that turn it into a training loss, and
+// the separation objective (SI-SDR with permutation-invariant training).
 export * from "./rate-distortion";
 export * from "./controllers";
+export * from "./si-sdr";

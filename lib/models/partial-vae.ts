@@ -1,0 +1,260 @@
+// The partial VAE (P-VAE, Ma et al. 2018) with the PointNet-plus encoder of EDDI (Ma et al. 2019), as
+// used by VAEquisition (seed 001, App. A) for audiograms:
+//   each observed dimension d contributes  f_d = h([x_d, e_d])  (e_d a learned embedding of the
+//   dimension's identity, size 16; h a small MLP to 16 features), unobserved dimensions contribute 0;
+//   c = Σ_{d∈O} f_d (invariant to the number and order of observed dims) → MLP → μ, log σ² (K each);
+//   decoder  z → MLP → means m_d(z), with a learned log-variance per dimension: p(x_d|z) = N(m_d, e^{v_d}).
+// The partial ELBO counts only observed dimensions in the distortion:
+//   distortion = −Σ_d mask_d log p(x_d|z),  rate = KL(q(z|x_O) ‖ N(0, I)).
+// Masks are 1 for observed, 0 for unobserved; values at unobserved positions (even NaN) are ignored.
+// Issue 5 extends this model (acquisition, information curves); keep the record interface stable.
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../engine/rng";
+import { Activation, Mlp, activate, createMlp, dense, mlpForward } from "../nets/mlp";
+import { ParamStore, constant, normalInit } from "../nets/params";
+import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
+import { kl } from "../prob/kl";
+import { Normal } from "../prob/normal";
+import type { Batch } from "../train/batches";
+import type { StepContext, TrainableModel } from "../train/loop";
+import { VaeEvaluateOptions, VaeEvaluation, evaluateRecords } from "./evaluate";
+
+export interface PartialVaeConfig {
+  kind: "partial-vae";
+  /** Data dimension D. */
+  xDim: number;
+  /** Latent dimension K. */
+  zDim: number;
+  /** Size of the learned per-dimension embedding e_d (EDDI / seed 001: 16). */
+  embedDim: number;
+  /** Features per observed dimension, the output of h (16). */
+  featureDim: number;
+  /** Hidden widths of h: [1 + embedDim] → … → featureDim. */
+  featureHidden: number[];
+  /** Hidden widths of the encoder MLP featureDim → … → 2K. */
+  encoderHidden: number[];
+  /** Hidden widths of the decoder MLP K → … → D. */
+  decoderHidden: number[];
+  activation: Activation;
+  /** Initial per-dimension log-variance of the Gaussian likelihood (default 0). */
+  initLogVar?: number;
+}
+
+/** The `pvae` benchmark model: 15-D audiogram-sized data, K = 8 (the largest of VAEquisition's sweep). */
+export const PARTIAL_VAE_BENCHMARK: PartialVaeConfig = Object.freeze({
+  kind: "partial-vae",
+  xDim: 15,
+  zDim: 8,
+  embedDim: 16,
+  featureDim: 16,
+  featureHidden: [32],
+  encoderHidden: [64],
+  decoderHidden: [64],
+  activation: "relu",
+}) as PartialVaeConfig;
+
+/** Fill defaults: embeddings and features of 16, one hidden layer of 32 in h and 64 in the encoder and decoder, ReLU. */
+export function partialVaeConfig(c: Partial<PartialVaeConfig> & { xDim: number; zDim: number }): PartialVaeConfig {
+  return {
+    kind: "partial-vae",
+    xDim: c.xDim,
+    zDim: c.zDim,
+    embedDim: c.embedDim ?? 16,
+    featureDim: c.featureDim ?? 16,
+    featureHidden: c.featureHidden ?? [32],
+    encoderHidden: c.encoderHidden ?? [64],
+    decoderHidden: c.decoderHidden ?? c.encoderHidden?.slice().reverse() ?? [64],
+    activation: c.activation ?? "relu",
+    ...(c.initLogVar !== undefined ? { initLogVar: c.initLogVar } : {}),
+  };
+}
+
+function checkConfig(c: PartialVaeConfig): void {
+  const where = "lib/models/partial-vae config";
+  const posInt = (v: unknown, field: string) => {
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
+  };
+  if (c.kind !== "partial-vae") throw new Error(`${where}: kind must be "partial-vae", got ${JSON.stringify(c.kind)}`);
+  for (const f of ["xDim", "zDim", "embedDim", "featureDim"] as const) posInt(c[f], f);
+  for (const f of ["featureHidden", "encoderHidden", "decoderHidden"] as const) {
+    if (!Array.isArray(c[f])) throw new Error(`${where}: ${f} must be an array of widths`);
+    c[f].forEach((h, i) => posInt(h, `${f}[${i}]`));
+  }
+  if (c.initLogVar !== undefined && !Number.isFinite(c.initLogVar)) throw new Error(`${where}: initLogVar must be finite, got ${c.initLogVar}`);
+}
+
+/** Scale of the encoder output layer's initial weights relative to Glorot-uniform (see the constructor). */
+export const ENCODER_OUTPUT_INIT_SCALE = 0.1;
+
+/** Partially observed data: values [N, D] and a 0/1 observation mask [N, D] (default: all observed). */
+export interface PartialData {
+  x: tf.Tensor | { values: Float32Array; shape: number[] };
+  mask?: tf.Tensor | { values: Float32Array; shape: number[] };
+}
+
+/**
+ * A P-VAE with parameters `embed` [D, E], `h/<i>/{w,b}` (the first layer's weight is [1 + E, ·]: row 0
+ * for x_d, rows 1… for e_d), `enc/<i>/{w,b}`, `dec/<i>/{w,b}`, `dec/logvar` [D].
+ */
+export class PartialVae implements TrainableModel {
+  readonly store: ParamStore;
+  readonly config: PartialVaeConfig;
+  /** e_d, one row per dimension [D, E]. */
+  readonly embedding: tf.Variable;
+  readonly featureNet: Mlp;
+  readonly encoder: Mlp;
+  readonly decoder: Mlp;
+  /** Per-dimension log-variance of p(x_d|z) [D]. */
+  readonly logVar: tf.Variable;
+  readonly variables: Record<string, tf.Variable>;
+
+  constructor(config: PartialVaeConfig, rng: Rng) {
+    checkConfig(config);
+    this.config = JSON.parse(JSON.stringify(config)) as PartialVaeConfig;
+    const c = this.config;
+    this.store = new ParamStore(rng);
+    this.embedding = this.store.add("embed", [c.xDim, c.embedDim], normalInit(1));
+    // h ends in the activation too (PointNet features), then the features are summed
+    this.featureNet = createMlp(this.store, "h", { sizes: [1 + c.embedDim, ...c.featureHidden, c.featureDim], activation: c.activation, outputActivation: c.activation });
+    this.encoder = createMlp(this.store, "enc", { sizes: [c.featureDim, ...c.encoderHidden, 2 * c.zDim], activation: c.activation });
+    // The code sums features over the observed dimensions, so it grows with their number (≈ 7 per
+    // feature for 15 observed dims at init); with a unit-scale output layer log σ² would start at
+    // ±15 and the KL near 1e7 nats. The encoder's output layer therefore starts at 1/10 of its
+    // Glorot scale, so q(z|x_O) starts close to N(0, I).
+    const out = this.encoder.layers[this.encoder.layers.length - 1].w;
+    tf.tidy(() => out.assign(tf.mul(out, ENCODER_OUTPUT_INIT_SCALE)));
+    this.decoder = createMlp(this.store, "dec", { sizes: [c.zDim, ...c.decoderHidden, c.xDim], activation: c.activation });
+    this.logVar = this.store.add("dec/logvar", [c.xDim], constant(c.initLogVar ?? 0));
+    this.variables = this.store.variables();
+  }
+
+  get xDim(): number {
+    return this.config.xDim;
+  }
+
+  get zDim(): number {
+    return this.config.zDim;
+  }
+
+  private check(x: tf.Tensor, mask: tf.Tensor | undefined, where: string): void {
+    const D = this.config.xDim;
+    if (x.rank !== 2 || x.shape[1] !== D) throw new Error(`PartialVae.${where}: data must have shape [B, ${D}], got [${x.shape}]`);
+    if (mask && (mask.rank !== 2 || mask.shape[0] !== x.shape[0] || mask.shape[1] !== D)) throw new Error(`PartialVae.${where}: mask must have shape [${x.shape[0]}, ${D}] like the data, got [${mask.shape}]`);
+  }
+
+  /** The mask as float 0/1 [B, D] (all ones when absent). Call inside a tidy. */
+  private maskOf(x: tf.Tensor, mask?: tf.Tensor): tf.Tensor {
+    return mask ? tf.cast(tf.greater(mask, 0.5), "float32") : tf.onesLike(x);
+  }
+
+  /**
+   * The aggregated PointNet-plus code c = Σ_d mask_d h([x_d, e_d]) [B, featureDim]. The first layer
+   * of h on [x_d, e_d] is computed as x_d·W_x + e_d·W_e + b (no [B, D, 1+E] concatenation).
+   */
+  aggregate(x: tf.Tensor, mask?: tf.Tensor): tf.Tensor2D {
+    this.check(x, mask, "aggregate");
+    const [B, D] = x.shape;
+    return tf.tidy(() => {
+      const m = this.maskOf(x, mask);
+      const xObs = tf.where(tf.greater(m, 0), x, tf.zerosLike(x)); // unobserved values (even NaN) never enter
+      const [first, ...rest] = this.featureNet.layers;
+      const wx = tf.slice(first.w, [0, 0], [1, -1]); // [1, H1]
+      const we = tf.slice(first.w, [1, 0], [-1, -1]); // [E, H1]
+      let pre: tf.Tensor = tf.add(tf.mul(tf.reshape(xObs, [B, D, 1]), wx), tf.matMul(this.embedding, we)); // [B, D, H1]
+      if (first.b) pre = tf.add(pre, first.b);
+      let h: tf.Tensor = activate(pre, first.activation);
+      for (const layer of rest) h = dense(h, layer);
+      return tf.sum(tf.mul(h, tf.reshape(m, [B, D, 1])), 1) as tf.Tensor2D; // [B, featureDim]
+    });
+  }
+
+  /** Posterior parameters μ [B, K] and log σ² [B, K] of q(z | x_O). */
+  encode(x: tf.Tensor, mask?: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+    const K = this.config.zDim;
+    const [mean, logVar] = tf.tidy(() => {
+      const out = mlpForward(this.encoder, this.aggregate(x, mask));
+      return [tf.slice(out, [0, 0], [-1, K]), tf.slice(out, [0, K], [-1, K])];
+    });
+    return { mean: mean as tf.Tensor2D, logVar: logVar as tf.Tensor2D };
+  }
+
+  /** The decoder means m(z) [B, D] (the mean of p(x|z)). */
+  decode(z: tf.Tensor): tf.Tensor2D {
+    if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
+    return mlpForward(this.decoder, z) as tf.Tensor2D;
+  }
+
+  /** −log p(x_d|z) per element [B, D] (all dimensions; the record masks it). Call inside a tidy. */
+  negLogLik(x: tf.Tensor, means: tf.Tensor): tf.Tensor {
+    const scale = tf.exp(tf.mul(this.logVar, 0.5));
+    return tf.neg(new Normal(means, scale).logProb(x));
+  }
+
+  /**
+   * The partial-ELBO record for x [B, D] with mask [B, D] (1 = observed) and noise ε [B, K]:
+   * distortion = −Σ_{d observed} log p(x_d|z), rate = KL(q(z|x_O) ‖ N(0, I)) with ratePerDim. Call inside tf.tidy.
+   */
+  record(x: tf.Tensor, mask: tf.Tensor | undefined, eps: tf.Tensor): RateDistortion {
+    this.check(x, mask, "record");
+    const B = x.shape[0], K = this.config.zDim;
+    if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K) throw new Error(`PartialVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
+    return tf.tidy(() => {
+      const m = this.maskOf(x, mask);
+      const { mean, logVar } = this.encode(x, m);
+      const q = Normal.fromLogVar(mean, logVar);
+      const z = tf.add(q.loc, tf.mul(q.scale, eps));
+      const xObs = tf.where(tf.greater(m, 0), x, tf.zerosLike(x));
+      const distortion = tf.sum(tf.mul(this.negLogLik(xObs, this.decode(z)), m), 1);
+      const ratePerDim = kl(q, new Normal(0, 1));
+      return rateDistortion({ distortion, ratePerDim }) as unknown as tf.TensorContainer;
+    }) as unknown as RateDistortion;
+  }
+
+  /** Training step on a batch {x, mask} (or x alone: fully observed); ε from ctx.rng. */
+  step(batch: Batch, ctx: StepContext): RateDistortion {
+    const x = batch instanceof tf.Tensor ? batch : batch.x;
+    if (!x) throw new Error(`PartialVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`);
+    const mask = batch instanceof tf.Tensor ? undefined : batch.mask;
+    return tf.tidy(() => this.record(x, mask, ctx.rng.normalTensor([x.shape[0], this.config.zDim])) as unknown as tf.TensorContainer) as unknown as RateDistortion;
+  }
+
+  /** Means of the partial-ELBO record over a data set (distortion over observed dims only). */
+  async evaluate(data: PartialData | tf.Tensor, opts: VaeEvaluateOptions = {}): Promise<VaeEvaluation> {
+    const d = data instanceof tf.Tensor ? { x: data } : data;
+    const made: tf.Tensor[] = [];
+    const asTensor = (v: tf.Tensor | { values: Float32Array; shape: number[] }) => {
+      if (v instanceof tf.Tensor) return v;
+      const t = tf.tensor(v.values, v.shape, "float32");
+      made.push(t);
+      return t;
+    };
+    try {
+      const x = asTensor(d.x);
+      const mask = d.mask ? asTensor(d.mask) : undefined;
+      this.check(x, mask, "evaluate");
+      const K = this.config.zDim;
+      return await evaluateRecords(
+        x.shape[0],
+        K,
+        (start, size, rng) => this.record(tf.slice(x, [start, 0], [size, -1]), mask ? tf.slice(mask, [start, 0], [size, -1]) : undefined, rng.normalTensor([size, K])),
+        opts,
+        "PartialVae.evaluate",
+        "partial-vae/evaluate",
+      );
+    } finally {
+      tf.dispose(made);
+    }
+  }
+
+  parameterCount(): number {
+    return this.store.count();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+export function createPartialVae(config: PartialVaeConfig, rng: Rng): PartialVae {
+  return new PartialVae(config, rng);
+}
