@@ -3,6 +3,7 @@
 // entry builds a model, a fixed seeded batch and an Adam optimizer; `step()` runs one optimisation
 // step and reads the loss back (a sync point, as a training loop does), so wall time per step is the
 // real cost on the backend. scripts/bench_torch.py implements the same five steps in PyTorch.
+import { createAdam } from "../train/fused-adam";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv2dParams, conv2d, createConv2d } from "../nets/conv";
@@ -38,7 +39,8 @@ export interface BenchModel {
  * seed keyed by the step, as in lib/train/loop). `cleanup` frees the model and data.
  */
 export function adamBench(vars: tf.Variable[], lossOf: (step: number, rng: Rng) => tf.Scalar, rng: Rng, parameterCount: number, cleanup: () => void, learningRate = 1e-3): BenchInstance {
-  const optimizer = tf.train.adam(learningRate);
+  // The trainer's optimizer: the fused native Adam on the native backend, tf.train.adam elsewhere.
+  const optimizer = createAdam(learningRate);
   let s = 0;
   let last = NaN;
   return {

@@ -5,6 +5,7 @@
 #include <node_api.h>
 
 #include <cblas.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <string>
@@ -111,13 +112,12 @@ napi_value JsTranspose(napi_env env, napi_callback_info info) {
   });
 }
 
-// setThreads(n): threads for our pool and for OpenBLAS. Returns the number in effect.
+// setThreads(n): threads of our pool (OpenBLAS stays single-threaded under it). Returns the number in effect.
 napi_value JsSetThreads(napi_env env, napi_callback_info info) {
   return Guard(env, [&] {
     Args a(env, info, "setThreads", 1);
     const int64_t n = a.Int(0, "n");
     SetPoolThreads(static_cast<int>(n));
-    openblas_set_num_threads(PoolThreads());
     napi_value r;
     napi_create_int32(env, PoolThreads(), &r);
     return r;
@@ -146,7 +146,13 @@ void RegisterMisc(napi_env env, napi_value exports);  // misc.cc
 
 static napi_value Init(napi_env env, napi_value exports) {
   using namespace vaelab;
-  openblas_set_num_threads(PoolThreads());
+  // Every tfjs kernel output is a fresh typed array; glibc serves blocks above 128 KB by mmap, so each
+  // one costs page faults on first touch (measured: a 256 KB Float32Array took 45 µs, 3× the add that
+  // filled it). Keeping large blocks on the heap lets freed outputs be reused without faults.
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1024 << 20);
+  // OpenBLAS runs on the calling thread; our pool parallelises around it (see thread_pool.cc).
+  openblas_set_num_threads(1);
   Export(env, exports, "gemm", JsGemm);
   Export(env, exports, "unary", JsUnary);
   Export(env, exports, "binary", JsBinary);

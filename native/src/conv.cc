@@ -213,17 +213,6 @@ int64_t TileRows(const ConvGeom& g, int64_t parts, int64_t tile_bytes) {
   return std::min(ChunkRows(g), std::max<int64_t>(kMinPartRows, tile_bytes / std::max<int64_t>(1, g.K() * 4)));
 }
 
-// While alive (and enabled), OpenBLAS runs every call on the calling thread, so that the parts can
-// call it concurrently; restores the usual thread count afterwards.
-struct SingleThreadedBlas {
-  bool on;
-  explicit SingleThreadedBlas(bool enable) : on(enable && PoolThreads() > 1) {
-    if (on) openblas_set_num_threads(1);
-  }
-  ~SingleThreadedBlas() {
-    if (on) openblas_set_num_threads(PoolThreads());
-  }
-};
 
 // Runs fn(p) for every part p < parts on the pool; an exception in a part is rethrown here.
 template <typename F>
@@ -249,7 +238,6 @@ void Conv2dForward(const float* x, const float* w, float* y, const ConvGeom& g) 
   if (rows == 0 || oc == 0) return;
   if (IsDirect(g)) return Sgemm(false, false, rows, oc, K, x, K, w, oc, y, oc, false);
   const int64_t parts = PartsFor(rows), tile = TileRows(g, parts, kTileBytes);
-  SingleThreadedBlas single(parts > 1);
   RunParts(parts, [&](int64_t p) {
     const int64_t begin = rows * p / parts, end = rows * (p + 1) / parts;
     float* col = Scratch(tile * K);
@@ -276,7 +264,6 @@ void Conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Conv
   const int64_t parts = PartsFor(rows), tile = TileRows(g, parts, kFilterTileBytes);
   std::vector<float> partial(static_cast<size_t>((parts - 1) * wsize));
   {
-    SingleThreadedBlas single(parts > 1);
     RunParts(parts, [&](int64_t p) {
       const int64_t begin = rows * p / parts, end = rows * (p + 1) / parts;
       float* acc = p == 0 ? dw : partial.data() + (p - 1) * wsize;
@@ -325,7 +312,6 @@ void Conv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvG
     return;
   }
   const int64_t tile = TileRows(g, parts, kTileBytes);
-  SingleThreadedBlas single(true);
   RunParts(parts, [&](int64_t p) {
     const int64_t n0 = g.batch * p / parts, n1 = g.batch * (p + 1) / parts;
     std::memset(dx + n0 * image, 0, sizeof(float) * (n1 - n0) * image);

@@ -1,5 +1,11 @@
-// Persistent workers that spin briefly after each job (jobs come in bursts: one per tfjs kernel)
-// and then sleep on a condition variable, so an idle process does not burn a core.
+// One small persistent pool runs every parallel loop of the addon (elementwise, reductions, conv
+// tiles, GEMM row blocks). OpenBLAS itself runs single-threaded (addon.cc): its own spinning workers
+// competed with ours for the two cores and made mixed workloads slower on 2 threads than on 1.
+//
+// Work is split into chunks that threads *claim* from a shared counter, so the calling thread never
+// waits for a worker that has not woken up yet: it simply takes the remaining chunks itself, and
+// waits only for chunks a worker is actually running. Workers spin briefly after each job (jobs come
+// in bursts, one per tfjs kernel) and then sleep on a condition variable.
 #include "thread_pool.h"
 
 #include <algorithm>
@@ -13,6 +19,12 @@
 
 namespace vaelab {
 namespace {
+
+using Fn = std::function<void(int64_t, int64_t)>;
+
+// Set while a thread runs pool work: a ParallelFor nested inside one runs inline instead of
+// deadlocking on the one-job-at-a-time lock.
+thread_local bool in_pool = false;
 
 class Pool {
  public:
@@ -28,64 +40,83 @@ class Pool {
     threads_ = std::max(1, std::min(n, 16));
   }
 
-  void Run(int64_t total, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
-    int parts = static_cast<int>(std::min<int64_t>(threads_, total / std::max<int64_t>(grain, 1)));
-    if (parts <= 1) {
+  void Run(int64_t total, int64_t grain, const Fn& fn) {
+    if (total <= 0) return;
+    // A few chunks per thread balance uneven progress without much claiming overhead.
+    const int64_t by_grain = total / std::max<int64_t>(grain, 1);
+    const int64_t chunks = std::min<int64_t>(static_cast<int64_t>(threads_) * 4, by_grain);
+    if (threads_ <= 1 || chunks <= 1 || in_pool) {
       fn(0, total);
       return;
     }
-    std::lock_guard<std::mutex> run_lock(run_mu_);  // one job at a time (worker_threads may share us)
-    EnsureWorkers(parts - 1);
-    fn_ = &fn;
-    total_ = total;
-    parts_ = parts;
-    // Every worker acknowledges every job (idle ones just count down), so no worker can still be
-    // reading this job's fields when the next one is published.
-    pending_.store(static_cast<int>(workers_), std::memory_order_relaxed);
-    {
+    in_pool = true;
+    struct Reset {
+      ~Reset() { in_pool = false; }
+    } reset;
+    std::lock_guard<std::mutex> run_lock(run_mu_);  // one job at a time
+    EnsureWorkers(threads_ - 1);
+    fn_.store(&fn, std::memory_order_relaxed);
+    total_.store(total, std::memory_order_relaxed);
+    chunks_.store(chunks, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t gen = ++generation_;
+    // Publishing the new (generation, next chunk = 0) state releases the fields above.
+    // seq_cst on this store and the sleepers_ load (and on the worker's side) so that either the
+    // worker sees the new state before sleeping or we see it asleep and notify.
+    state_.store(gen << 32);
+    if (sleepers_.load() > 0) {
       std::lock_guard<std::mutex> lock(mu_);
-      generation_.fetch_add(1, std::memory_order_release);
+      cv_.notify_all();
     }
-    cv_.notify_all();
-    RunPart(0);
-    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
-    fn_ = nullptr;
+    Work(gen, fn, total, chunks);
+    while (done_.load(std::memory_order_acquire) != chunks) std::this_thread::yield();
   }
 
  private:
-  void RunPart(int part) {
-    int64_t begin = total_ * part / parts_;
-    int64_t end = total_ * (part + 1) / parts_;
-    if (begin < end) (*fn_)(begin, end);
+  // Claims and runs chunks of job `gen` until none are left; returns at once if the job changed.
+  void Work(uint64_t gen, const Fn& fn, int64_t total, int64_t chunks) {
+    for (;;) {
+      uint64_t s = state_.load(std::memory_order_acquire);
+      if ((s >> 32) != gen) return;
+      const int64_t c = static_cast<int64_t>(s & 0xffffffffu);
+      if (c >= chunks) return;
+      if (!state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;
+      const int64_t begin = total * c / chunks, end = total * (c + 1) / chunks;
+      if (begin < end) fn(begin, end);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+    }
   }
 
   void EnsureWorkers(int n) {
     while (static_cast<int>(workers_) < n) {
-      int id = static_cast<int>(workers_) + 1;  // part index this worker runs
-      // The worker starts from the generation before this job's, so it cannot miss the job.
-      uint64_t start = generation_.load(std::memory_order_acquire);
-      std::thread([this, id, start] { WorkerLoop(id, start); }).detach();
+      std::thread([this] { WorkerLoop(); }).detach();
       ++workers_;
     }
   }
 
-  void WorkerLoop(int id, uint64_t seen) {
+  void WorkerLoop() {
+    in_pool = true;
+    uint64_t seen = 0;
     for (;;) {
-      // Spin ~50 µs for the next job of a burst, then sleep.
-      auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+      auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(100);
       uint64_t gen;
-      while ((gen = generation_.load(std::memory_order_acquire)) == seen &&
-             std::chrono::steady_clock::now() < spin_until) {
+      while ((gen = state_.load(std::memory_order_acquire) >> 32) == seen && std::chrono::steady_clock::now() < spin_until) {
         std::this_thread::yield();
       }
       if (gen == seen) {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-        gen = generation_.load(std::memory_order_acquire);
+        sleepers_.fetch_add(1);
+        cv_.wait(lock, [&] { return (state_.load() >> 32) != seen; });
+        sleepers_.fetch_sub(1);
+        gen = state_.load(std::memory_order_acquire) >> 32;
       }
       seen = gen;
-      if (id < parts_) RunPart(id);
-      pending_.fetch_sub(1, std::memory_order_acq_rel);
+      // Read the job's fields, then claim against the generation we read them under: a claim only
+      // succeeds if the job did not change in between, so the fields belong to that job.
+      const Fn* fn = fn_.load(std::memory_order_relaxed);
+      const int64_t total = total_.load(std::memory_order_relaxed);
+      const int64_t chunks = chunks_.load(std::memory_order_relaxed);
+      if (fn) Work(gen, *fn, total, chunks);
     }
   }
 
@@ -94,11 +125,13 @@ class Pool {
   std::mutex run_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
-  const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  int64_t total_ = 0;
-  int parts_ = 0;
+  std::atomic<int> sleepers_{0};
+  std::atomic<uint64_t> state_{0};  // generation << 32 | next unclaimed chunk
+  uint64_t generation_ = 0;         // written by the running thread only (under run_mu_)
+  std::atomic<const Fn*> fn_{nullptr};
+  std::atomic<int64_t> total_{0};
+  std::atomic<int64_t> chunks_{0};
+  std::atomic<int64_t> done_{0};
 };
 
 // Never destroyed: detached workers may still be parked on it at process exit.

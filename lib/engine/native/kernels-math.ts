@@ -2,7 +2,7 @@
 // reductions and transpose. Float32 only; other dtypes and empty tensors run the cpu kernels.
 import * as tf from "@tensorflow/tfjs";
 import { BINARY, NativeAddon, REDUCE, UNARY } from "./addon";
-import { allFloat32, Backend, Info, KernelArgs, NativeKernel, size, values, withFallback, words } from "./kernel-util";
+import { allFloat32, Backend, Info, KernelArgs, NativeKernel, size, uninitF32, values, withFallback, words } from "./kernel-util";
 
 type Reg = (name: string, fn: NativeKernel) => void;
 
@@ -65,7 +65,7 @@ function matMul(native: NativeAddon, backend: Backend, a: Info, b: Info, transA:
       bIndex[i] = ib;
     }
   }
-  const out = new Float32Array(batch * m * n);
+  const out = uninitF32(batch * m * n);
   native.gemm(values(backend, a), values(backend, b), out, batch, m, n, k, transA, transB, aIndex, bIndex, aCount, bCount);
   return backend.makeTensorInfo([...outer, m, n], "float32", out);
 }
@@ -91,7 +91,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
   for (const [name, code] of unary) {
     reg(name, withFallback(name, f32, ({ inputs, backend, attrs }) => {
       const x = inputs.x;
-      const out = new Float32Array(size(x.shape));
+      const out = uninitF32(size(x.shape));
       native.unary(code, values(backend, x), out, Number(attrs?.alpha ?? 0));
       return backend.makeTensorInfo(x.shape.slice(), "float32", out);
     }));
@@ -105,7 +105,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
     reg(name, withFallback(name, f32, ({ inputs, backend }) => {
       const [a, b] = name === "Prelu" ? [inputs.x, inputs.alpha] : [inputs.a, inputs.b];
       const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = new Float32Array(size(shape));
+      const out = uninitF32(size(shape));
       native.binary(code, values(backend, a), a.shape, values(backend, b), b.shape, out, shape);
       return backend.makeTensorInfo(shape, "float32", out);
     }));
@@ -119,7 +119,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
       const axes = tf.util.parseAxisParam(attrs?.[axisAttr] as number | number[], x.shape);
       const reduced = new Set(axes);
       const keep = x.shape.filter((_, i) => !reduced.has(i));
-      const out = new Float32Array(size(keep));
+      const out = uninitF32(size(keep));
       native.reduce(code, values(backend, x), x.shape, [...reduced], out);
       const shape = attrs?.keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keep;
       return backend.makeTensorInfo(shape, "float32", out);
@@ -131,7 +131,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
       const x = inputs.x;
       const perm = attrs?.perm as number[];
       const shape = perm.map((p) => x.shape[p]);
-      const out = x.dtype === "int32" ? new Int32Array(size(shape)) : new Float32Array(size(shape));
+      const out = x.dtype === "int32" ? new Int32Array(size(shape)) : uninitF32(size(shape));
       native.transpose(words(backend, x), x.shape, perm, out);
       return backend.makeTensorInfo(shape, x.dtype, out);
     }));
