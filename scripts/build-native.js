@@ -9,7 +9,9 @@ const fs = require("fs");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
-const nativeDir = path.join(root, "native");
+// VAELAB_NATIVE_DIR builds a copy elsewhere (the tests use it); VAELAB_CBLAS_DIRS overrides where
+// cblas.h is looked for (colon-separated), so a test can play a machine without OpenBLAS.
+const nativeDir = process.env.VAELAB_NATIVE_DIR ? path.resolve(process.env.VAELAB_NATIVE_DIR) : path.join(root, "native");
 const statusFile = path.join(nativeDir, "build-status.json");
 const HINT = "install a C++ compiler and OpenBLAS (Debian: apt-get install g++ make python3 libopenblas-dev), then run 'npm run build:native'";
 
@@ -31,7 +33,9 @@ function findNodeGyp() {
 }
 
 function findCblas() {
-  const dirs = ["/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu", "/usr/include/openblas", "/usr/local/include"];
+  const dirs = process.env.VAELAB_CBLAS_DIRS
+    ? process.env.VAELAB_CBLAS_DIRS.split(":")
+    : ["/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu", "/usr/include/openblas", "/usr/local/include"];
   return dirs.some((d) => fs.existsSync(path.join(d, "cblas.h")));
 }
 
@@ -69,7 +73,7 @@ function main() {
     return;
   }
   writeStatus(true, `built in ${secs} s`);
-  console.log(`vaelab: native engine built in ${secs} s (native/build/Release/vaelab_native.node)`);
+  console.log(`vaelab: native engine built in ${secs} s (${path.join(nativeDir, "build", "Release", "vaelab_native.node")})`);
 }
 
 try {

@@ -30,7 +30,8 @@ export interface NativeAddon {
   [extra: string]: unknown;
 }
 
-export const NATIVE_ROOT = path.resolve(__dirname, "..", "..", "..", "native");
+/** native/ of this checkout, or VAELAB_NATIVE_DIR (a copy built elsewhere; the tests use it). */
+export const NATIVE_ROOT = process.env.VAELAB_NATIVE_DIR ? path.resolve(process.env.VAELAB_NATIVE_DIR) : path.resolve(__dirname, "..", "..", "..", "native");
 const ADDON_FILE = path.join(NATIVE_ROOT, "build", "Release", "vaelab_native.node");
 const STATUS_FILE = path.join(NATIVE_ROOT, "build-status.json");
 

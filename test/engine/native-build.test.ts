@@ -1,0 +1,38 @@
+// The native engine's install step on a machine without OpenBLAS: the install goes on (exit 0), the
+// reason is recorded, and the backend choice then says in one line what to install and falls through.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+
+const root = join(__dirname, "..", "..");
+
+test("without cblas.h the build is skipped with a reason, and the engine falls through naming libopenblas-dev", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vaelab-native-"));
+  try {
+    cpSync(join(root, "native", "src"), join(dir, "src"), { recursive: true });
+    cpSync(join(root, "native", "binding.gyp"), join(dir, "binding.gyp"));
+    const env = { ...process.env, VAELAB_NATIVE_DIR: dir, VAELAB_CBLAS_DIRS: join(dir, "no-such-include") };
+    delete env.VAELAB_SKIP_NATIVE;
+    const build = spawnSync(process.execPath, [join(root, "scripts", "build-native.js")], { env, encoding: "utf8" });
+    assert.equal(build.status, 0, `install step must not fail: ${build.stdout}${build.stderr}`);
+    assert.match(build.stdout, /native engine not built: OpenBLAS headers \(cblas\.h\) not found.*libopenblas-dev/);
+    const status = JSON.parse(readFileSync(join(dir, "build-status.json"), "utf8")) as { ok: boolean; reason: string };
+    assert.equal(status.ok, false);
+    assert.match(status.reason, /cblas\.h/);
+
+    const probe = `require("./lib/engine/backend").initEngine({ quiet: true }).then((i) => console.log(JSON.stringify(i)))`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], { cwd: root, env: { ...env, VAELAB_BACKEND: "" }, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    const info = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { backend: string; fallbacks: string[] };
+    assert.notEqual(info.backend, "native");
+    const line = info.fallbacks.find((l) => l.includes("backend native unavailable"));
+    assert.ok(line, `no fallback line for native in ${JSON.stringify(info.fallbacks)}`);
+    assert.match(line, /cblas\.h\) not found.*apt-get install .*libopenblas-dev.*npm run build:native/);
+    assert.equal(line.split("\n").length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
