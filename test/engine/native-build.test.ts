@@ -14,7 +14,7 @@ test("without cblas.h the build is skipped with a reason, and the engine falls t
   try {
     cpSync(join(root, "native", "src"), join(dir, "src"), { recursive: true });
     cpSync(join(root, "native", "binding.gyp"), join(dir, "binding.gyp"));
-    const env = { ...process.env, VAELAB_NATIVE_DIR: dir, VAELAB_CBLAS_DIRS: join(dir, "no-such-include") };
+    const env: NodeJS.ProcessEnv = { ...process.env, VAELAB_NATIVE_DIR: dir, VAELAB_CBLAS_DIRS: join(dir, "no-such-include") };
     delete env.VAELAB_SKIP_NATIVE;
     const build = spawnSync(process.execPath, [join(root, "scripts", "build-native.js")], { env, encoding: "utf8" });
     assert.equal(build.status, 0, `install step must not fail: ${build.stdout}${build.stderr}`);
