@@ -21,6 +21,8 @@ export { barChart } from "./bar";
 export type { BarSeries, BarChartOptions } from "./bar";
 export { subplots } from "./subplots";
 export type { SubplotOptions } from "./subplots";
+export { pairPlot, histogramCounts } from "./pair-plot";
+export type { PairPlotOptions } from "./pair-plot";
 export { show, showHtml, kernelSink, sinkFromTslabDisplay, resetPlotlyBundle, figureSummary, figureText } from "./show";
 export type { DisplaySink, MimeBundle, ShowOptions, TslabLikeDisplay } from "./show";
 export { PLOT_CLASS, plotDivHtml, plotlyInlineScript, plotlyBundlePath } from "./html";
