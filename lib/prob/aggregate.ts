@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Distribution } from "./distribution";
 import { HALF_LOG_2PI } from "./normal";
+import { logSumExp } from "./special";
 
 export type BatchEstimator = "MWS" | "MSS" | "IS";
 /** An estimator name in either case ("IS" or "is"). */
@@ -80,7 +81,7 @@ export function logAggregatePosterior(method: EstimatorMethod, logQ: tf.Tensor, 
   const logW = logWeightMatrix(method, M, N);
   return tf.tidy(() => {
     const w = tf.reshape(tf.tensor2d(logW, [M, M], "float32"), [M, M, ...new Array(logQ.rank - 2).fill(1)]);
-    return tf.logSumExp(tf.add(logQ, w), 1);
+    return logSumExp(tf.add(logQ, w), 1);
   });
 }
 

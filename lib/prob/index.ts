@@ -1,6 +1,6 @@
 // Public API of lib/prob: special functions, distributions, KL, minibatch aggregate-posterior
-// estimators and total / partial correlation.
-export { EULER_GAMMA, lgamma, digamma, lbeta, log1p, logCosh, lgammaScalar, digammaScalar, lbetaScalar } from "./special";
+// estimators, total / partial correlation, and the Lp-nested (ISA) prior.
+export { EULER_GAMMA, lgamma, digamma, lbeta, log1p, logCosh, logSumExp, lgammaScalar, digammaScalar, lbetaScalar } from "./special";
 export type { Distribution, Param } from "./distribution";
 export { broadcastShapes } from "./distribution";
 export { Normal } from "./normal";
@@ -44,3 +44,13 @@ export {
   gaussianPartialCorrelation,
 } from "./correlation";
 export type { AggregateLogDensities } from "./correlation";
+export {
+  LpNestedIsa,
+  isaTree,
+  isaCoordinateVariance,
+  isaUnitVarianceScale,
+  logUnitSphereSurface,
+  lpNestedLeaves,
+  lpNestedValue,
+} from "./lp-nested";
+export type { LpNestedNode, LpNestedChild, LpNestedIsaSpec } from "./lp-nested";

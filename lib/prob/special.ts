@@ -256,3 +256,29 @@ export function logCosh(x: tf.Tensor): tf.Tensor {
     return tf.sub(tf.add(ax, log1p(tf.exp(tf.mul(ax, -2)))), Math.LN2);
   });
 }
+
+/**
+ * log Σ exp(x) over one axis (values exactly those of tf.logSumExp), with the gradient dy·softmax(x)
+ * written directly. tfjs differentiates its logSumExp through the max it subtracts, whose gradient
+ * needs an Equal kernel over the whole input (the native backend runs it on the slow cpu path; in
+ * exact arithmetic that part of the gradient cancels anyway).
+ */
+export function logSumExp(x: tf.Tensor, axis: number): tf.Tensor {
+  const ax = axis < 0 ? axis + x.rank : axis;
+  if (!(Number.isInteger(ax) && ax >= 0 && ax < x.rank)) throw new Error(`lib/prob/special logSumExp: axis ${axis} is outside a rank-${x.rank} tensor`);
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
+    const value = tf.logSumExp(input, ax);
+    save([input, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [inp, v] = saved;
+        const keep = v.shape.slice();
+        keep.splice(ax, 0, 1);
+        return tf.mul(tf.reshape(dy, keep), tf.exp(tf.sub(inp, tf.reshape(v, keep))));
+      },
+    };
+  });
+  return f(x);
+}
