@@ -31,12 +31,6 @@ export interface BoxPlotOptions {
   height?: number;
 }
 
-/** Conventional stars for a p-value: *** < 0.001, ** < 0.01, * < 0.05, else "n.s.". */
-export function significanceStars(p: number): string {
-  if (!(p >= 0 && p <= 1)) throw new Error(`plot/box.significanceStars: p=${p} is not a probability`);
-  return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : "n.s.";
-}
-
 /** Bracket geometry, exported for tests: x positions of both ends and the height of the bar. */
 export interface BracketPlacement { i: number; j: number; y: number; text: string }
 

@@ -11,7 +11,7 @@ export { stepSizePlot } from "./step-size";
 export type { StepSizeSeries, StepSizeOptions, ReferenceLine } from "./step-size";
 export { scatterPlot } from "./scatter";
 export type { ScatterData, ScatterOptions } from "./scatter";
-export { boxPlot, significanceStars, placeBrackets } from "./box";
+export { boxPlot, placeBrackets } from "./box";
 export type { BoxGroup, Bracket, BoxPlotOptions, BracketPlacement } from "./box";
 export { heatmap } from "./heatmap";
 export type { HeatmapOptions } from "./heatmap";

@@ -2,7 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
   rdCurve, defaultRdWindow, informationCurve, stepSizePlot, scatterPlot, boxPlot, placeBrackets,
-  significanceStars, heatmap, imageGrid, barChart, subplots, runningMean, columnMeanStd, trapezoid,
+  heatmap, imageGrid, barChart, subplots, runningMean, columnMeanStd, trapezoid,
   colorAt, luminance, VIRIDIS, PALETTE,
 } from "../../lib/plot/index";
 import type { Figure, Trace } from "../../lib/plot/index";
@@ -229,10 +229,7 @@ describe("boxPlot", () => {
     assert.ok((fig.layout.yaxis?.range as number[])[1] > placed[0].y);
     assert.throws(() => boxPlot(groups, { brackets: [{ a: "VAE", b: "nope", text: "*" }] }), /'nope', which is not one of the 3 groups/);
   });
-  test("significanceStars thresholds", () => {
-    assert.deepEqual([0.0005, 0.005, 0.03, 0.2].map(significanceStars), ["***", "**", "*", "n.s."]);
-    assert.throws(() => significanceStars(2), /not a probability/);
-  });
+
 });
 
 describe("heatmap", () => {
