@@ -11,8 +11,8 @@ export interface Trace {
   mode?: string;
   x?: Datum[];
   y?: Datum[];
-  /** heatmap: rows of values; image: rows of [r, g, b]. */
-  z?: Datum[][] | number[][][];
+  /** heatmap/contour: a matrix (or an RGB image); scatter3d: one value per point. */
+  z?: Datum[][] | number[][][] | Datum[];
   text?: string | string[];
   marker?: Record<string, unknown>;
   line?: Record<string, unknown>;
