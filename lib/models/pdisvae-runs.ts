@@ -5,6 +5,7 @@
 // interrupted run resumes from its checkpoint. The evaluation on a held-out set gives the numbers the
 // paper reports per model: PC on the test set, latent R² after alignment (with the post-hoc grouping
 // search for methods without groups), reconstruction R², latent MSE, and the aligned latents.
+import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 import { ArrayN, Matrix, takeRows } from "../data/dataset";
 import { LinearSynthetic } from "../data/pdisvae-synthetic";
@@ -235,4 +236,96 @@ export async function trainEvaluateGrid(opts: GridOptions): Promise<GridRun[]> {
     }
   }
   return out;
+}
+
+/**
+ * Copy a linear PDisVAE-family model's weights into `target` with the latent dimensions permuted: target
+ * latent j is source latent perm[j] (encoder mean and log-variance columns, decoder rows). Used to start one
+ * method from another's solution with its post-hoc grouping made contiguous (perm = the grouping flattened).
+ */
+export function copyPermutedLinearWeights(source: PdisVae, target: PdisVae, perm: readonly number[]): void {
+  const K = source.zDim;
+  const where = "copyPermutedLinearWeights";
+  if (target.zDim !== K || perm.length !== K || [...perm].sort((a, b) => a - b).some((v, i) => v !== i)) {
+    throw new Error(`${where}: perm [${perm}] must be a permutation of 0…${K - 1} and both models must have K = ${K} (target has ${target.zDim})`);
+  }
+  for (const name of Object.keys(target.variables)) {
+    if (!(name in source.variables)) throw new Error(`${where}: the source has no variable "${name}" (a linear model of the same shape is needed)`);
+    const src = source.variables[name], dst = target.variables[name];
+    if (src.shape.join() !== dst.shape.join()) throw new Error(`${where}: "${name}" has shape [${src.shape}] in the source, [${dst.shape}] in the target`);
+    const v = src.arraySync() as number[] | number[][];
+    let out: number[] | number[][] = v;
+    if (name === "enc/0/w") out = (v as number[][]).map((row) => [...perm.map((p) => row[p]), ...perm.map((p) => row[K + p])]);
+    else if (name === "enc/0/b") out = [...perm.map((p) => (v as number[])[p]), ...perm.map((p) => (v as number[])[K + p])];
+    else if (name === "dec/0/w") out = perm.map((p) => (v as number[][])[p]);
+    else if (name.startsWith("enc/") || (name.startsWith("dec/") && name !== "dec/0/b" && name !== "dec/logstd")) {
+      throw new Error(`${where}: "${name}" is not a parameter of a linear model; only linear encoders/decoders can be permuted`);
+    }
+    const t = tf.tensor(out as number[], dst.shape);
+    dst.assign(t);
+    t.dispose();
+  }
+}
+
+/**
+ * The training objective of `model` (its controller's loss: mean(D + R) + β·penalty) averaged over a data set
+ * in shuffled batches of `batchSize` (the estimators need full batches; the last partial one is dropped),
+ * `passes` times with fresh ε and order from `rng`.
+ */
+export async function datasetObjective(model: PdisVae, x: ArrayN, opts: { batchSize?: number; passes?: number; rng?: Rng | Seed } = {}): Promise<number> {
+  const bs = opts.batchSize ?? 128, passes = opts.passes ?? 4;
+  const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "pdisvae-runs/objective");
+  const n = x.shape[0], row = x.values.length / n;
+  if (bs < 2 || bs > n) throw new Error(`datasetObjective: batch size ${bs} must be in 2…${n}`);
+  const controller = model.controller();
+  let total = 0, count = 0;
+  for (let p = 0; p < passes; p++) {
+    const order = rng.fork(`order-${p}`).permutation(n);
+    for (let start = 0; start + bs <= n; start += bs) {
+      const idx = order.slice(start, start + bs);
+      const values = new Float32Array(bs * row);
+      idx.forEach((r, i) => values.set(x.values.subarray(r * row, (r + 1) * row), i * row));
+      const loss = tf.tidy(() => {
+        const xb = tf.tensor(values, [bs, ...x.shape.slice(1)]);
+        const rec = model.record(xb, rng.fork(`eps-${p}-${start}`).normalTensor([bs, model.zDim]));
+        return controller.loss(rec, 0);
+      });
+      total += (await loss.data())[0];
+      loss.dispose();
+      count++;
+    }
+  }
+  return total / count;
+}
+
+export interface WarmStartInput extends Omit<PdisvaeRunInput, "config"> {
+  /** The PDisVAE config to train. */
+  config: PdisvaeConfig;
+  /** The model to start from, with the run hash that identifies it (part of this run's key). */
+  source: { model: PdisVae; hash: string };
+  /** Target latent j starts as source latent perm[j]. */
+  perm: number[];
+}
+
+/** Train (or reload) a model started from another run's weights with permuted latents (cached like trainPdisvaeRun). */
+export async function trainWarmStarted(input: WarmStartInput): Promise<Run<PdisVae>> {
+  const { config, data, schedule } = input;
+  if (config.datasetSize !== data.train.shape[0]) throw new Error(`trainWarmStarted: config.datasetSize = ${config.datasetSize} but the training set has ${data.train.shape[0]} rows`);
+  return trainOrReload(
+    { model: config, data: data.key, preset: input.preset, seed: input.seed, schedule: { ...schedule }, warmStart: { from: input.source.hash, perm: input.perm } },
+    (c, rng) => {
+      const m = createPdisvae(c.model as PdisvaeConfig, rng);
+      copyPermutedLinearWeights(input.source.model, m, input.perm);
+      return m;
+    },
+    {
+      runsDir: input.runsDir,
+      checkpointEvery: 500,
+      train: (model) => ({
+        data: { values: data.train.values, shape: data.train.shape }, batchSize: schedule.batchSize, epochs: schedule.epochs,
+        learningRate: schedule.learningRate, controller: model.controller(), dropRemainder: true,
+        progress: input.progress ?? "auto", label: input.label ?? `${config.method} warm-started seed ${String(input.seed)}`,
+      }),
+    },
+  );
 }

@@ -83,3 +83,43 @@ test("trainPdisvaeRun refuses a config whose datasetSize is not the training-set
     /batch size 128 exceeds the 80 training rows/,
   );
 });
+
+test("copyPermutedLinearWeights: the target encodes to the source's latents permuted and decodes the same", async () => {
+  await initEngine({ quiet: true });
+  const { Rng } = await import("../../lib/engine/rng");
+  const { createPdisvae } = await import("../../lib/models/pdisvae");
+  const { copyPermutedLinearWeights } = await import("../../lib/models/pdisvae-runs");
+  const tf = await import("@tensorflow/tfjs");
+  const src = createPdisvae(pdisvaePreset("groupwise-linear", "beta-tcvae", 100), new Rng(1));
+  const dst = createPdisvae(pdisvaePreset("groupwise-linear", "pdisvae", 100), new Rng(2));
+  const perm = [3, 0, 5, 1, 4, 2];
+  copyPermutedLinearWeights(src, dst, perm);
+  const x = new Rng(3).normalTensor([7, 20]);
+  const a = src.encode(x), b = dst.encode(x);
+  const am = a.mean.arraySync(), bm = b.mean.arraySync(), al = a.logVar.arraySync(), bl = b.logVar.arraySync();
+  for (let i = 0; i < 7; i++) for (let j = 0; j < 6; j++) {
+    assert.ok(Math.abs(bm[i][j] - am[i][perm[j]]) < 1e-5);
+    assert.ok(Math.abs(bl[i][j] - al[i][perm[j]]) < 1e-5);
+  }
+  const da = src.decode(a.mean), db = dst.decode(b.mean);
+  assert.ok(tf.max(tf.abs(tf.sub(da, db))).arraySync() as number < 1e-5, "same reconstruction");
+  assert.throws(() => copyPermutedLinearWeights(src, dst, [0, 1, 2, 3, 4, 4]), /must be a permutation of 0…5/);
+  tf.dispose([x, a.mean, a.logVar, b.mean, b.logVar, da, db]);
+  src.dispose();
+  dst.dispose();
+});
+
+test("datasetObjective of a VAE is its negative ELBO (Monte-Carlo agreement with evaluate), deterministic per seed", async () => {
+  await initEngine({ quiet: true });
+  const { Rng } = await import("../../lib/engine/rng");
+  const { createPdisvae } = await import("../../lib/models/pdisvae");
+  const { datasetObjective } = await import("../../lib/models/pdisvae-runs");
+  const data = groupwiseSynthetic({ n: 640 });
+  const m = createPdisvae(pdisvaePreset("groupwise-linear", "vae", 640), new Rng(4));
+  const obj = await datasetObjective(m, data.x, { batchSize: 128, passes: 40, rng: 5 });
+  assert.equal(await datasetObjective(m, data.x, { batchSize: 128, passes: 2, rng: 5 }), await datasetObjective(m, data.x, { batchSize: 128, passes: 2, rng: 5 }));
+  const ev = await m.evaluate(data.x, { samples: 40, rng: 6 });
+  assert.ok(Math.abs(obj - -ev.elbo) < 0.01 * Math.abs(ev.elbo), `objective ${obj} vs −ELBO ${-ev.elbo}`);
+  await assert.rejects(datasetObjective(m, data.x, { batchSize: 1000 }), /batch size 1000 must be in 2…640/);
+  m.dispose();
+});

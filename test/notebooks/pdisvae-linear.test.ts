@@ -47,6 +47,12 @@ test("Fig. 3 notebook: 5 methods × 2 seeds, box plots with t-tests, min within-
   for (const t of [...d.tTests.pc, ...d.tTests.latentR2]) assert.ok(t.p >= 0 && t.p <= 1);
   assert.equal(d.fig3b.within.length, 3);
   assert.equal(d.fig3b.across.length, 3);
+  const ws = (rec.data as { warmStart: { rows: { seed: number; perm: number[]; scratchObjective: number; warmObjective: number }[] } }).warmStart;
+  assert.deepEqual(ws.rows.map((r) => r.seed), [0, 1]);
+  for (const r of ws.rows) {
+    assert.deepEqual([...r.perm].sort(), [0, 1, 2, 3, 4, 5], "the warm start permutes β-TCVAE's six latents");
+    assert.ok(Number.isFinite(r.scratchObjective) && Number.isFinite(r.warmObjective));
+  }
   const texts = rec.claims.map((c) => c.text);
   for (const t of ["PDisVAE achieves the lowest PC on the test set", "PDisVAE recovers the latent best (highest latent R²)",
     "Among the alternatives, β-TCVAE is better than ISA-VAE, ICA and VAE", "All methods reconstruct x with R² ≈ 0.97"]) assert.ok(texts.includes(t), t);
