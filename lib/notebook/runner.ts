@@ -146,7 +146,7 @@ export async function runNotebook(nbPath: string, opts: RunOptions = {}): Promis
         };
         if (out.reply.status !== "ok") {
           status = "error";
-          failure = errorOf(cell, collector, out.reply);
+          failure = errorOf(cell, collector, out.reply, kernel.recentLog());
         }
       } catch (e) {
         seconds = (Date.now() - c0) / 1000;
@@ -191,6 +191,7 @@ function errorOf(
   cell: CodeCell,
   collector: OutputCollector,
   reply: { status: string; ename?: string; evalue?: string; traceback?: string[] },
+  kernelLog = "",
 ): Omit<ErrorOutput, "output_type"> {
   const sent = cell.outputs.find((o): o is ErrorOutput => o.output_type === "error");
   if (sent) return { ename: sent.ename, evalue: sent.evalue, traceback: sent.traceback };
@@ -199,9 +200,15 @@ function errorOf(
     cell.outputs.push({ output_type: "error", ...e });
     return e;
   }
-  const e = reply.ename
+  let e = reply.ename
     ? { ename: reply.ename, evalue: reply.evalue ?? "", traceback: reply.traceback ?? [] }
     : errorFromStderr(collector.stderrText());
+  // Nothing reached the notebook (e.g. tslab logged an internal error to its own stderr): show what the
+  // kernel process itself wrote last, which is where that message went.
+  if (e.traceback.length === 0 && kernelLog.trim()) {
+    const own = errorFromStderr(kernelLog);
+    e = own.traceback.length > 0 ? { ...own, evalue: `${own.evalue} (from the kernel's own log)` } : e;
+  }
   // Store it as an error output too, so the notebook shows the failure like any Jupyter kernel's.
   cell.outputs.push({ output_type: "error", ...e });
   return e;
