@@ -133,3 +133,28 @@ export function checkInt(v: number, field: string, min: number, where: string): 
 export function checkNonNegative(v: number, field: string, where: string): void {
   if (!(Number.isFinite(v) && v >= 0)) throw new Error(`${where}: ${field} must be a finite number ≥ 0, got ${v}`);
 }
+
+/** A train/validation/test split by row index; all three lists ascending, disjoint, covering 0…N−1. */
+export interface ThreeWaySplit {
+  seed: Seed;
+  train: number[];
+  validation: number[];
+  test: number[];
+}
+
+/**
+ * A seeded three-way split of N rows: round(N·testFraction) rows to test, round(N·validationFraction) to
+ * validation, the rest to train, by one permutation from Rng(seed).fork("split3"). Depends only on
+ * (N, fractions, seed).
+ */
+export function splitThreeWay(n: number, validationFraction: number, testFraction: number, seed: Seed, where = "lib/data/dataset"): ThreeWaySplit {
+  for (const [name, f] of [["validationFraction", validationFraction], ["testFraction", testFraction]] as const) {
+    if (!(f >= 0 && f < 1)) throw new Error(`${where}: ${name} must be in [0, 1), got ${f}`);
+  }
+  if (!(validationFraction + testFraction < 1)) throw new Error(`${where}: validationFraction + testFraction must be < 1, got ${validationFraction + testFraction}`);
+  const nTest = Math.round(n * testFraction);
+  const nVal = Math.round(n * validationFraction);
+  const perm = new Rng(seed).fork("split3").permutation(n);
+  const asc = (a: number[]) => a.sort((p, q) => p - q);
+  return { seed, test: asc(perm.slice(0, nTest)), validation: asc(perm.slice(nTest, nTest + nVal)), train: asc(perm.slice(nTest + nVal)) };
+}

@@ -3,7 +3,12 @@
 //   each observed dimension d contributes  f_d = h([x_d, e_d])  (e_d a learned embedding of the
 //   dimension's identity, size 16; h a small MLP to 16 features), unobserved dimensions contribute 0;
 //   c = Σ_{d∈O} f_d (invariant to the number and order of observed dims) → MLP → μ, log σ² (K each);
-//   decoder  z → MLP → means m_d(z), with a learned log-variance per dimension: p(x_d|z) = N(m_d, e^{v_d}).
+//   decoder  z → MLP → means m_d(z), with a learned log-variance per dimension: p(x_d|z) = N(m_d, e^{v_d})
+//   (decoderVariance "per-dimension", the default), or, with decoderVariance "amortised", a second
+//   decoder head so that the variance depends on z: log σ²_d(z) = v_d + g_d(z) (g's weights start at 0,
+//   so the model starts homoscedastic). VAEquisition's decoder "also parametrizes the variances of the
+//   observation distribution" and notes they can be lower for unobserved than observed dimensions,
+//   which a z-dependent variance allows.
 // The partial ELBO counts only observed dimensions in the distortion:
 //   distortion = −Σ_d mask_d log p(x_d|z),  rate = KL(q(z|x_O) ‖ N(0, I)).
 // Masks are 1 for observed, 0 for unobserved; values at unobserved positions (even NaN) are ignored.
@@ -38,6 +43,11 @@ export interface PartialVaeConfig {
   activation: Activation;
   /** Initial per-dimension log-variance of the Gaussian likelihood (default 0). */
   initLogVar?: number;
+  /**
+   * "per-dimension" (default; absent means this): one learned log-variance per dimension;
+   * "amortised": log σ²_d(z) = v_d + g_d(z) from a second output head of the decoder MLP.
+   */
+  decoderVariance?: "per-dimension" | "amortised";
 }
 
 /** The `pvae` benchmark model: 15-D audiogram-sized data, K = 8 (the largest of VAEquisition's sweep). */
@@ -66,6 +76,7 @@ export function partialVaeConfig(c: Partial<PartialVaeConfig> & { xDim: number; 
     decoderHidden: c.decoderHidden ?? c.encoderHidden?.slice().reverse() ?? [64],
     activation: c.activation ?? "relu",
     ...(c.initLogVar !== undefined ? { initLogVar: c.initLogVar } : {}),
+    ...(c.decoderVariance !== undefined && c.decoderVariance !== "per-dimension" ? { decoderVariance: c.decoderVariance } : {}),
   };
 }
 
@@ -81,6 +92,9 @@ function checkConfig(c: PartialVaeConfig): void {
     c[f].forEach((h, i) => posInt(h, `${f}[${i}]`));
   }
   if (c.initLogVar !== undefined && !Number.isFinite(c.initLogVar)) throw new Error(`${where}: initLogVar must be finite, got ${c.initLogVar}`);
+  if (c.decoderVariance !== undefined && c.decoderVariance !== "per-dimension" && c.decoderVariance !== "amortised") {
+    throw new Error(`${where}: decoderVariance must be "per-dimension" or "amortised", got ${JSON.stringify(c.decoderVariance)}`);
+  }
 }
 
 /** Scale of the encoder output layer's initial weights relative to Glorot-uniform (see the constructor). */
@@ -94,7 +108,8 @@ export interface PartialData {
 
 /**
  * A P-VAE with parameters `embed` [D, E], `h/<i>/{w,b}` (the first layer's weight is [1 + E, ·]: row 0
- * for x_d, rows 1… for e_d), `enc/<i>/{w,b}`, `dec/<i>/{w,b}`, `dec/logvar` [D].
+ * for x_d, rows 1… for e_d), `enc/<i>/{w,b}`, `dec/<i>/{w,b}`, `dec/logvar` [D]; with an amortised
+ * decoder variance the decoder's last layer has 2D outputs (means, then the log-variance offsets g(z)).
  */
 export class PartialVae implements TrainableModel {
   readonly store: ParamStore;
@@ -104,8 +119,10 @@ export class PartialVae implements TrainableModel {
   readonly featureNet: Mlp;
   readonly encoder: Mlp;
   readonly decoder: Mlp;
-  /** Per-dimension log-variance of p(x_d|z) [D]. */
+  /** Per-dimension log-variance of p(x_d|z) [D] (with an amortised variance: its z-independent part v_d). */
   readonly logVar: tf.Variable;
+  /** Whether log σ²_d depends on z (config.decoderVariance === "amortised"). */
+  readonly amortisedVariance: boolean;
   readonly variables: Record<string, tf.Variable>;
 
   constructor(config: PartialVaeConfig, rng: Rng) {
@@ -123,7 +140,14 @@ export class PartialVae implements TrainableModel {
     // Glorot scale, so q(z|x_O) starts close to N(0, I).
     const out = this.encoder.layers[this.encoder.layers.length - 1].w;
     tf.tidy(() => out.assign(tf.mul(out, ENCODER_OUTPUT_INIT_SCALE)));
-    this.decoder = createMlp(this.store, "dec", { sizes: [c.zDim, ...c.decoderHidden, c.xDim], activation: c.activation });
+    this.amortisedVariance = c.decoderVariance === "amortised";
+    this.decoder = createMlp(this.store, "dec", { sizes: [c.zDim, ...c.decoderHidden, (this.amortisedVariance ? 2 : 1) * c.xDim], activation: c.activation });
+    if (this.amortisedVariance) {
+      // the log-variance head g(z) starts at exactly 0: columns D…2D−1 of the last layer's weight
+      const last = this.decoder.layers[this.decoder.layers.length - 1].w;
+      const [hIn] = last.shape;
+      tf.tidy(() => last.assign(tf.concat([tf.slice(last, [0, 0], [hIn, c.xDim]), tf.zeros([hIn, c.xDim])], 1)));
+    }
     this.logVar = this.store.add("dec/logvar", [c.xDim], constant(c.initLogVar ?? 0));
     this.variables = this.store.variables();
   }
@@ -180,13 +204,36 @@ export class PartialVae implements TrainableModel {
 
   /** The decoder means m(z) [B, D] (the mean of p(x|z)). */
   decode(z: tf.Tensor): tf.Tensor2D {
+    if (this.amortisedVariance) {
+      const px = this.decodeDistribution(z);
+      px.logVar.dispose();
+      return px.mean;
+    }
     if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
     return mlpForward(this.decoder, z) as tf.Tensor2D;
   }
 
-  /** −log p(x_d|z) per element [B, D] (all dimensions; the record masks it). Call inside a tidy. */
-  negLogLik(x: tf.Tensor, means: tf.Tensor): tf.Tensor {
-    const scale = tf.exp(tf.mul(this.logVar, 0.5));
+  /**
+   * p(x|z) = N(mean, e^{logVar}) elementwise: mean [B, D] and logVar [B, D] (the per-dimension
+   * log-variance broadcast over B unless the variance is amortised).
+   */
+  decodeDistribution(z: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+    if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
+    const D = this.config.xDim;
+    const [mean, logVar] = tf.tidy(() => {
+      const out = mlpForward(this.decoder, z);
+      if (!this.amortisedVariance) return [out, tf.mul(tf.onesLike(out), this.logVar)];
+      return [tf.slice(out, [0, 0], [-1, D]), tf.add(tf.slice(out, [0, D], [-1, D]), this.logVar)];
+    });
+    return { mean: mean as tf.Tensor2D, logVar: logVar as tf.Tensor2D };
+  }
+
+  /**
+   * −log p(x_d|z) per element [B, D] (all dimensions; the record masks it), for decoder means [B, D]
+   * and log-variances [B, D] (default: the per-dimension ones). Call inside a tidy.
+   */
+  negLogLik(x: tf.Tensor, means: tf.Tensor, logVar: tf.Tensor = this.logVar): tf.Tensor {
+    const scale = tf.exp(tf.mul(logVar, 0.5));
     return tf.neg(new Normal(means, scale).logProb(x));
   }
 
@@ -204,7 +251,14 @@ export class PartialVae implements TrainableModel {
       const q = Normal.fromLogVar(mean, logVar);
       const z = tf.add(q.loc, tf.mul(q.scale, eps));
       const xObs = tf.where(tf.greater(m, 0), x, tf.zerosLike(x));
-      const distortion = tf.sum(tf.mul(this.negLogLik(xObs, this.decode(z)), m), 1);
+      // per-dimension variance: broadcast the [D] log-variance (no [B, D] copy); amortised: the [B, D] head
+      const nll = this.amortisedVariance
+        ? (() => {
+            const px = this.decodeDistribution(z);
+            return this.negLogLik(xObs, px.mean, px.logVar);
+          })()
+        : this.negLogLik(xObs, mlpForward(this.decoder, z));
+      const distortion = tf.sum(tf.mul(nll, m), 1);
       const ratePerDim = kl(q, new Normal(0, 1));
       return rateDistortion({ distortion, ratePerDim }) as unknown as tf.TensorContainer;
     }) as unknown as RateDistortion;

@@ -1,0 +1,139 @@
+// Cached training of VAEquisition's partial VAEs (seed 001 App. A, Sec. 3.2 and 4.6) and their
+// evaluation on partially observed data, shared by the VAEquisition notebooks.
+//
+// A run is (model config, data key, scaler, missingness, dequantisation, objective, schedule, seed,
+// preset), trained through lib/train's trainOrReload: re-running a notebook reloads it, an interrupted run
+// resumes. The objective is the partial ELBO (Eq. 1), its β version (Eq. 2), or training toward a target
+// rate with the adaptive β controller of lib/objectives (Dieleman et al. 2021 Eq. 7, as the paper says).
+// The model trains on standardised data (the scaler is part of the run); AcquisitionModel wraps the
+// trained model with the scaler so that acquisition works in data units.
+import * as tf from "@tensorflow/tfjs";
+import { Seed } from "../engine/rng";
+import type { Matrix } from "../data/dataset";
+import { PartialVae, PartialVaeConfig, createPartialVae } from "../models/partial-vae";
+import { RateController, adaptiveRate, fixedBeta } from "../objectives/controllers";
+import type { Preset } from "../notebook/preset";
+import type { ProgressMode } from "../train/progress";
+import { Run, trainOrReload } from "../train/run-cache";
+import type { AcquisitionModel } from "./acquisition";
+import { AugmentedPartialVae, MissingnessOptions, staticMask } from "./missingness";
+import { Scaler, standardize } from "./scaling";
+
+/** What the training loss is: the partial ELBO, its β version, or a target rate (adaptive β). */
+export type PvaeObjective =
+  | { kind: "elbo" }
+  | { kind: "beta"; beta: number }
+  | { kind: "target-rate"; target: number; initialBeta?: number; delta?: number; tolerance?: number };
+
+/** The rate controller of an objective (adaptive: β starts at initialBeta, default 1, and moves by ×(1 ± δ), δ default 0.01). */
+export function pvaeController(o: PvaeObjective): RateController {
+  if (o.kind === "elbo") return fixedBeta(1);
+  if (o.kind === "beta") return fixedBeta(o.beta);
+  if (o.kind === "target-rate") return adaptiveRate({ target: o.target, initial: o.initialBeta ?? 1, delta: o.delta ?? 0.01, tolerance: o.tolerance ?? 0.01 });
+  throw new Error(`pvaeController: unknown objective ${JSON.stringify(o)}`);
+}
+
+/** The target rates of Sec. 4.6: 0.125 … 1.5 by 0.125, 1.75 … 8 by 0.25, 9 … 15 by 1 (nats). */
+export function paperTargetRates(): number[] {
+  const out: number[] = [];
+  for (let k = 1; k <= 12; k++) out.push(0.125 * k);
+  for (let r = 1.75; r <= 8 + 1e-9; r += 0.25) out.push(Math.round(r * 100) / 100);
+  for (let r = 9; r <= 15; r++) out.push(r);
+  return out;
+}
+
+export interface PvaeSchedule {
+  epochs: number;
+  learningRate: number;
+  batchSize: number;
+}
+
+export interface PvaeRunInput {
+  config: PartialVaeConfig;
+  /** Training rows in data units (NaN = not measured) and a plain-JSON description of them. */
+  data: { key: unknown; train: Matrix };
+  scaler: Scaler;
+  /** Static (one mask drawn with `seed`) or dynamic (a new mask every batch) missingness. */
+  missingness: { kind: "static"; seed: Seed; options?: MissingnessOptions } | { kind: "dynamic"; options?: MissingnessOptions };
+  /** Dequantise these columns (step in data units, e.g. 5 dB) with noise redrawn every batch. */
+  dequantize?: { step: number; dims: number[] };
+  objective: PvaeObjective;
+  schedule: PvaeSchedule;
+  seed: Seed;
+  preset: Preset;
+  label?: string;
+  progress?: ProgressMode;
+  runsDir?: string;
+}
+
+export interface PvaeRun {
+  run: Run<AugmentedPartialVae>;
+  model: PartialVae;
+  /** The model with its scaler, for lib/vaequisition/acquisition. */
+  acquisition: AcquisitionModel;
+}
+
+/** Train the partial VAE of `input` (or reload it when this exact run completed before). */
+export async function trainPvaeRun(input: PvaeRunInput): Promise<PvaeRun> {
+  const { config, data, schedule, scaler } = input;
+  const [n, D] = data.train.shape;
+  if (D !== config.xDim) throw new Error(`trainPvaeRun: the data have ${D} columns, config.xDim is ${config.xDim}`);
+  if (schedule.batchSize > n) throw new Error(`trainPvaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
+  const z = standardize(data.train, scaler);
+  const mask = input.missingness.kind === "static"
+    ? staticMask(data.train, input.missingness.seed, input.missingness.options)
+    : { values: Float32Array.from(data.train.values, (v) => (Number.isFinite(v) ? 1 : 0)), shape: [n, D] as [number, number] };
+  const x = { values: Float32Array.from(z.values, (v) => (Number.isFinite(v) ? v : 0)), shape: [n, D] };
+  const deq = input.dequantize ? { step: input.dequantize.step, dims: input.dequantize.dims, scale: scaler.sd } : undefined;
+  const run = await trainOrReload(
+    {
+      model: config,
+      data: data.key,
+      preset: input.preset,
+      seed: input.seed,
+      scaler,
+      missingness: input.missingness,
+      ...(input.dequantize ? { dequantize: input.dequantize } : {}),
+      objective: input.objective,
+      schedule: { ...schedule },
+    },
+    (c, rng) => new AugmentedPartialVae(createPartialVae(c.model as PartialVaeConfig, rng), { missingness: input.missingness.kind, ...(input.missingness.options ? { missingnessOptions: input.missingness.options } : {}), ...(deq ? { dequantize: deq } : {}) }),
+    {
+      runsDir: input.runsDir,
+      checkpointEvery: 500,
+      train: () => ({
+        data: { x, mask: { values: mask.values, shape: [n, D] } },
+        batchSize: schedule.batchSize,
+        epochs: schedule.epochs,
+        learningRate: schedule.learningRate,
+        controller: pvaeController(input.objective),
+        progress: input.progress ?? "auto",
+        label: input.label ?? `pvae ${input.objective.kind === "target-rate" ? `R*=${input.objective.target}` : input.objective.kind} seed ${String(input.seed)}`,
+      }),
+    },
+  );
+  return { run, model: run.model.model, acquisition: { model: run.model.model, scaler } };
+}
+
+/**
+ * Partial rate–distortion of a model on data (data units) under a given mask: means over rows of the
+ * partial distortion (nats, on the data scale: the model-scale distortion plus Σ_{observed} log sd_d),
+ * the rate, and the partial ELBO; also the model-scale distortion.
+ */
+export async function evaluatePartialRd(am: AcquisitionModel, x: Matrix, mask: Matrix, opts: { samples?: number; rng?: Seed } = {}): Promise<{ distortion: number; distortionModelScale: number; rate: number; elbo: number; n: number }> {
+  const [n, D] = x.shape;
+  const sc = am.scaler;
+  const z = sc ? standardize(x, sc) : x;
+  const xv = Float32Array.from(z.values, (v, i) => (mask.values[i] > 0.5 && Number.isFinite(v) ? v : 0));
+  const mv = Float32Array.from(mask.values, (v, i) => (v > 0.5 && Number.isFinite(x.values[i]) ? 1 : 0));
+  const xt = tf.tensor2d(xv, [n, D]), mt = tf.tensor2d(mv, [n, D]);
+  try {
+    const ev = await am.model.evaluate({ x: xt, mask: mt }, { samples: opts.samples ?? 1, ...(opts.rng !== undefined ? { rng: opts.rng } : {}) });
+    let jac = 0;
+    if (sc) for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) if (mv[i * D + d]) jac += Math.log(sc.sd[d]);
+    const distortion = ev.distortion + jac / n;
+    return { distortion, distortionModelScale: ev.distortion, rate: ev.rate, elbo: -(distortion + ev.rate), n };
+  } finally {
+    tf.dispose([xt, mt]);
+  }
+}
