@@ -85,25 +85,43 @@ function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** A single in-place notebook display. Throws if the display cannot be written (not in a live kernel). */
+/**
+ * A single in-place notebook display. The first write happens in createProgress (which falls back to the
+ * terminal if it throws). Later writes never throw: tslab sends display updates on its iopub ZeroMQ socket
+ * without waiting, and when the previous send has not finished (a busy machine, a slow client) zeromq throws
+ * "Socket is busy writing" — which used to abort training several minutes into a run. A failed update is
+ * dropped (the next one shows the state); a failed final write is retried a few times on a timer.
+ */
 export function notebookProgress(display: TslabDisplay, label = "", minIntervalMs = 250): ProgressSink {
   let last = -Infinity;
-  const render = (p: ProgressInfo, message?: string) => {
+  const html = (p: ProgressInfo, message?: string) => {
     const pct = p.total > 0 ? Math.min(100, (100 * p.step) / p.total) : 100;
-    display.html(
-      `<div style="font-family:monospace;font-size:12px"><progress value="${pct.toFixed(1)}" max="100" style="width:240px;vertical-align:middle"></progress> ` +
-        `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}</div>`,
-    );
+    return `<div style="font-family:monospace;font-size:12px"><progress value="${pct.toFixed(1)}" max="100" style="width:240px;vertical-align:middle"></progress> ` +
+      `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}</div>`;
+  };
+  const tryWrite = (s: string): boolean => {
+    try {
+      display.html(s);
+      return true;
+    } catch {
+      return false;
+    }
   };
   return {
     update(p) {
       const now = Date.now();
       if (now - last < minIntervalMs) return;
       last = now;
-      render(p);
+      tryWrite(html(p));
     },
     done(p, message) {
-      render(p, message);
+      const s = html(p, message);
+      if (tryWrite(s)) return;
+      let tries = 0;
+      const retry = () => {
+        if (!tryWrite(s) && ++tries < 5) setTimeout(retry, 100).unref?.();
+      };
+      setTimeout(retry, 50).unref?.();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { ProgressInfo, createProgress, logProgress, progressLine, terminalProgress, tslabKernel } from "../../lib/train";
+import { notebookProgress } from "../../lib/train/progress";
 
 const g = globalThis as { __tslab__?: unknown };
 afterEach(() => {
@@ -67,4 +68,25 @@ test("outside a live kernel (no hook, or displays that throw 'Not ready') progre
   p.done(info(100));
   g.__tslab__ = { require: () => { throw new Error("no module"); } };
   assert.equal(tslabKernel(), null);
+});
+
+test("a notebook display that fails to write (zeromq 'Socket is busy writing') never stops training; the final state is retried", async () => {
+  const shown: string[] = [];
+  let failing = true;
+  const display = {
+    html: (s: string) => {
+      if (failing) throw new Error("Socket is busy writing; only one send operation may be in progress at any time");
+      shown.push(s);
+    },
+    text: (s: string) => shown.push(s),
+  };
+  const p = notebookProgress(display, "fit", 0);
+  assert.doesNotThrow(() => p.update(info(1)));
+  assert.doesNotThrow(() => p.done(info(100), "finished"));
+  assert.equal(shown.length, 0);
+  failing = false;
+  p.update(info(2));
+  assert.equal(shown.length, 1, "updates resume once the socket is free");
+  await new Promise((r) => setTimeout(r, 120));
+  assert.match(shown[shown.length - 1], /fit step 100\/100[\s\S]*finished/, "the final state is written by the retry");
 });
