@@ -95,6 +95,9 @@ export interface TrainResult {
   elapsedMs: number;
 }
 
+/** Longest stretch of training steps between returns to the event loop (see the end of a step in trainOn). */
+const YIELD_EVERY_MS = 50;
+
 function resolveRng(r: Rng | Seed | undefined): Rng {
   if (r instanceof Rng) return r;
   return new Rng(r ?? 0);
@@ -192,6 +195,7 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   };
 
   let lastLoss = NaN;
+  let lastYield = Date.now();
   try {
     while (step < total) {
       const s = step;
@@ -250,6 +254,13 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         if (opts.onStep) await opts.onStep(row);
         progress.update(info(stats.loss, { rate: stats.rate, ...(cs.beta !== undefined ? { beta: cs.beta } : {}) }));
         if (ckpt && (step % ckpt.every === 0 || step === total)) await checkpointNow();
+        // On a CPU backend every await above resolves without returning to the event loop, so a long run
+        // would starve I/O: in a tslab kernel the ZeroMQ sends of outputs never complete, the next send
+        // throws "Socket is busy writing" and the cell dies a couple of minutes in. Yield every ~50 ms.
+        if (Date.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
       } finally {
         disposeBatch(batch);
         tf.dispose([means as unknown as tf.Tensor, value as unknown as tf.Tensor, gradFlags as unknown as tf.Tensor].filter((t) => t));

@@ -214,3 +214,23 @@ test("typed-array data ({values: Float32Array, shape}) trains like the same tens
   m2.store.dispose();
   t.dispose();
 });
+
+test("a long run returns to the event loop (timers and I/O callbacks fire during training, not only after it)", async () => {
+  const data = toyData(128, 7);
+  const model = buildToyVae(new Rng(8));
+  const firedAtStep: number[] = [];
+  let step = 0;
+  const timer = setInterval(() => firedAtStep.push(step), 20);
+  try {
+    const res = await train(model, { data, batchSize: 16, steps: 300, rng: 9, progress: "none", onStep: () => { step++; } });
+    res.optimizer.dispose();
+    assert.ok(res.elapsedMs > 100, `the run must outlast several 50 ms slices (took ${res.elapsedMs} ms)`);
+  } finally {
+    clearInterval(timer);
+  }
+  const total = step;
+  // without yielding, an interval never fires while steps run back to back; with it, it fires mid-run
+  assert.ok(firedAtStep.some((s) => s > 0 && s < total), `interval fired at steps [${firedAtStep.slice(0, 10)}…] of ${total}`);
+  model.store.dispose();
+  data.dispose();
+});
