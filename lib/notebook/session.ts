@@ -8,6 +8,7 @@ import { htmlTable, textTable } from "../plot/table";
 import type { Figure } from "../plot/types";
 import type { Claim, FigureRecord, Work } from "./figure-record";
 import { getPreset, type Preset } from "./preset";
+import { installKernelSendQueue } from "./iopub-queue";
 
 export interface FigureMeta {
   work: Work;
@@ -77,6 +78,7 @@ export class FigureSession {
 
 /** Start a notebook: initialise the engine (fastest available backend), read the preset, print both. */
 export async function startFigure(meta: FigureMeta): Promise<FigureSession> {
+  installKernelSendQueue(); // one iopub send at a time (see iopub-queue: zeromq "Socket is busy writing")
   const engine = await initEngine({ quiet: true });
   const session = new FigureSession(meta, getPreset(), engine);
   console.log(`${meta.figure} — ${meta.caption}`);
