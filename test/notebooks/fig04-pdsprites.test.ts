@@ -22,7 +22,7 @@ interface Data {
   seeds: number[];
   schedule: { epochs: number; learningRate: number; batchSize: number };
   runs: {
-    method: string; seed: number; reloaded: boolean; pc: number; tc: number; latentR2: number; latentMSE: number; reconstructionR2: number; mig: number;
+    method: string; seed: number; reloaded: boolean; trainSeconds: number; stepSeconds: number; pc: number; tc: number; latentR2: number; latentMSE: number; reconstructionR2: number; mig: number;
     estimatedGroups: number[][]; assignment: number[]; r2: number[][]; matchedR2: number[]; normalizedMI: number[][];
   }[];
   table4: { method: string; pc: Stat; r2: Stat; mse: Stat; mig: Stat; recon: Stat }[];
@@ -65,6 +65,7 @@ test("fig04/fig10/table04 pdSprites notebook runs at smoke; claims present with 
     assert.deepEqual(d.runs.map((r) => r.method), METHODS);
     for (const r of d.runs) {
       assert.equal(r.reloaded, false, "a fresh runs directory trains every model");
+      assert.ok(r.stepSeconds > 0 && r.stepSeconds <= r.trainSeconds, `${r.method}: step times ${r.stepSeconds} s within the ${r.trainSeconds} s of training`);
       assert.ok(Number.isFinite(r.pc) && r.pc > -0.5 && r.pc < 20, `${r.method} PC ${r.pc}`);
       assert.ok(r.latentR2 >= 0 && r.latentR2 <= 1, `${r.method} latent R² ${r.latentR2}`);     // in-sample least squares: R² ∈ [0, 1]
       assert.ok(r.latentMSE >= 0 && r.latentMSE <= 1 + 1e-9, `${r.method} latent MSE ${r.latentMSE}`); // = mean of (1 − R²_d) in-sample
