@@ -12,7 +12,8 @@
 //  - stopping index for a threshold τ: s = the first m with e^m < τ (the truth), ŝ = the first m with
 //    ê^m < τ (the prediction); a sequence whose error never falls below τ stops at its last step M.
 //    m counts acquisitions after the always-observed age, 0 … M;
-//  - the absolute offset O = |s − ŝ| (Eq. 7), averaged over test sequences; the RMSE at the stopping
+//  - the absolute offset O = |s − ŝ| (Eq. 7), averaged over test sequences, and its split into the part
+//    from too-late stops (mean of max(ŝ − s, 0)) and from too-early ones (mean of max(s − ŝ, 0)); the RMSE at the stopping
 //    index e^ŝ; and the outcome classes over every (sequence, step) point, with "done" meaning m ≥ the
 //    stopping index: TP (predicted and truly done), TN (neither), FP (predicted done too early: ŝ ≤ m < s),
 //    FN (truly done but not yet stopped: s ≤ m < ŝ). The oracle uses the true errors (O = 0).
@@ -224,6 +225,10 @@ export interface StoppingEvaluation {
   sequences: SequenceStop[];
   /** Mean |s − ŝ| (Eq. 7 averaged). */
   meanAbsOffset: number;
+  /** The too-late part of meanAbsOffset: mean of max(ŝ − s, 0). */
+  meanLateOffset: number;
+  /** The too-early part: mean of max(s − ŝ, 0) (meanLateOffset + meanEarlyOffset = meanAbsOffset). */
+  meanEarlyOffset: number;
   /** Mean ŝ. */
   meanStop: number;
   /** Mean true s. */
@@ -261,6 +266,8 @@ export function evaluateStopping(traces: AcquisitionTrace[], predicted: number[]
     tau,
     sequences: seqs,
     meanAbsOffset: mean((q) => Math.abs(q.offset)),
+    meanLateOffset: mean((q) => Math.max(q.offset, 0)),
+    meanEarlyOffset: mean((q) => Math.max(-q.offset, 0)),
     meanStop: mean((q) => q.sHat),
     meanTrueStop: mean((q) => q.s),
     meanRmseAtStop: mean((q) => q.rmseAtStop),

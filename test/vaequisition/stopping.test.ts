@@ -125,7 +125,11 @@ test("evaluateStopping: the oracle has O = 0; the UQ model adapts per sequence a
     assert.ok(Math.abs(shares.FP - fp) < 1e-12);
     ev.sequences.forEach((q, i) => assert.equal(q.rmseAtStop, testT[i].steps[q.sHat].rmse));
     assert.ok(Math.abs(ev.offsetShares.early + ev.offsetShares.exact + ev.offsetShares.late - 1) < 1e-12);
+    assert.ok(Math.abs(ev.meanLateOffset + ev.meanEarlyOffset - ev.meanAbsOffset) < 1e-12);
+    const late = ev.sequences.reduce((s, q) => s + (q.sHat > q.s ? q.sHat - q.s : 0), 0) / 128;
+    assert.ok(Math.abs(ev.meanLateOffset - late) < 1e-12, `late part ${ev.meanLateOffset} vs ${late}`);
   }
+  assert.equal(oracle.meanLateOffset + oracle.meanEarlyOffset, 0);
   const d = stoppingData(val, UQ_FEATURES);
   assert.equal(d.X.length, 200 * 15);
   assert.deepEqual(d.X[16], [1, val[1].steps[1].acquisitionSummary, val[1].steps[1].partialElbo]);
