@@ -70,6 +70,22 @@ export function conv2d(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
   });
 }
 
+// ---- nearest-neighbour upsampling ----------------------------------------------------------------
+
+/**
+ * Nearest-neighbour upsampling by an integer factor, [B, H, W, C] → [B, fH, fW, C], as a broadcast
+ * against ones of shape [1, 1, f, 1, f, 1] (tile has no gradient above rank 4 in tfjs).
+ * Not tf.image.resizeNearestNeighbor: its gradient in tfjs 4.22 (cpu kernel, which the native backend
+ * also uses) is wrong for batch > 1 — test/nets/upsample.test.ts shows it — while a broadcast's gradient
+ * (the block sums) is right.
+ */
+export function upsampleNearest(x: tf.Tensor, factor = 2): tf.Tensor4D {
+  if (x.rank !== 4) throw new Error(`upsampleNearest: input must have shape [B, H, W, C], got [${x.shape}]`);
+  posInt(factor, "upsampleNearest: factor");
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  return tf.tidy(() => tf.reshape(tf.mul(tf.reshape(x, [b, h, 1, w, 1, c]), tf.ones([1, 1, factor, 1, factor, 1])), [b, h * factor, w * factor, c]) as tf.Tensor4D);
+}
+
 // ---- 2-D transposed convolution --------------------------------------------------------------------
 
 export interface ConvTranspose2dParams {

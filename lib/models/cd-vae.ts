@@ -1,0 +1,420 @@
+// The continuously deep VAE (CD-VAE; thesis App. C, Sec. 3 and A.1): a VD-VAE-style hierarchical VAE whose
+// top-down levels are latent neural SDEs.
+//
+//  - Bottom-up (BU) path: a 3×3 conv stem, then per resolution (image size down to the top latent
+//    resolution by average pooling ×2) `buBlocks` residual blocks; the features at each latent level's
+//    resolution condition that level's posterior.
+//  - Top-down path: level 0 starts from a Gaussian initial value z₀ ~ q(z₀|x) = N(μ, σ²) from the top BU
+//    features (1×1 conv), prior N(0, I): the "initial rate" KL(q‖p) in closed form. Each level l is an SDE
+//    over depth s ∈ [l, l + 1] on the latent image [B, r_l, r_l, k]:
+//        posterior  dZ = h_l(Z, s, BU_l) ds + σ_l dW,   prior  dZ̃ = h̃_l(Z̃, s) ds + σ_l dW,
+//    h and h̃ conv blocks (kernels 1, 3, 3, 1 as Fig. 2 says; GELU-free: SiLU between, linear output) whose
+//    input is the state, the depth as a constant channel and (posterior) the BU features; σ_l a learned
+//    scalar (softplus) shared by both processes, so Itô = Stratonovich and the solvers agree. Between
+//    levels the terminal state is upsampled ×2 (nearest neighbour) as the next initial value.
+//    The path rate of level l is ∫ ½|(h_l − h̃_l)/σ_l|² ds along the posterior path (Li et al. 2020),
+//    integrated by lib/sde with the state.
+//  - Decoder: from the last latent image, conv blocks and ×2 nearest-neighbour upsampling to the image
+//    size, then a 1×1 conv to the pixel parameters: Gaussian (mean, log-scale) or Bernoulli (logit).
+//  - ELBO (Eq. 5) = −(distortion + initial rate + Σ_l path rate_l). Training uses free nats (1 nat per
+//    term: initial and each level) and a sigmoid warm-up of the rate terms over 1000 steps (A.1),
+//    through lib/objectives (model.controller()).
+//  - ODE-like variant (Sec. 3, last paragraph): the BU signals of the SDE levels are multiplied by zero
+//    (only the initial value sees data) and the path rate is left out of the loss — and, as in the
+//    paper's Fig. 4b, out of its reported bound (ELBO = −(D + initial rate)); path rates stay visible as
+//    terms.
+// Evaluation (`evaluate`) runs any step size or method after training, without retraining.
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../engine/rng";
+import { Conv2dParams, conv2d, createConv2d, upsampleNearest } from "../nets/conv";
+import { ParamStore, constant, zeros } from "../nets/params";
+import { FreeBitsSpec, RateController, freeBits, withWarmup } from "../objectives/controllers";
+import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
+import { BrownianPath, SdeMethod, sdeSolve, stepGrid } from "../sde/solvers";
+import type { Batch } from "../train/batches";
+import type { StepContext, TrainableModel } from "../train/loop";
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+export interface CdVaeConfig {
+  kind: "cd-vae";
+  /** Input side (square images) and channels. */
+  imageSize: number;
+  imageChannels: number;
+  likelihood: "gaussian" | "bernoulli";
+  /** Side of the top latent image (paper: 1); each further level doubles it. */
+  topResolution: number;
+  /** Number of SDE levels (paper: 3). */
+  levels: number;
+  /** Latent channels per spatial position k (paper: 4 Poisson, 16 MNIST). */
+  latentChannels: number;
+  /** Channels of the BU ResNet (paper: 128 Poisson, 256 MNIST). */
+  buChannels: number;
+  /** Residual blocks per BU resolution. */
+  buBlocks: number;
+  /** Hidden channels of the drift conv blocks (paper: 128). */
+  driftChannels: number;
+  /** Channels and blocks of the decoder (paper: 128 / 256 channels, 3 blocks). */
+  decoderChannels: number;
+  decoderBlocks: number;
+  /** Training step size Δs (paper: 0.1) and solver (paper: Euler–Heun). */
+  trainStep: number;
+  method: SdeMethod;
+  /** "cd-vae" or the "ode-like" comparison. */
+  variant: "cd-vae" | "ode-like";
+  /** Free nats per rate term (paper: 1) and warm-up steps (paper: 1000). */
+  freeNats: number;
+  warmupSteps: number;
+  /** Initial σ_l (softplus⁻¹ stored). */
+  initialDiffusion: number;
+}
+
+/** Defaults at the paper's structure (A.1) with widths the caller usually shrinks for CPU. */
+export function cdVaeConfig(c: Partial<CdVaeConfig> & Pick<CdVaeConfig, "imageSize" | "likelihood">): CdVaeConfig {
+  const cfg: CdVaeConfig = {
+    kind: "cd-vae",
+    imageSize: c.imageSize,
+    imageChannels: c.imageChannels ?? 1,
+    likelihood: c.likelihood,
+    topResolution: c.topResolution ?? 1,
+    levels: c.levels ?? 3,
+    latentChannels: c.latentChannels ?? 4,
+    buChannels: c.buChannels ?? 128,
+    buBlocks: c.buBlocks ?? 1,
+    driftChannels: c.driftChannels ?? 128,
+    decoderChannels: c.decoderChannels ?? 128,
+    decoderBlocks: c.decoderBlocks ?? 3,
+    trainStep: c.trainStep ?? 0.1,
+    method: c.method ?? "euler-heun",
+    variant: c.variant ?? "cd-vae",
+    freeNats: c.freeNats ?? 1,
+    warmupSteps: c.warmupSteps ?? 1000,
+    initialDiffusion: c.initialDiffusion ?? 0.5,
+  };
+  checkConfig(cfg);
+  return cfg;
+}
+
+function checkConfig(c: CdVaeConfig): void {
+  const where = "lib/models/cd-vae config";
+  for (const f of ["imageSize", "imageChannels", "topResolution", "levels", "latentChannels", "buChannels", "buBlocks", "driftChannels", "decoderChannels", "decoderBlocks"] as const) {
+    if (!(Number.isInteger(c[f]) && c[f] >= 1)) throw new Error(`${where}: ${f} must be a positive integer, got ${c[f]}`);
+  }
+  const last = c.topResolution * 2 ** (c.levels - 1);
+  const ratio = c.imageSize / last;
+  if (!(Number.isInteger(ratio) && ratio >= 1 && Number.isInteger(Math.log2(ratio)))) {
+    throw new Error(`${where}: imageSize ${c.imageSize} must be the last latent resolution ${last} (top ${c.topResolution} × 2^${c.levels - 1}) times a power of two`);
+  }
+  if (c.likelihood !== "gaussian" && c.likelihood !== "bernoulli") throw new Error(`${where}: likelihood must be "gaussian" or "bernoulli", got ${JSON.stringify(c.likelihood)}`);
+  if (c.variant !== "cd-vae" && c.variant !== "ode-like") throw new Error(`${where}: variant must be "cd-vae" or "ode-like", got ${JSON.stringify(c.variant)}`);
+  if (!(c.trainStep > 0 && c.trainStep <= 1)) throw new Error(`${where}: trainStep must be in (0, 1], got ${c.trainStep}`);
+  if (!(c.freeNats >= 0)) throw new Error(`${where}: freeNats must be ≥ 0, got ${c.freeNats}`);
+  if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new Error(`${where}: warmupSteps must be an integer ≥ 0, got ${c.warmupSteps}`);
+  if (!(c.initialDiffusion > 0)) throw new Error(`${where}: initialDiffusion must be > 0, got ${c.initialDiffusion}`);
+}
+
+/** Latent image side of each level. */
+export function levelResolutions(c: CdVaeConfig): number[] {
+  return Array.from({ length: c.levels }, (_, l) => c.topResolution * 2 ** l);
+}
+
+interface ResBlock {
+  a: Conv2dParams;
+  b: Conv2dParams;
+}
+
+/** Four successive convolutions with kernels 1, 3, 3, 1 (Fig. 2's "conv block"), SiLU between, linear out. */
+interface ConvBlock {
+  convs: Conv2dParams[];
+}
+
+function createConvBlock(store: ParamStore, name: string, inC: number, hidden: number, outC: number, zeroOut: boolean): ConvBlock {
+  const ks = [1, 3, 3, 1];
+  const convs = ks.map((k, i) => createConv2d(store, `${name}/${i}`, {
+    inChannels: i === 0 ? inC : hidden,
+    outChannels: i === 3 ? outC : hidden,
+    kernel: k,
+    activation: i === 3 ? "linear" : "swish",
+    ...(i === 3 && zeroOut ? { init: zeros } : {}),
+  }));
+  return { convs };
+}
+
+function convBlock(x: tf.Tensor, b: ConvBlock): tf.Tensor {
+  return b.convs.reduce((h, c) => conv2d(h, c), x);
+}
+
+function upsample2(x: tf.Tensor): tf.Tensor4D {
+  return upsampleNearest(x, 2);
+}
+
+/** Everything one forward pass produces (tensors; the caller tidies). */
+export interface CdVaeForward {
+  record: RateDistortion;
+  /** Pixel parameters: Gaussian mean (and logScale) or Bernoulli logits [B, H, W, C]. */
+  mean: tf.Tensor;
+  logScale?: tf.Tensor;
+  logits?: tf.Tensor;
+  /** Per level: the depth grid, the posterior states along it (record) and instantaneous rate densities. */
+  levels: { grid: number[]; states?: tf.Tensor[]; rateDensity?: tf.Tensor[]; pathRate: tf.Tensor; prior?: tf.Tensor[] }[];
+  initial: { mean: tf.Tensor; logVar: tf.Tensor; sample: tf.Tensor };
+}
+
+export interface CdVaeRunOptions {
+  /** Step size Δs (default the training step) or steps per level. */
+  step?: number;
+  stepsPerLevel?: number;
+  method?: SdeMethod;
+  /** Keep states along each level (and simulate the prior process on the same Brownian path). */
+  record?: boolean;
+  /** Zero the BU conditioning of the SDE levels from this level on (top-level-only samples: 1). */
+  conditionLevels?: number;
+}
+
+export class CdVae implements TrainableModel {
+  readonly variables: Record<string, tf.Variable>;
+  private readonly store: ParamStore;
+  private readonly stem: Conv2dParams;
+  private readonly bu: ResBlock[][];
+  private readonly initHead: Conv2dParams;
+  private readonly priorDrift: ConvBlock[];
+  private readonly postDrift: ConvBlock[];
+  private readonly diffusionRaw: tf.Variable[];
+  private readonly decIn: Conv2dParams;
+  private readonly dec: ResBlock[];
+  private readonly decOut: Conv2dParams;
+  readonly resolutions: number[];
+
+  constructor(readonly config: CdVaeConfig, rng: Rng) {
+    checkConfig(config);
+    const c = config;
+    const s = new ParamStore(rng);
+    this.store = s;
+    this.resolutions = levelResolutions(c);
+    const res = (k: string, ch: number): ResBlock => ({
+      a: createConv2d(s, `${k}/a`, { inChannels: ch, outChannels: ch, kernel: 3, activation: "swish" }),
+      b: createConv2d(s, `${k}/b`, { inChannels: ch, outChannels: ch, kernel: 3, init: zeros }),
+    });
+    this.stem = createConv2d(s, "bu/stem", { inChannels: c.imageChannels, outChannels: c.buChannels, kernel: 3 });
+    // BU resolutions: imageSize, /2, … down to topResolution
+    const nRes = Math.round(Math.log2(c.imageSize / c.topResolution)) + 1;
+    this.bu = Array.from({ length: nRes }, (_, r) => Array.from({ length: c.buBlocks }, (_, b) => res(`bu/${r}/${b}`, c.buChannels)));
+    const k = c.latentChannels;
+    this.initHead = createConv2d(s, "td/init", { inChannels: c.buChannels, outChannels: 2 * k, kernel: 1, init: zeros });
+    this.priorDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/prior`, k + 1, c.driftChannels, k, true));
+    this.postDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/post`, k + 1 + c.buChannels, c.driftChannels, k, true));
+    const raw = Math.log(Math.expm1(c.initialDiffusion));
+    this.diffusionRaw = this.resolutions.map((_, l) => s.add(`td/${l}/diffusion`, [], constant(raw)));
+    this.decIn = createConv2d(s, "dec/in", { inChannels: k, outChannels: c.decoderChannels, kernel: 3 });
+    this.dec = Array.from({ length: c.decoderBlocks }, (_, b) => res(`dec/${b}`, c.decoderChannels));
+    this.decOut = createConv2d(s, "dec/out", { inChannels: c.decoderChannels, outChannels: c.likelihood === "gaussian" ? 2 * c.imageChannels : c.imageChannels, kernel: 1 });
+    this.variables = s.variables();
+  }
+
+  /** Number of scalar parameters. */
+  parameterCount(): number {
+    return this.store.count();
+  }
+
+  /** σ_l of each level (numbers). */
+  diffusions(): number[] {
+    return this.diffusionRaw.map((v) => tf.tidy(() => tf.softplus(v).dataSync()[0]));
+  }
+
+  private resBlock(x: tf.Tensor, b: ResBlock): tf.Tensor {
+    return tf.add(x, conv2d(conv2d(x, b.a), b.b));
+  }
+
+  /** BU features keyed by resolution. */
+  private bottomUp(x: tf.Tensor): Map<number, tf.Tensor> {
+    const out = new Map<number, tf.Tensor>();
+    let h: tf.Tensor = conv2d(x, this.stem);
+    let r = this.config.imageSize;
+    this.bu.forEach((blocks, i) => {
+      if (i > 0) {
+        h = tf.avgPool(h as tf.Tensor4D, 2, 2, "valid");
+        r /= 2;
+      }
+      for (const b of blocks) h = this.resBlock(h, b);
+      out.set(r, h);
+    });
+    return out;
+  }
+
+  private decode(z: tf.Tensor): { mean: tf.Tensor; logScale?: tf.Tensor; logits?: tf.Tensor } {
+    let h: tf.Tensor = conv2d(z, this.decIn);
+    const c = this.config;
+    let r = z.shape[1]!;
+    // spread the decoder blocks over the upsampling steps: one block per resolution, extras at the end
+    const ups = Math.round(Math.log2(c.imageSize / r));
+    let bi = 0;
+    for (let u = 0; u < ups; u++) {
+      if (bi < this.dec.length) h = this.resBlock(h, this.dec[bi++]);
+      h = upsample2(h);
+      r *= 2;
+    }
+    while (bi < this.dec.length) h = this.resBlock(h, this.dec[bi++]);
+    const o = conv2d(tf.relu(h), this.decOut);
+    const C = c.imageChannels;
+    if (c.likelihood === "gaussian") {
+      const [mean, logScale] = tf.split(o, [C, C], 3);
+      // keep scales in a trainable range: log σ ≥ −9 (the Poisson noise is 5e-3 ≈ e^−5.3)
+      return { mean, logScale: tf.maximum(logScale, -9) };
+    }
+    return { mean: tf.sigmoid(o), logits: o };
+  }
+
+  /** −log p(x | params) per example [B]. */
+  private distortion(x: tf.Tensor, p: { mean: tf.Tensor; logScale?: tf.Tensor; logits?: tf.Tensor }): tf.Tensor {
+    if (this.config.likelihood === "gaussian") {
+      const z = tf.mul(tf.sub(x, p.mean), tf.exp(tf.neg(p.logScale!)));
+      const nll = tf.add(tf.add(tf.mul(tf.square(z), 0.5), p.logScale!), HALF_LOG_2PI);
+      return tf.sum(nll, [1, 2, 3]);
+    }
+    // Bernoulli with logits: softplus(l) − x·l
+    const l = p.logits!;
+    return tf.sum(tf.sub(tf.softplus(l), tf.mul(x, l)), [1, 2, 3]);
+  }
+
+  private depthChannel(z: tf.Tensor, s: number): tf.Tensor {
+    return tf.fill([...z.shape.slice(0, 3), 1] as number[], s);
+  }
+
+  /**
+   * One forward pass on images x [B, H, W, C] with a given step size and method. Call inside tf.tidy.
+   * `rng` draws the initial value and the Brownian paths.
+   */
+  forward(x: tf.Tensor, rng: Rng, o: CdVaeRunOptions = {}): CdVaeForward {
+    const c = this.config;
+    if (x.rank !== 4 || x.shape[1] !== c.imageSize || x.shape[2] !== c.imageSize || x.shape[3] !== c.imageChannels) {
+      throw new Error(`CdVae: images must have shape [B, ${c.imageSize}, ${c.imageSize}, ${c.imageChannels}], got [${x.shape}]`);
+    }
+    const B = x.shape[0];
+    const method = o.method ?? c.method;
+    const bu = this.bottomUp(x);
+    const k = c.latentChannels;
+    // initial value
+    const [mu, logVar] = tf.split(conv2d(bu.get(c.topResolution)!, this.initHead), [k, k], 3);
+    const eps = rng.fork("z0").normalTensor(mu.shape);
+    const z0 = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
+    const initialRate = tf.sum(tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(logVar, 1)), 0.5), [1, 2, 3]);
+    let z: tf.Tensor = z0;
+    const levels: CdVaeForward["levels"] = [];
+    const terms: Record<string, tf.Tensor> = { initial: initialRate };
+    const conditioned = o.conditionLevels ?? c.levels;
+    this.resolutions.forEach((r, l) => {
+      if (l > 0) z = upsample2(z);
+      const ctxRaw = bu.get(r)!;
+      const ctx = c.variant === "ode-like" || l >= conditioned ? tf.zerosLike(ctxRaw) : ctxRaw;
+      const sigma = tf.softplus(this.diffusionRaw[l]);
+      const prior = (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]);
+      const post = (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s), ctx], 3), this.postDrift[l]);
+      const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
+      const path = BrownianPath.sample(grid, [B, r, r, k], rng.fork(`level/${l}`));
+      const sol = sdeSolve({ drift: post, diffusion: () => sigma }, z, { method, brownian: path, priorDrift: prior, record: o.record });
+      let priorStates: tf.Tensor[] | undefined;
+      if (o.record) priorStates = sdeSolve({ drift: prior, diffusion: () => sigma }, z, { method, brownian: path, record: true }).trajectory;
+      levels.push({ grid, pathRate: sol.pathRate!, ...(o.record ? { states: sol.trajectory, rateDensity: sol.rateDensity, prior: priorStates } : {}) });
+      terms[`path${l}`] = sol.pathRate!;
+      z = sol.z;
+    });
+    const p = this.decode(z);
+    const distortion = this.distortion(x, p);
+    const pathTotal = tf.addN(levels.map((v) => v.pathRate));
+    const rate = c.variant === "ode-like" ? initialRate : tf.add(initialRate, pathTotal);
+    const record = rateDistortion({ distortion, rate, terms });
+    return { record, ...p, levels, initial: { mean: mu, logVar, sample: z0 } };
+  }
+
+  /** Training step at the training step size and method. */
+  step(batch: Batch, ctx: StepContext): RateDistortion {
+    const x = batch instanceof tf.Tensor ? batch : (batch as Record<string, tf.Tensor>).x;
+    if (!x) throw new Error(`CdVae: batches need an "x" tensor of images`);
+    return this.forward(x, ctx.rng).record;
+  }
+
+  /** The training loss: free nats on the initial rate and (CD-VAE) each level's path rate, sigmoid warm-up. */
+  controller(): RateController {
+    const c = this.config;
+    const names = c.variant === "ode-like" ? ["initial"] : ["initial", ...this.resolutions.map((_, l) => `path${l}`)];
+    const spec: FreeBitsSpec = { over: { terms: Object.fromEntries(names.map((n) => [n, c.freeNats])) } };
+    const inner = freeBits(spec);
+    return c.warmupSteps > 0 ? withWarmup(inner, { steps: c.warmupSteps, shape: "sigmoid" }) : inner;
+  }
+
+  /**
+   * Mean test ELBO and its parts at a step size (or steps per level) and method, over `x` in batches;
+   * `samples` independent passes are averaged (each a single-sample ELBO estimate).
+   */
+  async evaluate(x: { values: Float32Array; shape: number[] }, o: CdVaeRunOptions & { rng: Rng; batchSize?: number; samples?: number }): Promise<CdVaeEvaluation> {
+    const n = x.shape[0];
+    const bs = o.batchSize ?? 128;
+    const S = o.samples ?? 1;
+    const per = x.values.length / n;
+    const acc: Record<string, number> = {};
+    let count = 0;
+    for (let s = 0; s < S; s++) {
+      for (let i = 0; i < n; i += bs) {
+        const m = Math.min(bs, n - i);
+        const vals = tf.tidy(() => {
+          const xb = tf.tensor(x.values.subarray(i * per, (i + m) * per), [m, ...x.shape.slice(1)]);
+          const f = this.forward(xb, o.rng.fork(`eval/${s}/${i}`), o);
+          const parts: Record<string, tf.Tensor> = { distortion: f.record.distortion, rate: f.record.rate, elbo: f.record.elbo, ...f.record.terms };
+          const keys = Object.keys(parts);
+          return { keys, sums: tf.stack(keys.map((kk) => tf.sum(parts[kk]))) };
+        });
+        const sums = await vals.sums.data();
+        vals.sums.dispose();
+        vals.keys.forEach((kk, j) => (acc[kk] = (acc[kk] ?? 0) + sums[j]));
+        count += m;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const mean = Object.fromEntries(Object.entries(acc).map(([kk, v]) => [kk, v / count]));
+    const pathRate = this.resolutions.reduce((t, _, l) => t + mean[`path${l}`], 0);
+    return {
+      elbo: mean.elbo, distortion: mean.distortion, initialRate: mean.initial, pathRate,
+      pathRates: this.resolutions.map((_, l) => mean[`path${l}`]), rate: mean.rate, n, samples: S,
+      step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : o.step ?? this.config.trainStep, method: o.method ?? this.config.method,
+    };
+  }
+
+  /** Samples from the prior: z₀ ~ N(0, I), prior SDEs, decoder mean (Gaussian) or probabilities (Bernoulli). */
+  samplePrior(n: number, rng: Rng, o: CdVaeRunOptions = {}): tf.Tensor {
+    return tf.tidy(() => {
+      const c = this.config;
+      let z: tf.Tensor = rng.fork("z0").normalTensor([n, c.topResolution, c.topResolution, c.latentChannels]);
+      this.resolutions.forEach((r, l) => {
+        if (l > 0) z = upsample2(z);
+        const sigma = tf.softplus(this.diffusionRaw[l]);
+        const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
+        const path = BrownianPath.sample(grid, [n, r, r, c.latentChannels], rng.fork(`level/${l}`));
+        z = sdeSolve({ drift: (zz, s) => convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]), diffusion: () => sigma }, z, { method: o.method ?? c.method, brownian: path }).z;
+      });
+      return this.decode(z).mean;
+    });
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+export interface CdVaeEvaluation {
+  elbo: number;
+  distortion: number;
+  initialRate: number;
+  /** Σ_l path rates (reported for both variants; only the CD-VAE's bound includes it). */
+  pathRate: number;
+  pathRates: number[];
+  /** The rate in the reported bound. */
+  rate: number;
+  n: number;
+  samples: number;
+  step: number;
+  method: SdeMethod;
+}
+
+export function createCdVae(config: CdVaeConfig, rng: Rng): CdVae {
+  return new CdVae(config, rng);
+}
