@@ -67,6 +67,8 @@ export interface CdVaeConfig {
   warmupSteps: number;
   /** Initial σ_l (softplus⁻¹ stored). */
   initialDiffusion: number;
+  /** Border pixels left out of the likelihood (zero padding added to fit the resolutions, e.g. 28 → 32: 2). */
+  likelihoodCrop: number;
 }
 
 /** Defaults at the paper's structure (A.1) with widths the caller usually shrinks for CPU. */
@@ -90,6 +92,7 @@ export function cdVaeConfig(c: Partial<CdVaeConfig> & Pick<CdVaeConfig, "imageSi
     freeNats: c.freeNats ?? 1,
     warmupSteps: c.warmupSteps ?? 1000,
     initialDiffusion: c.initialDiffusion ?? 0.5,
+    likelihoodCrop: c.likelihoodCrop ?? 0,
   };
   checkConfig(cfg);
   return cfg;
@@ -111,6 +114,7 @@ function checkConfig(c: CdVaeConfig): void {
   if (!(c.freeNats >= 0)) throw new Error(`${where}: freeNats must be ≥ 0, got ${c.freeNats}`);
   if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new Error(`${where}: warmupSteps must be an integer ≥ 0, got ${c.warmupSteps}`);
   if (!(c.initialDiffusion > 0)) throw new Error(`${where}: initialDiffusion must be > 0, got ${c.initialDiffusion}`);
+  if (!(Number.isInteger(c.likelihoodCrop) && c.likelihoodCrop >= 0 && 2 * c.likelihoodCrop < c.imageSize)) throw new Error(`${where}: likelihoodCrop must be an integer in [0, ${Math.ceil(c.imageSize / 2) - 1}], got ${c.likelihoodCrop}`);
 }
 
 /** Latent image side of each level. */
@@ -264,8 +268,16 @@ export class CdVae implements TrainableModel {
     return { mean: tf.sigmoid(o), logits: o };
   }
 
-  /** −log p(x | params) per example [B]. */
-  private distortion(x: tf.Tensor, p: { mean: tf.Tensor; logScale?: tf.Tensor; logits?: tf.Tensor }): tf.Tensor {
+  /** −log p(x | params) per example [B], over the image without the cropped border. */
+  private distortion(xFull: tf.Tensor, pFull: { mean: tf.Tensor; logScale?: tf.Tensor; logits?: tf.Tensor }): tf.Tensor {
+    const k = this.config.likelihoodCrop;
+    const crop = (t: tf.Tensor | undefined) => {
+      if (!t || k === 0) return t;
+      const [b, h, w, ch] = t.shape as number[];
+      return tf.slice(t, [0, k, k, 0], [b, h - 2 * k, w - 2 * k, ch]);
+    };
+    const x = crop(xFull)!;
+    const p = { mean: crop(pFull.mean)!, logScale: crop(pFull.logScale), logits: crop(pFull.logits) };
     if (this.config.likelihood === "gaussian") {
       const z = tf.mul(tf.sub(x, p.mean), tf.exp(tf.neg(p.logScale!)));
       const nll = tf.add(tf.add(tf.mul(tf.square(z), 0.5), p.logScale!), HALF_LOG_2PI);

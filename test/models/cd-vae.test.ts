@@ -103,6 +103,18 @@ test("distortion equals −log p(x | decoder) from lib/prob (Gaussian and Bernou
     x.dispose();
     m.dispose();
   }
+  // with a cropped border only the central pixels count
+  const m = createCdVae(small({ likelihood: "bernoulli", likelihoodCrop: 2 }), new Rng(6));
+  const x = images(2, "x3c", true);
+  const [got, want] = tf.tidy(() => {
+    const f = m.forward(x, new Rng(7));
+    const lp = tf.slice(new Bernoulli(f.logits!).logProb(x), [0, 2, 2, 0], [2, 4, 4, 1]);
+    return [num(f.record.distortion), num(tf.neg(tf.sum(lp, [1, 2, 3])))];
+  });
+  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-3 * Math.max(1, Math.abs(want[i])), `cropped: ${v} vs ${want[i]}`));
+  assert.throws(() => small({ likelihoodCrop: 4 }), /likelihoodCrop must be an integer in \[0, 3\]/);
+  x.dispose();
+  m.dispose();
 });
 
 test("ODE-like variant: the bound leaves out the path rate, and so does its training loss", async () => {
