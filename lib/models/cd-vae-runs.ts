@@ -36,11 +36,11 @@ export function poissonCdVaePreset(preset: Preset, variant: "cd-vae" | "ode-like
       imageSize: 16, likelihood: "gaussian", topResolution: 1, levels: 3, latentChannels: 4,
       buChannels: ch, driftChannels: ch, decoderChannels: ch, decoderBlocks: 3, buBlocks: 1,
       trainStep: 0.1, method: "euler-heun", variant, freeNats: 1,
-      warmupSteps: pick({ smoke: 10, demo: 400, paper: 1000 }, preset),
+      warmupSteps: pick({ smoke: 10, demo: 300, paper: 1000 }, preset),
     }),
     schedule: pick({
       smoke: { steps: 30, batchSize: 32, learningRate: 1e-3 },
-      demo: { steps: 1600, batchSize: 64, learningRate: 1e-3 },
+      demo: { steps: 1200, batchSize: 64, learningRate: 1e-3 },
       paper: { steps: 4000, batchSize: 128, learningRate: 3e-4 },
     }, preset),
   };
@@ -55,11 +55,11 @@ export function mnistCdVaePreset(preset: Preset): CdVaePreset {
       latentChannels: pick({ smoke: 4, demo: 8, paper: 16 }, preset),
       buChannels: ch, driftChannels: pick({ smoke: 8, demo: 32, paper: 128 }, preset), decoderChannels: ch, decoderBlocks: 3, buBlocks: 1,
       trainStep: 0.1, method: "euler-heun", variant: "cd-vae", freeNats: 1,
-      warmupSteps: pick({ smoke: 10, demo: 500, paper: 1000 }, preset),
+      warmupSteps: pick({ smoke: 10, demo: 375, paper: 1000 }, preset),
     }),
     schedule: pick({
       smoke: { steps: 20, batchSize: 16, learningRate: 1e-3 },
-      demo: { steps: 2500, batchSize: 32, learningRate: 1e-3 },
+      demo: { steps: 1500, batchSize: 32, learningRate: 1e-3 },
       paper: { steps: 50000, batchSize: 32, learningRate: 1e-3 },
     }, preset),
   };

@@ -2,7 +2,7 @@
 // top-down levels are latent neural SDEs.
 //
 //  - Bottom-up (BU) path: a 3×3 conv stem, then per resolution (image size down to the top latent
-//    resolution by average pooling ×2) `buBlocks` residual blocks; the features at each latent level's
+//    resolution by 2×2 average pooling, lib/nets/conv downsampleMean) `buBlocks` residual blocks; the features at each latent level's
 //    resolution condition that level's posterior.
 //  - Top-down path: level 0 starts from a Gaussian initial value z₀ ~ q(z₀|x) = N(μ, σ²) from the top BU
 //    features (1×1 conv), prior N(0, I): the "initial rate" KL(q‖p) in closed form. Each level l is an SDE
@@ -26,7 +26,7 @@
 // Evaluation (`evaluate`) runs any step size or method after training, without retraining.
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
-import { Conv2dParams, conv2d, createConv2d, upsampleNearest } from "../nets/conv";
+import { Conv2dParams, conv2d, createConv2d, downsampleMean, upsampleNearest } from "../nets/conv";
 import { ParamStore, constant, zeros } from "../nets/params";
 import { FreeBitsSpec, RateController, freeBits, withWarmup } from "../objectives/controllers";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
@@ -236,7 +236,7 @@ export class CdVae implements TrainableModel {
     let r = this.config.imageSize;
     this.bu.forEach((blocks, i) => {
       if (i > 0) {
-        h = tf.avgPool(h as tf.Tensor4D, 2, 2, "valid");
+        h = downsampleMean(h, 2);
         r /= 2;
       }
       for (const b of blocks) h = this.resBlock(h, b);

@@ -76,7 +76,7 @@ export function conv2d(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
  * Nearest-neighbour upsampling by an integer factor, [B, H, W, C] → [B, fH, fW, C], as a broadcast
  * against ones of shape [1, 1, f, 1, f, 1] (tile has no gradient above rank 4 in tfjs).
  * Not tf.image.resizeNearestNeighbor: its gradient in tfjs 4.22 (cpu kernel, which the native backend
- * also uses) is wrong for batch > 1 — test/nets/upsample.test.ts shows it — while a broadcast's gradient
+ * also uses) is wrong for batch > 1 — test/nets/resample.test.ts shows it — while a broadcast's gradient
  * (the block sums) is right.
  */
 export function upsampleNearest(x: tf.Tensor, factor = 2): tf.Tensor4D {
@@ -84,6 +84,19 @@ export function upsampleNearest(x: tf.Tensor, factor = 2): tf.Tensor4D {
   posInt(factor, "upsampleNearest: factor");
   const [b, h, w, c] = x.shape as [number, number, number, number];
   return tf.tidy(() => tf.reshape(tf.mul(tf.reshape(x, [b, h, 1, w, 1, c]), tf.ones([1, 1, factor, 1, factor, 1])), [b, h * factor, w * factor, c]) as tf.Tensor4D);
+}
+
+/**
+ * Average pooling over non-overlapping f×f blocks, [B, H, W, C] → [B, H/f, W/f, C], as a reshape and a
+ * mean. Same values as tf.avgPool(x, f, f, "valid") for H, W divisible by f, but tfjs 4.22's AvgPool and
+ * AvgPoolGrad kernels run ~30× slower than this here (they were a third of a CD-VAE training step).
+ */
+export function downsampleMean(x: tf.Tensor, factor = 2): tf.Tensor4D {
+  if (x.rank !== 4) throw new Error(`downsampleMean: input must have shape [B, H, W, C], got [${x.shape}]`);
+  posInt(factor, "downsampleMean: factor");
+  const [b, h, w, c] = x.shape as [number, number, number, number];
+  if (h % factor !== 0 || w % factor !== 0) throw new Error(`downsampleMean: ${h}×${w} is not divisible by ${factor}`);
+  return tf.tidy(() => tf.mean(tf.reshape(x, [b, h / factor, factor, w / factor, factor, c]), [2, 4]) as tf.Tensor4D);
 }
 
 // ---- 2-D transposed convolution --------------------------------------------------------------------
