@@ -5,10 +5,10 @@ import { addAll, broadcastShapes, Distribution, Param, ParamStore, sampleShape }
 import { FLOAT32_MIN_NORMAL, sampleStandardGamma } from "./gamma";
 import { digamma, lbeta, log1p } from "./special";
 
-/** Independent Beta(a, b): density x^(a−1) (1−x)^(b−1) / B(a, b). Sampled as X/(X+Y), X~Γ(a), Y~Γ(b). Not reparameterised. */
+/** Independent Beta(a, b): density x^(a−1) (1−x)^(b−1) / B(a, b). Sampled as X/(X+Y), X~Γ(a), Y~Γ(b), reparameterised through the gammas' implicit gradients. */
 export class Beta implements Distribution {
   readonly name = "Beta";
-  readonly reparameterized = false;
+  readonly reparameterized = true;
   readonly a: tf.Tensor;
   readonly b: tf.Tensor;
   readonly batchShape: number[];

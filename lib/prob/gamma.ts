@@ -1,8 +1,13 @@
 // Gamma(concentration, rate) and the standard-gamma sampler shared with Beta.
+//
+// Samples are reparameterised implicitly (Figurnov, Mohamed & Mnih 2018): a draw z ~ Gamma(α, 1) is held
+// at its CDF level u = P(α, z), so dz/dα = −(∂P/∂α)(α, z) / p(z; α), with P the regularised lower
+// incomplete gamma function (series / continued fraction in float64) and ∂P/∂α by a central difference.
+// The rate enters as z/β, which autodiff handles. Beta samples X/(X+Y) inherit the gradients.
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { addAll, broadcastShapes, Distribution, expandTo, Param, ParamStore, sampleShape, tfOpSeed } from "./distribution";
-import { digamma, lgamma } from "./special";
+import { digamma, lgamma, lgammaScalar } from "./special";
 
 /** Smallest positive normal float32; samples are clamped to it so log-densities stay finite. */
 export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -31,29 +36,89 @@ function standardGammaScalar(rng: Rng, alpha: number): number {
   }
 }
 
+/** The regularised lower incomplete gamma function P(a, x) = γ(a, x)/Γ(a), a > 0, x ≥ 0 (float64). */
+export function regularizedGammaP(a: number, x: number): number {
+  if (!(a > 0)) throw new Error(`regularizedGammaP: a must be > 0, got ${a}`);
+  if (!(x >= 0)) throw new Error(`regularizedGammaP: x must be ≥ 0, got ${x}`);
+  if (x === 0) return 0;
+  if (!Number.isFinite(x)) return 1;
+  const logPrefix = a * Math.log(x) - x - lgammaScalar(a);
+  if (x < a + 1) {
+    // series: P = e^{−x} x^a / Γ(a + 1) · Σ_n x^n / ((a + 1)…(a + n))
+    let term = 1 / a, sum = term;
+    for (let n = 1; n < 10000; n++) {
+      term *= x / (a + n);
+      sum += term;
+      if (Math.abs(term) < Math.abs(sum) * 1e-16) break;
+    }
+    return Math.min(1, sum * Math.exp(logPrefix));
+  }
+  // continued fraction for Q = 1 − P (modified Lentz)
+  const tiny = 1e-300;
+  let b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+  for (let i = 1; i < 10000; i++) {
+    const an = -i * (i - a);
+    b += 2;
+    d = an * d + b;
+    if (Math.abs(d) < tiny) d = tiny;
+    c = b + an / c;
+    if (Math.abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const delta = d * c;
+    h *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.max(0, 1 - Math.exp(logPrefix) * h);
+}
+
+/** dz/dα of a Gamma(α, 1) draw z held at its CDF level (implicit reparameterisation); 0 where it is not finite. */
+export function gammaSampleShapeGradient(alpha: number, z: number): number {
+  const h = 1e-5 * Math.max(1, alpha);
+  const dP = (regularizedGammaP(alpha + h, z) - regularizedGammaP(Math.max(alpha - h, alpha / 2), z)) / (alpha + h - Math.max(alpha - h, alpha / 2));
+  const logDensity = (alpha - 1) * Math.log(z) - z - lgammaScalar(alpha);
+  const g = -dP / Math.exp(logDensity);
+  return Number.isFinite(g) ? g : 0;
+}
+
 /**
- * Gamma(α, 1) samples of shape `shape`, where the concentration tensor broadcasts to `shape`.
+ * Gamma(α, 1) samples of shape `shape`, where the concentration tensor broadcasts to `shape`,
+ * reparameterised implicitly: gradients reach the concentration (see the header).
  * A single concentration uses tf.randomGamma (rate fixed at 1: tfjs 4.22 multiplies by its `beta`
  * argument although it documents it as a rate). Different concentrations per element use our own
  * Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
  */
 export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
-  const alphas = tf.tidy(() => expandTo(concentration, shape).dataSync() as Float32Array);
+  const alphaFull = expandTo(concentration, shape);
+  const alphas = alphaFull.dataSync() as Float32Array;
   if (alphas.length === 0) return tf.zeros(shape);
   const first = alphas[0];
+  let z: Float32Array;
   if (alphas.every((a) => a === first)) {
     if (!(first > 0)) throw new Error(`lib/prob/gamma: concentration must be > 0, got ${first}`);
-    return tf.randomGamma(shape, first, 1, "float32", tfOpSeed(rng));
+    z = tf.tidy(() => tf.randomGamma(shape, first, 1, "float32", tfOpSeed(rng)).dataSync() as Float32Array);
+  } else {
+    z = new Float32Array(alphas.length);
+    for (let i = 0; i < alphas.length; i++) z[i] = standardGammaScalar(rng, alphas[i]);
   }
-  const out = new Float32Array(alphas.length);
-  for (let i = 0; i < alphas.length; i++) out[i] = standardGammaScalar(rng, alphas[i]);
-  return tf.tensor(out, shape, "float32");
+  const draw = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    void a;
+    void save;
+    return {
+      value: tf.tensor(z, shape, "float32"),
+      gradFunc: (dy: tf.Tensor) => {
+        const dz = new Float32Array(z.length);
+        for (let i = 0; i < z.length; i++) dz[i] = gammaSampleShapeGradient(alphas[i], Math.max(z[i], FLOAT32_MIN_NORMAL));
+        return tf.mul(dy, tf.tensor(dz, shape, "float32"));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
+  return draw(alphaFull);
 }
 
-/** Independent Gamma(α = concentration, β = rate): density β^α x^(α−1) e^(−βx) / Γ(α). Not reparameterised. */
+/** Independent Gamma(α = concentration, β = rate): density β^α x^(α−1) e^(−βx) / Γ(α). Reparameterised (implicitly). */
 export class Gamma implements Distribution {
   readonly name = "Gamma";
-  readonly reparameterized = false;
+  readonly reparameterized = true;
   readonly concentration: tf.Tensor;
   readonly rate: tf.Tensor;
   readonly batchShape: number[];

@@ -173,8 +173,8 @@ describe("reparameterisation gradients", () => {
     assert.equal(new Normal().reparameterized, true);
     assert.equal(new LogNormal().reparameterized, true);
     assert.equal(new Logcosh().reparameterized, true);
-    assert.equal(new Gamma().reparameterized, false);
-    assert.equal(new Beta().reparameterized, false);
+    assert.equal(new Gamma().reparameterized, true);
+    assert.equal(new Beta().reparameterized, true);
     assert.equal(new Bernoulli(0).reparameterized, false);
   });
 
