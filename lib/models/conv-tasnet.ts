@@ -14,9 +14,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
-import { DenseParams } from "../nets/mlp";
 import { ParamStore } from "../nets/params";
-import { GlnParams, TcnBlockParams, createGln, createPointwise, createPrelu, createTcnBlock, globalLayerNorm, pointwise, prelu, tcnBlock, tcnBlockParameterCount } from "../nets/tcn";
+import { TcnMaskerParams, TcnMaskerSpec, createTcnMasker, tcnMasker, tcnMaskerParameterCount } from "../nets/tcn";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { pitSiSdr } from "../objectives/si-sdr";
 import type { Batch } from "../train/batches";
@@ -79,14 +78,14 @@ function checkConfig(c: ConvTasNetConfig): void {
   if (c.maskActivation !== "sigmoid" && c.maskActivation !== "relu") throw new Error(`${where}: maskActivation must be "sigmoid" or "relu", got ${JSON.stringify(c.maskActivation)}`);
 }
 
+/** The masker's specification for a config whose head outputs `perMask` values per source and channel. */
+export function tasnetMaskerSpec(c: ConvTasNetConfig, perMask = 1): TcnMaskerSpec {
+  return { inChannels: c.N, bottleneck: c.B, hidden: c.H, skip: c.Sc, kernel: c.P, blocks: c.X, repeats: c.R, outChannels: perMask * c.S * c.N };
+}
+
 /** The parameter count from the formula (equals ConvTasNet.parameterCount()). */
 export function convTasNetParameterCount(c: ConvTasNetConfig): number {
-  const codec = 2 * c.N * c.L; // encoder and decoder filters, no biases
-  const inNorm = 2 * c.N;
-  const bottleneck = c.N * c.B + c.B;
-  const blocks = c.X * c.R * tcnBlockParameterCount({ channels: c.B, hidden: c.H, skip: c.Sc, kernel: c.P });
-  const head = 1 + c.Sc * c.S * c.N + c.S * c.N; // PReLU + mask conv
-  return codec + inNorm + bottleneck + blocks + head;
+  return 2 * c.N * c.L /* encoder and decoder filters, no biases */ + tcnMaskerParameterCount(tasnetMaskerSpec(c));
 }
 
 /** A separation batch: the mixtures and their sources. */
@@ -113,11 +112,7 @@ export class ConvTasNet implements TrainableModel {
   readonly store: ParamStore;
   readonly config: ConvTasNetConfig;
   readonly encoder: Conv1dParams;
-  readonly inNorm: GlnParams;
-  readonly bottleneck: DenseParams;
-  readonly blocks: TcnBlockParams[];
-  readonly outPrelu: tf.Variable;
-  readonly maskConv: DenseParams;
+  readonly masker: TcnMaskerParams;
   readonly decoder: ConvTranspose1dParams;
   readonly variables: Record<string, tf.Variable>;
 
@@ -127,14 +122,7 @@ export class ConvTasNet implements TrainableModel {
     const c = this.config;
     this.store = new ParamStore(rng);
     this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: c.N, kernel: c.L, stride: c.stride, padding: "valid", bias: false, activation: "relu" });
-    this.inNorm = createGln(this.store, "masker/gln", c.N);
-    this.bottleneck = createPointwise(this.store, "masker/bottleneck", c.N, c.B);
-    this.blocks = [];
-    for (let r = 0; r < c.R; r++) {
-      for (let x = 0; x < c.X; x++) this.blocks.push(createTcnBlock(this.store, `masker/r${r}/b${x}`, { channels: c.B, hidden: c.H, skip: c.Sc, kernel: c.P, dilation: 2 ** x }));
-    }
-    this.outPrelu = createPrelu(this.store, "masker/prelu");
-    this.maskConv = createPointwise(this.store, "masker/mask", c.Sc, c.S * c.N);
+    this.masker = createTcnMasker(this.store, "masker", tasnetMaskerSpec(c));
     this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
     this.variables = this.store.variables();
   }
@@ -167,15 +155,7 @@ export class ConvTasNet implements TrainableModel {
     if (w.rank !== 3 || w.shape[2] !== c.N) throw new Error(`ConvTasNet.masks: the encoding must have shape [B, F, ${c.N}], got [${w.shape}]`);
     const [B, F] = w.shape;
     return tf.tidy(() => {
-      let h: tf.Tensor = pointwise(globalLayerNorm(w, this.inNorm), this.bottleneck);
-      let skips: tf.Tensor | null = null;
-      for (const block of this.blocks) {
-        const { residual, skip } = tcnBlock(h, block);
-        h = residual;
-        skips = skips ? tf.add(skips, skip) : skip;
-      }
-      const s = tf.div(skips!, this.blocks.length);
-      const logits = pointwise(prelu(s, this.outPrelu), this.maskConv); // [B, F, S·N]
+      const logits = tcnMasker(w, this.masker); // [B, F, S·N]
       const m = c.maskActivation === "sigmoid" ? tf.sigmoid(logits) : tf.relu(logits);
       return tf.transpose(tf.reshape(m, [B, F, c.S, c.N]), [0, 2, 1, 3]) as tf.Tensor4D;
     });

@@ -179,3 +179,67 @@ export function tcnBlock(x: tf.Tensor, p: TcnBlockParams): { residual: tf.Tensor
   });
   return { residual: residual as tf.Tensor3D, skip: skip as tf.Tensor3D };
 }
+
+// ---- the Conv-TasNet masker (TCN) -----------------------------------------------------------------
+
+export interface TcnMaskerSpec {
+  /** Encoding channels N (input). */
+  inChannels: number;
+  /** Bottleneck B, hidden H, skip Sc, depthwise kernel P. */
+  bottleneck: number;
+  hidden: number;
+  skip: number;
+  kernel: number;
+  /** Blocks per repeat X (dilations 1 … 2^(X−1)) and repeats R. */
+  blocks: number;
+  repeats: number;
+  /** Channels of the output head (S·N masks, or more for distribution parameters). */
+  outChannels: number;
+}
+
+export interface TcnMaskerParams {
+  inNorm: GlnParams;
+  bottleneck: DenseParams;
+  blocks: TcnBlockParams[];
+  outPrelu: tf.Variable;
+  head: DenseParams;
+}
+
+/** Parameters under `<name>/gln`, `<name>/bottleneck`, `<name>/r<r>/b<x>/…`, `<name>/prelu`, `<name>/mask`. */
+export function createTcnMasker(store: ParamStore, name: string, s: TcnMaskerSpec): TcnMaskerParams {
+  const blocks: TcnBlockParams[] = [];
+  for (let r = 0; r < s.repeats; r++) {
+    for (let x = 0; x < s.blocks; x++) blocks.push(createTcnBlock(store, `${name}/r${r}/b${x}`, { channels: s.bottleneck, hidden: s.hidden, skip: s.skip, kernel: s.kernel, dilation: 2 ** x }));
+  }
+  return {
+    inNorm: createGln(store, `${name}/gln`, s.inChannels),
+    bottleneck: createPointwise(store, `${name}/bottleneck`, s.inChannels, s.bottleneck),
+    blocks,
+    outPrelu: createPrelu(store, `${name}/prelu`),
+    head: createPointwise(store, `${name}/mask`, s.skip, s.outChannels),
+  };
+}
+
+/** Scalar parameters of the masker. */
+export function tcnMaskerParameterCount(s: TcnMaskerSpec): number {
+  const blocks = s.blocks * s.repeats * tcnBlockParameterCount({ channels: s.bottleneck, hidden: s.hidden, skip: s.skip, kernel: s.kernel });
+  return 2 * s.inChannels + s.inChannels * s.bottleneck + s.bottleneck + blocks + 1 + s.skip * s.outChannels + s.outChannels;
+}
+
+/**
+ * gLN(w) → 1×1 bottleneck → the TCN blocks (residual chain, skips summed and divided by the number of
+ * blocks, as the VI-EMD supplement does for stability) → PReLU → 1×1 head: the head's raw outputs
+ * [B, F, outChannels] (the caller applies the mask nonlinearity or reads distribution parameters).
+ */
+export function tcnMasker(w: tf.Tensor, p: TcnMaskerParams): tf.Tensor3D {
+  return tf.tidy(() => {
+    let h: tf.Tensor = pointwise(globalLayerNorm(w, p.inNorm), p.bottleneck);
+    let skips: tf.Tensor | null = null;
+    for (const block of p.blocks) {
+      const { residual, skip } = tcnBlock(h, block);
+      h = residual;
+      skips = skips ? tf.add(skips, skip) : skip;
+    }
+    return pointwise(prelu(tf.div(skips!, p.blocks.length), p.outPrelu), p.head);
+  });
+}
