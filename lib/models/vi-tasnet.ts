@@ -1,0 +1,207 @@
+// VI-TasNet (thesis App. B, Sec. 3 and supplement B, E, F): the Conv-TasNet's encoder–masker–decoder with
+// distributions over the encodings and the masks.
+//
+//   encoder   conv1d(x): N → 2N channels of distribution parameters per frame [B, F, 2N] (stride = L/2):
+//             "gaussian" N(μ, σ²), "lognormal" LN(μ, σ²) or "gamma" Γ(α, β) (σ, α, β through softplus);
+//   masker    the TCN (lib/nets/tcn) on a sample z, head 2·S·N: per source a "lognormal" LN(μ, σ²) or
+//             "beta" Beta(a, b) mask distribution over [F, N];
+//   decoder   transposed conv1d of m_i ⊙ z per source → estimates ŝ [B, S, T].
+// ELBO (Eq. 34) = −D_S − R_z − R_M per mixture, single-sample:
+//   D_S  Σ_i −log p(s_π(i) | ŝ_i) under utterance-level PIT, with the BLR evidence (lib/objectives/blr) —
+//        or, for comparison, −SI-SDR (dB; not a likelihood, the deterministic TasNet's loss);
+//   R_z  Σ_{t', k} KL(q(z) ‖ p(z)),  R_M  Σ_{i, t', k} KL(q(m_i) ‖ p(m)), analytic (lib/prob kl) or the
+//        single-sample Monte-Carlo estimate log q − log p at the drawn sample (the paper used the latter
+//        for its clean-condition results, App. J).
+// Priors (App. F, Eq. 35–36): N(0, 1), LN(0, 1) or Γ(½, 1) for encodings; LN(0.9, 1) (Eq. 35) or
+// Beta(1, 1) for masks (K.2's synthetic models use LN(0, 1) masks: pass maskPrior).
+// The record's terms "z" and "mask" let lib/objectives weight or free-bit them separately (Eq. 37) or
+// drive their sum toward a target (E.2).
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../engine/rng";
+import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
+import { ParamStore } from "../nets/params";
+import { TcnMaskerParams, createTcnMasker, tcnMasker } from "../nets/tcn";
+import { BlrPrior, DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
+import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
+import { permutationInvariant, pairwiseSiSdr, pitSiSdr } from "../objectives/si-sdr";
+import { Beta } from "../prob/beta";
+import type { Distribution } from "../prob/distribution";
+import { Gamma } from "../prob/gamma";
+import { kl } from "../prob/kl";
+import { LogNormal } from "../prob/lognormal";
+import { Normal } from "../prob/normal";
+import type { Batch } from "../train/batches";
+import type { StepContext, TrainableModel } from "../train/loop";
+import { ConvTasNetConfig, tasnetMaskerSpec } from "./conv-tasnet";
+
+export type EncodingFamily = "gaussian" | "lognormal" | "gamma";
+export type MaskFamily = "lognormal" | "beta";
+
+export interface ViTasNetConfig {
+  kind: "vi-tasnet";
+  /** Sizes (N, L, stride, B, H, Sc, P, X, R, S) as for Conv-TasNet; its maskActivation is unused. */
+  tasnet: ConvTasNetConfig;
+  encoding: EncodingFamily;
+  mask: MaskFamily;
+  /** Prior parameters: (loc, scale) for gaussian / lognormal, (concentration, rate) for gamma, (a, b) for beta. */
+  encodingPrior: [number, number];
+  maskPrior: [number, number];
+  likelihood: "blr" | "si-sdr";
+  blrPrior: BlrPrior;
+  kl: "analytic" | "monte-carlo";
+}
+
+const DEFAULT_ENCODING_PRIOR: Record<EncodingFamily, [number, number]> = { gaussian: [0, 1], lognormal: [0, 1], gamma: [0.5, 1] };
+const DEFAULT_MASK_PRIOR: Record<MaskFamily, [number, number]> = { lognormal: [0.9, 1], beta: [1, 1] };
+
+/** Fill defaults: the paper's main model is Gaussian encodings, log-normal masks, BLR likelihood, analytic KL. */
+export function viTasNetConfig(c: Partial<ViTasNetConfig> & { tasnet: ConvTasNetConfig }): ViTasNetConfig {
+  const encoding = c.encoding ?? "gaussian", mask = c.mask ?? "lognormal";
+  const cfg: ViTasNetConfig = {
+    kind: "vi-tasnet",
+    tasnet: { ...c.tasnet },
+    encoding,
+    mask,
+    encodingPrior: c.encodingPrior ?? DEFAULT_ENCODING_PRIOR[encoding],
+    maskPrior: c.maskPrior ?? DEFAULT_MASK_PRIOR[mask],
+    likelihood: c.likelihood ?? "blr",
+    blrPrior: c.blrPrior ?? { ...DEFAULT_BLR_PRIOR },
+    kl: c.kl ?? "analytic",
+  };
+  const where = "lib/models/vi-tasnet config";
+  if (!["gaussian", "lognormal", "gamma"].includes(cfg.encoding)) throw new Error(`${where}: encoding must be gaussian, lognormal or gamma, got ${JSON.stringify(cfg.encoding)}`);
+  if (!["lognormal", "beta"].includes(cfg.mask)) throw new Error(`${where}: mask must be lognormal or beta, got ${JSON.stringify(cfg.mask)}`);
+  if (!["blr", "si-sdr"].includes(cfg.likelihood)) throw new Error(`${where}: likelihood must be blr or si-sdr, got ${JSON.stringify(cfg.likelihood)}`);
+  if (!["analytic", "monte-carlo"].includes(cfg.kl)) throw new Error(`${where}: kl must be analytic or monte-carlo, got ${JSON.stringify(cfg.kl)}`);
+  for (const [name, [a, b]] of [["encodingPrior", cfg.encodingPrior], ["maskPrior", cfg.maskPrior]] as const) {
+    const firstPositive = (name === "encodingPrior" && cfg.encoding === "gamma") || (name === "maskPrior" && cfg.mask === "beta");
+    if (!(Number.isFinite(a) && b > 0 && (!firstPositive || a > 0))) throw new Error(`${where}: ${name} must be [finite, > 0] (both > 0 for gamma and beta), got [${a}, ${b}]`);
+  }
+  return cfg;
+}
+
+const MIN_PARAM = 1e-4;
+const positive = (t: tf.Tensor) => tf.add(tf.softplus(t), MIN_PARAM);
+
+function distribution(family: EncodingFamily | MaskFamily, a: tf.Tensor | number, b: tf.Tensor | number): Distribution {
+  if (family === "gaussian") return new Normal(a, b);
+  if (family === "lognormal") return new LogNormal(a, b);
+  if (family === "gamma") return new Gamma(a, b);
+  return new Beta(a, b);
+}
+
+/** What one pass produces (tensors owned by the enclosing tidy). */
+export interface ViTasNetForward {
+  record: RateDistortion;
+  /** Encoding sample z [B, F, N], mask samples [B, S, F, N], estimates [B, S, T]. */
+  z: tf.Tensor;
+  masks: tf.Tensor;
+  estimates: tf.Tensor;
+  /** Per-example PIT SI-SDR of the estimates (dB). */
+  siSdr: tf.Tensor;
+}
+
+export class ViTasNet implements TrainableModel {
+  readonly store: ParamStore;
+  readonly variables: Record<string, tf.Variable>;
+  private readonly encoder: Conv1dParams;
+  private readonly masker: TcnMaskerParams;
+  private readonly decoder: ConvTranspose1dParams;
+
+  constructor(readonly config: ViTasNetConfig, rng: Rng) {
+    const c = config.tasnet;
+    this.store = new ParamStore(rng);
+    this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: 2 * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
+    this.masker = createTcnMasker(this.store, "masker", tasnetMaskerSpec(c, 2));
+    this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
+    this.variables = this.store.variables();
+  }
+
+  frames(T: number): number {
+    const { L, stride } = this.config.tasnet;
+    return T <= L ? 1 : Math.ceil((T - L) / stride) + 1;
+  }
+
+  /** q(z | x): the encoding distribution over [B, F, N]. */
+  encodingDistribution(mix: tf.Tensor): Distribution {
+    if (mix.rank !== 2) throw new Error(`ViTasNet: the mixture must have shape [B, T], got [${mix.shape}]`);
+    const c = this.config.tasnet;
+    const [B, T] = mix.shape as [number, number];
+    const Tp = (this.frames(T) - 1) * c.stride + c.L;
+    const xp = Tp > T ? tf.pad(mix, [[0, 0], [0, Tp - T]]) : mix;
+    const [a, b] = tf.split(conv1d(tf.reshape(xp, [B, Tp, 1]), this.encoder), 2, 2);
+    return this.config.encoding === "gamma" ? distribution("gamma", positive(a), positive(b)) : distribution(this.config.encoding, a, positive(b));
+  }
+
+  /** q(M | z): the mask distributions over [B, S, F, N]. */
+  maskDistribution(z: tf.Tensor): Distribution {
+    const c = this.config.tasnet;
+    const [B, F] = z.shape as [number, number, number];
+    const h = tf.reshape(tcnMasker(z, this.masker), [B, F, 2, c.S, c.N]);
+    const [a, b] = tf.split(tf.transpose(h, [2, 0, 3, 1, 4]), 2, 0).map((t) => tf.squeeze(t, [0])); // each [B, S, F, N]
+    return this.config.mask === "beta" ? distribution("beta", positive(a), positive(b)) : distribution("lognormal", a, positive(b));
+  }
+
+  decode(masked: tf.Tensor, T: number): tf.Tensor {
+    const c = this.config.tasnet;
+    const [B, S, F] = masked.shape;
+    const y = convTranspose1d(tf.reshape(masked, [B * S, F, c.N]), this.decoder);
+    const wave = tf.reshape(y, [B, S, y.shape[1]]);
+    return y.shape[1] > T ? tf.slice(wave, [0, 0, 0], [B, S, T]) : wave;
+  }
+
+  private rate(q: Distribution, p: Distribution, sample: tf.Tensor, axes: number[]): tf.Tensor {
+    const elem = this.config.kl === "analytic" ? kl(q, p) : tf.sub(q.logProb(sample), p.logProb(sample));
+    return tf.sum(elem, axes);
+  }
+
+  /**
+   * One single-sample pass on mixtures [B, T] against sources [B, S, T]. `mean: true` uses the means of
+   * the encoding and mask distributions instead of samples (evaluation). Call inside tf.tidy.
+   */
+  forward(mix: tf.Tensor, sources: tf.Tensor, rng: Rng, o: { mean?: boolean } = {}): ViTasNetForward {
+    const c = this.config;
+    const [B, T] = mix.shape as [number, number];
+    if (sources.rank !== 3 || sources.shape[0] !== B || sources.shape[1] !== c.tasnet.S || sources.shape[2] !== T) {
+      throw new Error(`ViTasNet: sources must have shape [${B}, ${c.tasnet.S}, ${T}], got [${sources.shape}]`);
+    }
+    const qz = this.encodingDistribution(mix);
+    const pz = distribution(c.encoding, ...c.encodingPrior);
+    const z = o.mean ? qz.mean() : qz.sample(rng.fork("z"));
+    const qm = this.maskDistribution(z);
+    const pm = distribution(c.mask, ...c.maskPrior);
+    const m = o.mean ? qm.mean() : qm.sample(rng.fork("mask"));
+    const estimates = this.decode(tf.mul(m, tf.expandDims(z, 1)), T);
+    const S = c.tasnet.S;
+    let distortion: tf.Tensor;
+    if (c.likelihood === "blr") {
+      // pairwise −log p(s_j | ŝ_i): [B, S_est, S_ref]
+      const shape = [B, S, S, T];
+      const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(sources, 1), shape), tf.broadcastTo(tf.expandDims(estimates, 2), shape), c.blrPrior));
+      distortion = tf.mul(permutationInvariant(nll, "min").value, S);
+    } else {
+      distortion = tf.neg(permutationInvariant(pairwiseSiSdr(estimates, sources), "max").value);
+    }
+    const rz = this.rate(qz, pz, z, [1, 2]);
+    const rm = this.rate(qm, pm, m, [1, 2, 3]);
+    const record = rateDistortion({ distortion, terms: { z: rz, mask: rm } });
+    return { record, z, masks: m, estimates, siSdr: pitSiSdr(estimates, sources).value };
+  }
+
+  step(batch: Batch, ctx: StepContext): RateDistortion {
+    if (batch instanceof tf.Tensor || !batch.mix || !batch.sources) throw new Error("ViTasNet.step: the batch must be {mix, sources}");
+    return this.forward(batch.mix, batch.sources, ctx.rng).record;
+  }
+
+  parameterCount(): number {
+    return this.store.count();
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+export function createViTasNet(config: ViTasNetConfig, rng: Rng): ViTasNet {
+  return new ViTasNet(config, rng);
+}
