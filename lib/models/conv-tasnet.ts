@@ -15,7 +15,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
 import { ParamStore } from "../nets/params";
-import { TcnMaskerParams, TcnMaskerSpec, createTcnMasker, tcnMasker, tcnMaskerParameterCount } from "../nets/tcn";
+import { SudormrfSpec, createSudormrf, sudormrf, sudormrfParameterCount } from "../nets/sudormrf";
+import { TcnMaskerSpec, createTcnMasker, tcnMasker, tcnMaskerParameterCount } from "../nets/tcn";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { pitSiSdr } from "../objectives/si-sdr";
 import type { Batch } from "../train/batches";
@@ -45,6 +46,8 @@ export interface ConvTasNetConfig {
   S: number;
   /** Mask nonlinearity (the paper: sigmoid). */
   maskActivation: "sigmoid" | "relu";
+  /** When present, the masker is the improved SuDoRMRF module (lib/nets/sudormrf) instead of the TCN (X, R, H, Sc, P unused). */
+  sudormrf?: { blocks: number; depth: number; hidden: number };
 }
 
 /** The small model for the synthetic Gaussian-pulse mixtures (seed 001: "reduced … filters/channels"). */
@@ -57,7 +60,13 @@ export const CONV_TASNET_LIBRIMIX: ConvTasNetConfig = Object.freeze({
   kind: "conv-tasnet", N: 512, L: 16, stride: 8, B: 128, H: 512, Sc: 128, P: 3, X: 8, R: 3, S: 2, maskActivation: "sigmoid",
 }) as ConvTasNetConfig;
 
-export const CONV_TASNET_PRESETS: Readonly<Record<string, ConvTasNetConfig>> = Object.freeze({ synthetic: CONV_TASNET_SYNTHETIC, librimix: CONV_TASNET_LIBRIMIX });
+/** The synthetic model with a small SuDoRMRF masker (4 U-blocks of depth 4 at 32 channels; our sizes). */
+export const SUDORMRF_SYNTHETIC: ConvTasNetConfig = Object.freeze({ ...CONV_TASNET_SYNTHETIC, sudormrf: { blocks: 4, depth: 4, hidden: 32 } }) as ConvTasNetConfig;
+
+/** Only the masker replaced, as the VI-EMD paper does (App. J): SuDoRMRF-improved's 16 U-blocks of depth 4, 512 channels. */
+export const SUDORMRF_LIBRIMIX: ConvTasNetConfig = Object.freeze({ ...CONV_TASNET_LIBRIMIX, sudormrf: { blocks: 16, depth: 4, hidden: 512 } }) as ConvTasNetConfig;
+
+export const CONV_TASNET_PRESETS: Readonly<Record<string, ConvTasNetConfig>> = Object.freeze({ synthetic: CONV_TASNET_SYNTHETIC, librimix: CONV_TASNET_LIBRIMIX, "sudormrf-synthetic": SUDORMRF_SYNTHETIC, "sudormrf-librimix": SUDORMRF_LIBRIMIX });
 
 /** A preset by name (a fresh copy), or an error listing the names. */
 export function convTasNetPreset(name: string): ConvTasNetConfig {
@@ -76,6 +85,10 @@ function checkConfig(c: ConvTasNetConfig): void {
   if (c.P % 2 !== 1) throw new Error(`${where}: P (depthwise kernel) must be odd, got ${c.P}`);
   if (c.stride > c.L) throw new Error(`${where}: stride ${c.stride} must not exceed L ${c.L}`);
   if (c.maskActivation !== "sigmoid" && c.maskActivation !== "relu") throw new Error(`${where}: maskActivation must be "sigmoid" or "relu", got ${JSON.stringify(c.maskActivation)}`);
+  if (c.sudormrf) for (const f of ["blocks", "depth", "hidden"] as const) {
+    const v = c.sudormrf[f];
+    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${where}: sudormrf.${f} must be a positive integer, got ${JSON.stringify(v)}`);
+  }
 }
 
 /** The masker's specification for a config whose head outputs `perMask` values per source and channel. */
@@ -83,9 +96,24 @@ export function tasnetMaskerSpec(c: ConvTasNetConfig, perMask = 1): TcnMaskerSpe
   return { inChannels: c.N, bottleneck: c.B, hidden: c.H, skip: c.Sc, kernel: c.P, blocks: c.X, repeats: c.R, outChannels: perMask * c.S * c.N };
 }
 
+function sudormrfSpec(c: ConvTasNetConfig, perMask: number): SudormrfSpec {
+  return { inChannels: c.N, bottleneck: c.B, hidden: c.sudormrf!.hidden, blocks: c.sudormrf!.blocks, depth: c.sudormrf!.depth, outChannels: perMask * c.S * c.N };
+}
+
+/** The masker of a config (TCN or SuDoRMRF) with `perMask` head outputs per source and channel: w [B, F, N] → [B, F, perMask·S·N]. */
+export function createMasker(store: ParamStore, c: ConvTasNetConfig, perMask = 1): (w: tf.Tensor) => tf.Tensor3D {
+  if (c.sudormrf) {
+    const p = createSudormrf(store, "masker", sudormrfSpec(c, perMask));
+    return (w) => sudormrf(w, p);
+  }
+  const p = createTcnMasker(store, "masker", tasnetMaskerSpec(c, perMask));
+  return (w) => tcnMasker(w, p);
+}
+
 /** The parameter count from the formula (equals ConvTasNet.parameterCount()). */
 export function convTasNetParameterCount(c: ConvTasNetConfig): number {
-  return 2 * c.N * c.L /* encoder and decoder filters, no biases */ + tcnMaskerParameterCount(tasnetMaskerSpec(c));
+  const masker = c.sudormrf ? sudormrfParameterCount(sudormrfSpec(c, 1)) : tcnMaskerParameterCount(tasnetMaskerSpec(c));
+  return 2 * c.N * c.L /* encoder and decoder filters, no biases */ + masker;
 }
 
 /** A separation batch: the mixtures and their sources. */
@@ -112,7 +140,7 @@ export class ConvTasNet implements TrainableModel {
   readonly store: ParamStore;
   readonly config: ConvTasNetConfig;
   readonly encoder: Conv1dParams;
-  readonly masker: TcnMaskerParams;
+  private readonly masker: (w: tf.Tensor) => tf.Tensor3D;
   readonly decoder: ConvTranspose1dParams;
   readonly variables: Record<string, tf.Variable>;
 
@@ -122,7 +150,7 @@ export class ConvTasNet implements TrainableModel {
     const c = this.config;
     this.store = new ParamStore(rng);
     this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: c.N, kernel: c.L, stride: c.stride, padding: "valid", bias: false, activation: "relu" });
-    this.masker = createTcnMasker(this.store, "masker", tasnetMaskerSpec(c));
+    this.masker = createMasker(this.store, c);
     this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
     this.variables = this.store.variables();
   }
@@ -155,7 +183,7 @@ export class ConvTasNet implements TrainableModel {
     if (w.rank !== 3 || w.shape[2] !== c.N) throw new Error(`ConvTasNet.masks: the encoding must have shape [B, F, ${c.N}], got [${w.shape}]`);
     const [B, F] = w.shape;
     return tf.tidy(() => {
-      const logits = tcnMasker(w, this.masker); // [B, F, S·N]
+      const logits = this.masker(w); // [B, F, S·N]
       const m = c.maskActivation === "sigmoid" ? tf.sigmoid(logits) : tf.relu(logits);
       return tf.transpose(tf.reshape(m, [B, F, c.S, c.N]), [0, 2, 1, 3]) as tf.Tensor4D;
     });

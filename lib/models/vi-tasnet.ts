@@ -3,7 +3,8 @@
 //
 //   encoder   conv1d(x): N → 2N channels of distribution parameters per frame [B, F, 2N] (stride = L/2):
 //             "gaussian" N(μ, σ²), "lognormal" LN(μ, σ²) or "gamma" Γ(α, β) (σ, α, β through softplus);
-//   masker    the TCN (lib/nets/tcn) on a sample z, head 2·S·N: per source a "lognormal" LN(μ, σ²) or
+//   masker    the TCN (lib/nets/tcn), or SuDoRMRF when the sizes say so (VI-SuDoRMRF), on a sample z,
+//             head 2·S·N: per source a "lognormal" LN(μ, σ²) or
 //             "beta" Beta(a, b) mask distribution over [F, N];
 //   decoder   transposed conv1d of m_i ⊙ z per source → estimates ŝ [B, S, T].
 // ELBO (Eq. 34) = −D_S − R_z − R_M per mixture, single-sample:
@@ -20,7 +21,6 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
 import { ParamStore } from "../nets/params";
-import { TcnMaskerParams, createTcnMasker, tcnMasker } from "../nets/tcn";
 import { BlrPrior, DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { permutationInvariant, pairwiseSiSdr, pitSiSdr } from "../objectives/si-sdr";
@@ -32,7 +32,7 @@ import { LogNormal } from "../prob/lognormal";
 import { Normal } from "../prob/normal";
 import type { Batch } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
-import { ConvTasNetConfig, tasnetMaskerSpec } from "./conv-tasnet";
+import { ConvTasNetConfig, createMasker } from "./conv-tasnet";
 
 export type EncodingFamily = "gaussian" | "lognormal" | "gamma";
 export type MaskFamily = "lognormal" | "beta";
@@ -105,14 +105,14 @@ export class ViTasNet implements TrainableModel {
   readonly store: ParamStore;
   readonly variables: Record<string, tf.Variable>;
   private readonly encoder: Conv1dParams;
-  private readonly masker: TcnMaskerParams;
+  private readonly masker: (w: tf.Tensor) => tf.Tensor3D;
   private readonly decoder: ConvTranspose1dParams;
 
   constructor(readonly config: ViTasNetConfig, rng: Rng) {
     const c = config.tasnet;
     this.store = new ParamStore(rng);
     this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: 2 * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
-    this.masker = createTcnMasker(this.store, "masker", tasnetMaskerSpec(c, 2));
+    this.masker = createMasker(this.store, c, 2);
     this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
     this.variables = this.store.variables();
   }
@@ -137,7 +137,7 @@ export class ViTasNet implements TrainableModel {
   maskDistribution(z: tf.Tensor): Distribution {
     const c = this.config.tasnet;
     const [B, F] = z.shape as [number, number, number];
-    const h = tf.reshape(tcnMasker(z, this.masker), [B, F, 2, c.S, c.N]);
+    const h = tf.reshape(this.masker(z), [B, F, 2, c.S, c.N]);
     const [a, b] = tf.split(tf.transpose(h, [2, 0, 3, 1, 4]), 2, 0).map((t) => tf.squeeze(t, [0])); // each [B, S, F, N]
     return this.config.mask === "beta" ? distribution("beta", positive(a), positive(b)) : distribution("lognormal", a, positive(b));
   }

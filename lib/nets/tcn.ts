@@ -243,3 +243,16 @@ export function tcnMasker(w: tf.Tensor, p: TcnMaskerParams): tf.Tensor3D {
     return pointwise(prelu(tf.div(skips!, p.blocks.length), p.outPrelu), p.head);
   });
 }
+
+/** A depthwise 1-D convolution with stride (no dilation), "same" padding: x [B, T, C] → [B, ceil(T/stride), C]. */
+export function stridedDepthwiseConv1d(x: tf.Tensor, p: DepthwiseConv1dParams, stride: number): tf.Tensor3D {
+  const C = p.w.shape[2] as number;
+  if (x.rank !== 3 || x.shape[2] !== C) throw new Error(`stridedDepthwiseConv1d: input must have shape [B, T, ${C}], got [${x.shape}]`);
+  if (p.dilation !== 1) throw new Error("stridedDepthwiseConv1d: dilation must be 1");
+  const [B, T] = x.shape;
+  return tf.tidy(() => {
+    const y = tf.depthwiseConv2d(tf.reshape(x, [B, 1, T, C]) as tf.Tensor4D, p.w as tf.Tensor4D, [1, stride], "same");
+    const out = tf.reshape(y, [B, y.shape[2], C]);
+    return (p.b ? tf.add(out, p.b) : out) as tf.Tensor3D;
+  });
+}
