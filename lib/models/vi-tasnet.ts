@@ -1,8 +1,9 @@
 // VI-TasNet (thesis App. B, Sec. 3 and supplement B, E, F): the Conv-TasNet's encoder–masker–decoder with
 // distributions over the encodings and the masks.
 //
-//   encoder   conv1d(x): N → 2N channels of distribution parameters per frame [B, F, 2N] (stride = L/2):
-//             "gaussian" N(μ, σ²), "lognormal" LN(μ, σ²) or "gamma" Γ(α, β) (σ, α, β through softplus);
+//   encoder   conv1d(x): distribution parameters per frame (stride = L/2): "gaussian" N(μ, σ²) or
+//             "lognormal" LN(μ, σ²) from 2N channels (σ through softplus), or "gamma" Γ(c, 1) from N
+//             channels (c through softplus; rate fixed at 1 as App. F, Eq. 40, so no extra parameters);
 //   masker    the TCN (lib/nets/tcn), or SuDoRMRF when the sizes say so (VI-SuDoRMRF), on a sample z,
 //             head 2·S·N: per source a "lognormal" LN(μ, σ²) or
 //             "beta" Beta(a, b) mask distribution over [F, N];
@@ -111,7 +112,7 @@ export class ViTasNet implements TrainableModel {
   constructor(readonly config: ViTasNetConfig, rng: Rng) {
     const c = config.tasnet;
     this.store = new ParamStore(rng);
-    this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: 2 * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
+    this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: (config.encoding === "gamma" ? 1 : 2) * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
     this.masker = createMasker(this.store, c, 2);
     this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
     this.variables = this.store.variables();
@@ -129,8 +130,10 @@ export class ViTasNet implements TrainableModel {
     const [B, T] = mix.shape as [number, number];
     const Tp = (this.frames(T) - 1) * c.stride + c.L;
     const xp = Tp > T ? tf.pad(mix, [[0, 0], [0, Tp - T]]) : mix;
-    const [a, b] = tf.split(conv1d(tf.reshape(xp, [B, Tp, 1]), this.encoder), 2, 2);
-    return this.config.encoding === "gamma" ? distribution("gamma", positive(a), positive(b)) : distribution(this.config.encoding, a, positive(b));
+    const h = conv1d(tf.reshape(xp, [B, Tp, 1]), this.encoder);
+    if (this.config.encoding === "gamma") return distribution("gamma", positive(h), 1);
+    const [a, b] = tf.split(h, 2, 2);
+    return distribution(this.config.encoding, a, positive(b));
   }
 
   /** q(M | z): the mask distributions over [B, S, F, N]. */
