@@ -15,7 +15,14 @@
 //        single-sample Monte-Carlo estimate log q − log p at the drawn sample (the paper used the latter
 //        for its clean-condition results, App. J).
 // Priors (App. F, Eq. 35–36): N(0, 1), LN(0, 1) or Γ(½, 1) for encodings; LN(0.9, 1) (Eq. 35) or
-// Beta(1, 1) for masks (K.2's synthetic models use LN(0, 1) masks: pass maskPrior).
+// Beta(1, 1) for masks (App. F's text and K.2's synthetic models say LN(0, 1): pass maskPrior).
+// Encoding prior kinds: "static" (the above); "flow", a learned MADE autoregressive flow over the N
+// channels of each frame (lib/prob/made-flow; its rate is always the Monte-Carlo estimate); "adaptive"
+// (Eq. 5), the convolution of the single sources' encodings q(z_a|s_a) ⊗ q(z_b|s_b) — N(μ_a + μ_b,
+// σ_a² + σ_b²) or Γ(c_a + c_b, 1) — with the single-source rates KL(q(z_i|s_i) ‖ p₀) added (term "sources").
+// Multitask (App. D): adds the single-source autoencoding distortion Σ_i −log p(s_i | dec(z_i)) and the
+// mixture autoencoding distortion −log p(x | dec(z)); the mixture ELBO −(D_mix + KL(q(z|x) ‖ p₀)) needs no
+// sources and is the uncertainty measure of Fig. 3.
 // The record's terms "z" and "mask" let lib/objectives weight or free-bit them separately (Eq. 37) or
 // drive their sum toward a target (E.2).
 import * as tf from "@tensorflow/tfjs";
@@ -30,6 +37,7 @@ import type { Distribution } from "../prob/distribution";
 import { Gamma } from "../prob/gamma";
 import { kl } from "../prob/kl";
 import { LogNormal } from "../prob/lognormal";
+import { MadeFlowPrior } from "../prob/made-flow";
 import { Normal } from "../prob/normal";
 import type { Batch } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
@@ -50,6 +58,10 @@ export interface ViTasNetConfig {
   likelihood: "blr" | "si-sdr";
   blrPrior: BlrPrior;
   kl: "analytic" | "monte-carlo";
+  /** The encoding prior: the static one above, a learned flow, or the adaptive prior of Eq. 5. */
+  prior: { kind: "static" } | { kind: "flow"; hidden: number[]; flows: number } | { kind: "adaptive" };
+  /** Add the single-source and mixture autoencoding tasks (App. D). */
+  multitask: boolean;
 }
 
 const DEFAULT_ENCODING_PRIOR: Record<EncodingFamily, [number, number]> = { gaussian: [0, 1], lognormal: [0, 1], gamma: [0.5, 1] };
@@ -68,12 +80,17 @@ export function viTasNetConfig(c: Partial<ViTasNetConfig> & { tasnet: ConvTasNet
     likelihood: c.likelihood ?? "blr",
     blrPrior: c.blrPrior ?? { ...DEFAULT_BLR_PRIOR },
     kl: c.kl ?? "analytic",
+    prior: c.prior ?? { kind: "static" },
+    multitask: c.multitask ?? false,
   };
   const where = "lib/models/vi-tasnet config";
   if (!["gaussian", "lognormal", "gamma"].includes(cfg.encoding)) throw new Error(`${where}: encoding must be gaussian, lognormal or gamma, got ${JSON.stringify(cfg.encoding)}`);
   if (!["lognormal", "beta"].includes(cfg.mask)) throw new Error(`${where}: mask must be lognormal or beta, got ${JSON.stringify(cfg.mask)}`);
   if (!["blr", "si-sdr"].includes(cfg.likelihood)) throw new Error(`${where}: likelihood must be blr or si-sdr, got ${JSON.stringify(cfg.likelihood)}`);
   if (!["analytic", "monte-carlo"].includes(cfg.kl)) throw new Error(`${where}: kl must be analytic or monte-carlo, got ${JSON.stringify(cfg.kl)}`);
+  if (!["static", "flow", "adaptive"].includes(cfg.prior.kind)) throw new Error(`${where}: prior.kind must be static, flow or adaptive, got ${JSON.stringify(cfg.prior.kind)}`);
+  if (cfg.prior.kind === "adaptive" && cfg.encoding === "lognormal") throw new Error(`${where}: the adaptive prior needs encodings with closed-form sums (gaussian or gamma), not lognormal`);
+  if (cfg.multitask && cfg.likelihood !== "blr") throw new Error(`${where}: the multitask model's autoencoding distortions use the BLR likelihood`);
   for (const [name, [a, b]] of [["encodingPrior", cfg.encodingPrior], ["maskPrior", cfg.maskPrior]] as const) {
     const firstPositive = (name === "encodingPrior" && cfg.encoding === "gamma") || (name === "maskPrior" && cfg.mask === "beta");
     if (!(Number.isFinite(a) && b > 0 && (!firstPositive || a > 0))) throw new Error(`${where}: ${name} must be [finite, > 0] (both > 0 for gamma and beta), got [${a}, ${b}]`);
@@ -100,6 +117,11 @@ export interface ViTasNetForward {
   estimates: tf.Tensor;
   /** Per-example PIT SI-SDR of the estimates (dB). */
   siSdr: tf.Tensor;
+  /** The separation distortion D_S alone (the record's distortion adds the autoencoding ones in multitask). */
+  separationDistortion: tf.Tensor;
+  /** Multitask only: mixture autoencoding distortion and the mixture ELBO −(D_mix + KL(q(z|x) ‖ p₀)). */
+  mixtureDistortion?: tf.Tensor;
+  mixtureElbo?: tf.Tensor;
 }
 
 export class ViTasNet implements TrainableModel {
@@ -108,10 +130,13 @@ export class ViTasNet implements TrainableModel {
   private readonly encoder: Conv1dParams;
   private readonly masker: (w: tf.Tensor) => tf.Tensor3D;
   private readonly decoder: ConvTranspose1dParams;
+  private readonly flow: MadeFlowPrior | null;
 
   constructor(readonly config: ViTasNetConfig, rng: Rng) {
     const c = config.tasnet;
     this.store = new ParamStore(rng);
+    const pr = config.prior;
+    this.flow = pr.kind === "flow" ? new MadeFlowPrior(this.store, "prior", { dim: c.N, hidden: pr.hidden, flows: pr.flows }) : null;
     this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: (config.encoding === "gamma" ? 1 : 2) * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
     this.masker = createMasker(this.store, c, 2);
     this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
@@ -158,6 +183,12 @@ export class ViTasNet implements TrainableModel {
     return tf.sum(elem, axes);
   }
 
+  /** Σ_{t,k} −log p(target | estimate) with the BLR evidence over time: [B, ..., T] pairs → [B]. */
+  private blrNll(target: tf.Tensor, estimate: tf.Tensor): tf.Tensor {
+    const nll = tf.neg(blrLogEvidence(target, estimate, this.config.blrPrior));
+    return nll.rank > 1 ? tf.sum(nll, nll.shape.slice(1).map((_, i) => i + 1)) : nll;
+  }
+
   /**
    * One single-sample pass on mixtures [B, T] against sources [B, S, T]. `mean: true` uses the means of
    * the encoding and mask distributions instead of samples (evaluation). Call inside tf.tidy.
@@ -169,7 +200,7 @@ export class ViTasNet implements TrainableModel {
       throw new Error(`ViTasNet: sources must have shape [${B}, ${c.tasnet.S}, ${T}], got [${sources.shape}]`);
     }
     const qz = this.encodingDistribution(mix);
-    const pz = distribution(c.encoding, ...c.encodingPrior);
+    const p0 = distribution(c.encoding, ...c.encodingPrior);
     const z = o.mean ? qz.mean() : qz.sample(rng.fork("z"));
     const qm = this.maskDistribution(z);
     const pm = distribution(c.mask, ...c.maskPrior);
@@ -185,10 +216,41 @@ export class ViTasNet implements TrainableModel {
     } else {
       distortion = tf.neg(permutationInvariant(pairwiseSiSdr(estimates, sources), "max").value);
     }
-    const rz = this.rate(qz, pz, z, [1, 2]);
-    const rm = this.rate(qm, pm, m, [1, 2, 3]);
-    const record = rateDistortion({ distortion, terms: { z: rz, mask: rm } });
-    return { record, z, masks: m, estimates, siSdr: pitSiSdr(estimates, sources).value };
+    const terms: Record<string, tf.Tensor> = {};
+    let total = distortion;
+    // single-source encodings (adaptive prior, multitask)
+    const singles = c.prior.kind === "adaptive" || c.multitask
+      ? Array.from({ length: S }, (_, i) => this.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1])))
+      : [];
+    if (this.flow) {
+      terms.z = tf.sub(tf.sum(qz.logProb(z), [1, 2]), tf.sum(this.flow.logProb(z), 1));
+    } else if (c.prior.kind === "adaptive") {
+      const sum = (f: (q: Distribution) => tf.Tensor) => tf.addN(singles.map(f));
+      const adaptive = c.encoding === "gaussian"
+        ? distribution("gaussian", sum((q) => (q as Normal).loc), tf.sqrt(sum((q) => tf.square((q as Normal).scale))))
+        : distribution("gamma", sum((q) => (q as Gamma).concentration), 1);
+      terms.z = this.rate(qz, adaptive, z, [1, 2]);
+      terms.sources = tf.addN(singles.map((q, i) => this.rate(q, p0, o.mean ? q.mean() : q.sample(rng.fork(`source-z/${i}`)), [1, 2])));
+    } else {
+      terms.z = this.rate(qz, p0, z, [1, 2]);
+    }
+    terms.mask = this.rate(qm, pm, m, [1, 2, 3]);
+    let mixtureDistortion: tf.Tensor | undefined, mixtureElbo: tf.Tensor | undefined;
+    if (c.multitask) {
+      const single = tf.addN(singles.map((q, i) => {
+        const zi = o.mean ? q.mean() : q.sample(rng.fork(`source-ae/${i}`));
+        const est = tf.squeeze(this.decode(tf.expandDims(zi, 1), T), [1]);
+        return this.blrNll(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1]), est);
+      }));
+      mixtureDistortion = this.blrNll(mix, tf.squeeze(this.decode(tf.expandDims(z, 1), T), [1]));
+      mixtureElbo = tf.neg(tf.add(mixtureDistortion, this.rate(qz, p0, z, [1, 2])));
+      total = tf.addN([distortion, single, mixtureDistortion]);
+    }
+    const record = rateDistortion({ distortion: total, terms });
+    return {
+      record, z, masks: m, estimates, siSdr: pitSiSdr(estimates, sources).value, separationDistortion: distortion,
+      ...(mixtureDistortion ? { mixtureDistortion, mixtureElbo } : {}),
+    };
   }
 
   step(batch: Batch, ctx: StepContext): RateDistortion {
@@ -201,6 +263,7 @@ export class ViTasNet implements TrainableModel {
   }
 
   dispose(): void {
+    this.flow?.dispose();
     this.store.dispose();
   }
 }

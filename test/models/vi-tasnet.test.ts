@@ -10,6 +10,8 @@ import { Rng } from "../../lib/engine/rng";
 import { pulseBatch, pulseConfig } from "../../lib/data/gaussian-pulses";
 import { CONV_TASNET_SYNTHETIC } from "../../lib/models/conv-tasnet";
 import { EncodingFamily, MaskFamily, createViTasNet, viTasNetConfig } from "../../lib/models/vi-tasnet";
+import { kl } from "../../lib/prob/kl";
+import { Normal } from "../../lib/prob/normal";
 import { blrLogEvidence } from "../../lib/objectives/blr";
 import { train } from "../../lib/train/loop";
 
@@ -101,15 +103,58 @@ test("directional derivatives of the negative ELBO match finite differences (Ric
   }
 });
 
-test("every encoding × mask family trains on pulse mixtures: finite records, the loss falls", { timeout: 180_000 }, async () => {
+test("every encoding × mask family, the adaptive multitask model and the flow prior train on pulse mixtures: finite records, the loss falls", { timeout: 180_000 }, async () => {
   await ready;
   const b = pulseBatch(pulseConfig({ duration: 0.1 }), [100000, 100016]);
-  for (const [encoding, mask] of [["gaussian", "lognormal"], ["lognormal", "beta"], ["gamma", "beta"]] as [EncodingFamily, MaskFamily][]) {
-    const m = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding, mask }), new Rng(6));
+  const variants: [EncodingFamily, MaskFamily, Partial<Parameters<typeof viTasNetConfig>[0]>][] = [
+    ["gaussian", "lognormal", {}], ["lognormal", "beta", {}], ["gamma", "beta", {}],
+    ["gamma", "beta", { prior: { kind: "adaptive" }, multitask: true }], ["gaussian", "lognormal", { prior: { kind: "flow", hidden: [16], flows: 2 } }],
+  ];
+  for (const [encoding, mask, extra] of variants) {
+    const m = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding, mask, ...extra }), new Rng(6));
     const r = await train(m, { data: { mix: b.mixture, sources: b.sources }, batchSize: 8, steps: 24, learningRate: 3e-3, progress: "none", rng: 1 });
     const first = r.history.slice(0, 4).reduce((s, h) => s + Number(h.loss), 0) / 4, last = r.history.slice(-4).reduce((s, h) => s + Number(h.loss), 0) / 4;
-    assert.ok(r.history.every((h) => Number.isFinite(Number(h.loss))), `${encoding}/${mask}: non-finite loss`);
-    assert.ok(last < first, `${encoding}/${mask}: loss ${first} → ${last}`);
+    const what = `${encoding}/${mask} ${JSON.stringify(extra)}`;
+    assert.ok(r.history.every((h) => Number.isFinite(Number(h.loss))), `${what}: non-finite loss`);
+    assert.ok(last < first, `${what}: loss ${first} → ${last}`);
     m.dispose();
   }
+});
+
+test("flow prior: untrained it gives the static N(0, 1) Monte-Carlo rate; it adds trainable parameters", async () => {
+  await ready;
+  const { mix, sources } = data(2);
+  const flow = createViTasNet(viTasNetConfig({ tasnet: tiny, prior: { kind: "flow", hidden: [24], flows: 2 } }), new Rng(7));
+  const mc = createViTasNet(viTasNetConfig({ tasnet: tiny, kl: "monte-carlo" }), new Rng(7));
+  assert.ok(flow.parameterCount() > mc.parameterCount());
+  const [a, b] = tf.tidy(() => [Array.from(flow.forward(mix, sources, new Rng(8)).record.terms.z.dataSync()), Array.from(mc.forward(mix, sources, new Rng(8)).record.terms.z.dataSync())]);
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-3 * Math.max(1, Math.abs(b[i])), `${v} vs ${b[i]}`));
+  flow.dispose();
+  mc.dispose();
+});
+
+test("adaptive prior (Eq. 5): R_z = KL(q(z|x) ‖ N(μ_a + μ_b, σ_a² + σ_b²)), plus the sources' rates; multitask adds both autoencoding distortions", async () => {
+  await ready;
+  const { mix, sources } = data(2);
+  const m = createViTasNet(viTasNetConfig({ tasnet: tiny, prior: { kind: "adaptive" }, multitask: true }), new Rng(9));
+  const out = tf.tidy(() => {
+    const f = m.forward(mix, sources, new Rng(10));
+    const qx = m.encodingDistribution(mix) as Normal;
+    const [qa, qb] = [0, 1].map((i) => m.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [-1, 1, -1]), [1])) as Normal);
+    const conv = new Normal(tf.add(qa.loc, qb.loc), tf.sqrt(tf.add(tf.square(qa.scale), tf.square(qb.scale))));
+    const want = tf.sum(kl(qx, conv), [1, 2]);
+    const wantSources = tf.add(tf.sum(kl(qa, new Normal(0, 1)), [1, 2]), tf.sum(kl(qb, new Normal(0, 1)), [1, 2]));
+    return {
+      z: Array.from(f.record.terms.z.dataSync()), want: Array.from(want.dataSync()),
+      src: Array.from(f.record.terms.sources.dataSync()), wantSrc: Array.from(wantSources.dataSync()),
+      total: Array.from(f.record.distortion.dataSync()), sep: Array.from(f.separationDistortion.dataSync()),
+      mixD: Array.from(f.mixtureDistortion!.dataSync()), mixElbo: Array.from(f.mixtureElbo!.dataSync()),
+    };
+  });
+  out.z.forEach((v, i) => assert.ok(Math.abs(v - out.want[i]) < 1e-3 * Math.abs(out.want[i]) + 1e-3, `R_z ${v} vs ${out.want[i]}`));
+  out.src.forEach((v, i) => assert.ok(Math.abs(v - out.wantSrc[i]) < 1e-3 * Math.abs(out.wantSrc[i]) + 1e-3));
+  out.total.forEach((v, i) => assert.ok(v > out.sep[i] + out.mixD[i] - 1e-3, "the record's distortion adds the autoencoding terms"));
+  out.mixElbo.forEach((v, i) => assert.ok(Number.isFinite(v) && v < -out.mixD[i] + 1e-3, "mixture ELBO ≤ −D_mix"));
+  assert.throws(() => viTasNetConfig({ tasnet: tiny, encoding: "lognormal", prior: { kind: "adaptive" } }), /adaptive prior needs encodings with closed-form sums/);
+  m.dispose();
 });
