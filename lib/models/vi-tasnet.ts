@@ -23,8 +23,8 @@
 // Multitask (App. D): adds the single-source autoencoding distortion Σ_i −log p(s_i | dec(z_i)) and the
 // mixture autoencoding distortion −log p(x | dec(z)); the mixture ELBO −(D_mix + KL(q(z|x) ‖ p₀)) needs no
 // sources and is the uncertainty measure of Fig. 3.
-// The record's terms "z" and "mask" let lib/objectives weight or free-bit them separately (Eq. 37) or
-// drive their sum toward a target (E.2).
+// The record's terms "z" and "mask" (with their per-element rates in termElements) let lib/objectives
+// weight and free-bit them separately (perTermRates, Eq. 37) or drive their sum toward a target (E.2).
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
@@ -178,9 +178,14 @@ export class ViTasNet implements TrainableModel {
     return y.shape[1] > T ? tf.slice(wave, [0, 0, 0], [B, S, T]) : wave;
   }
 
-  private rate(q: Distribution, p: Distribution, sample: tf.Tensor, axes: number[]): tf.Tensor {
+  /** Per-element rates [B, E] (analytic KL or the single-sample estimate) of q against p. */
+  private rateElements(q: Distribution, p: Distribution, sample: tf.Tensor): tf.Tensor {
     const elem = this.config.kl === "analytic" ? kl(q, p) : tf.sub(q.logProb(sample), p.logProb(sample));
-    return tf.sum(elem, axes);
+    return tf.reshape(elem, [elem.shape[0], -1]);
+  }
+
+  private rate(q: Distribution, p: Distribution, sample: tf.Tensor): tf.Tensor {
+    return tf.sum(this.rateElements(q, p, sample), 1);
   }
 
   /** Σ_{t,k} −log p(target | estimate) with the BLR evidence over time: [B, ..., T] pairs → [B]. */
@@ -217,24 +222,28 @@ export class ViTasNet implements TrainableModel {
       distortion = tf.neg(permutationInvariant(pairwiseSiSdr(estimates, sources), "max").value);
     }
     const terms: Record<string, tf.Tensor> = {};
+    const elements: Record<string, tf.Tensor> = {};
     let total = distortion;
     // single-source encodings (adaptive prior, multitask)
     const singles = c.prior.kind === "adaptive" || c.multitask
       ? Array.from({ length: S }, (_, i) => this.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1])))
       : [];
     if (this.flow) {
-      terms.z = tf.sub(tf.sum(qz.logProb(z), [1, 2]), tf.sum(this.flow.logProb(z), 1));
+      // per frame: the flow's density is over the N channels of a frame
+      elements.z = tf.sub(tf.sum(qz.logProb(z), 2), this.flow.logProb(z));
     } else if (c.prior.kind === "adaptive") {
       const sum = (f: (q: Distribution) => tf.Tensor) => tf.addN(singles.map(f));
       const adaptive = c.encoding === "gaussian"
         ? distribution("gaussian", sum((q) => (q as Normal).loc), tf.sqrt(sum((q) => tf.square((q as Normal).scale))))
         : distribution("gamma", sum((q) => (q as Gamma).concentration), 1);
-      terms.z = this.rate(qz, adaptive, z, [1, 2]);
-      terms.sources = tf.addN(singles.map((q, i) => this.rate(q, p0, o.mean ? q.mean() : q.sample(rng.fork(`source-z/${i}`)), [1, 2])));
+      elements.z = this.rateElements(qz, adaptive, z);
+      terms.sources = tf.addN(singles.map((q, i) => this.rate(q, p0, o.mean ? q.mean() : q.sample(rng.fork(`source-z/${i}`)))));
     } else {
-      terms.z = this.rate(qz, p0, z, [1, 2]);
+      elements.z = this.rateElements(qz, p0, z);
     }
-    terms.mask = this.rate(qm, pm, m, [1, 2, 3]);
+    elements.mask = this.rateElements(qm, pm, m);
+    terms.z = tf.sum(elements.z, 1);
+    terms.mask = tf.sum(elements.mask, 1);
     let mixtureDistortion: tf.Tensor | undefined, mixtureElbo: tf.Tensor | undefined;
     if (c.multitask) {
       const single = tf.addN(singles.map((q, i) => {
@@ -243,10 +252,10 @@ export class ViTasNet implements TrainableModel {
         return this.blrNll(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1]), est);
       }));
       mixtureDistortion = this.blrNll(mix, tf.squeeze(this.decode(tf.expandDims(z, 1), T), [1]));
-      mixtureElbo = tf.neg(tf.add(mixtureDistortion, this.rate(qz, p0, z, [1, 2])));
+      mixtureElbo = tf.neg(tf.add(mixtureDistortion, this.rate(qz, p0, z)));
       total = tf.addN([distortion, single, mixtureDistortion]);
     }
-    const record = rateDistortion({ distortion: total, terms });
+    const record = rateDistortion({ distortion: total, terms, termElements: elements });
     return {
       record, z, masks: m, estimates, siSdr: pitSiSdr(estimates, sources).value, separationDistortion: distortion,
       ...(mixtureDistortion ? { mixtureDistortion, mixtureElbo } : {}),

@@ -135,6 +135,72 @@ export function freeBits(spec: FreeBitsSpec & { beta?: number }): RateController
   return new FixedBeta(spec.beta ?? 1, { lambda: spec.lambda, over: spec.over });
 }
 
+// ---- per-term β and free bits (VI-EMD Eq. 37) -----------------------------------------------------
+
+export interface TermRateSpec {
+  /** Weight β_t of the term (default 1). */
+  beta?: number;
+  /** Free bits λ_t per element of the term (default 0: none). */
+  freeBits?: number;
+}
+
+class PerTermRates implements RateController {
+  readonly name: string;
+  constructor(private readonly spec: Record<string, TermRateSpec>) {
+    const names = Object.keys(spec);
+    if (names.length === 0) throw new Error("perTermRates: give at least one term");
+    for (const k of names) {
+      const { beta = 1, freeBits: fb = 0 } = spec[k];
+      if (!(beta >= 0)) throw new Error(`perTermRates: beta of "${k}" must be ≥ 0, got ${beta}`);
+      if (!(fb >= 0)) throw new Error(`perTermRates: freeBits of "${k}" must be ≥ 0, got ${fb}`);
+    }
+    this.name = `perTerm(${names.map((k) => `${k}: β=${spec[k].beta ?? 1}, λ=${spec[k].freeBits ?? 0}`).join("; ")})`;
+  }
+  penalty(record: RateDistortion, _step: number): tf.Scalar {
+    return tf.tidy(() => {
+      const parts: tf.Tensor[] = [];
+      let covered: tf.Tensor = tf.zerosLike(record.rate);
+      for (const [k, s] of Object.entries(this.spec)) {
+        const t = record.terms[k];
+        if (!t) throw new Error(`perTermRates: the record has no rate term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`);
+        const beta = s.beta ?? 1, lam = s.freeBits ?? 0;
+        let p: tf.Tensor;
+        if (lam > 0) {
+          const el = record.termElements?.[k];
+          if (!el) throw new Error(`perTermRates: free bits on "${k}" need the record's per-element rates termElements.${k}`);
+          p = tf.sum(tf.maximum(tf.mean(el, 0), lam));
+        } else p = tf.mean(t);
+        parts.push(tf.mul(p, beta));
+        covered = tf.add(covered, t);
+      }
+      parts.push(tf.mean(tf.sub(record.rate, covered)));
+      return tf.addN(parts) as tf.Scalar;
+    });
+  }
+  loss(record: RateDistortion, step: number): tf.Scalar {
+    return tf.tidy(() => tf.add(tf.mean(record.distortion), this.penalty(record, step)) as tf.Scalar);
+  }
+  update(): void {}
+  state(): ControllerState {
+    const out: ControllerState = {};
+    for (const [k, s] of Object.entries(this.spec)) {
+      out[`beta_${k}`] = s.beta ?? 1;
+      out[`freeBits_${k}`] = s.freeBits ?? 0;
+    }
+    return out;
+  }
+  load(): void {}
+}
+
+/**
+ * VI-EMD's modified ELBO (Eq. 37): loss = mean(D) + Σ_t β_t Σ_e max(λ_t, mean_b r_{t,b,e}) over each listed
+ * term's per-element rates (record.termElements[t]; without free bits, β_t·mean_b T_t); rate outside the
+ * listed terms enters unweighted.
+ */
+export function perTermRates(spec: Record<string, TermRateSpec>): RateController {
+  return new PerTermRates(spec);
+}
+
 // ---- adaptive β toward a target rate -------------------------------------------------------------
 
 export interface AdaptiveRateOptions {

@@ -3,3 +3,4 @@
 export * from "./rate-distortion";
 export * from "./controllers";
 export * from "./si-sdr";
+export * from "./blr";

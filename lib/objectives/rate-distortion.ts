@@ -16,6 +16,8 @@ export interface RateDistortion {
   terms: Record<string, tf.Tensor1D>;
   /** Optional [B, K] per-dimension decomposition of `rate` (sums over K to `rate`); used by per-dimension free bits. */
   ratePerDim?: tf.Tensor2D;
+  /** Optional per-element rates of named terms, [B, E_t] each (sums over E_t to terms[t]); used by per-term free bits (Eq. 37). */
+  termElements?: Record<string, tf.Tensor2D>;
 }
 
 export interface RateDistortionParts {
@@ -24,6 +26,7 @@ export interface RateDistortionParts {
   rate?: tf.Tensor;
   terms?: Record<string, tf.Tensor>;
   ratePerDim?: tf.Tensor;
+  termElements?: Record<string, tf.Tensor>;
 }
 
 function check1D(t: tf.Tensor, what: string, B: number): tf.Tensor1D {
@@ -52,14 +55,25 @@ export function rateDistortion(parts: RateDistortionParts): RateDistortion {
   else if (ratePerDim) rate = tf.sum(ratePerDim, 1) as tf.Tensor1D;
   else if (Object.keys(terms).length) rate = tf.addN(Object.values(terms)) as tf.Tensor1D;
   else throw new Error("rateDistortion: give rate, ratePerDim or terms");
+  let termElements: Record<string, tf.Tensor2D> | undefined;
+  if (parts.termElements) {
+    termElements = {};
+    for (const k of Object.keys(parts.termElements)) {
+      const e = parts.termElements[k];
+      if (e.rank !== 2 || e.shape[0] !== B) throw new Error(`rateDistortion: termElements.${k} must have shape [${B}, E], got [${e.shape}]`);
+      if (!terms[k]) throw new Error(`rateDistortion: termElements.${k} has no matching term (terms: ${Object.keys(terms).join(", ") || "none"})`);
+      termElements[k] = e as tf.Tensor2D;
+    }
+  }
   const elbo = tf.neg(tf.add(distortion, rate)) as tf.Tensor1D;
-  return { distortion: distortion as tf.Tensor1D, rate, elbo, terms, ...(ratePerDim ? { ratePerDim } : {}) };
+  return { distortion: distortion as tf.Tensor1D, rate, elbo, terms, ...(ratePerDim ? { ratePerDim } : {}), ...(termElements ? { termElements } : {}) };
 }
 
 /** Every tensor of a record (for disposal or tf.keep). */
 export function recordTensors(r: RateDistortion): tf.Tensor[] {
   const out: tf.Tensor[] = [r.distortion, r.rate, r.elbo, ...Object.values(r.terms)];
   if (r.ratePerDim) out.push(r.ratePerDim);
+  if (r.termElements) out.push(...Object.values(r.termElements));
   return out;
 }
 

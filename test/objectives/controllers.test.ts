@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import {
-  RateController, adaptiveRate, fixedBeta, freeBits, rateDistortion, ratePenalty, summarize, warmupWeight, withWarmup,
+  RateController, adaptiveRate, fixedBeta, freeBits, perTermRates, rateDistortion, ratePenalty, summarize, warmupWeight, withWarmup,
 } from "../../lib/objectives";
 
 before(async () => {
@@ -200,4 +200,23 @@ test("warm-up composes with other controllers: loss = mean D + w(step)·(inner p
     re.load(st);
     assert.deepEqual(re.state(), st);
   });
+});
+
+test("perTermRates (VI-EMD Eq. 37): β and free bits per term on per-element rates, remainder unweighted", () => {
+  const zEl = tf.tensor2d([[0.1, 0.5, 1.0], [0.1, 0.3, 2.0]]), mEl = tf.tensor2d([[0.2, 0.4], [0.6, 0.8]]);
+  const make = (z: tf.Tensor, m: tf.Tensor) => rateDistortion({
+    distortion: tf.tensor1d([3, 5]), rate: tf.add(tf.add(tf.sum(z, 1), tf.sum(m, 1)), tf.tensor1d([0.5, 1.5])),
+    terms: { z: tf.sum(z, 1), mask: tf.sum(m, 1) }, termElements: { z, mask: m },
+  });
+  const ctl = perTermRates({ z: { beta: 0.5, freeBits: 0.2 }, mask: { beta: 2 } });
+  // z element means 0.1, 0.4, 1.5 → max(0.2, ·) = 0.2, 0.4, 1.5; mask mean total (0.6 + 1.4)/2 = 1; remainder mean 1
+  const want = 0.5 * (0.2 + 0.4 + 1.5) + 2 * 1 + 1;
+  assert.ok(Math.abs(ctl.penalty(make(zEl, mEl), 0).dataSync()[0] - want) < 1e-5);
+  assert.ok(Math.abs(ctl.loss(make(zEl, mEl), 0).dataSync()[0] - (4 + want)) < 1e-5);
+  // no gradient for an element below its free bits; β/B otherwise
+  const g = tf.grad((z: tf.Tensor) => ctl.penalty(make(z, mEl), 0))(zEl).arraySync() as number[][];
+  assert.deepEqual(g.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6)), [[0, 0.25, 0.25], [0, 0.25, 0.25]]);
+  assert.throws(() => perTermRates({ z: { freeBits: 0.1 } }).penalty(rateDistortion({ distortion: tf.tensor1d([1]), terms: { z: tf.tensor1d([1]) } }), 0), /need the record's per-element rates termElements\.z/);
+  assert.throws(() => perTermRates({ w: {} }).penalty(make(zEl, mEl), 0), /no rate term "w"/);
+  assert.throws(() => perTermRates({ z: { beta: -1 } }), /beta of "z" must be ≥ 0/);
 });
