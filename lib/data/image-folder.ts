@@ -141,6 +141,11 @@ export function listImages(dir: string, recursive = false): string[] {
   return out.sort();
 }
 
+/** True when `dir` is a folder holding at least one image (e.g. whether the real CelebA is there). */
+export function imageFolderPresent(dir: string, recursive = false): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory() && listImages(dir, recursive).length > 0;
+}
+
 /** Reads, crops and resizes the folder's images. */
 export function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): ImageFolder {
   const where = `lib/data/image-folder (${dir})`;
