@@ -14,6 +14,7 @@ import { CheckpointState, findCheckpoint, loadCheckpoint, saveCheckpoint } from 
 import { createAdam } from "./fused-adam";
 import { NonFiniteError, finiteFlags, firstFalse } from "./guard";
 import { HistoryRow, columnName, epochSummary, writeCsv } from "./history";
+import { TrainingInterruptedError, clearInterrupt, interruptRequested, watchInterrupts } from "./interrupt";
 import { ProgressMode, ProgressSink, createProgress } from "./progress";
 
 /** What the model's step sees besides the batch. */
@@ -196,6 +197,7 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
 
   let lastLoss = NaN;
   let lastYield = Date.now();
+  const releaseInterrupts = watchInterrupts();
   try {
     while (step < total) {
       const s = step;
@@ -261,6 +263,14 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
           await new Promise<void>((r) => setImmediate(r));
           lastYield = Date.now();
         }
+        if (interruptRequested() && step < total) {
+          clearInterrupt();
+          if (ckpt && lastSaved !== step) await checkpointNow();
+          const where = ckpt ? `checkpoint saved to ${ckpt.dir}; run it again to resume from step ${step}` : "no checkpointing configured, so a new run starts from scratch";
+          const msg = `training interrupted after step ${step} of ${total}; ${where}`;
+          progress.done(info(lastLoss), msg);
+          throw new TrainingInterruptedError(msg, step, total, ckpt ? ckpt.dir : null);
+        }
       } finally {
         disposeBatch(batch);
         tf.dispose([means as unknown as tf.Tensor, value as unknown as tf.Tensor, gradFlags as unknown as tf.Tensor].filter((t) => t));
@@ -271,9 +281,11 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
     if (opts.metricsCsv) writeCsv(opts.metricsCsv, history);
     progress.done(info(lastLoss));
   } catch (e) {
-    if (!(e instanceof NonFiniteError)) progress.done(info(lastLoss), `stopped: ${(e as Error).message.split("\n")[0]}`);
+    if (!(e instanceof NonFiniteError) && !(e instanceof TrainingInterruptedError)) progress.done(info(lastLoss), `stopped: ${(e as Error).message.split("\n")[0]}`);
     if (ownOptimizer) optimizer.dispose();
     throw e;
+  } finally {
+    releaseInterrupts();
   }
   return {
     steps: step,

@@ -101,6 +101,9 @@ export const CHECKPOINT_DIR = "checkpoint";
  * reload the completed run from its directory, or train it (resuming from its checkpoint) and save it.
  * Training's rng defaults to a stream forked from config.seed ("train").
  */
+/** Training runs in progress in this process, by run directory (see trainOrReload). */
+const activeRuns = new Map<string, Promise<unknown>>();
+
 export async function trainOrReload<M extends TrainableModel>(
   config: RunConfig,
   build: (config: RunConfig, rng: Rng) => M | Promise<M>,
@@ -109,6 +112,30 @@ export async function trainOrReload<M extends TrainableModel>(
   const text = stableStringify(config);
   const hash = configHash(config);
   const dir = path.join(runsRoot(opts.runsDir), hash);
+  // Calls for one run directory are chained in this process: an interrupted notebook cell abandons its
+  // promise while its loop finishes the step and checkpoints, and a re-run must wait for that before it
+  // reads the directory (else the run would train twice).
+  const earlier = activeRuns.get(dir);
+  const mine = (async () => {
+    if (earlier) await earlier.catch(() => undefined);
+    return runInDir(config, text, hash, dir, build, opts);
+  })();
+  activeRuns.set(dir, mine);
+  try {
+    return await mine;
+  } finally {
+    if (activeRuns.get(dir) === mine) activeRuns.delete(dir);
+  }
+}
+
+async function runInDir<M extends TrainableModel>(
+  config: RunConfig,
+  text: string,
+  hash: string,
+  dir: string,
+  build: (config: RunConfig, rng: Rng) => M | Promise<M>,
+  opts: RunOptions<M>,
+): Promise<Run<M>> {
   fs.mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, CONFIG_FILE);
   if (fs.existsSync(configFile)) {
