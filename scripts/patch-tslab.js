@@ -1,39 +1,94 @@
 #!/usr/bin/env node
-// Patches tslab 1.0.22's converter so that a source file changing on disk while a cell runs does not break
-// the next cell. tslab replaces TypeScript's debounce timer with a single slot and throws "Unexpected pending
-// rebuildTimer" when a second update is scheduled before the first ran; a real setTimeout/clearTimeout
-// pair would simply replace the pending update, which is what the patch does (the update it schedules,
-// "rebuild the program", is idempotent). Runs at `npm install`/`npm ci` (postinstall); idempotent.
+// Patches two races in tslab 1.0.22. Runs at `npm install`/`npm ci` (postinstall); idempotent; each patch
+// refuses to touch code it does not recognise (a tslab upgrade must be looked at by a person).
+//
+// 1. converter.js: tslab replaces TypeScript's debounce timer with a single slot and throws "Unexpected
+//    pending rebuildTimer" when a second update is scheduled before the first ran, so a source file
+//    changing on disk while a cell runs broke the next cell. A setTimeout/clearTimeout-like slot simply
+//    replaces the pending update (the update, "rebuild the program", is idempotent).
+// 2. jupyter.js: the kernel starts its receive loops and only then binds its five ZeroMQ sockets, all at
+//    once. A client's first kernel_info_request can arrive while a socket is still binding; the receive
+//    (or the status publish) then throws "Socket is blocked by a bind or unbind operation" (EBUSY), the
+//    shell loop dies and the kernel never answers (our notebook tests saw it as a start-up timeout). The
+//    patch binds the sockets before the loops start.
 const fs = require("fs");
 const path = require("path");
 
-const file = process.env.VAELAB_TSLAB_CONVERTER || path.join(__dirname, "..", "node_modules", "tslab", "dist", "converter.js");
-const MARK = "/* vaelab: pending rebuild replaced */";
-const from = `        if (rebuildTimer) {
-            throw new Error("Unexpected pending rebuildTimer");
-        }`;
-const to = `        ${MARK}`;
-const fromClear = `        throw new Error("clearing unexpected tiemr");`;
-const toClear = `        /* vaelab: clearing a timer that already ran is a no-op */`;
+const dist = path.join(__dirname, "..", "node_modules", "tslab", "dist");
 
-function main() {
-  if (!fs.existsSync(file)) {
-    console.log(`patch-tslab: ${file} not found; nothing to patch`);
+const PATCHES = [
+  {
+    name: "rebuild timer",
+    file: process.env.VAELAB_TSLAB_CONVERTER || path.join(dist, "converter.js"),
+    mark: "/* vaelab: pending rebuild replaced */",
+    edits: [
+      {
+        from: `        if (rebuildTimer) {
+            throw new Error("Unexpected pending rebuildTimer");
+        }`,
+        to: "        /* vaelab: pending rebuild replaced */",
+      },
+      { from: `        throw new Error("clearing unexpected tiemr");`, to: "        /* vaelab: clearing a timer that already ran is a no-op */" },
+    ],
+    done: "a file changed during a cell no longer breaks the next cell",
+  },
+  {
+    name: "socket binding",
+    file: process.env.VAELAB_TSLAB_JUPYTER || path.join(dist, "jupyter.js"),
+    mark: "/* vaelab: sockets bound before the receive loops start */",
+    edits: [
+      {
+        from: "        this.hb = new zmq.Reply();\n",
+        to: `        this.hb = new zmq.Reply();
+        /* vaelab: sockets bound before the receive loops start */
+        await Promise.all([
+            this.bindSocket(this.iopub, cinfo.iopub_port),
+            this.bindSocket(this.shell, cinfo.shell_port),
+            this.bindSocket(this.control, cinfo.control_port),
+            this.bindSocket(this.stdin, cinfo.stdin_port),
+            this.bindSocket(this.hb, cinfo.hb_port),
+        ]);
+`,
+      },
+      {
+        from: `        })();
+        await Promise.all([
+            this.bindSocket(this.iopub, cinfo.iopub_port),
+            this.bindSocket(this.shell, cinfo.shell_port),
+            this.bindSocket(this.control, cinfo.control_port),
+            this.bindSocket(this.stdin, cinfo.stdin_port),
+            this.bindSocket(this.hb, cinfo.hb_port),
+        ]);
+    }`,
+        to: `        })();
+    }`,
+      },
+    ],
+    done: "the kernel binds its sockets before it reads from them",
+  },
+];
+
+function apply(p) {
+  if (!fs.existsSync(p.file)) {
+    console.log(`patch-tslab: ${p.file} not found; nothing to patch`);
     return 0;
   }
-  let src = fs.readFileSync(file, "utf8");
-  if (src.includes(MARK)) {
-    console.log("patch-tslab: already patched");
+  let src = fs.readFileSync(p.file, "utf8");
+  if (src.includes(p.mark)) {
+    console.log(`patch-tslab: ${p.name}: already patched`);
     return 0;
   }
-  if (!src.includes(from) || !src.includes(fromClear)) {
-    console.error(`patch-tslab: ${file} does not contain the expected code (tslab version changed?); not patched`);
+  const missing = p.edits.filter((e) => !src.includes(e.from));
+  if (missing.length) {
+    console.error(`patch-tslab: ${p.name}: ${p.file} does not contain the expected code (tslab version changed?); not patched`);
     return 1;
   }
-  src = src.replace(from, to).replace(fromClear, toClear);
-  fs.writeFileSync(file, src);
-  console.log("patch-tslab: patched tslab's rebuild timer (a file changed during a cell no longer breaks the next cell)");
+  for (const e of p.edits) src = src.replace(e.from, e.to);
+  fs.writeFileSync(p.file, src);
+  console.log(`patch-tslab: ${p.name}: patched (${p.done})`);
   return 0;
 }
 
-process.exit(main());
+// With one of the override variables set (tests), patch only that file.
+const only = process.env.VAELAB_TSLAB_CONVERTER ? [PATCHES[0]] : process.env.VAELAB_TSLAB_JUPYTER ? [PATCHES[1]] : PATCHES;
+process.exit(only.map(apply).reduce((a, b) => Math.max(a, b), 0));
