@@ -173,6 +173,12 @@ export interface CdVaeRunOptions {
   record?: boolean;
   /** Zero the BU conditioning of the SDE levels from this level on (top-level-only samples: 1). */
   conditionLevels?: number;
+  /**
+   * What the levels from `conditionLevels` on run: "zero-context" (default) the posterior drift with its BU input
+   * multiplied by zero (as the ODE-like variant is trained); "prior" the prior drift, i.e. those levels are sampled
+   * from the prior given the levels above (their path rate is then zero).
+   */
+  unconditioned?: "zero-context" | "prior";
 }
 
 export class CdVae implements TrainableModel {
@@ -314,13 +320,17 @@ export class CdVae implements TrainableModel {
     const levels: CdVaeForward["levels"] = [];
     const terms: Record<string, tf.Tensor> = { initial: initialRate };
     const conditioned = o.conditionLevels ?? c.levels;
+    if (o.unconditioned !== undefined && o.unconditioned !== "zero-context" && o.unconditioned !== "prior") {
+      throw new Error(`CdVae: unconditioned must be "zero-context" or "prior", got ${JSON.stringify(o.unconditioned)}`);
+    }
     this.resolutions.forEach((r, l) => {
       if (l > 0) z = upsample2(z);
       const ctxRaw = bu.get(r)!;
       const ctx = c.variant === "ode-like" || l >= conditioned ? tf.zerosLike(ctxRaw) : ctxRaw;
       const sigma = tf.softplus(this.diffusionRaw[l]);
       const prior = (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]);
-      const post = (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s), ctx], 3), this.postDrift[l]);
+      const usePrior = l >= conditioned && o.unconditioned === "prior";
+      const post = usePrior ? prior : (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s), ctx], 3), this.postDrift[l]);
       const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
       const path = BrownianPath.sample(grid, [B, r, r, k], rng.fork(`level/${l}`));
       const sol = sdeSolve({ drift: post, diffusion: () => sigma }, z, { method, brownian: path, priorDrift: prior, record: o.record });

@@ -187,3 +187,39 @@ test("evaluate: any step size or steps per level, averaged over samples; a short
   samples.dispose();
   m.dispose();
 });
+
+test("conditionLevels: levels below it lose the data; unconditioned 'prior' runs them on the prior drift (zero path rate)", async () => {
+  await ready;
+  const m = createCdVae(small({ initialDiffusion: 0.7 }), new Rng(14));
+  const a = 0.4, b = -0.2;
+  setHeads(m, { post: a, prior: b });
+  const x = images(3, "x-cond");
+  const sig = m.diffusions(), k = m.config.latentChannels;
+  const paths = (o: Record<string, unknown>) => tf.tidy(() => {
+    const f = m.forward(x, new Rng(15), o);
+    return m.resolutions.map((_, l) => num(f.record.terms[`path${l}`]));
+  });
+  const want = (l: number) => 0.5 * ((a - b) / sig[l]) ** 2 * m.resolutions[l] ** 2 * k;
+  // zero-context (default): constant heads ignore the context, so every level keeps its path rate
+  paths({ conditionLevels: 1 }).forEach((p, l) => p.forEach((v) => assert.ok(Math.abs(v - want(l)) < 1e-3 * want(l), `zero-context level ${l}: ${v} vs ${want(l)}`)));
+  // prior: level 0 keeps the posterior drift, levels 1 and 2 follow the prior (path rate 0)
+  paths({ conditionLevels: 1, unconditioned: "prior" }).forEach((p, l) => p.forEach((v) => {
+    if (l === 0) assert.ok(Math.abs(v - want(0)) < 1e-3 * want(0), `level 0 path rate ${v} vs ${want(0)}`);
+    else assert.ok(Math.abs(v) < 1e-6, `level ${l} path rate ${v} should be 0 on the prior drift`);
+  }));
+  // the default conditions every level: unconditioned has no effect without conditionLevels
+  const all = paths({ unconditioned: "prior" });
+  all.forEach((p, l) => p.forEach((v) => assert.ok(Math.abs(v - want(l)) < 1e-3 * want(l))));
+  // the data matter only through the conditioned levels: with conditionLevels 0 and the prior drift, the
+  // decoder output depends on x only through z₀ — equal z₀ heads give equal outputs for different images
+  const means = tf.tidy(() => {
+    const y = images(3, "x-other");
+    const f1 = m.forward(x, new Rng(16), { conditionLevels: 0, unconditioned: "prior" });
+    const f2 = m.forward(y, new Rng(16), { conditionLevels: 0, unconditioned: "prior" });
+    return tf.max(tf.abs(tf.sub(f1.mean, f2.mean))).dataSync()[0];
+  });
+  assert.ok(means < 1e-5, `outputs differ by ${means} although the init head ignores x (zero-initialised) and no level sees the data`);
+  assert.throws(() => tf.tidy(() => { m.forward(x, new Rng(1), { unconditioned: "bogus" as "prior" }); }), /unconditioned must be/);
+  x.dispose();
+  m.dispose();
+});
