@@ -143,7 +143,8 @@ export function standInMixture(d: SpeechDomain, seed: Seed, index: number, sampl
 
 /**
  * Write mixtures [0, n) of a domain and split into `<dir>/<corpus>/wav8k/min` (LibriMix layout, both
- * conditions), unless a build with the same key is there. Returns the two metadata CSVs.
+ * conditions), unless a build with the same key is there. Returns the two metadata CSVs. Mixture i depends on
+ * (domain, seed, i) only, not on the split's name: give each split its own seed (lib/data/speech-corpus does).
  */
 export function buildSpeechStandIn(o: { dir: string; domain: SpeechDomain; split: string; n: number; seed?: Seed; corpus?: string; log?: (s: string) => void }): { clean: string; noisy: string; corpusDir: string; built: boolean } {
   const seed = o.seed ?? "speech-standin";

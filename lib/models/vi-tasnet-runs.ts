@@ -5,12 +5,14 @@
 // total rate with the adaptive β of E.2 (initial β 10⁻⁶, δ = 1 % per step, as K.2), or per-term β and free
 // bits (Eq. 37); a deterministic Conv-TasNet trains on −SI-SDR.
 // Evaluation on a set of mixtures: per mixture the PIT SI-SDR and SI-SDRi of the estimates (means of the
-// encoding and mask distributions, or samples), the BLR distortion D_S, the rates R_z and R_M, the ELBO
-// and, for the multitask model, the mixture ELBO.
+// encoding and mask distributions, or samples), the BLR distortion D_S (also of a deterministic TasNet's
+// estimates, under DEFAULT_BLR_PRIOR), the rates R_z and R_M, the ELBO and, for the multitask model, the
+// mixture ELBO.
 import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 import { Preset } from "../notebook/preset";
 import { RateController, adaptiveRate, fixedBeta, perTermRates } from "../objectives/controllers";
+import { DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
 import { pairwiseSiSdr, permutationInvariant } from "../objectives/si-sdr";
 import type { ProgressMode } from "../train/progress";
 import { Run, trainOrReload } from "../train/run-cache";
@@ -80,7 +82,7 @@ export interface SeparationEvaluation {
   /** Means over mixtures. */
   siSdr: number;
   siSdrImprovement: number;
-  /** VI models: BLR distortion D_S, rates, ELBO (nats per mixture); NaN for a deterministic TasNet. */
+  /** BLR distortion D_S (nats per mixture; a deterministic TasNet's estimates are scored with DEFAULT_BLR_PRIOR); VI models: rates and ELBO, NaN for a deterministic TasNet. */
   distortion: number;
   rateZ: number;
   rateMask: number;
@@ -114,8 +116,13 @@ function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayData; sou
       const arr = (t: tf.Tensor) => t.arraySync() as number[];
       return { siSdr: arr(f.siSdr), mixScore, d: arr(f.separationDistortion), rz: arr(f.record.terms.z), rm: arr(f.record.terms.mask), mixElbo: f.mixtureElbo ? arr(f.mixtureElbo) : null };
     }
-    const pit = permutationInvariant(pairwiseSiSdr(model.separate(mix), src), "max");
-    return { siSdr: pit.value.arraySync() as number[], mixScore, d: null, rz: null, rm: null, mixElbo: null };
+    const est = model.separate(mix);
+    const pit = permutationInvariant(pairwiseSiSdr(est, src), "max");
+    // the BLR distortion of the deterministic estimates, as the VI model's D_S (PIT over −log p, summed over sources)
+    const shape = [m, S, S, T];
+    const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(src, 1), shape), tf.broadcastTo(tf.expandDims(est, 2), shape), DEFAULT_BLR_PRIOR));
+    const d = tf.mul(permutationInvariant(nll, "min").value, S).arraySync() as number[];
+    return { siSdr: pit.value.arraySync() as number[], mixScore, d, rz: null, rm: null, mixElbo: null };
   } finally {
     tf.engine().endScope();
   }
@@ -142,6 +149,7 @@ export async function evaluateSeparation(model: ViTasNet | ConvTasNet, data: { m
   }
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
   const d = mean(acc.d), rz = mean(acc.rz), rm = mean(acc.rm);
+  // rates are NaN for a deterministic TasNet, so its ELBO is NaN too
   return {
     siSdr: mean(acc.siSdr), siSdrImprovement: mean(acc.siSdri), distortion: d, rateZ: rz, rateMask: rm, rate: rz + rm, elbo: -(d + rz + rm),
     perMixture: { siSdr: acc.siSdr, siSdrImprovement: acc.siSdri, distortion: acc.d, ...(acc.mixElbo.length ? { mixtureElbo: acc.mixElbo } : {}) },

@@ -1,6 +1,6 @@
 // (VI-)TasNet runs: train once and reload; evaluation's SI-SDRi equals SI-SDR(estimate) − SI-SDR(mixture)
 // recomputed independently; ELBO = −(D + R_z + R_M); the deterministic TasNet trains on −SI-SDR; mismatched
-// objectives and shapes are named.
+// objectives and shapes are named; a deterministic TasNet's estimates get the BLR distortion too.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "fs";
@@ -9,7 +9,8 @@ import { join } from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { pulseBatch, pulseConfig } from "../../lib/data/gaussian-pulses";
-import { CONV_TASNET_SYNTHETIC } from "../../lib/models/conv-tasnet";
+import { CONV_TASNET_SYNTHETIC, ConvTasNet } from "../../lib/models/conv-tasnet";
+import { blrLogEvidence } from "../../lib/objectives/blr";
 import { ViTasNet, viTasNetConfig } from "../../lib/models/vi-tasnet";
 import { evaluateSeparation, trainSeparationRun } from "../../lib/models/vi-tasnet-runs";
 import { pairwiseSiSdr, pitSiSdr } from "../../lib/objectives/si-sdr";
@@ -64,5 +65,15 @@ test("the deterministic TasNet trains on −SI-SDR and is evaluated without rate
   });
   const ev = await evaluateSeparation(r.model, { mix: b.mixture, sources: b.sources });
   assert.ok(Number.isFinite(ev.siSdr) && Number.isFinite(ev.siSdrImprovement));
-  assert.ok(Number.isNaN(ev.rate));
+  assert.ok(Number.isNaN(ev.rate) && Number.isNaN(ev.elbo));
+  // its BLR distortion D_S: the smaller of the two assignments' summed −log p(s_j | ŝ_i), recomputed for mixture 0
+  const T = b.mixture.shape[1];
+  const d0 = tf.tidy(() => {
+    const est = (r.model as ConvTasNet).separate(tf.tensor2d(b.mixture.values.subarray(0, T), [1, T]));
+    const src = tf.tensor3d(b.sources.values.subarray(0, 2 * T), [1, 2, T]);
+    const nll = (i: number, j: number) => -blrLogEvidence(src.slice([0, j, 0], [1, 1, T]).reshape([T]), est.slice([0, i, 0], [1, 1, T]).reshape([T])).dataSync()[0];
+    return Math.min(nll(0, 0) + nll(1, 1), nll(0, 1) + nll(1, 0));
+  });
+  assert.ok(Number.isFinite(ev.perMixture.distortion[0]) && Math.abs(ev.perMixture.distortion[0] - d0) < 1e-3 * Math.abs(d0) + 1e-3, `D_S ${ev.perMixture.distortion[0]} vs ${d0}`);
+  assert.ok(Number.isFinite(ev.distortion));
 });
