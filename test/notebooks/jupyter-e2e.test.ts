@@ -80,10 +80,12 @@ for (const nb of all) {
       "--output-dir", out, nb,
     ], { cwd: root, env: { ...env, VAELAB_RUNS_DIR: join(tmp, "runs", work(nb)) }, encoding: "utf8", maxBuffer: 1 << 26 });
     assert.equal(r.status, 0, `${name}: nbconvert exited with ${r.status}\n${(r.stderr || "").split("\n").slice(-25).join("\n")}`);
-    const executed = JSON.parse(readFileSync(join(out, nb.split(/[\\/]/).pop()!), "utf8")) as { cells: { cell_type: string; outputs?: OutputLike[]; execution_count?: number | null }[] };
+    const executed = JSON.parse(readFileSync(join(out, nb.split(/[\\/]/).pop()!), "utf8")) as { cells: { cell_type: string; outputs?: OutputLike[] }[] };
     const code = executed.cells.filter((c) => c.cell_type === "code");
+    // tslab sends no execute_input, so nbconvert leaves execution counts empty; a cell that raised makes
+    // nbconvert exit non-zero (checked above), and every notebook's first and last cells print something
+    assert.ok((code[0].outputs ?? []).length > 0 && (code[code.length - 1].outputs ?? []).length > 0, `${name}: the first or last cell has no output`);
     code.forEach((c, i) => {
-      assert.ok(typeof c.execution_count === "number", `${name}: code cell ${i} did not run`);
       for (const o of c.outputs ?? []) {
         assert.notEqual(o.output_type, "error", `${name}: code cell ${i} raised ${o.ename}: ${o.evalue}`);
         if (o.output_type === "stream" && o.name === "stderr") {
