@@ -1,7 +1,8 @@
-// Runs the VAEquisition Fig. 7 (RD curves, real setting) and Fig. 8 (A_RMSE vs rate) notebooks at smoke through
-// the headless runner (real tslab kernel), sharing one temporary runs directory so that the "real" sweep trains
-// once in Fig. 7 and is reloaded (models and cached metrics) by Fig. 8c; checks the exported records, claims
-// and the numbers behind them.
+// Runs the VAEquisition rate-sweep notebooks at smoke through the headless runner (real tslab kernel): Fig. 7
+// (RD curves, real setting), Fig. 8 (A_RMSE vs rate), Fig. 9 (3 × 4 grid) and Fig. 10 (UQ vs baseline stopping),
+// sharing one temporary runs directory so that each sweep trains once (the "real" sweep in Fig. 7, the
+// "synthetic-dynamic" one in Fig. 8, "synthetic-static" in Fig. 9) and is reloaded (models and cached metrics)
+// by the later notebooks; checks the exported records, claims and the numbers behind them.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "fs";
@@ -15,7 +16,7 @@ const nbDir = join(root, "notebooks", "vaequisition");
 let tmp = "";
 
 before(() => {
-  tmp = mkdtempSync(join(tmpdir(), "vaelab-vaeq78-"));
+  tmp = mkdtempSync(join(tmpdir(), "vaelab-vaeq-sweeps-"));
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -173,4 +174,111 @@ test("VAEquisition Fig. 8 notebook: A_RMSE vs rate, small/large corruption and r
   assert.equal(claimOf(rec, "Real data: the optimal rate on the unseen domain (HÖRSTAT) is similar to or slightly higher than on the training domain (same rule as for the small corruption)").holds,
     c.comparison.sameOrSlightlyHigher);
   assert.equal(rec.claims.length, 6);
+});
+
+type Opt = { rate: number; value: number; target: number; seed: number };
+type Row9 = {
+  setting: string; domain: string; tau: number; optima: Record<"D" | "L" | "A" | "O" | "S", Opt>; running: Record<string, number>;
+  rhoTrain: number; rhoGap: number; gapLow: number; gapHigh: number; gapOpens: boolean; dTopQuarter: boolean; dInterior: boolean; rateQ75: number;
+};
+type M9 = { target: number; seed: number; hash: string; reloaded: boolean; train: { rate: number; distortion: number };
+  test: { rate: number; distortion: number; negElbo: number; aRmse: number; offset: number; stop: number } };
+let syntheticHashes: string[] = [];
+
+test("VAEquisition Fig. 9 notebook: the 3 × 4 grid against rate (trains the static sweep, reloads the others)", { timeout: 300_000 }, async () => {
+  const rec = await run("fig09-rate-grid");
+  assert.equal(rec.figure, "Fig. 9");
+  assert.equal(rec.plots?.length, 1);
+  const d = rec.data as { realDataNote: string; standIn: boolean; rows: Row9[]; models: M9[][] };
+  assert.ok(rec.differences[0].startsWith("DATA (row 3): ") && rec.differences[0].includes(d.realDataNote));
+  assert.deepEqual(d.rows.map((r) => r.setting), ["synthetic-static", "synthetic-dynamic", "real"]);
+  assert.deepEqual(d.rows.map((r) => r.tau), [5, 5, 7]);
+  assert.equal(d.models.length, 3);
+  assert.ok(d.models[0].every((m) => !m.reloaded), "the static sweep trains in the fresh runs dir");
+  if (realHashes.length) assert.ok(d.models[2].every((m) => m.reloaded) && d.models[2].every((m, i) => m.hash === realHashes[i]), "row 3 reloads the Fig. 7 models");
+  assert.ok(d.models[1].every((m) => m.reloaded), "row 2 reloads the Fig. 8 models");
+  syntheticHashes = d.models[1].map((m) => m.hash);
+  // 12 panels: each draws its series; markers sit at the recorded optima
+  const traces = rec.plots![0].data as { name?: string; x: number[]; y: number[]; xaxis?: string; meta?: Record<string, unknown> }[];
+  assert.equal(new Set(traces.map((t) => t.xaxis ?? "x")).size, 12);
+  d.rows.forEach((row, r) => {
+    const ms = d.models[r];
+    assert.deepEqual(ms.map((m) => m.target), SMOKE_TARGETS);
+    const val: Record<string, (m: M9) => number> = { D: (m) => m.test.distortion, L: (m) => m.test.negElbo, A: (m) => m.test.aRmse, O: (m) => m.test.offset, S: (m) => m.test.stop };
+    for (const k of ["D", "L", "A", "O", "S"] as const) {
+      const vs = ms.map(val[k]);
+      vs.forEach((v) => finite(v, `row ${r + 1} ${k}`));
+      const best = vs.indexOf(Math.min(...vs));
+      assert.equal(row.optima[k].value, vs[best], `row ${r + 1}: ${k}* is the smallest`);
+      assert.equal(row.optima[k].rate, ms[best].test.rate);
+      assert.equal(row.optima[k].target, ms[best].target);
+    }
+    for (const m of ms) assert.ok(Math.abs(m.test.negElbo - m.test.distortion - m.test.rate) < 1e-6, "−ELBO = D_p + R");
+    assert.ok(row.rhoTrain >= -1 && row.rhoTrain <= 1);
+    assert.equal(row.gapOpens, row.rhoGap >= 0.5 && row.gapHigh - row.gapLow >= 1);
+    assert.equal(row.dInterior, row.optima.D.target < Math.max(...SMOKE_TARGETS));
+    assert.equal(row.dTopQuarter, row.optima.D.rate >= row.rateQ75);
+  });
+  const [s1, s2, s3] = d.rows;
+  const nearer = (r: Row9, k: "A" | "O" | "S") => Math.abs(r.optima[k].rate - r.optima.L.rate) < Math.abs(r.optima[k].rate - r.optima.D.rate);
+  const byStart = (prefix: string) => {
+    const c = rec.claims.find((k) => k.text.startsWith(prefix));
+    assert.ok(c, `claim "${prefix}…" missing`);
+    assert.ok(c!.ours.length > 20);
+    return c!;
+  };
+  assert.equal(byStart("Static missingness: training distortion keeps falling").holds, s1.rhoTrain <= -0.8 && s1.dInterior);
+  assert.equal(byStart("Static missingness: the min partial −ELBO").holds, s1.optima.L.rate < s1.optima.D.rate);
+  assert.equal(byStart("Static missingness: the train/test gap opens").holds, s1.gapOpens);
+  assert.equal(byStart("Dynamic missingness + dequantisation (rows 2–3): the gap does not open").holds, !s2.gapOpens && !s3.gapOpens);
+  assert.equal(byStart("Dynamic missingness + dequantisation (rows 2–3): the lowest test distortion").holds, s2.dTopQuarter && s3.dTopQuarter);
+  assert.equal(byStart("All rows: the best A_RMSE").holds, d.rows.every((r) => r.optima.A.rate < r.optima.D.rate && nearer(r, "A")));
+  assert.equal(byStart("All rows: the best stopping offset").holds, d.rows.every((r) => nearer(r, "O")));
+  assert.equal(byStart("All rows: the lowest estimated stopping index").holds, d.rows.every((r) => nearer(r, "S")));
+  assert.equal(byStart("Row 2 (synthetic, dynamic)").holds, (["A", "O", "S"] as const).every((k) => s2.optima[k].rate < s2.optima.L.rate));
+  assert.equal(rec.claims.length, 11);
+  assert.ok(rec.claims.every((c) => typeof c.holds === "boolean"));
+});
+
+test("VAEquisition Fig. 10 notebook: UQ vs baseline stopping across rates (reloads both sweeps)", { timeout: 300_000 }, async () => {
+  const rec = await run("fig10-stopping-vs-rate");
+  assert.equal(rec.figure, "Fig. 10");
+  assert.equal(rec.plots?.length, 1);
+  type S = { offset: number; stop: number; rmseAtStop: number; trueStop: number };
+  type Row = {
+    setting: string; tau: number; perTarget: { target: number; uq: S; baseline: S; trueStop: number }[];
+    elboOptimum: { rate: number; target: number }; allLower: { offset: boolean; stop: boolean }; lowerCount: { offset: number; stop: number };
+    largestDiffTarget: number; largestDiff: number; nearOptimum: boolean;
+    meanAbsToTau: { uq: number; baseline: number }; meanRmseAtStop: { uq: number; baseline: number }; meanStop: { uq: number; baseline: number }; meanTrueStop: number;
+  };
+  const d = rec.data as { standIn: boolean; rows: Row[]; models: { target: number; hash: string; reloaded: boolean; rate: number; negElbo: number; uq: S; baseline: S }[][] };
+  assert.deepEqual(d.rows.map((r) => [r.setting, r.tau]), [["synthetic-dynamic", 5], ["real", 7]]);
+  assert.ok(d.models.every((ms) => ms.every((m) => m.reloaded)), "both sweeps are reloaded from Fig. 7–9");
+  if (syntheticHashes.length) assert.deepEqual(d.models[0].map((m) => m.hash), syntheticHashes);
+  d.rows.forEach((row, r) => {
+    const ms = d.models[r];
+    // one seed at smoke: the per-target means are the models' own numbers
+    assert.deepEqual(row.perTarget.map((p) => p.target), SMOKE_TARGETS);
+    row.perTarget.forEach((p, i) => {
+      assert.equal(p.uq.offset, ms[i].uq.offset);
+      assert.equal(p.baseline.stop, ms[i].baseline.stop);
+      for (const v of [p.uq.offset, p.uq.stop, p.uq.rmseAtStop, p.baseline.offset, p.baseline.stop, p.baseline.rmseAtStop]) finite(v, "stopping number");
+      assert.ok(p.uq.stop >= 0 && p.uq.stop <= 15 && p.baseline.stop >= 0 && p.baseline.stop <= 15, "stops within 0 … 15 measurements");
+    });
+    assert.equal(row.lowerCount.offset, row.perTarget.filter((p) => p.uq.offset < p.baseline.offset).length);
+    assert.equal(row.allLower.stop, row.perTarget.every((p) => p.uq.stop < p.baseline.stop));
+    const diffs = row.perTarget.map((p) => p.baseline.offset - p.uq.offset);
+    assert.equal(row.largestDiff, Math.max(...diffs));
+    const best = ms.map((m) => m.negElbo).indexOf(Math.min(...ms.map((m) => m.negElbo)));
+    assert.equal(row.elboOptimum.target, ms[best].target);
+    assert.equal(row.nearOptimum, row.largestDiffTarget >= row.elboOptimum.target / 2 && row.largestDiffTarget <= 2 * row.elboOptimum.target);
+    const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+    assert.ok(Math.abs(row.meanAbsToTau.uq - mean(ms.map((m) => Math.abs(m.uq.rmseAtStop - row.tau)))) < 1e-12);
+  });
+  assert.equal(rec.claims.length, 11);
+  const untested = rec.claims.filter((c) => c.holds === null);
+  assert.equal(untested.length, 1, "only the 5 dB real-data claim is untested");
+  const [a] = d.rows;
+  const c = rec.claims.find((k) => k.text.includes("lower absolute offset O") && k.text.startsWith("(a)"));
+  assert.equal(c?.holds, a.allLower.offset);
 });
