@@ -1,43 +1,13 @@
 // Runs the CD-VAE binarized-MNIST notebooks (Fig. 5, Fig. 8) at smoke through the headless runner (real tslab
 // kernel), sharing one temporary runs directory (both use the same CD-VAE: Fig. 5 trains it, Fig. 8 must reload it),
 // and checks each exported figure record, its claims and the numbers behind them.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
-import { runNotebook } from "../../lib/notebook/runner";
-import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { claimOf, finite, smokeSandbox } from "./smoke-harness";
 
-const root = join(__dirname, "..", "..");
-const nbDir = join(root, "notebooks", "cd-vae");
-let tmp = "";
-
-before(() => {
-  tmp = mkdtempSync(join(tmpdir(), "vaelab-cdvae-mnist-"));
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(name: string): Promise<FigureRecord> {
-  const res = await runNotebook(join(nbDir, `${name}.ipynb`), {
-    outPath: join(tmp, `${name}.out.ipynb`),
-    env: { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(tmp, "figures"), VAELAB_PNG: "0", VAELAB_RUNS_DIR: join(tmp, "runs") },
-  });
-  assert.equal(res.ok, true, `${name} failed`);
-  const rec = JSON.parse(readFileSync(join(tmp, "figures", "cd-vae", `${name}.json`), "utf8")) as FigureRecord;
-  assert.equal(rec.work, "cd-vae");
-  assert.equal(rec.name, name);
-  assert.equal(rec.preset, "smoke");
-  assert.ok(rec.seconds > 0);
-  return rec;
-}
-
-const claimOf = (rec: FigureRecord, text: string) => {
-  const c = rec.claims.find((k) => k.text === text);
-  assert.ok(c, `claim "${text}" missing (have: ${rec.claims.map((k) => k.text).join(" | ")})`);
-  return c!;
-};
-const finite = (v: unknown, what: string) => assert.ok(typeof v === "number" && Number.isFinite(v), `${what} = ${v} is not a finite number`);
+const sandbox = smokeSandbox("cd-vae", "cdvae-mnist");
+after(() => sandbox.cleanup());
+const run = (name: string) => sandbox.run(name);
 
 let hash5 = "";
 

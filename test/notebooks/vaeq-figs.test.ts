@@ -1,42 +1,13 @@
 // Runs the VAEquisition Fig. 1–5 notebooks at smoke through the headless runner (real tslab kernel),
 // sharing one temporary runs directory (the five notebooks use the same 2-D partial VAE: Fig. 1 trains it,
 // Fig. 2–5 must reload it), and checks each exported figure record, its claims and the numbers behind them.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
-import { runNotebook } from "../../lib/notebook/runner";
-import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { claimOf, smokeSandbox } from "./smoke-harness";
 
-const root = join(__dirname, "..", "..");
-const nbDir = join(root, "notebooks", "vaequisition");
-let tmp = "";
-
-before(() => {
-  tmp = mkdtempSync(join(tmpdir(), "vaelab-vaeq-"));
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(name: string): Promise<FigureRecord> {
-  const res = await runNotebook(join(nbDir, `${name}.ipynb`), {
-    outPath: join(tmp, `${name}.out.ipynb`),
-    env: { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(tmp, "figures"), VAELAB_PNG: "0", VAELAB_RUNS_DIR: join(tmp, "runs") },
-  });
-  assert.equal(res.ok, true, `${name} failed`);
-  const rec = JSON.parse(readFileSync(join(tmp, "figures", "vaequisition", `${name}.json`), "utf8")) as FigureRecord;
-  assert.equal(rec.work, "vaequisition");
-  assert.equal(rec.name, name);
-  assert.equal(rec.preset, "smoke");
-  assert.ok(rec.seconds > 0);
-  return rec;
-}
-
-const holdsType = (rec: FigureRecord, text: string) => {
-  const c = rec.claims.find((k) => k.text === text);
-  assert.ok(c, `claim "${text}" missing (have: ${rec.claims.map((k) => k.text).join(" | ")})`);
-  return c!;
-};
+const sandbox = smokeSandbox("vaequisition", "vaeq-figs");
+after(() => sandbox.cleanup());
+const run = (name: string) => sandbox.run(name);
 
 let hash1 = "";
 
@@ -57,8 +28,8 @@ test("Fig. 1 notebook: archetypes, 2-D latent, decoded grid", { timeout: 240_000
   for (const v of d.archetypeFitRmse) assert.ok(v > 0 && v < 40, `archetype fit ${v}`);
   for (const t of ["The archetypes' encodings reside in the extreme parts of the representation",
     "The least extreme archetype sits in the highest-density region under the prior (near the origin)",
-    "The other archetypes each occupy a quadrant of latent space"]) assert.equal(typeof holdsType(rec, t).holds, "boolean");
-  assert.equal(holdsType(rec, "The decoded latent grid is a continuum between the archetypes").holds, null);
+    "The other archetypes each occupy a quadrant of latent space"]) assert.equal(typeof claimOf(rec, t).holds, "boolean");
+  assert.equal(claimOf(rec, "The decoded latent grid is a continuum between the archetypes").holds, null);
 });
 
 test("Fig. 2 notebook: one acquisition sequence (reloads the Fig. 1 model)", { timeout: 240_000 }, async () => {
@@ -76,10 +47,10 @@ test("Fig. 2 notebook: one acquisition sequence (reloads the Fig. 1 model)", { t
   assert.equal(d.shown.length, 4);
   assert.deepEqual(d.shown.map((s) => s.observed.length), [0, 1, 2, 5]);
   assert.equal(d.argmaxOk, true);
-  assert.equal(holdsType(rec, "The next measurement is the dimension with the highest predictive variance").holds, true);
+  assert.equal(claimOf(rec, "The next measurement is the dimension with the highest predictive variance").holds, true);
   for (const t of ["Knowing the age shrinks the partial posterior toward the full posterior",
     "Observing one threshold also improves the estimate of the other ear",
-    "The partial posterior contracts toward the full posterior as measurements arrive"]) assert.equal(typeof holdsType(rec, t).holds, "boolean");
+    "The partial posterior contracts toward the full posterior as measurements arrive"]) assert.equal(typeof claimOf(rec, t).holds, "boolean");
 });
 
 test("Fig. 3 notebook: information curves and areas", { timeout: 240_000 }, async () => {
@@ -97,9 +68,9 @@ test("Fig. 3 notebook: information curves and areas", { timeout: 240_000 }, asyn
   for (const v of d.maxVariance.rmseMean) assert.ok(v > 1 && v < 40, `mean RMSE ${v} dB`);
   const last = d.maxVariance.rmseMean[14];
   assert.ok(last > 3 && last < 8, `final RMSE ${last} dB should be near the 5 dB noise`);
-  assert.equal(typeof holdsType(rec, "RMSE decreases with the number of measurements").holds, "boolean");
-  assert.equal(typeof holdsType(rec, "Max-variance ordering acquires more information per measurement than a random order").holds, "boolean");
-  assert.equal(holdsType(rec, "The example sequence has A_RMSE = 267 measurement·dB").holds, null);
+  assert.equal(typeof claimOf(rec, "RMSE decreases with the number of measurements").holds, "boolean");
+  assert.equal(typeof claimOf(rec, "Max-variance ordering acquires more information per measurement than a random order").holds, "boolean");
+  assert.equal(claimOf(rec, "The example sequence has A_RMSE = 267 measurement·dB").holds, null);
 });
 
 test("Fig. 4 notebook: e_RMSE against its predictors and the UQ estimate (reloads the Fig. 1 model)", { timeout: 240_000 }, async () => {
@@ -132,9 +103,9 @@ test("Fig. 4 notebook: e_RMSE against its predictors and the UQ estimate (reload
   const headings = ((rec.plots![0].layout as { annotations?: { text: string }[] }).annotations ?? []).map((a) => a.text);
   assert.ok(headings.includes(`UQ estimate: r = ${d.correlations.uq.toFixed(2)}`), `headings: ${headings.join(" | ")}`);
   assert.ok(headings.includes(`m: r = ${d.correlations.m.toFixed(2)}`));
-  const c1 = holdsType(rec, "The Pearson correlation with e_RMSE is highest for the combined (UQ) model");
+  const c1 = claimOf(rec, "The Pearson correlation with e_RMSE is highest for the combined (UQ) model");
   assert.equal(c1.holds, Math.abs(d.correlations.uq) > Math.max(Math.abs(d.correlations.m), Math.abs(d.correlations.acquisition), Math.abs(d.correlations.elbo)));
-  assert.equal(typeof holdsType(rec, "The correlation is partly driven by the measurement number").holds, "boolean");
+  assert.equal(typeof claimOf(rec, "The correlation is partly driven by the measurement number").holds, "boolean");
 });
 
 test("Fig. 5 notebook: stopping with the baseline, the UQ model and the oracle (reloads the Fig. 1 model)", { timeout: 240_000 }, async () => {
@@ -183,9 +154,9 @@ test("Fig. 5 notebook: stopping with the baseline, the UQ model and the oracle (
   assert.ok(Math.abs(d.offsetReduction - (d.atTau.baseline.meanAbsOffset - d.atTau.uq.meanAbsOffset)) < 1e-12);
   assert.equal(d.sweep.length, 7);
   for (const q of d.sweep) assert.ok(q.reachTest >= 0 && q.reachTest <= 1 && q.reachValidation >= 0 && q.reachValidation <= 1 && q.offsetBaseline >= 0 && q.offsetUq >= 0);
-  assert.equal(holdsType(rec, "The baseline (measurement number only) stops every sequence at one index").holds, true);
+  assert.equal(claimOf(rec, "The baseline (measurement number only) stops every sequence at one index").holds, true);
   for (const t of ["The baseline's single stopping index is nine measurements",
     "The UQ model reduces the mean absolute offset by about two measurements",
-    "UQ's improvement comes mainly from fewer too-late stops, at the cost of more premature (FP) stops"]) assert.equal(typeof holdsType(rec, t).holds, "boolean");
-  assert.equal(holdsType(rec, "The UQ model reduces the mean absolute offset by about two measurements").holds, d.offsetReduction >= 1 && d.offsetReduction <= 3);
+    "UQ's improvement comes mainly from fewer too-late stops, at the cost of more premature (FP) stops"]) assert.equal(typeof claimOf(rec, t).holds, "boolean");
+  assert.equal(claimOf(rec, "The UQ model reduces the mean absolute offset by about two measurements").holds, d.offsetReduction >= 1 && d.offsetReduction <= 3);
 });

@@ -3,45 +3,13 @@
 // sharing one temporary runs directory so that each sweep trains once (the "real" sweep in Fig. 7, the
 // "synthetic-dynamic" one in Fig. 8, "synthetic-static" in Fig. 9) and is reloaded (models and cached metrics)
 // by the later notebooks; checks the exported records, claims and the numbers behind them.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
-import { runNotebook } from "../../lib/notebook/runner";
-import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { claimOf, finite, smokeSandbox } from "./smoke-harness";
 
-const root = join(__dirname, "..", "..");
-const nbDir = join(root, "notebooks", "vaequisition");
-let tmp = "";
-
-before(() => {
-  tmp = mkdtempSync(join(tmpdir(), "vaelab-vaeq-sweeps-"));
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(name: string): Promise<FigureRecord> {
-  const res = await runNotebook(join(nbDir, `${name}.ipynb`), {
-    outPath: join(tmp, `${name}.out.ipynb`),
-    env: { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(tmp, "figures"), VAELAB_PNG: "0", VAELAB_RUNS_DIR: join(tmp, "runs") },
-  });
-  assert.equal(res.ok, true, `${name} failed`);
-  const rec = JSON.parse(readFileSync(join(tmp, "figures", "vaequisition", `${name}.json`), "utf8")) as FigureRecord;
-  assert.equal(rec.work, "vaequisition");
-  assert.equal(rec.name, name);
-  assert.equal(rec.preset, "smoke");
-  assert.ok(rec.seconds > 0);
-  return rec;
-}
-
-const claimOf = (rec: FigureRecord, text: string) => {
-  const c = rec.claims.find((k) => k.text === text);
-  assert.ok(c, `claim "${text}" missing (have: ${rec.claims.map((k) => k.text).join(" | ")})`);
-  assert.ok(c!.holds === null || typeof c!.holds === "boolean", `claim "${text}": holds ${c!.holds}`);
-  assert.ok(c!.ours.length > 20, `claim "${text}": numbers missing`);
-  return c!;
-};
-const finite = (v: unknown, what: string) => assert.ok(typeof v === "number" && Number.isFinite(v), `${what} = ${v}`);
+const sandbox = smokeSandbox("vaequisition", "vaeq-sweeps");
+after(() => sandbox.cleanup());
+const run = (name: string) => sandbox.run(name);
 
 const SMOKE_TARGETS = [0.5, 2, 8];
 let realHashes: string[] = [];

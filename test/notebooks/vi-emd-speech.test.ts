@@ -3,48 +3,17 @@
 // built once in VAELAB_GENERATED_DIR and shared; Table 1/4 trains the four models, Fig. 4–5 must reload its
 // VI-TasNet. Checks each exported record: names, plot counts, claims with the right holds type, finite numbers.
 // Skipped (with the reason) when espeak-ng is not installed.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
 import { join } from "path";
-import { runNotebook } from "../../lib/notebook/runner";
-import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { claimOf, finite, smokeSandbox } from "./smoke-harness";
 import { espeakAvailable } from "../../lib/data/speech-standin";
 
-const root = join(__dirname, "..", "..");
-const nbDir = join(root, "notebooks", "vi-emd");
 const esp = espeakAvailable();
 const skip = esp.ok ? false : `espeak-ng unavailable: ${esp.reason}`;
-let tmp = "";
-
-before(() => {
-  tmp = mkdtempSync(join(tmpdir(), "vaelab-vi-emd-speech-"));
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function run(name: string): Promise<FigureRecord> {
-  const res = await runNotebook(join(nbDir, `${name}.ipynb`), {
-    outPath: join(tmp, `${name}.out.ipynb`),
-    env: { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(tmp, "figures"), VAELAB_PNG: "0", VAELAB_RUNS_DIR: join(tmp, "runs"), VAELAB_GENERATED_DIR: join(tmp, "generated") },
-  });
-  assert.equal(res.ok, true, `${name} failed`);
-  const rec = JSON.parse(readFileSync(join(tmp, "figures", "vi-emd", `${name}.json`), "utf8")) as FigureRecord;
-  assert.equal(rec.work, "vi-emd");
-  assert.equal(rec.name, name);
-  assert.equal(rec.preset, "smoke");
-  assert.ok(rec.seconds > 0);
-  assert.ok(rec.differences.some((d) => /STAND-IN/.test(d)), "the differences name the stand-in data");
-  return rec;
-}
-
-const claimOf = (rec: FigureRecord, text: string) => {
-  const c = rec.claims.find((k) => k.text === text);
-  assert.ok(c, `claim "${text}" missing (have: ${rec.claims.map((k) => k.text).join(" | ")})`);
-  assert.ok(c!.ours.length > 20, `claim "${text}" has no numbers`);
-  return c!;
-};
-const finite = (v: unknown, what: string) => assert.ok(typeof v === "number" && Number.isFinite(v), `${what} = ${v} is not a finite number`);
+const sandbox = smokeSandbox("vi-emd", "vi-emd-speech", (d) => ({ VAELAB_GENERATED_DIR: join(d, "generated") }));
+after(() => sandbox.cleanup());
+const run = (name: string) => sandbox.run(name);
 
 let viHash = "";
 
