@@ -97,6 +97,8 @@ export async function sweepSetting(name: SweepSettingName, preset: Preset): Prom
       missingness: "dynamic",
       dequantize: true,
       tau: STOP_TAU_DB.real,
+      // Fig. 10b's remark: at the synthetic threshold (5 dB) real-data stops would mostly be at the last measurement
+      extraTaus: [STOP_TAU_DB.synthetic],
     },
     note: `${us.note}; unseen domain: ${de.note}`,
   };

@@ -51,6 +51,8 @@ export interface SweepSetting {
   dequantize: boolean;
   /** Stopping threshold τ on e_RMSE, dB (paper: 5 synthetic, 7 real). */
   tau: number;
+  /** Further thresholds at which stopping is also evaluated (same traces and stopping models). */
+  extraTaus?: number[];
 }
 
 export interface SweepPlan {
@@ -76,6 +78,15 @@ export interface StopSummary {
   trueStop: number;
 }
 
+/** Stopping at a further threshold, with the share of sequences whose estimated stop is the last measurement. */
+export interface ThresholdStops {
+  tau: number;
+  uq: StopSummary;
+  baseline: StopSummary;
+  uqAtLast: number;
+  baselineAtLast: number;
+}
+
 export interface DomainMetrics {
   distortion: number;
   rate: number;
@@ -85,6 +96,8 @@ export interface DomainMetrics {
   rmseCurve: number[];
   uq: StopSummary;
   baseline: StopSummary;
+  /** Stopping at the setting's extraTaus (absent when it has none). */
+  extraStops?: ThresholdStops[];
   sequences: number;
 }
 
@@ -108,6 +121,8 @@ export interface SweepModel {
 const EVALUATION_VERSION = 1;
 
 const summarizeStop = (ev: ReturnType<typeof evaluateStopping>): StopSummary => ({ offset: ev.meanAbsOffset, stop: ev.meanStop, rmseAtStop: ev.meanRmseAtStop, trueStop: ev.meanTrueStop });
+const shareAtLast = (ev: ReturnType<typeof evaluateStopping>, traces: AcquisitionTrace[]): number =>
+  ev.sequences.filter((q, i) => q.sHat === traces[i].steps.length - 1).length / ev.sequences.length;
 
 /** The first `k` complete rows of a domain (acquisition needs every column). */
 function sequenceRows(d: SweepDomain, k: number): { x: Matrix; truth: Matrix } {
@@ -146,7 +161,9 @@ export async function rateSweep(
   }
   if (setting.domains.length === 0) throw new Error(`rateSweep: setting "${setting.name}" has no test domain`);
   if (new Set(setting.domains.map((d) => d.name)).size !== setting.domains.length) throw new Error(`rateSweep: domain names repeat in "${setting.name}"`);
-  if (!(setting.tau > 0)) throw new Error(`rateSweep: tau must be > 0 dB, got ${setting.tau}`);
+  for (const t of [setting.tau, ...(setting.extraTaus ?? [])]) {
+    if (!(t > 0)) throw new Error(`rateSweep: setting "${setting.name}": stopping thresholds must be > 0 dB, got ${t}`);
+  }
   if (plan.targets.length === 0 || plan.seeds.length === 0) throw new Error("rateSweep: the plan needs at least one target and one seed");
   plan.targets.forEach((t) => {
     if (!(t > 0)) throw new Error(`rateSweep: target rates must be > 0, got ${t}`);
@@ -166,6 +183,8 @@ export async function rateSweep(
     validation: setting.validation.key,
     domains: setting.domains.map((d) => ({ name: d.name, key: d.key })),
     tau: setting.tau,
+    // only present when set, so that settings without further thresholds keep their cached metrics
+    ...(setting.extraTaus?.length ? { extraTaus: setting.extraTaus } : {}),
     sequences: plan.sequences,
     samples: plan.samples,
   };
@@ -216,11 +235,17 @@ export async function rateSweep(
           const rd = await evaluatePartialRd(am, d.x, domainMasks[i], { rng: `sweep-eval/${pv.run.hash}/rd/${d.name}` });
           const traces: AcquisitionTrace[] = runAcquisition(am, domainSeq[i].x, { policy: { kind: "max-variance" }, truth: domainSeq[i].truth, rng: rng.fork(`acquire/${d.name}`) });
           const curves = curveSummary(informationCurves(traces, "rmse"));
+          const uqPred = uq.predict(traces), basePred = base.predict(traces);
+          const extraStops = (setting.extraTaus ?? []).map((tau): ThresholdStops => {
+            const u = evaluateStopping(traces, uqPred, tau), b = evaluateStopping(traces, basePred, tau);
+            return { tau, uq: summarizeStop(u), baseline: summarizeStop(b), uqAtLast: shareAtLast(u, traces), baselineAtLast: shareAtLast(b, traces) };
+          });
           domains[d.name] = {
             distortion: rd.distortion, rate: rd.rate, elbo: rd.elbo,
             aRmse: curves.meanArea, rmseCurve: curves.mean,
-            uq: summarizeStop(evaluateStopping(traces, uq.predict(traces), setting.tau)),
-            baseline: summarizeStop(evaluateStopping(traces, base.predict(traces), setting.tau)),
+            uq: summarizeStop(evaluateStopping(traces, uqPred, setting.tau)),
+            baseline: summarizeStop(evaluateStopping(traces, basePred, setting.tau)),
+            ...(extraStops.length ? { extraStops } : {}),
             sequences: traces.length,
           };
         }

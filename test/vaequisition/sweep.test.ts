@@ -93,6 +93,23 @@ test("rateSweep: trains every target × seed, evaluates each domain, reloads mod
     assert.equal(m.domains.test.distortion, first[i].domains.test.distortion);
     assert.equal(m.domains.test.uq.trueStop, 14, "no sequence falls below 1 dB, so every true stop is the last step");
   });
+  assert.equal(first[0].domains.test.extraStops, undefined, "no further thresholds unless the setting asks");
+  // further thresholds: evaluated from the same traces, so the main stopping numbers are unchanged, and the
+  // summary at τ' equals a sweep whose main threshold is τ' (here τ' = 1 dB: every estimated stop is the last)
+  const extra = await rateSweep({ ...tinySetting(), extraTaus: [1] }, plan, { runsDir: tmp, progress: "none", log: () => undefined });
+  extra.forEach((m, i) => {
+    assert.equal(m.hash, first[i].hash);
+    assert.deepEqual(m.domains.test.uq, first[i].domains.test.uq);
+    const [e] = m.domains.test.extraStops!;
+    assert.equal(e.tau, 1);
+    assert.deepEqual(e.uq, strict[i].domains.test.uq);
+    assert.deepEqual(e.baseline, strict[i].domains.test.baseline);
+    // the mean stop is 14 exactly when every stop is the last measurement
+    assert.equal(e.uq.stop === 14, e.uqAtLast === 1);
+    assert.equal(e.baseline.stop === 14, e.baselineAtLast === 1);
+    assert.ok(e.uqAtLast >= 0 && e.uqAtLast <= 1 && e.baselineAtLast >= 0 && e.baselineAtLast <= 1);
+    if (e.uq.stop < 14) assert.ok(e.uqAtLast < 1, "some stop before the last measurement");
+  });
 });
 
 test("rateSweep: bad settings and plans are named", async () => {
@@ -101,7 +118,8 @@ test("rateSweep: bad settings and plans are named", async () => {
   await assert.rejects(rateSweep(bad, plan, { runsDir: tmp }), /domain "test" x has shape \[10,14\], expected \[n, 15\]/);
   await assert.rejects(rateSweep({ ...s, domains: [s.domains[0], s.domains[0]] }, plan, { runsDir: tmp }), /domain names repeat/);
   await assert.rejects(rateSweep({ ...s, domains: [] }, plan, { runsDir: tmp }), /no test domain/);
-  await assert.rejects(rateSweep({ ...s, tau: 0 }, plan, { runsDir: tmp }), /tau must be > 0/);
+  await assert.rejects(rateSweep({ ...s, tau: 0 }, plan, { runsDir: tmp }), /thresholds must be > 0 dB, got 0/);
+  await assert.rejects(rateSweep({ ...s, extraTaus: [5, -1] }, plan, { runsDir: tmp }), /setting "tiny": stopping thresholds must be > 0 dB, got -1/);
   await assert.rejects(rateSweep(s, { ...plan, targets: [] }, { runsDir: tmp }), /at least one target/);
   await assert.rejects(rateSweep(s, { ...plan, targets: [-1] }, { runsDir: tmp }), /target rates must be > 0/);
 });
