@@ -159,8 +159,16 @@ export interface CdVaeForward {
   mean: tf.Tensor;
   logScale?: tf.Tensor;
   logits?: tf.Tensor;
-  /** Per level: the depth grid, the posterior states along it (record) and instantaneous rate densities. */
-  levels: { grid: number[]; states?: tf.Tensor[]; rateDensity?: tf.Tensor[]; pathRate: tf.Tensor; prior?: tf.Tensor[] }[];
+  /**
+   * Per level: the depth grid, and with `record` the posterior states along it, the prior process on the same
+   * Brownian path, the instantaneous rate densities ½|u|² (left point of every step) and both drifts evaluated
+   * at the posterior states (every grid point) — the quantities of the paper's Fig. 7.
+   */
+  levels: {
+    grid: number[]; pathRate: tf.Tensor;
+    states?: tf.Tensor[]; rateDensity?: tf.Tensor[]; prior?: tf.Tensor[];
+    drifts?: { posterior: tf.Tensor[]; prior: tf.Tensor[] };
+  }[];
   initial: { mean: tf.Tensor; logVar: tf.Tensor; sample: tf.Tensor };
 }
 
@@ -334,9 +342,14 @@ export class CdVae implements TrainableModel {
       const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
       const path = BrownianPath.sample(grid, [B, r, r, k], rng.fork(`level/${l}`));
       const sol = sdeSolve({ drift: post, diffusion: () => sigma }, z, { method, brownian: path, priorDrift: prior, record: o.record });
-      let priorStates: tf.Tensor[] | undefined;
-      if (o.record) priorStates = sdeSolve({ drift: prior, diffusion: () => sigma }, z, { method, brownian: path, record: true }).trajectory;
-      levels.push({ grid, pathRate: sol.pathRate!, ...(o.record ? { states: sol.trajectory, rateDensity: sol.rateDensity, prior: priorStates } : {}) });
+      if (o.record) {
+        const states = sol.trajectory!;
+        const priorStates = sdeSolve({ drift: prior, diffusion: () => sigma }, z, { method, brownian: path, record: true }).trajectory;
+        const drifts = { posterior: states.map((zz, i) => post(zz, grid[i])), prior: states.map((zz, i) => prior(zz, grid[i])) };
+        levels.push({ grid, pathRate: sol.pathRate!, states, rateDensity: sol.rateDensity, prior: priorStates, drifts });
+      } else {
+        levels.push({ grid, pathRate: sol.pathRate! });
+      }
       terms[`path${l}`] = sol.pathRate!;
       z = sol.z;
     });
@@ -365,39 +378,53 @@ export class CdVae implements TrainableModel {
   }
 
   /**
+   * Per example: −ELBO and its parts at a step size (or steps per level) and method, each the mean of `samples`
+   * independent single-sample estimates. Batches and seed names depend only on the example index and sample, so
+   * evaluations at different step sizes share the initial-value draws (paired comparisons).
+   */
+  async evaluateExamples(x: { values: Float32Array; shape: number[] }, o: CdVaeRunOptions & { rng: Rng; batchSize?: number; samples?: number }): Promise<CdVaeExampleEvaluation> {
+    const n = x.shape[0];
+    const bs = o.batchSize ?? 128;
+    const S = o.samples ?? 1;
+    if (!(Number.isInteger(S) && S >= 1)) throw new Error(`CdVae.evaluateExamples: samples must be a positive integer, got ${S}`);
+    const per = x.values.length / n;
+    const L = this.resolutions.length;
+    const out = { negElbo: new Float64Array(n), distortion: new Float64Array(n), initialRate: new Float64Array(n), pathRates: Array.from({ length: L }, () => new Float64Array(n)) };
+    for (let s = 0; s < S; s++) {
+      for (let i = 0; i < n; i += bs) {
+        const m = Math.min(bs, n - i);
+        const t = tf.tidy(() => {
+          const xb = tf.tensor(x.values.subarray(i * per, (i + m) * per), [m, ...x.shape.slice(1)]);
+          const f = this.forward(xb, o.rng.fork(`eval/${s}/${i}`), o);
+          return tf.stack([tf.neg(f.record.elbo), f.record.distortion, f.record.terms.initial, ...this.resolutions.map((_, l) => f.record.terms[`path${l}`])]);
+        });
+        const v = await t.data();
+        t.dispose();
+        for (let j = 0; j < m; j++) {
+          out.negElbo[i + j] += v[j] / S;
+          out.distortion[i + j] += v[m + j] / S;
+          out.initialRate[i + j] += v[2 * m + j] / S;
+          for (let l = 0; l < L; l++) out.pathRates[l][i + j] += v[(3 + l) * m + j] / S;
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return { ...out, samples: S, step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : o.step ?? this.config.trainStep, method: o.method ?? this.config.method };
+  }
+
+  /**
    * Mean test ELBO and its parts at a step size (or steps per level) and method, over `x` in batches;
    * `samples` independent passes are averaged (each a single-sample ELBO estimate).
    */
   async evaluate(x: { values: Float32Array; shape: number[] }, o: CdVaeRunOptions & { rng: Rng; batchSize?: number; samples?: number }): Promise<CdVaeEvaluation> {
-    const n = x.shape[0];
-    const bs = o.batchSize ?? 128;
-    const S = o.samples ?? 1;
-    const per = x.values.length / n;
-    const acc: Record<string, number> = {};
-    let count = 0;
-    for (let s = 0; s < S; s++) {
-      for (let i = 0; i < n; i += bs) {
-        const m = Math.min(bs, n - i);
-        const vals = tf.tidy(() => {
-          const xb = tf.tensor(x.values.subarray(i * per, (i + m) * per), [m, ...x.shape.slice(1)]);
-          const f = this.forward(xb, o.rng.fork(`eval/${s}/${i}`), o);
-          const parts: Record<string, tf.Tensor> = { distortion: f.record.distortion, rate: f.record.rate, elbo: f.record.elbo, ...f.record.terms };
-          const keys = Object.keys(parts);
-          return { keys, sums: tf.stack(keys.map((kk) => tf.sum(parts[kk]))) };
-        });
-        const sums = await vals.sums.data();
-        vals.sums.dispose();
-        vals.keys.forEach((kk, j) => (acc[kk] = (acc[kk] ?? 0) + sums[j]));
-        count += m;
-        await new Promise((r) => setImmediate(r));
-      }
-    }
-    const mean = Object.fromEntries(Object.entries(acc).map(([kk, v]) => [kk, v / count]));
-    const pathRate = this.resolutions.reduce((t, _, l) => t + mean[`path${l}`], 0);
+    const e = await this.evaluateExamples(x, o);
+    const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+    const pathRates = e.pathRates.map(mean);
+    const pathRate = pathRates.reduce((a, b) => a + b, 0);
+    const initialRate = mean(e.initialRate);
     return {
-      elbo: mean.elbo, distortion: mean.distortion, initialRate: mean.initial, pathRate,
-      pathRates: this.resolutions.map((_, l) => mean[`path${l}`]), rate: mean.rate, n, samples: S,
-      step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : o.step ?? this.config.trainStep, method: o.method ?? this.config.method,
+      elbo: -mean(e.negElbo), distortion: mean(e.distortion), initialRate, pathRate, pathRates,
+      rate: this.config.variant === "ode-like" ? initialRate : initialRate + pathRate, n: x.shape[0], samples: e.samples, step: e.step, method: e.method,
     };
   }
 
@@ -432,6 +459,18 @@ export interface CdVaeEvaluation {
   /** The rate in the reported bound. */
   rate: number;
   n: number;
+  samples: number;
+  step: number;
+  method: SdeMethod;
+}
+
+/** Per-example evaluation (each value the mean over samples); arrays indexed like the input rows. */
+export interface CdVaeExampleEvaluation {
+  negElbo: Float64Array;
+  distortion: Float64Array;
+  initialRate: Float64Array;
+  /** Path rate of each level. */
+  pathRates: Float64Array[];
   samples: number;
   step: number;
   method: SdeMethod;

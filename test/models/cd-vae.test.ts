@@ -223,3 +223,75 @@ test("conditionLevels: levels below it lose the data; unconditioned 'prior' runs
   x.dispose();
   m.dispose();
 });
+
+test("record: drifts at the posterior states give the recorded rate densities, whose left-point sum is the path rate", async () => {
+  await ready;
+  const m = createCdVae(small({ initialDiffusion: 0.6 }), new Rng(21));
+  // non-trivial drifts: random output biases on both drift networks
+  const k = m.config.latentChannels;
+  m.resolutions.forEach((_, l) => {
+    m.variables[`td/${l}/post/3/b`].assign(new Rng(`pb${l}`).normalTensor([k]));
+    m.variables[`td/${l}/prior/3/b`].assign(new Rng(`qb${l}`).normalTensor([k]));
+  });
+  const x = images(3, "x-rec");
+  const sig = m.diffusions();
+  tf.tidy(() => {
+    const f = m.forward(x, new Rng(22), { step: 0.25, record: true });
+    f.levels.forEach((lv, l) => {
+      const K = lv.grid.length - 1;
+      assert.equal(lv.states!.length, K + 1);
+      assert.equal(lv.prior!.length, K + 1);
+      assert.equal(lv.drifts!.posterior.length, K + 1);
+      assert.equal(lv.rateDensity!.length, K);
+      // both processes start from the same state
+      assert.deepEqual(num(lv.prior![0]), num(lv.states![0]));
+      let cum = [0, 0, 0];
+      for (let i = 0; i < K; i++) {
+        const u = tf.div(tf.sub(lv.drifts!.posterior[i], lv.drifts!.prior[i]), sig[l]);
+        const dens = num(tf.mul(tf.sum(tf.square(u), [1, 2, 3]), 0.5));
+        const rec = num(lv.rateDensity![i]);
+        dens.forEach((v, b) => assert.ok(Math.abs(v - rec[b]) < 1e-4 * Math.max(1, v), `level ${l} step ${i}: ${v} vs ${rec[b]}`));
+        cum = cum.map((c, b) => c + rec[b] * (lv.grid[i + 1] - lv.grid[i]));
+      }
+      const pr = num(lv.pathRate);
+      cum.forEach((c, b) => assert.ok(Math.abs(c - pr[b]) < 1e-4 * Math.max(1, c), `level ${l}: Σ density·Δs ${c} vs path rate ${pr[b]}`));
+      // the posterior moves by its drift plus the shared noise: the two processes differ once the drifts do
+      assert.ok(num(tf.max(tf.abs(tf.sub(lv.states![K], lv.prior![K]))))[0] > 1e-3);
+    });
+  });
+  // without record nothing extra is kept
+  tf.tidy(() => {
+    const f = m.forward(x, new Rng(22), { step: 0.25 });
+    assert.equal(f.levels[0].drifts, undefined);
+    assert.equal(f.levels[0].states, undefined);
+  });
+  x.dispose();
+  m.dispose();
+});
+
+test("evaluateExamples: per-example −ELBO = distortion + initial rate (+ Σ path rates for the CD-VAE), paired across step sizes", async () => {
+  await ready;
+  for (const variant of ["cd-vae", "ode-like"] as const) {
+    const m = createCdVae(small({ variant }), new Rng(31));
+    setHeads(m, { post: 0.3, prior: -0.1, mu: 0.2, logVar: -0.3 });
+    const xt = images(5, "x-ex");
+    const x = { values: xt.dataSync() as Float32Array, shape: xt.shape };
+    const e = await m.evaluateExamples(x, { rng: new Rng(32), batchSize: 2, samples: 3, step: 0.25 });
+    assert.equal(e.negElbo.length, 5);
+    assert.equal(e.pathRates.length, 3);
+    for (let j = 0; j < 5; j++) {
+      const paths = e.pathRates.reduce((t, p) => t + p[j], 0);
+      const want = e.distortion[j] + e.initialRate[j] + (variant === "cd-vae" ? paths : 0);
+      assert.ok(Math.abs(e.negElbo[j] - want) < 1e-3 * Math.max(1, Math.abs(want)), `${variant} example ${j}: ${e.negElbo[j]} vs ${want}`);
+      assert.ok(paths > 0, "constant different drifts give a positive path rate");
+    }
+    // the initial rate (closed form, before the SDE levels) does not depend on the step size
+    const e2 = await m.evaluateExamples(x, { rng: new Rng(32), batchSize: 2, samples: 3, step: 0.1 });
+    for (let j = 0; j < 5; j++) assert.ok(Math.abs(e2.initialRate[j] - e.initialRate[j]) < 1e-5);
+    const mean = await m.evaluate(x, { rng: new Rng(32), batchSize: 2, samples: 3, step: 0.25 });
+    assert.ok(Math.abs(-mean.elbo - e.negElbo.reduce((a, b) => a + b, 0) / 5) < 1e-6);
+    await assert.rejects(m.evaluateExamples(x, { rng: new Rng(1), samples: 0 }), /samples must be a positive integer/);
+    xt.dispose();
+    m.dispose();
+  }
+});
