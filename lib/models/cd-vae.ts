@@ -177,6 +177,11 @@ export interface CdVaeRunOptions {
   step?: number;
   stepsPerLevel?: number;
   method?: SdeMethod;
+  /**
+   * Draw each level's Brownian path on this many equal steps and sum it down to the solver's grid (which must
+   * divide it), so that evaluations at different step sizes use the same path (paired comparisons).
+   */
+  pathResolution?: number;
   /** Keep states along each level (and simulate the prior process on the same Brownian path). */
   record?: boolean;
   /** Zero the BU conditioning of the SDE levels from this level on (top-level-only samples: 1). */
@@ -340,7 +345,7 @@ export class CdVae implements TrainableModel {
       const usePrior = l >= conditioned && o.unconditioned === "prior";
       const post = usePrior ? prior : (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s), ctx], 3), this.postDrift[l]);
       const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
-      const path = BrownianPath.sample(grid, [B, r, r, k], rng.fork(`level/${l}`));
+      const path = this.brownian(grid, [B, r, r, k], rng.fork(`level/${l}`), o.pathResolution);
       const sol = sdeSolve({ drift: post, diffusion: () => sigma }, z, { method, brownian: path, priorDrift: prior, record: o.record });
       if (o.record) {
         const states = sol.trajectory!;
@@ -359,6 +364,17 @@ export class CdVae implements TrainableModel {
     const rate = c.variant === "ode-like" ? initialRate : tf.add(initialRate, pathTotal);
     const record = rateDistortion({ distortion, rate, terms });
     return { record, ...p, levels, initial: { mean: mu, logVar, sample: z0 } };
+  }
+
+  /** The Brownian path of a level on `grid`: drawn directly, or on `resolution` steps and coarsened to the grid. */
+  private brownian(grid: number[], shape: number[], rng: Rng, resolution?: number): BrownianPath {
+    if (resolution === undefined) return BrownianPath.sample(grid, shape, rng);
+    const steps = grid.length - 1, s0 = grid[0], s1 = grid[steps];
+    const equal = grid.every((t, i) => Math.abs(t - (s0 + ((s1 - s0) * i) / steps)) < 1e-9);
+    if (!(Number.isInteger(resolution) && resolution >= 1 && resolution % steps === 0) || !equal) {
+      throw new Error(`CdVae: pathResolution ${resolution} must be a whole multiple of the ${steps} equal steps per level of this step size`);
+    }
+    return BrownianPath.sample(stepGrid(s0, s1, { steps: resolution }), shape, rng).coarsen(resolution / steps);
   }
 
   /** Training step at the training step size and method. */

@@ -295,3 +295,23 @@ test("evaluateExamples: per-example −ELBO = distortion + initial rate (+ Σ pa
     m.dispose();
   }
 });
+
+test("pathResolution: one Brownian path shared across step sizes (zero drift: identical terminal states), else named errors", async () => {
+  await ready;
+  const m = createCdVae(small({ initialDiffusion: 0.8 }), new Rng(41));  // zero-initialised drift heads: dZ = σ dW
+  const x = images(2, "x-path");
+  const terminal = (o: { step: number; pathResolution?: number }) => tf.tidy(() => {
+    const f = m.forward(x, new Rng(42), { ...o, record: true });
+    const lv = f.levels[f.levels.length - 1];
+    return num(lv.states![lv.states!.length - 1]);
+  });
+  const a = terminal({ step: 0.1, pathResolution: 20 }), b = terminal({ step: 0.05, pathResolution: 20 }), c = terminal({ step: 0.25, pathResolution: 20 });
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4 && Math.abs(v - c[i]) < 1e-4, `coordinate ${i}: ${v}, ${b[i]}, ${c[i]}`));
+  // without a shared path the step sizes draw different noise
+  const d = terminal({ step: 0.1 }), e = terminal({ step: 0.05 });
+  assert.ok(d.some((v, i) => Math.abs(v - e[i]) > 1e-2), "independent paths differ");
+  assert.throws(() => terminal({ step: 0.3, pathResolution: 20 }), /pathResolution 20 must be a whole multiple/);
+  assert.throws(() => terminal({ step: 0.1, pathResolution: 25 }), /pathResolution 25 must be a whole multiple of the 10 equal steps/);
+  x.dispose();
+  m.dispose();
+});
