@@ -7,7 +7,8 @@
 //            H→B and 1×1 skip H→Sc) → Σ skips / (X·R) → PReLU → 1×1 conv Sc→S·N → sigmoid
 //                                                                                  → masks [B, S, F, N]
 //   decoder  ŝ_i = transposed conv1d(m_i ⊙ w): N → 1, length L, stride L/2, no bias   → [B, S, T]
-// Training loss: −SI-SDR under utterance-level PIT over the S sources (lib/objectives/si-sdr).
+// Training loss: −SI-SDR under utterance-level PIT over the S sources (lib/objectives/si-sdr), or with
+// loss "blr" the negative BLR evidence under PIT (VI-EMD supplement L, Table 3's "TasNet, BLR").
 // The skip sum is divided by the number of blocks as the VI-EMD supplement does for stability
 // (seed 001, App. J: "normalizing the summed skip connections by the depth of the masking network").
 // Layout is channels-last [B, F, C] throughout.
@@ -18,7 +19,8 @@ import { ParamStore } from "../nets/params";
 import { SudormrfSpec, createSudormrf, sudormrf, sudormrfParameterCount } from "../nets/sudormrf";
 import { TcnMaskerSpec, createTcnMasker, tcnMasker, tcnMaskerParameterCount } from "../nets/tcn";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
-import { pitSiSdr } from "../objectives/si-sdr";
+import { DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
+import { permutationInvariant, pitSiSdr } from "../objectives/si-sdr";
 import type { Batch } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
 
@@ -48,6 +50,12 @@ export interface ConvTasNetConfig {
   maskActivation: "sigmoid" | "relu";
   /** When present, the masker is the improved SuDoRMRF module (lib/nets/sudormrf) instead of the TCN (X, R, H, Sc, P unused). */
   sudormrf?: { blocks: number; depth: number; hidden: number };
+  /**
+   * Training loss: −SI-SDR (absent or "si-sdr", the Conv-TasNet loss) or "blr", the negative BLR evidence of
+   * the sources given the estimates under utterance-level PIT, summed over sources (the VI-EMD supplement's
+   * "TasNet trained with the BLR", Table 3; DEFAULT_BLR_PRIOR).
+   */
+  loss?: "si-sdr" | "blr";
 }
 
 /** The small model for the synthetic Gaussian-pulse mixtures (seed 001: "reduced … filters/channels"). */
@@ -85,6 +93,7 @@ function checkConfig(c: ConvTasNetConfig): void {
   if (c.P % 2 !== 1) throw new Error(`${where}: P (depthwise kernel) must be odd, got ${c.P}`);
   if (c.stride > c.L) throw new Error(`${where}: stride ${c.stride} must not exceed L ${c.L}`);
   if (c.maskActivation !== "sigmoid" && c.maskActivation !== "relu") throw new Error(`${where}: maskActivation must be "sigmoid" or "relu", got ${JSON.stringify(c.maskActivation)}`);
+  if (c.loss !== undefined && c.loss !== "si-sdr" && c.loss !== "blr") throw new Error(`${where}: loss must be "si-sdr" or "blr", got ${JSON.stringify(c.loss)}`);
   if (c.sudormrf) for (const f of ["blocks", "depth", "hidden"] as const) {
     const v = c.sudormrf[f];
     if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${where}: sudormrf.${f} must be a positive integer, got ${JSON.stringify(v)}`);
@@ -239,10 +248,21 @@ export class ConvTasNet implements TrainableModel {
       throw new Error(`ConvTasNet.step: the batch must be {mix, sources} (has: ${has})`);
     }
     return tf.tidy(() => {
-      const { siSdr } = this.objective(batch.mix, batch.sources);
-      const distortion = tf.neg(siSdr);
+      const distortion = this.config.loss === "blr" ? this.blrDistortion(batch.mix, batch.sources) : tf.neg(this.objective(batch.mix, batch.sources).siSdr);
       return rateDistortion({ distortion, rate: tf.zerosLike(distortion) }) as unknown as tf.TensorContainer;
     }) as unknown as RateDistortion;
+  }
+
+  /** [B] Σ_i −log p_BLR(s_π(i) | ŝ_i) under utterance-level PIT (the "blr" loss, nats). Call inside tf.tidy. */
+  blrDistortion(mix: tf.Tensor, sources: tf.Tensor): tf.Tensor1D {
+    const est = this.separate(mix);
+    const [B, S, T] = est.shape;
+    if (sources.rank !== 3 || sources.shape[0] !== B || sources.shape[1] !== S || sources.shape[2] !== T) {
+      throw new Error(`ConvTasNet.blrDistortion: sources must have shape [${B}, ${S}, ${T}], got [${sources.shape}]`);
+    }
+    const shape = [B, S, S, T];
+    const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(sources, 1), shape), tf.broadcastTo(tf.expandDims(est, 2), shape), DEFAULT_BLR_PRIOR));
+    return tf.mul(permutationInvariant(nll, "min").value, S) as tf.Tensor1D;
   }
 
   /** Scalar loss −mean PIT SI-SDR (dB) for a batch. Call inside tf.tidy / a gradient function. */

@@ -1,6 +1,7 @@
 // The VI-EMD speech experiment of Table 1 / Table 4 (thesis App. B) in one place, so that the Table 1/4
 // notebook and the Fig. 4–5 notebook train (or reload) exactly the same runs:
-//  - data: the seen domain's NOISY training mixtures (LibriMix train-100, or the espeak-ng stand-in), fixed-
+//  - data: the seen domain's NOISY training mixtures (or, with trainCondition "clean", the clean ones of
+//    Table 2/3 and Fig. 3; LibriMix train-100, or the espeak-ng stand-in), fixed-
 //    length segments standardised with the training mixtures' mean and sd; four test sets (seen/unseen ×
 //    noisy/clean) with the same standardisation (lib/data/speech-corpus);
 //  - models: TasNet (−SI-SDR) and VI-TasNet (Gaussian encodings N(0, 1) prior, log-normal masks LN(0.9, 1)
@@ -91,7 +92,7 @@ export type TestSetName = "seen-noisy" | "unseen-noisy" | "seen-clean" | "unseen
 export const TEST_SETS: readonly TestSetName[] = ["seen-noisy", "unseen-noisy", "seen-clean", "unseen-clean"];
 
 export interface SpeechExperimentData {
-  train: { mix: ArrayData; sources: ArrayData; key: unknown; set: SpeechSet };
+  train: { mix: ArrayData; sources: ArrayData; key: unknown; set: SpeechSet; condition?: "noisy" | "clean" };
   test: Record<TestSetName, { mix: ArrayData; sources: ArrayData; set: SpeechSet; ids: string[] }>;
   standardiser: Standardiser;
   /** "real" when every set came from the real corpora, "stand-in" when every set is synthesised, else "mixed". */
@@ -99,9 +100,16 @@ export interface SpeechExperimentData {
   labels: string[];
 }
 
-/** Load (building the stand-in if needed) and segment the training set and the four test sets. */
-export function speechExperimentData(s: SpeechExperimentSettings, o: { log?: (line: string) => void } = {}): SpeechExperimentData {
-  const train = speechSet({ domain: "seen", split: "train", condition: "noisy", n: s.nTrain, log: o.log });
+/**
+ * Load (building the stand-in if needed) and segment the training set and the four test sets. The training
+ * mixtures are the noisy condition (Table 1) unless `trainCondition: "clean"` (Table 2, Table 3, Fig. 2
+ * bottom, Fig. 3 train on clean LibriMix); the clean condition also enters the data key, so the two never
+ * share cached runs (the noisy key is unchanged).
+ */
+export function speechExperimentData(s: SpeechExperimentSettings, o: { log?: (line: string) => void; trainCondition?: "noisy" | "clean" } = {}): SpeechExperimentData {
+  const trainCondition = o.trainCondition ?? "noisy";
+  if (trainCondition !== "noisy" && trainCondition !== "clean") throw new Error(`speechExperimentData: trainCondition must be "noisy" or "clean", got ${JSON.stringify(trainCondition)}`);
+  const train = speechSet({ domain: "seen", split: "train", condition: trainCondition, n: s.nTrain, log: o.log });
   const seg = speechSegments(train.rows, { seconds: s.seconds, segmentsPerMixture: s.segmentsPerMixture, seed: "vi-emd/train-segments" });
   const st = seg.standardiser;
   const sets = {} as SpeechExperimentData["test"];
@@ -116,8 +124,11 @@ export function speechExperimentData(s: SpeechExperimentSettings, o: { log?: (li
   const source = all.every((x) => x.source === "real") ? "real" : all.every((x) => x.source === "stand-in") ? "stand-in" : "mixed";
   return {
     train: {
-      mix: seg.mix, sources: seg.sources, set: train,
-      key: { corpus: train.corpus, source: train.source, n: train.rows.length, first: train.rows[0]?.id, last: train.rows[train.rows.length - 1]?.id, seconds: s.seconds, segments: s.segmentsPerMixture, standardiser: st },
+      mix: seg.mix, sources: seg.sources, set: train, condition: trainCondition,
+      key: {
+        corpus: train.corpus, source: train.source, n: train.rows.length, first: train.rows[0]?.id, last: train.rows[train.rows.length - 1]?.id, seconds: s.seconds, segments: s.segmentsPerMixture, standardiser: st,
+        ...(trainCondition === "clean" ? { condition: "clean" } : {}),
+      },
     },
     test: sets, standardiser: st, source, labels: all.map((x) => x.label),
   };

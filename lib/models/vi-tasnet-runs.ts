@@ -3,7 +3,7 @@
 // A run is (model config, data key, objective, schedule, seed, preset) through lib/train's trainOrReload:
 // re-running a notebook reloads it, an interrupted run resumes. Objectives: the ELBO (β = 1), a target
 // total rate with the adaptive β of E.2 (initial β 10⁻⁶, δ = 1 % per step, as K.2), or per-term β and free
-// bits (Eq. 37); a deterministic Conv-TasNet trains on −SI-SDR.
+// bits (Eq. 37); a deterministic Conv-TasNet trains on −SI-SDR (or, with loss "blr", the BLR evidence).
 // Evaluation on a set of mixtures: per mixture the PIT SI-SDR and SI-SDRi of the estimates (means of the
 // encoding and mask distributions, or samples), the BLR distortion D_S (also of a deterministic TasNet's
 // estimates, under DEFAULT_BLR_PRIOR), the rates R_z and R_M, the ELBO and, for the multitask model, the
@@ -23,10 +23,12 @@ export type SeparationObjective =
   | { kind: "elbo" }
   | { kind: "target-rate"; target: number; initialBeta?: number; delta?: number }
   | { kind: "per-term"; z: { beta?: number; freeBits?: number }; mask: { beta?: number; freeBits?: number } }
-  | { kind: "si-sdr" };
+  | { kind: "si-sdr" }
+  /** A deterministic TasNet whose config has loss "blr" (Table 3's BLR-trained TasNet). */
+  | { kind: "blr" };
 
 export function separationController(o: SeparationObjective): RateController {
-  if (o.kind === "elbo" || o.kind === "si-sdr") return fixedBeta(1);
+  if (o.kind === "elbo" || o.kind === "si-sdr" || o.kind === "blr") return fixedBeta(1);
   if (o.kind === "target-rate") return adaptiveRate({ target: o.target, initial: o.initialBeta ?? 1e-6, delta: o.delta ?? 0.01 });
   if (o.kind === "per-term") return perTermRates({ z: o.z, mask: o.mask });
   throw new Error(`separationController: unknown objective ${JSON.stringify(o)}`);
@@ -58,7 +60,8 @@ export async function trainSeparationRun(input: SeparationRunInput): Promise<Run
   }
   if (schedule.batchSize > n) throw new Error(`trainSeparationRun: batch size ${schedule.batchSize} exceeds the ${n} training mixtures`);
   const deterministic = config.kind === "conv-tasnet";
-  if (deterministic !== (objective.kind === "si-sdr")) throw new Error(`trainSeparationRun: a ${config.kind} trains with ${deterministic ? "the si-sdr objective" : "an ELBO-type objective"}, got ${objective.kind}`);
+  if (deterministic !== (objective.kind === "si-sdr" || objective.kind === "blr")) throw new Error(`trainSeparationRun: a ${config.kind} trains with ${deterministic ? "the si-sdr (or, with loss blr, the blr) objective" : "an ELBO-type objective"}, got ${objective.kind}`);
+  if (deterministic && objective.kind !== ((config as ConvTasNetConfig).loss ?? "si-sdr")) throw new Error(`trainSeparationRun: the objective ${objective.kind} must match the TasNet's loss ${(config as ConvTasNetConfig).loss ?? "si-sdr"}`);
   return trainOrReload(
     { model: config, data: data.key, preset: input.preset, seed: input.seed, objective, schedule: { ...schedule } },
     (c, rng) => (c.model as { kind: string }).kind === "conv-tasnet" ? createConvTasNet(c.model as ConvTasNetConfig, rng) : createViTasNet(c.model as ViTasNetConfig, rng),

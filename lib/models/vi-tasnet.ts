@@ -9,8 +9,10 @@
 //             "beta" Beta(a, b) mask distribution over [F, N];
 //   decoder   transposed conv1d of m_i ⊙ z per source → estimates ŝ [B, S, T].
 // ELBO (Eq. 34) = −D_S − R_z − R_M per mixture, single-sample:
-//   D_S  Σ_i −log p(s_π(i) | ŝ_i) under utterance-level PIT, with the BLR evidence (lib/objectives/blr) —
-//        or, for comparison, −SI-SDR (dB; not a likelihood, the deterministic TasNet's loss);
+//   D_S  Σ_i −log p(s_π(i) | ŝ_i) under utterance-level PIT, with the BLR evidence (lib/objectives/blr),
+//        or the multivariate Cauchy "mvc" (supplement I, Eq. 70; diagonal scale σ_{i,t} from a second
+//        transposed-conv decoder of m_i ⊙ z, softplus) — or, for comparison, −SI-SDR (dB; not a
+//        likelihood, the deterministic TasNet's loss);
 //   R_z  Σ_{t', k} KL(q(z) ‖ p(z)),  R_M  Σ_{i, t', k} KL(q(m_i) ‖ p(m)), analytic (lib/prob kl) or the
 //        single-sample Monte-Carlo estimate log q − log p at the drawn sample (the paper used the latter
 //        for its clean-condition results, App. J).
@@ -29,7 +31,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
 import { ParamStore } from "../nets/params";
-import { BlrPrior, DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
+import { BlrPrior, DEFAULT_BLR_PRIOR, blrLogEvidence, mvcLogDensity } from "../objectives/blr";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { permutationInvariant, pairwiseSiSdr, pitSiSdr } from "../objectives/si-sdr";
 import { Beta } from "../prob/beta";
@@ -55,7 +57,8 @@ export interface ViTasNetConfig {
   /** Prior parameters: (loc, scale) for gaussian / lognormal, (concentration, rate) for gamma, (a, b) for beta. */
   encodingPrior: [number, number];
   maskPrior: [number, number];
-  likelihood: "blr" | "si-sdr";
+  /** "mvc": the multivariate Cauchy of supplement I (Eq. 70) with a per-time-step scale from a second decoder. */
+  likelihood: "blr" | "si-sdr" | "mvc";
   blrPrior: BlrPrior;
   kl: "analytic" | "monte-carlo";
   /** The encoding prior: the static one above, a learned flow, or the adaptive prior of Eq. 5. */
@@ -86,7 +89,7 @@ export function viTasNetConfig(c: Partial<ViTasNetConfig> & { tasnet: ConvTasNet
   const where = "lib/models/vi-tasnet config";
   if (!["gaussian", "lognormal", "gamma"].includes(cfg.encoding)) throw new Error(`${where}: encoding must be gaussian, lognormal or gamma, got ${JSON.stringify(cfg.encoding)}`);
   if (!["lognormal", "beta"].includes(cfg.mask)) throw new Error(`${where}: mask must be lognormal or beta, got ${JSON.stringify(cfg.mask)}`);
-  if (!["blr", "si-sdr"].includes(cfg.likelihood)) throw new Error(`${where}: likelihood must be blr or si-sdr, got ${JSON.stringify(cfg.likelihood)}`);
+  if (!["blr", "si-sdr", "mvc"].includes(cfg.likelihood)) throw new Error(`${where}: likelihood must be blr, si-sdr or mvc, got ${JSON.stringify(cfg.likelihood)}`);
   if (!["analytic", "monte-carlo"].includes(cfg.kl)) throw new Error(`${where}: kl must be analytic or monte-carlo, got ${JSON.stringify(cfg.kl)}`);
   if (!["static", "flow", "adaptive"].includes(cfg.prior.kind)) throw new Error(`${where}: prior.kind must be static, flow or adaptive, got ${JSON.stringify(cfg.prior.kind)}`);
   if (cfg.prior.kind === "adaptive" && cfg.encoding === "lognormal") throw new Error(`${where}: the adaptive prior needs encodings with closed-form sums (gaussian or gamma), not lognormal`);
@@ -131,6 +134,8 @@ export class ViTasNet implements TrainableModel {
   private readonly masker: (w: tf.Tensor) => tf.Tensor3D;
   private readonly decoder: ConvTranspose1dParams;
   private readonly flow: MadeFlowPrior | null;
+  /** MVC likelihood only: the transposed conv giving the per-time-step scale of each estimate. */
+  private readonly scaleDecoder: ConvTranspose1dParams | null;
 
   constructor(readonly config: ViTasNetConfig, rng: Rng) {
     const c = config.tasnet;
@@ -140,7 +145,19 @@ export class ViTasNet implements TrainableModel {
     this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: (config.encoding === "gamma" ? 1 : 2) * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
     this.masker = createMasker(this.store, c, 2);
     this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
+    this.scaleDecoder = config.likelihood === "mvc" ? createConvTranspose1d(this.store, "dec-scale", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: true }) : null;
     this.variables = this.store.variables();
+  }
+
+  /** MVC likelihood: the per-time-step scales σ [B, S, T] (softplus, > 0) of the estimates from masked encodings [B, S, F, N]. */
+  decodeScale(masked: tf.Tensor, T: number): tf.Tensor {
+    if (!this.scaleDecoder) throw new Error("ViTasNet.decodeScale: only the mvc likelihood has a scale decoder");
+    const c = this.config.tasnet;
+    const [B, S, F] = masked.shape;
+    const y = positive(convTranspose1d(tf.reshape(masked, [B * S, F, c.N]), this.scaleDecoder));
+    const Tout = y.shape[1] as number;
+    const wave = tf.reshape(y, [B, S, Tout]);
+    return Tout > T ? tf.slice(wave, [0, 0, 0], [B, S, T]) : wave;
   }
 
   frames(T: number): number {
@@ -210,10 +227,17 @@ export class ViTasNet implements TrainableModel {
     const qm = this.maskDistribution(z);
     const pm = distribution(c.mask, ...c.maskPrior);
     const m = o.mean ? qm.mean() : qm.sample(rng.fork("mask"));
-    const estimates = this.decode(tf.mul(m, tf.expandDims(z, 1)), T);
+    const masked = tf.mul(m, tf.expandDims(z, 1));
+    const estimates = this.decode(masked, T);
     const S = c.tasnet.S;
     let distortion: tf.Tensor;
-    if (c.likelihood === "blr") {
+    if (c.likelihood === "mvc") {
+      // pairwise −log MVC(s_j; ŝ_i, diag(σ_i²)): [B, S_est, S_ref]
+      const shape = [B, S, S, T];
+      const est = tf.broadcastTo(tf.expandDims(estimates, 2), shape), scale = tf.broadcastTo(tf.expandDims(this.decodeScale(masked, T), 2), shape);
+      const nll = tf.neg(mvcLogDensity(tf.broadcastTo(tf.expandDims(sources, 1), shape), est, scale));
+      distortion = tf.mul(permutationInvariant(nll, "min").value, S);
+    } else if (c.likelihood === "blr") {
       // pairwise −log p(s_j | ŝ_i): [B, S_est, S_ref]
       const shape = [B, S, S, T];
       const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(sources, 1), shape), tf.broadcastTo(tf.expandDims(estimates, 2), shape), c.blrPrior));

@@ -77,3 +77,16 @@ test("the deterministic TasNet trains on −SI-SDR and is evaluated without rate
   assert.ok(Number.isFinite(ev.perMixture.distortion[0]) && Math.abs(ev.perMixture.distortion[0] - d0) < 1e-3 * Math.abs(d0) + 1e-3, `D_S ${ev.perMixture.distortion[0]} vs ${d0}`);
   assert.ok(Number.isFinite(ev.distortion));
 });
+
+test("a TasNet with loss blr trains on the blr objective (cached apart from the −SI-SDR one); mismatched objectives are named", { timeout: 120_000 }, async () => {
+  const cfg = pulseConfig({ duration: 0.05 });
+  const b = pulseBatch(cfg, [100000, 100016]);
+  const common = { data: { key: "det-blr", mix: b.mixture, sources: b.sources }, schedule: { steps: 4, batchSize: 8, learningRate: 1e-3 }, seed: 2, preset: "smoke" as const, runsDir: tmp, progress: "none" as const };
+  const r = await trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "blr" } });
+  const s = await trainSeparationRun({ ...common, config: tiny, objective: { kind: "si-sdr" } });
+  assert.notEqual(r.hash, s.hash);
+  const dBlr = r.history[r.history.length - 1].distortion, dSi = s.history[s.history.length - 1].distortion;
+  assert.ok(Math.abs(dBlr) > 100 && Math.abs(dSi) < 100, `BLR run distortion ${dBlr} nats, SI-SDR run ${dSi} dB`);
+  await assert.rejects(() => trainSeparationRun({ ...common, config: tiny, objective: { kind: "blr" } }), /must match the TasNet's loss/);
+  await assert.rejects(() => trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "si-sdr" } }), /must match the TasNet's loss/);
+});

@@ -12,7 +12,7 @@ import { CONV_TASNET_SYNTHETIC } from "../../lib/models/conv-tasnet";
 import { EncodingFamily, MaskFamily, createViTasNet, viTasNetConfig } from "../../lib/models/vi-tasnet";
 import { kl } from "../../lib/prob/kl";
 import { Normal } from "../../lib/prob/normal";
-import { blrLogEvidence } from "../../lib/objectives/blr";
+import { blrLogEvidence, mvcLogDensity } from "../../lib/objectives/blr";
 import { train } from "../../lib/train/loop";
 
 const ready = initEngine();
@@ -157,4 +157,49 @@ test("adaptive prior (Eq. 5): R_z = KL(q(z|x) ‖ N(μ_a + μ_b, σ_a² + σ_b²
   out.mixElbo.forEach((v, i) => assert.ok(Number.isFinite(v) && v < -out.mixD[i] + 1e-3, "mixture ELBO ≤ −D_mix"));
   assert.throws(() => viTasNetConfig({ tasnet: tiny, encoding: "lognormal", prior: { kind: "adaptive" } }), /adaptive prior needs encodings with closed-form sums/);
   m.dispose();
+});
+
+test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MVC(s_j; ŝ_i, σ_i) recomputed from the estimates and the scale decoder; the scale decoder trains", async () => {
+  await ready;
+  const cfg = viTasNetConfig({ tasnet: tiny, encoding: "gamma", mask: "beta", likelihood: "mvc" });
+  const m = createViTasNet(cfg, new Rng(1));
+  const blrTwin = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding: "gamma", mask: "beta" }), new Rng(1));
+  assert.equal(m.parameterCount() - blrTwin.parameterCount(), tiny.N * tiny.L + 1, "a transposed conv N → 1 with bias for the scales");
+  const { mix, sources } = data(3);
+  const T = mix.shape[1] as number;
+  const [got, want, blrD] = tf.tidy(() => {
+    const f = m.forward(mix, sources, new Rng(2), { mean: true });
+    const scale = m.decodeScale(tf.mul(f.masks, tf.expandDims(f.z, 1)), T);
+    assert.ok(Array.from(scale.dataSync()).every((v) => v > 0), "scales are positive");
+    const e = f.estimates, nll = (i: number, j: number) => tf.neg(mvcLogDensity(tf.gather(sources, j, 1), tf.gather(e, i, 1), tf.gather(scale, i, 1)));
+    const ident = tf.add(nll(0, 0), nll(1, 1)), cross = tf.add(nll(0, 1), nll(1, 0));
+    const b = blrTwin.forward(mix, sources, new Rng(2), { mean: true });
+    return [Array.from(f.separationDistortion.dataSync()), Array.from(tf.minimum(ident, cross).dataSync()), Array.from(b.separationDistortion.dataSync())];
+  });
+  got.forEach((v, i) => {
+    assert.ok(Number.isFinite(v));
+    assert.ok(Math.abs(v - want[i]) < 1e-3 * Math.abs(want[i]) + 1e-3, `${v} vs ${want[i]}`);
+    assert.ok(Number.isFinite(blrD[i]));
+  });
+  // the likelihood depends on the modelled scale (the BLR has none): a larger scale-decoder bias changes D_S
+  const bias = Object.entries(m.variables).find(([k]) => k.startsWith("dec-scale") && /b(ias)?$/.test(k));
+  assert.ok(bias, `scale-decoder bias among ${Object.keys(m.variables).join(", ")}`);
+  const old = bias![1].clone();
+  bias![1].assign(tf.add(old, 2));
+  const shifted = tf.tidy(() => Array.from(m.forward(mix, sources, new Rng(2), { mean: true }).separationDistortion.dataSync()));
+  bias![1].assign(old);
+  old.dispose();
+  shifted.forEach((v, i) => assert.ok(Math.abs(v - got[i]) > 1, `raising the scales left D_S at ${v} (was ${got[i]})`));
+  assert.throws(() => blrTwin.decodeScale(tf.zeros([1, 2, 3, tiny.N]), 16), /only the mvc likelihood/);
+  // the scale decoder receives gradients
+  const vars = Object.entries(m.variables).filter(([k]) => k.startsWith("dec-scale"));
+  assert.ok(vars.length > 0, `scale-decoder variables: ${Object.keys(m.variables).join(", ")}`);
+  const g = tf.variableGrads(() => tf.mean(m.forward(mix, sources, new Rng(3)).record.distortion) as tf.Scalar, vars.map(([, v]) => v));
+  const norm = Object.values(g.grads).reduce((a, t) => a + (tf.sum(tf.square(t)).dataSync()[0] as number), 0);
+  assert.ok(norm > 0 && Number.isFinite(norm), `scale-decoder gradient norm² ${norm}`);
+  tf.dispose([g.value, ...Object.values(g.grads)]);
+  assert.throws(() => viTasNetConfig({ tasnet: tiny, likelihood: "cauchy" as "mvc" }), /likelihood must be blr, si-sdr or mvc/);
+  m.dispose();
+  blrTwin.dispose();
+  tf.dispose([mix, sources]);
 });
