@@ -64,6 +64,11 @@ export interface TrainOptions {
   optimizer?: tf.Optimizer;
   /** For the default Adam (default 1e-3). */
   learningRate?: number;
+  /**
+   * Clip the global gradient norm to this value (the step's gradients are scaled by min(1, clipNorm/‖g‖));
+   * each history row then carries the norm before clipping as `grad_norm`. Default: no clipping.
+   */
+  clipNorm?: number;
   /** Default fixedBeta(1): the negative ELBO. */
   controller?: RateController;
   /** Drop the last partial batch of each epoch (default false). */
@@ -138,6 +143,7 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const plan = new BatchPlan(n, opts.batchSize, rng, opts.dropRemainder ?? false);
   const total = totalSteps(opts, plan.stepsPerEpoch);
   const controller = opts.controller ?? fixedBeta(1);
+  if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new Error(`train: clipNorm must be > 0, got ${opts.clipNorm}`);
   const ownOptimizer = !opts.optimizer;
   const optimizer = opts.optimizer ?? createAdam(opts.learningRate ?? 1e-3);
   const varNames = Object.keys(model.variables);
@@ -231,6 +237,22 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         }
         const g = firstFalse(gv);
         if (g >= 0) await fail(s, `gradient of ${trainable[g]}`, `the gradient of parameter "${trainable[g]}" has NaN/Inf entries (loss was ${stats.loss})`);
+        let gradNorm: number | undefined;
+        if (opts.clipNorm !== undefined) {
+          const present = trainVars.map((v) => grads[v.name]).filter((t): t is tf.Tensor => t !== undefined && t !== null);
+          const sq = tf.tidy(() => tf.addN(present.map((t) => tf.sum(tf.square(t)))));
+          gradNorm = Math.sqrt((await sq.data())[0]);
+          sq.dispose();
+          if (gradNorm > opts.clipNorm) {
+            const f = opts.clipNorm / gradNorm;
+            for (const v of trainVars) {
+              const t = grads[v.name];
+              if (!t) continue;
+              grads[v.name] = tf.mul(t, f);
+              t.dispose();
+            }
+          }
+        }
         // Array form with every trainable variable in a fixed order, so optimizer slot i always
         // belongs to variable i (the layout checkpoints rely on); unused variables get no update.
         optimizer.applyGradients(trainVars.map((v) => ({ name: v.name, tensor: grads[v.name] ?? null })) as unknown as { name: string; tensor: tf.Tensor }[]);
@@ -247,6 +269,7 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         for (const k of termNames) row[`term_${columnName(k)}`] = stats.terms[k];
         const cs = numericState(controller.state());
         for (const k of Object.keys(cs)) row[`ctl_${columnName(k)}`] = cs[k];
+        if (gradNorm !== undefined) row.grad_norm = gradNorm;
         row.ms = Date.now() - tStep;
         if (opts.validate && (step % opts.validate.every === 0 || step === total)) {
           const val = await opts.validate.fn({ step, epoch });

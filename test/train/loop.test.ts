@@ -234,3 +234,34 @@ test("a long run returns to the event loop (timers and I/O callbacks fire during
   model.store.dispose();
   data.dispose();
 });
+
+test("clipNorm scales the step's gradients to the given global norm (and records the norm); smaller norms pass unchanged", async () => {
+  // loss = mean over the batch of a·w, so ∇w = a = [3, 4] with ‖∇‖ = 5
+  const run = async (clipNorm: number | undefined) => {
+    const w = tf.variable(tf.tensor1d([1, 1]), true, "clip/w");
+    const a = tf.tensor1d([3, 4]);
+    const model: TrainableModel = {
+      variables: { "clip/w": w },
+      step(batch) {
+        const x = batch as tf.Tensor2D;
+        const d = tf.add(tf.mul(tf.sum(tf.mul(w, a)), tf.onesLike(tf.slice(x, [0, 0], [-1, 1]).squeeze([1]))), 0) as tf.Tensor1D;
+        return rateDistortion({ distortion: d, rate: tf.zerosLike(d) as tf.Tensor1D });
+      },
+    };
+    const data = tf.ones([4, 2]);
+    const res = await train(model, { data, batchSize: 4, steps: 1, rng: 1, progress: "none", optimizer: tf.train.sgd(1), ...(clipNorm !== undefined ? { clipNorm } : {}) });
+    const out = { w: Array.from(await w.data()), row: res.history[0] };
+    w.dispose(); a.dispose(); data.dispose(); res.optimizer.dispose();
+    return out;
+  };
+  const clipped = await run(1);
+  assert.ok(Math.abs(clipped.w[0] - (1 - 0.6)) < 1e-6 && Math.abs(clipped.w[1] - (1 - 0.8)) < 1e-6, `clipped update ${clipped.w}`);
+  assert.ok(Math.abs(Number(clipped.row.grad_norm) - 5) < 1e-5);
+  const loose = await run(10);
+  assert.ok(Math.abs(loose.w[0] - (1 - 3)) < 1e-6 && Math.abs(loose.w[1] - (1 - 4)) < 1e-6, `unclipped update ${loose.w}`);
+  const none = await run(undefined);
+  assert.deepEqual(none.w, loose.w);
+  assert.equal(none.row.grad_norm, undefined);
+  const m = buildToyVae(new Rng(1));
+  await assert.rejects(train(m, { data: toyData(8, 1), batchSize: 4, steps: 1, progress: "none", clipNorm: 0 }), /clipNorm must be > 0, got 0/);
+});
