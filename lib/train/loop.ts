@@ -227,7 +227,11 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         grads = res.grads;
         value = res.value;
         gradFlags = finiteFlags(trainVars.map((v) => grads[v.name]));
-        const [mv, gv] = await Promise.all([(means as unknown as tf.Tensor1D).data(), gradFlags.data()]);
+        // with clipping, the squared global norm is read in the same sync as the loss and finiteness flags
+        const present = trainVars.map((v) => grads[v.name]).filter((t): t is tf.Tensor => t !== undefined && t !== null);
+        const sq = opts.clipNorm !== undefined ? tf.tidy(() => tf.addN(present.map((t) => tf.sum(tf.square(t))))) : null;
+        const [mv, gv, sqv] = await Promise.all([(means as unknown as tf.Tensor1D).data(), gradFlags.data(), sq ? sq.data() : Promise.resolve(null)]);
+        sq?.dispose();
         const stats: StepStats = { loss: mv[0], distortion: mv[1], rate: mv[2], elbo: mv[3], terms: {} };
         termNames.forEach((k, i) => (stats.terms[k] = mv[4 + i]));
         if (!Number.isFinite(stats.loss)) {
@@ -237,12 +241,8 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         }
         const g = firstFalse(gv);
         if (g >= 0) await fail(s, `gradient of ${trainable[g]}`, `the gradient of parameter "${trainable[g]}" has NaN/Inf entries (loss was ${stats.loss})`);
-        let gradNorm: number | undefined;
-        if (opts.clipNorm !== undefined) {
-          const present = trainVars.map((v) => grads[v.name]).filter((t): t is tf.Tensor => t !== undefined && t !== null);
-          const sq = tf.tidy(() => tf.addN(present.map((t) => tf.sum(tf.square(t)))));
-          gradNorm = Math.sqrt((await sq.data())[0]);
-          sq.dispose();
+        const gradNorm = sqv ? Math.sqrt(sqv[0]) : undefined;
+        if (opts.clipNorm !== undefined && gradNorm !== undefined) {
           if (gradNorm > opts.clipNorm) {
             const f = opts.clipNorm / gradNorm;
             for (const v of trainVars) {
