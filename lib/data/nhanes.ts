@@ -37,6 +37,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Library from "xport-js";
 import type { DataFrame } from "danfojs-node";
+import { EXTERNAL_DIR } from "../engine/paths";
 import { Rng, Seed } from "../engine/rng";
 import { Matrix } from "./dataset";
 import { AUDIOGRAM_COLUMNS, EARS, FREQUENCIES_HZ, archetypeDistribution, cholesky } from "./audiograms";
@@ -478,7 +479,6 @@ export interface AudiogramSource {
 }
 
 /** Default locations of the real files. */
-export const EXTERNAL_DIR = path.join(__dirname, "..", "..", "data", "external");
 export const NHANES_DIR = path.join(EXTERNAL_DIR, "nhanes");
 export const HORSTAT_FILE = path.join(EXTERNAL_DIR, "horstat", "horstat.csv");
 

@@ -12,19 +12,11 @@
 // test set); the sources get the same affine map minus the mean, so SI-SDR is unchanged.
 import * as fs from "fs";
 import * as path from "path";
+import { EXTERNAL_DIR, generatedRoot } from "../engine/paths";
 import { Seed } from "../engine/rng";
 import { MixtureRow, librimixMetadataPath, mixtureSegments, readMixtureMetadata } from "./librimix";
 import { SEEN_SPEECH_DOMAIN, UNSEEN_SPEECH_DOMAIN, buildSpeechStandIn } from "./speech-standin";
 
-const REPO = path.join(__dirname, "..", "..");
-
-/** Where generated data go: $VAELAB_GENERATED_DIR, else <repo>/data/generated. */
-export function generatedRoot(): string {
-  return process.env.VAELAB_GENERATED_DIR ? path.resolve(process.env.VAELAB_GENERATED_DIR) : path.join(REPO, "data", "generated");
-}
-
-/** data/external of the repository (real corpora go here). */
-export const SPEECH_EXTERNAL_DIR = path.join(REPO, "data", "external");
 
 export type SpeechDomainName = "seen" | "unseen";
 export type SpeechCondition = "clean" | "noisy";
@@ -55,7 +47,7 @@ function realCorpus(domain: SpeechDomainName, split: "train" | "test"): { corpus
  */
 export function speechSet(o: { domain: SpeechDomainName; split: "train" | "test"; condition: SpeechCondition; n: number; externalDir?: string; generatedDir?: string; log?: (s: string) => void }): SpeechSet {
   const rc = realCorpus(o.domain, o.split);
-  const ext = o.externalDir ?? SPEECH_EXTERNAL_DIR;
+  const ext = o.externalDir ?? EXTERNAL_DIR;
   const csv = librimixMetadataPath({ root: ext, corpus: rc.corpus, split: rc.split, condition: o.condition });
   if (fs.existsSync(csv)) {
     const rows = readMixtureMetadata(csv, { corpus: rc.corpus, base: ext }).slice(0, o.n);

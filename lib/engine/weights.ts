@@ -9,7 +9,8 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import * as os from "os";
-import { createHash, randomBytes } from "crypto";
+import { createHash } from "crypto";
+import { writeFileAtomic } from "./paths";
 
 export const WEIGHTS_FORMAT = "vaelab-weights";
 export const WEIGHTS_VERSION = 1;
@@ -51,44 +52,6 @@ function ensureLittleEndian(): void {
 
 function sha256(buf: Uint8Array): string {
   return createHash("sha256").update(buf).digest("hex");
-}
-
-/**
- * Write `data` to `file` atomically: a temporary sibling is written, fsynced and renamed over `file`.
- * A crash at any point leaves either the old or the new complete file, never a partial one.
- */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const fd = fs.openSync(tmp, "w");
-  try {
-    const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-  } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
-  syncDir(dir);
-}
-
-/** Make a rename durable (best effort: some platforms cannot fsync a directory). */
-function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, "r");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    /* not supported here; the rename is still atomic */
-  }
 }
 
 function storedDtype(t: tf.Tensor, name: string): StoredDtype {

@@ -2,7 +2,7 @@
 // time the run, collect claims, show figures, and export the figure record at the end.
 // A notebook calls startFigure() in its first code cell and session.finish() in its claims cell.
 import { describeEngine, initEngine, type EngineInfo } from "../engine/backend";
-import { exportFigure, recordPlot, type ExportResult } from "../plot/export";
+import { exportFigure, recordPlot, type ExportResult } from "./export";
 import { show, showHtml } from "../plot/show";
 import { htmlTable, textTable } from "../plot/table";
 import type { Figure } from "../plot/types";

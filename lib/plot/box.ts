@@ -3,7 +3,7 @@
 // be placed with plain numeric shapes.
 import type { Annotation, Figure, Shape, Trace } from "./types";
 import { baseLayout, paletteColor, withAlpha } from "./style";
-import { finiteRange } from "./stats";
+import { finiteRange } from "./range";
 
 export interface BoxGroup {
   name: string;

@@ -2,7 +2,7 @@
 // every cell and chosen cells (e.g. the optimal assignment) outlined. Row 0 is drawn at the top.
 import type { Annotation, Datum, Figure, Shape } from "./types";
 import { baseLayout, colorAt, luminance, VIRIDIS, ColorScale } from "./style";
-import { finiteRange } from "./stats";
+import { finiteRange } from "./range";
 
 export interface HeatmapOptions {
   /** Column labels (x) and row labels (y); default "0", "1", ... */

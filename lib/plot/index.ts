@@ -2,7 +2,7 @@
 export type { Figure, Trace, Layout, Axis, Shape, Annotation, Datum } from "./types";
 export { PALETTE, VIRIDIS, GREYS, paletteColor, withAlpha, colorAt, luminance, axis, baseLayout, fmt } from "./style";
 export type { ColorScale, BaseLayoutOptions } from "./style";
-export { runningMean, columnMeanStd, trapezoid } from "./stats";
+export { runningMean, columnMeanStd, trapezoid } from "../eval/summary";
 export { rdCurve, defaultRdWindow } from "./rd";
 export type { RdPoint, RdCurveOptions } from "./rd";
 export { informationCurve, infoCurveStats } from "./info-curve";
@@ -26,8 +26,6 @@ export type { PairPlotOptions } from "./pair-plot";
 export { show, showHtml, kernelSink, sinkFromTslabDisplay, resetPlotlyBundle, figureSummary, figureText } from "./show";
 export type { DisplaySink, MimeBundle, ShowOptions, TslabLikeDisplay } from "./show";
 export { PLOT_CLASS, plotDivHtml, plotlyInlineScript, plotlyBundlePath } from "./html";
-export { exportFigure, exportFigures, writeFigureFiles, recordHtml, recordPlot, figuresRoot, ensureSharedPlotly, validateRecord, summarizeData, prettyJson, SHARED_PLOTLY } from "./export";
-export type { ExportOptions, ExportResult } from "./export";
 export { exportPngs, findChromium } from "./png";
 export type { PngOptions, PngResult } from "./png";
 export { htmlTable, textTable, formatCell } from "./table";

@@ -2,7 +2,7 @@
 // line per acquisition method with a ± std band over runs/subjects, optionally the area under it.
 import type { Figure, Trace } from "./types";
 import { baseLayout, paletteColor, withAlpha, fmt } from "./style";
-import { columnMeanStd, trapezoid } from "./stats";
+import { columnMeanStd, trapezoid } from "../eval/summary";
 
 /** One method: either per-run curves (`samples`, rows = runs) or a ready `mean` (and optional `std`). */
 export interface InfoCurveMethod {

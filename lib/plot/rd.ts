@@ -2,7 +2,8 @@
 // the optimum (smallest −ELBO = D + R) marked, and optional ELBO iso-lines D + R = const.
 import type { Figure, Trace, Annotation } from "./types";
 import { baseLayout, paletteColor, withAlpha, fmt } from "./style";
-import { runningMean, finiteRange, padRange } from "./stats";
+import { runningMean } from "../eval/summary";
+import { finiteRange, padRange } from "./range";
 
 /** One trained model's rate and distortion (nats, per example unless the axis titles say otherwise). */
 export interface RdPoint {

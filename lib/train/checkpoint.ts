@@ -8,8 +8,9 @@ import * as fs from "fs";
 import * as path from "path";
 import {
   MANIFEST_FILE, OptimizerStateInfo, assignVariables, captureOptimizerState, disposeAll, loadTensors,
-  restoreOptimizerState, saveTensors, writeFileAtomic,
+  restoreOptimizerState, saveTensors,
 } from "../engine/weights";
+import { writeFileAtomic } from "../engine/paths";
 import { ControllerState } from "../objectives/controllers";
 import { HistoryRow } from "./history";
 import { assertFiniteVariables } from "./guard";

@@ -1,7 +1,7 @@
 // Metrics history: one row of numbers per step (loss, distortion, rate, elbo, ms, term_*, ctl_*, val_*),
 // per-epoch means, and CSV read/write.
 import * as fs from "fs";
-import { writeFileAtomic } from "../engine/weights";
+import { writeFileAtomic } from "../engine/paths";
 
 export type HistoryRow = Record<string, number>;
 

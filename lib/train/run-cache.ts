@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
 import { Rng, Seed } from "../engine/rng";
-import { restoreVariables, saveVariables, writeFileAtomic } from "../engine/weights";
+import { runsRoot, writeFileAtomic } from "../engine/paths";
+import { restoreVariables, saveVariables } from "../engine/weights";
 import { HistoryRow, readCsv } from "./history";
 import { TrainOptions, TrainResult, TrainableModel, train } from "./loop";
 
@@ -58,13 +59,7 @@ export function configHash(config: unknown): string {
   return createHash("sha256").update(stableStringify(config)).digest("hex").slice(0, 16);
 }
 
-/** The runs root: `override`, else $VAELAB_RUNS_DIR, else <repo>/data/runs. */
-export function runsRoot(override?: string): string {
-  if (override) return path.resolve(override);
-  const env = process.env.VAELAB_RUNS_DIR;
-  if (env) return path.resolve(env);
-  return path.resolve(__dirname, "..", "..", "data", "runs");
-}
+export { runsRoot };
 
 export interface RunOptions<M extends TrainableModel> {
   /** Training options for this model (data, batch size, steps, controller, …); checkpointing and metrics paths are set by the run. */

@@ -1,7 +1,7 @@
 // Plot pieces and summaries of rate sweeps (VAEquisition Fig. 9–10): one quantity of every model
 // against its rate as dots, a running mean over the rate-sorted models, and the best model marked;
 // per-target means over seeds; vertical reference lines at given rates.
-import { runningMean } from "../plot/stats";
+import { runningMean } from "../eval/summary";
 import { defaultRdWindow } from "../plot/rd";
 import { withAlpha } from "../plot/style";
 import type { Shape, Trace } from "../plot/types";

@@ -1,0 +1,280 @@
+// The figure gallery: figures/index.html lists every exported figure record figures/<work>/<name>.json
+// with its caption, run facts, plots (plotly, loaded from a local plotly.min.js so the page works
+// offline), claims table and links to the record's files.
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+import { join, resolve } from "path";
+import type { Claim, FigureRecord } from "../notebook/figure-record";
+import { figuresRoot } from "../engine/paths";
+import { ensureSharedPlotly } from "../notebook/export";
+
+/** Display names and order of the works in the gallery; unknown works follow, sorted. */
+const WORKS: { id: string; title: string }[] = [
+  { id: "tour", title: "Tour — the paths every reproduction uses (not paper figures)" },
+  { id: "vaequisition", title: "VAEquisition — partial VAE for audiogram acquisition (thesis, App. A)" },
+  { id: "vi-emd", title: "VI-EMD — variational speaker separation (thesis, App. B)" },
+  { id: "cd-vae", title: "CD-VAE — continuous-depth hierarchical VAE (thesis, App. C)" },
+  { id: "pdisvae", title: "PDisVAE — partial disentanglement (paper 002)" },
+];
+
+export interface GalleryOptions {
+  /** Folder holding <work>/<name>.json records; index.html is written here (default figuresRoot()). */
+  figuresDir?: string;
+}
+
+export interface LoadedRecord {
+  /** Path relative to the figures folder, e.g. "pdisvae/fig03-scatter.json". */
+  file: string;
+  record: FigureRecord;
+}
+
+export interface GalleryResult {
+  /** Path of the written index.html. */
+  path: string;
+  records: LoadedRecord[];
+  /** Files that looked like records but could not be read, with the reason. */
+  problems: { file: string; reason: string }[];
+}
+
+/** Read every figures/<work>/*.json; invalid ones are reported, not fatal. */
+export function loadRecords(figuresDir: string): { records: LoadedRecord[]; problems: GalleryResult["problems"] } {
+  const records: LoadedRecord[] = [];
+  const problems: GalleryResult["problems"] = [];
+  if (!existsSync(figuresDir)) return { records, problems };
+  for (const work of readdirSync(figuresDir).sort()) {
+    const dir = join(figuresDir, work);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const name of readdirSync(dir).sort()) {
+      if (!name.endsWith(".json")) continue;
+      const file = `${work}/${name}`;
+      try {
+        const rec = JSON.parse(readFileSync(join(dir, name), "utf8"));
+        const why = recordProblem(rec);
+        if (why) problems.push({ file, reason: why });
+        else records.push({ file, record: rec as FigureRecord });
+      } catch (e) {
+        problems.push({ file, reason: `not JSON: ${(e as Error).message}` });
+      }
+    }
+  }
+  return { records, problems };
+}
+
+/** Why `x` is not a usable FigureRecord, or null if it is. */
+export function recordProblem(x: unknown): string | null {
+  if (!x || typeof x !== "object" || Array.isArray(x)) return "not a JSON object";
+  const r = x as Record<string, unknown>;
+  for (const k of ["work", "figure", "name", "caption", "preset", "engine"]) {
+    if (typeof r[k] !== "string") return `field "${k}" must be a string`;
+  }
+  if (typeof r.seconds !== "number") return `field "seconds" must be a number`;
+  if (!Array.isArray(r.claims)) return `field "claims" must be a list`;
+  for (const [i, c] of (r.claims as unknown[]).entries()) {
+    const claim = c as Record<string, unknown>;
+    if (!claim || typeof claim.text !== "string") return `claims[${i}].text must be a string`;
+    if (!(claim.holds === true || claim.holds === false || claim.holds === null)) {
+      return `claims[${i}].holds must be true, false or null`;
+    }
+  }
+  if (r.plots !== undefined && !Array.isArray(r.plots)) return `field "plots" must be a list`;
+  if (r.differences !== undefined && !Array.isArray(r.differences)) return `field "differences" must be a list`;
+  return null;
+}
+
+/** Copy plotly.js into the figures root (shared with the exported pages); false if it is not installed. */
+function tryEnsurePlotly(figuresDir: string): boolean {
+  try {
+    ensureSharedPlotly(figuresDir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Write <figuresDir>/index.html for the records found there. */
+export function buildGallery(opts: GalleryOptions = {}): GalleryResult {
+  const figuresDir = resolve(opts.figuresDir ?? figuresRoot());
+  const { records, problems } = loadRecords(figuresDir);
+  mkdirSync(figuresDir, { recursive: true });
+  const hasPlotly = tryEnsurePlotly(figuresDir);
+  const path = join(figuresDir, "index.html");
+  writeFileSync(path, renderGallery(records, problems, { hasPlotly, figuresDir }));
+  return { path, records, problems };
+}
+
+/** The gallery page as a string (pure; `figuresDir` is only used to check which linked files exist). */
+export function renderGallery(
+  records: LoadedRecord[],
+  problems: GalleryResult["problems"],
+  ctx: { hasPlotly: boolean; figuresDir: string },
+): string {
+  const byWork = new Map<string, LoadedRecord[]>();
+  for (const r of records) {
+    const work = r.file.split("/")[0];
+    byWork.set(work, [...(byWork.get(work) ?? []), r]);
+  }
+  const known = WORKS.map((w) => w.id);
+  const order = [...known.filter((w) => byWork.has(w)), ...[...byWork.keys()].filter((w) => !known.includes(w)).sort()];
+  const plots: { data: unknown[]; layout: Record<string, unknown> }[] = [];
+
+  const sections = order.map((work) => {
+    const title = WORKS.find((w) => w.id === work)?.title ?? work;
+    const list = byWork.get(work)!.sort((a, b) => a.record.name.localeCompare(b.record.name));
+    const tally = countClaims(list.flatMap((r) => r.record.claims));
+    return `<section class="work" id="work-${attr(work)}">
+<h2>${esc(title)}</h2>
+<p class="tally">${list.length} figure${list.length === 1 ? "" : "s"} · claims: ${tally}</p>
+${list.map((r) => renderRecord(r, plots, ctx.figuresDir)).join("\n")}
+</section>`;
+  });
+
+  const nav = order
+    .map((w) => `<a href="#work-${attr(w)}">${esc(w)} (${byWork.get(w)!.length})</a>`)
+    .join(" · ");
+  const problemList = problems.length
+    ? `<section class="problems"><h2>Unreadable records</h2><ul>${problems
+        .map((p) => `<li><code>${esc(p.file)}</code>: ${esc(p.reason)}</li>`)
+        .join("")}</ul></section>`
+    : "";
+  const empty = records.length === 0 ? `<p class="empty">No figure records yet: run <code>npm run figures</code>.</p>` : "";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>vaelab — reproduced figures</title>
+<style>${STYLE}</style>
+${ctx.hasPlotly ? `<script src="plotly.min.js"></script>` : ""}
+</head>
+<body>
+<header>
+<h1>vaelab — reproduced figures</h1>
+<p>${records.length} figure record${records.length === 1 ? "" : "s"} from <code>figures/&lt;work&gt;/&lt;name&gt;.json</code>. ✓ the claim holds in our run, ✗ it does not, – not testable at this preset.</p>
+<nav>${nav}</nav>
+</header>
+<main>
+${empty}
+${sections.join("\n")}
+${problemList}
+</main>
+<script type="application/json" id="vaelab-plot-specs">${jsonForScript(plots)}</script>
+<script>${RENDER_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+function renderRecord(r: LoadedRecord, plots: { data: unknown[]; layout: Record<string, unknown> }[], figuresDir: string): string {
+  const rec = r.record;
+  const stem = r.file.replace(/\.json$/, "");
+  const links = ["html", "json", "png"]
+    .filter((ext) => ext === "json" || existsSync(join(figuresDir, `${stem}.${ext}`)))
+    .map((ext) => `<a href="${attr(`${stem}.${ext}`)}">${ext}</a>`)
+    .join(" · ");
+  const plotDivs = (rec.plots ?? [])
+    .map((p) => {
+      const i = plots.push({ data: Array.isArray(p.data) ? p.data : [], layout: p.layout ?? {} }) - 1;
+      return `<figure class="plot"><div class="vaelab-plot" id="vaelab-plot-${i}" data-spec="${i}"></div>${
+        p.title ? `<figcaption>${esc(p.title)}</figcaption>` : ""
+      }</figure>`;
+    })
+    .join("\n");
+  const differences = rec.differences?.length
+    ? `<details class="differences"><summary>Differences from the paper (${rec.differences.length})</summary><ul>${rec.differences
+        .map((d) => `<li>${esc(String(d))}</li>`)
+        .join("")}</ul></details>`
+    : "";
+  const claims = rec.claims.length
+    ? `<table class="claims"><thead><tr><th>claim</th><th>paper</th><th>ours</th><th>holds</th></tr></thead><tbody>
+${rec.claims.map(renderClaim).join("\n")}
+</tbody></table>`
+    : `<p class="no-claims">No claims stated.</p>`;
+  const notebook = rec.notebook ? ` · notebook <a href="${attr(`../${rec.notebook}`)}"><code>${esc(rec.notebook)}</code></a>` : "";
+  return `<article class="figure-record" id="${attr(`${rec.work}-${rec.name}`)}">
+<h3>${esc(rec.figure)} <span class="name">${esc(rec.name)}</span></h3>
+<p class="caption">${esc(rec.caption)}</p>
+<p class="meta">preset <b>${esc(rec.preset)}</b> · engine ${esc(rec.engine)} · ${esc(formatSeconds(rec.seconds))}${notebook}</p>
+${differences}
+${plotDivs}
+${claims}
+<p class="links">${links}</p>
+</article>`;
+}
+
+function renderClaim(c: Claim): string {
+  const [cls, mark, label] =
+    c.holds === true ? ["holds-yes", "✓", "holds"] : c.holds === false ? ["holds-no", "✗", "does not hold"] : ["holds-na", "–", "not testable"];
+  return `<tr class="claim ${cls}"><td>${esc(c.text)}</td><td>${esc(String(c.paper ?? ""))}</td><td>${esc(
+    String(c.ours ?? ""),
+  )}</td><td class="holds" title="${label}">${mark}</td></tr>`;
+}
+
+function countClaims(claims: Claim[]): string {
+  const yes = claims.filter((c) => c.holds === true).length;
+  const no = claims.filter((c) => c.holds === false).length;
+  const na = claims.length - yes - no;
+  return `${yes} ✓ · ${no} ✗ · ${na} –`;
+}
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "? s";
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${Math.round(s - 60 * m)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** Escape text for HTML element content. */
+export function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Escape text for a double-quoted HTML attribute. */
+function attr(s: string): string {
+  return esc(s).replace(/"/g, "&quot;");
+}
+
+/** JSON that is safe inside a <script> element (no "</script>", no line separators). */
+function jsonForScript(x: unknown): string {
+  return JSON.stringify(x)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+const RENDER_SCRIPT = `
+(function () {
+  var specs = JSON.parse(document.getElementById("vaelab-plot-specs").textContent);
+  var divs = document.querySelectorAll("div.vaelab-plot");
+  for (var i = 0; i < divs.length; i++) {
+    var div = divs[i];
+    var spec = specs[Number(div.getAttribute("data-spec"))];
+    if (typeof Plotly === "undefined") {
+      div.textContent = "plotly.min.js is missing next to index.html; run: npx tsx lib/runner/cli.ts gallery";
+      div.className += " missing";
+      continue;
+    }
+    Plotly.newPlot(div, spec.data, spec.layout, { responsive: true, displaylogo: false });
+  }
+})();
+`;
+
+const STYLE = `
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1100px; padding: 0 1rem 3rem; color: #222; }
+header { border-bottom: 1px solid #ddd; margin-bottom: 1rem; }
+nav a { margin-right: .3rem; }
+h2 { margin-top: 2.5rem; border-bottom: 2px solid #446; }
+article.figure-record { border: 1px solid #ddd; border-radius: 6px; padding: .5rem 1rem 1rem; margin: 1rem 0; }
+h3 .name { font-weight: normal; color: #777; font-size: .8em; margin-left: .5rem; }
+.caption { font-style: italic; }
+.meta, .tally, .links { color: #555; font-size: .9em; }
+figure.plot { margin: .5rem 0; }
+figcaption { color: #555; font-size: .9em; text-align: center; }
+div.vaelab-plot { min-height: 360px; }
+div.vaelab-plot.missing { min-height: 0; color: #a00; }
+table.claims { border-collapse: collapse; width: 100%; font-size: .9em; margin-top: .5rem; }
+table.claims th, table.claims td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
+td.holds { text-align: center; font-weight: bold; width: 3em; }
+tr.holds-yes td.holds { color: #080; }
+tr.holds-no td.holds { color: #b00; }
+tr.holds-na td.holds { color: #888; }
+.problems { color: #a00; }
+`;

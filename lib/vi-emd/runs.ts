@@ -1,0 +1,161 @@
+// Cached training and evaluation of (VI-)TasNets for the VI-EMD notebooks (thesis App. B).
+//
+// A run is (model config, data key, objective, schedule, seed, preset) through lib/train's trainOrReload:
+// re-running a notebook reloads it, an interrupted run resumes. Objectives: the ELBO (β = 1), a target
+// total rate with the adaptive β of E.2 (initial β 10⁻⁶, δ = 1 % per step, as K.2), or per-term β and free
+// bits (Eq. 37); a deterministic Conv-TasNet trains on −SI-SDR (or, with loss "blr", the BLR evidence).
+// Evaluation on a set of mixtures: per mixture the PIT SI-SDR and SI-SDRi of the estimates (means of the
+// encoding and mask distributions, or samples), the BLR distortion D_S (also of a deterministic TasNet's
+// estimates, under DEFAULT_BLR_PRIOR), the rates R_z and R_M, the ELBO and, for the multitask model, the
+// mixture ELBO.
+import * as tf from "@tensorflow/tfjs";
+import { Rng, Seed } from "../engine/rng";
+import { Preset } from "../notebook/preset";
+import { RateController, adaptiveRate, fixedBeta, perTermRates } from "../objectives/controllers";
+import { DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
+import { pairwiseSiSdr, permutationInvariant } from "../objectives/si-sdr";
+import type { ProgressMode } from "../train/progress";
+import { Run, trainOrReload } from "../train/run-cache";
+import { ConvTasNet, ConvTasNetConfig, createConvTasNet } from "../models/conv-tasnet";
+import { ViTasNet, ViTasNetConfig, createViTasNet } from "../models/vi-tasnet";
+
+export type SeparationObjective =
+  | { kind: "elbo" }
+  | { kind: "target-rate"; target: number; initialBeta?: number; delta?: number }
+  | { kind: "per-term"; z: { beta?: number; freeBits?: number }; mask: { beta?: number; freeBits?: number } }
+  | { kind: "si-sdr" }
+  /** A deterministic TasNet whose config has loss "blr" (Table 3's BLR-trained TasNet). */
+  | { kind: "blr" };
+
+export function separationController(o: SeparationObjective): RateController {
+  if (o.kind === "elbo" || o.kind === "si-sdr" || o.kind === "blr") return fixedBeta(1);
+  if (o.kind === "target-rate") return adaptiveRate({ target: o.target, initial: o.initialBeta ?? 1e-6, delta: o.delta ?? 0.01 });
+  if (o.kind === "per-term") return perTermRates({ z: o.z, mask: o.mask });
+  throw new Error(`separationController: unknown objective ${JSON.stringify(o)}`);
+}
+
+export interface ArrayData {
+  values: Float32Array;
+  shape: number[];
+}
+
+export interface SeparationRunInput {
+  /** A VI-TasNet config, or a Conv-TasNet config for the deterministic baseline (objective "si-sdr"). */
+  config: ViTasNetConfig | ConvTasNetConfig;
+  data: { key: unknown; mix: ArrayData; sources: ArrayData };
+  objective: SeparationObjective;
+  schedule: { steps: number; batchSize: number; learningRate: number };
+  seed: Seed;
+  preset: Preset;
+  label?: string;
+  progress?: ProgressMode;
+  runsDir?: string;
+}
+
+export async function trainSeparationRun(input: SeparationRunInput): Promise<Run<ViTasNet | ConvTasNet>> {
+  const { config, data, schedule, objective } = input;
+  const n = data.mix.shape[0];
+  if (data.mix.shape.length !== 2 || data.sources.shape.length !== 3 || data.sources.shape[0] !== n || data.sources.shape[2] !== data.mix.shape[1]) {
+    throw new Error(`trainSeparationRun: mixtures [n, T] and sources [n, S, T] expected, got [${data.mix.shape}] and [${data.sources.shape}]`);
+  }
+  if (schedule.batchSize > n) throw new Error(`trainSeparationRun: batch size ${schedule.batchSize} exceeds the ${n} training mixtures`);
+  const deterministic = config.kind === "conv-tasnet";
+  if (deterministic !== (objective.kind === "si-sdr" || objective.kind === "blr")) throw new Error(`trainSeparationRun: a ${config.kind} trains with ${deterministic ? "the si-sdr (or, with loss blr, the blr) objective" : "an ELBO-type objective"}, got ${objective.kind}`);
+  if (deterministic && objective.kind !== ((config as ConvTasNetConfig).loss ?? "si-sdr")) throw new Error(`trainSeparationRun: the objective ${objective.kind} must match the TasNet's loss ${(config as ConvTasNetConfig).loss ?? "si-sdr"}`);
+  return trainOrReload(
+    { model: config, data: data.key, preset: input.preset, seed: input.seed, objective, schedule: { ...schedule } },
+    (c, rng) => (c.model as { kind: string }).kind === "conv-tasnet" ? createConvTasNet(c.model as ConvTasNetConfig, rng) : createViTasNet(c.model as ViTasNetConfig, rng),
+    {
+      runsDir: input.runsDir,
+      checkpointEvery: 200,
+      train: () => ({
+        data: { mix: data.mix, sources: data.sources },
+        batchSize: schedule.batchSize,
+        steps: schedule.steps,
+        learningRate: schedule.learningRate,
+        controller: separationController(objective),
+        progress: input.progress ?? "auto",
+        label: input.label ?? `${config.kind} ${JSON.stringify(objective)}`,
+      }),
+    },
+  );
+}
+
+export interface SeparationEvaluation {
+  /** Means over mixtures. */
+  siSdr: number;
+  siSdrImprovement: number;
+  /** BLR distortion D_S (nats per mixture; a deterministic TasNet's estimates are scored with DEFAULT_BLR_PRIOR); VI models: rates and ELBO, NaN for a deterministic TasNet. */
+  distortion: number;
+  rateZ: number;
+  rateMask: number;
+  rate: number;
+  elbo: number;
+  /** Per mixture. */
+  perMixture: { siSdr: number[]; siSdrImprovement: number[]; distortion: number[]; mixtureElbo?: number[] };
+  n: number;
+}
+
+interface BatchScores {
+  siSdr: number[];
+  mixScore: number[];
+  d: number[] | null;
+  rz: number[] | null;
+  rm: number[] | null;
+  mixElbo: number[] | null;
+}
+
+/** Scores of mixtures [i, i + m) as plain numbers; every tensor made here is freed before returning. */
+function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayData; sources: ArrayData }, i: number, m: number, rng: Rng, mean: boolean): BatchScores {
+  const T = data.mix.shape[1], S = data.sources.shape[1];
+  tf.engine().startScope();
+  try {
+    const mix = tf.tensor2d(data.mix.values.subarray(i * T, (i + m) * T), [m, T]);
+    const src = tf.tensor3d(data.sources.values.subarray(i * S * T, (i + m) * S * T), [m, S, T]);
+    // SI-SDR of the unprocessed mixture against each reference (for SI-SDRi), averaged over references
+    const mixScore = (tf.mean(tf.squeeze(tf.slice(pairwiseSiSdr(tf.tile(tf.expandDims(mix, 1), [1, S, 1]), src), [0, 0, 0], [m, 1, S]), [1]), 1).arraySync() as number[]);
+    if (model instanceof ViTasNet) {
+      const f = model.forward(mix, src, rng, { mean });
+      const arr = (t: tf.Tensor) => t.arraySync() as number[];
+      return { siSdr: arr(f.siSdr), mixScore, d: arr(f.separationDistortion), rz: arr(f.record.terms.z), rm: arr(f.record.terms.mask), mixElbo: f.mixtureElbo ? arr(f.mixtureElbo) : null };
+    }
+    const est = model.separate(mix);
+    const pit = permutationInvariant(pairwiseSiSdr(est, src), "max");
+    // the BLR distortion of the deterministic estimates, as the VI model's D_S (PIT over −log p, summed over sources)
+    const shape = [m, S, S, T];
+    const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(src, 1), shape), tf.broadcastTo(tf.expandDims(est, 2), shape), DEFAULT_BLR_PRIOR));
+    const d = tf.mul(permutationInvariant(nll, "min").value, S).arraySync() as number[];
+    return { siSdr: pit.value.arraySync() as number[], mixScore, d, rz: null, rm: null, mixElbo: null };
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+/** Evaluate a trained model on mixtures [n, T] / sources [n, S, T] in batches (means of q unless `sample`). */
+export async function evaluateSeparation(model: ViTasNet | ConvTasNet, data: { mix: ArrayData; sources: ArrayData }, o: { batchSize?: number; sample?: boolean; rng?: Seed } = {}): Promise<SeparationEvaluation> {
+  const n = data.mix.shape[0];
+  const bs = o.batchSize ?? 16;
+  const rng = new Rng(o.rng ?? "evaluate-separation");
+  const acc = { siSdr: [] as number[], siSdri: [] as number[], d: [] as number[], rz: [] as number[], rm: [] as number[], mixElbo: [] as number[] };
+  for (let i = 0; i < n; i += bs) {
+    const m = Math.min(bs, n - i);
+    const out = evaluateBatch(model, data, i, m, rng.fork(`batch/${i}`), !o.sample);
+    out.siSdr.forEach((v, k) => {
+      acc.siSdr.push(v);
+      acc.siSdri.push(v - out.mixScore[k]);
+    });
+    if (out.d) acc.d.push(...out.d);
+    if (out.rz) acc.rz.push(...out.rz);
+    if (out.rm) acc.rm.push(...out.rm);
+    if (out.mixElbo) acc.mixElbo.push(...out.mixElbo);
+    await new Promise((r) => setImmediate(r));
+  }
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+  const d = mean(acc.d), rz = mean(acc.rz), rm = mean(acc.rm);
+  // rates are NaN for a deterministic TasNet, so its ELBO is NaN too
+  return {
+    siSdr: mean(acc.siSdr), siSdrImprovement: mean(acc.siSdri), distortion: d, rateZ: rz, rateMask: rm, rate: rz + rm, elbo: -(d + rz + rm),
+    perMixture: { siSdr: acc.siSdr, siSdrImprovement: acc.siSdri, distortion: acc.d, ...(acc.mixElbo.length ? { mixtureElbo: acc.mixElbo } : {}) },
+    n,
+  };
+}

@@ -1,0 +1,75 @@
+// Notebook hygiene (issue 8), for every notebook under notebooks/: a markdown header cell that names the
+// paper, the claim and the differences from the paper (the tour says it is not a paper figure); a stable,
+// unique id on every cell; no stale outputs or execution counts in git (the committed rendering is
+// figures/); code imports only from the project's lib/ (and tfjs); the tslab kernel; a setup cell that
+// starts the figure session and a last code cell that exports it; every notebook has a smoke test.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "fs";
+import { join, relative } from "path";
+
+const root = join(__dirname, "..", "..");
+
+function notebooks(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...notebooks(p));
+    else if (name.endsWith(".ipynb")) out.push(p);
+  }
+  return out.sort();
+}
+
+interface Cell {
+  cell_type: string;
+  id?: string;
+  source: string[] | string;
+  outputs?: unknown[];
+  execution_count?: number | null;
+}
+
+const all = notebooks(join(root, "notebooks"));
+const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
+const ALLOWED_IMPORT = /^(\.\/lib\/|@tensorflow\/tfjs$)/;
+
+test("there are notebooks for every work", () => {
+  const works = new Set(all.map((p) => relative(join(root, "notebooks"), p).split(/[\\/]/)[0]));
+  for (const w of ["pdisvae", "vaequisition", "tour"]) assert.ok(works.has(w), `no notebooks for ${w}`);
+});
+
+for (const file of all) {
+  const name = relative(root, file);
+  test(`hygiene: ${name}`, () => {
+    const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: Cell[]; metadata?: { kernelspec?: { name?: string } } };
+    assert.equal(nb.metadata?.kernelspec?.name, "tslab", `${name}: kernelspec must be tslab`);
+    const [head] = nb.cells;
+    assert.equal(head?.cell_type, "markdown", `${name}: the first cell must be the markdown header`);
+    const h = src(head);
+    assert.match(h, /claim/i, `${name}: the header must state the claim(s)`);
+    if (!/not a paper figure/i.test(h)) {
+      assert.match(h, /\*\*Paper/, `${name}: the header must name the paper (**Paper:** …)`);
+      assert.match(h, /differ/i, `${name}: the header must say what differs from the paper`);
+    }
+    const ids = nb.cells.map((c, i) => {
+      assert.ok(typeof c.id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(c.id), `${name}: cell ${i} has no stable id`);
+      return c.id!;
+    });
+    assert.equal(new Set(ids).size, ids.length, `${name}: cell ids repeat`);
+    const code = nb.cells.filter((c) => c.cell_type === "code");
+    code.forEach((c) => {
+      assert.deepEqual(c.outputs ?? [], [], `${name}: cell ${c.id} carries outputs (strip them; figures/ holds the rendering)`);
+      assert.ok(c.execution_count === null || c.execution_count === undefined, `${name}: cell ${c.id} carries an execution count`);
+      for (const m of src(c).matchAll(/(?:from|import)\s+"([^"]+)"/g)) {
+        assert.ok(ALLOWED_IMPORT.test(m[1]), `${name}: cell ${c.id} imports "${m[1]}" — notebooks import project code from ./lib/ only`);
+      }
+      assert.ok(!/require\(/.test(src(c)), `${name}: cell ${c.id} uses require()`);
+    });
+    assert.match(src(code[0]), /startFigure\(/, `${name}: the first code cell must start the figure session`);
+    assert.match(src(code[code.length - 1]), /\.finish\(/, `${name}: the last code cell must export the figure (session.finish)`);
+    // a smoke test runs it: some test/<work>/smoke-*.test.ts names the notebook's file
+    const [work, stem] = relative(join(root, "notebooks"), file).replace(/\.ipynb$/, "").split(/[\\/]/);
+    const testDir = join(root, "test", work);
+    const tests = readdirSync(testDir).filter((f) => /^smoke-.*\.test\.ts$/.test(f));
+    assert.ok(tests.some((t) => readFileSync(join(testDir, t), "utf8").includes(stem)), `${name}: no test/${work}/smoke-*.test.ts runs it`);
+  });
+}

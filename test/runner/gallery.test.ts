@@ -1,0 +1,145 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync } from "fs";
+import { join } from "path";
+import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { buildGallery, recordProblem } from "../../lib/runner/gallery";
+import { tempDir, writeFiles } from "./nb-fixtures";
+
+const batch: FigureRecord = {
+  work: "pdisvae",
+  figure: "Table 3",
+  name: "table03-batch",
+  caption: "Batch estimators <script>alert(1)</script> & friends",
+  notebook: "notebooks/pdisvae/table03-batch.ipynb",
+  preset: "smoke",
+  engine: "tfjs wasm (2 threads)",
+  seconds: 75.2,
+  differences: ["stand-in data"],
+  data: { rows: [1, 2] },
+  claims: [
+    { text: "MSS beats MWS", paper: "0.1 < 0.2", ours: "0.11 < 0.19", holds: true },
+    { text: "IS is unbiased", paper: "yes", ours: "bias 0.3", holds: false },
+    { text: "needs paper scale", paper: "n/a", ours: "n/a", holds: null },
+  ],
+  plots: [
+    { title: "bias", data: [{ type: "scatter", x: [1, 2], y: [3, 4] }], layout: { title: { text: "bias </script>" } } },
+    { title: "variance", data: [{ type: "bar", x: ["a"], y: [1] }], layout: {} },
+  ],
+};
+const rd: FigureRecord = {
+  work: "vaequisition",
+  figure: "Fig. 2",
+  name: "fig02-rd",
+  caption: "RD curve",
+  preset: "demo",
+  engine: "cpu",
+  seconds: 3,
+  differences: [],
+  data: {},
+  claims: [{ text: "rate grows with beta^-1", paper: "monotone", ours: "monotone", holds: true }],
+};
+
+/** A figures folder with two works, files to link, and two unusable .json files. */
+function galleryFixture(): string {
+  const dir = tempDir("gallery");
+  writeFiles(dir, {
+    "pdisvae/table03-batch.json": batch,
+    "pdisvae/table03-batch.html": "<html></html>",
+    "pdisvae/table03-batch.png": "png",
+    "pdisvae/broken.json": "{ nope",
+    "vaequisition/fig02-rd.json": rd,
+    "cd-vae/not-a-record.json": { foo: 1 },
+  });
+  return dir;
+}
+
+const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
+
+test("the gallery lists every record grouped by work, with plots, claims and links", () => {
+  const dir = galleryFixture();
+  const r = buildGallery({ figuresDir: dir });
+  assert.equal(r.path, join(dir, "index.html"));
+  assert.deepEqual(r.records.map((x) => x.file), ["pdisvae/table03-batch.json", "vaequisition/fig02-rd.json"]);
+  assert.deepEqual(r.problems.map((p) => p.file), ["cd-vae/not-a-record.json", "pdisvae/broken.json"]);
+
+  const html = readFileSync(r.path, "utf8");
+  assert.equal(count(html, /<div class="vaelab-plot"/g), 2);
+  assert.equal(count(html, /<tr class="claim /g), 4);
+  assert.equal(count(html, /<article class="figure-record"/g), 2);
+  // holds marks in claim order: ✓ ✗ – for pdisvae (after vaequisition's ✓: the thesis works come first)
+  const marks = [...html.matchAll(/<td class="holds"[^>]*>(.)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(marks, ["✓", "✓", "✗", "–"]);
+  assert.ok(html.indexOf('id="work-vaequisition"') < html.indexOf('id="work-pdisvae"'));
+  assert.match(html, /Table 3/);
+  assert.match(html, /preset <b>smoke<\/b> · engine tfjs wasm \(2 threads\) · 1 min 15 s/);
+  // Text is escaped; script data cannot close its <script> element.
+  assert.ok(!html.includes("<script>alert(1)"));
+  assert.match(html, /Batch estimators &lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; friends/);
+  assert.ok(!html.includes("bias </script>"));
+  // Links: only files that exist, json always; notebook link relative to figures/.
+  assert.match(html, /href="pdisvae\/table03-batch\.html"/);
+  assert.match(html, /href="pdisvae\/table03-batch\.png"/);
+  assert.match(html, /href="pdisvae\/table03-batch\.json"/);
+  assert.match(html, /href="vaequisition\/fig02-rd\.json"/);
+  assert.ok(!html.includes('href="vaequisition/fig02-rd.html"'));
+  assert.match(html, /href="\.\.\/notebooks\/pdisvae\/table03-batch\.ipynb"/);
+  assert.match(html, /Unreadable records[\s\S]*broken\.json/);
+  // The plot specs round-trip through the embedded JSON.
+  const specs = JSON.parse(/<script type="application\/json" id="vaelab-plot-specs">([\s\S]*?)<\/script>/.exec(html)![1]);
+  assert.deepEqual(specs, batch.plots!.map((p) => ({ data: p.data, layout: p.layout })));
+  // Offline: plotly is loaded from a relative path and copied next to the page.
+  assert.match(html, /<script src="plotly\.min\.js"><\/script>/);
+  assert.ok(!/https?:\/\//.test(html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, "")), "no remote URLs");
+  assert.ok(statSync(join(dir, "plotly.min.js")).size > 1_000_000);
+});
+
+test("recordProblem names the bad field", () => {
+  assert.equal(recordProblem(batch), null);
+  assert.match(recordProblem({ ...batch, seconds: "1" })!, /seconds/);
+  assert.match(recordProblem({ ...batch, claims: [{ text: "x", holds: "yes" }] })!, /claims\[0\]\.holds/);
+  assert.match(recordProblem([])!, /not a JSON object/);
+});
+
+test("an empty or missing figures folder gives a page that says so", () => {
+  const dir = join(tempDir("gallery-empty"), "not", "yet");
+  const r = buildGallery({ figuresDir: dir });
+  assert.equal(r.records.length, 0);
+  assert.match(readFileSync(r.path, "utf8"), /No figure records yet/);
+  assert.ok(existsSync(join(dir, "plotly.min.js")));
+});
+
+/** A Chromium to drive with playwright-core, if this machine has one. */
+function findChromium(): string | undefined {
+  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  return candidates.find((p): p is string => !!p && existsSync(p));
+}
+
+const chromiumPath = findChromium();
+test("in a browser, offline: plotly draws every plot and the claim rows are there", { skip: !chromiumPath && "no chromium found" }, async () => {
+  const { chromium } = await import("playwright-core");
+  const dir = galleryFixture();
+  const r = buildGallery({ figuresDir: dir });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    // Offline: any request that is not a local file fails the test.
+    await page.route(/^(?!file:)/, (route) => {
+      errors.push(`network request: ${route.request().url()}`);
+      return route.abort();
+    });
+    await page.goto(`file://${r.path}`);
+    await page.waitForFunction(() => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length > 0, null, {
+      timeout: 15_000,
+    });
+    assert.equal(await page.locator("div.vaelab-plot").count(), 2);
+    assert.equal(await page.locator("div.vaelab-plot.js-plotly-plot").count(), 2, "plotly rendered both plots");
+    assert.equal(await page.locator("tr.claim").count(), 4);
+    assert.equal(await page.locator("tr.claim.holds-no").count(), 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
