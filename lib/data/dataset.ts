@@ -2,22 +2,28 @@
 // true latents z (N × K, when known), the true latent groups (a partition of 0…K−1 into mutually
 // independent blocks), and a seeded train/test split given as row indices. Plain typed arrays and
 // shapes, no tensors: a model turns them into tensors where it needs to (tf.tensor(x.values, x.shape)).
+// ArrayN, the plain array every part of the library uses, is defined here.
 //
 // Also the small numeric helpers the generators share (standardising from a reference draw, a seeded
 // Gaussian matrix, row subsets). All randomness goes through lib/engine/rng.
+import type * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 
-/** Row-major float32 values with their shape; shape[0] is the number of rows (samples). */
-export interface ArrayN {
-  values: Float32Array;
-  shape: number[];
+/**
+ * The library's one plain array: row-major values with their shape; shape[0] is the number of rows
+ * (samples). S pins the rank where it is known ([rows, cols], images [N, H, W, C]); V is Float32Array
+ * except for integer data (labels) that becomes int32 tensors.
+ */
+export interface ArrayN<S extends number[] = number[], V extends Float32Array | Int32Array = Float32Array> {
+  values: V;
+  shape: S;
 }
 
-/** Row-major values of a 2-D array [rows, cols]. (Same layout as manifold-points' Matrix.) */
-export interface Matrix {
-  values: Float32Array;
-  shape: [number, number];
-}
+/** A 2-D array [rows, cols]. */
+export type Matrix = ArrayN<[number, number]>;
+
+/** Examples along axis 0, as a tensor or as plain values (a model makes the tensor where it needs one). */
+export type TensorOrArray = tf.Tensor | ArrayN;
 
 /** A train/test split by row index; both lists ascending, disjoint, covering 0…N−1. */
 export interface Split {
@@ -38,19 +44,6 @@ export interface GroupedDataset {
   /** True latent groups: a partition of 0…K−1 into blocks that are independent of each other. */
   groups: number[][];
   split: Split;
-}
-
-/** Throws unless `groups` partitions 0…K−1 (non-empty, disjoint, covering). */
-export function checkGroups(groups: number[][], K: number, where: string): void {
-  const seen = new Array<boolean>(K).fill(false);
-  for (const g of groups) {
-    if (g.length === 0) throw new Error(`${where}: empty group in ${JSON.stringify(groups)}`);
-    for (const k of g) {
-      if (!Number.isInteger(k) || k < 0 || k >= K || seen[k]) throw new Error(`${where}: groups ${JSON.stringify(groups)} do not partition 0…${K - 1}`);
-      seen[k] = true;
-    }
-  }
-  if (seen.some((s) => !s)) throw new Error(`${where}: groups ${JSON.stringify(groups)} do not partition 0…${K - 1}`);
 }
 
 /**

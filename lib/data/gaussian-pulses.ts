@@ -17,6 +17,7 @@
 // paper's index ranges (replicate r: training [r·100000, r·100000 + 2048), then 128 validation, then 1024
 // per test configuration) are reproduced by `pulseSplits`.
 import { Rng, Seed } from "../engine/rng";
+import type { ArrayN } from "./dataset";
 
 export interface PulseConfig {
   sampleRate: number;
@@ -170,7 +171,7 @@ export function pulseSplits(replicate: number, sizes: { train?: number; validati
 }
 
 /** Examples [from, to) stacked: mixtures [n, T] and sources [n, S, T] (row-major). */
-export function pulseBatch(cfg: PulseConfig, [from, to]: [number, number]): { mixture: { values: Float32Array; shape: number[] }; sources: { values: Float32Array; shape: number[] } } {
+export function pulseBatch(cfg: PulseConfig, [from, to]: [number, number]): { mixture: ArrayN; sources: ArrayN } {
   const n = to - from;
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`pulseBatch: empty or invalid range [${from}, ${to})`);
   const T = Math.round(cfg.sampleRate * cfg.duration), S = cfg.speakers.length;

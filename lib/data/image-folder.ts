@@ -21,7 +21,7 @@ import { join, relative, resolve as resolvePath } from "path";
 import * as jpeg from "jpeg-js";
 import { PNG } from "pngjs";
 import { Seed } from "../engine/rng";
-import { checkInt, splitIndices, Split } from "./dataset";
+import { ArrayN, checkInt, splitIndices, Split } from "./dataset";
 import { syntheticFaces, SyntheticFaces, SyntheticFacesOptions } from "./synthetic-faces";
 
 /** Where celebaOrStandIn() looks by default (CelebA's img_align_celeba/*.jpg, flattened or not). */
@@ -113,7 +113,7 @@ export interface ImageFolderOptions {
 
 export interface ImageFolder {
   /** Images [N, S, S, 3] in [0, 1]. */
-  x: { values: Float32Array; shape: [number, number, number, number] };
+  x: ArrayN<[number, number, number, number]>;
   /** The files read, relative to the folder, in row order. */
   files: string[];
   split: Split;

@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as aq from "arquero";
 import { Rng, Seed } from "../engine/rng";
+import type { ArrayN } from "./dataset";
 import { readWav } from "./wav";
 
 export interface MixtureRow {
@@ -109,7 +110,7 @@ export function loadMixture(row: MixtureRow, opts: { sampleRate?: number } = {})
  * [n, S, T]. Mixtures shorter than the segment are skipped (`skipped` counts them); the segment start is
  * 0 or drawn uniformly with `seed`.
  */
-export function mixtureSegments(rows: MixtureRow[], o: { seconds: number; sampleRate?: number; limit?: number; seed?: Seed; random?: boolean }): { mixture: { values: Float32Array; shape: number[] }; sources: { values: Float32Array; shape: number[] }; ids: string[]; skipped: number } {
+export function mixtureSegments(rows: MixtureRow[], o: { seconds: number; sampleRate?: number; limit?: number; seed?: Seed; random?: boolean }): { mixture: ArrayN; sources: ArrayN; ids: string[]; skipped: number } {
   const fs_ = o.sampleRate ?? 8000;
   const T = Math.round(o.seconds * fs_);
   if (!(T > 0)) throw new Error(`mixtureSegments: seconds must be > 0, got ${o.seconds}`);

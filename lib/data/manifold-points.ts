@@ -5,6 +5,7 @@
 // then x = f(u) + σ·ε, ε ~ N(0, I_D). The map depends only on `mapSeed`, the samples only on `seed`,
 // so train and test points lie on the same manifold, and changing nTest never changes the training set.
 import { Rng, Seed } from "../engine/rng";
+import type { Matrix } from "./dataset";
 
 export interface ManifoldPointsOptions {
   nTrain: number;
@@ -36,12 +37,6 @@ export interface ManifoldPointsConfig {
   mapSeed: Seed;
 }
 
-/** Row-major values with their shape (usable directly as training data). */
-export interface Matrix {
-  values: Float32Array;
-  shape: [number, number];
-}
-
 export interface ManifoldSplit {
   /** Noisy observations [n, D]. */
   x: Matrix;
@@ -54,7 +49,8 @@ export interface ManifoldSplit {
 export interface ManifoldPoints {
   train: ManifoldSplit;
   test: ManifoldSplit;
-  config: ManifoldPointsConfig;
+  /** The options that made it (plain JSON; a run key). */
+  key: ManifoldPointsConfig;
   /** The noise-free embedding f (plain numbers). */
   map: (u: readonly number[]) => number[];
 }
@@ -140,7 +136,7 @@ export function manifoldPoints(opts: ManifoldPointsOptions): ManifoldPoints {
   return {
     train: drawSplit(config.nTrain, config, map, rng.fork("train")),
     test: drawSplit(config.nTest, config, map, rng.fork("test")),
-    config,
+    key: config,
     map,
   };
 }

@@ -4,15 +4,14 @@
 // come back as float32. Fortran-ordered arrays, other dtypes, truncated files and files with bytes beyond
 // the array are refused with an error that names the file and says what was found.
 // Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+import type { ArrayN } from "./dataset";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export type NpyDtype = "<f4" | "<f8" | ">f4" | ">f8";
 
-export interface NpyArray {
-  /** Values in C (row-major) order, converted to float32. */
-  values: Float32Array;
-  shape: number[];
+/** Values in C (row-major) order, converted to float32. */
+export interface NpyArray extends ArrayN {
   /** The dtype stored in the file. */
   dtype: NpyDtype;
 }

@@ -134,7 +134,8 @@ export interface LinearSynthetic extends GroupedDataset {
   clean: Matrix;
   /** The mixing matrix A, [D, K] row-major: x = A z + ε. */
   mixing: Matrix;
-  config: LinearSyntheticConfig;
+  /** The options that made it (plain JSON; a run key). */
+  key: LinearSyntheticConfig;
 }
 
 function resolve(o: LinearSyntheticOptions, kind: LinearSyntheticConfig["kind"], components: string[]): LinearSyntheticConfig {
@@ -203,7 +204,7 @@ export function groupwiseSynthetic(opts: GroupwiseSyntheticOptions = {}): Linear
     zNames: shapes.flatMap((s, g) => [`z${2 * g + 1} (${s} a)`, `z${2 * g + 2} (${s} b)`]),
     groups: shapes.map((_, g) => [2 * g, 2 * g + 1]),
     split: splitIndices(N, config.testFraction, config.splitSeed, "lib/data/pdisvae-synthetic"),
-    config,
+    key: config,
   };
 }
 
@@ -225,6 +226,6 @@ export function independentSynthetic(opts: IndependentSyntheticOptions = {}): Li
     zNames: laws.map((s, k) => `z${k + 1} (${s})`),
     groups: laws.map((_, k) => [k]),
     split: splitIndices(N, config.testFraction, config.splitSeed, "lib/data/pdisvae-synthetic"),
-    config,
+    key: config,
   };
 }

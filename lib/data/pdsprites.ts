@@ -23,7 +23,7 @@
 //   is random). The seed only draws the train/test split (default: no test rows, since the paper trains
 //   on all 805; pass testFraction for a held-out part).
 import { Seed } from "../engine/rng";
-import { GroupedDataset, splitIndices } from "./dataset";
+import { ArrayN, GroupedDataset, splitIndices } from "./dataset";
 
 export const PDSPRITES_IMAGE_SIZE = 32;
 /** Half the number of grid steps per axis: locations i/GRID_HALF for i ∈ {−8…8}. */
@@ -44,8 +44,9 @@ export interface PdSpritesOptions {
 
 export interface PdSprites extends GroupedDataset {
   /** Images [805, 32, 32, 1] in [0, 1]. */
-  x: { values: Float32Array; shape: [number, number, number, number] };
-  config: { kind: "pdsprites"; n: number; testFraction: number; seed: Seed };
+  x: ArrayN<[number, number, number, number]>;
+  /** The options that made it (plain JSON; a run key). */
+  key: { kind: "pdsprites"; n: number; testFraction: number; seed: Seed };
 }
 
 /** Is the location (z1, z2) in the admissible region (outside the empty upper and lower triangles)? */
@@ -110,6 +111,6 @@ export function pdSprites(opts: PdSpritesOptions = {}): PdSprites {
     zNames: ["x-location", "y-location", "size"],
     groups: [[0, 1], [2]],
     split: splitIndices(N, testFraction, seed, "lib/data/pdsprites"),
-    config: { kind: "pdsprites", n: N, testFraction, seed },
+    key: { kind: "pdsprites", n: N, testFraction, seed },
   };
 }

@@ -14,6 +14,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { EXTERNAL_DIR, generatedRoot } from "../engine/paths";
 import { Seed } from "../engine/rng";
+import type { ArrayN } from "./dataset";
 import { MixtureRow, librimixMetadataPath, mixtureSegments, readMixtureMetadata } from "./librimix";
 import { SEEN_SPEECH_DOMAIN, UNSEEN_SPEECH_DOMAIN, buildSpeechStandIn } from "./speech-standin";
 
@@ -65,18 +66,13 @@ export function speechSet(o: { domain: SpeechDomainName; split: "train" | "test"
   };
 }
 
-export interface ArrayData {
-  values: Float32Array;
-  shape: number[];
-}
-
 export interface Standardiser {
   mean: number;
   std: number;
 }
 
 /** Mean and standard deviation of all samples of `mix` (the training mixtures). */
-export function fitStandardiser(mix: ArrayData): Standardiser {
+export function fitStandardiser(mix: ArrayN): Standardiser {
   let s = 0, ss = 0;
   const v = mix.values;
   for (let i = 0; i < v.length; i++) s += v[i];
@@ -92,7 +88,7 @@ export function fitStandardiser(mix: ArrayData): Standardiser {
  * segment starting at 0 when `random` is false), standardised with `st` (mixture: (x − mean)/std,
  * sources: (s − mean/S)/std so that they still sum to the clean part of the mixture).
  */
-export function speechSegments(rows: MixtureRow[], o: { seconds: number; segmentsPerMixture?: number; random?: boolean; seed?: Seed; standardiser?: Standardiser }): { mix: ArrayData; sources: ArrayData; ids: string[]; skipped: number; standardiser: Standardiser } {
+export function speechSegments(rows: MixtureRow[], o: { seconds: number; segmentsPerMixture?: number; random?: boolean; seed?: Seed; standardiser?: Standardiser }): { mix: ArrayN; sources: ArrayN; ids: string[]; skipped: number; standardiser: Standardiser } {
   const k = o.segmentsPerMixture ?? 1;
   const parts = Array.from({ length: k }, (_, j) => mixtureSegments(rows, { seconds: o.seconds, random: o.random ?? true, seed: `${o.seed ?? "speech-segments"}/${j}` }));
   const n = parts.reduce((a, p) => a + p.mixture.shape[0], 0), T = parts[0].mixture.shape[1], S = parts[0].sources.shape[1];

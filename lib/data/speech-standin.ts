@@ -55,13 +55,13 @@ export const UNSEEN_SPEECH_DOMAIN: Readonly<SpeechDomain> = Object.freeze({
   },
 });
 
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
+const choose = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)];
 const uniform = (rng: Rng, [lo, hi]: readonly [number, number]) => lo + (hi - lo) * rng.uniform();
 
 /** A sentence from the domain's vocabulary. */
 export function standInSentence(d: SpeechDomain, rng: Rng): string {
   const v = d.vocabulary;
-  return `The ${pick(rng, v.adjectives)} ${pick(rng, v.nouns)} ${pick(rng, v.verbs)} the ${pick(rng, v.adjectives)} ${pick(rng, v.nouns)} ${pick(rng, v.places)}.`;
+  return `The ${choose(rng, v.adjectives)} ${choose(rng, v.nouns)} ${choose(rng, v.verbs)} the ${choose(rng, v.adjectives)} ${choose(rng, v.nouns)} ${choose(rng, v.places)}.`;
 }
 
 /** Whether espeak-ng runs here, and why not. */
@@ -117,9 +117,9 @@ export interface StandInMixture {
 /** Mixture `index` of a domain (deterministic in (domain, seed, index)). */
 export function standInMixture(d: SpeechDomain, seed: Seed, index: number, sampleRate = 8000): StandInMixture {
   const rng = new Rng(`${seed}/${d.name}/${index}`);
-  const v1 = pick(rng, d.voices);
-  let v2 = pick(rng, d.voices);
-  while (v2 === v1 && d.voices.length > 1) v2 = pick(rng, d.voices);
+  const v1 = choose(rng, d.voices);
+  let v2 = choose(rng, d.voices);
+  while (v2 === v1 && d.voices.length > 1) v2 = choose(rng, d.voices);
   const speakers = [v1, v2].map((voice) => ({ voice, speed: uniform(rng, d.speeds), pitch: uniform(rng, d.pitches), text: standInSentence(d, rng) }));
   const raw = speakers.map((s) => synthesize(s.text, s.voice, s.speed, s.pitch, sampleRate));
   const T = Math.min(...raw.map((x) => x.length));

@@ -21,7 +21,7 @@
 // supersampling per pixel (default 4 × 4). The corners are always pure background (the face never
 // reaches them), so pixel (0, 0) is exactly hsvToRgb(h, s, v).
 import { Rng, Seed } from "../engine/rng";
-import { checkInt, GroupedDataset, splitIndices } from "./dataset";
+import { ArrayN, checkInt, GroupedDataset, splitIndices } from "./dataset";
 
 /** HSV (each in [0, 1], hue periodic) to RGB in [0, 1]. */
 export function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
@@ -81,13 +81,14 @@ export interface FaceFactors {
 
 export interface SyntheticFaces extends GroupedDataset {
   /** Images [N, S, S, 3] in [0, 1]. */
-  x: { values: Float32Array; shape: [number, number, number, number] };
+  x: ArrayN<[number, number, number, number]>;
   /** The raw factors (hue, saturation, value rather than cylinder coordinates). */
   factors: FaceFactors;
   groupNames: string[];
   standIn: true;
   label: string;
-  config: { kind: "synthetic-faces"; n: number; size: number; supersample: number; testFraction: number; seed: Seed };
+  /** The options that made it (plain JSON; a run key). */
+  key: { kind: "synthetic-faces"; n: number; size: number; supersample: number; testFraction: number; seed: Seed };
 }
 
 const SKIN_LIGHT = [0.96, 0.8, 0.69], SKIN_DARK = [0.36, 0.22, 0.14];
@@ -198,6 +199,6 @@ export function syntheticFaces(opts: SyntheticFacesOptions = {}): SyntheticFaces
     split: splitIndices(N, config.testFraction, config.seed, where),
     standIn: true,
     label: `SYNTHETIC FACES stand-in for CelebA (${N} images ${S} × ${S}, 8 known factors in 5 groups; real images absent)`,
-    config,
+    key: config,
   };
 }

@@ -50,7 +50,7 @@
 import { existsSync, readFileSync } from "fs";
 import { resolve as resolvePath } from "path";
 import { Rng, Seed } from "../engine/rng";
-import { checkInt, checkNonNegative, Matrix, splitIndices, Split } from "./dataset";
+import { ArrayN, checkInt, checkNonNegative, Matrix, splitIndices, Split } from "./dataset";
 import { parseNpy } from "./npy";
 
 /** Where voltageImaging() looks for the real movie, relative to the working directory (the repo root). */
@@ -58,7 +58,7 @@ export const VOLTAGE_IMAGING_FILES = ["data/external/voltage-imaging.npy", "data
 
 export interface VoltageMovie {
   /** The movie [frames, height, width], row-major. */
-  movie: { values: Float32Array; shape: [number, number, number] };
+  movie: ArrayN<[number, number, number]>;
   /** Pixels as samples: [height·width, frames]; row h·width + w is pixel (h, w)'s time series. */
   pixels: Matrix;
   frames: number;
@@ -90,7 +90,7 @@ export function movieToPixels(movie: Float32Array, frames: number, height: numbe
   return { values: out, shape: [P, frames] };
 }
 
-function readRawF32(path: string): { values: Float32Array; shape: [number, number, number] } {
+function readRawF32(path: string): ArrayN<[number, number, number]> {
   const sidecar = path.replace(/\.f32$/i, ".json");
   if (!existsSync(sidecar)) throw new Error(`${path}: a raw .f32 movie needs a JSON sidecar ${sidecar} with {"frames", "height", "width"}`);
   let meta: Record<string, unknown>;
@@ -118,7 +118,7 @@ function readRawF32(path: string): { values: Float32Array; shape: [number, numbe
 /** Reads a movie from a .npy or .f32 (+ .json sidecar) file. */
 export function loadVoltageImaging(path: string, opts: LoadVoltageOptions = {}): VoltageMovie {
   if (!existsSync(path)) throw new Error(`${path}: no such file (put the movie under data/external/, see lib/data/voltage-imaging.ts)`);
-  let movie: { values: Float32Array; shape: [number, number, number] };
+  let movie: ArrayN<[number, number, number]>;
   if (/\.npy$/i.test(path)) {
     const a = parseNpy(readFileSync(path), path);
     if (a.shape.length !== 3) throw new Error(`${path}: expected a 3-D array (frames, height, width), got shape (${a.shape.join(", ")})`);
@@ -167,7 +167,7 @@ export interface VoltageStandInOptions {
 
 export interface VoltageStandIn extends VoltageMovie {
   /** The movie without noise. */
-  clean: { values: Float32Array; shape: [number, number, number] };
+  clean: ArrayN<[number, number, number]>;
   /** True latents: each pixel's value in the K_true maps, [H·W, K_true]. */
   z: Matrix;
   /** True time series (the columns of A), [frames, K_true]: pixels ≈ z · seriesᵀ. */
@@ -182,7 +182,8 @@ export interface VoltageStandIn extends VoltageMovie {
   frameRate: number;
   /** Air puff onset and duration in seconds. */
   stimulus: { onset: number; duration: number };
-  config: { kind: "voltage-standin"; frames: number; height: number; width: number; frameRate: number; noise: number; seed: Seed; testFraction: number };
+  /** The options that made it (plain JSON; a run key). */
+  key: { kind: "voltage-standin"; frames: number; height: number; width: number; frameRate: number; noise: number; seed: Seed; testFraction: number };
 }
 
 export const STIMULUS_ONSET = 0.3;
@@ -326,7 +327,7 @@ export function voltageStandIn(opts: VoltageStandInOptions = {}): VoltageStandIn
     regions,
     frameRate: c.frameRate,
     stimulus: { onset: STIMULUS_ONSET, duration: STIMULUS_DURATION },
-    config: c,
+    key: c,
   };
 }
 

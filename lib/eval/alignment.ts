@@ -28,6 +28,7 @@
 // rows (e.g. a test set) with the fits from the first.
 import { checkRows, fitLinear, LinearFit, R2Average, r2Score, Rows, selectColumns } from "./linear-fit";
 import { linearSumAssignment } from "./assignment";
+import { validateGroups } from "../prob/correlation";
 
 const WHERE = "lib/eval/alignment";
 
@@ -58,17 +59,9 @@ export interface GroupAlignment {
   aligned: number[][];
 }
 
-function checkGroups(groups: readonly (readonly number[])[], K: number, name: string): number[][] {
-  if (groups.length === 0) throw new Error(`${WHERE}: ${name} is empty`);
-  const seen = new Set<number>();
-  for (const g of groups) {
-    if (g.length === 0) throw new Error(`${WHERE}: ${name} has an empty group in ${JSON.stringify(groups)}`);
-    for (const k of g) {
-      if (!Number.isInteger(k) || k < 0 || k >= K) throw new Error(`${WHERE}: ${name} index ${k} outside 0…${K - 1} in ${JSON.stringify(groups)}`);
-      if (seen.has(k)) throw new Error(`${WHERE}: ${name} uses dimension ${k} twice in ${JSON.stringify(groups)}`);
-      seen.add(k);
-    }
-  }
+/** A copy of `groups` after checking they are disjoint groups of 0…K−1 (alignments may leave dimensions out). */
+function disjointGroupsCopy(groups: readonly (readonly number[])[], K: number, name: string): number[][] {
+  validateGroups(groups, K, `${WHERE} ${name}`, { covering: false });
   return groups.map((g) => g.slice());
 }
 
@@ -95,7 +88,7 @@ class AlignmentProblem {
     this.n = n;
     this.K = K;
     this.Kt = Kt;
-    checkGroups(trueGroups, Kt, "trueGroups");
+    validateGroups(trueGroups, Kt, `${WHERE} trueGroups`, { covering: false });
     this.evalEst = estimated;
     this.evalTruth = truth;
     if (opts.evaluateOn) {
@@ -167,7 +160,7 @@ export function r2AlignmentMatrix(
   opts: AlignmentOptions = {},
 ): number[][] {
   const prob = new AlignmentProblem(estimated, truth, trueGroups.map((g) => g.slice()), opts);
-  return prob.r2Matrix(checkGroups(estimatedGroups, prob.K, "estimatedGroups"));
+  return prob.r2Matrix(disjointGroupsCopy(estimatedGroups, prob.K, "estimatedGroups"));
 }
 
 /** Align a given estimated grouping to the true groups (R² matrix, max-R² assignment, latent R², aligned latents). */
@@ -179,7 +172,7 @@ export function alignGroups(
   opts: AlignmentOptions = {},
 ): GroupAlignment {
   const prob = new AlignmentProblem(estimated, truth, trueGroups.map((g) => g.slice()), opts);
-  return prob.align(checkGroups(estimatedGroups, prob.K, "estimatedGroups"));
+  return prob.align(disjointGroupsCopy(estimatedGroups, prob.K, "estimatedGroups"));
 }
 
 // ---------------------------------------------------------------------------------------------

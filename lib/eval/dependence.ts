@@ -1,9 +1,7 @@
 // Dependence between variables and between groups of variables on samples (PDisVAE, seed 002, Sec. 3.1,
 // Fig. 1 and Appendix A.2): the numbers behind the group-wise synthetic latents and the Table 2 check.
 //
-//  - correlationMatrix: Pearson correlation of every pair of columns; pearson: of two samples;
-//    withinGroupPearson: the pooled within-group correlation (both samples centred by their group means,
-//    e.g. per measurement number, so that differences between the groups do not drive it).
+//  - correlationMatrix: Pearson correlation of every pair of columns (of two samples: pearson in lib/eval/summary).
 //  - pairwiseMutualInformation / groupMutualInformation: KSG k-NN MI (lib/eval/knn-mi) per pair of columns
 //    and between two groups of columns.
 //  - knnPartialCorrelation: PC = KL(p(z) ‖ Π_g p(z_g)) by the chain rule
@@ -52,54 +50,6 @@ export function correlationMatrix(rows: Rows): number[][] {
       const [a, b] = i < j ? [i, j] : [j, i];
       return cov[a][b] / Math.sqrt(cov[a][a] * cov[b][b]);
     }),
-  );
-}
-
-function checkPair(x: readonly number[], y: readonly number[], where: string): number {
-  if (x.length !== y.length) throw new Error(`${WHERE} ${where}: ${x.length} x values but ${y.length} y values`);
-  if (x.length < 2) throw new Error(`${WHERE} ${where}: needs at least 2 pairs, got ${x.length}`);
-  for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new Error(`${WHERE} ${where}: pair ${i} is not finite (${x[i]}, ${y[i]})`);
-  }
-  return x.length;
-}
-
-function centredPearson(dx: number[], dy: number[]): number {
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < dx.length; i++) {
-    sxy += dx[i] * dy[i];
-    sxx += dx[i] * dx[i];
-    syy += dy[i] * dy[i];
-  }
-  return sxx > 0 && syy > 0 ? Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy))) : NaN;
-}
-
-/** Pearson correlation of two paired samples (NaN when either is constant). */
-export function pearson(x: readonly number[], y: readonly number[]): number {
-  const n = checkPair(x, y, "pearson");
-  const mx = x.reduce((s, v) => s + v, 0) / n, my = y.reduce((s, v) => s + v, 0) / n;
-  return centredPearson(x.map((v) => v - mx), y.map((v) => v - my));
-}
-
-/**
- * Pooled within-group Pearson correlation: x and y are centred by the means of their group (e.g. the
- * measurement number of each point) and then correlated, so only the variation inside the groups counts.
- * NaN when x or y is constant inside every group.
- */
-export function withinGroupPearson(x: readonly number[], y: readonly number[], groups: readonly (number | string)[]): number {
-  const n = checkPair(x, y, "withinGroupPearson");
-  if (groups.length !== n) throw new Error(`${WHERE} withinGroupPearson: ${groups.length} group labels for ${n} pairs`);
-  const acc = new Map<number | string, { n: number; x: number; y: number }>();
-  groups.forEach((g, i) => {
-    const a = acc.get(g) ?? { n: 0, x: 0, y: 0 };
-    a.n++;
-    a.x += x[i];
-    a.y += y[i];
-    acc.set(g, a);
-  });
-  return centredPearson(
-    x.map((v, i) => { const a = acc.get(groups[i])!; return v - a.x / a.n; }),
-    y.map((v, i) => { const a = acc.get(groups[i])!; return v - a.y / a.n; }),
   );
 }
 

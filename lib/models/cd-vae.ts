@@ -2,13 +2,13 @@
 // top-down levels are latent neural SDEs.
 //
 //  - Bottom-up (BU) path: a 3×3 conv stem, then per resolution (image size down to the top latent
-//    resolution by 2×2 average pooling, lib/nets/conv downsampleMean) `buBlocks` residual blocks; the features at each latent level's
+//    resolution by 2×2 average pooling, lib/nets/conv downsampleMean) `buBlocks` residual blocks (lib/nets/conv-blocks); the features at each latent level's
 //    resolution condition that level's posterior.
 //  - Top-down path: level 0 starts from a Gaussian initial value z₀ ~ q(z₀|x) = N(μ, σ²) from the top BU
 //    features (1×1 conv), prior N(0, I): the "initial rate" KL(q‖p) in closed form. Each level l is an SDE
 //    over depth s ∈ [l, l + 1] on the latent image [B, r_l, r_l, k]:
 //        posterior  dZ = h_l(Z, s, BU_l) ds + σ_l dW,   prior  dZ̃ = h̃_l(Z̃, s) ds + σ_l dW,
-//    h and h̃ conv blocks (kernels 1, 3, 3, 1 as Fig. 2 says; GELU-free: SiLU between, linear output) whose
+//    h and h̃ conv blocks (lib/nets/conv-blocks; kernels 1, 3, 3, 1 as Fig. 2 says; GELU-free: SiLU between, linear output) whose
 //    input is the state, the depth as a constant channel and (posterior) the BU features; σ_l a learned
 //    scalar (softplus) shared by both processes, so Itô = Stratonovich and the solvers agree. Between
 //    levels the terminal state is upsampled ×2 (nearest neighbour) as the next initial value.
@@ -27,14 +27,17 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv2dParams, conv2d, createConv2d, downsampleMean, upsampleNearest } from "../nets/conv";
+import { ConvBlockParams, ResBlockParams, convBlock, createConvBlock, createResBlock, resBlock } from "../nets/conv-blocks";
 import { ParamStore, constant, zeros } from "../nets/params";
 import { FreeBitsSpec, RateController, freeBits, withWarmup } from "../objectives/controllers";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
+import { Bernoulli } from "../prob/bernoulli";
+import { normalLogProbFromLogScale } from "../prob/normal";
 import { BrownianPath, SdeMethod, sdeSolve, stepGrid } from "../sde/solvers";
+import type { ArrayN } from "../data/dataset";
+import { evaluateBatches } from "../eval/records";
 import type { Batch } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export interface CdVaeConfig {
   kind: "cd-vae";
@@ -122,32 +125,6 @@ export function levelResolutions(c: CdVaeConfig): number[] {
   return Array.from({ length: c.levels }, (_, l) => c.topResolution * 2 ** l);
 }
 
-interface ResBlock {
-  a: Conv2dParams;
-  b: Conv2dParams;
-}
-
-/** Four successive convolutions with kernels 1, 3, 3, 1 (Fig. 2's "conv block"), SiLU between, linear out. */
-interface ConvBlock {
-  convs: Conv2dParams[];
-}
-
-function createConvBlock(store: ParamStore, name: string, inC: number, hidden: number, outC: number, zeroOut: boolean): ConvBlock {
-  const ks = [1, 3, 3, 1];
-  const convs = ks.map((k, i) => createConv2d(store, `${name}/${i}`, {
-    inChannels: i === 0 ? inC : hidden,
-    outChannels: i === 3 ? outC : hidden,
-    kernel: k,
-    activation: i === 3 ? "linear" : "swish",
-    ...(i === 3 && zeroOut ? { init: zeros } : {}),
-  }));
-  return { convs };
-}
-
-function convBlock(x: tf.Tensor, b: ConvBlock): tf.Tensor {
-  return b.convs.reduce((h, c) => conv2d(h, c), x);
-}
-
 function upsample2(x: tf.Tensor): tf.Tensor4D {
   return upsampleNearest(x, 2);
 }
@@ -198,13 +175,13 @@ export class CdVae implements TrainableModel {
   readonly variables: Record<string, tf.Variable>;
   private readonly store: ParamStore;
   private readonly stem: Conv2dParams;
-  private readonly bu: ResBlock[][];
+  private readonly bu: ResBlockParams[][];
   private readonly initHead: Conv2dParams;
-  private readonly priorDrift: ConvBlock[];
-  private readonly postDrift: ConvBlock[];
+  private readonly priorDrift: ConvBlockParams[];
+  private readonly postDrift: ConvBlockParams[];
   private readonly diffusionRaw: tf.Variable[];
   private readonly decIn: Conv2dParams;
-  private readonly dec: ResBlock[];
+  private readonly dec: ResBlockParams[];
   private readonly decOut: Conv2dParams;
   readonly resolutions: number[];
 
@@ -214,22 +191,18 @@ export class CdVae implements TrainableModel {
     const s = new ParamStore(rng);
     this.store = s;
     this.resolutions = levelResolutions(c);
-    const res = (k: string, ch: number): ResBlock => ({
-      a: createConv2d(s, `${k}/a`, { inChannels: ch, outChannels: ch, kernel: 3, activation: "swish" }),
-      b: createConv2d(s, `${k}/b`, { inChannels: ch, outChannels: ch, kernel: 3, init: zeros }),
-    });
     this.stem = createConv2d(s, "bu/stem", { inChannels: c.imageChannels, outChannels: c.buChannels, kernel: 3 });
     // BU resolutions: imageSize, /2, … down to topResolution
     const nRes = Math.round(Math.log2(c.imageSize / c.topResolution)) + 1;
-    this.bu = Array.from({ length: nRes }, (_, r) => Array.from({ length: c.buBlocks }, (_, b) => res(`bu/${r}/${b}`, c.buChannels)));
+    this.bu = Array.from({ length: nRes }, (_, r) => Array.from({ length: c.buBlocks }, (_, b) => createResBlock(s, `bu/${r}/${b}`, c.buChannels)));
     const k = c.latentChannels;
     this.initHead = createConv2d(s, "td/init", { inChannels: c.buChannels, outChannels: 2 * k, kernel: 1, init: zeros });
-    this.priorDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/prior`, k + 1, c.driftChannels, k, true));
-    this.postDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/post`, k + 1 + c.buChannels, c.driftChannels, k, true));
+    this.priorDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/prior`, { inChannels: k + 1, hiddenChannels: c.driftChannels, outChannels: k, zeroOutput: true }));
+    this.postDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/post`, { inChannels: k + 1 + c.buChannels, hiddenChannels: c.driftChannels, outChannels: k, zeroOutput: true }));
     const raw = Math.log(Math.expm1(c.initialDiffusion));
     this.diffusionRaw = this.resolutions.map((_, l) => s.add(`td/${l}/diffusion`, [], constant(raw)));
     this.decIn = createConv2d(s, "dec/in", { inChannels: k, outChannels: c.decoderChannels, kernel: 3 });
-    this.dec = Array.from({ length: c.decoderBlocks }, (_, b) => res(`dec/${b}`, c.decoderChannels));
+    this.dec = Array.from({ length: c.decoderBlocks }, (_, b) => createResBlock(s, `dec/${b}`, c.decoderChannels));
     this.decOut = createConv2d(s, "dec/out", { inChannels: c.decoderChannels, outChannels: c.likelihood === "gaussian" ? 2 * c.imageChannels : c.imageChannels, kernel: 1 });
     this.variables = s.variables();
   }
@@ -244,10 +217,6 @@ export class CdVae implements TrainableModel {
     return this.diffusionRaw.map((v) => tf.tidy(() => tf.softplus(v).dataSync()[0]));
   }
 
-  private resBlock(x: tf.Tensor, b: ResBlock): tf.Tensor {
-    return tf.add(x, conv2d(conv2d(x, b.a), b.b));
-  }
-
   /** BU features keyed by resolution. */
   private bottomUp(x: tf.Tensor): Map<number, tf.Tensor> {
     const out = new Map<number, tf.Tensor>();
@@ -258,7 +227,7 @@ export class CdVae implements TrainableModel {
         h = downsampleMean(h, 2);
         r /= 2;
       }
-      for (const b of blocks) h = this.resBlock(h, b);
+      for (const b of blocks) h = resBlock(h, b);
       out.set(r, h);
     });
     return out;
@@ -272,11 +241,11 @@ export class CdVae implements TrainableModel {
     const ups = Math.round(Math.log2(c.imageSize / r));
     let bi = 0;
     for (let u = 0; u < ups; u++) {
-      if (bi < this.dec.length) h = this.resBlock(h, this.dec[bi++]);
+      if (bi < this.dec.length) h = resBlock(h, this.dec[bi++]);
       h = upsample2(h);
       r *= 2;
     }
-    while (bi < this.dec.length) h = this.resBlock(h, this.dec[bi++]);
+    while (bi < this.dec.length) h = resBlock(h, this.dec[bi++]);
     const o = conv2d(tf.relu(h), this.decOut);
     const C = c.imageChannels;
     if (c.likelihood === "gaussian") {
@@ -297,14 +266,8 @@ export class CdVae implements TrainableModel {
     };
     const x = crop(xFull)!;
     const p = { mean: crop(pFull.mean)!, logScale: crop(pFull.logScale), logits: crop(pFull.logits) };
-    if (this.config.likelihood === "gaussian") {
-      const z = tf.mul(tf.sub(x, p.mean), tf.exp(tf.neg(p.logScale!)));
-      const nll = tf.add(tf.add(tf.mul(tf.square(z), 0.5), p.logScale!), HALF_LOG_2PI);
-      return tf.sum(nll, [1, 2, 3]);
-    }
-    // Bernoulli with logits: softplus(l) − x·l
-    const l = p.logits!;
-    return tf.sum(tf.sub(tf.softplus(l), tf.mul(x, l)), [1, 2, 3]);
+    const logLik = this.config.likelihood === "gaussian" ? normalLogProbFromLogScale(x, p.mean, p.logScale!) : new Bernoulli(p.logits!).logProb(x);
+    return tf.neg(tf.sum(logLik, [1, 2, 3]));
   }
 
   private depthChannel(z: tf.Tensor, s: number): tf.Tensor {
@@ -398,50 +361,39 @@ export class CdVae implements TrainableModel {
    * independent single-sample estimates. Batches and seed names depend only on the example index and sample, so
    * evaluations at different step sizes share the initial-value draws (paired comparisons).
    */
-  async evaluateExamples(x: { values: Float32Array; shape: number[] }, o: CdVaeRunOptions & { rng: Rng; batchSize?: number; samples?: number }): Promise<CdVaeExampleEvaluation> {
-    const n = x.shape[0];
-    const bs = o.batchSize ?? 128;
-    const S = o.samples ?? 1;
-    if (!(Number.isInteger(S) && S >= 1)) throw new Error(`CdVae.evaluateExamples: samples must be a positive integer, got ${S}`);
-    const per = x.values.length / n;
-    const L = this.resolutions.length;
-    const out = { negElbo: new Float64Array(n), distortion: new Float64Array(n), initialRate: new Float64Array(n), pathRates: Array.from({ length: L }, () => new Float64Array(n)) };
-    for (let s = 0; s < S; s++) {
-      for (let i = 0; i < n; i += bs) {
-        const m = Math.min(bs, n - i);
-        const t = tf.tidy(() => {
-          const xb = tf.tensor(x.values.subarray(i * per, (i + m) * per), [m, ...x.shape.slice(1)]);
-          const f = this.forward(xb, o.rng.fork(`eval/${s}/${i}`), o);
-          return tf.stack([tf.neg(f.record.elbo), f.record.distortion, f.record.terms.initial, ...this.resolutions.map((_, l) => f.record.terms[`path${l}`])]);
-        });
-        const v = await t.data();
-        t.dispose();
-        for (let j = 0; j < m; j++) {
-          out.negElbo[i + j] += v[j] / S;
-          out.distortion[i + j] += v[m + j] / S;
-          out.initialRate[i + j] += v[2 * m + j] / S;
-          for (let l = 0; l < L; l++) out.pathRates[l][i + j] += v[(3 + l) * m + j] / S;
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    }
-    return { ...out, samples: S, step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : o.step ?? this.config.trainStep, method: o.method ?? this.config.method };
+  async evaluateExamples(x: ArrayN, o: CdVaeEvaluateOptions): Promise<CdVaeExampleEvaluation> {
+    const r = await this.evaluateLoop(x, o, "CdVae.evaluateExamples");
+    const e = r.perExample!;
+    return { negElbo: e.negElbo, distortion: e.distortion, initialRate: e.initialRate, pathRates: this.resolutions.map((_, l) => e[`path${l}`]), samples: r.samples, step: r.step, method: r.method };
   }
 
   /**
    * Mean test ELBO and its parts at a step size (or steps per level) and method, over `x` in batches;
    * `samples` independent passes are averaged (each a single-sample ELBO estimate).
    */
-  async evaluate(x: { values: Float32Array; shape: number[] }, o: CdVaeRunOptions & { rng: Rng; batchSize?: number; samples?: number }): Promise<CdVaeEvaluation> {
-    const e = await this.evaluateExamples(x, o);
-    const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
-    const pathRates = e.pathRates.map(mean);
+  async evaluate(x: ArrayN, o: CdVaeEvaluateOptions): Promise<CdVaeEvaluation> {
+    const r = await this.evaluateLoop(x, o, "CdVae.evaluate");
+    const mean = (q: string) => r.means[q][0];
+    const pathRates = this.resolutions.map((_, l) => mean(`path${l}`));
     const pathRate = pathRates.reduce((a, b) => a + b, 0);
-    const initialRate = mean(e.initialRate);
+    const initialRate = mean("initialRate");
     return {
-      elbo: -mean(e.negElbo), distortion: mean(e.distortion), initialRate, pathRate, pathRates,
-      rate: this.config.variant === "ode-like" ? initialRate : initialRate + pathRate, n: x.shape[0], samples: e.samples, step: e.step, method: e.method,
+      elbo: -mean("negElbo"), distortion: mean("distortion"), initialRate, pathRate, pathRates,
+      rate: this.config.variant === "ode-like" ? initialRate : initialRate + pathRate, n: r.n, samples: r.samples, step: r.step, method: r.method,
     };
+  }
+
+  /** The evaluation loop (lib/eval/records, per example): −ELBO, distortion, initial rate and path<l> rates of every example. */
+  private async evaluateLoop(x: ArrayN, o: CdVaeEvaluateOptions, where: string) {
+    const per = x.values.length / x.shape[0];
+    const draw = (i: number, m: number, s: number, rng: Rng) => {
+      const xb = tf.tensor(x.values.subarray(i * per, (i + m) * per), [m, ...x.shape.slice(1)]);
+      const { record } = this.forward(xb, rng.fork(`eval/${s}/${i}`), o);
+      const paths = this.resolutions.map((_, l) => [`path${l}`, record.terms[`path${l}`]]);
+      return { negElbo: tf.neg(record.elbo), distortion: record.distortion, initialRate: record.terms.initial, ...Object.fromEntries(paths) } as Record<string, tf.Tensor>;
+    };
+    const r = await evaluateBatches({ n: x.shape[0], where, defaultBatchSize: 128, draw, perExample: true }, o);
+    return { ...r, step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : o.step ?? this.config.trainStep, method: o.method ?? this.config.method };
   }
 
   /** Samples from the prior: z₀ ~ N(0, I), prior SDEs, decoder mean (Gaussian) or probabilities (Bernoulli). */
@@ -481,6 +433,9 @@ export interface CdVaeEvaluation {
 }
 
 /** Per-example evaluation (each value the mean over samples); arrays indexed like the input rows. */
+/** Evaluation at a step size (or steps per level) and method; `rng` seeds every draw (by example index and sample). */
+export type CdVaeEvaluateOptions = CdVaeRunOptions & { rng: Rng; batchSize?: number; samples?: number };
+
 export interface CdVaeExampleEvaluation {
   negElbo: Float64Array;
   distortion: Float64Array;

@@ -15,9 +15,10 @@ import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { Bernoulli } from "../prob/bernoulli";
 import { kl } from "../prob/kl";
 import { Normal } from "../prob/normal";
-import type { Batch } from "../train/batches";
+import type { TensorOrArray } from "../data/dataset";
+import { EvaluateOptions, VaeEvaluation, evaluateRecords } from "../eval/records";
+import { Batch, toTensorDataset } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
-import { VaeEvaluateOptions, VaeEvaluation, evaluateRecords } from "./evaluate";
 import type { Likelihood } from "./mlp-vae";
 
 export type { Likelihood } from "./mlp-vae";
@@ -92,9 +93,6 @@ function checkConfig(c: ConvVaeConfig): void {
     if (lk.std !== undefined && !(lk.std > 0 && Number.isFinite(lk.std))) throw new Error(`${where}: likelihood.std must be a positive number, got ${lk.std}`);
   }
 }
-
-/** Images to evaluate: a [N, S, S, C] (or [N, S·S·C]) tensor or its values with shape. */
-export type ConvEvalData = tf.Tensor | { values: Float32Array; shape: number[] };
 
 /**
  * A conv VAE whose parameters live in a ParamStore: `enc/conv<i>/{w,b}`, `enc/fc/<i>/{w,b}`,
@@ -215,19 +213,21 @@ export class ConvVae implements TrainableModel {
     return tf.tidy(() => this.record(x, ctx.rng.normalTensor([x.shape[0], this.config.zDim])) as unknown as tf.TensorContainer) as unknown as RateDistortion;
   }
 
-  /** Means of distortion, rate and ELBO over images, without gradients; deterministic for a given rng. */
-  async evaluate(data: ConvEvalData, opts: VaeEvaluateOptions = {}): Promise<VaeEvaluation> {
-    const own = !(data instanceof tf.Tensor);
-    const xAll = data instanceof tf.Tensor ? data : tf.tensor(data.values, data.shape, "float32");
+  /**
+   * Means of distortion, rate and ELBO over images ([N, S, S, C] or [N, S·S·C]), without gradients;
+   * deterministic for a given rng.
+   */
+  async evaluate(data: TensorOrArray, opts: EvaluateOptions = {}): Promise<VaeEvaluation> {
+    const all = toTensorDataset(data);
     let x: tf.Tensor4D | null = null;
     try {
-      const xi = (x = this.images(xAll, "evaluate"));
+      const xi = (x = this.images(all.data, "evaluate"));
       const rest = xi.shape.slice(1).map(() => -1);
       const K = this.config.zDim;
-      return await evaluateRecords(xi.shape[0], K, (start, size, rng) => this.record(tf.slice(xi, [start, 0, 0, 0], [size, ...rest]), rng.normalTensor([size, K])), opts, "ConvVae.evaluate", "conv-vae/evaluate");
+      return await evaluateRecords(xi.shape[0], (start, size, rng) => this.record(tf.slice(xi, [start, 0, 0, 0], [size, ...rest]), rng.normalTensor([size, K])), opts, "ConvVae.evaluate", "conv-vae/evaluate");
     } finally {
-      if (x && x !== xAll) x.dispose();
-      if (own) xAll.dispose();
+      if (x && x !== all.data) x.dispose();
+      all.dispose();
     }
   }
 

@@ -5,7 +5,7 @@
 // rate = closed-form KL(q‖p) summed over latents, ratePerDim [B, K]); a rate controller in the
 // training loop turns it into the loss. The config is plain JSON so it can be part of a run's hash.
 import * as tf from "@tensorflow/tfjs";
-import { Rng, Seed } from "../engine/rng";
+import { Rng } from "../engine/rng";
 // explicit files, not the folder index: tslab cannot import a folder implicitly
 import { Activation, Mlp, createMlp, mlpForward } from "../nets/mlp";
 import { ParamStore, constant } from "../nets/params";
@@ -13,7 +13,9 @@ import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { Bernoulli } from "../prob/bernoulli";
 import { kl } from "../prob/kl";
 import { Normal } from "../prob/normal";
-import type { Batch } from "../train/batches";
+import type { TensorOrArray } from "../data/dataset";
+import { EvaluateOptions, VaeEvaluation, evaluateRecords } from "../eval/records";
+import { Batch, toTensorDataset } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
 
 /** p(x|z) = Π_d N(x_d; m_d(z), σ_d²); σ is one learned variable per data dim, or fixed. */
@@ -109,32 +111,6 @@ function checkConfig(c: MlpVaeConfig): void {
     if (lk.std !== undefined && !(lk.std > 0 && Number.isFinite(lk.std))) throw new Error(`${where}: likelihood.std must be a positive number, got ${lk.std}`);
   }
 }
-
-/** Test-set means of the record, nats per example. */
-export interface MlpVaeEvaluation {
-  /** Mean −log p(x|z), z ~ q(z|x) (averaged over `samples` draws per example). */
-  distortion: number;
-  /** Mean KL(q(z|x) ‖ p(z)). */
-  rate: number;
-  /** Mean ELBO = −(distortion + rate). */
-  elbo: number;
-  /** Mean KL per latent dimension [K] (sums to `rate`). */
-  ratePerDim: number[];
-  /** Examples evaluated. */
-  n: number;
-}
-
-export interface EvaluateOptions {
-  /** Examples per forward pass (default 512). */
-  batchSize?: number;
-  /** Stream for the z draws (default a fixed stream, so repeated evaluations agree exactly). */
-  rng?: Rng | Seed;
-  /** z draws per example for the distortion (default 1). */
-  samples?: number;
-}
-
-/** Data to evaluate: a [N, D] tensor or its values with shape. */
-export type EvalData = tf.Tensor | { values: Float32Array; shape: number[] };
 
 /** An MLP VAE whose parameters live in a ParamStore (`enc/i/w`, `dec/i/w`, biases `…/b`, `dec/logstd`). */
 export class MlpVae implements TrainableModel {
@@ -234,48 +210,17 @@ export class MlpVae implements TrainableModel {
   }
 
   /**
-   * Means of distortion, rate and ELBO over a data set, without gradients. Deterministic for a given
+   * Means of distortion, rate and ELBO over a data set ([N, D]), without gradients. Deterministic for a given
    * rng (default: a fixed stream), so a reloaded model evaluates to exactly the same numbers.
    */
-  async evaluate(data: EvalData, opts: EvaluateOptions = {}): Promise<MlpVaeEvaluation> {
-    const own = !(data instanceof tf.Tensor);
-    const xAll = data instanceof tf.Tensor ? data : tf.tensor(data.values, data.shape, "float32");
+  async evaluate(data: TensorOrArray, opts: EvaluateOptions = {}): Promise<VaeEvaluation> {
+    const all = toTensorDataset(data);
     try {
-      const x = this.checkX(xAll, "evaluate");
-      const n = x.shape[0];
-      if (n === 0) throw new Error("MlpVae.evaluate: no examples");
-      const bs = opts.batchSize ?? 512;
-      const samples = opts.samples ?? 1;
-      if (!(Number.isInteger(bs) && bs >= 1)) throw new Error(`MlpVae.evaluate: batchSize must be a positive integer, got ${bs}`);
-      if (!(Number.isInteger(samples) && samples >= 1)) throw new Error(`MlpVae.evaluate: samples must be a positive integer, got ${samples}`);
-      const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "mlp-vae/evaluate");
+      const x = this.checkX(all.data, "evaluate");
       const K = this.config.zDim;
-      let sumD = 0, sumR = 0;
-      const sumPerDim = new Float64Array(K);
-      for (let start = 0; start < n; start += bs) {
-        const size = Math.min(bs, n - start);
-        const sums = tf.tidy(() => {
-          const xb = tf.slice(x, [start, 0], [size, -1]);
-          let d: tf.Tensor = tf.scalar(0);
-          let perDim: tf.Tensor | null = null;
-          for (let s = 0; s < samples; s++) {
-            const rec = this.record(xb, rng.normalTensor([size, K]));
-            d = tf.add(d, tf.sum(rec.distortion));
-            if (!perDim) perDim = tf.sum(rec.ratePerDim!, 0); // closed form: the same for every draw
-          }
-          return tf.concat([tf.reshape(tf.div(d, samples), [1]), perDim!]);
-        });
-        const v = await sums.data();
-        sums.dispose();
-        sumD += v[0];
-        for (let k = 0; k < K; k++) sumPerDim[k] += v[1 + k];
-      }
-      const ratePerDim = Array.from(sumPerDim, (s) => s / n);
-      for (const r of ratePerDim) sumR += r;
-      const distortion = sumD / n;
-      return { distortion, rate: sumR, elbo: -(distortion + sumR), ratePerDim, n };
+      return await evaluateRecords(x.shape[0], (start, size, rng) => this.record(tf.slice(x, [start, 0], [size, -1]), rng.normalTensor([size, K])), opts, "MlpVae.evaluate", "mlp-vae/evaluate");
     } finally {
-      if (own) xAll.dispose();
+      all.dispose();
     }
   }
 

@@ -20,9 +20,10 @@ import { ParamStore, constant, normalInit } from "../nets/params";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
 import { kl } from "../prob/kl";
 import { Normal } from "../prob/normal";
-import type { Batch } from "../train/batches";
+import type { TensorOrArray } from "../data/dataset";
+import { EvaluateOptions, VaeEvaluation, evaluateRecords } from "../eval/records";
+import { Batch, toTensorDataset } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
-import { VaeEvaluateOptions, VaeEvaluation, evaluateRecords } from "./evaluate";
 
 export interface PartialVaeConfig {
   kind: "partial-vae";
@@ -102,8 +103,8 @@ export const ENCODER_OUTPUT_INIT_SCALE = 0.1;
 
 /** Partially observed data: values [N, D] and a 0/1 observation mask [N, D] (default: all observed). */
 export interface PartialData {
-  x: tf.Tensor | { values: Float32Array; shape: number[] };
-  mask?: tf.Tensor | { values: Float32Array; shape: number[] };
+  x: TensorOrArray;
+  mask?: TensorOrArray;
 }
 
 /**
@@ -273,30 +274,23 @@ export class PartialVae implements TrainableModel {
   }
 
   /** Means of the partial-ELBO record over a data set (distortion over observed dims only). */
-  async evaluate(data: PartialData | tf.Tensor, opts: VaeEvaluateOptions = {}): Promise<VaeEvaluation> {
+  async evaluate(data: PartialData | tf.Tensor, opts: EvaluateOptions = {}): Promise<VaeEvaluation> {
     const d = data instanceof tf.Tensor ? { x: data } : data;
-    const made: tf.Tensor[] = [];
-    const asTensor = (v: tf.Tensor | { values: Float32Array; shape: number[] }) => {
-      if (v instanceof tf.Tensor) return v;
-      const t = tf.tensor(v.values, v.shape, "float32");
-      made.push(t);
-      return t;
-    };
+    const x = toTensorDataset(d.x), mask = d.mask ? toTensorDataset(d.mask) : undefined;
     try {
-      const x = asTensor(d.x);
-      const mask = d.mask ? asTensor(d.mask) : undefined;
-      this.check(x, mask, "evaluate");
+      this.check(x.data, mask?.data, "evaluate");
       const K = this.config.zDim;
+      const rows = (t: tf.Tensor, start: number, size: number) => tf.slice(t, [start, 0], [size, -1]);
       return await evaluateRecords(
-        x.shape[0],
-        K,
-        (start, size, rng) => this.record(tf.slice(x, [start, 0], [size, -1]), mask ? tf.slice(mask, [start, 0], [size, -1]) : undefined, rng.normalTensor([size, K])),
+        x.data.shape[0],
+        (start, size, rng) => this.record(rows(x.data, start, size), mask ? rows(mask.data, start, size) : undefined, rng.normalTensor([size, K])),
         opts,
         "PartialVae.evaluate",
         "partial-vae/evaluate",
       );
     } finally {
-      tf.dispose(made);
+      x.dispose();
+      mask?.dispose();
     }
   }
 

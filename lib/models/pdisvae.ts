@@ -43,7 +43,9 @@ import { kl } from "../prob/kl";
 import { Logcosh } from "../prob/logcosh";
 import { LpNestedIsa } from "../prob/lp-nested";
 import { HALF_LOG_2PI, Normal } from "../prob/normal";
-import type { Batch } from "../train/batches";
+import type { ArrayN, Matrix, TensorOrArray } from "../data/dataset";
+import { EvaluateOptions, evaluateBatches } from "../eval/records";
+import { Batch, toTensorDataset } from "../train/batches";
 import type { StepContext, TrainableModel } from "../train/loop";
 import { ConvVae, ConvVaeConfig, convVaeConfig } from "./conv-vae";
 import { Likelihood, MlpVae, MlpVaeConfig } from "./mlp-vae";
@@ -214,15 +216,6 @@ export function monteCarloRate(mean: tf.Tensor, logVar: tf.Tensor, eps: tf.Tenso
   });
 }
 
-/** Data for the evaluation methods: a tensor, or values with shape ([N, D] or [N, S, S, C]). */
-export type PdisvaeData = tf.Tensor | { values: Float32Array; shape: number[] };
-
-/** Row-major [rows, cols] values (the layout of lib/data's Matrix). */
-export interface LatentMatrix {
-  values: Float32Array;
-  shape: [number, number];
-}
-
 export interface PdisvaeEvaluation {
   /** Mean −log p(x|z), z ~ q(z|x). */
   distortion: number;
@@ -276,9 +269,9 @@ export interface TraversalOptions {
 
 export interface Traversal {
   /** The latent points [P, K]. */
-  z: LatentMatrix;
+  z: Matrix;
   /** Decoded means of p(x|z) for each point, [P, …] (the data shape). */
-  x: { values: Float32Array; shape: number[] };
+  x: ArrayN;
 }
 
 function checkEstimatorBatch(M: number, c: PdisvaeConfig, where: string): void {
@@ -419,43 +412,29 @@ export class PdisVae implements TrainableModel {
 
   // ---- evaluation ------------------------------------------------------------------------------
 
-  /** Means of distortion, rate and ELBO over a data set, without gradients; deterministic for a given rng. */
-  async evaluate(data: PdisvaeData, opts: { batchSize?: number; rng?: Rng | Seed; samples?: number } = {}): Promise<PdisvaeEvaluation> {
-    const { x, own } = asTensor(data);
+  /**
+   * Means of distortion, rate and ELBO over a data set, without gradients; deterministic for a given rng.
+   * The rate (closed form or one-sample Monte-Carlo) is averaged over the `samples` draws like the distortion.
+   */
+  async evaluate(data: TensorOrArray, opts: EvaluateOptions = {}): Promise<PdisvaeEvaluation> {
+    const x = toTensorDataset(data);
     try {
-      const n = x.shape[0];
-      if (!(n > 0)) throw new Error("PdisVae.evaluate: no examples");
-      const bs = positiveInt(opts.batchSize ?? 512, "batchSize", "PdisVae.evaluate");
-      const samples = positiveInt(opts.samples ?? 1, "samples", "PdisVae.evaluate");
-      const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "pdisvae/evaluate");
-      let sumD = 0, sumR = 0;
-      for (let start = 0; start < n; start += bs) {
-        const size = Math.min(bs, n - start);
-        const sums = tf.tidy(() => {
-          const xb = sliceRows(x, start, size);
-          let d: tf.Tensor = tf.scalar(0), r: tf.Tensor = tf.scalar(0);
-          for (let s = 0; s < samples; s++) {
-            const rec = this.record(xb, rng.normalTensor([size, this.zDim]), { terms: false });
-            d = tf.add(d, tf.sum(rec.distortion));
-            r = tf.add(r, tf.sum(rec.rate));
-          }
-          return tf.div(tf.stack([d, r]), samples);
-        });
-        const v = await sums.data();
-        sums.dispose();
-        sumD += v[0];
-        sumR += v[1];
-      }
-      const distortion = sumD / n, rate = sumR / n;
+      const n = x.data.shape[0];
+      const draw = (start: number, size: number, _s: number, rng: Rng) => {
+        const rec = this.record(sliceRows(x.data, start, size), rng.normalTensor([size, this.zDim]), { terms: false });
+        return { distortion: rec.distortion, rate: rec.rate };
+      };
+      const { means } = await evaluateBatches({ n, where: "PdisVae.evaluate", defaultSeed: "pdisvae/evaluate", defaultBatchSize: 512, draw }, opts);
+      const distortion = means.distortion[0], rate = means.rate[0];
       return { distortion, rate, elbo: -(distortion + rate), n };
     } finally {
-      if (own) x.dispose();
+      x.dispose();
     }
   }
 
   /** Posterior means and log-variances of every example, [N, K] each. */
-  async encodeData(data: PdisvaeData, opts: { batchSize?: number } = {}): Promise<{ mean: LatentMatrix; logVar: LatentMatrix }> {
-    const { x, own } = asTensor(data);
+  async encodeData(data: TensorOrArray, opts: { batchSize?: number } = {}): Promise<{ mean: Matrix; logVar: Matrix }> {
+    const { data: x, dispose } = toTensorDataset(data);
     try {
       const n = x.shape[0], K = this.zDim;
       const bs = positiveInt(opts.batchSize ?? 512, "batchSize", "PdisVae.encodeData");
@@ -470,13 +449,13 @@ export class PdisVae implements TrainableModel {
       }
       return { mean: { values: mean, shape: [n, K] }, logVar: { values: logVar, shape: [n, K] } };
     } finally {
-      if (own) x.dispose();
+      dispose();
     }
   }
 
   /** Reconstructions: the mean of p(x | z = μ(x)) for every example, in the data's shape. */
-  async reconstruct(data: PdisvaeData, opts: { batchSize?: number } = {}): Promise<{ values: Float32Array; shape: number[] }> {
-    const { x, own } = asTensor(data);
+  async reconstruct(data: TensorOrArray, opts: { batchSize?: number } = {}): Promise<ArrayN> {
+    const { data: x, dispose } = toTensorDataset(data);
     try {
       const n = x.shape[0];
       const bs = positiveInt(opts.batchSize ?? 512, "batchSize", "PdisVae.reconstruct");
@@ -490,7 +469,7 @@ export class PdisVae implements TrainableModel {
       }
       return { values: out, shape: x.shape.slice() };
     } finally {
-      if (own) x.dispose();
+      dispose();
     }
   }
 
@@ -501,7 +480,7 @@ export class PdisVae implements TrainableModel {
    * Equal to lib/prob/correlation's partialCorrelation on the whole set as one batch (M = N, where the IS
    * weights are all 1/N).
    */
-  async datasetCorrelation(data: PdisvaeData, opts: CorrelationOptions = {}): Promise<DatasetCorrelation> {
+  async datasetCorrelation(data: TensorOrArray, opts: CorrelationOptions = {}): Promise<DatasetCorrelation> {
     const { mean, logVar } = await this.encodeData(data, { batchSize: opts.batchSize });
     const n = mean.shape[0], K = mean.shape[1];
     const groups = opts.groups ?? this.groups;
@@ -619,12 +598,6 @@ export class PdisVae implements TrainableModel {
 function positiveInt(v: number, what: string, where: string): number {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${what} must be a positive integer, got ${v}`);
   return v;
-}
-
-function asTensor(data: PdisvaeData): { x: tf.Tensor; own: boolean } {
-  if (data instanceof tf.Tensor) return { x: data, own: false };
-  if (!data || !(data.values instanceof Float32Array) || !Array.isArray(data.shape)) throw new Error("lib/models/pdisvae: data must be a tf.Tensor or {values: Float32Array, shape}");
-  return { x: tf.tensor(data.values, data.shape, "float32"), own: true };
 }
 
 function sliceRows(x: tf.Tensor, start: number, size: number): tf.Tensor {

@@ -2,4 +2,5 @@
 export * from "./params";
 export * from "./mlp";
 export * from "./conv";
+export * from "./conv-blocks";
 export * from "./tcn";

@@ -1,5 +1,6 @@
 // Presets: smoke (CI, seconds), demo (default, minutes on a laptop CPU), paper (the paper's settings).
-// The preset comes from VAELAB_PRESET, or from the notebook's first cell via setPreset().
+// The preset comes from VAELAB_PRESET, or from the notebook's first cell via setPreset(); notebooks read it as
+// session.preset (startFigure reads it once), and each work's numbers per preset are in lib/<work>/settings.
 export type Preset = "smoke" | "demo" | "paper";
 export const PRESETS: readonly Preset[] = ["smoke", "demo", "paper"];
 
@@ -20,9 +21,4 @@ export function getPreset(): Preset {
   const env = process.env.VAELAB_PRESET;
   if (env) return parsePreset(env, "VAELAB_PRESET");
   return override ?? "demo";
-}
-
-/** Pick the value for the current preset: pick({smoke: 10, demo: 1000, paper: 100000}). */
-export function pick<T>(values: Record<Preset, T>, preset: Preset = getPreset()): T {
-  return values[preset];
 }

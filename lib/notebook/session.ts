@@ -8,6 +8,7 @@ import { htmlTable, textTable } from "../plot/table";
 import type { Figure } from "../plot/types";
 import type { Claim, FigureRecord, Work } from "./figure-record";
 import { getPreset, type Preset } from "./preset";
+import { renderText, type PresetText } from "./differences";
 import { installKernelSendQueue } from "./iopub-queue";
 
 export interface FigureMeta {
@@ -21,6 +22,12 @@ export interface FigureMeta {
   notebook: string;
   /** What differs from the paper at this preset. */
   differences: string[];
+}
+
+/** What a notebook passes to startFigure: the caption and lines of differences may depend on the preset (PresetText). */
+export interface FigureSetup extends Omit<FigureMeta, "caption" | "differences"> {
+  caption: string | PresetText;
+  differences: (string | PresetText)[];
 }
 
 export class FigureSession {
@@ -76,11 +83,16 @@ export class FigureSession {
   }
 }
 
-/** Start a notebook: initialise the engine (fastest available backend), read the preset, print both. */
-export async function startFigure(meta: FigureMeta): Promise<FigureSession> {
+/**
+ * Start a notebook: initialise the engine (fastest available backend), read the preset (notebooks read it as
+ * session.preset), render the preset-dependent caption and differences, print engine and preset.
+ */
+export async function startFigure(setup: FigureSetup): Promise<FigureSession> {
   installKernelSendQueue(); // one iopub send at a time (see iopub-queue: zeromq "Socket is busy writing")
   const engine = await initEngine({ quiet: true });
-  const session = new FigureSession(meta, getPreset(), engine);
+  const preset = getPreset();
+  const meta: FigureMeta = { ...setup, caption: renderText(setup.caption, preset), differences: setup.differences.map((d) => renderText(d, preset)) };
+  const session = new FigureSession(meta, preset, engine);
   console.log(`${meta.figure} — ${meta.caption}`);
   console.log(session.engineLine);
   for (const f of engine.fallbacks) console.log(`  ${f}`);

@@ -344,3 +344,48 @@ class Warmup implements RateController {
 export function withWarmup(inner: RateController, opts: WarmupOptions): RateController {
   return new Warmup(inner, opts);
 }
+
+// ---- training objectives → controllers -----------------------------------------------------------
+
+/**
+ * What a run trains on, as plain JSON (it is part of the run key, so it holds only what the caller gave:
+ * defaults are filled in by controllerFor, never written into the object).
+ * - elbo: β = 1; beta: a fixed β (VAEquisition Eq. 2);
+ * - target-rate: the adaptive β toward `target` nats (adaptiveRate; initialBeta, delta and tolerance
+ *   default to the work's TargetRateDefaults);
+ * - per-term: VI-EMD's Eq. 37, β and free bits of its rate terms z and mask;
+ * - si-sdr / blr: a deterministic TasNet's loss (its own objective; the controller is the plain β = 1).
+ */
+export type Objective =
+  | { kind: "elbo" }
+  | { kind: "beta"; beta: number }
+  | { kind: "target-rate"; target: number; initialBeta?: number; delta?: number; tolerance?: number }
+  | { kind: "per-term"; z: TermRateSpec; mask: TermRateSpec }
+  | { kind: "si-sdr" }
+  | { kind: "blr" };
+
+/** A work's defaults for a target-rate objective's unset fields (unset here: adaptiveRate's own defaults). */
+export type TargetRateDefaults = Pick<AdaptiveRateOptions, "initial" | "delta" | "tolerance">;
+
+/** The rate controller of `objective`. */
+export function controllerFor(objective: Objective, defaults: TargetRateDefaults = {}): RateController {
+  switch (objective.kind) {
+    case "elbo":
+    case "si-sdr":
+    case "blr":
+      return fixedBeta(1);
+    case "beta":
+      return fixedBeta(objective.beta);
+    case "target-rate":
+      return adaptiveRate({
+        target: objective.target,
+        initial: objective.initialBeta ?? defaults.initial,
+        delta: objective.delta ?? defaults.delta,
+        tolerance: objective.tolerance ?? defaults.tolerance,
+      });
+    case "per-term":
+      return perTermRates({ z: objective.z, mask: objective.mask });
+    default:
+      throw new Error(`controllerFor: unknown objective ${JSON.stringify(objective)}`);
+  }
+}

@@ -1,7 +1,7 @@
 // Cached training and the Sec. 4.1 evaluation of PDisVAE-family models, shared by the notebooks of seed 002.
 //
 // A run is identified by (model config, data config, schedule, seed, preset) through lib/train's
-// trainOrReload, so Fig. 2 and Fig. 3 reuse the same trained models, a re-run reloads them, and an
+// trainRun, so Fig. 2 and Fig. 3 reuse the same trained models, a re-run reloads them, and an
 // interrupted run resumes from its checkpoint. The evaluation on a held-out set gives the numbers the
 // paper reports per model: PC on the test set, latent R² after alignment (with the post-hoc grouping
 // search for methods without groups), reconstruction R², latent MSE, and the aligned latents.
@@ -13,68 +13,31 @@ import { GroupAlignment, alignGroups, latentMSE, reconstructionR2, searchGroupin
 import { rowsOf } from "../eval/linear-fit";
 import { Preset } from "../notebook/preset";
 import { ProgressMode } from "../train/progress";
-import { Run, trainOrReload } from "../train/run-cache";
+import type { Run } from "../train/run-cache";
+import { RunRequest, Schedule, trainRun } from "../train/run";
 import { PdisVae, PdisvaeConfig, PdisvaeMethod, createPdisvae, pdisvaePreset, penaltyTerm } from "../models/pdisvae";
 
-/** How long and how fast a model trains (Adam, dropRemainder so the batch estimators always see full batches). */
-export interface PdisvaeSchedule {
-  epochs: number;
-  learningRate: number;
-  batchSize: number;
-}
+/** How every PDisVAE-family model trains: under its own controller, on full batches only (its batch estimators need them). */
+const PDISVAE_TRAINING = { controller: (model: PdisVae) => model.controller(), dropRemainder: true, checkpointEvery: 500 };
 
-/**
- * Schedules of the linear synthetic experiments. `paper` is Sec. 4.1 (Adam, 5000 epochs, lr 5e-4, batch
- * 128). `demo` and `smoke` train 10× faster with fewer epochs so that a notebook runs in minutes on a CPU;
- * the notebooks state this difference.
- */
-export const LINEAR_SCHEDULES: Readonly<Record<Preset, PdisvaeSchedule>> = Object.freeze({
-  smoke: { epochs: 40, learningRate: 5e-3, batchSize: 128 },
-  demo: { epochs: 400, learningRate: 5e-3, batchSize: 128 },
-  paper: { epochs: 5000, learningRate: 5e-4, batchSize: 128 },
-});
-
-/** Seeds per method for the box plots (the paper: 10). */
-export const SEEDS_PER_PRESET: Readonly<Record<Preset, number>> = Object.freeze({ smoke: 2, demo: 4, paper: 10 });
-
-export interface PdisvaeRunInput {
-  config: PdisvaeConfig;
-  /** The training rows and a plain-JSON description of where they came from (part of the run's hash). */
-  data: { key: unknown; train: ArrayN };
-  seed: Seed;
-  schedule: PdisvaeSchedule;
-  preset: Preset;
-  label?: string;
-  progress?: ProgressMode;
-  runsDir?: string;
-}
-
-/** Train the model of `input` (or reload it when this exact run completed before). */
-export async function trainPdisvaeRun(input: PdisvaeRunInput): Promise<Run<PdisVae>> {
-  const { config, data, schedule } = input;
-  const n = data.train.shape[0];
-  if (config.datasetSize !== n) {
-    throw new Error(`trainPdisvaeRun: config.datasetSize = ${config.datasetSize} but the training set has ${n} rows; build the config with the training-set size`);
+/** The config must be built for the training-set size (its estimators use N), and a batch must fit in it. */
+function checkTrainingRows(where: string, input: RunRequest<PdisvaeConfig, ArrayN>): void {
+  const n = input.data.train.shape[0];
+  if (input.config.datasetSize !== n) {
+    throw new Error(`${where}: config.datasetSize = ${input.config.datasetSize} but the training set has ${n} rows; build the config with the training-set size`);
   }
-  if (schedule.batchSize > n) throw new Error(`trainPdisvaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
-  return trainOrReload(
-    { model: config, data: data.key, preset: input.preset, seed: input.seed, schedule: { ...schedule } },
-    (c, rng) => createPdisvae(c.model as PdisvaeConfig, rng),
-    {
-      runsDir: input.runsDir,
-      checkpointEvery: 500,
-      train: (model) => ({
-        data: { values: data.train.values, shape: data.train.shape },
-        batchSize: schedule.batchSize,
-        epochs: schedule.epochs,
-        learningRate: schedule.learningRate,
-        controller: model.controller(),
-        dropRemainder: true,
-        progress: input.progress ?? "auto",
-        label: input.label ?? `${config.method} seed ${String(input.seed)}`,
-      }),
-    },
-  );
+  if (input.schedule.batchSize > n) throw new Error(`${where}: batch size ${input.schedule.batchSize} exceeds the ${n} training rows`);
+}
+
+/** Train the model of `input` on its training rows (or reload it when this exact run completed before). */
+export async function trainPdisvaeRun(input: RunRequest<PdisvaeConfig, ArrayN>): Promise<Run<PdisVae>> {
+  checkTrainingRows("trainPdisvaeRun", input);
+  return trainRun({
+    ...input,
+    ...PDISVAE_TRAINING,
+    build: createPdisvae,
+    label: input.label ?? `${input.config.method} seed ${String(input.seed)}`,
+  });
 }
 
 /** The metrics of Sec. 4.1 / Fig. 3(a) for one trained model on one data set with known latents. */
@@ -197,7 +160,7 @@ export interface GridOptions {
   /** β values to train (default [4], the paper's); applies to β-TCVAE and PDisVAE, others train once. */
   betas?: readonly number[];
   preset: Preset;
-  schedule: PdisvaeSchedule;
+  schedule: Schedule;
   progress?: ProgressMode;
   runsDir?: string;
   /** Called after each model with its result (e.g. to print a line). */
@@ -220,7 +183,7 @@ export async function trainEvaluateGrid(opts: GridOptions): Promise<GridRun[]> {
         const config = { ...pdisvaePreset(opts.setup, method, train.x.shape[0]), beta };
         const t0 = Date.now();
         const run = await trainPdisvaeRun({
-          config, data: { key: data.config, train: train.x }, seed, schedule: opts.schedule, preset: opts.preset,
+          config, data: { key: data.key, train: train.x }, seed, schedule: opts.schedule, preset: opts.preset,
           progress: opts.progress, runsDir: opts.runsDir, label: `${method}${betas.length > 1 ? ` β=${beta}` : ""} seed ${seed}`,
         });
         const trainSeconds = run.reloaded ? 0 : (Date.now() - t0) / 1000;
@@ -298,9 +261,7 @@ export async function datasetObjective(model: PdisVae, x: ArrayN, opts: { batchS
   return total / count;
 }
 
-export interface WarmStartInput extends Omit<PdisvaeRunInput, "config"> {
-  /** The PDisVAE config to train. */
-  config: PdisvaeConfig;
+export interface WarmStartRequest extends RunRequest<PdisvaeConfig, ArrayN> {
   /** The model to start from, with the run hash that identifies it (part of this run's key). */
   source: { model: PdisVae; hash: string };
   /** Target latent j starts as source latent perm[j]. */
@@ -308,24 +269,18 @@ export interface WarmStartInput extends Omit<PdisvaeRunInput, "config"> {
 }
 
 /** Train (or reload) a model started from another run's weights with permuted latents (cached like trainPdisvaeRun). */
-export async function trainWarmStarted(input: WarmStartInput): Promise<Run<PdisVae>> {
-  const { config, data, schedule } = input;
-  if (config.datasetSize !== data.train.shape[0]) throw new Error(`trainWarmStarted: config.datasetSize = ${config.datasetSize} but the training set has ${data.train.shape[0]} rows`);
-  return trainOrReload(
-    { model: config, data: data.key, preset: input.preset, seed: input.seed, schedule: { ...schedule }, warmStart: { from: input.source.hash, perm: input.perm } },
-    (c, rng) => {
-      const m = createPdisvae(c.model as PdisvaeConfig, rng);
-      copyPermutedLinearWeights(input.source.model, m, input.perm);
+export async function trainWarmStarted(input: WarmStartRequest): Promise<Run<PdisVae>> {
+  const { source, perm, ...request } = input;
+  checkTrainingRows("trainWarmStarted", request);
+  return trainRun({
+    ...request,
+    ...PDISVAE_TRAINING,
+    key: { warmStart: { from: source.hash, perm } },
+    build: (config, rng) => {
+      const m = createPdisvae(config, rng);
+      copyPermutedLinearWeights(source.model, m, perm);
       return m;
     },
-    {
-      runsDir: input.runsDir,
-      checkpointEvery: 500,
-      train: (model) => ({
-        data: { values: data.train.values, shape: data.train.shape }, batchSize: schedule.batchSize, epochs: schedule.epochs,
-        learningRate: schedule.learningRate, controller: model.controller(), dropRemainder: true,
-        progress: input.progress ?? "auto", label: input.label ?? `${config.method} warm-started seed ${String(input.seed)}`,
-      }),
-    },
-  );
+    label: input.label ?? `${input.config.method} warm-started seed ${String(input.seed)}`,
+  });
 }

@@ -2,7 +2,6 @@
 export type { Figure, Trace, Layout, Axis, Shape, Annotation, Datum } from "./types";
 export { PALETTE, VIRIDIS, GREYS, paletteColor, withAlpha, colorAt, luminance, axis, baseLayout, fmt } from "./style";
 export type { ColorScale, BaseLayoutOptions } from "./style";
-export { runningMean, columnMeanStd, trapezoid } from "../eval/summary";
 export { rdCurve, defaultRdWindow } from "./rd";
 export type { RdPoint, RdCurveOptions } from "./rd";
 export { informationCurve, infoCurveStats } from "./info-curve";

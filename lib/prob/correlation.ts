@@ -19,8 +19,12 @@ export function contiguousGroups(sizes: number[]): number[][] {
   });
 }
 
-/** Throws unless groups partition {0, …, K−1} (non-empty, disjoint, covering). */
-export function validateGroups(groups: number[][], K: number, where = "lib/prob/correlation"): void {
+/**
+ * Throws unless `groups` is a non-empty list of non-empty, disjoint groups of the dimensions 0…K−1 that covers
+ * every dimension (a partition); with `covering: false` dimensions may be left out (e.g. aligning only some
+ * latents). `where` names the caller (and the argument) in the message.
+ */
+export function validateGroups(groups: readonly (readonly number[])[], K: number, where: string, o: { covering?: boolean } = {}): void {
   if (groups.length === 0) throw new Error(`${where}: groups must not be empty`);
   const seen = new Array<boolean>(K).fill(false);
   for (const g of groups) {
@@ -31,6 +35,7 @@ export function validateGroups(groups: number[][], K: number, where = "lib/prob/
       seen[k] = true;
     }
   }
+  if (o.covering === false) return;
   const missing = seen.flatMap((s, k) => (s ? [] : [k]));
   if (missing.length > 0) throw new Error(`${where}: dimensions ${missing.join(", ")} are in no group of ${JSON.stringify(groups)}`);
 }
@@ -52,7 +57,7 @@ export function aggregateLogDensities(logQ: tf.Tensor, groups: number[][], metho
     throw new Error(`lib/prob/correlation: logQ must have shape [M, M, K], got [${logQ.shape.join(",")}]`);
   }
   const K = logQ.shape[2] as number;
-  validateGroups(groups, K);
+  validateGroups(groups, K, "lib/prob/correlation aggregateLogDensities");
   const G = groups.length;
   const M = logQ.shape[0];
   // Group membership as a [K, G] 0/1 matrix: group sums by one matmul (tf.gather's gradient needs

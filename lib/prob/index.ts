@@ -3,7 +3,7 @@
 export { EULER_GAMMA, lgamma, digamma, lbeta, log1p, logCosh, logSumExp, lgammaScalar, digammaScalar, lbetaScalar } from "./special";
 export type { Distribution, Param } from "./distribution";
 export { broadcastShapes } from "./distribution";
-export { Normal } from "./normal";
+export { Normal, normalLogProbFromLogScale } from "./normal";
 export { LogNormal } from "./lognormal";
 export { Gamma, sampleStandardGamma } from "./gamma";
 export { Beta } from "./beta";

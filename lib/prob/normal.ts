@@ -5,6 +5,17 @@ import { broadcastShapes, Distribution, Param, ParamStore, sampleShape, tfOpSeed
 
 export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/**
+ * log N(x; loc, exp(logScale)²) elementwise, from the log standard deviation (a decoder's usual output): the
+ * scale enters as e^(−logScale) and logScale directly, with no exp/log round trip through Normal's scale.
+ */
+export function normalLogProbFromLogScale(x: tf.Tensor, loc: tf.Tensor, logScale: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const z = tf.mul(tf.sub(x, loc), tf.exp(tf.neg(logScale)));
+    return tf.sub(tf.neg(tf.add(tf.mul(tf.square(z), 0.5), logScale)), HALF_LOG_2PI);
+  });
+}
+
 /** Independent normals N(loc, scale²), parameters broadcast to one batch shape. Reparameterised. */
 export class Normal implements Distribution {
   readonly name = "Normal";

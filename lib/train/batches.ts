@@ -3,12 +3,10 @@
 // resumed from a checkpoint at step s sees exactly the batches an uninterrupted run would.
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
+import type { ArrayN, TensorOrArray } from "../data/dataset";
 
-/** Plain typed-array data with its shape (examples along axis 0). */
-export interface ArrayData {
-  values: Float32Array | Int32Array;
-  shape: number[];
-}
+/** Plain typed-array data with its shape (examples along axis 0); Int32Array values become int32 tensors. */
+type ArrayData = ArrayN | ArrayN<number[], Int32Array>;
 /** Data as tensors: one tensor, or named tensors, with examples along axis 0. */
 export type TensorDataset = tf.Tensor | Record<string, tf.Tensor>;
 /** Training data: tensors or typed arrays, one or named, with examples along axis 0. */
@@ -30,6 +28,8 @@ function arrayTensor(a: ArrayData, what: string): tf.Tensor {
  * The dataset as tensors; typed arrays are copied into tensors that `dispose()` frees (given tensors
  * are left alone).
  */
+export function toTensorDataset(data: TensorOrArray): { data: tf.Tensor; dispose: () => void };
+export function toTensorDataset(data: Dataset): { data: TensorDataset; dispose: () => void };
 export function toTensorDataset(data: Dataset): { data: TensorDataset; dispose: () => void } {
   if (data instanceof tf.Tensor) return { data, dispose: () => {} };
   if (isArrayData(data)) {

@@ -1,4 +1,4 @@
-// Training: the loop, batching, checkpoints, the NaN guard, progress, metrics, and the run cache.
+// Training: the loop, batching, checkpoints, the NaN guard, progress, metrics, the run cache and the one run helper.
 export * from "./batches";
 export * from "./history";
 export * from "./guard";
@@ -6,3 +6,4 @@ export * from "./checkpoint";
 export * from "./progress";
 export * from "./loop";
 export * from "./run-cache";
+export * from "./run";

@@ -2,7 +2,7 @@
 // evaluation on partially observed data, shared by the VAEquisition notebooks.
 //
 // A run is (model config, data key, scaler, missingness, dequantisation, objective, schedule, seed,
-// preset), trained through lib/train's trainOrReload: re-running a notebook reloads it, an interrupted run
+// preset), trained through lib/train's trainRun: re-running a notebook reloads it, an interrupted run
 // resumes. The objective is the partial ELBO (Eq. 1), its β version (Eq. 2), or training toward a target
 // rate with the adaptive β controller of lib/objectives (Dieleman et al. 2021 Eq. 7, as the paper says).
 // The model trains on standardised data (the scaler is part of the run); AcquisitionModel wraps the
@@ -11,27 +11,18 @@ import * as tf from "@tensorflow/tfjs";
 import { Seed } from "../engine/rng";
 import type { Matrix } from "../data/dataset";
 import { PartialVae, PartialVaeConfig, createPartialVae } from "../models/partial-vae";
-import { RateController, adaptiveRate, fixedBeta } from "../objectives/controllers";
-import type { Preset } from "../notebook/preset";
-import type { ProgressMode } from "../train/progress";
-import { Run, trainOrReload } from "../train/run-cache";
+import { Objective, TargetRateDefaults, controllerFor } from "../objectives/controllers";
+import type { Run } from "../train/run-cache";
+import { RunRequest, trainRun } from "../train/run";
 import type { AcquisitionModel } from "./acquisition";
 import { AugmentedPartialVae, MissingnessOptions, staticMask } from "./missingness";
 import { Scaler, standardize } from "./scaling";
 
 /** What the training loss is: the partial ELBO, its β version, or a target rate (adaptive β). */
-export type PvaeObjective =
-  | { kind: "elbo" }
-  | { kind: "beta"; beta: number }
-  | { kind: "target-rate"; target: number; initialBeta?: number; delta?: number; tolerance?: number };
+export type PvaeObjective = Extract<Objective, { kind: "elbo" | "beta" | "target-rate" }>;
 
-/** The rate controller of an objective (adaptive: β starts at initialBeta, default 1, and moves by ×(1 ± δ), δ default 0.01). */
-export function pvaeController(o: PvaeObjective): RateController {
-  if (o.kind === "elbo") return fixedBeta(1);
-  if (o.kind === "beta") return fixedBeta(o.beta);
-  if (o.kind === "target-rate") return adaptiveRate({ target: o.target, initial: o.initialBeta ?? 1, delta: o.delta ?? 0.01, tolerance: o.tolerance ?? 0.01 });
-  throw new Error(`pvaeController: unknown objective ${JSON.stringify(o)}`);
-}
+/** A target rate's adaptive β by default starts at 1 and moves by ×(1 ± 0.01) outside a ±1 % band. */
+export const PVAE_TARGET_RATE: TargetRateDefaults = { initial: 1, delta: 0.01, tolerance: 0.01 };
 
 /** The target rates of Sec. 4.6: 0.125 … 1.5 by 0.125, 1.75 … 8 by 0.25, 9 … 15 by 1 (nats). */
 export function paperTargetRates(): number[] {
@@ -42,28 +33,14 @@ export function paperTargetRates(): number[] {
   return out;
 }
 
-export interface PvaeSchedule {
-  epochs: number;
-  learningRate: number;
-  batchSize: number;
-}
-
-export interface PvaeRunInput {
-  config: PartialVaeConfig;
-  /** Training rows in data units (NaN = not measured) and a plain-JSON description of them. */
-  data: { key: unknown; train: Matrix };
+/** Training rows in data units (NaN = not measured), and how they are scaled, masked and dequantised. */
+export interface PvaeRunRequest extends RunRequest<PartialVaeConfig, Matrix> {
   scaler: Scaler;
   /** Static (one mask drawn with `seed`) or dynamic (a new mask every batch) missingness. */
   missingness: { kind: "static"; seed: Seed; options?: MissingnessOptions } | { kind: "dynamic"; options?: MissingnessOptions };
   /** Dequantise these columns (step in data units, e.g. 5 dB) with noise redrawn every batch. */
   dequantize?: { step: number; dims: number[] };
   objective: PvaeObjective;
-  schedule: PvaeSchedule;
-  seed: Seed;
-  preset: Preset;
-  label?: string;
-  progress?: ProgressMode;
-  runsDir?: string;
 }
 
 export interface PvaeRun {
@@ -74,44 +51,27 @@ export interface PvaeRun {
 }
 
 /** Train the partial VAE of `input` (or reload it when this exact run completed before). */
-export async function trainPvaeRun(input: PvaeRunInput): Promise<PvaeRun> {
-  const { config, data, schedule, scaler } = input;
+export async function trainPvaeRun(input: PvaeRunRequest): Promise<PvaeRun> {
+  const { scaler, missingness, dequantize, objective, ...request } = input;
+  const { config, data, schedule } = request;
   const [n, D] = data.train.shape;
   if (D !== config.xDim) throw new Error(`trainPvaeRun: the data have ${D} columns, config.xDim is ${config.xDim}`);
   if (schedule.batchSize > n) throw new Error(`trainPvaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
   const z = standardize(data.train, scaler);
-  const mask = input.missingness.kind === "static"
-    ? staticMask(data.train, input.missingness.seed, input.missingness.options)
+  const mask = missingness.kind === "static"
+    ? staticMask(data.train, missingness.seed, missingness.options)
     : { values: Float32Array.from(data.train.values, (v) => (Number.isFinite(v) ? 1 : 0)), shape: [n, D] as [number, number] };
   const x = { values: Float32Array.from(z.values, (v) => (Number.isFinite(v) ? v : 0)), shape: [n, D] };
-  const deq = input.dequantize ? { step: input.dequantize.step, dims: input.dequantize.dims, scale: scaler.sd } : undefined;
-  const run = await trainOrReload(
-    {
-      model: config,
-      data: data.key,
-      preset: input.preset,
-      seed: input.seed,
-      scaler,
-      missingness: input.missingness,
-      ...(input.dequantize ? { dequantize: input.dequantize } : {}),
-      objective: input.objective,
-      schedule: { ...schedule },
-    },
-    (c, rng) => new AugmentedPartialVae(createPartialVae(c.model as PartialVaeConfig, rng), { missingness: input.missingness.kind, ...(input.missingness.options ? { missingnessOptions: input.missingness.options } : {}), ...(deq ? { dequantize: deq } : {}) }),
-    {
-      runsDir: input.runsDir,
-      checkpointEvery: 500,
-      train: () => ({
-        data: { x, mask: { values: mask.values, shape: [n, D] } },
-        batchSize: schedule.batchSize,
-        epochs: schedule.epochs,
-        learningRate: schedule.learningRate,
-        controller: pvaeController(input.objective),
-        progress: input.progress ?? "auto",
-        label: input.label ?? `pvae ${input.objective.kind === "target-rate" ? `R*=${input.objective.target}` : input.objective.kind} seed ${String(input.seed)}`,
-      }),
-    },
-  );
+  const deq = dequantize ? { step: dequantize.step, dims: dequantize.dims, scale: scaler.sd } : undefined;
+  const run = await trainRun({
+    ...request,
+    data: { key: data.key, train: { x, mask: { values: mask.values, shape: [n, D] } } },
+    key: { scaler, missingness, dequantize, objective },
+    build: (c, rng) => new AugmentedPartialVae(createPartialVae(c, rng), { missingness: missingness.kind, ...(missingness.options ? { missingnessOptions: missingness.options } : {}), ...(deq ? { dequantize: deq } : {}) }),
+    controller: () => controllerFor(objective, PVAE_TARGET_RATE),
+    checkpointEvery: 500,
+    label: input.label ?? `pvae ${objective.kind === "target-rate" ? `R*=${objective.target}` : objective.kind} seed ${String(input.seed)}`,
+  });
   return { run, model: run.model.model, acquisition: { model: run.model.model, scaler } };
 }
 

@@ -14,8 +14,8 @@
 import { splitThreeWay, takeRows } from "../data/dataset";
 import { archetypalAudiograms, audiogramPart, corruptedAudiograms } from "../data/audiograms";
 import { audiogramMatrix, horstatOrStandIn, nhanesOrStandIn } from "../data/nhanes";
-import { Preset, pick } from "../notebook/preset";
-import { paperTargetRates } from "./runs";
+import type { Preset } from "../notebook/preset";
+import { VAEQUISITION_SETTINGS } from "./settings";
 import type { SweepPlan, SweepSetting } from "./sweep";
 
 export type SweepSettingName = "synthetic-static" | "synthetic-dynamic" | "real";
@@ -24,20 +24,16 @@ export const SWEEP_SETTING_NAMES: readonly SweepSettingName[] = Object.freeze(["
 /** Stopping thresholds of Fig. 9–10: 5 dB on synthetic data, 7 dB on the real data. */
 export const STOP_TAU_DB: Readonly<Record<"synthetic" | "real", number>> = Object.freeze({ synthetic: 5, real: 7 });
 
-/** Demo targets: a log-spaced subset of Sec. 4.6's range 0.125 … 15 nats that still resolves the curves. */
-export const DEMO_TARGET_RATES: readonly number[] = Object.freeze([0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 11, 15]);
-
-/** The sweep plan of a setting at a preset (targets, seeds, training length, evaluation sizes). */
+/** The sweep plan of a setting at a preset (targets, seeds, training length, evaluation sizes: VAEQUISITION_SETTINGS). */
 export function sweepPlan(name: SweepSettingName, preset: Preset): SweepPlan {
-  const real = name === "real";
+  const s = VAEQUISITION_SETTINGS[preset].sweep;
   return {
-    targets: pick({ smoke: [0.5, 2, 8], demo: DEMO_TARGET_RATES.slice(), paper: paperTargetRates() }, preset),
-    // paper: ten seeds on synthetic data, three on the (larger) real data
-    seeds: pick({ smoke: [1], demo: [1, 2], paper: real ? [1, 2, 3] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, preset),
+    targets: s.targets.slice(),
+    seeds: (name === "real" ? s.seeds.real : s.seeds.synthetic).slice(),
     zDim: 8,
-    schedule: { epochs: pick({ smoke: 8, demo: 150, paper: 1000 }, preset), learningRate: 1e-3, batchSize: 128 },
-    sequences: pick({ smoke: 16, demo: 128, paper: Number.MAX_SAFE_INTEGER }, preset),
-    samples: pick({ smoke: 16, demo: 64, paper: 128 }, preset),
+    schedule: { epochs: s.epochs, learningRate: 1e-3, batchSize: 128 },
+    sequences: s.sequences,
+    samples: s.samples,
     preset,
   };
 }
@@ -48,7 +44,7 @@ export function sweepPlan(name: SweepSettingName, preset: Preset): SweepPlan {
  */
 export async function sweepSetting(name: SweepSettingName, preset: Preset): Promise<{ setting: SweepSetting; note: string }> {
   if (name === "synthetic-static" || name === "synthetic-dynamic") {
-    const n = pick({ smoke: 1024, demo: 4096, paper: 4096 }, preset);
+    const n = VAEQUISITION_SETTINGS[preset].sweep.syntheticRows;
     const data = archetypalAudiograms({ seed: "vaequisition-sweep", n, quantize: 5 });
     const tr = audiogramPart(data, "train"), va = audiogramPart(data, "validation"), te = audiogramPart(data, "test");
     const domains = [{ name: "test", key: { data: data.key, part: "test" }, x: te.x, truth: te.clean }];
@@ -75,8 +71,7 @@ export async function sweepSetting(name: SweepSettingName, preset: Preset): Prom
   }
   if (name !== "real") throw new Error(`sweepSetting: unknown setting ${JSON.stringify(name)} (have ${SWEEP_SETTING_NAMES.join(", ")})`);
   // the stand-ins are smaller below the paper preset (N = 12 813 and 2 986 in the paper)
-  const nUs = pick({ smoke: 1024, demo: 4096, paper: 12813 }, preset);
-  const nDe = pick({ smoke: 256, demo: 1024, paper: 2986 }, preset);
+  const { nhanes: nUs, horstat: nDe } = VAEQUISITION_SETTINGS[preset].sweep.realRows;
   const us = await nhanesOrStandIn({ n: nUs });
   const de = await horstatOrStandIn({ n: nDe });
   const um = audiogramMatrix(us.frame), dm = audiogramMatrix(de.frame);

@@ -20,9 +20,10 @@ import { partialVaeConfig } from "../models/partial-vae";
 import type { Preset } from "../notebook/preset";
 import { configHash } from "../train/run-cache";
 import type { ProgressMode } from "../train/progress";
+import type { Schedule } from "../train/run";
 import { AcquisitionModel, AcquisitionTrace, completeRows, curveSummary, informationCurves, runAcquisition } from "./acquisition";
 import { staticMask } from "./missingness";
-import { PvaeSchedule, evaluatePartialRd, trainPvaeRun } from "./runs";
+import { evaluatePartialRd, trainPvaeRun } from "./runs";
 import { fitScaler } from "./scaling";
 import { BASELINE_FEATURES, ErrorModel, UQ_FEATURES, evaluateStopping, fitErrorModel } from "./stopping";
 
@@ -59,7 +60,7 @@ export interface SweepPlan {
   targets: number[];
   seeds: number[];
   zDim: number;
-  schedule: PvaeSchedule;
+  schedule: Schedule;
   /** Acquisition sequences per domain (and validation); the first complete rows. */
   sequences: number;
   /** Posterior draws per predictive step. */

@@ -1,7 +1,7 @@
 // The VI-EMD clean-condition prior comparison of Table 3 (thesis App. B, supplement L) in one place, so that
 // the Table 3 notebook and the Fig. 3 notebook (uncertainty quantification with the multitask model) train
 // (or reload) exactly the same runs on the seen domain's CLEAN training mixtures (speechExperimentData with
-// trainCondition "clean"; SPEECH_SETTINGS for sizes and schedule).
+// trainCondition "clean"; lib/vi-emd/settings priorSettings for sizes and schedule).
 //
 // The seven models of Table 3 (all VI models with beta masks, Beta(1, 1) prior, and Monte-Carlo KL as App. J
 // says the clean-condition results used):
@@ -9,12 +9,12 @@
 //   VI-TasNet Gaussian q / N(0, 1) prior, BLR;  gamma q / Γ(½, 1) prior, BLR;  Gaussian q / MADE flow prior, BLR;
 //   gamma q / adaptive prior (Eq. 5) with the multitask objective (App. D), BLR;  gamma q / Γ prior, MVC (App. I).
 // Objective of the VI models (our choice, see the notebooks' differences): the adaptive β toward a target total
-// rate of Table 1 (SPEECH_SETTINGS ratePerElement per latent element and encoder frame); the paper's clean runs
+// rate of Table 1 (the speech settings' ratePerElement per latent element and encoder frame); the paper's clean runs
 // used free bits and a static β whose values Table 3 does not give. The multitask model's target also counts
 // the single-source encodings (S·N more elements per frame), whose rates enter its total rate.
-import { Preset } from "../notebook/preset";
 import { ConvTasNetConfig } from "../models/conv-tasnet";
-import { SPEECH_SETTINGS, SpeechExperimentSettings, encoderFrames } from "./speech";
+import { encoderFrames } from "./speech";
+import type { SpeechExperimentSettings } from "./settings";
 import { ViTasNetConfig, viTasNetConfig } from "../models/vi-tasnet";
 import { SeparationObjective } from "./runs";
 
@@ -40,20 +40,6 @@ export const TABLE3_PAPER: Readonly<Record<string, [number, number, number]>> = 
   "VI Γ/adaptive MT": [10.21, 9.11, 1.10],
   "VI Γ/Γ MVC": [11.31, 10.19, 1.11],
 });
-
-/**
- * The clean-condition settings: SPEECH_SETTINGS with the paper's clean-condition batch size of 4 (App. J) and,
- * at demo, 0.25 s training segments, 200 steps and the 80 test mixtures scored on 0.5 s (Table 1: 0.5 s, 400 steps
- * of batch 8, 1 s): the beta masks' and gamma encodings' per-element sampling with implicit gradients
- * and their special functions make a VI step about ten times dearer than a TasNet step on the CPU. Smoke: 3 steps,
- * 4 test mixtures of 0.25 s. Paper = 200 epochs of train-100 at batch 4 (App. J, "200 epochs", 13 900 mixtures).
- */
-export function priorSettings(preset: Preset): SpeechExperimentSettings {
-  const s = SPEECH_SETTINGS[preset];
-  if (preset === "smoke") return { ...s, batchSize: 4, steps: 3, nTest: 4, evalSeconds: 0.25 };
-  if (preset === "demo") return { ...s, batchSize: 4, steps: 200, seconds: 0.25, evalSeconds: 0.5 };
-  return { ...s, batchSize: 4, steps: 200 * Math.ceil(13900 / 4) };
-}
 
 /** The multitask (adaptive-prior) model's key: the one Fig. 3 uses. */
 export const MULTITASK_KEY = "VI Γ/adaptive MT";

@@ -1,6 +1,6 @@
 // Cached training and evaluation of (VI-)TasNets for the VI-EMD notebooks (thesis App. B).
 //
-// A run is (model config, data key, objective, schedule, seed, preset) through lib/train's trainOrReload:
+// A run is (model config, data key, objective, schedule, seed, preset) through lib/train's trainRun:
 // re-running a notebook reloads it, an interrupted run resumes. Objectives: the ELBO (β = 1), a target
 // total rate with the adaptive β of E.2 (initial β 10⁻⁶, δ = 1 % per step, as K.2), or per-term β and free
 // bits (Eq. 37); a deterministic Conv-TasNet trains on −SI-SDR (or, with loss "blr", the BLR evidence).
@@ -10,50 +10,30 @@
 // mixture ELBO.
 import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
-import { Preset } from "../notebook/preset";
-import { RateController, adaptiveRate, fixedBeta, perTermRates } from "../objectives/controllers";
+import type { ArrayN } from "../data/dataset";
+import { Objective, TargetRateDefaults, controllerFor } from "../objectives/controllers";
 import { DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
 import { pairwiseSiSdr, permutationInvariant } from "../objectives/si-sdr";
-import type { ProgressMode } from "../train/progress";
-import { Run, trainOrReload } from "../train/run-cache";
+import type { Run } from "../train/run-cache";
+import { RunRequest, trainRun } from "../train/run";
 import { ConvTasNet, ConvTasNetConfig, createConvTasNet } from "../models/conv-tasnet";
 import { ViTasNet, ViTasNetConfig, createViTasNet } from "../models/vi-tasnet";
 
-export type SeparationObjective =
-  | { kind: "elbo" }
-  | { kind: "target-rate"; target: number; initialBeta?: number; delta?: number }
-  | { kind: "per-term"; z: { beta?: number; freeBits?: number }; mask: { beta?: number; freeBits?: number } }
-  | { kind: "si-sdr" }
-  /** A deterministic TasNet whose config has loss "blr" (Table 3's BLR-trained TasNet). */
-  | { kind: "blr" };
+/** The objectives of a (VI-)TasNet: ELBO-type ones for a VI-TasNet, si-sdr or (loss "blr", Table 3) blr for a deterministic TasNet. */
+export type SeparationObjective = Exclude<Objective, { kind: "beta" }>;
 
-export function separationController(o: SeparationObjective): RateController {
-  if (o.kind === "elbo" || o.kind === "si-sdr" || o.kind === "blr") return fixedBeta(1);
-  if (o.kind === "target-rate") return adaptiveRate({ target: o.target, initial: o.initialBeta ?? 1e-6, delta: o.delta ?? 0.01 });
-  if (o.kind === "per-term") return perTermRates({ z: o.z, mask: o.mask });
-  throw new Error(`separationController: unknown objective ${JSON.stringify(o)}`);
-}
+/** A target rate's adaptive β by default starts at 10⁻⁶ and moves by 1 % per step (E.2, K.2). */
+export const SEPARATION_TARGET_RATE: TargetRateDefaults = { initial: 1e-6, delta: 0.01 };
 
-export interface ArrayData {
-  values: Float32Array;
-  shape: number[];
-}
-
-export interface SeparationRunInput {
-  /** A VI-TasNet config, or a Conv-TasNet config for the deterministic baseline (objective "si-sdr"). */
-  config: ViTasNetConfig | ConvTasNetConfig;
-  data: { key: unknown; mix: ArrayData; sources: ArrayData };
+/** A VI-TasNet config, or a Conv-TasNet config for the deterministic baseline, on mixtures [n, T] and sources [n, S, T]. */
+export interface SeparationRunRequest extends RunRequest<ViTasNetConfig | ConvTasNetConfig, { mix: ArrayN; sources: ArrayN }> {
   objective: SeparationObjective;
-  schedule: { steps: number; batchSize: number; learningRate: number };
-  seed: Seed;
-  preset: Preset;
-  label?: string;
-  progress?: ProgressMode;
-  runsDir?: string;
 }
 
-export async function trainSeparationRun(input: SeparationRunInput): Promise<Run<ViTasNet | ConvTasNet>> {
-  const { config, data, schedule, objective } = input;
+/** Train the (VI-)TasNet of `input` (or reload it when this exact run completed before). */
+export async function trainSeparationRun(input: SeparationRunRequest): Promise<Run<ViTasNet | ConvTasNet>> {
+  const { objective, ...request } = input;
+  const { config, schedule } = request, data = request.data.train;
   const n = data.mix.shape[0];
   if (data.mix.shape.length !== 2 || data.sources.shape.length !== 3 || data.sources.shape[0] !== n || data.sources.shape[2] !== data.mix.shape[1]) {
     throw new Error(`trainSeparationRun: mixtures [n, T] and sources [n, S, T] expected, got [${data.mix.shape}] and [${data.sources.shape}]`);
@@ -62,23 +42,14 @@ export async function trainSeparationRun(input: SeparationRunInput): Promise<Run
   const deterministic = config.kind === "conv-tasnet";
   if (deterministic !== (objective.kind === "si-sdr" || objective.kind === "blr")) throw new Error(`trainSeparationRun: a ${config.kind} trains with ${deterministic ? "the si-sdr (or, with loss blr, the blr) objective" : "an ELBO-type objective"}, got ${objective.kind}`);
   if (deterministic && objective.kind !== ((config as ConvTasNetConfig).loss ?? "si-sdr")) throw new Error(`trainSeparationRun: the objective ${objective.kind} must match the TasNet's loss ${(config as ConvTasNetConfig).loss ?? "si-sdr"}`);
-  return trainOrReload(
-    { model: config, data: data.key, preset: input.preset, seed: input.seed, objective, schedule: { ...schedule } },
-    (c, rng) => (c.model as { kind: string }).kind === "conv-tasnet" ? createConvTasNet(c.model as ConvTasNetConfig, rng) : createViTasNet(c.model as ViTasNetConfig, rng),
-    {
-      runsDir: input.runsDir,
-      checkpointEvery: 200,
-      train: () => ({
-        data: { mix: data.mix, sources: data.sources },
-        batchSize: schedule.batchSize,
-        steps: schedule.steps,
-        learningRate: schedule.learningRate,
-        controller: separationController(objective),
-        progress: input.progress ?? "auto",
-        label: input.label ?? `${config.kind} ${JSON.stringify(objective)}`,
-      }),
-    },
-  );
+  return trainRun<ViTasNetConfig | ConvTasNetConfig, ViTasNet | ConvTasNet>({
+    ...request,
+    key: { objective },
+    build: (c, rng) => c.kind === "conv-tasnet" ? createConvTasNet(c, rng) : createViTasNet(c, rng),
+    controller: () => controllerFor(objective, SEPARATION_TARGET_RATE),
+    checkpointEvery: 200,
+    label: input.label ?? `${config.kind} ${JSON.stringify(objective)}`,
+  });
 }
 
 export interface SeparationEvaluation {
@@ -106,7 +77,7 @@ interface BatchScores {
 }
 
 /** Scores of mixtures [i, i + m) as plain numbers; every tensor made here is freed before returning. */
-function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayData; sources: ArrayData }, i: number, m: number, rng: Rng, mean: boolean): BatchScores {
+function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayN; sources: ArrayN }, i: number, m: number, rng: Rng, mean: boolean): BatchScores {
   const T = data.mix.shape[1], S = data.sources.shape[1];
   tf.engine().startScope();
   try {
@@ -132,7 +103,7 @@ function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayData; sou
 }
 
 /** Evaluate a trained model on mixtures [n, T] / sources [n, S, T] in batches (means of q unless `sample`). */
-export async function evaluateSeparation(model: ViTasNet | ConvTasNet, data: { mix: ArrayData; sources: ArrayData }, o: { batchSize?: number; sample?: boolean; rng?: Seed } = {}): Promise<SeparationEvaluation> {
+export async function evaluateSeparation(model: ViTasNet | ConvTasNet, data: { mix: ArrayN; sources: ArrayN }, o: { batchSize?: number; sample?: boolean; rng?: Seed } = {}): Promise<SeparationEvaluation> {
   const n = data.mix.shape[0];
   const bs = o.batchSize ?? 16;
   const rng = new Rng(o.rng ?? "evaluate-separation");

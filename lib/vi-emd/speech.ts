@@ -7,53 +7,13 @@
 //  - models: TasNet (−SI-SDR) and VI-TasNet (Gaussian encodings N(0, 1) prior, log-normal masks LN(0.9, 1)
 //    prior, BLR likelihood, analytic KL, adaptive β toward a target TOTAL rate), and the same pair with the
 //    SuDoRMRF masker (only the masker replaced, App. J);
-//  - presets: paper = App. J (LibriMix-size models, 3 s segments, batch 16, lr 3·10⁻⁴, target 256 nats per
-//    encoder frame, β₀ = 10⁻⁹, δ = 10⁻⁴ per step, 1000 epochs of train-100); demo and smoke = scaled down
-//    (synthetic-size models of K.2, short segments, few hundred steps; β₀ and δ raised so the adaptation can
-//    act within the run, as K.2 does for its short runs).
-// Our reading of "the total rate per time step (R_z + R_M)/T … 256 nats": per encoder frame, for N = 512
-// (1536 latent elements per frame, ≈ 0.167 nats per element); the smaller models keep the per-element value.
-import { Preset } from "../notebook/preset";
-import { ArrayData, SpeechSet, Standardiser, speechSegments, speechSet } from "../data/speech-corpus";
-import { CONV_TASNET_LIBRIMIX, CONV_TASNET_SYNTHETIC, ConvTasNetConfig, SUDORMRF_LIBRIMIX, SUDORMRF_SYNTHETIC } from "../models/conv-tasnet";
+//  - sizes and schedules per preset: VI_EMD_SETTINGS[preset].speech (lib/vi-emd/settings).
+import type { ArrayN } from "../data/dataset";
+import { SpeechSet, Standardiser, speechSegments, speechSet } from "../data/speech-corpus";
+import type { ConvTasNetConfig } from "../models/conv-tasnet";
 import { ViTasNetConfig, viTasNetConfig } from "../models/vi-tasnet";
 import { SeparationObjective } from "./runs";
-
-export interface SpeechExperimentSettings {
-  /** Training mixtures (seen domain, noisy) and test mixtures per test set. */
-  nTrain: number;
-  nTest: number;
-  /** Training segment length (s) and segments drawn per training mixture. */
-  seconds: number;
-  segmentsPerMixture: number;
-  /** Evaluation segment length (s), from a random start fixed per mixture. */
-  evalSeconds: number;
-  steps: number;
-  batchSize: number;
-  learningRate: number;
-  /** Target total rate per encoder frame per latent element (nats), initial β and adaptation δ. */
-  ratePerElement: number;
-  initialBeta: number;
-  delta: number;
-  seeds: number[];
-  tasnet: ConvTasNetConfig;
-  sudormrf: ConvTasNetConfig;
-}
-
-export const SPEECH_SETTINGS: Readonly<Record<Preset, SpeechExperimentSettings>> = Object.freeze({
-  smoke: {
-    nTrain: 12, nTest: 6, seconds: 0.25, segmentsPerMixture: 2, evalSeconds: 0.5, steps: 6, batchSize: 4, learningRate: 3e-3,
-    ratePerElement: 256 / 1536, initialBeta: 1e-3, delta: 0.02, seeds: [1], tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 }, sudormrf: { ...SUDORMRF_SYNTHETIC, X: 3, sudormrf: { blocks: 2, depth: 2, hidden: 16 } },
-  },
-  demo: {
-    nTrain: 160, nTest: 80, seconds: 0.5, segmentsPerMixture: 3, evalSeconds: 1.0, steps: 400, batchSize: 8, learningRate: 3e-3,
-    ratePerElement: 256 / 1536, initialBeta: 1e-3, delta: 0.02, seeds: [1], tasnet: CONV_TASNET_SYNTHETIC, sudormrf: SUDORMRF_SYNTHETIC,
-  },
-  paper: {
-    nTrain: 13900, nTest: 3000, seconds: 3, segmentsPerMixture: 1, evalSeconds: 3, steps: 1000 * Math.ceil(13900 / 16), batchSize: 16, learningRate: 3e-4,
-    ratePerElement: 256 / 1536, initialBeta: 1e-9, delta: 1e-4, seeds: [1], tasnet: CONV_TASNET_LIBRIMIX, sudormrf: SUDORMRF_LIBRIMIX,
-  },
-}) as Record<Preset, SpeechExperimentSettings>;
+import type { SpeechExperimentSettings } from "./settings";
 
 export interface SpeechModelSpec {
   /** "TasNet", "VI-TasNet", "SuDoRMRF", "VI-SuDoRMRF". */
@@ -92,8 +52,8 @@ export type TestSetName = "seen-noisy" | "unseen-noisy" | "seen-clean" | "unseen
 export const TEST_SETS: readonly TestSetName[] = ["seen-noisy", "unseen-noisy", "seen-clean", "unseen-clean"];
 
 export interface SpeechExperimentData {
-  train: { mix: ArrayData; sources: ArrayData; key: unknown; set: SpeechSet; condition?: "noisy" | "clean" };
-  test: Record<TestSetName, { mix: ArrayData; sources: ArrayData; set: SpeechSet; ids: string[] }>;
+  train: { mix: ArrayN; sources: ArrayN; key: unknown; set: SpeechSet; condition?: "noisy" | "clean" };
+  test: Record<TestSetName, { mix: ArrayN; sources: ArrayN; set: SpeechSet; ids: string[] }>;
   standardiser: Standardiser;
   /** "real" when every set came from the real corpora, "stand-in" when every set is synthesised, else "mixed". */
   source: "real" | "stand-in" | "mixed";

@@ -1,7 +1,7 @@
-// The shared pieces of lib/data/dataset: seeded splits, row subsets, group checks, reference moments.
+// The shared pieces of lib/data/dataset: seeded splits, row subsets, reference moments.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkGroups, column, referenceMoments, splitIndices, takeRows } from "../../lib/data/dataset";
+import { column, referenceMoments, splitIndices, takeRows } from "../../lib/data/dataset";
 import { Rng } from "../../lib/engine/rng";
 
 test("splitIndices: sizes, disjoint ascending cover, determined by (n, fraction, seed)", () => {
@@ -16,17 +16,13 @@ test("splitIndices: sizes, disjoint ascending cover, determined by (n, fraction,
   assert.throws(() => splitIndices(4, 1, 1), /testFraction must be in \[0, 1\)/);
 });
 
-test("takeRows keeps trailing shapes; column reads a matrix column; checkGroups wants a partition", () => {
+test("takeRows keeps trailing shapes; column reads a matrix column", () => {
   const a = { values: Float32Array.from({ length: 12 }, (_, i) => i), shape: [3, 2, 2] };
   const t = takeRows(a, [2, 0]);
   assert.deepEqual(t.shape, [2, 2, 2]);
   assert.deepEqual(Array.from(t.values), [8, 9, 10, 11, 0, 1, 2, 3]);
   assert.throws(() => takeRows(a, [3]), /row 3 outside 0…2/);
   assert.deepEqual(column({ values: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2] }, 1), [2, 4, 6]);
-  checkGroups([[0, 1], [2]], 3, "t");
-  assert.throws(() => checkGroups([[0, 1]], 3, "t"), /t: groups \[\[0,1\]\] do not partition 0…2/);
-  assert.throws(() => checkGroups([[0, 1], [1, 2]], 3, "t"), /do not partition/);
-  assert.throws(() => checkGroups([[0], [], [1, 2]], 3, "t"), /empty group/);
 });
 
 test("referenceMoments of a known law", () => {

@@ -24,8 +24,8 @@ test("shapes and resolved config (defaults: 16-D ambient, 2-D manifold, noise 0.
   assert.deepEqual(d.test.x.shape, [20, 16]);
   assert.equal(d.train.x.values.length, 50 * 16);
   assert.equal(d.test.latents.values.length, 40);
-  assert.deepEqual(d.config, { kind: "manifold-points", nTrain: 50, nTest: 20, dim: 16, latentDim: 2, hidden: 32, noise: 0.1, seed: 1, mapSeed: "vaelab-manifold" });
-  assert.equal(JSON.stringify(JSON.parse(JSON.stringify(d.config))), JSON.stringify(d.config), "config is plain JSON");
+  assert.deepEqual(d.key, { kind: "manifold-points", nTrain: 50, nTest: 20, dim: 16, latentDim: 2, hidden: 32, noise: 0.1, seed: 1, mapSeed: "vaelab-manifold" });
+  assert.equal(JSON.stringify(JSON.parse(JSON.stringify(d.key))), JSON.stringify(d.key), "the key is plain JSON");
   const e = manifoldPoints({ nTrain: 3, nTest: 0, dim: 5, latentDim: 3 });
   assert.deepEqual([e.train.x.shape, e.test.x.shape, e.train.latents.shape], [[3, 5], [0, 5], [3, 3]]);
   assert.throws(() => manifoldPointsConfig({ nTrain: 0, nTest: 1 }), /nTrain must be an integer ≥ 1, got 0/);

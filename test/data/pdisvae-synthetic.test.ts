@@ -20,7 +20,7 @@ test("group-wise set: sizes, names, groups, split and the resolved config", () =
   assert.equal(d.split.test.length, 400);
   const all = [...d.split.train, ...d.split.test].sort((a, b) => a - b);
   assert.deepEqual(all, Array.from({ length: 2000 }, (_, i) => i), "train and test partition the rows");
-  assert.deepEqual(d.config, { kind: "pdisvae-groupwise", n: 2000, dim: 20, noise: 0.5, testFraction: 0.2, seed: 0, mapSeed: "vaelab-pdisvae-linear", splitSeed: 0, components: ["ring", "moons", "spiral"] });
+  assert.deepEqual(d.key, { kind: "pdisvae-groupwise", n: 2000, dim: 20, noise: 0.5, testFraction: 0.2, seed: 0, mapSeed: "vaelab-pdisvae-linear", splitSeed: 0, components: ["ring", "moons", "spiral"] });
   const tt = trainTest(d);
   assert.deepEqual(tt.train.x.shape, [1600, 20]);
   assert.deepEqual(tt.test.z.shape, [400, 6]);
@@ -128,7 +128,7 @@ test("fully independent set (A.4.2): K = 3 non-Gaussian independent latents, D =
   assert.deepEqual(d.x.shape, [2000, 20]);
   assert.deepEqual(d.z.shape, [2000, 3]);
   assert.deepEqual(d.groups, [[0], [1], [2]]);
-  assert.equal(d.config.kind, "pdisvae-independent");
+  assert.equal(d.key.kind, "pdisvae-independent");
   const z = [0, 1, 2].map((k) => column(d.z, k));
   const kurt = (v: number[]) => mean(v.map((x) => x ** 4)) / variance(v) ** 2 - 3;
   for (const v of z) assert.ok(Math.abs(mean(v)) < 0.1 && Math.abs(variance(v) - 1) < 0.1);

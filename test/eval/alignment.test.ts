@@ -179,7 +179,10 @@ test("held-out scoring (evaluateOn), rank-deficient groups, input checks", () =>
   assert.throws(() => alignGroups(collapsed, est, z, TRUE_GROUPS), /fitting true group 0 \[0,1\] from estimated dims \[2,3\]: X \(N×P = 800×2\) is rank-deficient.*constant columns: 1/);
   const dropped = alignGroups(collapsed, est, z, TRUE_GROUPS, { rankDeficient: "drop" });
   assert.ok(Number.isFinite(dropped.latentR2));
-  assert.throws(() => alignGroups(zh, [[0, 1], [1, 2]], z, TRUE_GROUPS), /estimatedGroups uses dimension 1 twice/);
+  assert.throws(() => alignGroups(zh, [[0, 1], [1, 2]], z, TRUE_GROUPS), /lib\/eval\/alignment estimatedGroups: dimension 1 is in more than one group/);
+  assert.throws(() => alignGroups(zh, est, z, [[0, 1], []]), /lib\/eval\/alignment trueGroups: empty group/);
+  assert.throws(() => r2AlignmentMatrix(zh, [], z, TRUE_GROUPS), /lib\/eval\/alignment estimatedGroups: groups must not be empty/);
+  assert.deepEqual(r2AlignmentMatrix(zh, [[0, 1]], z, [[4], [2]]).map((r) => r.length), [1, 1], "groups may leave dimensions out");
   assert.throws(() => alignGroups(zh, est, z.slice(1), TRUE_GROUPS), /estimated has 800 rows, truth has 799/);
   assert.throws(() => alignGroups(zh, [[0, 9]], z, TRUE_GROUPS), /index 9 outside 0…5/);
 });

@@ -1,4 +1,4 @@
-// Dependence measures on samples (lib/eval/dependence): correlation, KSG MI per pair and per group,
+// Dependence measures on samples (lib/eval/dependence): correlation matrix, KSG MI per pair and per group,
 // chain-rule PC against the Gaussian closed form, permutation nulls, the linear-Gaussian posterior and
 // projection, the IS partial correlation against a direct computation, plug-in MI of discrete samples,
 // and the push-forward used for Theorem A.1.
@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Rng } from "../../lib/engine/rng";
 import { initEngine } from "../../lib/engine/backend";
 import {
-  correlationMatrix, pearson, withinGroupPearson, pairwiseMutualInformation, groupMutualInformation, knnPartialCorrelation, permutationNull, summarizeNull,
+  correlationMatrix, pairwiseMutualInformation, groupMutualInformation, knnPartialCorrelation, permutationNull, summarizeNull,
   linearGaussianPosterior, projectOntoColumns, isPartialCorrelation, plugInMutualInformation, millerMadowBias, pushForward,
   conditionalTable, mapRows, conditionalMutualInformation,
 } from "../../lib/eval/dependence";
@@ -34,44 +34,6 @@ test("correlationMatrix: ±1 for linear relations, hand value for a small set, s
   near(c[0][3], r, "hand value", 1e-12);
   for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) near(c[i][j], c[j][i], `symmetry ${i},${j}`, 1e-15);
   assert.throws(() => correlationMatrix([[1, 2], [3]]), /row 1 has 1/);
-});
-
-test("pearson: equals correlationMatrix, ±1 for linear relations, affine invariant, NaN when constant, rejects bad input", () => {
-  const rng = new Rng("pearson");
-  const x = Array.from({ length: 200 }, () => rng.normal());
-  const y = x.map((v) => 0.6 * v + 0.8 * rng.normal());
-  near(pearson(x, y), correlationMatrix(x.map((v, i) => [v, y[i]]))[0][1], "vs correlationMatrix", 1e-12);
-  near(pearson(x, x.map((v) => 3 - 2 * v)), -1, "anti-linear", 1e-12);
-  near(pearson(x.map((v) => 5 * v + 7), y.map((v) => 0.1 * v - 3)), pearson(x, y), "affine invariance", 1e-12);
-  // hand value: x = 1,2,3, y = 1,3,2 → cov 0.5·…: r = 0.5
-  near(pearson([1, 2, 3], [1, 3, 2]), 0.5, "hand value", 1e-12);
-  assert.ok(Number.isNaN(pearson([1, 2, 3], [4, 4, 4])));
-  assert.throws(() => pearson([1, 2], [1, 2, 3]), /2 x values but 3 y values/);
-  assert.throws(() => pearson([1], [1]), /at least 2/);
-  assert.throws(() => pearson([1, NaN], [1, 2]), /not finite/);
-});
-
-test("withinGroupPearson: removes correlation driven by group means, keeps within-group correlation", () => {
-  const rng = new Rng("within-group");
-  const g = Array.from({ length: 600 }, (_, i) => i % 6);
-  // both follow the group index, independent noise inside groups: pooled r ≈ 1, within-group r ≈ 0
-  const x1 = g.map((k) => 10 * k + rng.normal()), y1 = g.map((k) => 10 * k + rng.normal());
-  assert.ok(pearson(x1, y1) > 0.99);
-  assert.ok(Math.abs(withinGroupPearson(x1, y1, g)) < 0.15, `within ${withinGroupPearson(x1, y1, g)}`);
-  // related inside groups, opposite group offsets: pooled r < 0, within-group r ≈ 0.8
-  const e = g.map(() => rng.normal());
-  const x2 = g.map((k, i) => 10 * k + e[i]), y2 = g.map((k, i) => -10 * k + 0.8 * e[i] + 0.6 * rng.normal());
-  assert.ok(pearson(x2, y2) < -0.9);
-  near(withinGroupPearson(x2, y2, g), 0.8, "within-group r", 0.08);
-  // by hand: centre by group means, then Pearson
-  const xs = [1, 2, 4, 10, 13, 11], ys = [2, 1, 5, 0, 4, 3], gs = ["a", "a", "a", "b", "b", "b"];
-  const cx = [1 - 7 / 3, 2 - 7 / 3, 4 - 7 / 3, 10 - 34 / 3, 13 - 34 / 3, 11 - 34 / 3];
-  const cy = [2 - 8 / 3, 1 - 8 / 3, 5 - 8 / 3, 0 - 7 / 3, 4 - 7 / 3, 3 - 7 / 3];
-  const r = cx.reduce((s, v, i) => s + v * cy[i], 0) / Math.sqrt(cx.reduce((s, v) => s + v * v, 0) * cy.reduce((s, v) => s + v * v, 0));
-  near(withinGroupPearson(xs, ys, gs), r, "hand value", 1e-12);
-  near(withinGroupPearson(xs, ys, gs.map(() => 0)), pearson(xs, ys), "one group = pearson", 1e-12);
-  assert.ok(Number.isNaN(withinGroupPearson([1, 2, 3, 4], [1, 2, 3, 4], [0, 1, 2, 3])), "constant inside every group");
-  assert.throws(() => withinGroupPearson([1, 2], [1, 2], [0]), /1 group labels for 2 pairs/);
 });
 
 test("pairwise and group KSG MI: Gaussian closed form −½ log(1−ρ²), ≈ 0 across independent blocks, NaN diagonal", () => {

@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import {
-  RateController, adaptiveRate, fixedBeta, freeBits, perTermRates, rateDistortion, ratePenalty, summarize, warmupWeight, withWarmup,
+  RateController, adaptiveRate, controllerFor, fixedBeta, freeBits, perTermRates, rateDistortion, ratePenalty, summarize, warmupWeight, withWarmup,
 } from "../../lib/objectives";
 
 before(async () => {
@@ -219,4 +219,24 @@ test("perTermRates (VI-EMD Eq. 37): β and free bits per term on per-element rat
   assert.throws(() => perTermRates({ z: { freeBits: 0.1 } }).penalty(rateDistortion({ distortion: tf.tensor1d([1]), terms: { z: tf.tensor1d([1]) } }), 0), /need the record's per-element rates termElements\.z/);
   assert.throws(() => perTermRates({ w: {} }).penalty(make(zEl, mEl), 0), /no rate term "w"/);
   assert.throws(() => perTermRates({ z: { beta: -1 } }), /beta of "z" must be ≥ 0/);
+});
+
+test("controllerFor: each objective's controller; a target rate's unset fields from the defaults, else adaptiveRate's", () => {
+  assert.equal(controllerFor({ kind: "elbo" }).name, "beta=1");
+  assert.equal(controllerFor({ kind: "si-sdr" }).name, "beta=1");
+  assert.equal(controllerFor({ kind: "blr" }).name, "beta=1");
+  assert.equal(controllerFor({ kind: "beta", beta: 4 }).name, "beta=4");
+  assert.deepEqual(controllerFor({ kind: "per-term", z: { beta: 2 }, mask: { freeBits: 0.5 } }).state(), { beta_z: 2, freeBits_z: 0, beta_mask: 1, freeBits_mask: 0.5 });
+  const stepAbove = (c: RateController) => {
+    c.update({ loss: 0, distortion: 0, rate: 2.03, elbo: 0, terms: {} }, 0);
+    return c.state().beta as number;
+  };
+  // no defaults: adaptiveRate's (β₀ 1e-6, δ 0.01, ±1 % band: 2.03 is above a target of 2)
+  close(stepAbove(controllerFor({ kind: "target-rate", target: 2 })), 1e-6 * 1.01, 1e-12);
+  const defaults = { initial: 1, delta: 0.1, tolerance: 0.05 };
+  assert.equal(stepAbove(controllerFor({ kind: "target-rate", target: 2 }, defaults)), 1, "inside the defaults' ±5 % band");
+  // the objective's own fields win over the defaults, and the objective is left as given
+  const o = { kind: "target-rate" as const, target: 2, initialBeta: 3, tolerance: 0.01 };
+  close(stepAbove(controllerFor(o, defaults)), 3 * 1.1, 1e-12);
+  assert.deepEqual(o, { kind: "target-rate", target: 2, initialBeta: 3, tolerance: 0.01 });
 });

@@ -50,7 +50,7 @@ test("trainEvaluateGrid: trains once, reloads identically, evaluates by the pape
     const r0 = first[2];
     const run = await trainPdisvaeRun({
       config: { ...pdisvaePreset("groupwise-linear", "pdisvae", data.split.train.length), beta: 1 },
-      data: { key: data.config, train: takeRows(data.x, data.split.train) }, seed: 0, schedule, preset: "smoke", runsDir, progress: "none",
+      data: { key: data.key, train: takeRows(data.x, data.split.train) }, seed: 0, schedule, preset: "smoke", runsDir, progress: "none",
     });
     assert.equal(run.reloaded, true);
     assert.equal(run.hash, r0.hash);
@@ -75,11 +75,11 @@ test("trainPdisvaeRun refuses a config whose datasetSize is not the training-set
   const data = groupwiseSynthetic({ n: 100 });
   const train = takeRows(data.x, data.split.train);
   await assert.rejects(
-    trainPdisvaeRun({ config: pdisvaePreset("groupwise-linear", "vae", 999), data: { key: data.config, train }, seed: 0, schedule, preset: "smoke" }),
+    trainPdisvaeRun({ config: pdisvaePreset("groupwise-linear", "vae", 999), data: { key: data.key, train }, seed: 0, schedule, preset: "smoke" }),
     /datasetSize = 999 but the training set has 80 rows/,
   );
   await assert.rejects(
-    trainPdisvaeRun({ config: pdisvaePreset("groupwise-linear", "vae", 80), data: { key: data.config, train }, seed: 0, schedule: { ...schedule, batchSize: 128 }, preset: "smoke" }),
+    trainPdisvaeRun({ config: pdisvaePreset("groupwise-linear", "vae", 80), data: { key: data.key, train }, seed: 0, schedule: { ...schedule, batchSize: 128 }, preset: "smoke" }),
     /batch size 128 exceeds the 80 training rows/,
   );
 });

@@ -3,26 +3,11 @@
 // the exported records: plots, claims (present, each with a verdict), and the numbers behind them.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
-import { runNotebook } from "../../lib/runner/runner";
-import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { smokeSandbox } from "../notebook/smoke-harness";
 
-const root = join(__dirname, "..", "..");
-const tmp = mkdtempSync(join(tmpdir(), "vaelab-gw-"));
-after(() => rmSync(tmp, { recursive: true, force: true }));
-const env = { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(tmp, "figures"), VAELAB_PNG: "0", VAELAB_RUNS_DIR: join(tmp, "runs") };
-
-async function run(name: string): Promise<FigureRecord> {
-  const res = await runNotebook(join(root, "notebooks", "pdisvae", `${name}.ipynb`), { outPath: join(tmp, `${name}.ipynb`), env });
-  assert.equal(res.ok, true, `${name} ran without errors`);
-  const rec = JSON.parse(readFileSync(join(tmp, "figures", "pdisvae", `${name}.json`), "utf8")) as FigureRecord;
-  assert.equal(rec.preset, "smoke");
-  assert.match(rec.engine, /^vaelab engine: backend=/);
-  for (const c of rec.claims) assert.ok(c.holds === true || c.holds === false || c.holds === null, `claim "${c.text}" has a verdict`);
-  return rec;
-}
+const sandbox = smokeSandbox("pdisvae", "gw");
+after(() => sandbox.cleanup());
+const run = (name: string) => sandbox.run(name);
 
 const METHODS = ["vae", "ica", "isa-vae", "beta-tcvae", "pdisvae"];
 
@@ -63,7 +48,7 @@ test("Fig. 3 notebook: 5 methods × 2 seeds, box plots with t-tests, min within-
 });
 
 test("Fig. 2 notebook reloads Fig. 3's seed-0 models: 15 VAE groupings and every method's matrix", { timeout: 120_000 }, async () => {
-  const fig3 = JSON.parse(readFileSync(join(tmp, "figures", "pdisvae", "fig03-groupwise-methods.json"), "utf8")) as FigureRecord;
+  const fig3 = sandbox.record("fig03-groupwise-methods");
   const rec = await run("fig02-alignment-matrices");
   assert.equal(rec.figure, "Fig. 2");
   assert.equal(rec.plots?.length, 2);
@@ -79,7 +64,7 @@ test("Fig. 2 notebook reloads Fig. 3's seed-0 models: 15 VAE groupings and every
 });
 
 test("Fig. 7 notebook: PDisVAE over β, reusing Fig. 3's β = 4 models", { timeout: 240_000 }, async () => {
-  const fig3 = JSON.parse(readFileSync(join(tmp, "figures", "pdisvae", "fig03-groupwise-methods.json"), "utf8")) as FigureRecord;
+  const fig3 = sandbox.record("fig03-groupwise-methods");
   const rec = await run("fig07-beta-ablation");
   assert.equal(rec.figure, "Fig. 7");
   assert.equal(rec.plots?.length, 1);

@@ -1,45 +1,27 @@
 // Runs the Table 3 / Fig. 6 notebook at the smoke preset through the headless runner (real tslab kernel)
 // and checks the exported figure record and its claims.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
-import { runNotebook } from "../../lib/runner/runner";
-import type { FigureRecord } from "../../lib/notebook/figure-record";
+import { smokeSandbox } from "../notebook/smoke-harness";
 
-const root = join(__dirname, "..", "..");
-const nb = join(root, "notebooks", "pdisvae", "table03-fig06-batch-estimators.ipynb");
+const sandbox = smokeSandbox("pdisvae", "t3");
+after(() => sandbox.cleanup());
 
 test("table03-fig06 notebook runs at smoke and its claims hold as reported", { timeout: 180_000 }, async () => {
-  const tmp = mkdtempSync(join(tmpdir(), "vaelab-t3-"));
-  try {
-    const res = await runNotebook(nb, {
-      outPath: join(tmp, "out.ipynb"),
-      env: { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(tmp, "figures"), VAELAB_PNG: "0" },
-    });
-    assert.equal(res.ok, true);
-    const rec = JSON.parse(readFileSync(join(tmp, "figures", "pdisvae", "table03-fig06-batch-estimators.json"), "utf8")) as FigureRecord;
-    assert.equal(rec.work, "pdisvae");
-    assert.equal(rec.figure, "Table 3 / Fig. 6");
-    assert.equal(rec.preset, "smoke");
-    assert.match(rec.engine, /^vaelab engine: backend=/);
-    assert.ok(rec.seconds > 0);
-    assert.ok(rec.plots && rec.plots.length === 3);
-    const byText = new Map(rec.claims.map((c) => [c.text, c]));
-    for (const t of ["MWS is biased", "MSS is unbiased", "IS is unbiased", "Var[IS] < Var[MSS] for M > 2 (Theorem 3.1)",
-      "Var[IS₀] = (N−M)²/(M²(M−1))", "Var[MSS₀] − Var[IS₀] = (M−2)/(M(M−1)) for the weight datasets"]) {
-      assert.equal(byText.get(t)?.holds, true, `claim "${t}": ${byText.get(t)?.ours}`);
-    }
-    // the estimator-level reading of Table 3's identity is reported as not holding, with our numbers
-    const est = rec.claims.find((c) => c.text.startsWith("Table 3 writes the same identity"));
-    assert.equal(est?.holds, false);
-    // the numbers behind the claims: weight-dataset variances at N=10, M=3 are 49/18 and 52/18
-    const data = rec.data as { weightTable: { rows: [string, number, number][] }; simulated: Record<string, { variance: number }> };
-    assert.ok(Math.abs(data.weightTable.rows[0][2] - 49 / 18) < 1e-12);
-    assert.ok(Math.abs(data.weightTable.rows[1][2] - 52 / 18) < 1e-12);
-    assert.ok(data.simulated.is.variance < data.simulated.mss.variance);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+  const rec = await sandbox.run("table03-fig06-batch-estimators");
+  assert.equal(rec.figure, "Table 3 / Fig. 6");
+  assert.ok(rec.plots && rec.plots.length === 3);
+  const byText = new Map(rec.claims.map((c) => [c.text, c]));
+  for (const t of ["MWS is biased", "MSS is unbiased", "IS is unbiased", "Var[IS] < Var[MSS] for M > 2 (Theorem 3.1)",
+    "Var[IS₀] = (N−M)²/(M²(M−1))", "Var[MSS₀] − Var[IS₀] = (M−2)/(M(M−1)) for the weight datasets"]) {
+    assert.equal(byText.get(t)?.holds, true, `claim "${t}": ${byText.get(t)?.ours}`);
   }
+  // the estimator-level reading of Table 3's identity is reported as not holding, with our numbers
+  const est = rec.claims.find((c) => c.text.startsWith("Table 3 writes the same identity"));
+  assert.equal(est?.holds, false);
+  // the numbers behind the claims: weight-dataset variances at N=10, M=3 are 49/18 and 52/18
+  const data = rec.data as { weightTable: { rows: [string, number, number][] }; simulated: Record<string, { variance: number }> };
+  assert.ok(Math.abs(data.weightTable.rows[0][2] - 49 / 18) < 1e-12);
+  assert.ok(Math.abs(data.weightTable.rows[1][2] - 52 / 18) < 1e-12);
+  assert.ok(data.simulated.is.variance < data.simulated.mss.variance);
 });

@@ -2,7 +2,7 @@ import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
   rdCurve, defaultRdWindow, informationCurve, stepSizePlot, scatterPlot, boxPlot, placeBrackets,
-  heatmap, imageGrid, barChart, subplots, runningMean, columnMeanStd, trapezoid,
+  heatmap, imageGrid, barChart, subplots,
   colorAt, luminance, VIRIDIS, PALETTE,
 } from "../../lib/plot/index";
 import type { Figure, Trace } from "../../lib/plot/index";
@@ -19,32 +19,7 @@ const byName = (f: Figure, re: RegExp): Trace[] => f.data.filter((t) => re.test(
 /** Every figure must survive a JSON round trip unchanged (it is written into figure records). */
 const jsonSafe = (f: Figure) => assert.deepEqual(JSON.parse(JSON.stringify(f)), f);
 
-describe("stats", () => {
-  test("runningMean equals a brute-force truncated centred window", () => {
-    const v = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3];
-    for (const w of [1, 2, 3, 4, 5, 11]) {
-      const h = Math.floor(w / 2);
-      const brute = v.map((_, i) => {
-        const win = v.slice(Math.max(0, i - h), Math.min(v.length, i + h + 1));
-        return win.reduce((a, b) => a + b, 0) / win.length;
-      });
-      close(runningMean(v, w), brute, 1e-12, `window ${w}`);
-    }
-    assert.throws(() => runningMean(v, 0), /window must be a positive integer/);
-  });
-
-  test("columnMeanStd matches hand values for ddof 0 and 1; trapezoid integrates a line exactly", () => {
-    const rows = [[1, 10], [3, 10], [5, 16]];
-    const s0 = columnMeanStd(rows, 0), s1 = columnMeanStd(rows, 1);
-    close(s0.mean, [3, 12]);
-    close(s0.std, [Math.sqrt(8 / 3), Math.sqrt(24 / 3)]);
-    close(s1.std, [2, Math.sqrt(12)]);
-    assert.throws(() => columnMeanStd([[1, 2], [3]]), /row 1 has length 1/);
-    // ∫_0^4 (2x+1) dx = 20, uneven spacing
-    const x = [0, 0.5, 2, 4];
-    assert.equal(trapezoid(x, x.map((t) => 2 * t + 1)), 20);
-  });
-
+describe("colours", () => {
   test("colour helpers: viridis ends, luminance of black/white", () => {
     assert.equal(colorAt(VIRIDIS, 0), "#440154");
     assert.equal(colorAt(VIRIDIS, 1), "#fde725");

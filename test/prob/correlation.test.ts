@@ -16,6 +16,7 @@ import {
   partialCorrelation,
   singletonGroups,
   totalCorrelation,
+  validateGroups,
 } from "../../lib/prob";
 import { assertClose, momentsWithErrors, values } from "./helpers";
 
@@ -155,4 +156,21 @@ describe("estimated partial / total correlation", () => {
     tf.dispose([partialCorrelation(logQ, [[0], [1, 2]], "MSS", 10), totalCorrelation(logQ, "MWS", 10)]);
     assert.equal(tf.memory().numTensors, before);
   });
+});
+
+test("validateGroups: a partition of 0…K−1 (or, without covering, disjoint groups), errors naming the caller", () => {
+  validateGroups([[0, 2], [1]], 3, "t");
+  validateGroups([[2]], 3, "t", { covering: false });
+  const bad: [number[][], RegExp][] = [
+    [[], /^Error: t: groups must not be empty$/],
+    [[[0], [], [1, 2]], /^Error: t: empty group in \[\[0\],\[\],\[1,2\]\]$/],
+    [[[0, 3]], /^Error: t: group index 3 outside 0…2 in \[\[0,3\]\]$/],
+    [[[0, 1.5]], /^Error: t: group index 1.5 outside 0…2/],
+    [[[0, 1], [1, 2]], /^Error: t: dimension 1 is in more than one group in \[\[0,1\],\[1,2\]\]$/],
+  ];
+  for (const [groups, message] of bad) {
+    assert.throws(() => validateGroups(groups, 3, "t"), message);
+    assert.throws(() => validateGroups(groups, 3, "t", { covering: false }), message);
+  }
+  assert.throws(() => validateGroups([[0], [2]], 3, "t"), /^Error: t: dimensions 1 are in no group of \[\[0\],\[2\]\]$/);
 });

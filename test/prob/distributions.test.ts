@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
-import { Bernoulli, Beta, Distribution, Gamma, Logcosh, LogNormal, Normal, lgammaScalar } from "../../lib/prob";
+import { Bernoulli, Beta, Distribution, Gamma, Logcosh, LogNormal, Normal, lgammaScalar, normalLogProbFromLogScale } from "../../lib/prob";
 import { assertClose, column, momentsWithErrors, values } from "./helpers";
 
 before(async () => {
@@ -65,6 +65,19 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
     const d = new Normal(tf.tensor1d([0, 1, 2]), 1);
     assert.deepEqual(d.logProb(tf.zeros([5, 3])).shape, [5, 3]);
     d.dispose();
+  });
+
+  test("normalLogProbFromLogScale: the Normal density with scale exp(logScale), broadcasting", () => {
+    const xs = [[0.1, -0.4, 0.9], [0.25, 0.6, -0.75]];
+    const locs = [[0.5], [-2.0]];
+    const logScales = [-1.2, 0, 0.7];
+    const v = values(normalLogProbFromLogScale(tf.tensor2d(xs), tf.tensor2d(locs), tf.tensor1d(logScales)));
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        const expected = ref.normal(Math.fround(xs[i][j]), Math.fround(locs[i][0]), Math.exp(Math.fround(logScales[j])));
+        assertClose(v[i * 3 + j], expected, `at (${i},${j})`, { abs: 2e-6, rel: 2e-6 });
+      }
+    }
   });
 
   test("unit Logcosh is the paper's density: integrates to 1 with unit variance", () => {

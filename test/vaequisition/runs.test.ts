@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { THRESHOLD_INDICES, archetypalAudiograms, audiogramPart } from "../../lib/data/audiograms";
 import { partialVaeConfig } from "../../lib/models/partial-vae";
-import { evaluatePartialRd, paperTargetRates, pvaeController, trainPvaeRun } from "../../lib/vaequisition/runs";
+import { PVAE_TARGET_RATE, evaluatePartialRd, paperTargetRates, trainPvaeRun } from "../../lib/vaequisition/runs";
+import { controllerFor } from "../../lib/objectives/controllers";
 import { fitScaler, standardize } from "../../lib/vaequisition/scaling";
 import { staticMask } from "../../lib/vaequisition/missingness";
 
@@ -29,9 +30,9 @@ test("the target rates of Sec. 4.6: 0.125 … 1.5 by 0.125, … 8 by 0.25, … 1
 });
 
 test("controllers: ELBO is β = 1, β version fixed, target rate adaptive", () => {
-  assert.equal(pvaeController({ kind: "elbo" }).name, "beta=1");
-  assert.equal(pvaeController({ kind: "beta", beta: 4 }).name, "beta=4");
-  const c = pvaeController({ kind: "target-rate", target: 2 });
+  assert.equal(controllerFor({ kind: "elbo" }, PVAE_TARGET_RATE).name, "beta=1");
+  assert.equal(controllerFor({ kind: "beta", beta: 4 }, PVAE_TARGET_RATE).name, "beta=4");
+  const c = controllerFor({ kind: "target-rate", target: 2 }, PVAE_TARGET_RATE);
   assert.match(c.name, /adaptive\(target=2/);
   c.update({ loss: 0, distortion: 0, rate: 5, elbo: 0, terms: {} }, 0);
   assert.ok(Math.abs((c.state().beta as number) - 1.01) < 1e-12, "rate above target: β grows");

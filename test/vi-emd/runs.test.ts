@@ -30,7 +30,7 @@ test("VI-TasNet run toward a target rate: trains, reloads, evaluates consistentl
   const b = pulseBatch(cfg, [100000, 100016]), t = pulseBatch(cfg, [102176, 102182]);
   const input = {
     config: viTasNetConfig({ tasnet: tiny, maskPrior: [0, 1] as [number, number] }),
-    data: { key: { cfg, range: [100000, 100016] }, mix: b.mixture, sources: b.sources },
+    data: { key: { cfg, range: [100000, 100016] }, train: { mix: b.mixture, sources: b.sources } },
     objective: { kind: "target-rate" as const, target: 20 },
     schedule: { steps: 8, batchSize: 8, learningRate: 1e-3 }, seed: 1, preset: "smoke" as const, runsDir: tmp, progress: "none" as const,
   };
@@ -53,14 +53,14 @@ test("VI-TasNet run toward a target rate: trains, reloads, evaluates consistentl
   assert.ok(Math.abs(ev.perMixture.siSdr[0] - est) < 1e-3);
   assert.ok(Math.abs(ev.perMixture.siSdrImprovement[0] - (est - mixScore)) < 1e-3);
   await assert.rejects(trainSeparationRun({ ...input, objective: { kind: "si-sdr" } }), /a vi-tasnet trains with an ELBO-type objective, got si-sdr/);
-  await assert.rejects(trainSeparationRun({ ...input, data: { ...input.data, sources: t.sources } }), /mixtures \[n, T\] and sources \[n, S, T\] expected/);
+  await assert.rejects(trainSeparationRun({ ...input, data: { ...input.data, train: { ...input.data.train, sources: t.sources } } }), /mixtures \[n, T\] and sources \[n, S, T\] expected/);
 });
 
 test("the deterministic TasNet trains on −SI-SDR and is evaluated without rates", { timeout: 120_000 }, async () => {
   const cfg = pulseConfig({ duration: 0.05 });
   const b = pulseBatch(cfg, [100000, 100016]);
   const r = await trainSeparationRun({
-    config: tiny, data: { key: "det", mix: b.mixture, sources: b.sources }, objective: { kind: "si-sdr" },
+    config: tiny, data: { key: "det", train: { mix: b.mixture, sources: b.sources } }, objective: { kind: "si-sdr" },
     schedule: { steps: 6, batchSize: 8, learningRate: 1e-3 }, seed: 2, preset: "smoke", runsDir: tmp, progress: "none",
   });
   const ev = await evaluateSeparation(r.model, { mix: b.mixture, sources: b.sources });
@@ -81,7 +81,7 @@ test("the deterministic TasNet trains on −SI-SDR and is evaluated without rate
 test("a TasNet with loss blr trains on the blr objective (cached apart from the −SI-SDR one); mismatched objectives are named", { timeout: 120_000 }, async () => {
   const cfg = pulseConfig({ duration: 0.05 });
   const b = pulseBatch(cfg, [100000, 100016]);
-  const common = { data: { key: "det-blr", mix: b.mixture, sources: b.sources }, schedule: { steps: 4, batchSize: 8, learningRate: 1e-3 }, seed: 2, preset: "smoke" as const, runsDir: tmp, progress: "none" as const };
+  const common = { data: { key: "det-blr", train: { mix: b.mixture, sources: b.sources } }, schedule: { steps: 4, batchSize: 8, learningRate: 1e-3 }, seed: 2, preset: "smoke" as const, runsDir: tmp, progress: "none" as const };
   const r = await trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "blr" } });
   const s = await trainSeparationRun({ ...common, config: tiny, objective: { kind: "si-sdr" } });
   assert.notEqual(r.hash, s.hash);

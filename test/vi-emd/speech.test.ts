@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { espeakAvailable } from "../../lib/data/speech-standin";
-import { SPEECH_SETTINGS, speechExperimentData } from "../../lib/vi-emd/speech";
+import { speechExperimentData } from "../../lib/vi-emd/speech";
+import { VI_EMD_SETTINGS } from "../../lib/vi-emd/settings";
 
 const esp = espeakAvailable();
 const skip = esp.ok ? false : `espeak-ng unavailable: ${esp.reason}`;
@@ -39,7 +40,7 @@ function residual(d: ReturnType<typeof speechExperimentData>): number {
 }
 
 test("trainCondition clean: training mixtures are the sums of their sources; noisy (the default) are not; keys differ", { timeout: 240_000, skip }, () => {
-  const s = SPEECH_SETTINGS.smoke;
+  const s = VI_EMD_SETTINGS.smoke.speech;
   const noisy = speechExperimentData(s);
   const clean = speechExperimentData(s, { trainCondition: "clean" });
   assert.equal(noisy.train.condition, "noisy");

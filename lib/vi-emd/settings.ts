@@ -1,0 +1,143 @@
+// Every preset-dependent number of the VI-EMD recipes (thesis App. B), one entry per preset.
+//
+// speech: paper = App. J (LibriMix-size models, 3 s segments, batch 16, lr 3·10⁻⁴, target 256 nats per encoder
+//         frame, β₀ = 10⁻⁹, δ = 10⁻⁴ per step, 1000 epochs of train-100); demo and smoke = scaled down
+//         (synthetic-size models of K.2, short segments, few hundred steps; β₀ and δ raised so the adaptation can
+//         act within the run, as K.2 does for its short runs).
+//         Our reading of "the total rate per time step (R_z + R_M)/T … 256 nats": per encoder frame, for N = 512
+//         (1536 latent elements per frame, ≈ 0.167 nats per element); the smaller models keep the per-element value.
+// priors: the clean-condition comparison of Table 3 (lib/vi-emd/priors): the speech entry with the paper's
+//         clean-condition batch size of 4 (App. J) and, at demo, 0.25 s training segments, 200 steps and the 80
+//         test mixtures scored on 0.5 s: the beta masks' and gamma encodings' per-element sampling with implicit
+//         gradients and their special functions make a VI step about ten times dearer than a TasNet step on the
+//         CPU. Smoke: 3 steps, 4 test mixtures of 0.25 s. Paper = 200 epochs of train-100 at batch 4 (App. J).
+// syntheticRd: the Gaussian-pulse RD curves of Fig. 2 (top) / Fig. 10 (paper: K.1, ≤ 800 epochs of 2048 3 s
+//         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, targets 10⁻³ … 10³ nats per frame).
+// The entries feed run keys: a changed number retrains.
+import { CONV_TASNET_LIBRIMIX, CONV_TASNET_SYNTHETIC, ConvTasNetConfig, SUDORMRF_LIBRIMIX, SUDORMRF_SYNTHETIC } from "../models/conv-tasnet";
+import { formatNumber as n, scaleLine } from "../notebook/differences";
+import type { Preset } from "../notebook/preset";
+
+/** The speech experiment of Table 1 / Table 4 (lib/vi-emd/speech) and, with `priors`, of Table 3. */
+export interface SpeechExperimentSettings {
+  /** Training mixtures (seen domain, noisy) and test mixtures per test set. */
+  nTrain: number;
+  nTest: number;
+  /** Training segment length (s) and segments drawn per training mixture. */
+  seconds: number;
+  segmentsPerMixture: number;
+  /** Evaluation segment length (s), from a random start fixed per mixture. */
+  evalSeconds: number;
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Target total rate per encoder frame per latent element (nats), initial β and adaptation δ. */
+  ratePerElement: number;
+  initialBeta: number;
+  delta: number;
+  seeds: number[];
+  tasnet: ConvTasNetConfig;
+  sudormrf: ConvTasNetConfig;
+}
+
+/** The synthetic RD experiment of Fig. 2 (top) / Fig. 10: one VI-TasNet per target total rate (nats per encoder frame). */
+export interface SyntheticRdSettings {
+  seconds: number;
+  nTrain: number;
+  nTest: number;
+  targetsPerFrame: number[];
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  initialBeta: number;
+  delta: number;
+  tasnet: ConvTasNetConfig;
+}
+
+export interface ViEmdSettings {
+  speech: SpeechExperimentSettings;
+  /** What the clean-condition prior comparison (Table 3, Fig. 3) changes in `speech` (lib/vi-emd/priors priorSettings). */
+  priors: Partial<SpeechExperimentSettings>;
+  syntheticRd: SyntheticRdSettings;
+  /** Table 2: the free-bits rows trained (demo: the four the claims need most — the CPU is shared; paper: all nine). */
+  freeBitsRows: string[];
+  /** App. H: SNRs (dB) of the estimates and noise draws per (length, SNR, gain). */
+  blrCheck: { snrs: number[]; draws: number };
+  /** Fig. 9: test examples whose pulses are checked. */
+  pulseChecks: number;
+}
+
+/** n values log-spaced over 10^lo … 10^hi, rounded to 4 decimals. */
+function logSpace(lo: number, hi: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.round(1e4 * 10 ** (lo + ((hi - lo) * i) / Math.max(1, count - 1))) / 1e4);
+}
+
+export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.freeze({
+  smoke: {
+    speech: {
+      nTrain: 12, nTest: 6, seconds: 0.25, segmentsPerMixture: 2, evalSeconds: 0.5, steps: 6, batchSize: 4, learningRate: 3e-3,
+      ratePerElement: 256 / 1536, initialBeta: 1e-3, delta: 0.02, seeds: [1], tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 }, sudormrf: { ...SUDORMRF_SYNTHETIC, X: 3, sudormrf: { blocks: 2, depth: 2, hidden: 16 } },
+    },
+    priors: { batchSize: 4, steps: 3, nTest: 4, evalSeconds: 0.25 },
+    syntheticRd: { seconds: 0.25, nTrain: 16, nTest: 4, targetsPerFrame: logSpace(0, 2.5, 3), steps: 6, batchSize: 4, learningRate: 3e-3, initialBeta: 1e-2, delta: 0.03, tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 } },
+    freeBitsRows: ["ELBO", "λ8", "λ128 β1/8"],
+    blrCheck: { snrs: [-10, 0, 10, 20, 30, 40], draws: 2 },
+    pulseChecks: 8,
+  },
+  demo: {
+    speech: {
+      nTrain: 160, nTest: 80, seconds: 0.5, segmentsPerMixture: 3, evalSeconds: 1.0, steps: 400, batchSize: 8, learningRate: 3e-3,
+      ratePerElement: 256 / 1536, initialBeta: 1e-3, delta: 0.02, seeds: [1], tasnet: CONV_TASNET_SYNTHETIC, sudormrf: SUDORMRF_SYNTHETIC,
+    },
+    priors: { batchSize: 4, steps: 200, seconds: 0.25, evalSeconds: 0.5 },
+    syntheticRd: { seconds: 0.5, nTrain: 1024, nTest: 64, targetsPerFrame: logSpace(0, 2.5, 6), steps: 350, batchSize: 8, learningRate: 3e-3, initialBeta: 1e-2, delta: 0.03, tasnet: CONV_TASNET_SYNTHETIC },
+    freeBitsRows: ["ELBO", "λ8", "λ128", "λ128 β1/8"],
+    blrCheck: { snrs: [-10, -5, 0, 5, 10, 15, 20, 25, 30, 40], draws: 3 },
+    pulseChecks: 64,
+  },
+  paper: {
+    speech: {
+      nTrain: 13900, nTest: 3000, seconds: 3, segmentsPerMixture: 1, evalSeconds: 3, steps: 1000 * Math.ceil(13900 / 16), batchSize: 16, learningRate: 3e-4,
+      ratePerElement: 256 / 1536, initialBeta: 1e-9, delta: 1e-4, seeds: [1], tasnet: CONV_TASNET_LIBRIMIX, sudormrf: SUDORMRF_LIBRIMIX,
+    },
+    priors: { batchSize: 4, steps: 200 * Math.ceil(13900 / 4) },
+    syntheticRd: { seconds: 3, nTrain: 2048, nTest: 1024, targetsPerFrame: logSpace(-3, 3, 13), steps: 800 * (2048 / 16), batchSize: 16, learningRate: 3e-4, initialBeta: 1e-6, delta: 0.01, tasnet: CONV_TASNET_SYNTHETIC },
+    freeBitsRows: ["ELBO", "λ8", "λ64", "λ128", "λ128 β1/8", "λ128 β1/64", "λ128 β1/128", "λ128 βz1/8 βm1/128", "λ128 βz1/128 βm1/8"],
+    blrCheck: { snrs: [-10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40], draws: 5 },
+    pulseChecks: 1024,
+  },
+});
+
+const tasnetSize = (c: ConvTasNetConfig) => `N = ${c.N}, ${c.X} × ${c.R} blocks`;
+const adaptation = (s: { initialBeta: number; delta: number }) => `adaptive β from ${n(s.initialBeta)}, δ = ${n(s.delta)} per step`;
+
+/** A speech run of an entry's settings with the TasNet-sized model (Table 2, Table 3, Fig. 3–5). */
+export function describeSpeechTasNet(s: SpeechExperimentSettings): string {
+  return `TasNet ${tasnetSize(s.tasnet)}; ${n(s.nTrain)} training mixtures × ${s.segmentsPerMixture} segment${s.segmentsPerMixture === 1 ? "" : "s"} of ${s.seconds} s, ` +
+    `${n(s.steps)} steps of batch ${s.batchSize} at lr ${n(s.learningRate)}, ${adaptation(s)}; ${n(s.nTest)} test mixtures per set scored on ${s.evalSeconds} s segments`;
+}
+
+/** Table 1's runs: the TasNet run and the SuDoRMRF masker's size. */
+export function describeSpeech(s: SpeechExperimentSettings): string {
+  const m = s.sudormrf.sudormrf;
+  return `${describeSpeechTasNet(s)}; SuDoRMRF masker${m ? ` ${m.blocks} U-blocks of depth ${m.depth}, ${m.hidden} channels` : ""}`;
+}
+
+/** The synthetic RD runs of Fig. 2 (top) / Fig. 10. */
+export function describeSyntheticRd(r: SyntheticRdSettings): string {
+  const t = r.targetsPerFrame;
+  return `${t.length} target rates ${n(t[0])} … ${n(t[t.length - 1])} nats per frame, ${n(r.steps)} steps of batch ${r.batchSize} at lr ${n(r.learningRate)} ` +
+    `on ${r.seconds} s examples (${n(r.nTrain)} training, ${n(r.nTest)} test per condition), ${adaptation(r)}`;
+}
+
+/** The clean-condition settings of Table 3 / Fig. 3 at a preset: the speech entry with the `priors` changes. */
+export function priorSettings(preset: Preset): SpeechExperimentSettings {
+  const s = VI_EMD_SETTINGS[preset];
+  return { ...s.speech, ...s.priors };
+}
+
+/** The scale lines of the notebooks' differences. */
+export const speechScale = scaleLine((p) => VI_EMD_SETTINGS[p].speech, describeSpeech);
+export const speechTasNetScale = scaleLine((p) => VI_EMD_SETTINGS[p].speech, describeSpeechTasNet);
+export const priorsScale = scaleLine(priorSettings, describeSpeechTasNet);
+export const syntheticRdScale = scaleLine((p) => VI_EMD_SETTINGS[p].syntheticRd, describeSyntheticRd);

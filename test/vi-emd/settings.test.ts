@@ -1,0 +1,37 @@
+// The VI-EMD settings table: the speech, prior and synthetic-RD settings hash as the run keys' inputs did before the
+// table (a changed number would retrain a run), and the scale lines of the notebooks' differences state its numbers.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { VI_EMD_SETTINGS, priorSettings, priorsScale, speechScale, speechTasNetScale, syntheticRdScale } from "../../lib/vi-emd/settings";
+import { formatNumber as n } from "../../lib/notebook/differences";
+import { PRESETS } from "../../lib/notebook/preset";
+import { configHash } from "../../lib/train/run-cache";
+
+test("speech, prior and synthetic-RD settings hash as before the settings table", () => {
+  const want = {
+    smoke: { speech: "eef47f09ba49b499", prior: "c8e1af9329695e96", rd: "45f2d7b86ab83f14" },
+    demo: { speech: "d7d94194749589b2", prior: "7b4705faa9a48399", rd: "9a117f05853d4b2d" },
+    paper: { speech: "908f50322fb2ca31", prior: "6acf7e096b5bb8a6", rd: "1e267e385f852358" },
+  };
+  for (const p of PRESETS) {
+    assert.equal(configHash(VI_EMD_SETTINGS[p].speech), want[p].speech, `speech at ${p}`);
+    assert.equal(configHash(priorSettings(p)), want[p].prior, `priors at ${p}`);
+    assert.equal(configHash(VI_EMD_SETTINGS[p].syntheticRd), want[p].rd, `synthetic RD at ${p}`);
+  }
+  // the key order of the merged prior settings is the speech entry's (records print them as JSON)
+  assert.deepEqual(Object.keys(priorSettings("demo")), Object.keys(VI_EMD_SETTINGS.demo.speech));
+});
+
+test("every scale line contains the numbers of its preset's entry and the paper preset's", () => {
+  for (const p of PRESETS) {
+    const has = (line: string, xs: number[]) => { for (const x of xs) assert.ok(line.includes(n(x)), `${line} lacks ${n(x)}`); };
+    for (const q of [p, "paper" as const]) {
+      const s = VI_EMD_SETTINGS[q].speech, c = priorSettings(q), r = VI_EMD_SETTINGS[q].syntheticRd;
+      const speech = (e: typeof s) => [e.tasnet.N, e.nTrain, e.segmentsPerMixture, e.seconds, e.steps, e.batchSize, e.learningRate, e.initialBeta, e.delta, e.nTest, e.evalSeconds];
+      has(speechScale(p), [...speech(s), s.sudormrf.sudormrf!.blocks]);
+      has(speechTasNetScale(p), speech(s));
+      has(priorsScale(p), speech(c));
+      has(syntheticRdScale(p), [r.targetsPerFrame.length, r.targetsPerFrame[0], r.targetsPerFrame[r.targetsPerFrame.length - 1], r.steps, r.batchSize, r.learningRate, r.seconds, r.nTrain, r.nTest, r.initialBeta, r.delta]);
+    }
+  }
+});
