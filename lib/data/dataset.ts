@@ -14,10 +14,13 @@ import { Rng, Seed } from "../engine/rng";
  * (samples). S pins the rank where it is known ([rows, cols], images [N, H, W, C]); V is Float32Array
  * except for integer data (labels) that becomes int32 tensors.
  */
-export interface ArrayN<S extends number[] = number[], V extends Float32Array | Int32Array = Float32Array> {
+export interface ArrayN<S extends readonly number[] = number[], V extends ArrayLike<number> = Float32Array> {
   values: V;
   shape: S;
 }
+
+/** Any ArrayN read as numbers (Float32Array, Float64Array, Int32Array or number[] values): for functions that only read. */
+export type ArrayView = ArrayN<readonly number[], ArrayLike<number>>;
 
 /** A 2-D array [rows, cols]. */
 export type Matrix = ArrayN<[number, number]>;

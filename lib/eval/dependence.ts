@@ -27,6 +27,7 @@ import { pairwiseLogNormal } from "../prob/aggregate";
 import { partialCorrelation, validateGroups } from "../prob/correlation";
 import { entropy, type DiscreteDistribution } from "./discrete-independence";
 import { ksgMutualInformation } from "./knn-mi";
+import type { ArrayView } from "../data/dataset";
 import { checkRows, fitLinear, Rows } from "./linear-fit";
 
 const WHERE = "lib/eval/dependence";
@@ -241,14 +242,9 @@ export function isPartialCorrelation(
 // ---------------------------------------------------------------------------------------------
 // Discrete samples
 
-/** A matrix as stored by lib/data: row-major values with shape [n, K]. */
-export interface MatrixLike {
-  values: ArrayLike<number>;
-  shape: readonly number[];
-}
 
 /** Integer codes of the sub-tuples of `cols` (mixed radix over each column's values 0…max) and their count. */
-function tupleCodes(m: MatrixLike, cols: readonly number[], where: string): { codes: Float64Array; levels: number } {
+function tupleCodes(m: ArrayView, cols: readonly number[], where: string): { codes: Float64Array; levels: number } {
   const [n, K] = m.shape;
   const radix: number[] = [];
   for (const c of cols) {
@@ -294,7 +290,7 @@ export interface PlugInMI {
 }
 
 /** Plug-in MI between the column sets a and b of integer-valued samples (exact counts, no binning). */
-export function plugInMutualInformation(m: MatrixLike, a: readonly number[], b: readonly number[]): PlugInMI {
+export function plugInMutualInformation(m: ArrayView, a: readonly number[], b: readonly number[]): PlugInMI {
   const where = `${WHERE} plugInMutualInformation`;
   if (m.shape.length !== 2 || m.values.length !== m.shape[0] * m.shape[1] || m.shape[0] === 0) {
     throw new Error(`${where}: need a non-empty [n, K] matrix, got shape [${m.shape}] with ${m.values.length} values`);
@@ -341,7 +337,7 @@ export function conditionalTable(dist: DiscreteDistribution): { x: number; y: nu
 }
 
 /** f applied to every row of an [n, K] matrix: an [n, K′] matrix (K′ = the length of f's result, the same for every row). */
-export function mapRows(m: MatrixLike, f: (row: number[]) => number[]): { values: Float64Array; shape: [number, number] } {
+export function mapRows(m: ArrayView, f: (row: number[]) => number[]): { values: Float64Array; shape: [number, number] } {
   const [n, K] = m.shape;
   if (m.shape.length !== 2 || m.values.length !== n * K) throw new Error(`${WHERE} mapRows: need an [n, K] matrix, got shape [${m.shape}] with ${m.values.length} values`);
   let out: Float64Array | null = null;

@@ -17,6 +17,8 @@
 //  - "raw_values": per-output R² (use rawR2).
 // As sklearn (force_finite=True), an output with SS_tot = 0 scores 1 if it is predicted exactly, else 0.
 
+import type { ArrayView } from "../data/dataset";
+
 /** A matrix as rows: N rows of P numbers. */
 export type Rows = readonly (readonly number[])[];
 
@@ -65,7 +67,7 @@ export function checkRows(A: Rows, name: string, where: string): [number, number
  * Rows of a row-major matrix given as {values, shape: [N, D]} (the shape lib/data uses for latents and
  * observations; a tfjs tensor's arraySync() gives rows directly).
  */
-export function rowsOf(m: { values: ArrayLike<number>; shape: readonly number[] }): number[][] {
+export function rowsOf(m: ArrayView): number[][] {
   if (m.shape.length !== 2) throw new Error(`lib/eval/linear-fit rowsOf: expected a 2-D shape, got [${m.shape.join(",")}]`);
   const [n, d] = m.shape;
   if (m.values.length !== n * d) throw new Error(`lib/eval/linear-fit rowsOf: ${m.values.length} values do not fill shape [${n},${d}]`);

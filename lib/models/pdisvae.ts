@@ -50,8 +50,8 @@ import type { StepContext, TrainableModel } from "../train/loop";
 import { ConvVae, ConvVaeConfig, convVaeConfig } from "./conv-vae";
 import { Likelihood, MlpVae, MlpVaeConfig } from "./mlp-vae";
 
-export type PdisvaeMethod = "vae" | "ica" | "isa-vae" | "beta-tcvae" | "pdisvae";
-export const PDISVAE_METHODS: readonly PdisvaeMethod[] = ["vae", "ica", "isa-vae", "beta-tcvae", "pdisvae"];
+export type PdisVaeMethod = "vae" | "ica" | "isa-vae" | "beta-tcvae" | "pdisvae";
+export const PDISVAE_METHODS: readonly PdisVaeMethod[] = ["vae", "ica", "isa-vae", "beta-tcvae", "pdisvae"];
 
 /** The Lp-nested ISA prior of "isa-vae" (lib/prob/lp-nested): p(z) ∝ Π_g exp(−‖z_g‖_{innerP}^{outerP} / (outerP·s_g)). */
 export interface IsaPriorConfig {
@@ -64,9 +64,9 @@ export interface IsaPriorConfig {
 }
 
 /** Everything that defines a PDisVAE-family model (plain JSON: it goes into a run's config hash). */
-export interface PdisvaeConfig {
+export interface PdisVaeConfig {
   kind: "pdisvae";
-  method: PdisvaeMethod;
+  method: PdisVaeMethod;
   /** Encoder/decoder: an MLP VAE config (no hidden layers = the linear model) or a conv VAE config. Its zDim is K. */
   net: MlpVaeConfig | ConvVaeConfig;
   /** Sizes H_g of the contiguous latent groups (Σ = K); G = groupSizes.length. Used by PC, by the ISA prior and by the evaluation. */
@@ -85,9 +85,9 @@ export interface PdisvaeConfig {
   monitor: boolean;
 }
 
-/** What pdisvaeConfig() needs; everything else has the paper's defaults. */
-export interface PdisvaeConfigInput {
-  method: PdisvaeMethod;
+/** What pdisVaeConfig() needs; everything else has the paper's defaults. */
+export interface PdisVaeConfigInput {
+  method: PdisVaeMethod;
   net: MlpVaeConfig | ConvVaeConfig;
   datasetSize: number;
   /** G equal groups (K divisible by G), or give groupSizes. Default: G = K for "beta-tcvae" and "ica", else required. */
@@ -113,16 +113,16 @@ export function netZDim(net: MlpVaeConfig | ConvVaeConfig): number {
 }
 
 /** Fill a config: equal groups from `groups`, β = 4, IS, one-sample MC rates, the default ISA prior. */
-export function pdisvaeConfig(c: PdisvaeConfigInput): PdisvaeConfig {
+export function pdisVaeConfig(c: PdisVaeConfigInput): PdisVaeConfig {
   const K = netZDim(c.net);
   let groupSizes = c.groupSizes;
   if (!groupSizes) {
     const G = c.groups ?? (c.method === "beta-tcvae" || c.method === "ica" ? K : undefined);
-    if (G === undefined) throw new Error(`pdisvaeConfig: give groups (G) or groupSizes for method "${c.method}"`);
-    if (!(Number.isInteger(G) && G >= 1 && K % G === 0)) throw new Error(`pdisvaeConfig: G = ${G} groups must divide K = ${K}`);
+    if (G === undefined) throw new Error(`pdisVaeConfig: give groups (G) or groupSizes for method "${c.method}"`);
+    if (!(Number.isInteger(G) && G >= 1 && K % G === 0)) throw new Error(`pdisVaeConfig: G = ${G} groups must divide K = ${K}`);
     groupSizes = new Array<number>(G).fill(K / G);
   }
-  const out: PdisvaeConfig = {
+  const out: PdisVaeConfig = {
     kind: "pdisvae",
     method: c.method,
     net: JSON.parse(JSON.stringify(c.net)),
@@ -157,19 +157,19 @@ export function convNet(c: Partial<ConvVaeConfig> & { zDim: number }): ConvVaeCo
  *  "independent-linear": A.4.2, D = 20, K = 6 learned for 3 true latents, G = 3 × H = 2 for PDisVAE;
  *  "pdsprites-conv": Sec. 4.2, 32×32×1 images, K = 4 = 2 groups × 2, β = 4, Burgess conv net, Bernoulli.
  */
-export function pdisvaePreset(name: "groupwise-linear" | "independent-linear" | "pdsprites-conv", method: PdisvaeMethod, datasetSize: number): PdisvaeConfig {
+export function pdisVaePreset(name: "groupwise-linear" | "independent-linear" | "pdsprites-conv", method: PdisVaeMethod, datasetSize: number): PdisVaeConfig {
   switch (name) {
     case "groupwise-linear":
     case "independent-linear":
-      return pdisvaeConfig({ method, net: linearNet(20, 6), datasetSize, groupSizes: [2, 2, 2] });
+      return pdisVaeConfig({ method, net: linearNet(20, 6), datasetSize, groupSizes: [2, 2, 2] });
     case "pdsprites-conv":
-      return pdisvaeConfig({ method, net: convNet({ zDim: 4 }), datasetSize, groupSizes: [2, 2] });
+      return pdisVaeConfig({ method, net: convNet({ zDim: 4 }), datasetSize, groupSizes: [2, 2] });
     default:
-      throw new Error(`pdisvaePreset: unknown preset "${name as string}" (have groupwise-linear, independent-linear, pdsprites-conv)`);
+      throw new Error(`pdisVaePreset: unknown preset "${name as string}" (have groupwise-linear, independent-linear, pdsprites-conv)`);
   }
 }
 
-function checkConfig(c: PdisvaeConfig): void {
+function checkConfig(c: PdisVaeConfig): void {
   const where = "lib/models/pdisvae config";
   if (c.kind !== "pdisvae") throw new Error(`${where}: kind must be "pdisvae", got ${JSON.stringify(c.kind)}`);
   if (!PDISVAE_METHODS.includes(c.method)) throw new Error(`${where}: method must be one of ${PDISVAE_METHODS.join(", ")}, got ${JSON.stringify(c.method)}`);
@@ -195,7 +195,7 @@ function checkConfig(c: PdisvaeConfig): void {
 }
 
 /** The record term each method penalises with weight β, or null. */
-export function penaltyTerm(method: PdisvaeMethod): "tc" | "pc" | null {
+export function penaltyTerm(method: PdisVaeMethod): "tc" | "pc" | null {
   return method === "pdisvae" ? "pc" : method === "beta-tcvae" ? "tc" : null;
 }
 
@@ -216,7 +216,7 @@ export function monteCarloRate(mean: tf.Tensor, logVar: tf.Tensor, eps: tf.Tenso
   });
 }
 
-export interface PdisvaeEvaluation {
+export interface PdisVaeEvaluation {
   /** Mean −log p(x|z), z ~ q(z|x). */
   distortion: number;
   /** Mean KL(q(z|x) ‖ p(z)) (closed form, or its one-sample estimate averaged over `samples` draws). */
@@ -274,7 +274,7 @@ export interface Traversal {
   x: ArrayN;
 }
 
-function checkEstimatorBatch(M: number, c: PdisvaeConfig, where: string): void {
+function checkEstimatorBatch(M: number, c: PdisVaeConfig, where: string): void {
   if (M > c.datasetSize) throw new Error(`${where}: batch of ${M} examples exceeds datasetSize N = ${c.datasetSize}; set the config's datasetSize to the training-set size`);
   if (M < 2 && c.estimator !== "MWS") throw new Error(`${where}: the ${c.estimator} estimator needs batches of ≥ 2 examples, got ${M} (train with dropRemainder: true or a batch size that does not leave a last batch of 1)`);
 }
@@ -284,7 +284,7 @@ function checkEstimatorBatch(M: number, c: PdisvaeConfig, where: string): void {
  * `dec/logstd`, …) for the linear model, ConvVae names for the conv model.
  */
 export class PdisVae implements TrainableModel {
-  readonly config: PdisvaeConfig;
+  readonly config: PdisVaeConfig;
   readonly net: MlpVae | ConvVae;
   readonly variables: Record<string, tf.Variable>;
   /** The latent groups (contiguous, from groupSizes). */
@@ -292,9 +292,9 @@ export class PdisVae implements TrainableModel {
   /** The ISA prior (method "isa-vae"), else null. */
   readonly isaPrior: LpNestedIsa | null;
 
-  constructor(config: PdisvaeConfig, rng: Rng) {
+  constructor(config: PdisVaeConfig, rng: Rng) {
     checkConfig(config);
-    this.config = JSON.parse(JSON.stringify(config)) as PdisvaeConfig;
+    this.config = JSON.parse(JSON.stringify(config)) as PdisVaeConfig;
     const c = this.config;
     this.net = c.net.kind === "conv-vae" ? new ConvVae(c.net, rng) : new MlpVae(c.net, rng);
     this.variables = this.net.variables;
@@ -306,7 +306,7 @@ export class PdisVae implements TrainableModel {
     return this.config.net.zDim;
   }
 
-  get method(): PdisvaeMethod {
+  get method(): PdisVaeMethod {
     return this.config.method;
   }
 
@@ -416,7 +416,7 @@ export class PdisVae implements TrainableModel {
    * Means of distortion, rate and ELBO over a data set, without gradients; deterministic for a given rng.
    * The rate (closed form or one-sample Monte-Carlo) is averaged over the `samples` draws like the distortion.
    */
-  async evaluate(data: TensorOrArray, opts: EvaluateOptions = {}): Promise<PdisvaeEvaluation> {
+  async evaluate(data: TensorOrArray, opts: EvaluateOptions = {}): Promise<PdisVaeEvaluation> {
     const x = toTensorDataset(data);
     try {
       const n = x.data.shape[0];
@@ -604,7 +604,7 @@ function sliceRows(x: tf.Tensor, start: number, size: number): tf.Tensor {
   return tf.slice(x, [start, ...new Array<number>(x.rank - 1).fill(0)], [size, ...new Array<number>(x.rank - 1).fill(-1)]);
 }
 
-/** Build a PDisVAE-family model (the `build` argument of trainOrReload: `(c, rng) => createPdisvae(c.model as PdisvaeConfig, rng)`). */
-export function createPdisvae(config: PdisvaeConfig, rng: Rng): PdisVae {
+/** Build a PDisVAE-family model (the `build` argument of trainOrReload: `(c, rng) => createPdisVae(c.model as PdisVaeConfig, rng)`). */
+export function createPdisVae(config: PdisVaeConfig, rng: Rng): PdisVae {
   return new PdisVae(config, rng);
 }

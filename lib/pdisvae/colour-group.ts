@@ -26,15 +26,12 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 import { rgbToHsv } from "../data/synthetic-faces";
 import { symmetricEigen } from "./group-components";
+import type { ArrayView } from "../data/dataset";
 import { checkRows, Rows } from "../eval/linear-fit";
 
 const WHERE = "lib/pdisvae/colour-group";
 
 /** Images as values with shape [N, S, S, 3] (channels last). */
-export interface ImageArray {
-  values: ArrayLike<number>;
-  shape: readonly number[];
-}
 
 /** Default corner patch: max(1, round(S / 16)) pixels (2 at 32 × 32, 4 at 64 × 64). */
 export function defaultPatch(size: number): number {
@@ -42,7 +39,7 @@ export function defaultPatch(size: number): number {
 }
 
 /** Mean RGB of the top-left and top-right patch × patch squares of every image, [N][3]. */
-export function cornerColours(images: ImageArray, patch?: number): number[][] {
+export function cornerColours(images: ArrayView, patch?: number): number[][] {
   const sh = images.shape;
   if (sh.length !== 4 || sh[3] !== 3 || sh[1] !== sh[2]) throw new Error(`${WHERE} cornerColours: images must be [N, S, S, 3], got [${sh.join(", ")}]`);
   const [N, S] = sh;

@@ -7,7 +7,7 @@
 // search for methods without groups), reconstruction R², latent MSE, and the aligned latents.
 import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
-import { ArrayN, Matrix, takeRows } from "../data/dataset";
+import { ArrayN, ArrayView, Matrix, takeRows } from "../data/dataset";
 import { LinearSynthetic } from "../data/pdisvae-synthetic";
 import { GroupAlignment, alignGroups, latentMSE, reconstructionR2, searchGrouping } from "../eval/alignment";
 import { rowsOf } from "../eval/linear-fit";
@@ -15,13 +15,13 @@ import { Preset } from "../notebook/preset";
 import { ProgressMode } from "../train/progress";
 import type { Run } from "../train/run-cache";
 import { RunRequest, Schedule, trainRun } from "../train/run";
-import { PdisVae, PdisvaeConfig, PdisvaeMethod, createPdisvae, pdisvaePreset, penaltyTerm } from "../models/pdisvae";
+import { PdisVae, PdisVaeConfig, PdisVaeMethod, createPdisVae, pdisVaePreset, penaltyTerm } from "../models/pdisvae";
 
 /** How every PDisVAE-family model trains: under its own controller, on full batches only (its batch estimators need them). */
 const PDISVAE_TRAINING = { controller: (model: PdisVae) => model.controller(), dropRemainder: true, checkpointEvery: 500 };
 
 /** The config must be built for the training-set size (its estimators use N), and a batch must fit in it. */
-function checkTrainingRows(where: string, input: RunRequest<PdisvaeConfig, ArrayN>): void {
+function checkTrainingRows(where: string, input: RunRequest<PdisVaeConfig, ArrayN>): void {
   const n = input.data.train.shape[0];
   if (input.config.datasetSize !== n) {
     throw new Error(`${where}: config.datasetSize = ${input.config.datasetSize} but the training set has ${n} rows; build the config with the training-set size`);
@@ -30,19 +30,19 @@ function checkTrainingRows(where: string, input: RunRequest<PdisvaeConfig, Array
 }
 
 /** Train the model of `input` on its training rows (or reload it when this exact run completed before). */
-export async function trainPdisvaeRun(input: RunRequest<PdisvaeConfig, ArrayN>): Promise<Run<PdisVae>> {
-  checkTrainingRows("trainPdisvaeRun", input);
+export async function trainPdisVaeRun(input: RunRequest<PdisVaeConfig, ArrayN>): Promise<Run<PdisVae>> {
+  checkTrainingRows("trainPdisVaeRun", input);
   return trainRun({
     ...input,
     ...PDISVAE_TRAINING,
-    build: createPdisvae,
+    build: createPdisVae,
     label: input.label ?? `${input.config.method} seed ${String(input.seed)}`,
   });
 }
 
 /** The metrics of Sec. 4.1 / Fig. 3(a) for one trained model on one data set with known latents. */
 export interface LatentEvaluation {
-  method: PdisvaeMethod;
+  method: PdisVaeMethod;
   /** PC on the held-out rows with the evaluated grouping (the model's own, or the post-hoc best one). */
   pc: number;
   /** TC on the held-out rows. */
@@ -77,7 +77,7 @@ export interface LatentEvaluationOptions {
 }
 
 /** Methods whose latent has no group structure of its own: their grouping is searched post hoc (Sec. 4.1). */
-export function hasOwnGroups(method: PdisvaeMethod): boolean {
+export function hasOwnGroups(method: PdisVaeMethod): boolean {
   return method === "pdisvae" || method === "isa-vae";
 }
 
@@ -119,7 +119,7 @@ export async function evaluateLatents(
     tc += c.tc / passes;
   }
   // images [N, S, S, C] are scored as flat rows [N, S·S·C]
-  const flat = (a: { values: ArrayLike<number>; shape: readonly number[] }) => rowsOf({ values: a.values, shape: [a.shape[0], a.values.length / a.shape[0]] });
+  const flat = (a: ArrayView) => rowsOf({ values: a.values, shape: [a.shape[0], a.values.length / a.shape[0]] });
   const xRows = flat(test.x);
   const xHat = flat(await model.reconstruct(test.x));
   return {
@@ -138,7 +138,7 @@ export async function evaluateLatents(
 
 /** One trained and evaluated model of a method × seed (× β) grid. */
 export interface GridRun {
-  method: PdisvaeMethod;
+  method: PdisVaeMethod;
   seed: number;
   beta: number;
   /** The run's directory hash under the runs root. */
@@ -151,11 +151,11 @@ export interface GridRun {
 }
 
 export interface GridOptions {
-  /** The linear set-up of lib/models/pdisvae pdisvaePreset. */
+  /** The linear set-up of lib/models/pdisvae pdisVaePreset. */
   setup: "groupwise-linear" | "independent-linear";
   /** The data set: its config is the run key, its split gives train (fit) and test (evaluation) rows. */
   data: LinearSynthetic;
-  methods: readonly PdisvaeMethod[];
+  methods: readonly PdisVaeMethod[];
   seeds: readonly number[];
   /** β values to train (default [4], the paper's); applies to β-TCVAE and PDisVAE, others train once. */
   betas?: readonly number[];
@@ -180,9 +180,9 @@ export async function trainEvaluateGrid(opts: GridOptions): Promise<GridRun[]> {
     const betas = penaltyTerm(method) === null ? [opts.betas?.[0] ?? 4] : (opts.betas ?? [4]);
     for (const beta of betas) {
       for (const seed of opts.seeds) {
-        const config = { ...pdisvaePreset(opts.setup, method, train.x.shape[0]), beta };
+        const config = { ...pdisVaePreset(opts.setup, method, train.x.shape[0]), beta };
         const t0 = Date.now();
-        const run = await trainPdisvaeRun({
+        const run = await trainPdisVaeRun({
           config, data: { key: data.key, train: train.x }, seed, schedule: opts.schedule, preset: opts.preset,
           progress: opts.progress, runsDir: opts.runsDir, label: `${method}${betas.length > 1 ? ` β=${beta}` : ""} seed ${seed}`,
         });
@@ -261,14 +261,14 @@ export async function datasetObjective(model: PdisVae, x: ArrayN, opts: { batchS
   return total / count;
 }
 
-export interface WarmStartRequest extends RunRequest<PdisvaeConfig, ArrayN> {
+export interface WarmStartRequest extends RunRequest<PdisVaeConfig, ArrayN> {
   /** The model to start from, with the run hash that identifies it (part of this run's key). */
   source: { model: PdisVae; hash: string };
   /** Target latent j starts as source latent perm[j]. */
   perm: number[];
 }
 
-/** Train (or reload) a model started from another run's weights with permuted latents (cached like trainPdisvaeRun). */
+/** Train (or reload) a model started from another run's weights with permuted latents (cached like trainPdisVaeRun). */
 export async function trainWarmStarted(input: WarmStartRequest): Promise<Run<PdisVae>> {
   const { source, perm, ...request } = input;
   checkTrainingRows("trainWarmStarted", request);
@@ -277,7 +277,7 @@ export async function trainWarmStarted(input: WarmStartRequest): Promise<Run<Pdi
     ...PDISVAE_TRAINING,
     key: { warmStart: { from: source.hash, perm } },
     build: (config, rng) => {
-      const m = createPdisvae(config, rng);
+      const m = createPdisVae(config, rng);
       copyPermutedLinearWeights(source.model, m, perm);
       return m;
     },

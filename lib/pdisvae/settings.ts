@@ -11,7 +11,7 @@ import type { Preset } from "../notebook/preset";
 import type { ProgressMode } from "../train/progress";
 import type { EpochSchedule } from "../train/run";
 
-export interface PdisvaeSettings {
+export interface PdisVaeSettings {
   /** The linear synthetic experiments (Fig. 2, 3, 8, 9): schedule and seeds per method. */
   linear: { schedule: EpochSchedule; seeds: number };
   /** Fig. 7's β ablation (linear schedule): the β grid and seeds per β. */
@@ -44,7 +44,7 @@ export interface PdisvaeSettings {
   batchEstimators: { maxBatchSize: number };
 }
 
-export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisvaeSettings>> = Object.freeze({
+export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisVaeSettings>> = Object.freeze({
   smoke: {
     linear: { schedule: { epochs: 40, learningRate: 5e-3, batchSize: 128 }, seeds: 2 },
     betaAblation: { betas: [0.1, 4, 100], seeds: 2 },
@@ -99,22 +99,22 @@ export function describeSchedule(s: EpochSchedule): string {
 const seeds = (k: number) => `${n(k)} seed${k === 1 ? "" : "s"}`;
 
 /** The linear experiments: schedule and seeds per method. */
-export function describeLinear(s: PdisvaeSettings): string {
+export function describeLinear(s: PdisVaeSettings): string {
   return `${describeSchedule(s.linear.schedule)}, ${seeds(s.linear.seeds)} per method`;
 }
 
 /** Fig. 7: β grid × seeds on the linear schedule. */
-export function describeBetaAblation(s: PdisvaeSettings): string {
+export function describeBetaAblation(s: PdisVaeSettings): string {
   return `β ∈ {${s.betaAblation.betas.join(", ")}} × ${seeds(s.betaAblation.seeds)}, ${describeSchedule(s.linear.schedule)}`;
 }
 
 /** pdSprites: schedule and seeds per method. */
-export function describePdsprites(s: PdisvaeSettings): string {
+export function describePdsprites(s: PdisVaeSettings): string {
   return `${describeSchedule(s.pdsprites.schedule)}, ${seeds(s.pdsprites.seeds.length)} per method`;
 }
 
 /** The faces: images, G values, schedule and the draws of the colour-group analysis. */
-export function describeFaces(s: PdisvaeSettings): string {
+export function describeFaces(s: PdisVaeSettings): string {
   const f = s.faces;
   return `${n(f.images)} images of ${f.imageSize} × ${f.imageSize}, G ∈ {${f.groupCounts.join(", ")}}, ${describeSchedule(f.schedule)}; ` +
     `${f.traversalPoints} traversal points, ${n(f.colourGroupDraws)} prior draws per group, ${n(f.colourSetDraws)} colour-group draws, local dimension at ${n(f.jacobianPoints)} points`;

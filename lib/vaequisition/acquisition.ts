@@ -23,6 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 import type { Matrix } from "../data/dataset";
+import { rowsOf } from "../eval/linear-fit";
 import type { PartialVae } from "../models/partial-vae";
 import { HALF_LOG_2PI } from "../prob/normal";
 import { Scaler, identityScaler } from "./scaling";
@@ -218,11 +219,6 @@ export interface AcquisitionTrace {
   steps: AcquisitionStep[];
   /** The state with nothing observed, if asked. */
   prior?: PredictiveRow;
-}
-
-function rowsOf(m: Matrix): number[][] {
-  const [n, d] = m.shape;
-  return Array.from({ length: n }, (_, i) => Array.from(m.values.subarray(i * d, (i + 1) * d)));
 }
 
 function resolveColumns(D: number, first: number[] | undefined, candidates: number[] | undefined, where: string): { first: number[]; candidates: number[] } {

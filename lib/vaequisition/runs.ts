@@ -19,10 +19,10 @@ import { AugmentedPartialVae, MissingnessOptions, staticMask } from "./missingne
 import { Scaler, standardize } from "./scaling";
 
 /** What the training loss is: the partial ELBO, its β version, or a target rate (adaptive β). */
-export type PvaeObjective = Extract<Objective, { kind: "elbo" | "beta" | "target-rate" }>;
+export type PartialVaeObjective = Extract<Objective, { kind: "elbo" | "beta" | "target-rate" }>;
 
 /** A target rate's adaptive β by default starts at 1 and moves by ×(1 ± 0.01) outside a ±1 % band. */
-export const PVAE_TARGET_RATE: TargetRateDefaults = { initial: 1, delta: 0.01, tolerance: 0.01 };
+export const PARTIAL_VAE_TARGET_RATE: TargetRateDefaults = { initial: 1, delta: 0.01, tolerance: 0.01 };
 
 /** The target rates of Sec. 4.6: 0.125 … 1.5 by 0.125, 1.75 … 8 by 0.25, 9 … 15 by 1 (nats). */
 export function paperTargetRates(): number[] {
@@ -34,16 +34,16 @@ export function paperTargetRates(): number[] {
 }
 
 /** Training rows in data units (NaN = not measured), and how they are scaled, masked and dequantised. */
-export interface PvaeRunRequest extends RunRequest<PartialVaeConfig, Matrix> {
+export interface PartialVaeRunRequest extends RunRequest<PartialVaeConfig, Matrix> {
   scaler: Scaler;
   /** Static (one mask drawn with `seed`) or dynamic (a new mask every batch) missingness. */
   missingness: { kind: "static"; seed: Seed; options?: MissingnessOptions } | { kind: "dynamic"; options?: MissingnessOptions };
   /** Dequantise these columns (step in data units, e.g. 5 dB) with noise redrawn every batch. */
   dequantize?: { step: number; dims: number[] };
-  objective: PvaeObjective;
+  objective: PartialVaeObjective;
 }
 
-export interface PvaeRun {
+export interface PartialVaeRun {
   run: Run<AugmentedPartialVae>;
   model: PartialVae;
   /** The model with its scaler, for lib/vaequisition/acquisition. */
@@ -51,12 +51,12 @@ export interface PvaeRun {
 }
 
 /** Train the partial VAE of `input` (or reload it when this exact run completed before). */
-export async function trainPvaeRun(input: PvaeRunRequest): Promise<PvaeRun> {
+export async function trainPartialVaeRun(input: PartialVaeRunRequest): Promise<PartialVaeRun> {
   const { scaler, missingness, dequantize, objective, ...request } = input;
   const { config, data, schedule } = request;
   const [n, D] = data.train.shape;
-  if (D !== config.xDim) throw new Error(`trainPvaeRun: the data have ${D} columns, config.xDim is ${config.xDim}`);
-  if (schedule.batchSize > n) throw new Error(`trainPvaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
+  if (D !== config.xDim) throw new Error(`trainPartialVaeRun: the data have ${D} columns, config.xDim is ${config.xDim}`);
+  if (schedule.batchSize > n) throw new Error(`trainPartialVaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
   const z = standardize(data.train, scaler);
   const mask = missingness.kind === "static"
     ? staticMask(data.train, missingness.seed, missingness.options)
@@ -68,7 +68,7 @@ export async function trainPvaeRun(input: PvaeRunRequest): Promise<PvaeRun> {
     data: { key: data.key, train: { x, mask: { values: mask.values, shape: [n, D] } } },
     key: { scaler, missingness, dequantize, objective },
     build: (c, rng) => new AugmentedPartialVae(createPartialVae(c, rng), { missingness: missingness.kind, ...(missingness.options ? { missingnessOptions: missingness.options } : {}), ...(deq ? { dequantize: deq } : {}) }),
-    controller: () => controllerFor(objective, PVAE_TARGET_RATE),
+    controller: () => controllerFor(objective, PARTIAL_VAE_TARGET_RATE),
     checkpointEvery: 500,
     label: input.label ?? `pvae ${objective.kind === "target-rate" ? `R*=${objective.target}` : objective.kind} seed ${String(input.seed)}`,
   });

@@ -23,7 +23,7 @@ import type { ProgressMode } from "../train/progress";
 import type { Schedule } from "../train/run";
 import { AcquisitionModel, AcquisitionTrace, completeRows, curveSummary, informationCurves, runAcquisition } from "./acquisition";
 import { staticMask } from "./missingness";
-import { evaluatePartialRd, trainPvaeRun } from "./runs";
+import { evaluatePartialRd, trainPartialVaeRun } from "./runs";
 import { fitScaler } from "./scaling";
 import { BASELINE_FEATURES, ErrorModel, UQ_FEATURES, evaluateStopping, fitErrorModel } from "./stopping";
 
@@ -197,7 +197,7 @@ export async function rateSweep(
   for (const target of plan.targets) {
     for (const seed of plan.seeds) {
       const k = out.length + 1;
-      const pv = await trainPvaeRun({
+      const pv = await trainPartialVaeRun({
         config: partialVaeConfig({ xDim: D, zDim: plan.zDim }),
         data: { key: setting.dataKey, train: setting.train },
         scaler,

@@ -10,7 +10,7 @@ import { disposeRecord } from "../../lib/objectives/rate-distortion";
 import { train } from "../../lib/train";
 import { pdSprites } from "../../lib/data/pdsprites";
 import { createConvVae } from "../../lib/models/conv-vae";
-import { PdisVae, convNet, createPdisvae, pdisvaeConfig, pdisvaePreset } from "../../lib/models/pdisvae";
+import { PdisVae, convNet, createPdisVae, pdisVaeConfig, pdisVaePreset } from "../../lib/models/pdisvae";
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -31,8 +31,8 @@ function pdSpritesBatch(n: number, offset = 0): tf.Tensor4D {
 }
 
 test("pdSprites preset: ConvVae's parameters, and with method 'vae' exactly ConvVae's record", async () => {
-  const c = pdisvaePreset("pdsprites-conv", "vae", 805);
-  const m = createPdisvae(c, new Rng("same"));
+  const c = pdisVaePreset("pdsprites-conv", "vae", 805);
+  const m = createPdisVae(c, new Rng("same"));
   const ref = createConvVae(c.net as Parameters<typeof createConvVae>[0], new Rng("same"));
   assert.deepEqual(Object.keys(m.variables), Object.keys(ref.variables));
   assert.equal(m.parameterCount(), ref.parameterCount());
@@ -82,8 +82,8 @@ async function directionalCheck(m: PdisVae, loss: () => tf.Scalar, h = 1e-2): Pr
 
 test("gradient of the PDisVAE loss on a tiny conv net matches finite differences (Gaussian and Bernoulli likelihoods)", async () => {
   for (const likelihood of [{ kind: "gaussian" as const, variance: "learned" as const, std: 0.8 }, { kind: "bernoulli" as const }]) {
-    const c = pdisvaeConfig({ method: "pdisvae", net: convNet({ imageSize: 8, channels: 1, zDim: 4, convChannels: 3, hidden: 6, activation: "tanh", likelihood }), datasetSize: 50, groupSizes: [2, 2], beta: 3 });
-    const m = createPdisvae(c, new Rng("tiny"));
+    const c = pdisVaeConfig({ method: "pdisvae", net: convNet({ imageSize: 8, channels: 1, zDim: 4, convChannels: 3, hidden: 6, activation: "tanh", likelihood }), datasetSize: 50, groupSizes: [2, 2], beta: 3 });
+    const m = createPdisVae(c, new Rng("tiny"));
     const rng = new Rng("tiny/data");
     const x = tf.tensor4d(Float32Array.from({ length: 6 * 64 }, () => rng.uniform()), [6, 8, 8, 1]);
     const eps = rng.normalTensor([6, 4]);
@@ -96,7 +96,7 @@ test("gradient of the PDisVAE loss on a tiny conv net matches finite differences
 
 test("conv traversals and reconstructions come back in image shape; a few PDisVAE steps on pdSprites lower the loss with a flat tensor count", async () => {
   const d = pdSprites();
-  const m = createPdisvae(pdisvaePreset("pdsprites-conv", "pdisvae", d.x.shape[0]), new Rng(1));
+  const m = createPdisVae(pdisVaePreset("pdsprites-conv", "pdisvae", d.x.shape[0]), new Rng(1));
   const t = await m.traverse({ group: 0, values: [-1.5, 0, 1.5] });
   assert.deepEqual(t.z.shape, [9, 4]);
   assert.deepEqual(t.x.shape, [9, 32, 32, 1]);

@@ -20,7 +20,7 @@ import { Normal } from "../../lib/prob/normal";
 import { train } from "../../lib/train";
 import { groupwiseSynthetic } from "../../lib/data/pdisvae-synthetic";
 import { takeRows } from "../../lib/data/dataset";
-import { PdisVae, PdisvaeConfig, PdisvaeMethod, PDISVAE_METHODS, createPdisvae, linearNet, monteCarloRate, pdisvaeConfig, pdisvaePreset } from "../../lib/models/pdisvae";
+import { PdisVae, PdisVaeConfig, PdisVaeMethod, PDISVAE_METHODS, createPdisVae, linearNet, monteCarloRate, pdisVaeConfig, pdisVaePreset } from "../../lib/models/pdisvae";
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -55,7 +55,7 @@ function logcoshRef(z: number): number {
 }
 
 /** The whole objective in float64, from the formulas: per-example D, R, PC, TC and the loss. */
-function reference(c: PdisvaeConfig, p: Params, x: number[][], eps: number[][]) {
+function reference(c: PdisVaeConfig, p: Params, x: number[][], eps: number[][]) {
   const net = c.net as ReturnType<typeof linearNet>;
   const D = net.xDim, K = net.zDim, B = x.length;
   const enc = x.map((xi) => {
@@ -95,12 +95,12 @@ function reference(c: PdisvaeConfig, p: Params, x: number[][], eps: number[][]) 
 }
 
 const D0 = 5, K0 = 4, B0 = 6, N0 = 40;
-function tinyConfig(method: PdisvaeMethod, extra: Partial<Parameters<typeof pdisvaeConfig>[0]> = {}): PdisvaeConfig {
-  return pdisvaeConfig({ method, net: linearNet(D0, K0, { kind: "gaussian", variance: "learned", std: 0.8 }), datasetSize: N0, groupSizes: [2, 2], beta: 2.5, ...extra });
+function tinyConfig(method: PdisVaeMethod, extra: Partial<Parameters<typeof pdisVaeConfig>[0]> = {}): PdisVaeConfig {
+  return pdisVaeConfig({ method, net: linearNet(D0, K0, { kind: "gaussian", variance: "learned", std: 0.8 }), datasetSize: N0, groupSizes: [2, 2], beta: 2.5, ...extra });
 }
 
-const VARIANTS: [string, PdisvaeConfig][] = [
-  ...PDISVAE_METHODS.map((m): [string, PdisvaeConfig] => [m, tinyConfig(m)]),
+const VARIANTS: [string, PdisVaeConfig][] = [
+  ...PDISVAE_METHODS.map((m): [string, PdisVaeConfig] => [m, tinyConfig(m)]),
   ["pdisvae, MSS", tinyConfig("pdisvae", { estimator: "MSS" })],
   ["beta-tcvae, MWS", tinyConfig("beta-tcvae", { estimator: "mws" })],
   ["ica, entropy rate", tinyConfig("ica", { rateEstimator: "entropy" })],
@@ -115,7 +115,7 @@ async function arr(t: tf.Tensor): Promise<number[]> {
 for (const [label, config] of VARIANTS) {
   test(`record and loss match the float64 reference (${label})`, async () => {
     const rng = new Rng(`ref/${label}`);
-    const m = createPdisvae(config, rng.fork("init"));
+    const m = createPdisVae(config, rng.fork("init"));
     perturb(m, rng.fork("perturb"));
     const x = randomMatrix(rng, B0, D0, 1.5), eps = randomMatrix(rng, B0, K0);
     const want = reference(config, await paramsOf(m), x, eps);
@@ -146,7 +146,7 @@ for (const [label, config] of VARIANTS) {
 for (const [label, config] of VARIANTS.filter(([l]) => ["pdisvae", "beta-tcvae", "isa-vae", "ica", "pdisvae, MSS"].includes(l))) {
   test(`gradient of the loss matches central finite differences of the float64 reference (${label})`, async () => {
     const rng = new Rng(`grad/${label}`);
-    const m = createPdisvae(config, rng.fork("init"));
+    const m = createPdisVae(config, rng.fork("init"));
     perturb(m, rng.fork("perturb"));
     const x = randomMatrix(rng, B0, D0, 1.5), eps = randomMatrix(rng, B0, K0);
     const xT = tf.tensor2d(x), epsT = tf.tensor2d(eps);
@@ -196,8 +196,8 @@ async function lossAndGrads(m: PdisVae, x: tf.Tensor, eps: tf.Tensor): Promise<{
 test("G = 1: PC ≡ 0 and the PDisVAE loss and gradients equal the VAE's exactly", async () => {
   const rng = new Rng("g1");
   const x = tf.tensor2d(randomMatrix(rng, 16, D0, 1.5)), eps = tf.tensor2d(randomMatrix(rng, 16, K0));
-  const cfg = (method: PdisvaeMethod) => tinyConfig(method, { groupSizes: [K0], beta: 4 });
-  const [vae, pd] = [createPdisvae(cfg("vae"), new Rng("same")), createPdisvae(cfg("pdisvae"), new Rng("same"))];
+  const cfg = (method: PdisVaeMethod) => tinyConfig(method, { groupSizes: [K0], beta: 4 });
+  const [vae, pd] = [createPdisVae(cfg("vae"), new Rng("same")), createPdisVae(cfg("pdisvae"), new Rng("same"))];
   perturb(vae, new Rng("p"));
   perturb(pd, new Rng("p"));
   const a = await lossAndGrads(vae, x, eps), b = await lossAndGrads(pd, x, eps);
@@ -213,8 +213,8 @@ test("G = K: the PDisVAE PC term equals the β-TCVAE TC term, and so do the loss
   const rng = new Rng("gk");
   const x = tf.tensor2d(randomMatrix(rng, 16, D0, 1.5)), eps = tf.tensor2d(randomMatrix(rng, 16, K0));
   for (const estimator of ["IS", "MSS", "MWS"] as BatchEstimator[]) {
-    const cfg = (method: PdisvaeMethod) => tinyConfig(method, { groupSizes: [1, 1, 1, 1], beta: 4, estimator });
-    const [tcv, pd] = [createPdisvae(cfg("beta-tcvae"), new Rng("same")), createPdisvae(cfg("pdisvae"), new Rng("same"))];
+    const cfg = (method: PdisVaeMethod) => tinyConfig(method, { groupSizes: [1, 1, 1, 1], beta: 4, estimator });
+    const [tcv, pd] = [createPdisVae(cfg("beta-tcvae"), new Rng("same")), createPdisVae(cfg("pdisvae"), new Rng("same"))];
     perturb(tcv, new Rng("p"));
     perturb(pd, new Rng("p"));
     const a = await lossAndGrads(tcv, x, eps), b = await lossAndGrads(pd, x, eps);
@@ -269,29 +269,29 @@ test("one-sample Monte-Carlo rates are unbiased: Gaussian prior vs the closed-fo
 });
 
 test("config: defaults, presets, errors naming the field; the controller adds β·term and rejects missing terms", async () => {
-  const c = pdisvaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 1600, groups: 3 });
+  const c = pdisVaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 1600, groups: 3 });
   assert.deepEqual(c.groupSizes, [2, 2, 2]);
   assert.equal(c.beta, 4);
   assert.equal(c.estimator, "IS");
   assert.equal(c.rateEstimator, "sample");
   assert.deepEqual(c.isa, { innerP: 2, outerP: 1, scale: "unit-variance" });
-  assert.deepEqual(pdisvaeConfig({ method: "beta-tcvae", net: linearNet(20, 6), datasetSize: 10 }).groupSizes, [1, 1, 1, 1, 1, 1]);
-  assert.deepEqual(pdisvaePreset("groupwise-linear", "isa-vae", 1600), { ...c, method: "isa-vae" });
-  const m = createPdisvae(c, new Rng(0));
+  assert.deepEqual(pdisVaeConfig({ method: "beta-tcvae", net: linearNet(20, 6), datasetSize: 10 }).groupSizes, [1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(pdisVaePreset("groupwise-linear", "isa-vae", 1600), { ...c, method: "isa-vae" });
+  const m = createPdisVae(c, new Rng(0));
   const shapes = Object.fromEntries(Object.entries(m.variables).map(([k, v]) => [k, v.shape]));
   assert.deepEqual(shapes, { "enc/0/w": [20, 12], "enc/0/b": [12], "dec/0/w": [6, 20], "dec/0/b": [20], "dec/logstd": [20] });
   assert.deepEqual(m.groups, [[0, 1], [2, 3], [4, 5]]);
   m.dispose();
-  const conv = pdisvaePreset("pdsprites-conv", "pdisvae", 805);
+  const conv = pdisVaePreset("pdsprites-conv", "pdisvae", 805);
   assert.equal(conv.net.kind, "conv-vae");
   assert.deepEqual(conv.groupSizes, [2, 2]);
-  assert.throws(() => pdisvaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10 }), /give groups/);
-  assert.throws(() => pdisvaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10, groups: 4 }), /must divide K = 6/);
-  assert.throws(() => pdisvaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10, groupSizes: [2, 3] }), /sum to 5/);
-  assert.throws(() => pdisvaeConfig({ method: "nope" as PdisvaeMethod, net: linearNet(20, 6), datasetSize: 10, groups: 3 }), /method must be one of/);
-  assert.throws(() => pdisvaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 1, groups: 3 }), /datasetSize/);
-  assert.throws(() => pdisvaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10, groups: 3, beta: -1 }), /beta/);
-  assert.throws(() => pdisvaeConfig({ method: "isa-vae", net: linearNet(20, 6), datasetSize: 10, groups: 3, isa: { outerP: 0 } }), /isa.outerP/);
+  assert.throws(() => pdisVaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10 }), /give groups/);
+  assert.throws(() => pdisVaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10, groups: 4 }), /must divide K = 6/);
+  assert.throws(() => pdisVaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10, groupSizes: [2, 3] }), /sum to 5/);
+  assert.throws(() => pdisVaeConfig({ method: "nope" as PdisVaeMethod, net: linearNet(20, 6), datasetSize: 10, groups: 3 }), /method must be one of/);
+  assert.throws(() => pdisVaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 1, groups: 3 }), /datasetSize/);
+  assert.throws(() => pdisVaeConfig({ method: "pdisvae", net: linearNet(20, 6), datasetSize: 10, groups: 3, beta: -1 }), /beta/);
+  assert.throws(() => pdisVaeConfig({ method: "isa-vae", net: linearNet(20, 6), datasetSize: 10, groups: 3, isa: { outerP: 0 } }), /isa.outerP/);
 
   // the controller: loss = mean(D) + mean(R) + β·mean(term)
   const rec: RateDistortion = tf.tidy(() => {
@@ -307,14 +307,14 @@ test("config: defaults, presets, errors naming the field; the controller adds β
   assert.throws(() => withTermPenalties(fixedBeta(1), { pc: -1 }), /finite number ≥ 0/);
   disposeRecord(rec);
   for (const method of PDISVAE_METHODS) {
-    const mm = createPdisvae(tinyConfig(method), new Rng(1));
+    const mm = createPdisVae(tinyConfig(method), new Rng(1));
     assert.equal(mm.penaltyTerm, method === "pdisvae" ? "pc" : method === "beta-tcvae" ? "tc" : null);
     mm.dispose();
   }
 });
 
 test("batches: named {x}, shape errors, batch larger than N, a batch of 1 with IS; monitor off computes only the penalised term", () => {
-  const m = createPdisvae(tinyConfig("pdisvae"), new Rng(1));
+  const m = createPdisVae(tinyConfig("pdisvae"), new Rng(1));
   const ctx = { step: 0, epoch: 0, rng: new Rng(2) };
   tf.tidy(() => {
     const rec = m.step({ x: tf.zeros([3, D0]) }, ctx);
@@ -326,17 +326,17 @@ test("batches: named {x}, shape errors, batch larger than N, a batch of 1 with I
   assert.throws(() => tf.tidy(() => { m.step(tf.zeros([1, D0]), ctx); }), /needs batches of ≥ 2/);
   assert.throws(() => tf.tidy(() => { m.record(tf.zeros([3, D0]), tf.zeros([3, 2])); }), /eps must have shape \[3, 4\]/);
   m.dispose();
-  const quiet = createPdisvae(tinyConfig("pdisvae", { monitor: false }), new Rng(1));
+  const quiet = createPdisVae(tinyConfig("pdisvae", { monitor: false }), new Rng(1));
   tf.tidy(() => assert.deepEqual(Object.keys(quiet.step(tf.zeros([3, D0]), ctx).terms), ["pc"]));
   quiet.dispose();
-  const vae = createPdisvae(tinyConfig("vae", { monitor: false }), new Rng(1));
+  const vae = createPdisVae(tinyConfig("vae", { monitor: false }), new Rng(1));
   tf.tidy(() => assert.deepEqual(Object.keys(vae.step(tf.zeros([1, D0]), ctx).terms), [], "the VAE without monitoring needs no estimator (a batch of 1 is fine)"));
   vae.dispose();
 });
 
 test("datasetCorrelation equals partialCorrelation over the whole set as one batch; evaluate, encodeData, reconstruct, traverse", async () => {
   const rng = new Rng("eval");
-  const m = createPdisvae(tinyConfig("pdisvae", { groupSizes: [1, 3] }), rng.fork("init"));
+  const m = createPdisVae(tinyConfig("pdisvae", { groupSizes: [1, 3] }), rng.fork("init"));
   perturb(m, rng.fork("perturb"), 0.5);
   const n = 23;
   const xv = Float32Array.from(randomMatrix(rng, n, D0, 1.5).flat());
@@ -408,7 +408,7 @@ test("training: deterministic given the seeds, flat tensor count (validation hoo
   const rng = new Rng("det");
   const x = { values: Float32Array.from(randomMatrix(rng, 40, D0, 1.5).flat()), shape: [40, D0] };
   const run = async () => {
-    const m = createPdisvae(tinyConfig("pdisvae", { datasetSize: 40 }), new Rng("init"));
+    const m = createPdisVae(tinyConfig("pdisvae", { datasetSize: 40 }), new Rng("init"));
     const counts: number[] = [];
     const res = await train(m, {
       data: x, batchSize: 8, steps: 25, rng: 5, progress: "none", controller: m.controller(), learningRate: 1e-2,
@@ -430,7 +430,7 @@ test("training: deterministic given the seeds, flat tensor count (validation hoo
 test("a short run of PDisVAE on the group-wise synthetic set lowers the loss and the test-set PC", async () => {
   const d = groupwiseSynthetic();
   const tr = takeRows(d.x, d.split.train), te = takeRows(d.x, d.split.test);
-  const m = createPdisvae(pdisvaePreset("groupwise-linear", "pdisvae", tr.shape[0]), new Rng(1));
+  const m = createPdisVae(pdisVaePreset("groupwise-linear", "pdisvae", tr.shape[0]), new Rng(1));
   const pc0 = await m.datasetCorrelation(te);
   const steps = 250;
   const res = await train(m, { data: tr, batchSize: 128, steps, rng: 2, progress: "none", controller: m.controller(), learningRate: 5e-3, dropRemainder: true });

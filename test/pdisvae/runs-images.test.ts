@@ -7,7 +7,7 @@ import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import { takeRows } from "../../lib/data/dataset";
 import { pdSprites } from "../../lib/data/pdsprites";
-import { createPdisvae, pdisvaePreset } from "../../lib/models/pdisvae";
+import { createPdisVae, pdisVaePreset } from "../../lib/models/pdisvae";
 import { evaluateLatents } from "../../lib/pdisvae/runs";
 import { reconstructionR2 } from "../../lib/eval/alignment";
 import { rowsOf } from "../../lib/eval/linear-fit";
@@ -21,7 +21,7 @@ test("evaluateLatents on 32×32 images: flat reconstruction R², search over pai
   const idx = Array.from({ length: 40 }, (_, i) => (i * 37) % d.x.shape[0]);
   const x = takeRows(d.x, idx), z = takeRows(d.z, idx);
   for (const method of ["beta-tcvae", "pdisvae"] as const) {
-    const model = createPdisvae(pdisvaePreset("pdsprites-conv", method, 40), new Rng(`img-${method}`));
+    const model = createPdisVae(pdisVaePreset("pdsprites-conv", method, 40), new Rng(`img-${method}`));
     try {
       const ev = await evaluateLatents(model, { x: x, z: z }, d.groups, { searchSizes: [2, 2], pcBatch: 20, pcPasses: 1 });
       const flatX = rowsOf({ values: x.values, shape: [40, 32 * 32] });

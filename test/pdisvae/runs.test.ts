@@ -9,8 +9,8 @@ import { initEngine } from "../../lib/engine/backend";
 import { groupwiseSynthetic } from "../../lib/data/pdisvae-synthetic";
 import { takeRows } from "../../lib/data/dataset";
 import { alignGroups } from "../../lib/eval/alignment";
-import { pdisvaePreset } from "../../lib/models/pdisvae";
-import { evaluateLatents, hasOwnGroups, trainEvaluateGrid, trainPdisvaeRun } from "../../lib/pdisvae/runs";
+import { pdisVaePreset } from "../../lib/models/pdisvae";
+import { evaluateLatents, hasOwnGroups, trainEvaluateGrid, trainPdisVaeRun } from "../../lib/pdisvae/runs";
 
 const schedule = { epochs: 3, learningRate: 5e-3, batchSize: 64 };
 
@@ -48,8 +48,8 @@ test("trainEvaluateGrid: trains once, reloads identically, evaluates by the pape
     }
     // the alignment maps come from the training rows, scores from the test rows: recompute one independently
     const r0 = first[2];
-    const run = await trainPdisvaeRun({
-      config: { ...pdisvaePreset("groupwise-linear", "pdisvae", data.split.train.length), beta: 1 },
+    const run = await trainPdisVaeRun({
+      config: { ...pdisVaePreset("groupwise-linear", "pdisvae", data.split.train.length), beta: 1 },
       data: { key: data.key, train: takeRows(data.x, data.split.train) }, seed: 0, schedule, preset: "smoke", runsDir, progress: "none",
     });
     assert.equal(run.reloaded, true);
@@ -71,15 +71,15 @@ test("trainEvaluateGrid: trains once, reloads identically, evaluates by the pape
   }
 });
 
-test("trainPdisvaeRun refuses a config whose datasetSize is not the training-set size, and batches larger than the set", async () => {
+test("trainPdisVaeRun refuses a config whose datasetSize is not the training-set size, and batches larger than the set", async () => {
   const data = groupwiseSynthetic({ n: 100 });
   const train = takeRows(data.x, data.split.train);
   await assert.rejects(
-    trainPdisvaeRun({ config: pdisvaePreset("groupwise-linear", "vae", 999), data: { key: data.key, train }, seed: 0, schedule, preset: "smoke" }),
+    trainPdisVaeRun({ config: pdisVaePreset("groupwise-linear", "vae", 999), data: { key: data.key, train }, seed: 0, schedule, preset: "smoke" }),
     /datasetSize = 999 but the training set has 80 rows/,
   );
   await assert.rejects(
-    trainPdisvaeRun({ config: pdisvaePreset("groupwise-linear", "vae", 80), data: { key: data.key, train }, seed: 0, schedule: { ...schedule, batchSize: 128 }, preset: "smoke" }),
+    trainPdisVaeRun({ config: pdisVaePreset("groupwise-linear", "vae", 80), data: { key: data.key, train }, seed: 0, schedule: { ...schedule, batchSize: 128 }, preset: "smoke" }),
     /batch size 128 exceeds the 80 training rows/,
   );
 });
@@ -87,11 +87,11 @@ test("trainPdisvaeRun refuses a config whose datasetSize is not the training-set
 test("copyPermutedLinearWeights: the target encodes to the source's latents permuted and decodes the same", async () => {
   await initEngine({ quiet: true });
   const { Rng } = await import("../../lib/engine/rng");
-  const { createPdisvae } = await import("../../lib/models/pdisvae");
+  const { createPdisVae } = await import("../../lib/models/pdisvae");
   const { copyPermutedLinearWeights } = await import("../../lib/pdisvae/runs");
   const tf = await import("@tensorflow/tfjs");
-  const src = createPdisvae(pdisvaePreset("groupwise-linear", "beta-tcvae", 100), new Rng(1));
-  const dst = createPdisvae(pdisvaePreset("groupwise-linear", "pdisvae", 100), new Rng(2));
+  const src = createPdisVae(pdisVaePreset("groupwise-linear", "beta-tcvae", 100), new Rng(1));
+  const dst = createPdisVae(pdisVaePreset("groupwise-linear", "pdisvae", 100), new Rng(2));
   const perm = [3, 0, 5, 1, 4, 2];
   copyPermutedLinearWeights(src, dst, perm);
   const x = new Rng(3).normalTensor([7, 20]);
@@ -112,10 +112,10 @@ test("copyPermutedLinearWeights: the target encodes to the source's latents perm
 test("datasetObjective of a VAE is its negative ELBO (Monte-Carlo agreement with evaluate), deterministic per seed", async () => {
   await initEngine({ quiet: true });
   const { Rng } = await import("../../lib/engine/rng");
-  const { createPdisvae } = await import("../../lib/models/pdisvae");
+  const { createPdisVae } = await import("../../lib/models/pdisvae");
   const { datasetObjective } = await import("../../lib/pdisvae/runs");
   const data = groupwiseSynthetic({ n: 640 });
-  const m = createPdisvae(pdisvaePreset("groupwise-linear", "vae", 640), new Rng(4));
+  const m = createPdisVae(pdisVaePreset("groupwise-linear", "vae", 640), new Rng(4));
   const obj = await datasetObjective(m, data.x, { batchSize: 128, passes: 40, rng: 5 });
   assert.equal(await datasetObjective(m, data.x, { batchSize: 128, passes: 2, rng: 5 }), await datasetObjective(m, data.x, { batchSize: 128, passes: 2, rng: 5 }));
   const ev = await m.evaluate(data.x, { samples: 40, rng: 6 });

@@ -26,7 +26,7 @@ interface Data {
   sizeGroup: { method: string; dims: number[]; sizeR2: number; locationR2: number; eigen: number[]; gaussianDirectionP: number; effective: boolean; dummy: boolean }[];
   traversals: { method: string; group: string; dims: number[]; moves: number; resizes: number }[];
   orderings: { key: string; agree: number; total: number }[];
-  ranks: { pdisvaeR2: number; pdisvaePC: number };
+  ranks: { pdisvaeR2: number; pdisVaePC: number };
 }
 
 test("fig04/fig10/table04 pdSprites notebook runs at smoke; claims present with verdicts that follow the numbers", { timeout: 600_000 }, async () => {

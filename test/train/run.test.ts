@@ -14,7 +14,7 @@ import { groupwiseSynthetic } from "../../lib/data/pdisvae-synthetic";
 import { poissonDataset } from "../../lib/data/poisson";
 import { pulseBatch, pulseConfig } from "../../lib/data/gaussian-pulses";
 import { THRESHOLD_INDICES, archetypalAudiograms, audiogramPart } from "../../lib/data/audiograms";
-import { createPdisvae, pdisvaePreset } from "../../lib/models/pdisvae";
+import { createPdisVae, pdisVaePreset } from "../../lib/models/pdisvae";
 import { cdVaeConfig } from "../../lib/models/cd-vae";
 import { CONV_TASNET_SYNTHETIC } from "../../lib/models/conv-tasnet";
 import { viTasNetConfig } from "../../lib/models/vi-tasnet";
@@ -22,10 +22,10 @@ import { partialVaeConfig } from "../../lib/models/partial-vae";
 import { Objective, RateController, adaptiveRate, controllerFor, fixedBeta, perTermRates } from "../../lib/objectives/controllers";
 import { configHash, stableStringify } from "../../lib/train/run-cache";
 import { runKey } from "../../lib/train/run";
-import { trainPdisvaeRun, trainWarmStarted } from "../../lib/pdisvae/runs";
+import { trainPdisVaeRun, trainWarmStarted } from "../../lib/pdisvae/runs";
 import { trainCdVaeRun } from "../../lib/cd-vae/runs";
 import { SEPARATION_TARGET_RATE, SeparationObjective, trainSeparationRun } from "../../lib/vi-emd/runs";
-import { PVAE_TARGET_RATE, PvaeObjective, trainPvaeRun } from "../../lib/vaequisition/runs";
+import { PARTIAL_VAE_TARGET_RATE, PartialVaeObjective, trainPartialVaeRun } from "../../lib/vaequisition/runs";
 import { fitScaler } from "../../lib/vaequisition/scaling";
 
 let runsDir = "";
@@ -42,17 +42,17 @@ function assertOldKey(run: { hash: string; dir: string }, oldKey: unknown): void
   assert.equal(run.hash, configHash(oldKey));
 }
 
-test("PDisVAE: trainPdisvaeRun and trainWarmStarted keep their run keys", { timeout: 120_000 }, async () => {
+test("PDisVAE: trainPdisVaeRun and trainWarmStarted keep their run keys", { timeout: 120_000 }, async () => {
   const data = groupwiseSynthetic({ n: 100 });
   const train = takeRows(data.x, data.split.train);
-  const config = pdisvaePreset("groupwise-linear", "pdisvae", train.shape[0]);
+  const config = pdisVaePreset("groupwise-linear", "pdisvae", train.shape[0]);
   const input = { config, data: { key: data.key, train }, seed: 3, schedule: { epochs: 1, learningRate: 5e-3, batchSize: 16 }, preset: "smoke", runsDir, progress: "none" as const };
-  const run = await trainPdisvaeRun(input);
-  // lib/pdisvae/runs.ts trainPdisvaeRun before lib/train/run:
+  const run = await trainPdisVaeRun(input);
+  // lib/pdisvae/runs.ts trainPdisVaeRun before lib/train/run:
   assertOldKey(run, { model: config, data: input.data.key, preset: input.preset, seed: input.seed, schedule: { ...input.schedule } });
   assert.equal(run.history.length, 5, "80 rows in full batches of 16: 5 steps");
 
-  const source = { model: createPdisvae(config, new Rng(0)), hash: "0123456789abcdef" }, perm = [1, 0, 3, 2, 5, 4];
+  const source = { model: createPdisVae(config, new Rng(0)), hash: "0123456789abcdef" }, perm = [1, 0, 3, 2, 5, 4];
   const warm = await trainWarmStarted({ ...input, source, perm });
   // lib/pdisvae/runs.ts trainWarmStarted before lib/train/run:
   assertOldKey(warm, { model: config, data: input.data.key, preset: input.preset, seed: input.seed, schedule: { ...input.schedule }, warmStart: { from: source.hash, perm } });
@@ -84,19 +84,19 @@ test("VI-EMD: trainSeparationRun keeps its run key (the objective as given, no d
   assert.deepEqual(objective, { kind: "target-rate", target: 20 });
 });
 
-test("VAEquisition: trainPvaeRun keeps its run key, with and without dequantisation", { timeout: 120_000 }, async () => {
+test("VAEquisition: trainPartialVaeRun keeps its run key, with and without dequantisation", { timeout: 120_000 }, async () => {
   const d = archetypalAudiograms({ seed: 1, n: 120, quantize: 5 });
   const train = audiogramPart(d, "train");
   const scaler = fitScaler(train.x);
   const config = partialVaeConfig({ xDim: 15, zDim: 2, encoderHidden: [8], decoderHidden: [8] });
   const base = { config, data: { key: d.key, train: train.x }, scaler, schedule: { epochs: 1, learningRate: 1e-3, batchSize: 32 }, seed: 2, preset: "smoke", runsDir, progress: "none" as const };
-  const inputs: Parameters<typeof trainPvaeRun>[0][] = [
+  const inputs: Parameters<typeof trainPartialVaeRun>[0][] = [
     { ...base, missingness: { kind: "dynamic" }, dequantize: { step: 5, dims: THRESHOLD_INDICES.slice() }, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } },
     { ...base, missingness: { kind: "static", seed: 7, options: { mode: "bernoulli" } }, objective: { kind: "beta", beta: 2 } },
   ];
   for (const input of inputs) {
-    const pv = await trainPvaeRun(input);
-    // lib/vaequisition/runs.ts trainPvaeRun before lib/train/run:
+    const pv = await trainPartialVaeRun(input);
+    // lib/vaequisition/runs.ts trainPartialVaeRun before lib/train/run:
     assertOldKey(pv.run, {
       model: config,
       data: input.data.key,
@@ -120,7 +120,7 @@ test("runKey refuses work fields that would redefine a shared one", () => {
 // ---- controllers: controllerFor with a work's defaults is the mapping it replaced ------------------
 
 // lib/vaequisition/runs.ts pvaeController before lib/objectives controllerFor:
-function oldPvaeController(o: PvaeObjective): RateController {
+function oldPvaeController(o: PartialVaeObjective): RateController {
   if (o.kind === "elbo") return fixedBeta(1);
   if (o.kind === "beta") return fixedBeta(o.beta);
   return adaptiveRate({ target: o.target, initial: o.initialBeta ?? 1, delta: o.delta ?? 0.01, tolerance: o.tolerance ?? 0.01 });
@@ -143,8 +143,8 @@ function trace(c: RateController): unknown[] {
   return out;
 }
 
-test("controllerFor with PVAE_TARGET_RATE is the old pvaeController; with SEPARATION_TARGET_RATE the old separationController", () => {
-  const pvae: PvaeObjective[] = [
+test("controllerFor with PARTIAL_VAE_TARGET_RATE is the old pvaeController; with SEPARATION_TARGET_RATE the old separationController", () => {
+  const pvae: PartialVaeObjective[] = [
     { kind: "elbo" }, { kind: "beta", beta: 4 }, { kind: "target-rate", target: 2 },
     { kind: "target-rate", target: 2, initialBeta: 0.5, delta: 0.05, tolerance: 0.001 },
   ];
@@ -159,10 +159,10 @@ test("controllerFor with PVAE_TARGET_RATE is the old pvaeController; with SEPARA
       assert.equal(JSON.stringify(o), before, "controllerFor leaves the objective (a run-key field) as it was");
     }
   };
-  check(pvae, (o) => controllerFor(o, PVAE_TARGET_RATE), (o) => oldPvaeController(o as PvaeObjective));
+  check(pvae, (o) => controllerFor(o, PARTIAL_VAE_TARGET_RATE), (o) => oldPvaeController(o as PartialVaeObjective));
   check(separation, (o) => controllerFor(o, SEPARATION_TARGET_RATE), (o) => oldSeparationController(o as SeparationObjective));
   // the two works' target-rate defaults differ (β₀ 1 vs 10⁻⁶), so the same objective gives two controllers
   const t: Objective = { kind: "target-rate", target: 2 };
-  assert.equal(controllerFor(t, PVAE_TARGET_RATE).state().beta, 1);
+  assert.equal(controllerFor(t, PARTIAL_VAE_TARGET_RATE).state().beta, 1);
   assert.equal(controllerFor(t, SEPARATION_TARGET_RATE).state().beta, 1e-6);
 });

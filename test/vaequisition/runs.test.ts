@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { THRESHOLD_INDICES, archetypalAudiograms, audiogramPart } from "../../lib/data/audiograms";
 import { partialVaeConfig } from "../../lib/models/partial-vae";
-import { PVAE_TARGET_RATE, evaluatePartialRd, paperTargetRates, trainPvaeRun } from "../../lib/vaequisition/runs";
+import { PARTIAL_VAE_TARGET_RATE, evaluatePartialRd, paperTargetRates, trainPartialVaeRun } from "../../lib/vaequisition/runs";
 import { controllerFor } from "../../lib/objectives/controllers";
 import { fitScaler, standardize } from "../../lib/vaequisition/scaling";
 import { staticMask } from "../../lib/vaequisition/missingness";
@@ -30,15 +30,15 @@ test("the target rates of Sec. 4.6: 0.125 … 1.5 by 0.125, … 8 by 0.25, … 1
 });
 
 test("controllers: ELBO is β = 1, β version fixed, target rate adaptive", () => {
-  assert.equal(controllerFor({ kind: "elbo" }, PVAE_TARGET_RATE).name, "beta=1");
-  assert.equal(controllerFor({ kind: "beta", beta: 4 }, PVAE_TARGET_RATE).name, "beta=4");
-  const c = controllerFor({ kind: "target-rate", target: 2 }, PVAE_TARGET_RATE);
+  assert.equal(controllerFor({ kind: "elbo" }, PARTIAL_VAE_TARGET_RATE).name, "beta=1");
+  assert.equal(controllerFor({ kind: "beta", beta: 4 }, PARTIAL_VAE_TARGET_RATE).name, "beta=4");
+  const c = controllerFor({ kind: "target-rate", target: 2 }, PARTIAL_VAE_TARGET_RATE);
   assert.match(c.name, /adaptive\(target=2/);
   c.update({ loss: 0, distortion: 0, rate: 5, elbo: 0, terms: {} }, 0);
   assert.ok(Math.abs((c.state().beta as number) - 1.01) < 1e-12, "rate above target: β grows");
 });
 
-test("trainPvaeRun: a low target ends at a lower rate than a high one (dynamic missingness + dequantisation); reruns reload", async () => {
+test("trainPartialVaeRun: a low target ends at a lower rate than a high one (dynamic missingness + dequantisation); reruns reload", async () => {
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "vaelab-pvae-runs-"));
   const d = archetypalAudiograms({ seed: 1, n: 640, quantize: 5 });
   const train = audiogramPart(d, "train");
@@ -48,14 +48,14 @@ test("trainPvaeRun: a low target ends at a lower rate than a high one (dynamic m
     config, data: { key: d.key, train: train.x }, scaler, missingness: { kind: "dynamic" as const }, dequantize: { step: 5, dims: THRESHOLD_INDICES.slice() },
     schedule: { epochs: 30, learningRate: 3e-3, batchSize: 64 }, seed: 3, preset: "smoke" as const, progress: "none" as const, runsDir,
   };
-  const lo = await trainPvaeRun({ ...base, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } });
-  const hi = await trainPvaeRun({ ...base, objective: { kind: "target-rate", target: 4, delta: 0.03 } });
+  const lo = await trainPartialVaeRun({ ...base, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } });
+  const hi = await trainPartialVaeRun({ ...base, objective: { kind: "target-rate", target: 4, delta: 0.03 } });
   const tail = (h: { rate?: unknown }[]) => h.slice(-40).reduce((s, r) => s + Number(r.rate), 0) / 40;
   const rLo = tail(lo.run.history), rHi = tail(hi.run.history);
   assert.ok(rLo < rHi, `final rates: target 0.5 → ${rLo}, target 4 → ${rHi}`);
   assert.ok(Math.abs(rLo - 0.5) < Math.abs(rHi - 0.5));
   // reload
-  const again = await trainPvaeRun({ ...base, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } });
+  const again = await trainPartialVaeRun({ ...base, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } });
   assert.equal(again.run.reloaded, true);
   assert.equal(again.run.hash, lo.run.hash);
   const w1 = await lo.model.variables["dec/logvar"].data(), w2 = await again.model.variables["dec/logvar"].data();

@@ -10,7 +10,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { initEngine } from "../../lib/engine/backend";
 import { archetypalAudiograms, audiogramPart } from "../../lib/data/audiograms";
-import { paperTargetRates, evaluatePartialRd, trainPvaeRun } from "../../lib/vaequisition/runs";
+import { paperTargetRates, evaluatePartialRd, trainPartialVaeRun } from "../../lib/vaequisition/runs";
 import { SweepPlan, SweepSetting, argMin, optimum, rateSweep } from "../../lib/vaequisition/sweep";
 import { STOP_TAU_DB, sweepPlan, sweepSetting } from "../../lib/vaequisition/sweep-settings";
 import { staticMask } from "../../lib/vaequisition/missingness";
@@ -68,7 +68,7 @@ test("rateSweep: trains every target × seed, evaluates each domain, reloads mod
   }
   // the training-domain RD equals an independent evaluation with the same fixed evaluation mask
   const s = tinySetting();
-  const pv = await trainPvaeRun({
+  const pv = await trainPartialVaeRun({
     config: partialVaeConfig({ xDim: 15, zDim: 2 }), data: { key: s.dataKey, train: s.train }, scaler: fitScaler(s.train),
     missingness: { kind: "static", seed: "tiny/train-mask" }, dequantize: { step: 5, dims: Array.from({ length: 14 }, (_, i) => i + 1) },
     objective: { kind: "target-rate", target: 1 }, schedule: plan.schedule, seed: 3, preset: "smoke", runsDir: tmp, progress: "none",
