@@ -38,13 +38,18 @@ interface Options {
 
 function usage(msg: string, code = 2): never {
   if (msg) console.error(`bench: ${msg}`);
-  console.error("usage: npm run bench -- [--json] [--models a,b] [--backends a,b] [--min-seconds s] [--max-steps n] [--warmup n] [--cpu-max-steps n] [--quick] [--torch] [--seed n] [--timeout s]");
+  console.error(
+    "usage: npm run bench -- [--json] [--models a,b] [--backends a,b] [--min-seconds s] [--max-steps n] [--warmup n] [--cpu-max-steps n] [--quick] [--torch] [--seed n] [--timeout s]",
+  );
   process.exit(code);
 }
 
 function list(v: string | undefined, flag: string, known: string[]): string[] {
   if (!v) usage(`${flag} needs a comma-separated list`);
-  const items = v.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((s) => !known.includes(s));
   if (bad.length) usage(`${flag}: unknown ${bad.join(", ")} (known: ${known.join(", ")})`);
   return items;
@@ -52,32 +57,73 @@ function list(v: string | undefined, flag: string, known: string[]): string[] {
 
 function num(v: string | undefined, flag: string, min: number, integer: boolean): number {
   const n = Number(v);
-  if (v === undefined || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) usage(`${flag} needs ${integer ? "an integer" : "a number"} ≥ ${min}, got ${v}`);
+  if (v === undefined || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+    usage(`${flag} needs ${integer ? "an integer" : "a number"} ≥ ${min}, got ${v}`);
   return n;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, models: ALL_MODELS, backends: ALL_BACKENDS, minSeconds: 2, maxSteps: 50, warmup: 2, cpuMaxSteps: 2, torch: false, seed: 0, timeoutS: 1800 };
+  const o: Options = {
+    json: false,
+    models: ALL_MODELS,
+    backends: ALL_BACKENDS,
+    minSeconds: 2,
+    maxSteps: 50,
+    warmup: 2,
+    cpuMaxSteps: 2,
+    torch: false,
+    seed: 0,
+    timeoutS: 1800,
+  };
   let quick = false;
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
     switch (a) {
-      case "--json": o.json = true; break;
-      case "--quick": quick = true; break;
-      case "--torch": o.torch = true; break;
-      case "--models": o.models = list(next(), a, ALL_MODELS); break;
-      case "--backends": o.backends = list(next(), a, ALL_BACKENDS); break;
-      case "--min-seconds": o.minSeconds = num(next(), a, 0, false); explicit.add(a); break;
-      case "--max-steps": o.maxSteps = num(next(), a, 1, true); explicit.add(a); break;
-      case "--warmup": o.warmup = num(next(), a, 0, true); explicit.add(a); break;
-      case "--cpu-max-steps": o.cpuMaxSteps = num(next(), a, 1, true); explicit.add(a); break;
-      case "--seed": o.seed = num(next(), a, 0, true); break;
-      case "--timeout": o.timeoutS = num(next(), a, 1, false); break;
-      case "-h": case "--help": usage("", 0);
+      case "--json":
+        o.json = true;
+        break;
+      case "--quick":
+        quick = true;
+        break;
+      case "--torch":
+        o.torch = true;
+        break;
+      case "--models":
+        o.models = list(next(), a, ALL_MODELS);
+        break;
+      case "--backends":
+        o.backends = list(next(), a, ALL_BACKENDS);
+        break;
+      case "--min-seconds":
+        o.minSeconds = num(next(), a, 0, false);
+        explicit.add(a);
+        break;
+      case "--max-steps":
+        o.maxSteps = num(next(), a, 1, true);
+        explicit.add(a);
+        break;
+      case "--warmup":
+        o.warmup = num(next(), a, 0, true);
+        explicit.add(a);
+        break;
+      case "--cpu-max-steps":
+        o.cpuMaxSteps = num(next(), a, 1, true);
+        explicit.add(a);
+        break;
+      case "--seed":
+        o.seed = num(next(), a, 0, true);
+        break;
+      case "--timeout":
+        o.timeoutS = num(next(), a, 1, false);
+        break;
+      case "-h":
+      case "--help":
+        usage("", 0);
       // eslint-disable-next-line no-fallthrough
-      default: usage(`unknown argument ${a}`);
+      default:
+        usage(`unknown argument ${a}`);
     }
   }
   if (quick) {
@@ -103,15 +149,32 @@ async function child(argv: string[]): Promise<void> {
   try {
     await initEngine({ quiet: true });
   } catch (e) {
-    emit({ model, backend, status: "backend-unavailable", error: firstLine(e).replace(/^VAELAB_BACKEND=\S+ could not be used: /, "") });
+    emit({
+      model,
+      backend,
+      status: "backend-unavailable",
+      error: firstLine(e).replace(/^VAELAB_BACKEND=\S+ could not be used: /, ""),
+    });
     return;
   }
   const { benchRun } = await import("../lib/bench/run");
   try {
     const r = await benchRun(model, { ...opts, minSteps: 2 });
     emit({
-      model, backend, status: "ok", msPerStep: r.msPerStep, steps: r.steps, meanMs: r.meanMs, minMs: r.minMs, warmup: r.warmup,
-      batch: r.batch, parameterCount: r.parameterCount, threads: r.threads, tfBackend: r.tfBackend, tensorGrowth: r.tensorGrowth, lastLoss: r.lastLoss,
+      model,
+      backend,
+      status: "ok",
+      msPerStep: r.msPerStep,
+      steps: r.steps,
+      meanMs: r.meanMs,
+      minMs: r.minMs,
+      warmup: r.warmup,
+      batch: r.batch,
+      parameterCount: r.parameterCount,
+      threads: r.threads,
+      tfBackend: r.tfBackend,
+      tensorGrowth: r.tensorGrowth,
+      lastLoss: r.lastLoss,
     });
   } catch (e) {
     emit({ model, backend, status: "error", error: firstLine(e) });
@@ -120,7 +183,12 @@ async function child(argv: string[]): Promise<void> {
 
 function runChild(model: string, backend: string, opts: Options): Promise<BenchRow> {
   const cpu = backend === "cpu";
-  const childOpts = { warmup: cpu ? Math.min(1, opts.warmup) : opts.warmup, minSeconds: opts.minSeconds, maxSteps: cpu ? Math.min(opts.cpuMaxSteps, opts.maxSteps) : opts.maxSteps, seed: opts.seed };
+  const childOpts = {
+    warmup: cpu ? Math.min(1, opts.warmup) : opts.warmup,
+    minSeconds: opts.minSeconds,
+    maxSteps: cpu ? Math.min(opts.cpuMaxSteps, opts.maxSteps) : opts.maxSteps,
+    seed: opts.seed,
+  };
   const base: BenchRow = { model, backend, status: "error", msPerStep: null, steps: 0, ratioToCpu: null };
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ["--import", "tsx", __filename, "--child", model, JSON.stringify(childOpts)], {
@@ -128,7 +196,8 @@ function runChild(model: string, backend: string, opts: Options): Promise<BenchR
       env: { ...process.env, VAELAB_BACKEND: backend },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let out = "", err = "";
+    let out = "",
+      err = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (err += d));
     let timedOut = false;
@@ -158,9 +227,14 @@ function findTorchPython(): { python: string; version: string } | { reasons: str
   const candidates = [process.env.VAELAB_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => Boolean(p));
   const reasons: string[] = [];
   for (const python of [...new Set(candidates)]) {
-    const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8", timeout: 120_000 });
+    const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     if (probe.status === 0) return { python, version: probe.stdout.trim() };
-    reasons.push(`${python}: ${probe.error ? probe.error.message : (probe.stderr || "").trim().split("\n").slice(-1)[0] || `exit ${probe.status}`}`);
+    reasons.push(
+      `${python}: ${probe.error ? probe.error.message : (probe.stderr || "").trim().split("\n").slice(-1)[0] || `exit ${probe.status}`}`,
+    );
   }
   return { reasons };
 }
@@ -173,8 +247,24 @@ function torchRows(opts: Options, log: (s: string) => void): BenchRow[] {
   }
   const python = found.python;
   log(`bench: pytorch ${found.version} (${python}); running scripts/bench_torch.py`);
-  const args = [join(root, "scripts", "bench_torch.py"), "--models", opts.models.join(","), "--min-seconds", String(opts.minSeconds), "--max-steps", String(opts.maxSteps), "--warmup", String(opts.warmup), "--seed", String(opts.seed)];
-  const r = spawnSync(python, args, { encoding: "utf8", timeout: opts.timeoutS * 1000 * opts.models.length, stdio: ["ignore", "pipe", "inherit"] });
+  const args = [
+    join(root, "scripts", "bench_torch.py"),
+    "--models",
+    opts.models.join(","),
+    "--min-seconds",
+    String(opts.minSeconds),
+    "--max-steps",
+    String(opts.maxSteps),
+    "--warmup",
+    String(opts.warmup),
+    "--seed",
+    String(opts.seed),
+  ];
+  const r = spawnSync(python, args, {
+    encoding: "utf8",
+    timeout: opts.timeoutS * 1000 * opts.models.length,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   if (r.status !== 0) {
     log(`bench: pytorch failed (${r.error ? r.error.message : `exit ${r.status}`})`);
     return [];
@@ -211,7 +301,15 @@ async function main(): Promise<void> {
     for (const model of opts.models) {
       done++;
       if (skip !== null) {
-        rows.push({ model, backend, status: "backend-unavailable", msPerStep: null, steps: 0, ratioToCpu: null, error: skip });
+        rows.push({
+          model,
+          backend,
+          status: "backend-unavailable",
+          msPerStep: null,
+          steps: 0,
+          ratioToCpu: null,
+          error: skip,
+        });
         continue;
       }
       const t0 = Date.now();
@@ -224,7 +322,10 @@ async function main(): Promise<void> {
         log(`bench: [${done}/${total}] backend ${backend} unavailable, skipped: ${skip}`);
         continue;
       }
-      const what = row.status === "ok" ? `${row.msPerStep!.toFixed(1)} ms/step (${row.steps} timed steps)` : `unavailable: ${row.error}`;
+      const what =
+        row.status === "ok"
+          ? `${row.msPerStep!.toFixed(1)} ms/step (${row.steps} timed steps)`
+          : `unavailable: ${row.error}`;
       log(`bench: [${done}/${total}] ${model} on ${backend}: ${what} [${secs} s]`);
     }
   }
@@ -246,7 +347,9 @@ async function main(): Promise<void> {
   for (const m of opts.models) {
     const r = final.find((x) => x.model === m && x.parameterCount !== undefined);
     const d = BENCH_MODELS[m];
-    lines.push(`  ${m}: batch ${d.batch}${r?.parameterCount !== undefined ? `, ${r.parameterCount.toLocaleString("en-US")} parameters` : ""} — ${d.description}`);
+    lines.push(
+      `  ${m}: batch ${d.batch}${r?.parameterCount !== undefined ? `, ${r.parameterCount.toLocaleString("en-US")} parameters` : ""} — ${d.description}`,
+    );
   }
   lines.push("", "× vs cpu = cpu ms/step ÷ this ms/step (speed-up over tfjs's pure-JS cpu backend).");
   console.log(lines.join("\n"));

@@ -11,12 +11,18 @@ const path = require("path");
 const root = path.resolve(__dirname, "..");
 // VAELAB_NATIVE_DIR builds a copy elsewhere (the tests use it); VAELAB_CBLAS_DIRS overrides where
 // cblas.h is looked for (colon-separated), so a test can play a machine without OpenBLAS.
-const nativeDir = process.env.VAELAB_NATIVE_DIR ? path.resolve(process.env.VAELAB_NATIVE_DIR) : path.join(root, "native");
+const nativeDir = process.env.VAELAB_NATIVE_DIR
+  ? path.resolve(process.env.VAELAB_NATIVE_DIR)
+  : path.join(root, "native");
 const statusFile = path.join(nativeDir, "build-status.json");
-const HINT = "install a C++ compiler and OpenBLAS (Debian: apt-get install g++ make python3 libopenblas-dev), then run 'npm run build:native'";
+const HINT =
+  "install a C++ compiler and OpenBLAS (Debian: apt-get install g++ make python3 libopenblas-dev), then run 'npm run build:native'";
 
 function writeStatus(ok, reason) {
-  fs.writeFileSync(statusFile, JSON.stringify({ ok, reason, hint: ok ? "" : HINT, at: new Date().toISOString() }, null, 2) + "\n");
+  fs.writeFileSync(
+    statusFile,
+    JSON.stringify({ ok, reason, hint: ok ? "" : HINT, at: new Date().toISOString() }, null, 2) + "\n",
+  );
 }
 
 function findNodeGyp() {
@@ -27,15 +33,35 @@ function findNodeGyp() {
   } catch {
     /* not a dependency of ours */
   }
-  const npmDir = path.join(path.dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js");
-  tried.push(npmDir, "/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js", "/usr/share/nodejs/node-gyp/bin/node-gyp.js");
+  const npmDir = path.join(
+    path.dirname(process.execPath),
+    "..",
+    "lib",
+    "node_modules",
+    "npm",
+    "node_modules",
+    "node-gyp",
+    "bin",
+    "node-gyp.js",
+  );
+  tried.push(
+    npmDir,
+    "/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js",
+    "/usr/share/nodejs/node-gyp/bin/node-gyp.js",
+  );
   return tried.find((p) => p && fs.existsSync(p)) || null;
 }
 
 function findCblas() {
   const dirs = process.env.VAELAB_CBLAS_DIRS
     ? process.env.VAELAB_CBLAS_DIRS.split(":")
-    : ["/usr/include", "/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu", "/usr/include/openblas", "/usr/local/include"];
+    : [
+        "/usr/include",
+        "/usr/include/x86_64-linux-gnu",
+        "/usr/include/aarch64-linux-gnu",
+        "/usr/include/openblas",
+        "/usr/local/include",
+      ];
   return dirs.some((d) => fs.existsSync(path.join(d, "cblas.h")));
 }
 
@@ -58,7 +84,11 @@ function main() {
   }
   const args = [gyp, "rebuild", "--directory", nativeDir, "--jobs", "max"];
   // Build against the running node's headers when they are installed system-wide (no download).
-  if (!process.env.npm_config_nodedir && fs.existsSync("/usr/include/node/node_api.h") && process.execPath.startsWith("/usr/")) {
+  if (
+    !process.env.npm_config_nodedir &&
+    fs.existsSync("/usr/include/node/node_api.h") &&
+    process.execPath.startsWith("/usr/")
+  ) {
     args.push("--nodedir=/usr");
   }
   const started = Date.now();
@@ -66,14 +96,20 @@ function main() {
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (r.status !== 0) {
     const out = `${r.stdout || ""}\n${r.stderr || ""}`;
-    const errLine = out.split("\n").find((l) => /error/i.test(l) && !/gyp ERR! (cwd|node|stack|System|command|not ok)/.test(l)) || `node-gyp exited with ${r.status}`;
+    const errLine =
+      out.split("\n").find((l) => /error/i.test(l) && !/gyp ERR! (cwd|node|stack|System|command|not ok)/.test(l)) ||
+      `node-gyp exited with ${r.status}`;
     writeStatus(false, `build failed: ${errLine.trim().slice(0, 300)}`);
-    console.log(`vaelab: native engine build failed after ${secs} s: ${errLine.trim()}\n${out.split("\n").slice(-25).join("\n")}`);
+    console.log(
+      `vaelab: native engine build failed after ${secs} s: ${errLine.trim()}\n${out.split("\n").slice(-25).join("\n")}`,
+    );
     console.log(`vaelab: the install goes on without it (backend choice falls through to wasm); ${HINT}`);
     return;
   }
   writeStatus(true, `built in ${secs} s`);
-  console.log(`vaelab: native engine built in ${secs} s (${path.join(nativeDir, "build", "Release", "vaelab_native.node")})`);
+  console.log(
+    `vaelab: native engine built in ${secs} s (${path.join(nativeDir, "build", "Release", "vaelab_native.node")})`,
+  );
 }
 
 try {

@@ -28,7 +28,10 @@ const PATCHES = [
         }`,
         to: "        /* vaelab: pending rebuild replaced */",
       },
-      { from: `        throw new Error("clearing unexpected tiemr");`, to: "        /* vaelab: clearing a timer that already ran is a no-op */" },
+      {
+        from: `        throw new Error("clearing unexpected tiemr");`,
+        to: "        /* vaelab: clearing a timer that already ran is a no-op */",
+      },
     ],
     done: "a file changed during a cell no longer breaks the next cell",
   },
@@ -80,7 +83,9 @@ function apply(p) {
   }
   const missing = p.edits.filter((e) => !src.includes(e.from));
   if (missing.length) {
-    console.error(`patch-tslab: ${p.name}: ${p.file} does not contain the expected code (tslab version changed?); not patched`);
+    console.error(
+      `patch-tslab: ${p.name}: ${p.file} does not contain the expected code (tslab version changed?); not patched`,
+    );
     return 1;
   }
   for (const e of p.edits) src = src.replace(e.from, e.to);
@@ -90,5 +95,9 @@ function apply(p) {
 }
 
 // With one of the override variables set (tests), patch only that file.
-const only = process.env.VAELAB_TSLAB_CONVERTER ? [PATCHES[0]] : process.env.VAELAB_TSLAB_JUPYTER ? [PATCHES[1]] : PATCHES;
+const only = process.env.VAELAB_TSLAB_CONVERTER
+  ? [PATCHES[0]]
+  : process.env.VAELAB_TSLAB_JUPYTER
+    ? [PATCHES[1]]
+    : PATCHES;
 process.exit(only.map(apply).reduce((a, b) => Math.max(a, b), 0));

@@ -37,7 +37,9 @@ function files(dir: string): string[] {
 function importedFolders(file: string): { spec: string; folder: string }[] {
   const src = readFileSync(file, "utf8");
   const out: { spec: string; folder: string }[] = [];
-  for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']|\bimport\(\s*["'](\.[^"']+)["']\s*\)/g)) {
+  for (const m of src.matchAll(
+    /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.[^"']+)["']|\bimport\(\s*["'](\.[^"']+)["']\s*\)/g,
+  )) {
     const spec = m[1] ?? m[2];
     const target = relative(lib, resolve(dirname(file), spec));
     if (target.startsWith("..")) continue;
@@ -50,9 +52,13 @@ const folders = readdirSync(lib).filter((n) => statSync(join(lib, n)).isDirector
 
 test("every lib/ folder is a library layer or a work", () => {
   for (const f of folders) {
-    assert.ok(layerOf.has(f) || (WORKS as readonly string[]).includes(f), `lib/${f} is in no layer of test/layers.test.ts and is not a work folder`);
+    assert.ok(
+      layerOf.has(f) || (WORKS as readonly string[]).includes(f),
+      `lib/${f} is in no layer of test/layers.test.ts and is not a work folder`,
+    );
   }
-  for (const w of WORKS) assert.ok(statSync(join(root, "notebooks", w)).isDirectory(), `lib/${w} has no notebooks/${w}`);
+  for (const w of WORKS)
+    assert.ok(statSync(join(root, "notebooks", w)).isDirectory(), `lib/${w} has no notebooks/${w}`);
 });
 
 test("library folders import only lower layers, never a work folder; works do not import each other", () => {
@@ -62,9 +68,14 @@ test("library folders import only lower layers, never a work folder; works do no
     for (const { spec, folder } of importedFolders(file)) {
       if (folder === from || folder.endsWith(".ts")) continue;
       const where = `${relative(root, file)} imports "${spec}"`;
-      const fromWork = (WORKS as readonly string[]).includes(from), toWork = (WORKS as readonly string[]).includes(folder);
-      if (toWork) problems.push(`${where}: ${fromWork ? "works do not import each other" : "a library folder imports a work folder"}`);
-      else if (!fromWork && !(layerOf.get(folder)! < layerOf.get(from)!)) problems.push(`${where}: lib/${folder} is not below lib/${from}`);
+      const fromWork = (WORKS as readonly string[]).includes(from),
+        toWork = (WORKS as readonly string[]).includes(folder);
+      if (toWork)
+        problems.push(
+          `${where}: ${fromWork ? "works do not import each other" : "a library folder imports a work folder"}`,
+        );
+      else if (!fromWork && !(layerOf.get(folder)! < layerOf.get(from)!))
+        problems.push(`${where}: lib/${folder} is not below lib/${from}`);
     }
   }
   assert.deepEqual(problems, []);

@@ -38,7 +38,14 @@ export interface BenchModel {
  * An Adam step on `lossOf(stepIndex, rng)` over `vars`; `rng` is the step's own stream (a fork of the
  * seed keyed by the step, as in lib/train/loop). `cleanup` frees the model and data.
  */
-export function adamBench(vars: tf.Variable[], lossOf: (step: number, rng: Rng) => tf.Scalar, rng: Rng, parameterCount: number, cleanup: () => void, learningRate = 1e-3): BenchInstance {
+export function adamBench(
+  vars: tf.Variable[],
+  lossOf: (step: number, rng: Rng) => tf.Scalar,
+  rng: Rng,
+  parameterCount: number,
+  cleanup: () => void,
+  learningRate = 1e-3,
+): BenchInstance {
   // The trainer's optimizer: the fused native Adam on the native backend, tf.train.adam elsewhere.
   const optimizer = createAdam(learningRate);
   let s = 0;
@@ -65,7 +72,10 @@ export function adamBench(vars: tf.Variable[], lossOf: (step: number, rng: Rng) 
 }
 
 /** The negative ELBO (β = 1) of a VAE record, as the training loop's default controller computes it. */
-function negElbo(step: (b: Batch, ctx: { step: number; epoch: number; rng: Rng }) => RateDistortion, batch: Batch): (s: number, rng: Rng) => tf.Scalar {
+function negElbo(
+  step: (b: Batch, ctx: { step: number; epoch: number; rng: Rng }) => RateDistortion,
+  batch: Batch,
+): (s: number, rng: Rng) => tf.Scalar {
   const ctl = fixedBeta(1);
   return (s, rng) => ctl.loss(step(batch, { step: s, epoch: 0, rng }), s);
 }
@@ -81,15 +91,24 @@ function binary(rng: Rng, shape: number[], p = 0.3): tf.Tensor {
  * random phase and a slow amplitude envelope. A stand-in with the right shapes for timing and for the
  * separation tests; lib/data will hold the paper's Gaussian-pulse generator.
  */
-export function toneMixtures(rng: Rng, batch: number, T: number, sampleRate = 8000): { mix: tf.Tensor2D; sources: tf.Tensor3D } {
+export function toneMixtures(
+  rng: Rng,
+  batch: number,
+  T: number,
+  sampleRate = 8000,
+): { mix: tf.Tensor2D; sources: tf.Tensor3D } {
   const S = 2;
-  const bands = [[120, 200], [220, 320]];
+  const bands = [
+    [120, 200],
+    [220, 320],
+  ];
   const src = new Float32Array(batch * S * T);
   for (let b = 0; b < batch; b++) {
     for (let i = 0; i < S; i++) {
       const f0 = rng.uniformIn(bands[i][0], bands[i][1]);
       const phases = [rng.uniformIn(0, 2 * Math.PI), rng.uniformIn(0, 2 * Math.PI), rng.uniformIn(0, 2 * Math.PI)];
-      const envRate = rng.uniformIn(1, 4), envPhase = rng.uniformIn(0, 2 * Math.PI);
+      const envRate = rng.uniformIn(1, 4),
+        envPhase = rng.uniformIn(0, 2 * Math.PI);
       const gain = rng.uniformIn(0.5, 1.5);
       for (let t = 0; t < T; t++) {
         const time = t / sampleRate;
@@ -123,7 +142,14 @@ export interface SdeLevelConfig {
   activation?: "relu" | "tanh";
 }
 
-export const SDE_LEVEL_BENCHMARK: SdeLevelConfig = Object.freeze({ size: 8, stateChannels: 16, hidden: 32, dataChannels: 1, steps: 10, activation: "relu" }) as SdeLevelConfig;
+export const SDE_LEVEL_BENCHMARK: SdeLevelConfig = Object.freeze({
+  size: 8,
+  stateChannels: 16,
+  hidden: 32,
+  dataChannels: 1,
+  steps: 10,
+  activation: "relu",
+}) as SdeLevelConfig;
 
 /**
  * One latent level of a CD-VAE (seed 001, App. C) reduced to its cost structure — NOT the CD-VAE
@@ -152,7 +178,8 @@ export class SdeLevel {
     const { stateChannels: Z, hidden: H, dataChannels: C } = config;
     this.store = new ParamStore(rng);
     const act = config.activation ?? "relu";
-    const conv = (name: string, inC: number, outC: number, a: "relu" | "tanh" | "linear") => createConv2d(this.store, name, { inChannels: inC, outChannels: outC, kernel: 3, activation: a });
+    const conv = (name: string, inC: number, outC: number, a: "relu" | "tanh" | "linear") =>
+      createConv2d(this.store, name, { inChannels: inC, outChannels: outC, kernel: 3, activation: a });
     this.bottomUp = [conv("bu/0", C, H, act), conv("bu/1", H, H, act)];
     this.prior = [conv("prior/0", Z, H, act), conv("prior/1", H, Z, "linear")];
     this.posterior = [conv("post/0", Z + H, H, act), conv("post/1", H, Z, "linear")];
@@ -220,67 +247,101 @@ export const BENCH_MODELS: Readonly<Record<string, BenchModel>> = Object.freeze(
       const rng = new Rng(`bench/mlp-vae/${seed}`);
       const m = createMlpVae(mlpVaePreset("mlp-vae"), rng.fork("init"));
       const x = binary(rng.fork("data"), [128, 784]);
-      return adamBench(m.store.trainable(), negElbo((b, c) => m.step(b, c), x), rng.fork("steps"), m.parameterCount(), () => {
-        x.dispose();
-        m.dispose();
-      });
+      return adamBench(
+        m.store.trainable(),
+        negElbo((b, c) => m.step(b, c), x),
+        rng.fork("steps"),
+        m.parameterCount(),
+        () => {
+          x.dispose();
+          m.dispose();
+        },
+      );
     },
   },
   "conv-vae": {
     name: "conv-vae",
-    description: "Burgess et al. conv VAE: 3× conv 4×4/2 32ch, FC 256-256-2×10, mirrored decoder, Bernoulli; binary [64, 32, 32, 1]",
+    description:
+      "Burgess et al. conv VAE: 3× conv 4×4/2 32ch, FC 256-256-2×10, mirrored decoder, Bernoulli; binary [64, 32, 32, 1]",
     batch: 64,
     build(seed: number): BenchInstance {
       const rng = new Rng(`bench/conv-vae/${seed}`);
       const m = createConvVae(convVaePreset("burgess-32"), rng.fork("init"));
       const x = binary(rng.fork("data"), [64, 32, 32, 1]);
-      return adamBench(m.store.trainable(), negElbo((b, c) => m.step(b, c), x), rng.fork("steps"), m.parameterCount(), () => {
-        x.dispose();
-        m.dispose();
-      });
+      return adamBench(
+        m.store.trainable(),
+        negElbo((b, c) => m.step(b, c), x),
+        rng.fork("steps"),
+        m.parameterCount(),
+        () => {
+          x.dispose();
+          m.dispose();
+        },
+      );
     },
   },
   tasnet: {
     name: "tasnet",
-    description: "Conv-TasNet 'synthetic' (N=32, L=16, B=16, H=16, Sc=8, X=8, R=1, S=2), PIT −SI-SDR; [4, 8000] (1 s at 8 kHz)",
+    description:
+      "Conv-TasNet 'synthetic' (N=32, L=16, B=16, H=16, Sc=8, X=8, R=1, S=2), PIT −SI-SDR; [4, 8000] (1 s at 8 kHz)",
     batch: 4,
     build(seed: number): BenchInstance {
       const rng = new Rng(`bench/tasnet/${seed}`);
       const m = createConvTasNet(convTasNetPreset("synthetic"), rng.fork("init"));
       const { mix, sources } = toneMixtures(rng.fork("data"), 4, 8000);
-      return adamBench(m.store.trainable(), () => m.loss(mix, sources), rng.fork("steps"), m.parameterCount(), () => {
-        tf.dispose([mix, sources]);
-        m.dispose();
-      });
+      return adamBench(
+        m.store.trainable(),
+        () => m.loss(mix, sources),
+        rng.fork("steps"),
+        m.parameterCount(),
+        () => {
+          tf.dispose([mix, sources]);
+          m.dispose();
+        },
+      );
     },
   },
   pvae: {
     name: "pvae",
-    description: "partial VAE, PointNet-plus encoder (embeddings 16, h 17-32-16, enc 16-64-2×8), dec 8-64-15 Gaussian; [128, 15], 70% observed",
+    description:
+      "partial VAE, PointNet-plus encoder (embeddings 16, h 17-32-16, enc 16-64-2×8), dec 8-64-15 Gaussian; [128, 15], 70% observed",
     batch: 128,
     build(seed: number): BenchInstance {
       const rng = new Rng(`bench/pvae/${seed}`);
       const m = createPartialVae(PARTIAL_VAE_BENCHMARK, rng.fork("init"));
       const x = rng.fork("data").normalTensor([128, 15]);
       const mask = binary(rng.fork("mask"), [128, 15], 0.7);
-      return adamBench(m.store.trainable(), negElbo((b, c) => m.step(b, c), { x, mask }), rng.fork("steps"), m.parameterCount(), () => {
-        tf.dispose([x, mask]);
-        m.dispose();
-      });
+      return adamBench(
+        m.store.trainable(),
+        negElbo((b, c) => m.step(b, c), { x, mask }),
+        rng.fork("steps"),
+        m.parameterCount(),
+        () => {
+          tf.dispose([x, mask]);
+          m.dispose();
+        },
+      );
     },
   },
   cdvae: {
     name: "cdvae",
-    description: "one CD-VAE SDE level: 8×8×16 state, 10 Euler–Maruyama steps, 3×3 conv drifts (32 hidden), path rate; [32, 8, 8, 1]",
+    description:
+      "one CD-VAE SDE level: 8×8×16 state, 10 Euler–Maruyama steps, 3×3 conv drifts (32 hidden), path rate; [32, 8, 8, 1]",
     batch: 32,
     build(seed: number): BenchInstance {
       const rng = new Rng(`bench/cdvae/${seed}`);
       const level = new SdeLevel(SDE_LEVEL_BENCHMARK, rng.fork("init"));
       const x = rng.fork("data").normalTensor([32, 8, 8, 1]);
-      return adamBench(level.variables(), (_s, r) => level.loss(x, r), rng.fork("steps"), level.parameterCount(), () => {
-        x.dispose();
-        level.dispose();
-      });
+      return adamBench(
+        level.variables(),
+        (_s, r) => level.loss(x, r),
+        rng.fork("steps"),
+        level.parameterCount(),
+        () => {
+          x.dispose();
+          level.dispose();
+        },
+      );
     },
   },
 });

@@ -63,7 +63,11 @@ function fmtRatio(v: number | null): string {
 /** A plain-text table with aligned columns (numbers right-aligned). */
 export function textTable(header: string[], body: string[][], rightAlign: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAlign[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
@@ -84,10 +88,23 @@ export function renderTable(rows: BenchRow[], modelOrder: string[], backendOrder
     fmtRatio(r.ratioToCpu),
     r.threads !== undefined ? String(r.threads) : "",
   ]);
-  const out = [textTable(["model", "backend", "ms/step", "steps", "× vs cpu", "threads"], body, [false, false, true, true, true, true])];
+  const out = [
+    textTable(["model", "backend", "ms/step", "steps", "× vs cpu", "threads"], body, [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]),
+  ];
   const notes: string[] = [];
   for (const r of shown) if (r.status === "error") notes.push(`${r.model} on ${r.backend}: ${r.error}`);
-  for (const r of shown) if (r.tensorGrowth) notes.push(`${r.model} on ${r.backend}: the tensor count grew by ${r.tensorGrowth} over the timed steps (a leak)`);
+  for (const r of shown)
+    if (r.tensorGrowth)
+      notes.push(
+        `${r.model} on ${r.backend}: the tensor count grew by ${r.tensorGrowth} over the timed steps (a leak)`,
+      );
   if (notes.length) out.push("", ...notes.map((n) => `note: ${n}`));
   return out.join("\n");
 }

@@ -8,13 +8,21 @@ import { mean } from "../eval/summary";
  * r between the `pix` pixels of `batch` that start at `offset` (one image of a flat batch) and the image `b`;
  * the means are accumulated as Σ v / pix and ε = 1e-30 is added under the square root.
  */
-export function batchImageCorrelation(batch: ArrayLike<number>, offset: number, b: ArrayLike<number>, pix: number): number {
-  let ma = 0, mb = 0;
+export function batchImageCorrelation(
+  batch: ArrayLike<number>,
+  offset: number,
+  b: ArrayLike<number>,
+  pix: number,
+): number {
+  let ma = 0,
+    mb = 0;
   for (let k = 0; k < pix; k++) {
     ma += batch[offset + k] / pix;
     mb += b[k] / pix;
   }
-  let sab = 0, saa = 0, sbb = 0;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let k = 0; k < pix; k++) {
     sab += (batch[offset + k] - ma) * (b[k] - mb);
     saa += (batch[offset + k] - ma) ** 2;
@@ -25,9 +33,13 @@ export function batchImageCorrelation(batch: ArrayLike<number>, offset: number, 
 
 /** r between two equally long pixel vectors (e.g. 7×7 block means), with ε = 1e-12 added under the square root. */
 export function coarseImageCorrelation(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) throw new Error(`lib/cd-vae/image-correlation coarseImageCorrelation: ${a.length} vs ${b.length} pixels`);
-  const ma = mean(a), mb = mean(b);
-  let sab = 0, saa = 0, sbb = 0;
+  if (a.length !== b.length)
+    throw new Error(`lib/cd-vae/image-correlation coarseImageCorrelation: ${a.length} vs ${b.length} pixels`);
+  const ma = mean(a),
+    mb = mean(b);
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < a.length; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;

@@ -24,9 +24,20 @@ export function poissonCdVaePreset(preset: Preset, variant: "cd-vae" | "ode-like
   const s = CD_VAE_SETTINGS[preset].poisson;
   return {
     config: cdVaeConfig({
-      imageSize: 16, likelihood: "gaussian", topResolution: 1, levels: 3, latentChannels: 4,
-      buChannels: s.channels, driftChannels: s.channels, decoderChannels: s.channels, decoderBlocks: 3, buBlocks: 1,
-      trainStep: 0.1, method: "euler-heun", variant, freeNats: 1,
+      imageSize: 16,
+      likelihood: "gaussian",
+      topResolution: 1,
+      levels: 3,
+      latentChannels: 4,
+      buChannels: s.channels,
+      driftChannels: s.channels,
+      decoderChannels: s.channels,
+      decoderBlocks: 3,
+      buBlocks: 1,
+      trainStep: 0.1,
+      method: "euler-heun",
+      variant,
+      freeNats: 1,
       warmupSteps: s.warmupSteps,
     }),
     schedule: { ...s.schedule },
@@ -38,10 +49,21 @@ export function mnistCdVaePreset(preset: Preset): CdVaePreset {
   const s = CD_VAE_SETTINGS[preset].mnist;
   return {
     config: cdVaeConfig({
-      imageSize: 32, likelihoodCrop: 2, likelihood: "bernoulli", topResolution: 2, levels: 3,
+      imageSize: 32,
+      likelihoodCrop: 2,
+      likelihood: "bernoulli",
+      topResolution: 2,
+      levels: 3,
       latentChannels: s.latentChannels,
-      buChannels: s.channels, driftChannels: s.driftChannels, decoderChannels: s.channels, decoderBlocks: 3, buBlocks: 1,
-      trainStep: 0.1, method: "euler-heun", variant: "cd-vae", freeNats: 1,
+      buChannels: s.channels,
+      driftChannels: s.driftChannels,
+      decoderChannels: s.channels,
+      decoderBlocks: 3,
+      buBlocks: 1,
+      trainStep: 0.1,
+      method: "euler-heun",
+      variant: "cd-vae",
+      freeNats: 1,
       warmupSteps: s.warmupSteps,
     }),
     schedule: { ...s.schedule },
@@ -53,12 +75,15 @@ export function padImages(x: ArrayN, pad: number): ArrayN {
   if (pad === 0) return x;
   const [n, h, w, c] = x.shape;
   if (x.shape.length !== 4) throw new Error(`padImages: images must have shape [n, h, w, c], got [${x.shape}]`);
-  const H = h + 2 * pad, W = w + 2 * pad;
+  const H = h + 2 * pad,
+    W = w + 2 * pad;
   const out = new Float32Array(n * H * W * c);
-  for (let i = 0; i < n; i++) for (let r = 0; r < h; r++) {
-    const src = ((i * h + r) * w) * c, dst = ((i * H + r + pad) * W + pad) * c;
-    out.set(x.values.subarray(src, src + w * c), dst);
-  }
+  for (let i = 0; i < n; i++)
+    for (let r = 0; r < h; r++) {
+      const src = (i * h + r) * w * c,
+        dst = ((i * H + r + pad) * W + pad) * c;
+      out.set(x.values.subarray(src, src + w * c), dst);
+    }
   return { values: out, shape: [n, H, W, c] };
 }
 
@@ -66,10 +91,18 @@ export function padImages(x: ArrayN, pad: number): ArrayN {
 export async function trainCdVaeRun(input: RunRequest<CdVaeConfig, ArrayN>): Promise<Run<CdVae>> {
   const { config, data, schedule } = input;
   const [n, h, w, ch] = data.train.shape;
-  if (data.train.shape.length !== 4 || h !== config.imageSize || w !== config.imageSize || ch !== config.imageChannels) {
-    throw new Error(`trainCdVaeRun: training images have shape [${data.train.shape}], the model needs [n, ${config.imageSize}, ${config.imageSize}, ${config.imageChannels}]`);
+  if (
+    data.train.shape.length !== 4 ||
+    h !== config.imageSize ||
+    w !== config.imageSize ||
+    ch !== config.imageChannels
+  ) {
+    throw new Error(
+      `trainCdVaeRun: training images have shape [${data.train.shape}], the model needs [n, ${config.imageSize}, ${config.imageSize}, ${config.imageChannels}]`,
+    );
   }
-  if (schedule.batchSize > n) throw new Error(`trainCdVaeRun: batch size ${schedule.batchSize} exceeds the ${n} training images`);
+  if (schedule.batchSize > n)
+    throw new Error(`trainCdVaeRun: batch size ${schedule.batchSize} exceeds the ${n} training images`);
   return trainRun({
     ...input,
     build: createCdVae,
@@ -102,13 +135,20 @@ export async function poissonCdVaeRuns(
   o: { variants?: ("cd-vae" | "ode-like")[]; progress?: ProgressMode; runsDir?: string } = {},
 ): Promise<PoissonRuns> {
   const data = poissonDataset({ seed: POISSON_SEED });
-  const train = takeRows(data.x, data.split.train), test = takeRows(data.x, data.split.test);
+  const train = takeRows(data.x, data.split.train),
+    test = takeRows(data.x, data.split.test);
   const runs: PoissonRuns["runs"] = {};
   for (const variant of o.variants ?? (["cd-vae", "ode-like"] as const)) {
     const P = poissonCdVaePreset(preset, variant);
     runs[variant] = await trainCdVaeRun({
-      config: P.config, data: { key: { ...data.key, part: "train" }, train }, schedule: P.schedule, seed: POISSON_SEED, preset,
-      label: `${variant === "cd-vae" ? "CD-VAE" : "ODE-like CD-VAE"}, Poisson`, progress: o.progress, runsDir: o.runsDir,
+      config: P.config,
+      data: { key: { ...data.key, part: "train" }, train },
+      schedule: P.schedule,
+      seed: POISSON_SEED,
+      preset,
+      label: `${variant === "cd-vae" ? "CD-VAE" : "ODE-like CD-VAE"}, Poisson`,
+      progress: o.progress,
+      runsDir: o.runsDir,
     });
   }
   return { data, train, test, testLabel: data.split.test.map((i) => data.label[i]), runs };

@@ -37,7 +37,11 @@ export const CD_VAE_SETTINGS: Readonly<Record<Preset, CdVaeSettings>> = Object.f
   smoke: {
     poisson: { channels: 8, warmupSteps: 10, schedule: { steps: 30, batchSize: 32, learningRate: 1e-3 } },
     mnist: {
-      channels: 8, driftChannels: 8, latentChannels: 4, warmupSteps: 10, schedule: { steps: 20, batchSize: 16, learningRate: 1e-3 },
+      channels: 8,
+      driftChannels: 8,
+      latentChannels: 4,
+      warmupSteps: 10,
+      schedule: { steps: 20, batchSize: 16, learningRate: 1e-3 },
       // a few hundred images so that CI trains in seconds
       data: { limit: { train: 256, validation: 16, test: 64 } },
     },
@@ -49,8 +53,19 @@ export const CD_VAE_SETTINGS: Readonly<Record<Preset, CdVaeSettings>> = Object.f
   demo: {
     // Unclipped, the demo run spiked (gradient norms 10³ → 6·10⁴; training loss −718 → −218 nats over steps 600–1200
     // at lr 1e-3, and still 12 spikes > 200 nats at 3e-4); global-norm clipping at 2000 keeps lr 1e-3 stable.
-    poisson: { channels: 32, warmupSteps: 300, schedule: { steps: 1200, batchSize: 64, learningRate: 1e-3, clipNorm: 2000 } },
-    mnist: { channels: 32, driftChannels: 32, latentChannels: 8, warmupSteps: 375, schedule: { steps: 1500, batchSize: 32, learningRate: 1e-3 }, data: {} },
+    poisson: {
+      channels: 32,
+      warmupSteps: 300,
+      schedule: { steps: 1200, batchSize: 64, learningRate: 1e-3, clipNorm: 2000 },
+    },
+    mnist: {
+      channels: 32,
+      driftChannels: 32,
+      latentChannels: 8,
+      warmupSteps: 375,
+      schedule: { steps: 1500, batchSize: 32, learningRate: 1e-3 },
+      data: {},
+    },
     stepSizes: [1 / 3, 0.2, 0.1, 0.05, 0.02, 0.01],
     poissonEvaluation: { samples: 8, pathResolution: 300 },
     mnistTestImages: 1000,
@@ -58,7 +73,14 @@ export const CD_VAE_SETTINGS: Readonly<Record<Preset, CdVaeSettings>> = Object.f
   },
   paper: {
     poisson: { channels: 128, warmupSteps: 1000, schedule: { steps: 4000, batchSize: 128, learningRate: 3e-4 } },
-    mnist: { channels: 256, driftChannels: 128, latentChannels: 16, warmupSteps: 1000, schedule: { steps: 50000, batchSize: 32, learningRate: 1e-3 }, data: {} },
+    mnist: {
+      channels: 256,
+      driftChannels: 128,
+      latentChannels: 16,
+      warmupSteps: 1000,
+      schedule: { steps: 50000, batchSize: 32, learningRate: 1e-3 },
+      data: {},
+    },
     stepSizes: [1 / 3, 0.2, 0.1, 0.05, 0.02, 0.01],
     poissonEvaluation: { samples: 8, pathResolution: 300 },
     mnistTestImages: 10000,

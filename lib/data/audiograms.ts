@@ -41,7 +41,10 @@ export const FREQUENCIES_HZ: readonly number[] = Object.freeze([500, 1000, 2000,
 export type Ear = "L" | "R";
 export const EARS: readonly Ear[] = Object.freeze(["L", "R"] as Ear[]);
 /** [age, L500, L1000, …, L8000, R500, …, R8000]: 15 columns. */
-export const AUDIOGRAM_COLUMNS: readonly string[] = Object.freeze(["age", ...EARS.flatMap((e) => FREQUENCIES_HZ.map((f) => `${e}${f}`))]);
+export const AUDIOGRAM_COLUMNS: readonly string[] = Object.freeze([
+  "age",
+  ...EARS.flatMap((e) => FREQUENCIES_HZ.map((f) => `${e}${f}`)),
+]);
 export const AGE_INDEX = 0;
 /** Column indices of the 14 thresholds (1…14). */
 export const THRESHOLD_INDICES: readonly number[] = Object.freeze(Array.from({ length: 14 }, (_, i) => i + 1));
@@ -49,7 +52,8 @@ export const THRESHOLD_INDICES: readonly number[] = Object.freeze(Array.from({ l
 /** Column index of the threshold at `freqHz` on `ear`. */
 export function thresholdIndex(ear: Ear, freqHz: number): number {
   const f = FREQUENCIES_HZ.indexOf(freqHz);
-  if (f < 0) throw new Error(`lib/data/audiograms: no column for ${freqHz} Hz (frequencies: ${FREQUENCIES_HZ.join(", ")})`);
+  if (f < 0)
+    throw new Error(`lib/data/audiograms: no column for ${freqHz} Hz (frequencies: ${FREQUENCIES_HZ.join(", ")})`);
   return 1 + (ear === "L" ? 0 : FREQUENCIES_HZ.length) + f;
 }
 
@@ -87,18 +91,27 @@ export const ARCHETYPE_DEFAULTS: Readonly<Required<ArchetypeDistributionOptions>
 });
 
 /** Mean [15] and covariance [15 × 15] of the archetype distribution (see the header). */
-export function archetypeDistribution(opts: ArchetypeDistributionOptions = {}): { mean: number[]; cov: number[][]; corr: number[][] } {
+export function archetypeDistribution(opts: ArchetypeDistributionOptions = {}): {
+  mean: number[];
+  cov: number[][];
+  corr: number[][];
+} {
   const o = { ...ARCHETYPE_DEFAULTS, ...opts };
   const where = "archetypeDistribution";
   const F = FREQUENCIES_HZ.length;
-  if (o.thresholdMean.length !== F || o.thresholdSd.length !== F) throw new Error(`${where}: thresholdMean and thresholdSd need ${F} values (one per frequency)`);
-  if (!(o.crossEar >= -1 && o.crossEar <= 1)) throw new Error(`${where}: crossEar must be in [−1, 1], got ${o.crossEar}`);
+  if (o.thresholdMean.length !== F || o.thresholdSd.length !== F)
+    throw new Error(`${where}: thresholdMean and thresholdSd need ${F} values (one per frequency)`);
+  if (!(o.crossEar >= -1 && o.crossEar <= 1))
+    throw new Error(`${where}: crossEar must be in [−1, 1], got ${o.crossEar}`);
   if (!(o.lengthOctaves > 0)) throw new Error(`${where}: lengthOctaves must be > 0, got ${o.lengthOctaves}`);
   const lf = FREQUENCIES_HZ.map((f) => Math.log2(f / 500));
   const a = lf.map((l) => o.ageLoading[0] + ((o.ageLoading[1] - o.ageLoading[0]) * l) / lf[F - 1]);
   const v = a.map((af, i) => {
     const rest = 1 - af * af - o.personShare - o.earShare;
-    if (!(rest >= 0) || o.personShare < 0 || o.earShare < 0) throw new Error(`${where}: a_f² + p + q must be ≤ 1 with p, q ≥ 0 (frequency ${FREQUENCIES_HZ[i]} Hz: ${af * af + o.personShare + o.earShare})`);
+    if (!(rest >= 0) || o.personShare < 0 || o.earShare < 0)
+      throw new Error(
+        `${where}: a_f² + p + q must be ≤ 1 with p, q ≥ 0 (frequency ${FREQUENCIES_HZ[i]} Hz: ${af * af + o.personShare + o.earShare})`,
+      );
     return Math.sqrt(rest);
   });
   const D = 1 + 2 * F;
@@ -132,7 +145,8 @@ export function cholesky(A: number[][]): number[][] {
       let s = A[i][j];
       for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
       if (i === j) {
-        if (s < -1e-9 * Math.max(1, Math.abs(A[i][i]))) throw new Error(`cholesky: matrix is not positive semi-definite (pivot ${i}: ${s})`);
+        if (s < -1e-9 * Math.max(1, Math.abs(A[i][i])))
+          throw new Error(`cholesky: matrix is not positive semi-definite (pivot ${i}: ${s})`);
         L[i][i] = Math.sqrt(Math.max(s, 0));
       } else L[i][j] = L[j][j] > 0 ? s / L[j][j] : 0;
     }
@@ -226,16 +240,21 @@ export function archetypalAudiograms(opts: ArchetypalAudiogramOptions): Audiogra
   checkInt(kArch, "archetypes", 1, where);
   checkNonNegative(noiseSd, "noiseSd", where);
   checkNonNegative(ageNoiseSd, "ageNoiseSd", where);
-  if (opts.quantize !== undefined && !(opts.quantize > 0)) throw new Error(`${where}: quantize must be a step > 0, got ${opts.quantize}`);
+  if (opts.quantize !== undefined && !(opts.quantize > 0))
+    throw new Error(`${where}: quantize must be a step > 0, got ${opts.quantize}`);
   const D = AUDIOGRAM_COLUMNS.length;
   const root = new Rng(opts.seed);
   const arch = opts.archetypeValues ?? sampleArchetypes(kArch, root.fork("archetypes"), opts.distribution);
   arch.forEach((a, i) => {
-    if (a.length !== D || !a.every(Number.isFinite)) throw new Error(`${where}: archetype ${i} must have ${D} finite values`);
+    if (a.length !== D || !a.every(Number.isFinite))
+      throw new Error(`${where}: archetype ${i} must have ${D} finite values`);
   });
-  const wRng = root.fork("weights"), nRng = root.fork("noise");
+  const wRng = root.fork("weights"),
+    nRng = root.fork("noise");
   const sds = [ageNoiseSd, ...new Array<number>(D - 1).fill(noiseSd)];
-  const W: number[][] = [], C: number[][] = [], X: number[][] = [];
+  const W: number[][] = [],
+    C: number[][] = [],
+    X: number[][] = [];
   for (let i = 0; i < n; i++) {
     const w = dirichletOnes(kArch, wRng);
     const c = new Array<number>(D).fill(0);
@@ -250,10 +269,23 @@ export function archetypalAudiograms(opts: ArchetypalAudiogramOptions): Audiogra
     C.push(c);
     X.push(x);
   }
-  const split = splitThreeWay(n, opts.validationFraction ?? 0.1, opts.testFraction ?? 0.1, opts.splitSeed ?? opts.seed, where);
+  const split = splitThreeWay(
+    n,
+    opts.validationFraction ?? 0.1,
+    opts.testFraction ?? 0.1,
+    opts.splitSeed ?? opts.seed,
+    where,
+  );
   const key: Record<string, unknown> = {
-    kind: "archetypal-audiograms", seed: opts.seed, n, archetypes: kArch, noiseSd, ageNoiseSd,
-    validationFraction: opts.validationFraction ?? 0.1, testFraction: opts.testFraction ?? 0.1, splitSeed: opts.splitSeed ?? opts.seed,
+    kind: "archetypal-audiograms",
+    seed: opts.seed,
+    n,
+    archetypes: kArch,
+    noiseSd,
+    ageNoiseSd,
+    validationFraction: opts.validationFraction ?? 0.1,
+    testFraction: opts.testFraction ?? 0.1,
+    splitSeed: opts.splitSeed ?? opts.seed,
     ...(opts.quantize !== undefined ? { quantize: opts.quantize } : {}),
     ...(opts.distribution ? { distribution: opts.distribution } : {}),
     ...(opts.archetypeValues ? { archetypeValues: opts.archetypeValues } : {}),
@@ -271,7 +303,10 @@ export function archetypalAudiograms(opts: ArchetypalAudiogramOptions): Audiogra
 }
 
 /** The rows of one partition: x, clean and weights. */
-export function audiogramPart(d: AudiogramDataset, part: "train" | "validation" | "test"): { x: Matrix; clean: Matrix; weights: Matrix; rows: number[] } {
+export function audiogramPart(
+  d: AudiogramDataset,
+  part: "train" | "validation" | "test",
+): { x: Matrix; clean: Matrix; weights: Matrix; rows: number[] } {
   const rows = d.split[part];
   return { x: takeRows(d.x, rows), clean: takeRows(d.clean, rows), weights: takeRows(d.weights, rows), rows };
 }
@@ -280,19 +315,25 @@ export function audiogramPart(d: AudiogramDataset, part: "train" | "validation" 
  * Standard deviation of the given rows of x: pooled over every entry around the grand mean
  * (numpy's X.std(), "the overall standard deviation across all dimensions"), or one per column.
  */
-export function overallSd(x: Matrix, rows: readonly number[] | undefined, mode: "pooled" | "per-dimension" = "pooled"): number[] {
+export function overallSd(
+  x: Matrix,
+  rows: readonly number[] | undefined,
+  mode: "pooled" | "per-dimension" = "pooled",
+): number[] {
   const [n, D] = x.shape;
   const idx = rows ?? Array.from({ length: n }, (_, i) => i);
   if (idx.length === 0) throw new Error("overallSd: no rows");
   if (mode === "pooled") {
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (const i of idx) for (let d = 0; d < D; d++) s += x.values[i * D + d];
     const m = s / (idx.length * D);
     for (const i of idx) for (let d = 0; d < D; d++) s2 += (x.values[i * D + d] - m) ** 2;
     return [Math.sqrt(s2 / (idx.length * D))];
   }
   return Array.from({ length: D }, (_, d) => {
-    let s = 0, s2 = 0;
+    let s = 0,
+      s2 = 0;
     for (const i of idx) s += x.values[i * D + d];
     const m = s / idx.length;
     for (const i of idx) s2 += (x.values[i * D + d] - m) ** 2;
@@ -313,7 +354,10 @@ export interface CorruptionOptions {
  * The unseen-domain variant of Sec. 4.6: the base set's archetypes plus N(0, (scale·sd)²) noise, sd from
  * the base set's training rows; the same Dirichlet weights, noise draws, split and options otherwise.
  */
-export function corruptedAudiograms(base: AudiogramDataset, c: CorruptionOptions): AudiogramDataset & { corruption: { scale: number; sd: number[]; delta: number[][] } } {
+export function corruptedAudiograms(
+  base: AudiogramDataset,
+  c: CorruptionOptions,
+): AudiogramDataset & { corruption: { scale: number; sd: number[]; delta: number[][] } } {
   checkNonNegative(c.scale, "scale", "corruptedAudiograms");
   const sdMode = c.sdMode ?? "pooled";
   const sd = overallSd(base.x, base.split.train, sdMode);
@@ -335,6 +379,11 @@ export function corruptedAudiograms(base: AudiogramDataset, c: CorruptionOptions
   });
   const { archetypeValues: _drop, ...rest } = out.key;
   void _drop;
-  out.key = { ...rest, kind: "corrupted-archetypal-audiograms", base: base.key, corruption: { scale: c.scale, seed: c.seed, sdMode } };
+  out.key = {
+    ...rest,
+    kind: "corrupted-archetypal-audiograms",
+    base: base.key,
+    corruption: { scale: c.scale, seed: c.seed, sdMode },
+  };
   return { ...out, corruption: { scale: c.scale, sd, delta } };
 }

@@ -55,7 +55,8 @@ export interface GroupedDataset {
  * (N, testFraction, seed).
  */
 export function splitIndices(n: number, testFraction: number, seed: Seed, where = "lib/data/dataset"): Split {
-  if (!(testFraction >= 0 && testFraction < 1)) throw new Error(`${where}: testFraction must be in [0, 1), got ${testFraction}`);
+  if (!(testFraction >= 0 && testFraction < 1))
+    throw new Error(`${where}: testFraction must be in [0, 1), got ${testFraction}`);
   const nTest = Math.round(n * testFraction);
   const perm = new Rng(seed).fork("split").permutation(n);
   const test = perm.slice(0, nTest).sort((a, b) => a - b);
@@ -68,7 +69,8 @@ export function takeRows<T extends ArrayN>(a: T, idx: readonly number[]): T {
   const row = a.shape.slice(1).reduce((p, s) => p * s, 1);
   const out = new Float32Array(idx.length * row);
   idx.forEach((r, i) => {
-    if (!(Number.isInteger(r) && r >= 0 && r < a.shape[0])) throw new Error(`takeRows: row ${r} outside 0…${a.shape[0] - 1}`);
+    if (!(Number.isInteger(r) && r >= 0 && r < a.shape[0]))
+      throw new Error(`takeRows: row ${r} outside 0…${a.shape[0] - 1}`);
     out.set(a.values.subarray(r * row, (r + 1) * row), i * row);
   });
   return { values: out, shape: [idx.length, ...a.shape.slice(1)] } as unknown as T;
@@ -100,8 +102,13 @@ export function gaussianMatrix(rng: Rng, rows: number, cols: number, sd = 1): nu
  * Used to standardise a distribution by fixed constants (so a point's value never depends on the
  * other points drawn with it).
  */
-export function referenceMoments(draw: (rng: Rng) => number[], rng: Rng, draws: number): { mean: number[]; sd: number[] } {
-  let sum: number[] | null = null, sum2: number[] | null = null;
+export function referenceMoments(
+  draw: (rng: Rng) => number[],
+  rng: Rng,
+  draws: number,
+): { mean: number[]; sd: number[] } {
+  let sum: number[] | null = null,
+    sum2: number[] | null = null;
   for (let r = 0; r < draws; r++) {
     const v = draw(rng);
     if (sum === null || sum2 === null) {
@@ -143,14 +150,31 @@ export interface ThreeWaySplit {
  * validation, the rest to train, by one permutation from Rng(seed).fork("split3"). Depends only on
  * (N, fractions, seed).
  */
-export function splitThreeWay(n: number, validationFraction: number, testFraction: number, seed: Seed, where = "lib/data/dataset"): ThreeWaySplit {
-  for (const [name, f] of [["validationFraction", validationFraction], ["testFraction", testFraction]] as const) {
+export function splitThreeWay(
+  n: number,
+  validationFraction: number,
+  testFraction: number,
+  seed: Seed,
+  where = "lib/data/dataset",
+): ThreeWaySplit {
+  for (const [name, f] of [
+    ["validationFraction", validationFraction],
+    ["testFraction", testFraction],
+  ] as const) {
     if (!(f >= 0 && f < 1)) throw new Error(`${where}: ${name} must be in [0, 1), got ${f}`);
   }
-  if (!(validationFraction + testFraction < 1)) throw new Error(`${where}: validationFraction + testFraction must be < 1, got ${validationFraction + testFraction}`);
+  if (!(validationFraction + testFraction < 1))
+    throw new Error(
+      `${where}: validationFraction + testFraction must be < 1, got ${validationFraction + testFraction}`,
+    );
   const nTest = Math.round(n * testFraction);
   const nVal = Math.round(n * validationFraction);
   const perm = new Rng(seed).fork("split3").permutation(n);
   const asc = (a: number[]) => a.sort((p, q) => p - q);
-  return { seed, test: asc(perm.slice(0, nTest)), validation: asc(perm.slice(nTest, nTest + nVal)), train: asc(perm.slice(nTest + nVal)) };
+  return {
+    seed,
+    test: asc(perm.slice(0, nTest)),
+    validation: asc(perm.slice(nTest, nTest + nVal)),
+    train: asc(perm.slice(nTest + nVal)),
+  };
 }

@@ -43,7 +43,10 @@ export interface PulseConfig {
 export const PULSE_DEFAULTS: Readonly<PulseConfig> = Object.freeze({
   sampleRate: 8000,
   duration: 3,
-  speakers: [[300, 400], [100, 200]] as [number, number][],
+  speakers: [
+    [300, 400],
+    [100, 200],
+  ] as [number, number][],
   pulses: 3,
   harmonics: 5,
   amplitude: [0.5, 1] as [number, number],
@@ -67,27 +70,48 @@ export const PULSE_CONDITIONS: Readonly<Record<string, Partial<PulseConfig>>> = 
   "OT 6": { harmonics: 6 },
   "OT 10": { harmonics: 10 },
   "AMN 2 Hz": { noise: "am" },
-  "BPFN": { noise: "bandpass" },
+  BPFN: { noise: "bandpass" },
   "GS [0.01, 0.5]": { pulseScale: [0.01, 0.5] },
   "GS [0.01, 0.05]": { pulseScale: [0.01, 0.05] },
   "GS [0.3, 0.5]": { pulseScale: [0.3, 0.5] },
-  "FR expanded": { speakers: [[275, 425], [75, 225]] },
-  "FR nearly overlapping": { speakers: [[240, 400], [100, 235]] },
-  "FR overlapping": { speakers: [[200, 400], [100, 300]] },
+  "FR expanded": {
+    speakers: [
+      [275, 425],
+      [75, 225],
+    ],
+  },
+  "FR nearly overlapping": {
+    speakers: [
+      [240, 400],
+      [100, 235],
+    ],
+  },
+  "FR overlapping": {
+    speakers: [
+      [200, 400],
+      [100, 300],
+    ],
+  },
 });
 
 export function pulseConfig(c: Partial<PulseConfig> = {}): PulseConfig {
   const cfg: PulseConfig = { ...PULSE_DEFAULTS, ...c } as PulseConfig;
   const where = "pulseConfig";
   if (!(cfg.sampleRate > 0 && cfg.duration > 0)) throw new Error(`${where}: sampleRate and duration must be > 0`);
-  if (!(Number.isInteger(cfg.pulses) && cfg.pulses >= 1)) throw new Error(`${where}: pulses must be a positive integer, got ${cfg.pulses}`);
-  if (!(Number.isInteger(cfg.harmonics) && cfg.harmonics >= 1)) throw new Error(`${where}: harmonics must be a positive integer, got ${cfg.harmonics}`);
+  if (!(Number.isInteger(cfg.pulses) && cfg.pulses >= 1))
+    throw new Error(`${where}: pulses must be a positive integer, got ${cfg.pulses}`);
+  if (!(Number.isInteger(cfg.harmonics) && cfg.harmonics >= 1))
+    throw new Error(`${where}: harmonics must be a positive integer, got ${cfg.harmonics}`);
   if (cfg.speakers.length < 1) throw new Error(`${where}: need at least one speaker`);
-  for (const [lo, hi] of [...cfg.speakers, cfg.amplitude, cfg.pulseScale]) if (!(lo > 0 && hi >= lo)) throw new Error(`${where}: ranges need 0 < lo ≤ hi, got [${lo}, ${hi}]`);
+  for (const [lo, hi] of [...cfg.speakers, cfg.amplitude, cfg.pulseScale])
+    if (!(lo > 0 && hi >= lo)) throw new Error(`${where}: ranges need 0 < lo ≤ hi, got [${lo}, ${hi}]`);
   const nyq = cfg.sampleRate / 2;
-  for (const [, hi] of cfg.speakers) if (hi * cfg.harmonics > nyq) throw new Error(`${where}: the ${cfg.harmonics}th harmonic of ${hi} Hz exceeds the Nyquist frequency ${nyq} Hz`);
+  for (const [, hi] of cfg.speakers)
+    if (hi * cfg.harmonics > nyq)
+      throw new Error(`${where}: the ${cfg.harmonics}th harmonic of ${hi} Hz exceeds the Nyquist frequency ${nyq} Hz`);
   if (!(cfg.noiseAmplitude >= 0)) throw new Error(`${where}: noiseAmplitude must be ≥ 0, got ${cfg.noiseAmplitude}`);
-  if (!["white", "am", "bandpass"].includes(cfg.noise)) throw new Error(`${where}: noise must be "white", "am" or "bandpass", got ${JSON.stringify(cfg.noise)}`);
+  if (!["white", "am", "bandpass"].includes(cfg.noise))
+    throw new Error(`${where}: noise must be "white", "am" or "bandpass", got ${JSON.stringify(cfg.noise)}`);
   return cfg;
 }
 
@@ -104,7 +128,8 @@ const uniform = (rng: Rng, [lo, hi]: [number, number]) => lo + (hi - lo) * rng.u
 
 /** Example `index` of a configuration (deterministic in (config, index)). */
 export function pulseExample(cfg: PulseConfig, index: number): PulseExample {
-  if (!(Number.isInteger(index) && index >= 0)) throw new Error(`pulseExample: index must be a non-negative integer, got ${index}`);
+  if (!(Number.isInteger(index) && index >= 0))
+    throw new Error(`pulseExample: index must be a non-negative integer, got ${index}`);
   const T = Math.round(cfg.sampleRate * cfg.duration);
   const rng = new Rng(`${cfg.seed}/${index}`);
   const sources: Float32Array[] = [];
@@ -114,12 +139,15 @@ export function pulseExample(cfg: PulseConfig, index: number): PulseExample {
     const src = new Float32Array(T);
     const list: PulseExample["pulses"][number] = [];
     for (let p = 0; p < cfg.pulses; p++) {
-      const f0 = uniform(r, range), amplitude = uniform(r, cfg.amplitude), scale = uniform(r, cfg.pulseScale);
+      const f0 = uniform(r, range),
+        amplitude = uniform(r, cfg.amplitude),
+        scale = uniform(r, cfg.pulseScale);
       const centre = r.uniform() * cfg.duration;
       const phases = Array.from({ length: cfg.harmonics }, () => 2 * Math.PI * r.uniform());
       list.push({ f0, amplitude, centre, scale });
       // only the samples within 5 sd of the centre matter (the envelope is < 4e-6 beyond)
-      const t0 = Math.max(0, Math.floor((centre - 5 * scale) * cfg.sampleRate)), t1 = Math.min(T, Math.ceil((centre + 5 * scale) * cfg.sampleRate));
+      const t0 = Math.max(0, Math.floor((centre - 5 * scale) * cfg.sampleRate)),
+        t1 = Math.min(T, Math.ceil((centre + 5 * scale) * cfg.sampleRate));
       for (let t = t0; t < t1; t++) {
         const time = t / cfg.sampleRate;
         const env = amplitude * Math.exp(-0.5 * ((time - centre) / scale) ** 2);
@@ -145,12 +173,16 @@ function noise(cfg: PulseConfig, T: number, rng: Rng): Float32Array {
   const sd = cfg.noiseAmplitude;
   if (cfg.noise === "bandpass") {
     // 256 random-phase sinusoids in the speakers' bands; each has variance a²/2, so a = sd·√(2/256)
-    const K = 256, a = sd * Math.sqrt(2 / K);
-    const widths = cfg.speakers.map(([lo, hi]) => hi - lo), total = widths.reduce((s, w) => s + w, 0);
+    const K = 256,
+      a = sd * Math.sqrt(2 / K);
+    const widths = cfg.speakers.map(([lo, hi]) => hi - lo),
+      total = widths.reduce((s, w) => s + w, 0);
     for (let k = 0; k < K; k++) {
-      let u = rng.uniform() * total, b = 0;
+      let u = rng.uniform() * total,
+        b = 0;
       while (b < widths.length - 1 && u >= widths[b]) u -= widths[b++];
-      const f = cfg.speakers[b][0] + u, ph = 2 * Math.PI * rng.uniform();
+      const f = cfg.speakers[b][0] + u,
+        ph = 2 * Math.PI * rng.uniform();
       for (let t = 0; t < T; t++) out[t] += a * Math.sin(2 * Math.PI * f * (t / cfg.sampleRate) + ph);
     }
     return out;
@@ -164,18 +196,31 @@ function noise(cfg: PulseConfig, T: number, rng: Rng): Float32Array {
 }
 
 /** The paper's index ranges of replicate r (r ≥ 1): 2048 training, 128 validation, then 1024 per test configuration. */
-export function pulseSplits(replicate: number, sizes: { train?: number; validation?: number; test?: number } = {}): { train: [number, number]; validation: [number, number]; test: [number, number] } {
-  if (!(Number.isInteger(replicate) && replicate >= 1)) throw new Error(`pulseSplits: replicate must be an integer ≥ 1, got ${replicate}`);
-  const base = replicate * 100000, nt = sizes.train ?? 2048, nv = sizes.validation ?? 128, ns = sizes.test ?? 1024;
-  return { train: [base, base + nt], validation: [base + nt, base + nt + nv], test: [base + nt + nv, base + nt + nv + ns] };
+export function pulseSplits(
+  replicate: number,
+  sizes: { train?: number; validation?: number; test?: number } = {},
+): { train: [number, number]; validation: [number, number]; test: [number, number] } {
+  if (!(Number.isInteger(replicate) && replicate >= 1))
+    throw new Error(`pulseSplits: replicate must be an integer ≥ 1, got ${replicate}`);
+  const base = replicate * 100000,
+    nt = sizes.train ?? 2048,
+    nv = sizes.validation ?? 128,
+    ns = sizes.test ?? 1024;
+  return {
+    train: [base, base + nt],
+    validation: [base + nt, base + nt + nv],
+    test: [base + nt + nv, base + nt + nv + ns],
+  };
 }
 
 /** Examples [from, to) stacked: mixtures [n, T] and sources [n, S, T] (row-major). */
 export function pulseBatch(cfg: PulseConfig, [from, to]: [number, number]): { mixture: ArrayN; sources: ArrayN } {
   const n = to - from;
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`pulseBatch: empty or invalid range [${from}, ${to})`);
-  const T = Math.round(cfg.sampleRate * cfg.duration), S = cfg.speakers.length;
-  const mix = new Float32Array(n * T), src = new Float32Array(n * S * T);
+  const T = Math.round(cfg.sampleRate * cfg.duration),
+    S = cfg.speakers.length;
+  const mix = new Float32Array(n * T),
+    src = new Float32Array(n * S * T);
   for (let i = 0; i < n; i++) {
     const e = pulseExample(cfg, from + i);
     mix.set(e.mixture, i * T);

@@ -41,7 +41,11 @@ export function decodeImage(buf: Uint8Array, name: string): DecodedImage {
   try {
     if (isPng) {
       const png = PNG.sync.read(Buffer.from(buf.buffer, buf.byteOffset, buf.length));
-      return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+      return {
+        width: png.width,
+        height: png.height,
+        rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+      };
     }
     if (isJpeg) {
       const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
@@ -57,7 +61,8 @@ export function decodeImage(buf: Uint8Array, name: string): DecodedImage {
 function areaWeights(start: number, length: number, out: number, sourceSize: number): [number, number][][] {
   const step = length / out;
   return Array.from({ length: out }, (_, i) => {
-    const a = start + i * step, b = start + (i + 1) * step;
+    const a = start + i * step,
+      b = start + (i + 1) * step;
     const w: [number, number][] = [];
     for (let s = Math.floor(a); s < Math.ceil(b); s++) {
       const o = Math.min(b, s + 1) - Math.max(a, s);
@@ -71,17 +76,29 @@ function areaWeights(start: number, length: number, out: number, sourceSize: num
  * Centre-crops an RGBA image to a square (side `crop`, default the shorter side, clipped to the image)
  * and area-resizes it to size × size RGB in [0, 1], written into out at offset.
  */
-export function cropResize(img: DecodedImage, size: number, crop?: number, out: Float32Array = new Float32Array(size * size * 3), offset = 0): Float32Array {
+export function cropResize(
+  img: DecodedImage,
+  size: number,
+  crop?: number,
+  out: Float32Array = new Float32Array(size * size * 3),
+  offset = 0,
+): Float32Array {
   const side = Math.min(crop ?? Infinity, img.width, img.height);
-  const x0 = (img.width - side) / 2, y0 = (img.height - side) / 2;
-  const wx = areaWeights(x0, side, size, img.width), wy = areaWeights(y0, side, size, img.height);
-  const W = img.width, px = img.rgba;
+  const x0 = (img.width - side) / 2,
+    y0 = (img.height - side) / 2;
+  const wx = areaWeights(x0, side, size, img.width),
+    wy = areaWeights(y0, side, size, img.height);
+  const W = img.width,
+    px = img.rgba;
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < size; c++) {
-      let R = 0, G = 0, B = 0;
+      let R = 0,
+        G = 0,
+        B = 0;
       for (const [sy, ay] of wy[r]) {
         for (const [sx, ax] of wx[c]) {
-          const w = ay * ax, q = 4 * (sy * W + sx);
+          const w = ay * ax,
+            q = 4 * (sy * W + sx);
           R += w * px[q];
           G += w * px[q + 1];
           B += w * px[q + 2];
@@ -126,7 +143,8 @@ const IMAGE_FILE = /\.(jpe?g|png)$/i;
 
 /** Image files of a folder, relative paths, sorted. */
 export function listImages(dir: string, recursive = false): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`${dir}: no such folder (put the images, e.g. CelebA's img_align_celeba/*.jpg, in ${CELEBA_DIR}/)`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new Error(`${dir}: no such folder (put the images, e.g. CelebA's img_align_celeba/*.jpg, in ${CELEBA_DIR}/)`);
   const out: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
@@ -149,14 +167,18 @@ export function imageFolderPresent(dir: string, recursive = false): boolean {
 /** Reads, crops and resizes the folder's images. */
 export function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): ImageFolder {
   const where = `lib/data/image-folder (${dir})`;
-  const size = opts.size ?? 64, offset = opts.offset ?? 0;
+  const size = opts.size ?? 64,
+    offset = opts.offset ?? 0;
   checkInt(size, "size", 1, where);
   checkInt(offset, "offset", 0, where);
   if (opts.limit !== undefined) checkInt(opts.limit, "limit", 1, where);
   if (opts.crop !== undefined) checkInt(opts.crop, "crop", 1, where);
   const all = listImages(dir, opts.recursive ?? false);
   const files = all.slice(offset, opts.limit === undefined ? undefined : offset + opts.limit);
-  if (files.length === 0) throw new Error(`${dir}: no .jpg/.jpeg/.png images${offset > 0 ? ` after skipping ${offset}` : ""} (found ${all.length} in all)`);
+  if (files.length === 0)
+    throw new Error(
+      `${dir}: no .jpg/.jpeg/.png images${offset > 0 ? ` after skipping ${offset}` : ""} (found ${all.length} in all)`,
+    );
   const per = size * size * 3;
   const values = new Float32Array(files.length * per);
   files.forEach((f, i) => {
@@ -188,5 +210,11 @@ export function celebaOrStandIn(opts: CelebaOptions = {}): ImageFolder | Synthet
   const dir = opts.dir ?? resolvePath(CELEBA_DIR);
   const present = existsSync(dir) && statSync(dir).isDirectory() && listImages(dir, opts.recursive ?? false).length > 0;
   if (present || opts.dir !== undefined) return loadImageFolder(dir, opts);
-  return syntheticFaces({ n: opts.limit ?? 2000, testFraction: opts.testFraction, seed: opts.seed, ...opts.standIn, size: opts.size ?? 64 });
+  return syntheticFaces({
+    n: opts.limit ?? 2000,
+    testFraction: opts.testFraction,
+    seed: opts.seed,
+    ...opts.standIn,
+    size: opts.size ?? 64,
+  });
 }

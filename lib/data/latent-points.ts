@@ -11,7 +11,8 @@ export interface LatentPoints {
 }
 
 export function latentPoints(rng: Rng, n = 10, k = 2, scale = 0.5): LatentPoints {
-  if (!(n >= 2 && k >= 1 && scale > 0)) throw new Error(`latentPoints: need n>=2, k>=1, scale>0; got n=${n}, k=${k}, scale=${scale}`);
+  if (!(n >= 2 && k >= 1 && scale > 0))
+    throw new Error(`latentPoints: need n>=2, k>=1, scale>0; got n=${n}, k=${k}, scale=${scale}`);
   const centres = [0, 1, 2].map(() => Array.from({ length: k }, () => 2 * rng.normal()));
   const means = Array.from({ length: n }, () => {
     const c = centres[rng.int(centres.length)];

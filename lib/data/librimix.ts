@@ -37,7 +37,14 @@ export interface LibriMixLayout {
 /** The metadata CSV of a LibriMix split and condition. */
 export function librimixMetadataPath(l: LibriMixLayout): string {
   const corpus = l.corpus ?? "Libri2Mix";
-  return path.join(l.root, corpus, `wav${l.sampleRate ?? "8k"}`, l.mode ?? "min", "metadata", `mixture_${l.split}_mix_${l.condition === "clean" ? "clean" : "both"}.csv`);
+  return path.join(
+    l.root,
+    corpus,
+    `wav${l.sampleRate ?? "8k"}`,
+    l.mode ?? "min",
+    "metadata",
+    `mixture_${l.split}_mix_${l.condition === "clean" ? "clean" : "both"}.csv`,
+  );
 }
 
 /** A path from a metadata CSV made to exist here: as given, relative to `base`, or re-rooted at `corpus`. */
@@ -60,7 +67,10 @@ export function resolveCorpusPath(p: string, base: string, corpus: string): stri
  * Rows of a mixture metadata CSV. `base` is the directory holding the corpus directory (default: found by
  * walking up from the CSV to the `corpus` directory). Errors name the file and the missing column.
  */
-export function readMixtureMetadata(csvFile: string, opts: { corpus?: string; base?: string; sources?: number } = {}): MixtureRow[] {
+export function readMixtureMetadata(
+  csvFile: string,
+  opts: { corpus?: string; base?: string; sources?: number } = {},
+): MixtureRow[] {
   if (!fs.existsSync(csvFile)) throw new Error(`readMixtureMetadata: ${csvFile} does not exist`);
   const corpus = opts.corpus ?? "Libri2Mix";
   const S = opts.sources ?? 2;
@@ -74,11 +84,15 @@ export function readMixtureMetadata(csvFile: string, opts: { corpus?: string; ba
   const cols = table.columnNames();
   const need = ["mixture_ID", "mixture_path", ...Array.from({ length: S }, (_, i) => `source_${i + 1}_path`), "length"];
   const missing = need.filter((c) => !cols.includes(c));
-  if (missing.length) throw new Error(`readMixtureMetadata: ${csvFile} has no column ${missing.join(", ")} (header: ${cols.join(", ")})`);
+  if (missing.length)
+    throw new Error(`readMixtureMetadata: ${csvFile} has no column ${missing.join(", ")} (header: ${cols.join(", ")})`);
   const hasNoise = cols.includes("noise_path");
   return (table.objects() as Record<string, unknown>[]).map((r, i) => {
     const length = Number(r.length);
-    if (!(Number.isInteger(length) && length > 0)) throw new Error(`readMixtureMetadata: ${csvFile} row ${i + 2}: length ${JSON.stringify(r.length)} is not a positive integer`);
+    if (!(Number.isInteger(length) && length > 0))
+      throw new Error(
+        `readMixtureMetadata: ${csvFile} row ${i + 2}: length ${JSON.stringify(r.length)} is not a positive integer`,
+      );
     const res = (p: unknown) => resolveCorpusPath(String(p), base!, corpus);
     return {
       id: String(r.mixture_ID),
@@ -91,11 +105,15 @@ export function readMixtureMetadata(csvFile: string, opts: { corpus?: string; ba
 }
 
 /** One mixture and its sources as mono float samples, checked for rate and length. */
-export function loadMixture(row: MixtureRow, opts: { sampleRate?: number } = {}): { mixture: Float32Array; sources: Float32Array[]; sampleRate: number } {
+export function loadMixture(
+  row: MixtureRow,
+  opts: { sampleRate?: number } = {},
+): { mixture: Float32Array; sources: Float32Array[]; sampleRate: number } {
   const want = opts.sampleRate ?? 8000;
   const read = (f: string) => {
     const w = readWav(f);
-    if (w.sampleRate !== want) throw new Error(`loadMixture: ${f} is sampled at ${w.sampleRate} Hz, expected ${want} Hz (mixture ${row.id})`);
+    if (w.sampleRate !== want)
+      throw new Error(`loadMixture: ${f} is sampled at ${w.sampleRate} Hz, expected ${want} Hz (mixture ${row.id})`);
     return w.samples;
   };
   const mixture = read(row.mixture);
@@ -110,14 +128,19 @@ export function loadMixture(row: MixtureRow, opts: { sampleRate?: number } = {})
  * [n, S, T]. Mixtures shorter than the segment are skipped (`skipped` counts them); the segment start is
  * 0 or drawn uniformly with `seed`.
  */
-export function mixtureSegments(rows: MixtureRow[], o: { seconds: number; sampleRate?: number; limit?: number; seed?: Seed; random?: boolean }): { mixture: ArrayN; sources: ArrayN; ids: string[]; skipped: number } {
+export function mixtureSegments(
+  rows: MixtureRow[],
+  o: { seconds: number; sampleRate?: number; limit?: number; seed?: Seed; random?: boolean },
+): { mixture: ArrayN; sources: ArrayN; ids: string[]; skipped: number } {
   const fs_ = o.sampleRate ?? 8000;
   const T = Math.round(o.seconds * fs_);
   if (!(T > 0)) throw new Error(`mixtureSegments: seconds must be > 0, got ${o.seconds}`);
   const usable = rows.filter((r) => r.length >= T).slice(0, o.limit ?? Infinity);
-  if (usable.length === 0) throw new Error(`mixtureSegments: none of the ${rows.length} mixtures is ${o.seconds} s long`);
+  if (usable.length === 0)
+    throw new Error(`mixtureSegments: none of the ${rows.length} mixtures is ${o.seconds} s long`);
   const S = usable[0].sources.length;
-  const mix = new Float32Array(usable.length * T), src = new Float32Array(usable.length * S * T);
+  const mix = new Float32Array(usable.length * T),
+    src = new Float32Array(usable.length * S * T);
   const rng = new Rng(o.seed ?? "mixture-segments");
   usable.forEach((r, i) => {
     const m = loadMixture(r, { sampleRate: fs_ });
@@ -125,5 +148,10 @@ export function mixtureSegments(rows: MixtureRow[], o: { seconds: number; sample
     mix.set(m.mixture.subarray(start, start + T), i * T);
     m.sources.forEach((s, k) => src.set(s.subarray(start, start + T), (i * S + k) * T));
   });
-  return { mixture: { values: mix, shape: [usable.length, T] }, sources: { values: src, shape: [usable.length, S, T] }, ids: usable.map((r) => r.id), skipped: rows.filter((r) => r.length < T).length };
+  return {
+    mixture: { values: mix, shape: [usable.length, T] },
+    sources: { values: src, shape: [usable.length, S, T] },
+    ids: usable.map((r) => r.id),
+    skipped: rows.filter((r) => r.length < T).length,
+  };
 }

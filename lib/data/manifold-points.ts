@@ -79,14 +79,17 @@ export function manifoldPointsConfig(o: ManifoldPointsOptions): ManifoldPointsCo
   int(c.dim, "dim", 1);
   int(c.latentDim, "latentDim", 1);
   int(c.hidden, "hidden", 1);
-  if (!(c.noise >= 0 && Number.isFinite(c.noise))) throw new Error(`${where}: noise must be a finite number ≥ 0, got ${c.noise}`);
+  if (!(c.noise >= 0 && Number.isFinite(c.noise)))
+    throw new Error(`${where}: noise must be a finite number ≥ 0, got ${c.noise}`);
   return c;
 }
 
 /** The fixed embedding for a config: f(u) with standardised outputs. */
 function embedding(c: ManifoldPointsConfig): (u: readonly number[]) => number[] {
   const rng = new Rng(c.mapSeed).fork(`map/${c.latentDim}-${c.hidden}-${c.dim}`);
-  const k = c.latentDim, H = c.hidden, D = c.dim;
+  const k = c.latentDim,
+    H = c.hidden,
+    D = c.dim;
   // W ~ N(0, 1) and b ~ N(0, 1): pre-activations of order 1–2 for u ~ N(0, I), so tanh bends the sheet.
   const W = Array.from({ length: H }, () => Array.from({ length: k }, () => rng.normal()));
   const b = Array.from({ length: H }, () => rng.normal());
@@ -97,7 +100,8 @@ function embedding(c: ManifoldPointsConfig): (u: readonly number[]) => number[] 
   };
   // Standardise each output coordinate over the latent distribution (a fixed reference draw).
   const ref = rng.fork("reference");
-  const sum = new Float64Array(D), sum2 = new Float64Array(D);
+  const sum = new Float64Array(D),
+    sum2 = new Float64Array(D);
   for (let r = 0; r < REFERENCE_DRAWS; r++) {
     const y = raw(Array.from({ length: k }, () => ref.normal()));
     for (let d = 0; d < D; d++) {
@@ -111,8 +115,11 @@ function embedding(c: ManifoldPointsConfig): (u: readonly number[]) => number[] 
 }
 
 function drawSplit(n: number, c: ManifoldPointsConfig, f: (u: readonly number[]) => number[], rng: Rng): ManifoldSplit {
-  const D = c.dim, k = c.latentDim;
-  const x = new Float32Array(n * D), clean = new Float32Array(n * D), latents = new Float32Array(n * k);
+  const D = c.dim,
+    k = c.latentDim;
+  const x = new Float32Array(n * D),
+    clean = new Float32Array(n * D),
+    latents = new Float32Array(n * k);
   for (let i = 0; i < n; i++) {
     const u = Array.from({ length: k }, () => rng.normal());
     const y = f(u);
@@ -122,7 +129,11 @@ function drawSplit(n: number, c: ManifoldPointsConfig, f: (u: readonly number[])
       x[i * D + d] = y[d] + c.noise * rng.normal();
     }
   }
-  return { x: { values: x, shape: [n, D] }, clean: { values: clean, shape: [n, D] }, latents: { values: latents, shape: [n, k] } };
+  return {
+    x: { values: x, shape: [n, D] },
+    clean: { values: clean, shape: [n, D] },
+    latents: { values: latents, shape: [n, k] },
+  };
 }
 
 /**

@@ -25,7 +25,10 @@ export interface IdxImages {
 function readHeader(buf: Buffer, file: string, want: number, what: string): void {
   if (buf.length < 8) throw new Error(`readIdx: ${file} is ${buf.length} bytes, too short for an IDX header`);
   const magic = buf.readUInt32BE(0);
-  if (magic !== want) throw new Error(`readIdx: ${file} has magic 0x${magic.toString(16).padStart(8, "0")}, expected 0x${want.toString(16).padStart(8, "0")} (${what})`);
+  if (magic !== want)
+    throw new Error(
+      `readIdx: ${file} has magic 0x${magic.toString(16).padStart(8, "0")}, expected 0x${want.toString(16).padStart(8, "0")} (${what})`,
+    );
 }
 
 /** Read an IDX3 image file (magic 0x803). */
@@ -33,9 +36,14 @@ export function readIdxImages(file: string): IdxImages {
   const buf = fs.readFileSync(file);
   readHeader(buf, file, 0x803, "uint8 images, 3 dimensions");
   if (buf.length < 16) throw new Error(`readIdx: ${file} is too short for an image header`);
-  const count = buf.readUInt32BE(4), rows = buf.readUInt32BE(8), cols = buf.readUInt32BE(12);
+  const count = buf.readUInt32BE(4),
+    rows = buf.readUInt32BE(8),
+    cols = buf.readUInt32BE(12);
   const need = 16 + count * rows * cols;
-  if (buf.length !== need) throw new Error(`readIdx: ${file} declares ${count} images of ${rows}×${cols} (${need} bytes) but has ${buf.length} bytes`);
+  if (buf.length !== need)
+    throw new Error(
+      `readIdx: ${file} declares ${count} images of ${rows}×${cols} (${need} bytes) but has ${buf.length} bytes`,
+    );
   return { count, rows, cols, pixels: new Uint8Array(buf.buffer, buf.byteOffset + 16, count * rows * cols) };
 }
 
@@ -44,7 +52,8 @@ export function readIdxLabels(file: string): Uint8Array {
   const buf = fs.readFileSync(file);
   readHeader(buf, file, 0x801, "uint8 labels, 1 dimension");
   const count = buf.readUInt32BE(4);
-  if (buf.length !== 8 + count) throw new Error(`readIdx: ${file} declares ${count} labels but has ${buf.length - 8} bytes of them`);
+  if (buf.length !== 8 + count)
+    throw new Error(`readIdx: ${file} declares ${count} labels but has ${buf.length - 8} bytes of them`);
   return new Uint8Array(buf.buffer, buf.byteOffset + 8, count);
 }
 
@@ -70,10 +79,14 @@ export function loadMnist(dir = mnistDataDir()): { train: MnistPart; test: Mnist
   const part = (img: string, lab: string): MnistPart => {
     const images = readIdxImages(path.join(dir, img));
     const labels = readIdxLabels(path.join(dir, lab));
-    if (labels.length !== images.count) throw new Error(`loadMnist: ${img} has ${images.count} images but ${lab} has ${labels.length} labels`);
+    if (labels.length !== images.count)
+      throw new Error(`loadMnist: ${img} has ${images.count} images but ${lab} has ${labels.length} labels`);
     return { images, labels };
   };
-  return { train: part(MNIST_FILES.trainImages, MNIST_FILES.trainLabels), test: part(MNIST_FILES.testImages, MNIST_FILES.testLabels) };
+  return {
+    train: part(MNIST_FILES.trainImages, MNIST_FILES.trainLabels),
+    test: part(MNIST_FILES.testImages, MNIST_FILES.testLabels),
+  };
 }
 
 export interface BinarizedMnist {
@@ -90,11 +103,19 @@ export interface BinarizedMnist {
  * images from separate forks), the last `validation` training images held out. `limit` keeps only the
  * first images of each part (smoke runs).
  */
-export function binarizedMnist(o: { seed?: Seed; dir?: string; validation?: number; limit?: { train?: number; validation?: number; test?: number } } = {}): BinarizedMnist {
+export function binarizedMnist(
+  o: {
+    seed?: Seed;
+    dir?: string;
+    validation?: number;
+    limit?: { train?: number; validation?: number; test?: number };
+  } = {},
+): BinarizedMnist {
   const seed = o.seed ?? "binarized-mnist";
   const nVal = o.validation ?? 10000;
   const { train, test } = loadMnist(o.dir);
-  if (!(Number.isInteger(nVal) && nVal >= 0 && nVal < train.images.count)) throw new Error(`binarizedMnist: validation must be an integer in [0, ${train.images.count}), got ${nVal}`);
+  if (!(Number.isInteger(nVal) && nVal >= 0 && nVal < train.images.count))
+    throw new Error(`binarizedMnist: validation must be an integer in [0, ${train.images.count}), got ${nVal}`);
   const root = new Rng(seed);
   const binarize = (p: MnistPart, from: number, to: number, rng: Rng): ArrayN => {
     const P = p.images.rows * p.images.cols;
@@ -105,12 +126,18 @@ export function binarizedMnist(o: { seed?: Seed; dir?: string; validation?: numb
   const nTrain = train.images.count - nVal;
   const lim = (k: "train" | "validation" | "test", n: number) => Math.min(n, o.limit?.[k] ?? n);
   // one draw over the whole training file, so the validation images do not depend on `limit`
-  const trRng = root.fork("train"), teRng = root.fork("test");
+  const trRng = root.fork("train"),
+    teRng = root.fork("test");
   const full = binarize(train, 0, train.images.count, trRng);
   const P = train.images.rows * train.images.cols;
-  const slice = (a: ArrayN, from: number, n: number): ArrayN => ({ values: a.values.slice(from * P, (from + n) * P), shape: [n, ...a.shape.slice(1)] });
+  const slice = (a: ArrayN, from: number, n: number): ArrayN => ({
+    values: a.values.slice(from * P, (from + n) * P),
+    shape: [n, ...a.shape.slice(1)],
+  });
   const te = binarize(test, 0, test.images.count, teRng);
-  const nt = lim("train", nTrain), nv = lim("validation", nVal), ns = lim("test", test.images.count);
+  const nt = lim("train", nTrain),
+    nv = lim("validation", nVal),
+    ns = lim("test", test.images.count);
   return {
     train: slice(full, 0, nt),
     validation: slice(full, nTrain, nv),

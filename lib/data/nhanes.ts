@@ -66,18 +66,27 @@ export async function readXport(file: string, opts: { keep?: string[] } = {}): P
   try {
     meta = (await lib.getMetadata()) as typeof meta;
   } catch (e) {
-    throw new Error(`readXport: ${file} is not a SAS XPORT v5 file (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
+    throw new Error(
+      `readXport: ${file} is not a SAS XPORT v5 file (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
+    );
   }
   const want = opts.keep?.map((k) => k.toUpperCase());
   if (want) {
     const have = new Set(meta.map((m) => m.name.toUpperCase()));
     const missing = want.filter((k) => !have.has(k));
-    if (missing.length) throw new Error(`readXport: ${file} has no column ${missing.join(", ")} (has: ${meta.map((m) => m.name).join(", ")})`);
+    if (missing.length)
+      throw new Error(
+        `readXport: ${file} has no column ${missing.join(", ")} (has: ${meta.map((m) => m.name).join(", ")})`,
+      );
   }
-  const cols = meta.filter((m) => !want || want.includes(m.name.toUpperCase())).map((m) => ({ name: m.name, label: m.label, type: (m.type === "Num" ? "num" : "char") as "num" | "char" }));
+  const cols = meta
+    .filter((m) => !want || want.includes(m.name.toUpperCase()))
+    .map((m) => ({ name: m.name, label: m.label, type: (m.type === "Num" ? "num" : "char") as "num" | "char" }));
   const rows: (number | string | null)[][] = [];
-  for await (const r of lib.read({ rowFormat: "array", skipHeader: true, ...(want ? { keep: want } : {}) })) rows.push((r as (number | string | null)[]).slice());
-  const blank = (row: (number | string | null)[]) => row.every((v, j) => (cols[j].type === "num" ? v === BLANK_NUMBER : v === ""));
+  for await (const r of lib.read({ rowFormat: "array", skipHeader: true, ...(want ? { keep: want } : {}) }))
+    rows.push((r as (number | string | null)[]).slice());
+  const blank = (row: (number | string | null)[]) =>
+    row.every((v, j) => (cols[j].type === "num" ? v === BLANK_NUMBER : v === ""));
   while (rows.length && blank(rows[rows.length - 1])) rows.pop();
   return { name: meta[0]?.dataset ?? "", columns: cols, rows };
 }
@@ -101,17 +110,27 @@ export const NHANES_CYCLES: readonly NhanesCycle[] = Object.freeze([
 
 /** NHANES threshold variable of each audiogram column (1 kHz: the first reading). */
 export const NHANES_THRESHOLD_VARIABLES: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(EARS.flatMap((e) => FREQUENCIES_HZ.map((f) => {
-    const code = f === 500 ? "500" : f === 1000 ? "1K1" : `${f / 1000}K`;
-    return [`${e}${f}`, `AUXU${code}${e === "L" ? "L" : "R"}`];
-  }))),
+  Object.fromEntries(
+    EARS.flatMap((e) =>
+      FREQUENCIES_HZ.map((f) => {
+        const code = f === 500 ? "500" : f === 1000 ? "1K1" : `${f / 1000}K`;
+        return [`${e}${f}`, `AUXU${code}${e === "L" ? "L" : "R"}`];
+      }),
+    ),
+  ),
 );
 
 /** Threshold codes that are not thresholds: 666 no response, 777 refused, 888 could not obtain, 999 don't know. */
 export const NHANES_NON_RESPONSE_CODES: readonly number[] = Object.freeze([666, 777, 888, 999]);
 
 /** Columns of every audiogram frame (NHANES, HÖRSTAT CSV, stand-in): id, source, age, sex, 14 thresholds. */
-export const AUDIOGRAM_FRAME_COLUMNS: readonly string[] = Object.freeze(["id", "source", "age", "sex", ...AUDIOGRAM_COLUMNS.slice(1)]);
+export const AUDIOGRAM_FRAME_COLUMNS: readonly string[] = Object.freeze([
+  "id",
+  "source",
+  "age",
+  "sex",
+  ...AUDIOGRAM_COLUMNS.slice(1),
+]);
 
 export interface ThresholdCleaning {
   /** Codes to treat as not measured (default NHANES_NON_RESPONSE_CODES). */
@@ -173,10 +192,15 @@ export interface NhanesLoadReport {
 }
 
 /** Which of the cycles' files exist in `dir` (both AUX and DEMO needed per cycle). */
-export function nhanesFilesPresent(dir: string, cycles: readonly NhanesCycle[] = NHANES_CYCLES): { present: NhanesCycle[]; missing: string[] } {
-  const present: NhanesCycle[] = [], missing: string[] = [];
+export function nhanesFilesPresent(
+  dir: string,
+  cycles: readonly NhanesCycle[] = NHANES_CYCLES,
+): { present: NhanesCycle[]; missing: string[] } {
+  const present: NhanesCycle[] = [],
+    missing: string[] = [];
   for (const c of cycles) {
-    const a = findFile(dir, c.aux), d = findFile(dir, c.demo);
+    const a = findFile(dir, c.aux),
+      d = findFile(dir, c.demo);
     if (a && d) present.push(c);
     else missing.push(...(a ? [] : [c.aux]), ...(d ? [] : [c.demo]));
   }
@@ -184,25 +208,40 @@ export function nhanesFilesPresent(dir: string, cycles: readonly NhanesCycle[] =
 }
 
 /** Plain columns of the NHANES audiograms in `opts.dir` (AUX ⋈ DEMO on SEQN, codes cleaned). */
-export async function loadNhanesColumns(opts: NhanesLoadOptions): Promise<{ columns: AudiogramColumns; report: NhanesLoadReport }> {
+export async function loadNhanesColumns(
+  opts: NhanesLoadOptions,
+): Promise<{ columns: AudiogramColumns; report: NhanesLoadReport }> {
   const cycles = opts.cycles ?? NHANES_CYCLES;
-  const out: AudiogramColumns = { id: [], source: [], age: [], sex: [], thresholds: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, [] as number[]])) };
+  const out: AudiogramColumns = {
+    id: [],
+    source: [],
+    age: [],
+    sex: [],
+    thresholds: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, [] as number[]])),
+  };
   const report: NhanesLoadReport = { files: [], counts: [] };
   const thrNames = AUDIOGRAM_COLUMNS.slice(1);
   const thrVars = thrNames.map((c) => NHANES_THRESHOLD_VARIABLES[c]);
   for (const c of cycles) {
-    const auxFile = findFile(opts.dir, c.aux), demoFile = findFile(opts.dir, c.demo);
-    if (!auxFile || !demoFile) throw new Error(`loadNhanes: cycle ${c.cycle} needs ${c.aux} and ${c.demo} in ${opts.dir} (missing: ${[auxFile ? "" : c.aux, demoFile ? "" : c.demo].filter(Boolean).join(", ")})`);
+    const auxFile = findFile(opts.dir, c.aux),
+      demoFile = findFile(opts.dir, c.demo);
+    if (!auxFile || !demoFile)
+      throw new Error(
+        `loadNhanes: cycle ${c.cycle} needs ${c.aux} and ${c.demo} in ${opts.dir} (missing: ${[auxFile ? "" : c.aux, demoFile ? "" : c.demo].filter(Boolean).join(", ")})`,
+      );
     report.files.push(auxFile, demoFile);
     const aux = await readXport(auxFile, { keep: ["SEQN", ...thrVars] });
     const demo = await readXport(demoFile, { keep: ["SEQN", "RIDAGEYR", "RIAGENDR"] });
     const col = (d: XportData, name: string) => d.columns.findIndex((k) => k.name.toUpperCase() === name);
-    const dSeqn = col(demo, "SEQN"), dAge = col(demo, "RIDAGEYR"), dSex = col(demo, "RIAGENDR");
+    const dSeqn = col(demo, "SEQN"),
+      dAge = col(demo, "RIDAGEYR"),
+      dSex = col(demo, "RIAGENDR");
     const byId = new Map<number, (number | string | null)[]>();
     for (const r of demo.rows) byId.set(r[dSeqn] as number, r);
     const aSeqn = col(aux, "SEQN");
     const aThr = thrVars.map((v) => col(aux, v));
-    let joined = 0, kept = 0;
+    let joined = 0,
+      kept = 0;
     for (const r of aux.rows) {
       const id = r[aSeqn] as number;
       const d = byId.get(id);
@@ -213,7 +252,8 @@ export async function loadNhanesColumns(opts: NhanesLoadOptions): Promise<{ colu
       kept++;
       out.id.push(id);
       out.source.push(`NHANES ${c.cycle}`);
-      const age = d[dAge], sex = d[dSex];
+      const age = d[dAge],
+        sex = d[dSex];
       out.age.push(typeof age === "number" ? age : NaN);
       out.sex.push(sex === 1 || sex === 2 ? sex : NaN);
       thrNames.forEach((n, k) => out.thresholds[n].push(thr[k]));
@@ -238,12 +278,18 @@ export async function loadNhanes(opts: NhanesLoadOptions): Promise<{ frame: Data
  * dB HL. Separator "," or ";" or tab (from the header); with ";" or tab a decimal comma is accepted.
  * Empty, "NA", "NaN" and "." cells, and the NHANES no-response codes, are missing.
  */
-export const HORSTAT_CSV_COLUMNS: readonly string[] = Object.freeze(["id", "age", "sex", ...AUDIOGRAM_COLUMNS.slice(1)]);
+export const HORSTAT_CSV_COLUMNS: readonly string[] = Object.freeze([
+  "id",
+  "age",
+  "sex",
+  ...AUDIOGRAM_COLUMNS.slice(1),
+]);
 const HORSTAT_REQUIRED = ["id", "age", ...AUDIOGRAM_COLUMNS.slice(1)];
 
 function splitCsvLine(line: string, sep: string): string[] {
   const out: string[] = [];
-  let cur = "", quoted = false;
+  let cur = "",
+    quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
@@ -265,19 +311,32 @@ function splitCsvLine(line: string, sep: string): string[] {
 /** Plain columns of a HÖRSTAT-style CSV (see HORSTAT_CSV_COLUMNS); errors name the file, line and column. */
 export function readHorstatCsvColumns(file: string, cleaning: ThresholdCleaning = {}): AudiogramColumns {
   if (!fs.existsSync(file)) throw new Error(`loadHorstatCsv: no file ${file}`);
-  const lines = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "").split(/\r?\n/);
+  const lines = fs
+    .readFileSync(file, "utf8")
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/);
   const headerLine = lines[0] ?? "";
   const sep = headerLine.includes(";") ? ";" : headerLine.includes("\t") ? "\t" : ",";
   const header = splitCsvLine(headerLine, sep).map((h) => h.toLowerCase());
   const missing = HORSTAT_REQUIRED.filter((c) => !header.includes(c.toLowerCase()));
-  if (missing.length) throw new Error(`loadHorstatCsv: ${file} has no column ${missing.join(", ")} (header: ${header.join(", ")}; expected ${HORSTAT_CSV_COLUMNS.join(", ")})`);
+  if (missing.length)
+    throw new Error(
+      `loadHorstatCsv: ${file} has no column ${missing.join(", ")} (header: ${header.join(", ")}; expected ${HORSTAT_CSV_COLUMNS.join(", ")})`,
+    );
   const idx = (c: string) => header.indexOf(c.toLowerCase());
-  const out: AudiogramColumns = { id: [], source: [], age: [], sex: [], thresholds: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, [] as number[]])) };
+  const out: AudiogramColumns = {
+    id: [],
+    source: [],
+    age: [],
+    sex: [],
+    thresholds: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, [] as number[]])),
+  };
   const num = (cell: string, line: number, col: string): number => {
     if (cell === "" || /^(na|nan|\.)$/i.test(cell)) return NaN;
     const t = sep !== "," ? cell.replace(",", ".") : cell;
     const v = Number(t);
-    if (!Number.isFinite(v)) throw new Error(`loadHorstatCsv: ${file} line ${line} column ${col}: "${cell}" is not a number`);
+    if (!Number.isFinite(v))
+      throw new Error(`loadHorstatCsv: ${file} line ${line} column ${col}: "${cell}" is not a number`);
     return v;
   };
   const sexOf = (cell: string, line: number): number => {
@@ -292,14 +351,18 @@ export function readHorstatCsvColumns(file: string, cleaning: ThresholdCleaning 
     if (lines[i].trim() === "") continue;
     const cells = splitCsvLine(lines[i], sep);
     const line = i + 1;
-    if (cells.length !== header.length) throw new Error(`loadHorstatCsv: ${file} line ${line} has ${cells.length} fields, the header has ${header.length}`);
+    if (cells.length !== header.length)
+      throw new Error(
+        `loadHorstatCsv: ${file} line ${line} has ${cells.length} fields, the header has ${header.length}`,
+      );
     const id = num(cells[idx("id")], line, "id");
     if (Number.isNaN(id)) throw new Error(`loadHorstatCsv: ${file} line ${line} column id is empty`);
     out.id.push(id);
     out.source.push(`HÖRSTAT-style CSV ${base}`);
     out.age.push(num(cells[idx("age")], line, "age"));
     out.sex.push(idx("sex") >= 0 ? sexOf(cells[idx("sex")], line) : NaN);
-    for (const c of AUDIOGRAM_COLUMNS.slice(1)) out.thresholds[c].push(cleanThreshold(num(cells[idx(c)], line, c), cleaning));
+    for (const c of AUDIOGRAM_COLUMNS.slice(1))
+      out.thresholds[c].push(cleanThreshold(num(cells[idx(c)], line, c), cleaning));
   }
   if (out.id.length === 0) throw new Error(`loadHorstatCsv: ${file} has a header but no rows`);
   return out;
@@ -321,8 +384,10 @@ export function audiogramMatrix(frame: DataFrame): { x: Matrix; mask: Matrix; id
   const need = ["id", ...AUDIOGRAM_COLUMNS];
   const absent = need.filter((c) => !cols.includes(c));
   if (absent.length) throw new Error(`audiogramMatrix: the frame has no column ${absent.join(", ")}`);
-  const n = frame.shape[0], D = AUDIOGRAM_COLUMNS.length;
-  const x = new Float32Array(n * D), mask = new Float32Array(n * D);
+  const n = frame.shape[0],
+    D = AUDIOGRAM_COLUMNS.length;
+  const x = new Float32Array(n * D),
+    mask = new Float32Array(n * D);
   let missing = 0;
   AUDIOGRAM_COLUMNS.forEach((c, d) => {
     const v = frame[c].values as (number | null)[];
@@ -334,20 +399,69 @@ export function audiogramMatrix(frame: DataFrame): { x: Matrix; mask: Matrix; id
       if (!ok) missing++;
     }
   });
-  return { x: { values: x, shape: [n, D] }, mask: { values: mask, shape: [n, D] }, ids: (frame["id"].values as number[]).slice(), missingEntries: missing };
+  return {
+    x: { values: x, shape: [n, D] },
+    mask: { values: mask, shape: [n, D] },
+    ids: (frame["id"].values as number[]).slice(),
+    missingEntries: missing,
+  };
 }
 
 // ---- the ISO 7029 stand-in -----------------------------------------------------------------------
 
 /** ISO 7029:2000 Table 1: α (dB/year²) of ΔH_md = α·(Y − 18)², by frequency (Hz). */
 export const ISO7029_ALPHA: Readonly<Record<"male" | "female", Readonly<Record<number, number>>>> = Object.freeze({
-  male: Object.freeze({ 125: 0.003, 250: 0.003, 500: 0.0035, 1000: 0.004, 1500: 0.0055, 2000: 0.007, 3000: 0.0115, 4000: 0.016, 6000: 0.018, 8000: 0.022 }),
-  female: Object.freeze({ 125: 0.003, 250: 0.003, 500: 0.0035, 1000: 0.004, 1500: 0.005, 2000: 0.006, 3000: 0.0075, 4000: 0.009, 6000: 0.012, 8000: 0.012 }),
+  male: Object.freeze({
+    125: 0.003,
+    250: 0.003,
+    500: 0.0035,
+    1000: 0.004,
+    1500: 0.0055,
+    2000: 0.007,
+    3000: 0.0115,
+    4000: 0.016,
+    6000: 0.018,
+    8000: 0.022,
+  }),
+  female: Object.freeze({
+    125: 0.003,
+    250: 0.003,
+    500: 0.0035,
+    1000: 0.004,
+    1500: 0.005,
+    2000: 0.006,
+    3000: 0.0075,
+    4000: 0.009,
+    6000: 0.012,
+    8000: 0.012,
+  }),
 });
 /** ISO 7029:2000 Table 2: b_u (dB) of the spread above the median, s_u = b_u + 0.445·ΔH_md. */
-export const ISO7029_B_UPPER: Readonly<Record<number, number>> = Object.freeze({ 125: 7.23, 250: 6.67, 500: 6.12, 1000: 6.12, 1500: 6.67, 2000: 7.23, 3000: 7.78, 4000: 8.34, 6000: 9.45, 8000: 10.56 });
+export const ISO7029_B_UPPER: Readonly<Record<number, number>> = Object.freeze({
+  125: 7.23,
+  250: 6.67,
+  500: 6.12,
+  1000: 6.12,
+  1500: 6.67,
+  2000: 7.23,
+  3000: 7.78,
+  4000: 8.34,
+  6000: 9.45,
+  8000: 10.56,
+});
 /** ISO 7029:2000 Table 2: b_l (dB) of the spread below the median, s_l = b_l + 0.356·ΔH_md. */
-export const ISO7029_B_LOWER: Readonly<Record<number, number>> = Object.freeze({ 125: 5.78, 250: 5.34, 500: 4.89, 1000: 4.89, 1500: 5.34, 2000: 5.78, 3000: 6.23, 4000: 6.67, 6000: 7.56, 8000: 8.45 });
+export const ISO7029_B_LOWER: Readonly<Record<number, number>> = Object.freeze({
+  125: 5.78,
+  250: 5.34,
+  500: 4.89,
+  1000: 4.89,
+  1500: 5.34,
+  2000: 5.78,
+  3000: 6.23,
+  4000: 6.67,
+  6000: 7.56,
+  8000: 8.45,
+});
 export const ISO7029_K_UPPER = 0.445;
 export const ISO7029_K_LOWER = 0.356;
 
@@ -355,7 +469,8 @@ export type Sex = "male" | "female";
 
 function isoConst(table: Readonly<Record<number, number>>, f: number, what: string): number {
   const v = table[f];
-  if (v === undefined) throw new Error(`ISO 7029: no ${what} for ${f} Hz (frequencies: ${Object.keys(table).join(", ")})`);
+  if (v === undefined)
+    throw new Error(`ISO 7029: no ${what} for ${f} Hz (frequencies: ${Object.keys(table).join(", ")})`);
   return v;
 }
 
@@ -368,7 +483,10 @@ export function iso7029Median(age: number, freqHz: number, sex: Sex): number {
 /** The spreads above and below the median (dB) at this age. */
 export function iso7029Spread(age: number, freqHz: number, sex: Sex): { upper: number; lower: number } {
   const m = iso7029Median(age, freqHz, sex);
-  return { upper: isoConst(ISO7029_B_UPPER, freqHz, "b_u") + ISO7029_K_UPPER * m, lower: isoConst(ISO7029_B_LOWER, freqHz, "b_l") + ISO7029_K_LOWER * m };
+  return {
+    upper: isoConst(ISO7029_B_UPPER, freqHz, "b_u") + ISO7029_K_UPPER * m,
+    lower: isoConst(ISO7029_B_LOWER, freqHz, "b_l") + ISO7029_K_LOWER * m,
+  };
 }
 
 /** The threshold deviation at standard-normal quantile k: ΔH_md + k·s_u (k ≥ 0) or + k·s_l (k < 0). */
@@ -426,24 +544,38 @@ export const STAND_IN_DE: Readonly<StandInPopulation> = Object.freeze({
 
 /** Correlation [14 × 14] of a person's threshold fractiles (L500 … R8000). */
 export function standInCorrelation(p: StandInPopulation): number[][] {
-  const { corr } = archetypeDistribution({ ageLoading: [0, 0], personShare: p.personShare, earShare: p.earShare, lengthOctaves: p.lengthOctaves, crossEar: p.crossEar });
+  const { corr } = archetypeDistribution({
+    ageLoading: [0, 0],
+    personShare: p.personShare,
+    earShare: p.earShare,
+    lengthOctaves: p.lengthOctaves,
+    crossEar: p.crossEar,
+  });
   return corr.slice(1).map((r) => r.slice(1));
 }
 
 /** Plain columns of `n` stand-in audiograms from population `pop` (5 dB steps, clipped to [−10, 120]). */
 export function standInColumns(n: number, pop: StandInPopulation, seed: Seed): AudiogramColumns {
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`standInAudiograms: n must be a positive integer, got ${n}`);
-  if (pop.offsetDb.length !== FREQUENCIES_HZ.length) throw new Error(`standInAudiograms: offsetDb needs ${FREQUENCIES_HZ.length} values`);
+  if (pop.offsetDb.length !== FREQUENCIES_HZ.length)
+    throw new Error(`standInAudiograms: offsetDb needs ${FREQUENCIES_HZ.length} values`);
   const L = cholesky(standInCorrelation(pop));
   const rng = new Rng(seed).fork(`stand-in/${pop.name}`);
   const [lo, hi] = pop.ageRange;
   const F = FREQUENCIES_HZ.length;
-  const out: AudiogramColumns = { id: [], source: [], age: [], sex: [], thresholds: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, [] as number[]])) };
+  const out: AudiogramColumns = {
+    id: [],
+    source: [],
+    age: [],
+    sex: [],
+    thresholds: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, [] as number[]])),
+  };
   const ageW = Array.from({ length: hi - lo + 1 }, (_, i) => (i + 1) ** pop.ageSkew);
   const ageTot = ageW.reduce((s, w) => s + w, 0);
   const source = `STAND-IN: ${pop.name}`;
   for (let i = 0; i < n; i++) {
-    let u = rng.uniform() * ageTot, a = 0;
+    let u = rng.uniform() * ageTot,
+      a = 0;
     while (a < ageW.length - 1 && u >= ageW[a]) u -= ageW[a++];
     const age = lo + a;
     const sex: Sex = rng.uniform() < pop.maleShare ? "male" : "female";
@@ -486,13 +618,20 @@ export const HORSTAT_FILE = path.join(EXTERNAL_DIR, "horstat", "horstat.csv");
  * NHANES from `dir` when every cycle's AUX and DEMO files are there; otherwise the STAND_IN_US
  * population (n = 12 813 as in the paper unless given), labelled as such.
  */
-export async function nhanesOrStandIn(opts: { dir?: string; cycles?: readonly NhanesCycle[]; seed?: Seed; n?: number } & ThresholdCleaning = {}): Promise<AudiogramSource> {
+export async function nhanesOrStandIn(
+  opts: { dir?: string; cycles?: readonly NhanesCycle[]; seed?: Seed; n?: number } & ThresholdCleaning = {},
+): Promise<AudiogramSource> {
   const dir = opts.dir ?? NHANES_DIR;
   const { present, missing } = nhanesFilesPresent(dir, opts.cycles ?? NHANES_CYCLES);
   if (missing.length === 0 && present.length > 0) {
     const { frame, report } = await loadNhanes({ ...opts, dir, cycles: present });
     const kept = report.counts.reduce((s, c) => s + c.kept, 0);
-    return { frame, kind: "nhanes", note: `NHANES ${present.map((c) => c.cycle).join(", ")} from ${dir} (${kept} participants)`, files: report.files };
+    return {
+      frame,
+      kind: "nhanes",
+      note: `NHANES ${present.map((c) => c.cycle).join(", ")} from ${dir} (${kept} participants)`,
+      files: report.files,
+    };
   }
   const n = opts.n ?? 12813;
   return {
@@ -504,11 +643,18 @@ export async function nhanesOrStandIn(opts: { dir?: string; cycles?: readonly Nh
 }
 
 /** The HÖRSTAT-style CSV at `file` when present; otherwise the shifted STAND_IN_DE population (n = 2986 as in the paper). */
-export async function horstatOrStandIn(opts: { file?: string; seed?: Seed; n?: number } & ThresholdCleaning = {}): Promise<AudiogramSource> {
+export async function horstatOrStandIn(
+  opts: { file?: string; seed?: Seed; n?: number } & ThresholdCleaning = {},
+): Promise<AudiogramSource> {
   const file = opts.file ?? HORSTAT_FILE;
   if (fs.existsSync(file)) {
     const frame = await loadHorstatCsv(file, opts);
-    return { frame, kind: "horstat-csv", note: `HÖRSTAT-style CSV ${file} (${frame.shape[0]} participants)`, files: [file] };
+    return {
+      frame,
+      kind: "horstat-csv",
+      note: `HÖRSTAT-style CSV ${file} (${frame.shape[0]} participants)`,
+      files: [file],
+    };
   }
   const n = opts.n ?? 2986;
   return {

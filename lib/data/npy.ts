@@ -27,7 +27,8 @@ export interface NpyHeader {
 /** Parses the header of a .npy file; `name` is used in error messages (usually the path). */
 export function parseNpyHeader(buf: Uint8Array, name: string): NpyHeader {
   const bad = (why: string) => new Error(`${name}: not a readable .npy file: ${why}`);
-  if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) throw bad("it does not start with the magic string \\x93NUMPY");
+  if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b))
+    throw bad("it does not start with the magic string \\x93NUMPY");
   const major = buf[6];
   let headerLen: number, start: number;
   if (major === 1) {
@@ -40,13 +41,18 @@ export function parseNpyHeader(buf: Uint8Array, name: string): NpyHeader {
   } else {
     throw bad(`unsupported format version ${major}.${buf[7]} (supported: 1.0, 2.0, 3.0)`);
   }
-  if (buf.length < start + headerLen) throw bad(`truncated header (needs ${start + headerLen} bytes, the file has ${buf.length})`);
+  if (buf.length < start + headerLen)
+    throw bad(`truncated header (needs ${start + headerLen} bytes, the file has ${buf.length})`);
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(buf.subarray(start, start + headerLen));
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(header);
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header);
   const shape = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header);
   if (!descr || !fortran || !shape) throw bad(`cannot parse the header ${JSON.stringify(header.trim())}`);
-  const dims = shape[1].split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s) => Number(s.replace(/L$/, "")));
+  const dims = shape[1]
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => Number(s.replace(/L$/, "")));
   if (dims.some((d) => !Number.isInteger(d) || d < 0)) throw bad(`bad shape (${shape[1]})`);
   return { descr: descr[1], fortranOrder: fortran[1] === "True", shape: dims, dataOffset: start + headerLen };
 }
@@ -61,14 +67,21 @@ export function parseNpy(buf: Uint8Array, name: string): NpyArray {
     ">f8": { bytes: 8, little: false },
   };
   const dt = dtypes[h.descr];
-  if (!dt) throw new Error(`${name}: unsupported dtype '${h.descr}' (supported: float32 '<f4' and float64 '<f8', either byte order); convert it with arr.astype(np.float32)`);
-  if (h.fortranOrder) throw new Error(`${name}: the array is stored in Fortran order (fortran_order: True), which is not supported; save it in C order, e.g. np.save(path, np.ascontiguousarray(arr))`);
+  if (!dt)
+    throw new Error(
+      `${name}: unsupported dtype '${h.descr}' (supported: float32 '<f4' and float64 '<f8', either byte order); convert it with arr.astype(np.float32)`,
+    );
+  if (h.fortranOrder)
+    throw new Error(
+      `${name}: the array is stored in Fortran order (fortran_order: True), which is not supported; save it in C order, e.g. np.save(path, np.ascontiguousarray(arr))`,
+    );
   const count = h.shape.reduce((p, d) => p * d, 1);
   const need = count * dt.bytes;
   const have = buf.length - h.dataOffset;
   const what = `shape (${h.shape.join(", ")}) '${h.descr}' needs ${need} bytes of data`;
   if (have < need) throw new Error(`${name}: truncated: the header's ${what}, the file has ${have}`);
-  if (have > need) throw new Error(`${name}: the header's ${what}, but the file has ${have} (${have - need} bytes too many)`);
+  if (have > need)
+    throw new Error(`${name}: the header's ${what}, but the file has ${have} (${have - need} bytes too many)`);
   const view = new DataView(buf.buffer, buf.byteOffset + h.dataOffset, need);
   const values = new Float32Array(count);
   if (dt.bytes === 4) for (let i = 0; i < count; i++) values[i] = view.getFloat32(4 * i, dt.little);
@@ -84,11 +97,17 @@ export interface EncodeNpyOptions {
 }
 
 /** Encodes values in C order with the given shape as a version 1.0 .npy file. */
-export function encodeNpy(values: Float32Array | Float64Array | number[], shape: number[], opts: EncodeNpyOptions = {}): Uint8Array {
+export function encodeNpy(
+  values: Float32Array | Float64Array | number[],
+  shape: number[],
+  opts: EncodeNpyOptions = {},
+): Uint8Array {
   const count = shape.reduce((p, d) => p * d, 1);
-  if (count !== values.length) throw new Error(`encodeNpy: shape (${shape.join(", ")}) holds ${count} values, got ${values.length}`);
+  if (count !== values.length)
+    throw new Error(`encodeNpy: shape (${shape.join(", ")}) holds ${count} values, got ${values.length}`);
   const dtype = opts.dtype ?? (values instanceof Float64Array ? "<f8" : "<f4");
-  const bytes = dtype.endsWith("8") ? 8 : 4, little = dtype.startsWith("<");
+  const bytes = dtype.endsWith("8") ? 8 : 4,
+    little = dtype.startsWith("<");
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
   let header = `{'descr': '${dtype}', 'fortran_order': ${opts.fortranOrder ? "True" : "False"}, 'shape': ${shapeText}, }`;
   // pad with spaces so that magic + version + length + header (ending in \n) is a multiple of 64

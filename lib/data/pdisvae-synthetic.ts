@@ -28,7 +28,15 @@
 // Both are deterministic given (seed, mapSeed, splitSeed) and the sizes; latents and noise come from
 // Rng(seed) forks, so changing the test fraction never changes a point.
 import { Rng, Seed } from "../engine/rng";
-import { checkInt, checkNonNegative, gaussianMatrix, GroupedDataset, Matrix, referenceMoments, splitIndices } from "./dataset";
+import {
+  checkInt,
+  checkNonNegative,
+  gaussianMatrix,
+  GroupedDataset,
+  Matrix,
+  referenceMoments,
+  splitIndices,
+} from "./dataset";
 
 /** The 2-D shapes available for a group; each returns a raw (unstandardised) point. */
 export const SHAPES = {
@@ -138,7 +146,11 @@ export interface LinearSynthetic extends GroupedDataset {
   key: LinearSyntheticConfig;
 }
 
-function resolve(o: LinearSyntheticOptions, kind: LinearSyntheticConfig["kind"], components: string[]): LinearSyntheticConfig {
+function resolve(
+  o: LinearSyntheticOptions,
+  kind: LinearSyntheticConfig["kind"],
+  components: string[],
+): LinearSyntheticConfig {
   const seed = o.seed ?? 0;
   const c: LinearSyntheticConfig = {
     kind,
@@ -155,15 +167,18 @@ function resolve(o: LinearSyntheticOptions, kind: LinearSyntheticConfig["kind"],
   checkInt(c.n, "n", 1, where);
   checkInt(c.dim, "dim", 1, where);
   checkNonNegative(c.noise, "noise", where);
-  if (!(c.testFraction >= 0 && c.testFraction < 1)) throw new Error(`${where}: testFraction must be in [0, 1), got ${c.testFraction}`);
+  if (!(c.testFraction >= 0 && c.testFraction < 1))
+    throw new Error(`${where}: testFraction must be in [0, 1), got ${c.testFraction}`);
   return c;
 }
 
 /** x = A z + noise·ε for the latents z [N, K]; A from mapSeed, ε from rng. */
 function linearObservations(z: Float32Array, K: number, c: LinearSyntheticConfig, rng: Rng) {
-  const D = c.dim, N = c.n;
+  const D = c.dim,
+    N = c.n;
   const A = gaussianMatrix(new Rng(c.mapSeed).fork(`A/${D}x${K}`), D, K);
-  const clean = new Float32Array(N * D), x = new Float32Array(N * D);
+  const clean = new Float32Array(N * D),
+    x = new Float32Array(N * D);
   for (let i = 0; i < N; i++) {
     for (let d = 0; d < D; d++) {
       let s = 0;
@@ -182,10 +197,14 @@ function linearObservations(z: Float32Array, K: number, c: LinearSyntheticConfig
 /** The group-wise independent set of Sec. 4.1: three independent rank-2 groups, linearly mixed. */
 export function groupwiseSynthetic(opts: GroupwiseSyntheticOptions = {}): LinearSynthetic {
   const shapes = opts.shapes ?? ["ring", "moons", "spiral"];
-  for (const s of shapes) if (!(s in SHAPES)) throw new Error(`lib/data/pdisvae-synthetic: unknown shape "${s}" (have ${Object.keys(SHAPES).join(", ")})`);
+  for (const s of shapes)
+    if (!(s in SHAPES))
+      throw new Error(`lib/data/pdisvae-synthetic: unknown shape "${s}" (have ${Object.keys(SHAPES).join(", ")})`);
   if (shapes.length === 0) throw new Error("lib/data/pdisvae-synthetic: shapes must name at least one group");
   const config = resolve(opts, "pdisvae-groupwise", shapes);
-  const G = shapes.length, K = 2 * G, N = config.n;
+  const G = shapes.length,
+    K = 2 * G,
+    N = config.n;
   const rng = new Rng(config.seed);
   // one stream per group: the groups are independent by construction
   const groupRngs = shapes.map((s, g) => rng.fork(`group${g}/${s}`));
@@ -211,10 +230,15 @@ export function groupwiseSynthetic(opts: GroupwiseSyntheticOptions = {}): Linear
 /** The fully independent set of Appendix A.4.2: K independent non-Gaussian latents, linearly mixed. */
 export function independentSynthetic(opts: IndependentSyntheticOptions = {}): LinearSynthetic {
   const laws = opts.laws ?? ["uniform", "bimodal", "laplace"];
-  for (const s of laws) if (!(s in INDEPENDENT_LAWS)) throw new Error(`lib/data/pdisvae-synthetic: unknown law "${s}" (have ${Object.keys(INDEPENDENT_LAWS).join(", ")})`);
+  for (const s of laws)
+    if (!(s in INDEPENDENT_LAWS))
+      throw new Error(
+        `lib/data/pdisvae-synthetic: unknown law "${s}" (have ${Object.keys(INDEPENDENT_LAWS).join(", ")})`,
+      );
   if (laws.length === 0) throw new Error("lib/data/pdisvae-synthetic: laws must name at least one latent");
   const config = resolve(opts, "pdisvae-independent", laws);
-  const K = laws.length, N = config.n;
+  const K = laws.length,
+    N = config.n;
   const rng = new Rng(config.seed);
   const latentRngs = laws.map((s, k) => rng.fork(`latent${k}/${s}`));
   const z = new Float32Array(N * K);

@@ -74,10 +74,19 @@ function overlap(a: number, b: number, lo: number): number {
 }
 
 /** Renders one square into `out` (size×size, row-major) by exact pixel coverage. */
-export function renderSquare(z1: number, z2: number, z3: number, out: Float32Array = new Float32Array(PDSPRITES_IMAGE_SIZE ** 2), offset = 0): Float32Array {
+export function renderSquare(
+  z1: number,
+  z2: number,
+  z3: number,
+  out: Float32Array = new Float32Array(PDSPRITES_IMAGE_SIZE ** 2),
+  offset = 0,
+): Float32Array {
   const S = PDSPRITES_IMAGE_SIZE;
   const { cx, cy, side } = pdSpritesGeometry(z1, z2, z3);
-  const x0 = cx - side / 2, x1 = cx + side / 2, y0 = cy - side / 2, y1 = cy + side / 2;
+  const x0 = cx - side / 2,
+    x1 = cx + side / 2,
+    y0 = cy - side / 2,
+    y1 = cy + side / 2;
   const wx = Array.from({ length: S }, (_, c) => overlap(x0, x1, c));
   for (let r = 0; r < S; r++) {
     const wy = overlap(y0, y1, r);
@@ -91,7 +100,8 @@ export function pdSprites(opts: PdSpritesOptions = {}): PdSprites {
   const testFraction = opts.testFraction ?? 0;
   const seed = opts.seed ?? 0;
   const locations = pdSpritesLocations();
-  const S = PDSPRITES_IMAGE_SIZE, P = S * S;
+  const S = PDSPRITES_IMAGE_SIZE,
+    P = S * S;
   const N = locations.length * PDSPRITES_SCALES.length;
   const x = new Float32Array(N * P);
   const z = new Float32Array(N * 3);

@@ -44,21 +44,27 @@ export function poissonSolution(a: number, b: number, x: number, y: number): num
 /** The size × size image of the a = b = mode solution at cell centres (row i ↔ y, column j ↔ x). */
 export function poissonImage(mode: number, size: number): Float32Array {
   const out = new Float32Array(size * size);
-  for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) out[i * size + j] = poissonSolution(mode, mode, (j + 0.5) / size, (i + 0.5) / size);
+  for (let i = 0; i < size; i++)
+    for (let j = 0; j < size; j++) out[i * size + j] = poissonSolution(mode, mode, (j + 0.5) / size, (i + 0.5) / size);
   return out;
 }
 
 export function poissonDataset(o: PoissonOptions): PoissonDataset {
   const where = "poissonDataset";
-  const n = o.n ?? 1024, size = o.size ?? 16, noiseSd = o.noiseSd ?? 5e-3, modes = o.modes ?? [1, 3];
+  const n = o.n ?? 1024,
+    size = o.size ?? 16,
+    noiseSd = o.noiseSd ?? 5e-3,
+    modes = o.modes ?? [1, 3];
   checkInt(n, "n", 2, where);
   checkInt(size, "size", 2, where);
   checkNonNegative(noiseSd, "noiseSd", where);
-  if (modes.length === 0 || !modes.every((m) => Number.isInteger(m) && m >= 1)) throw new Error(`${where}: modes must be positive integers, got [${modes}]`);
+  if (modes.length === 0 || !modes.every((m) => Number.isInteger(m) && m >= 1))
+    throw new Error(`${where}: modes must be positive integers, got [${modes}]`);
   const P = size * size;
   const truths = modes.map((m) => poissonImage(m, size));
   const rng = new Rng(o.seed).fork("noise");
-  const x = new Float32Array(n * P), clean = new Float32Array(n * P);
+  const x = new Float32Array(n * P),
+    clean = new Float32Array(n * P);
   const label: number[] = [];
   for (let i = 0; i < n; i++) {
     const k = i % modes.length;

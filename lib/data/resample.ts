@@ -12,7 +12,8 @@ export interface ResampleOptions {
 export function resample(x: Float32Array, fromRate: number, toRate: number, o: ResampleOptions = {}): Float32Array {
   if (!(fromRate > 0 && toRate > 0)) throw new Error(`resample: rates must be > 0, got ${fromRate} → ${toRate}`);
   if (fromRate === toRate) return x.slice();
-  const cutoff = o.cutoff ?? 0.95, Z = o.halfWidth ?? 32;
+  const cutoff = o.cutoff ?? 0.95,
+    Z = o.halfWidth ?? 32;
   if (!(cutoff > 0 && cutoff <= 1)) throw new Error(`resample: cutoff must be in (0, 1], got ${cutoff}`);
   // low-pass at fc (cycles per input sample)
   const fc = (cutoff * Math.min(fromRate, toRate)) / 2 / fromRate;
@@ -21,7 +22,8 @@ export function resample(x: Float32Array, fromRate: number, toRate: number, o: R
   const out = new Float32Array(n);
   for (let j = 0; j < n; j++) {
     const t = (j * fromRate) / toRate;
-    const k0 = Math.max(0, Math.ceil(t - width)), k1 = Math.min(x.length - 1, Math.floor(t + width));
+    const k0 = Math.max(0, Math.ceil(t - width)),
+      k1 = Math.min(x.length - 1, Math.floor(t + width));
     let s = 0;
     for (let k = k0; k <= k1; k++) {
       const d = t - k;

@@ -18,7 +18,6 @@ import type { ArrayN } from "./dataset";
 import { MixtureRow, librimixMetadataPath, mixtureSegments, readMixtureMetadata } from "./librimix";
 import { SEEN_SPEECH_DOMAIN, UNSEEN_SPEECH_DOMAIN, buildSpeechStandIn } from "./speech-standin";
 
-
 export type SpeechDomainName = "seen" | "unseen";
 export type SpeechCondition = "clean" | "noisy";
 
@@ -35,8 +34,12 @@ export interface SpeechSet {
 }
 
 /** The real corpus and split name of a domain and split. */
-function realCorpus(domain: SpeechDomainName, split: "train" | "test"): { corpus: string; split: string; name: string } {
-  if (domain === "seen") return { corpus: "Libri2Mix", split: split === "train" ? "train-100" : "test", name: "LibriMix" };
+function realCorpus(
+  domain: SpeechDomainName,
+  split: "train" | "test",
+): { corpus: string; split: string; name: string } {
+  if (domain === "seen")
+    return { corpus: "Libri2Mix", split: split === "train" ? "train-100" : "test", name: "LibriMix" };
   if (split === "train") throw new Error("speechSet: the unseen domain (VCTK-2mix) has a test split only");
   return { corpus: "VCTK-2mix", split: "test", name: "VCTK-2mix" };
 }
@@ -46,13 +49,29 @@ function realCorpus(domain: SpeechDomainName, split: "train" | "test"): { corpus
  * `externalDir` (default data/external), else the first `n` stand-in mixtures (built if needed).
  * With real data the first `n` rows are used as well.
  */
-export function speechSet(o: { domain: SpeechDomainName; split: "train" | "test"; condition: SpeechCondition; n: number; externalDir?: string; generatedDir?: string; log?: (s: string) => void }): SpeechSet {
+export function speechSet(o: {
+  domain: SpeechDomainName;
+  split: "train" | "test";
+  condition: SpeechCondition;
+  n: number;
+  externalDir?: string;
+  generatedDir?: string;
+  log?: (s: string) => void;
+}): SpeechSet {
   const rc = realCorpus(o.domain, o.split);
   const ext = o.externalDir ?? EXTERNAL_DIR;
   const csv = librimixMetadataPath({ root: ext, corpus: rc.corpus, split: rc.split, condition: o.condition });
   if (fs.existsSync(csv)) {
     const rows = readMixtureMetadata(csv, { corpus: rc.corpus, base: ext }).slice(0, o.n);
-    return { domain: o.domain, split: o.split, condition: o.condition, rows, source: "real", corpus: rc.corpus, label: `${rc.name} ${rc.split} ${o.condition}: ${rows.length} real mixtures from ${csv}` };
+    return {
+      domain: o.domain,
+      split: o.split,
+      condition: o.condition,
+      rows,
+      source: "real",
+      corpus: rc.corpus,
+      label: `${rc.name} ${rc.split} ${o.condition}: ${rows.length} real mixtures from ${csv}`,
+    };
   }
   // one directory per (domain, split, n): builds of different sizes (smoke vs demo) never overwrite each other
   const dir = path.join(o.generatedDir ?? generatedRoot(), "speech-standin", `${o.domain}-${o.split}-n${o.n}`);
@@ -61,7 +80,12 @@ export function speechSet(o: { domain: SpeechDomainName; split: "train" | "test"
   const corpus = `StandIn2Mix-${domain.name}`;
   const rows = readMixtureMetadata(o.condition === "clean" ? b.clean : b.noisy, { corpus });
   return {
-    domain: o.domain, split: o.split, condition: o.condition, rows, source: "stand-in", corpus,
+    domain: o.domain,
+    split: o.split,
+    condition: o.condition,
+    rows,
+    source: "stand-in",
+    corpus,
     label: `STAND-IN for ${rc.name} (${rc.corpus} not found at ${csv}): ${rows.length} espeak-ng mixtures, ${o.domain} voices, ${o.split} ${o.condition}, ${b.built ? "built now" : "cached"} in ${b.corpusDir}`,
   };
 }
@@ -73,7 +97,8 @@ export interface Standardiser {
 
 /** Mean and standard deviation of all samples of `mix` (the training mixtures). */
 export function fitStandardiser(mix: ArrayN): Standardiser {
-  let s = 0, ss = 0;
+  let s = 0,
+    ss = 0;
   const v = mix.values;
   for (let i = 0; i < v.length; i++) s += v[i];
   const mean = s / v.length;
@@ -88,11 +113,23 @@ export function fitStandardiser(mix: ArrayN): Standardiser {
  * segment starting at 0 when `random` is false), standardised with `st` (mixture: (x − mean)/std,
  * sources: (s − mean/S)/std so that they still sum to the clean part of the mixture).
  */
-export function speechSegments(rows: MixtureRow[], o: { seconds: number; segmentsPerMixture?: number; random?: boolean; seed?: Seed; standardiser?: Standardiser }): { mix: ArrayN; sources: ArrayN; ids: string[]; skipped: number; standardiser: Standardiser } {
+export function speechSegments(
+  rows: MixtureRow[],
+  o: { seconds: number; segmentsPerMixture?: number; random?: boolean; seed?: Seed; standardiser?: Standardiser },
+): { mix: ArrayN; sources: ArrayN; ids: string[]; skipped: number; standardiser: Standardiser } {
   const k = o.segmentsPerMixture ?? 1;
-  const parts = Array.from({ length: k }, (_, j) => mixtureSegments(rows, { seconds: o.seconds, random: o.random ?? true, seed: `${o.seed ?? "speech-segments"}/${j}` }));
-  const n = parts.reduce((a, p) => a + p.mixture.shape[0], 0), T = parts[0].mixture.shape[1], S = parts[0].sources.shape[1];
-  const mix = new Float32Array(n * T), src = new Float32Array(n * S * T);
+  const parts = Array.from({ length: k }, (_, j) =>
+    mixtureSegments(rows, {
+      seconds: o.seconds,
+      random: o.random ?? true,
+      seed: `${o.seed ?? "speech-segments"}/${j}`,
+    }),
+  );
+  const n = parts.reduce((a, p) => a + p.mixture.shape[0], 0),
+    T = parts[0].mixture.shape[1],
+    S = parts[0].sources.shape[1];
+  const mix = new Float32Array(n * T),
+    src = new Float32Array(n * S * T);
   let off = 0;
   for (const p of parts) {
     mix.set(p.mixture.values, off * T);
@@ -102,5 +139,11 @@ export function speechSegments(rows: MixtureRow[], o: { seconds: number; segment
   const st = o.standardiser ?? fitStandardiser({ values: mix, shape: [n, T] });
   for (let i = 0; i < mix.length; i++) mix[i] = (mix[i] - st.mean) / st.std;
   for (let i = 0; i < src.length; i++) src[i] = (src[i] - st.mean / S) / st.std;
-  return { mix: { values: mix, shape: [n, T] }, sources: { values: src, shape: [n, S, T] }, ids: parts.flatMap((p) => p.ids), skipped: parts[0].skipped, standardiser: st };
+  return {
+    mix: { values: mix, shape: [n, T] },
+    sources: { values: src, shape: [n, S, T] },
+    ids: parts.flatMap((p) => p.ids),
+    skipped: parts[0].skipped,
+    standardiser: st,
+  };
 }

@@ -38,7 +38,14 @@ export const SEEN_SPEECH_DOMAIN: Readonly<SpeechDomain> = Object.freeze({
     adjectives: ["quiet", "yellow", "heavy", "narrow", "early", "gentle", "bright", "wooden", "distant", "careful"],
     nouns: ["river", "teacher", "window", "garden", "engine", "letter", "market", "blanket", "ladder", "kettle"],
     verbs: ["carried", "painted", "followed", "opened", "counted", "moved", "cleaned", "watched", "borrowed", "fixed"],
-    places: ["near the station", "after the storm", "behind the school", "before lunch", "across the bridge", "in the morning"],
+    places: [
+      "near the station",
+      "after the storm",
+      "behind the school",
+      "before lunch",
+      "across the bridge",
+      "in the morning",
+    ],
   },
 });
 
@@ -50,8 +57,26 @@ export const UNSEEN_SPEECH_DOMAIN: Readonly<SpeechDomain> = Object.freeze({
   vocabulary: {
     adjectives: ["rusty", "silver", "crowded", "frozen", "ancient", "tidy", "hollow", "purple", "sudden", "steady"],
     nouns: ["harbour", "pilot", "orchard", "violin", "compass", "tunnel", "lantern", "meadow", "factory", "saddle"],
-    verbs: ["polished", "gathered", "repaired", "noticed", "lifted", "traded", "measured", "guarded", "wrapped", "tested"],
-    places: ["along the coast", "during the fair", "under the arches", "at dawn", "beside the canal", "through the valley"],
+    verbs: [
+      "polished",
+      "gathered",
+      "repaired",
+      "noticed",
+      "lifted",
+      "traded",
+      "measured",
+      "guarded",
+      "wrapped",
+      "tested",
+    ],
+    places: [
+      "along the coast",
+      "during the fair",
+      "under the arches",
+      "at dawn",
+      "beside the canal",
+      "through the valley",
+    ],
   },
 });
 
@@ -67,18 +92,31 @@ export function standInSentence(d: SpeechDomain, rng: Rng): string {
 /** Whether espeak-ng runs here, and why not. */
 export function espeakAvailable(): { ok: boolean; reason: string } {
   const r = spawnSync("espeak-ng", ["--version"], { encoding: "utf8" });
-  if (r.error) return { ok: false, reason: `espeak-ng is not installed (${r.error.message.split("\n")[0]}); install Debian's espeak-ng (apt-get install espeak-ng)` };
-  return { ok: r.status === 0, reason: r.status === 0 ? (r.stdout || "").trim() : `espeak-ng --version exited with ${r.status}` };
+  if (r.error)
+    return {
+      ok: false,
+      reason: `espeak-ng is not installed (${r.error.message.split("\n")[0]}); install Debian's espeak-ng (apt-get install espeak-ng)`,
+    };
+  return {
+    ok: r.status === 0,
+    reason: r.status === 0 ? (r.stdout || "").trim() : `espeak-ng --version exited with ${r.status}`,
+  };
 }
 
 /** One utterance: espeak-ng's 22 050 Hz output resampled to `sampleRate`. */
 export function synthesize(text: string, voice: string, speed: number, pitch: number, sampleRate = 8000): Float32Array {
   let buf: Buffer;
   try {
-    buf = execFileSync("espeak-ng", ["-v", voice, "-s", String(Math.round(speed)), "-p", String(Math.round(pitch)), "--stdout", text], { maxBuffer: 1 << 27 });
+    buf = execFileSync(
+      "espeak-ng",
+      ["-v", voice, "-s", String(Math.round(speed)), "-p", String(Math.round(pitch)), "--stdout", text],
+      { maxBuffer: 1 << 27 },
+    );
   } catch (e) {
     const a = espeakAvailable();
-    throw new Error(`synthesize: espeak-ng failed for voice ${voice}: ${a.ok ? (e as Error).message.split("\n")[0] : a.reason}`);
+    throw new Error(
+      `synthesize: espeak-ng failed for voice ${voice}: ${a.ok ? (e as Error).message.split("\n")[0] : a.reason}`,
+    );
   }
   const w = decodeWav(buf, `espeak-ng (${voice})`);
   return resample(w.samples, w.sampleRate, sampleRate);
@@ -97,7 +135,8 @@ export function standInNoise(n: number, rng: Rng, sampleRate = 8000): Float32Arr
   const a = Math.exp((-2 * Math.PI * corner) / sampleRate);
   const out = new Float32Array(n);
   let y = 0;
-  const f = 0.2 + 0.6 * rng.uniform(), ph = 2 * Math.PI * rng.uniform();
+  const f = 0.2 + 0.6 * rng.uniform(),
+    ph = 2 * Math.PI * rng.uniform();
   for (let t = 0; t < n; t++) {
     y = a * y + (1 - a) * rng.normal();
     out[t] = y * (1 + 0.5 * Math.sin((2 * Math.PI * f * t) / sampleRate + ph));
@@ -120,12 +159,18 @@ export function standInMixture(d: SpeechDomain, seed: Seed, index: number, sampl
   const v1 = choose(rng, d.voices);
   let v2 = choose(rng, d.voices);
   while (v2 === v1 && d.voices.length > 1) v2 = choose(rng, d.voices);
-  const speakers = [v1, v2].map((voice) => ({ voice, speed: uniform(rng, d.speeds), pitch: uniform(rng, d.pitches), text: standInSentence(d, rng) }));
+  const speakers = [v1, v2].map((voice) => ({
+    voice,
+    speed: uniform(rng, d.speeds),
+    pitch: uniform(rng, d.pitches),
+    text: standInSentence(d, rng),
+  }));
   const raw = speakers.map((s) => synthesize(s.text, s.voice, s.speed, s.pitch, sampleRate));
   const T = Math.min(...raw.map((x) => x.length));
   let sources = raw.map((x) => scaleTo(x.subarray(0, T), -33 + 8 * rng.uniform()));
   let noise = scaleTo(standInNoise(T, rng.fork("noise"), sampleRate), -38 + 8 * rng.uniform());
-  let clean = new Float32Array(T), noisy = new Float32Array(T);
+  let clean = new Float32Array(T),
+    noisy = new Float32Array(T);
   const sum = () => {
     clean = sources[0].map((v, t) => v + sources[1][t]);
     noisy = clean.map((v, t) => v + noise[t]);
@@ -146,18 +191,34 @@ export function standInMixture(d: SpeechDomain, seed: Seed, index: number, sampl
  * conditions), unless a build with the same key is there. Returns the two metadata CSVs. Mixture i depends on
  * (domain, seed, i) only, not on the split's name: give each split its own seed (lib/data/speech-corpus does).
  */
-export function buildSpeechStandIn(o: { dir: string; domain: SpeechDomain; split: string; n: number; seed?: Seed; corpus?: string; log?: (s: string) => void }): { clean: string; noisy: string; corpusDir: string; built: boolean } {
+export function buildSpeechStandIn(o: {
+  dir: string;
+  domain: SpeechDomain;
+  split: string;
+  n: number;
+  seed?: Seed;
+  corpus?: string;
+  log?: (s: string) => void;
+}): { clean: string; noisy: string; corpusDir: string; built: boolean } {
   const seed = o.seed ?? "speech-standin";
   const corpus = o.corpus ?? `StandIn2Mix-${o.domain.name}`;
   const root = path.join(o.dir, corpus, "wav8k", "min");
   const md = path.join(root, "metadata");
-  const clean = path.join(md, `mixture_${o.split}_mix_clean.csv`), noisy = path.join(md, `mixture_${o.split}_mix_both.csv`);
+  const clean = path.join(md, `mixture_${o.split}_mix_clean.csv`),
+    noisy = path.join(md, `mixture_${o.split}_mix_both.csv`);
   const keyFile = path.join(md, `build_${o.split}.json`);
   const key = JSON.stringify({ domain: o.domain, n: o.n, seed, version: 1 });
-  if (fs.existsSync(keyFile) && fs.readFileSync(keyFile, "utf8") === key && fs.existsSync(clean) && fs.existsSync(noisy)) return { clean, noisy, corpusDir: path.join(o.dir, corpus), built: false };
+  if (
+    fs.existsSync(keyFile) &&
+    fs.readFileSync(keyFile, "utf8") === key &&
+    fs.existsSync(clean) &&
+    fs.existsSync(noisy)
+  )
+    return { clean, noisy, corpusDir: path.join(o.dir, corpus), built: false };
   const a = espeakAvailable();
   if (!a.ok) throw new Error(`buildSpeechStandIn: ${a.reason}`);
-  for (const sub of ["mix_clean", "mix_both", "s1", "s2", "noise"]) fs.mkdirSync(path.join(root, o.split, sub), { recursive: true });
+  for (const sub of ["mix_clean", "mix_both", "s1", "s2", "noise"])
+    fs.mkdirSync(path.join(root, o.split, sub), { recursive: true });
   fs.mkdirSync(md, { recursive: true });
   const rowsClean = ["mixture_ID,mixture_path,source_1_path,source_2_path,length"];
   const rowsNoisy = ["mixture_ID,mixture_path,source_1_path,source_2_path,noise_path,length"];
@@ -172,7 +233,8 @@ export function buildSpeechStandIn(o: { dir: string; domain: SpeechDomain; split
     writeWav(f("mix_both"), m.noisy, 8000, "float32");
     rowsClean.push([m.id, f("mix_clean"), f("s1"), f("s2"), m.clean.length].join(","));
     rowsNoisy.push([m.id, f("mix_both"), f("s1"), f("s2"), f("noise"), m.noisy.length].join(","));
-    if (o.log && (i + 1) % 50 === 0) o.log(`${corpus} ${o.split}: ${i + 1}/${o.n} mixtures (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    if (o.log && (i + 1) % 50 === 0)
+      o.log(`${corpus} ${o.split}: ${i + 1}/${o.n} mixtures (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   fs.writeFileSync(clean, rowsClean.join("\n") + "\n");
   fs.writeFileSync(noisy, rowsNoisy.join("\n") + "\n");

@@ -25,35 +25,61 @@ import { ArrayN, checkInt, GroupedDataset, splitIndices } from "./dataset";
 
 /** HSV (each in [0, 1], hue periodic) to RGB in [0, 1]. */
 export function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
-  const hh = ((h % 1) + 1) % 1 * 6;
-  const i = Math.floor(hh), f = hh - i;
-  const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+  const hh = (((h % 1) + 1) % 1) * 6;
+  const i = Math.floor(hh),
+    f = hh - i;
+  const p = v * (1 - s),
+    q = v * (1 - s * f),
+    t = v * (1 - s * (1 - f));
   switch (i) {
-    case 0: return [v, t, p];
-    case 1: return [q, v, p];
-    case 2: return [p, v, t];
-    case 3: return [p, q, v];
-    case 4: return [t, p, v];
-    default: return [v, p, q];
+    case 0:
+      return [v, t, p];
+    case 1:
+      return [q, v, p];
+    case 2:
+      return [p, v, t];
+    case 3:
+      return [p, q, v];
+    case 4:
+      return [t, p, v];
+    default:
+      return [v, p, q];
   }
 }
 
 /** RGB in [0, 1] to HSV in [0, 1] (hue 0 for grays). */
 export function rgbToHsv(r: number, g: number, b: number): [number, number, number] {
-  const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+  const max = Math.max(r, g, b),
+    min = Math.min(r, g, b),
+    d = max - min;
   let h = 0;
   if (d > 0) {
     if (max === r) h = ((g - b) / d) % 6;
     else if (max === g) h = (b - r) / d + 2;
     else h = (r - g) / d + 4;
-    h = ((h / 6) % 1 + 1) % 1;
+    h = (((h / 6) % 1) + 1) % 1;
   }
   return [h, max === 0 ? 0 : d / max, max];
 }
 
-export const FACE_FACTOR_NAMES = ["bg s·cos(2πh)", "bg s·sin(2πh)", "bg value", "skin tone", "hair lightness", "face x", "face y", "face scale"];
+export const FACE_FACTOR_NAMES = [
+  "bg s·cos(2πh)",
+  "bg s·sin(2πh)",
+  "bg value",
+  "skin tone",
+  "hair lightness",
+  "face x",
+  "face y",
+  "face scale",
+];
 export const FACE_GROUPS = [[0, 1, 2], [3, 4], [5], [6], [7]];
-export const FACE_GROUP_NAMES = ["background colour", "skin & hair", "face x-position", "face y-position", "face scale"];
+export const FACE_GROUP_NAMES = [
+  "background colour",
+  "skin & hair",
+  "face x-position",
+  "face y-position",
+  "face scale",
+];
 
 export interface SyntheticFacesOptions {
   /** Number of images (default 2000). */
@@ -91,9 +117,13 @@ export interface SyntheticFaces extends GroupedDataset {
   key: { kind: "synthetic-faces"; n: number; size: number; supersample: number; testFraction: number; seed: Seed };
 }
 
-const SKIN_LIGHT = [0.96, 0.8, 0.69], SKIN_DARK = [0.36, 0.22, 0.14];
-const HAIR_DARK = [0.07, 0.05, 0.04], HAIR_LIGHT = [0.86, 0.72, 0.42];
-const SHOULDERS = [0.32, 0.33, 0.38], EYES = [0.1, 0.08, 0.08], MOUTH = [0.62, 0.24, 0.26];
+const SKIN_LIGHT = [0.96, 0.8, 0.69],
+  SKIN_DARK = [0.36, 0.22, 0.14];
+const HAIR_DARK = [0.07, 0.05, 0.04],
+  HAIR_LIGHT = [0.86, 0.72, 0.42];
+const SHOULDERS = [0.32, 0.33, 0.38],
+  EYES = [0.1, 0.08, 0.08],
+  MOUTH = [0.62, 0.24, 0.26];
 const mix = (a: number[], b: number[], t: number) => a.map((v, i) => v + (b[i] - v) * t);
 const clip01 = (v: number) => Math.min(1, Math.max(0, v));
 
@@ -108,7 +138,7 @@ export const faceCentre = (fx: number, fy: number): [number, number] => [0.5 + 0
 function drawFactors(rngs: Rng[]): number[] {
   const [bg, sh, gx, gy, gs] = rngs;
   const h = bg.uniform();
-  const s = clip01(0.15 + 0.6 * (1 + Math.cos(2 * Math.PI * (h - 0.05))) / 2 + 0.08 * bg.normal());
+  const s = clip01(0.15 + (0.6 * (1 + Math.cos(2 * Math.PI * (h - 0.05)))) / 2 + 0.08 * bg.normal());
   const v = 0.35 + 0.6 * Math.pow(bg.uniform(), 0.5 + 3 * s);
   const tau = sh.uniform();
   const lambda = (1 - tau) * Math.pow(sh.uniform(), 0.7);
@@ -116,24 +146,40 @@ function drawFactors(rngs: Rng[]): number[] {
 }
 
 /** Paints one face (factors [h, s, v, τ, λ, x, y, scale]) into out[offset …] as size × size × 3. */
-export function renderFace(f: number[], size: number, supersample = 4, out: Float32Array = new Float32Array(size * size * 3), offset = 0): Float32Array {
+export function renderFace(
+  f: number[],
+  size: number,
+  supersample = 4,
+  out: Float32Array = new Float32Array(size * size * 3),
+  offset = 0,
+): Float32Array {
   const [h, s, v, tau, lambda, fx, fy, sc] = f;
-  const bgc = hsvToRgb(h, s, v), skin = skinColour(tau), hair = hairColour(lambda);
+  const bgc = hsvToRgb(h, s, v),
+    skin = skinColour(tau),
+    hair = hairColour(lambda);
   const [cx, cy] = faceCentre(fx, fy);
   // ellipses in unit image coordinates (x right, y down), painted front to back
-  const inEllipse = (x: number, y: number, ex: number, ey: number, rx: number, ry: number) => ((x - ex) / rx) ** 2 + ((y - ey) / ry) ** 2 <= 1;
+  const inEllipse = (x: number, y: number, ex: number, ey: number, rx: number, ry: number) =>
+    ((x - ex) / rx) ** 2 + ((y - ey) / ry) ** 2 <= 1;
   const colourAt = (x: number, y: number): readonly number[] => {
-    if (inEllipse(x, y, cx - 0.075 * sc, cy - 0.04 * sc, 0.03 * sc, 0.018 * sc) || inEllipse(x, y, cx + 0.075 * sc, cy - 0.04 * sc, 0.03 * sc, 0.018 * sc)) return EYES;
+    if (
+      inEllipse(x, y, cx - 0.075 * sc, cy - 0.04 * sc, 0.03 * sc, 0.018 * sc) ||
+      inEllipse(x, y, cx + 0.075 * sc, cy - 0.04 * sc, 0.03 * sc, 0.018 * sc)
+    )
+      return EYES;
     if (inEllipse(x, y, cx, cy + 0.13 * sc, 0.07 * sc, 0.02 * sc)) return MOUTH;
     if (inEllipse(x, y, cx, cy, 0.2 * sc, 0.26 * sc)) return skin;
     if (y < cy + 0.05 * sc && inEllipse(x, y, cx, cy - 0.06 * sc, 0.25 * sc, 0.3 * sc)) return hair;
     if (inEllipse(x, y, cx, 1.05, 0.38 * sc, 0.2 * sc)) return SHOULDERS;
     return bgc;
   };
-  const ss = supersample, w = 1 / (ss * ss);
+  const ss = supersample,
+    w = 1 / (ss * ss);
   for (let r = 0; r < size; r++) {
     for (let c = 0; c < size; c++) {
-      let R = 0, G = 0, B = 0;
+      let R = 0,
+        G = 0,
+        B = 0;
       for (let a = 0; a < ss; a++) {
         const y = (r + (a + 0.5) / ss) / size;
         for (let b = 0; b < ss; b++) {
@@ -170,10 +216,17 @@ export function syntheticFaces(opts: SyntheticFacesOptions = {}): SyntheticFaces
   const rng = new Rng(config.seed);
   const rngs = FACE_GROUP_NAMES.map((g) => rng.fork(`group/${g}`));
   const per = S * S * 3;
-  const x = new Float32Array(N * per), z = new Float32Array(N * 8);
+  const x = new Float32Array(N * per),
+    z = new Float32Array(N * 8);
   const factors: FaceFactors = {
-    hue: new Float32Array(N), saturation: new Float32Array(N), value: new Float32Array(N), skinTone: new Float32Array(N),
-    hairLightness: new Float32Array(N), faceX: new Float32Array(N), faceY: new Float32Array(N), faceScale: new Float32Array(N),
+    hue: new Float32Array(N),
+    saturation: new Float32Array(N),
+    value: new Float32Array(N),
+    skinTone: new Float32Array(N),
+    hairLightness: new Float32Array(N),
+    faceX: new Float32Array(N),
+    faceY: new Float32Array(N),
+    faceScale: new Float32Array(N),
   };
   for (let i = 0; i < N; i++) {
     const f = drawFactors(rngs);

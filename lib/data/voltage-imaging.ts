@@ -84,7 +84,8 @@ export interface LoadVoltageOptions {
 /** The pixels-as-samples matrix of a movie [F, H, W]: [H·W, F]. */
 export function movieToPixels(movie: Float32Array, frames: number, height: number, width: number): Matrix {
   const P = height * width;
-  if (movie.length !== frames * P) throw new Error(`movieToPixels: ${movie.length} values do not make ${frames} × ${height} × ${width}`);
+  if (movie.length !== frames * P)
+    throw new Error(`movieToPixels: ${movie.length} values do not make ${frames} × ${height} × ${width}`);
   const out = new Float32Array(P * frames);
   for (let f = 0; f < frames; f++) for (let p = 0; p < P; p++) out[p * frames + f] = movie[f * P + p];
   return { values: out, shape: [P, frames] };
@@ -92,7 +93,8 @@ export function movieToPixels(movie: Float32Array, frames: number, height: numbe
 
 function readRawF32(path: string): ArrayN<[number, number, number]> {
   const sidecar = path.replace(/\.f32$/i, ".json");
-  if (!existsSync(sidecar)) throw new Error(`${path}: a raw .f32 movie needs a JSON sidecar ${sidecar} with {"frames", "height", "width"}`);
+  if (!existsSync(sidecar))
+    throw new Error(`${path}: a raw .f32 movie needs a JSON sidecar ${sidecar} with {"frames", "height", "width"}`);
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(readFileSync(sidecar, "utf8"));
@@ -101,13 +103,16 @@ function readRawF32(path: string): ArrayN<[number, number, number]> {
   }
   const dims = (["frames", "height", "width"] as const).map((k) => {
     const v = meta[k];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new Error(`${sidecar}: "${k}" must be a positive integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+      throw new Error(`${sidecar}: "${k}" must be a positive integer, got ${JSON.stringify(v)}`);
     return v;
   }) as [number, number, number];
   const buf = readFileSync(path);
   const need = dims[0] * dims[1] * dims[2] * 4;
   if (buf.length !== need) {
-    throw new Error(`${path}: ${buf.length < need ? "truncated: " : ""}the sidecar's ${dims.join(" × ")} float32 movie needs ${need} bytes, the file has ${buf.length}`);
+    throw new Error(
+      `${path}: ${buf.length < need ? "truncated: " : ""}the sidecar's ${dims.join(" × ")} float32 movie needs ${need} bytes, the file has ${buf.length}`,
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
   const values = new Float32Array(need / 4);
@@ -117,11 +122,13 @@ function readRawF32(path: string): ArrayN<[number, number, number]> {
 
 /** Reads a movie from a .npy or .f32 (+ .json sidecar) file. */
 export function loadVoltageImaging(path: string, opts: LoadVoltageOptions = {}): VoltageMovie {
-  if (!existsSync(path)) throw new Error(`${path}: no such file (put the movie under data/external/, see lib/data/voltage-imaging.ts)`);
+  if (!existsSync(path))
+    throw new Error(`${path}: no such file (put the movie under data/external/, see lib/data/voltage-imaging.ts)`);
   let movie: ArrayN<[number, number, number]>;
   if (/\.npy$/i.test(path)) {
     const a = parseNpy(readFileSync(path), path);
-    if (a.shape.length !== 3) throw new Error(`${path}: expected a 3-D array (frames, height, width), got shape (${a.shape.join(", ")})`);
+    if (a.shape.length !== 3)
+      throw new Error(`${path}: expected a 3-D array (frames, height, width), got shape (${a.shape.join(", ")})`);
     movie = { values: a.values, shape: a.shape as [number, number, number] };
   } else if (/\.f32$/i.test(path)) {
     movie = readRawF32(path);
@@ -136,7 +143,8 @@ export function loadVoltageImaging(path: string, opts: LoadVoltageOptions = {}):
       if (opts.nonFinite === "zero") movie.values[i] = 0;
     }
   }
-  if (bad > 0 && opts.nonFinite !== "zero") throw new Error(`${path}: ${bad} non-finite values (NaN or ±Inf); pass nonFinite: "zero" to replace them by 0`);
+  if (bad > 0 && opts.nonFinite !== "zero")
+    throw new Error(`${path}: ${bad} non-finite values (NaN or ±Inf); pass nonFinite: "zero" to replace them by 0`);
   return {
     movie,
     pixels: movieToPixels(movie.values, F, H, W),
@@ -183,7 +191,16 @@ export interface VoltageStandIn extends VoltageMovie {
   /** Air puff onset and duration in seconds. */
   stimulus: { onset: number; duration: number };
   /** The options that made it (plain JSON; a run key). */
-  key: { kind: "voltage-standin"; frames: number; height: number; width: number; frameRate: number; noise: number; seed: Seed; testFraction: number };
+  key: {
+    kind: "voltage-standin";
+    frames: number;
+    height: number;
+    width: number;
+    frameRate: number;
+    noise: number;
+    seed: Seed;
+    testFraction: number;
+  };
 }
 
 export const STIMULUS_ONSET = 0.3;
@@ -221,7 +238,8 @@ export function voltageStandIn(opts: VoltageStandInOptions = {}): VoltageStandIn
   const P = H * W;
   const rng = new Rng(c.seed);
   // Geometry in a 50 × 50 frame, scaled to the requested size.
-  const sy = H / 50, sx = W / 50;
+  const sy = H / 50,
+    sx = W / 50;
   const mid = W / 2;
   const mask = new Uint8Array(P);
   for (let r = 0; r < H; r++) {
@@ -247,57 +265,91 @@ export function voltageStandIn(opts: VoltageStandInOptions = {}): VoltageStandIn
     const [row, off, sd] = atlas[name];
     for (const hemi of ["L", "R"]) {
       const sign = hemi === "R" ? 1 : -1;
-      regions[`${hemi} ${name}`] = [(row + jitterRng.uniformIn(-1.5, 1.5)) * sy, mid + sign * (off + jitterRng.uniformIn(-1.5, 1.5)) * sx];
+      regions[`${hemi} ${name}`] = [
+        (row + jitterRng.uniformIn(-1.5, 1.5)) * sy,
+        mid + sign * (off + jitterRng.uniformIn(-1.5, 1.5)) * sx,
+      ];
       sds[`${hemi} ${name}`] = sd * jitterRng.uniformIn(0.85, 1.15) * Math.sqrt(sx * sy);
     }
   }
   const blob = (name: string): Float64Array => {
-    const [r0, c0] = regions[name], s = sds[name];
+    const [r0, c0] = regions[name],
+      s = sds[name];
     const out = new Float64Array(P);
-    for (let r = 0; r < H; r++) for (let col = 0; col < W; col++) {
-      const p = r * W + col;
-      if (mask[p]) out[p] = Math.exp(-((r + 0.5 - r0) ** 2 + (col + 0.5 - c0) ** 2) / (2 * s * s));
-    }
+    for (let r = 0; r < H; r++)
+      for (let col = 0; col < W; col++) {
+        const p = r * W + col;
+        if (mask[p]) out[p] = Math.exp(-((r + 0.5 - r0) ** 2 + (col + 0.5 - c0) ** 2) / (2 * s * s));
+      }
     return out;
   };
   const t = Array.from({ length: F }, (_, f) => f / c.frameRate);
-  const on = STIMULUS_ONSET, off = STIMULUS_ONSET + STIMULUS_DURATION;
+  const on = STIMULUS_ONSET,
+    off = STIMULUS_ONSET + STIMULUS_DURATION;
   const maps: Float64Array[] = [];
   const series: number[][] = [];
   // [0] air-puff response
   {
-    const r = blob("R S1-bf"), l = blob("L S1-bf");
+    const r = blob("R S1-bf"),
+      l = blob("L S1-bf");
     maps.push(r.map((v, p) => v + 0.3 * l[p]));
-    series.push(t.map((s) => transient(s - on, 0.02, 0.12) + 0.35 * smoothStep(s - on - 0.05, 0.03) * (1 - smoothStep(s - off, 0.03)) + 0.3 * transient(s - off, 0.02, 0.1)));
+    series.push(
+      t.map(
+        (s) =>
+          transient(s - on, 0.02, 0.12) +
+          0.35 * smoothStep(s - on - 0.05, 0.03) * (1 - smoothStep(s - off, 0.03)) +
+          0.3 * transient(s - off, 0.02, 0.1),
+      ),
+    );
   }
   // a shared oscillation of two regions → a rank-2 group of maps (a cos φ, a sin φ)
-  const oscillation = (label: string, a: string, b: string, fLo: number, fHi: number, amp: number, envelope: (s: number) => number) => {
+  const oscillation = (
+    label: string,
+    a: string,
+    b: string,
+    fLo: number,
+    fHi: number,
+    amp: number,
+    envelope: (s: number) => number,
+  ) => {
     const o = rng.fork(label);
     const freq = o.uniformIn(fLo, fHi);
     const phaseA = o.uniformIn(0, 2 * Math.PI);
     const lag = o.uniformIn(Math.PI / 3, (2 * Math.PI) / 3);
-    const ma = blob(a), mb = blob(b);
+    const ma = blob(a),
+      mb = blob(b);
     maps.push(ma.map((v, p) => v * Math.cos(phaseA) + mb[p] * Math.cos(phaseA + lag)));
     maps.push(ma.map((v, p) => v * Math.sin(phaseA) + mb[p] * Math.sin(phaseA + lag)));
     series.push(t.map((s) => amp * envelope(s) * Math.cos(2 * Math.PI * freq * s)));
     series.push(t.map((s) => amp * envelope(s) * Math.sin(2 * Math.PI * freq * s)));
   };
   // [1, 2] fast oscillation of right S1-bf and right M2-m, stronger during the puff
-  oscillation("fast-oscillation", "R S1-bf", "R M2-m", 7, 9, 0.4, (s) => 0.4 + 0.6 * smoothStep(s - on, 0.05) * (1 - smoothStep(s - off, 0.05)));
+  oscillation(
+    "fast-oscillation",
+    "R S1-bf",
+    "R M2-m",
+    7,
+    9,
+    0.4,
+    (s) => 0.4 + 0.6 * smoothStep(s - on, 0.05) * (1 - smoothStep(s - off, 0.05)),
+  );
   // [3, 4] slow oscillation of left and right M1
   oscillation("slow-oscillation", "L M1", "R M1", 2.5, 3.5, 0.3, () => 1);
   // [5] global drift: anterior–posterior gradient × bleaching-like decay
   {
     const g = new Float64Array(P);
-    for (let r = 0; r < H; r++) for (let col = 0; col < W; col++) if (mask[r * W + col]) g[r * W + col] = 0.5 + 0.5 * (r + 0.5) / H;
+    for (let r = 0; r < H; r++)
+      for (let col = 0; col < W; col++) if (mask[r * W + col]) g[r * W + col] = 0.5 + (0.5 * (r + 0.5)) / H;
     maps.push(g);
     series.push(t.map((s) => -0.3 * (1 - Math.exp(-s / 0.5))));
   }
   const K = maps.length;
-  const z = new Float32Array(P * K), A = new Float32Array(F * K);
+  const z = new Float32Array(P * K),
+    A = new Float32Array(F * K);
   for (let p = 0; p < P; p++) for (let k = 0; k < K; k++) z[p * K + k] = maps[k][p];
   for (let f = 0; f < F; f++) for (let k = 0; k < K; k++) A[f * K + k] = series[k][f];
-  const clean = new Float32Array(F * P), movie = new Float32Array(F * P);
+  const clean = new Float32Array(F * P),
+    movie = new Float32Array(F * P);
   const noiseRng = rng.fork("noise");
   for (let f = 0; f < F; f++) {
     for (let p = 0; p < P; p++) {
@@ -320,7 +372,14 @@ export function voltageStandIn(opts: VoltageStandInOptions = {}): VoltageStandIn
     label: `SYNTHETIC STAND-IN for the voltage imaging movie (${F} × ${H} × ${W}; real file absent: put it at ${VOLTAGE_IMAGING_FILES.join(" or ")})`,
     z: { values: z, shape: [P, K] },
     series: { values: A, shape: [F, K] },
-    zNames: ["puff response (S1-bf)", "fast oscillation cos (S1-bf/M2-m)", "fast oscillation sin (S1-bf/M2-m)", "slow oscillation cos (M1 L/R)", "slow oscillation sin (M1 L/R)", "global drift"],
+    zNames: [
+      "puff response (S1-bf)",
+      "fast oscillation cos (S1-bf/M2-m)",
+      "fast oscillation sin (S1-bf/M2-m)",
+      "slow oscillation cos (M1 L/R)",
+      "slow oscillation sin (M1 L/R)",
+      "global drift",
+    ],
     groups: [[0], [1, 2], [3, 4], [5]],
     groupNames: ["air-puff response", "fast oscillation S1-bf/M2-m", "slow oscillation M1", "global drift"],
     mask,

@@ -14,25 +14,32 @@ export interface WavAudio {
   format: "pcm" | "float";
 }
 
-const FORMAT_PCM = 1, FORMAT_FLOAT = 3, FORMAT_EXTENSIBLE = 0xfffe;
+const FORMAT_PCM = 1,
+  FORMAT_FLOAT = 3,
+  FORMAT_EXTENSIBLE = 0xfffe;
 
 /** Decode a WAV buffer (`name` is used in error messages). */
 export function decodeWav(buf: Buffer, name = "WAV data", opts: { channel?: number } = {}): WavAudio {
   const fail = (msg: string): never => {
     throw new Error(`readWav: ${name}: ${msg}`);
   };
-  if (buf.length < 12 || buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE") fail("not a RIFF/WAVE file");
+  if (buf.length < 12 || buf.toString("ascii", 0, 4) !== "RIFF" || buf.toString("ascii", 8, 12) !== "WAVE")
+    fail("not a RIFF/WAVE file");
   let pos = 12;
   let fmt: { format: number; channels: number; sampleRate: number; bits: number; blockAlign: number } | null = null;
   let data: Buffer | null = null;
   while (pos + 8 <= buf.length) {
-    const id = buf.toString("ascii", pos, pos + 4), size = buf.readUInt32LE(pos + 4);
+    const id = buf.toString("ascii", pos, pos + 4),
+      size = buf.readUInt32LE(pos + 4);
     const body = pos + 8;
     if (body + size > buf.length && id !== "data") fail(`chunk "${id}" runs past the end of the file`);
     if (id === "fmt ") {
       if (size < 16) fail(`fmt chunk of ${size} bytes is too short`);
       let format = buf.readUInt16LE(body);
-      const channels = buf.readUInt16LE(body + 2), sampleRate = buf.readUInt32LE(body + 4), blockAlign = buf.readUInt16LE(body + 12), bits = buf.readUInt16LE(body + 14);
+      const channels = buf.readUInt16LE(body + 2),
+        sampleRate = buf.readUInt32LE(body + 4),
+        blockAlign = buf.readUInt16LE(body + 12),
+        bits = buf.readUInt16LE(body + 14);
       if (format === FORMAT_EXTENSIBLE) {
         if (size < 40) fail("WAVE_FORMAT_EXTENSIBLE fmt chunk is too short");
         format = buf.readUInt16LE(body + 24); // the sub-format GUID starts with the format code
@@ -48,13 +55,16 @@ export function decodeWav(buf: Buffer, name = "WAV data", opts: { channel?: numb
   if (!data) return fail("no data chunk");
   const { format, channels, sampleRate, bits, blockAlign } = fmt;
   if (channels < 1) fail(`${channels} channels`);
-  const isPcm = format === FORMAT_PCM && [8, 16, 24, 32].includes(bits), isFloat = format === FORMAT_FLOAT && [32, 64].includes(bits);
-  if (!isPcm && !isFloat) fail(`unsupported encoding (format ${format}, ${bits} bits); PCM 8/16/24/32 and float 32/64 are read`);
+  const isPcm = format === FORMAT_PCM && [8, 16, 24, 32].includes(bits),
+    isFloat = format === FORMAT_FLOAT && [32, 64].includes(bits);
+  if (!isPcm && !isFloat)
+    fail(`unsupported encoding (format ${format}, ${bits} bits); PCM 8/16/24/32 and float 32/64 are read`);
   const bytes = bits / 8;
   if (blockAlign !== bytes * channels) fail(`block align ${blockAlign} does not match ${channels} × ${bytes} bytes`);
   const frames = Math.floor(data.length / blockAlign);
   const ch = opts.channel;
-  if (ch !== undefined && !(Number.isInteger(ch) && ch >= 0 && ch < channels)) fail(`channel ${ch} asked, the file has ${channels}`);
+  if (ch !== undefined && !(Number.isInteger(ch) && ch >= 0 && ch < channels))
+    fail(`channel ${ch} asked, the file has ${channels}`);
   const read = (off: number): number => {
     if (isFloat) return bits === 32 ? data!.readFloatLE(off) : data!.readDoubleLE(off);
     if (bits === 8) return (data!.readUInt8(off) - 128) / 128;
@@ -104,12 +114,18 @@ export function encodeWav(samples: Float32Array, sampleRate: number, format: "pc
   b.write("data", 36, "ascii");
   b.writeUInt32LE(dataSize, 40);
   for (let i = 0; i < samples.length; i++) {
-    if (format === "pcm16") b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), 44 + 2 * i);
+    if (format === "pcm16")
+      b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), 44 + 2 * i);
     else b.writeFloatLE(samples[i], 44 + 4 * i);
   }
   return b;
 }
 
-export function writeWav(file: string, samples: Float32Array, sampleRate: number, format: "pcm16" | "float32" = "pcm16"): void {
+export function writeWav(
+  file: string,
+  samples: Float32Array,
+  sampleRate: number,
+  format: "pcm16" | "float32" = "pcm16",
+): void {
   fs.writeFileSync(file, encodeWav(samples, sampleRate, format));
 }

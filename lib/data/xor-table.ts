@@ -44,12 +44,15 @@ export function xorMarginal(dims: number[]): Map<string, number> {
 
 /** Exact mutual information I(z_A; z_B) in nats between two disjoint sets of variables. */
 export function xorMutualInformation(a: number[], b: number[]): number {
-  const pa = xorMarginal(a), pb = xorMarginal(b), pab = xorMarginal([...a, ...b]);
+  const pa = xorMarginal(a),
+    pb = xorMarginal(b),
+    pab = xorMarginal([...a, ...b]);
   let mi = 0;
   for (const [key, p] of pab) {
     if (p === 0) continue;
     const parts = key.split(",");
-    const ka = parts.slice(0, a.length).join(","), kb = parts.slice(a.length).join(",");
+    const ka = parts.slice(0, a.length).join(","),
+      kb = parts.slice(a.length).join(",");
     mi += p * Math.log(p / ((pa.get(ka) ?? 0) * (pb.get(kb) ?? 0)));
   }
   return mi;
@@ -77,5 +80,10 @@ export function sampleXor(n: number, seed: Seed = 0, testFraction = 0.2): XorSam
     if (k < 0) k = XOR_TABLE.length - 1;
     z.set(XOR_TABLE[k].z, 3 * i);
   }
-  return { z: { values: z, shape: [n, 3] }, zNames: ["z1", "z2", "z3"], groups: [[0, 1], [2]], split: splitIndices(n, testFraction, seed, "lib/data/xor-table") };
+  return {
+    z: { values: z, shape: [n, 3] },
+    zNames: ["z1", "z2", "z3"],
+    groups: [[0, 1], [2]],
+    split: splitIndices(n, testFraction, seed, "lib/data/xor-table"),
+  };
 }

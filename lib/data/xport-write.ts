@@ -82,7 +82,8 @@ export function ieeeToIbm(x: number | null): Buffer {
 
 /** The inverse of ieeeToIbm (for tests): null for a SAS missing value. */
 export function ibmToIeee(b: Buffer): number | null {
-  if ((b[0] === 0x2e || b[0] === 0x5f || (b[0] >= 0x41 && b[0] <= 0x5a)) && b.subarray(1).every((v) => v === 0)) return null;
+  if ((b[0] === 0x2e || b[0] === 0x5f || (b[0] >= 0x41 && b[0] <= 0x5a)) && b.subarray(1).every((v) => v === 0))
+    return null;
   let mant = 0n;
   for (let i = 1; i < b.length; i++) mant = (mant << 8n) | BigInt(b[i]);
   const sign = b[0] >> 7 ? -1 : 1;
@@ -96,7 +97,10 @@ function header(kind: string, tail: string): string {
 }
 
 /** The bytes of a one-member XPORT v5 file holding `table`. */
-export function encodeXport(table: XportTable, opts: { created?: Date; sasVersion?: string; os?: string } = {}): Buffer {
+export function encodeXport(
+  table: XportTable,
+  opts: { created?: Date; sasVersion?: string; os?: string } = {},
+): Buffer {
   const when = sasDateTime(opts.created ?? new Date(Date.UTC(2020, 0, 1, 0, 0, 0)));
   const ver = padText(opts.sasVersion ?? "9.4", 8, "SAS version");
   const os = padText(opts.os ?? "X64_10PR", 8, "OS name");
@@ -105,11 +109,14 @@ export function encodeXport(table: XportTable, opts: { created?: Date; sasVersio
   if (cols.length > 9999) throw new Error("xport-write: more than 9999 columns");
   const seen = new Set<string>();
   for (const c of cols) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,7}$/.test(c.name)) throw new Error(`xport-write: column name "${c.name}" is not a SAS v5 name (≤ 8 letters, digits, _)`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,7}$/.test(c.name))
+      throw new Error(`xport-write: column name "${c.name}" is not a SAS v5 name (≤ 8 letters, digits, _)`);
     if (seen.has(c.name.toUpperCase())) throw new Error(`xport-write: duplicate column "${c.name}"`);
     seen.add(c.name.toUpperCase());
-    if (c.type === "num" && c.length !== 8) throw new Error(`xport-write: numeric column "${c.name}" must have length 8`);
-    if (c.type === "char" && !(c.length >= 1 && c.length <= 200)) throw new Error(`xport-write: character column "${c.name}" length must be 1…200`);
+    if (c.type === "num" && c.length !== 8)
+      throw new Error(`xport-write: numeric column "${c.name}" must have length 8`);
+    if (c.type === "char" && !(c.length >= 1 && c.length <= 200))
+      throw new Error(`xport-write: character column "${c.name}" length must be 1…200`);
   }
   const text: string[] = [
     header("LIBRARY", "0".repeat(30) + "  "),
@@ -117,8 +124,16 @@ export function encodeXport(table: XportTable, opts: { created?: Date; sasVersio
     padText(when, RECORD, "library record 2"),
     header("MEMBER", "0".repeat(17) + "16" + "0".repeat(8) + "140" + "  "), // 160: header length; 140: NAMESTR length
     header("DSCRPTR", "0".repeat(30) + "  "),
-    padText(`SAS     ${padText(table.name, 8, "data set name")}SASDATA ${ver}${os}${" ".repeat(24)}${when}`, RECORD, "member record"),
-    padText(`${when}${" ".repeat(16)}${padText(table.label ?? "", 40, "data set label")}${padText("", 8, "type")}`, RECORD, "member record 2"),
+    padText(
+      `SAS     ${padText(table.name, 8, "data set name")}SASDATA ${ver}${os}${" ".repeat(24)}${when}`,
+      RECORD,
+      "member record",
+    ),
+    padText(
+      `${when}${" ".repeat(16)}${padText(table.label ?? "", 40, "data set label")}${padText("", 8, "type")}`,
+      RECORD,
+      "member record 2",
+    ),
     header("NAMESTR", `000000${String(cols.length).padStart(4, "0")}${"0".repeat(20)}  `),
   ];
   const parts: Buffer[] = [Buffer.from(text.join(""), "latin1")];
@@ -144,12 +159,14 @@ export function encodeXport(table: XportTable, opts: { created?: Date; sasVersio
   const obsLen = pos;
   const data = Buffer.alloc(obsLen * table.rows.length, 0x20);
   table.rows.forEach((row, r) => {
-    if (row.length !== cols.length) throw new Error(`xport-write: row ${r} has ${row.length} values for ${cols.length} columns`);
+    if (row.length !== cols.length)
+      throw new Error(`xport-write: row ${r} has ${row.length} values for ${cols.length} columns`);
     let off = r * obsLen;
     cols.forEach((c, j) => {
       const v = row[j];
       if (c.type === "num") {
-        if (typeof v === "string") throw new Error(`xport-write: row ${r} column ${c.name} is numeric, got the string "${v}"`);
+        if (typeof v === "string")
+          throw new Error(`xport-write: row ${r} column ${c.name} is numeric, got the string "${v}"`);
         ieeeToIbm(v).copy(data, off);
       } else {
         data.write(padText(v === null ? "" : String(v), c.length, `row ${r} column ${c.name}`), off, "latin1");

@@ -48,13 +48,17 @@ function requireTfjsNode(pkg: string): string {
   try {
     require.resolve(pkg);
   } catch {
-    throw new Error(`${pkg} is not installed (optional; needs libtensorflow, install with 'npm install ${pkg}@4.22.0' where it can be downloaded)`);
+    throw new Error(
+      `${pkg} is not installed (optional; needs libtensorflow, install with 'npm install ${pkg}@4.22.0' where it can be downloaded)`,
+    );
   }
   // danfojs-node's override aliases @tensorflow/tfjs-node to plain @tensorflow/tfjs; npm may hoist that alias.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const realName = (require(`${pkg}/package.json`) as { name: string }).name;
   if (realName !== pkg) {
-    throw new Error(`${pkg} resolves to ${realName} (the danfojs-node override alias), not the real package; install ${pkg}@4.22.0 where libtensorflow can be downloaded`);
+    throw new Error(
+      `${pkg} resolves to ${realName} (the danfojs-node override alias), not the real package; install ${pkg}@4.22.0 where libtensorflow can be downloaded`,
+    );
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   require(pkg);
@@ -62,7 +66,11 @@ function requireTfjsNode(pkg: string): string {
   return "tensorflow";
 }
 
-registerCandidate({ name: "tfjs-node-gpu", priority: 100, load: async () => requireTfjsNode("@tensorflow/tfjs-node-gpu") });
+registerCandidate({
+  name: "tfjs-node-gpu",
+  priority: 100,
+  load: async () => requireTfjsNode("@tensorflow/tfjs-node-gpu"),
+});
 registerCandidate({ name: "tfjs-node", priority: 90, load: async () => requireTfjsNode("@tensorflow/tfjs-node") });
 registerCandidate({
   name: "wasm",
@@ -130,7 +138,10 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
     let tfName = "";
     if (force) {
       const c = ordered.find((x) => x.name === force);
-      if (!c) throw new Error(`VAELAB_BACKEND=${force} is not a known backend; known: ${ordered.map((x) => x.name).join(", ")}`);
+      if (!c)
+        throw new Error(
+          `VAELAB_BACKEND=${force} is not a known backend; known: ${ordered.map((x) => x.name).join(", ")}`,
+        );
       try {
         tfName = await activate(c);
         picked = c;

@@ -63,7 +63,11 @@ function storedDtype(t: tf.Tensor, name: string): StoredDtype {
  * Save named tensors to `dir/weights.json` + `dir/weights.bin` (atomically, see file header).
  * Tensors are not disposed. `meta` must be JSON-serialisable.
  */
-export async function saveTensors(dir: string, named: Record<string, tf.Tensor>, meta: unknown = {}): Promise<WeightsManifest> {
+export async function saveTensors(
+  dir: string,
+  named: Record<string, tf.Tensor>,
+  meta: unknown = {},
+): Promise<WeightsManifest> {
   ensureLittleEndian();
   const entries: WeightsEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -124,10 +128,12 @@ export function readManifest(dir: string): WeightsManifest {
   };
   if (!m || typeof m !== "object") bad("top level is not an object");
   if (m.format !== WEIGHTS_FORMAT) bad(`format is ${JSON.stringify(m.format)}, expected "${WEIGHTS_FORMAT}"`);
-  if (m.version !== WEIGHTS_VERSION) bad(`version ${m.version} is not supported (this code reads version ${WEIGHTS_VERSION})`);
+  if (m.version !== WEIGHTS_VERSION)
+    bad(`version ${m.version} is not supported (this code reads version ${WEIGHTS_VERSION})`);
   if (m.endianness !== "little") bad(`endianness ${JSON.stringify(m.endianness)}`);
   if (!Number.isInteger(m.byteLength) || (m.byteLength as number) < 0) bad("byteLength missing or invalid");
-  if (!m.checksum || m.checksum.algorithm !== "sha256" || typeof m.checksum.value !== "string") bad("checksum missing or not sha256");
+  if (!m.checksum || m.checksum.algorithm !== "sha256" || typeof m.checksum.value !== "string")
+    bad("checksum missing or not sha256");
   if (!Array.isArray(m.entries)) bad("entries is not an array");
   const seen = new Set<string>();
   (m.entries as WeightsEntry[]).forEach((e, i) => {
@@ -138,7 +144,10 @@ export function readManifest(dir: string): WeightsManifest {
     if (!isIntArray(e.shape)) bad(`${where} has an invalid shape ${JSON.stringify(e.shape)}`);
     if (!(e.dtype in BYTES)) bad(`${where} has unsupported dtype ${JSON.stringify(e.dtype)}`);
     const size = e.shape.reduce((a, b) => a * b, 1);
-    if (e.byteLength !== size * BYTES[e.dtype]) bad(`${where} has byteLength ${e.byteLength} but shape [${e.shape}] of ${e.dtype} needs ${size * BYTES[e.dtype]}`);
+    if (e.byteLength !== size * BYTES[e.dtype])
+      bad(
+        `${where} has byteLength ${e.byteLength} but shape [${e.shape}] of ${e.dtype} needs ${size * BYTES[e.dtype]}`,
+      );
     if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset + e.byteLength > (m.byteLength as number)) {
       bad(`${where} has offset ${e.offset} outside the ${m.byteLength}-byte binary`);
     }
@@ -159,7 +168,9 @@ function readBinary(dir: string, manifest: WeightsManifest): Buffer {
   }
   const sum = sha256(bin);
   if (sum !== manifest.checksum.value) {
-    throw new Error(`weights: ${file} fails its sha256 checksum from ${mfile} (corrupt, or the two files come from different saves)`);
+    throw new Error(
+      `weights: ${file} fails its sha256 checksum from ${mfile} (corrupt, or the two files come from different saves)`,
+    );
   }
   return bin;
 }
@@ -210,7 +221,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Assign loaded tensors to variables by name, checking that the names match one to one and that
  * shapes and dtypes agree; `file` is named in errors. Nothing is assigned unless everything matches.
  */
-export function assignVariables(vars: Record<string, tf.Variable>, tensors: Record<string, tf.Tensor>, file: string): void {
+export function assignVariables(
+  vars: Record<string, tf.Variable>,
+  tensors: Record<string, tf.Tensor>,
+  file: string,
+): void {
   const want = Object.keys(vars);
   const have = Object.keys(tensors);
   const missing = want.filter((n) => !(n in tensors));
@@ -222,17 +237,25 @@ export function assignVariables(vars: Record<string, tf.Variable>, tensors: Reco
     throw new Error(`weights: ${file} does not match the model's variables (${parts.join("; ")})`);
   }
   for (const n of want) {
-    const v = vars[n], t = tensors[n];
+    const v = vars[n],
+      t = tensors[n];
     if (!sameShape(v.shape, t.shape)) {
-      throw new Error(`weights: ${file}: variable "${n}" has shape [${t.shape}] in the file but [${v.shape}] in the model`);
+      throw new Error(
+        `weights: ${file}: variable "${n}" has shape [${t.shape}] in the file but [${v.shape}] in the model`,
+      );
     }
-    if (v.dtype !== t.dtype) throw new Error(`weights: ${file}: variable "${n}" has dtype ${t.dtype} in the file but ${v.dtype} in the model`);
+    if (v.dtype !== t.dtype)
+      throw new Error(`weights: ${file}: variable "${n}" has dtype ${t.dtype} in the file but ${v.dtype} in the model`);
   }
   for (const n of want) vars[n].assign(tensors[n]);
 }
 
 /** Save a model's variables (by their logical names) with optional meta. */
-export function saveVariables(dir: string, vars: Record<string, tf.Variable>, meta: unknown = {}): Promise<WeightsManifest> {
+export function saveVariables(
+  dir: string,
+  vars: Record<string, tf.Variable>,
+  meta: unknown = {},
+): Promise<WeightsManifest> {
   return saveTensors(dir, vars, meta);
 }
 
@@ -274,7 +297,9 @@ export async function captureOptimizerState(
   const tensors: Record<string, tf.Tensor> = {};
   const fresh: tf.Tensor[] = [];
   if (weights.length === 0 || weights[0].name !== "iter") {
-    throw new Error(`captureOptimizerState: ${opt.getClassName()}.getWeights() did not start with the iteration counter`);
+    throw new Error(
+      `captureOptimizerState: ${opt.getClassName()}.getWeights() did not start with the iteration counter`,
+    );
   }
   tensors[`${OPT_PREFIX}iter`] = weights[0].tensor;
   fresh.push(weights[0].tensor); // saveIterations() makes a new scalar each call
@@ -309,7 +334,9 @@ export async function restoreOptimizerState(
   file: string,
 ): Promise<void> {
   if (info.className !== opt.getClassName()) {
-    throw new Error(`weights: ${file} holds ${info.className} optimizer state but the optimizer is ${opt.getClassName()}`);
+    throw new Error(
+      `weights: ${file} holds ${info.className} optimizer state but the optimizer is ${opt.getClassName()}`,
+    );
   }
   const iter = tensors[`${OPT_PREFIX}iter`];
   if (!iter) throw new Error(`weights: ${file} has no optimizer iteration counter (${OPT_PREFIX}iter)`);
@@ -323,12 +350,16 @@ export async function restoreOptimizerState(
   // tfjs lays slots out as [kind][variable] (Adam: all first moments, then all second moments).
   if (slots.length > 0) {
     if (vars.length === 0 || slots.length % vars.length !== 0) {
-      throw new Error(`weights: ${file} has ${slots.length} optimizer slots, not a multiple of the model's ${vars.length} variables`);
+      throw new Error(
+        `weights: ${file} has ${slots.length} optimizer slots, not a multiple of the model's ${vars.length} variables`,
+      );
     }
     slots.forEach((s, j) => {
       const v = vars[j % vars.length];
       if (!sameShape(s.tensor.shape, v.shape)) {
-        throw new Error(`weights: ${file}: optimizer slot ${j} ("${s.name}") has shape [${s.tensor.shape}] but variable ${j % vars.length} has shape [${v.shape}]`);
+        throw new Error(
+          `weights: ${file}: optimizer slot ${j} ("${s.name}") has shape [${s.tensor.shape}] but variable ${j % vars.length} has shape [${v.shape}]`,
+        );
       }
     });
   }

@@ -125,7 +125,13 @@ class AlignmentProblem {
   }
 
   /** Assignment and totals only (cheap; used by the grouping search). */
-  match(estGroups: number[][]): { r2: number[][]; assignment: number[]; matchedR2: number[]; totalR2: number; latentR2: number } {
+  match(estGroups: number[][]): {
+    r2: number[][];
+    assignment: number[];
+    matchedR2: number[];
+    totalR2: number;
+    latentR2: number;
+  } {
     const r2 = this.r2Matrix(estGroups);
     const sol = linearSumAssignment(r2, { maximize: true });
     const assignment = new Array<number>(this.trueGroups.length).fill(-1);
@@ -159,7 +165,12 @@ export function r2AlignmentMatrix(
   trueGroups: readonly (readonly number[])[],
   opts: AlignmentOptions = {},
 ): number[][] {
-  const prob = new AlignmentProblem(estimated, truth, trueGroups.map((g) => g.slice()), opts);
+  const prob = new AlignmentProblem(
+    estimated,
+    truth,
+    trueGroups.map((g) => g.slice()),
+    opts,
+  );
   return prob.r2Matrix(disjointGroupsCopy(estimatedGroups, prob.K, "estimatedGroups"));
 }
 
@@ -171,7 +182,12 @@ export function alignGroups(
   trueGroups: readonly (readonly number[])[],
   opts: AlignmentOptions = {},
 ): GroupAlignment {
-  const prob = new AlignmentProblem(estimated, truth, trueGroups.map((g) => g.slice()), opts);
+  const prob = new AlignmentProblem(
+    estimated,
+    truth,
+    trueGroups.map((g) => g.slice()),
+    opts,
+  );
   return prob.align(disjointGroupsCopy(estimatedGroups, prob.K, "estimatedGroups"));
 }
 
@@ -217,7 +233,8 @@ export function enumerateGroupings(K: number, sizes: readonly number[], limit = 
   const where = `${WHERE} enumerateGroupings`;
   checkSizes(K, sizes, where);
   const count = countGroupings(K, sizes);
-  if (count > limit) throw new Error(`${where}: ${count} groupings of K = ${K} into sizes [${sizes}] exceed the limit ${limit}`);
+  if (count > limit)
+    throw new Error(`${where}: ${count} groupings of K = ${K} into sizes [${sizes}] exceed the limit ${limit}`);
   // Remaining size multiset as a map size → count; recursion always places the smallest free dimension
   // in the next group, choosing that group's size among the distinct remaining sizes and its other
   // members among the larger free dimensions (combinations in lexicographic order).
@@ -284,7 +301,12 @@ export function searchGrouping(
   groupSizes: readonly number[],
   opts: AlignmentOptions & { limit?: number } = {},
 ): GroupingSearch {
-  const prob = new AlignmentProblem(estimated, truth, trueGroups.map((g) => g.slice()), opts);
+  const prob = new AlignmentProblem(
+    estimated,
+    truth,
+    trueGroups.map((g) => g.slice()),
+    opts,
+  );
   const groupings = enumerateGroupings(prob.K, groupSizes, opts.limit);
   let bestIdx = -1;
   let bestTotal = -Infinity;
@@ -330,7 +352,8 @@ export function latentMSE(truth: Rows, aligned: readonly (readonly number[])[]):
       varSum += (truth[i][d] - mean) ** 2;
       err += (aligned[i][d] - truth[i][d]) ** 2;
     }
-    if (!(varSum > 0)) throw new Error(`${WHERE} latentMSE: true dimension ${d} is constant; it cannot be standardised`);
+    if (!(varSum > 0))
+      throw new Error(`${WHERE} latentMSE: true dimension ${d} is constant; it cannot be standardised`);
     total += err / varSum; // = mean_n ((ẑ − z)/σ)² since σ² = varSum / n
     dims++;
   }

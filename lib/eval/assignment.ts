@@ -19,7 +19,10 @@ export interface Assignment {
 }
 
 /** Solve the rectangular linear-sum assignment; minimises unless opts.maximize. */
-export function linearSumAssignment(cost: readonly (readonly number[])[], opts: { maximize?: boolean } = {}): Assignment {
+export function linearSumAssignment(
+  cost: readonly (readonly number[])[],
+  opts: { maximize?: boolean } = {},
+): Assignment {
   const where = "lib/eval/assignment linearSumAssignment";
   const maximize = opts.maximize ?? false;
   const R = cost.length;
@@ -29,7 +32,9 @@ export function linearSumAssignment(cost: readonly (readonly number[])[], opts: 
     for (let j = 0; j < C; j++) {
       const x = cost[i][j];
       if (Number.isNaN(x) || x === (maximize ? Infinity : -Infinity)) {
-        throw new Error(`${where}: entry [${i}][${j}] is ${x} (allowed: finite, or ${maximize ? "-Infinity" : "Infinity"} to forbid)`);
+        throw new Error(
+          `${where}: entry [${i}][${j}] is ${x} (allowed: finite, or ${maximize ? "-Infinity" : "Infinity"} to forbid)`,
+        );
       }
     }
   }
@@ -70,7 +75,10 @@ export function linearSumAssignment(cost: readonly (readonly number[])[], opts: 
           j1 = j;
         }
       }
-      if (j1 < 0 || delta === Infinity) throw new Error(`${where}: the ${R}×${C} cost matrix is infeasible (forbidden entries block every complete assignment)`);
+      if (j1 < 0 || delta === Infinity)
+        throw new Error(
+          `${where}: the ${R}×${C} cost matrix is infeasible (forbidden entries block every complete assignment)`,
+        );
       for (let j = 0; j <= m; j++) {
         if (used[j]) {
           u[p[j]] += delta;

@@ -75,11 +75,20 @@ export function pairwiseMutualInformation(rows: Rows, opts: MiOptions = {}): num
 }
 
 /** KSG estimate of I(z_A; z_B) in nats for two disjoint sets of columns. */
-export function groupMutualInformation(rows: Rows, a: readonly number[], b: readonly number[], opts: MiOptions = {}): number {
+export function groupMutualInformation(
+  rows: Rows,
+  a: readonly number[],
+  b: readonly number[],
+  opts: MiOptions = {},
+): number {
   const [, K] = checkRows(rows, "rows", `${WHERE} groupMutualInformation`);
-  for (const c of [...a, ...b]) if (!Number.isInteger(c) || c < 0 || c >= K) throw new Error(`${WHERE} groupMutualInformation: column ${c} outside 0…${K - 1}`);
-  if (a.length === 0 || b.length === 0) throw new Error(`${WHERE} groupMutualInformation: both sets of columns must be non-empty`);
-  if (a.some((c) => b.includes(c))) throw new Error(`${WHERE} groupMutualInformation: column sets [${a}] and [${b}] overlap`);
+  for (const c of [...a, ...b])
+    if (!Number.isInteger(c) || c < 0 || c >= K)
+      throw new Error(`${WHERE} groupMutualInformation: column ${c} outside 0…${K - 1}`);
+  if (a.length === 0 || b.length === 0)
+    throw new Error(`${WHERE} groupMutualInformation: both sets of columns must be non-empty`);
+  if (a.some((c) => b.includes(c)))
+    throw new Error(`${WHERE} groupMutualInformation: column sets [${a}] and [${b}] overlap`);
   return ksgMutualInformation(columnsOf(rows, a), columnsOf(rows, b), opts);
 }
 
@@ -95,7 +104,8 @@ export function knnPartialCorrelation(rows: Rows, groups: number[][], opts: MiOp
   const [, K] = checkRows(rows, "rows", `${WHERE} knnPartialCorrelation`);
   validateGroups(groups, K, `${WHERE} knnPartialCorrelation`);
   const terms: number[] = [];
-  for (let g = 1; g < groups.length; g++) terms.push(groupMutualInformation(rows, groups.slice(0, g).flat(), groups[g], opts));
+  for (let g = 1; g < groups.length; g++)
+    terms.push(groupMutualInformation(rows, groups.slice(0, g).flat(), groups[g], opts));
   return { pc: terms.reduce((s, t) => s + t, 0), terms };
 }
 
@@ -128,15 +138,25 @@ export function summarizeNull(observed: number, values: number[]): PermutationNu
  * Y's rows re-paired by random permutations (drawn from `rng`), which keeps both marginals exactly.
  */
 export function permutationNull(
-  X: Rows, Y: Rows, stat: (X: Rows, Y: Rows) => number, repeats: number, rng: Rng,
+  X: Rows,
+  Y: Rows,
+  stat: (X: Rows, Y: Rows) => number,
+  repeats: number,
+  rng: Rng,
 ): PermutationNull {
   if (X.length !== Y.length) throw new Error(`${WHERE} permutationNull: X has ${X.length} rows, Y has ${Y.length}`);
-  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`${WHERE} permutationNull: repeats must be a positive integer, got ${repeats}`);
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new Error(`${WHERE} permutationNull: repeats must be a positive integer, got ${repeats}`);
   const observed = stat(X, Y);
   const values: number[] = [];
   for (let r = 0; r < repeats; r++) {
     const perm = rng.fork(`perm${r}`).permutation(Y.length);
-    values.push(stat(X, perm.map((i) => Y[i])));
+    values.push(
+      stat(
+        X,
+        perm.map((i) => Y[i]),
+      ),
+    );
   }
   return summarizeNull(observed, values);
 }
@@ -169,7 +189,13 @@ export function projectOntoColumns(x: Rows, mixing: Rows): { z: number[][]; xHat
   if (Dm !== D) throw new Error(`${WHERE} projectOntoColumns: x has ${D} columns, A has ${Dm} rows`);
   const { pinv } = linearGaussianPosterior(mixing, 0);
   const z = x.map((r) => pinv.map((p) => p.reduce((s, v, d) => s + v * r[d], 0)));
-  const xHat = z.map((zr) => mixing.map((a) => { let s = 0; for (let k = 0; k < K; k++) s += a[k] * zr[k]; return s; }));
+  const xHat = z.map((zr) =>
+    mixing.map((a) => {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[k] * zr[k];
+      return s;
+    }),
+  );
   return { z, xHat };
 }
 
@@ -201,32 +227,53 @@ export interface IsPartialCorrelation {
  * every dimension or one per dimension. Rows left over after the last full batch of a pass are not used.
  */
 export function isPartialCorrelation(
-  z: Rows, sd: number | readonly number[], groups: number[][], opts: IsPartialCorrelationOptions = {},
+  z: Rows,
+  sd: number | readonly number[],
+  groups: number[][],
+  opts: IsPartialCorrelationOptions = {},
 ): IsPartialCorrelation {
   const where = `${WHERE} isPartialCorrelation`;
   const [n, K] = checkRows(z, "z", where);
   validateGroups(groups, K, where);
   const sds = typeof sd === "number" ? new Array<number>(K).fill(sd) : [...sd];
-  if (sds.length !== K || sds.some((s) => !(s > 0) || !Number.isFinite(s))) throw new Error(`${where}: sd must be positive, one number or ${K} of them; got ${sd}`);
+  if (sds.length !== K || sds.some((s) => !(s > 0) || !Number.isFinite(s)))
+    throw new Error(`${where}: sd must be positive, one number or ${K} of them; got ${sd}`);
   const idx = opts.indices ? [...opts.indices] : Array.from({ length: n }, (_, i) => i);
-  for (const i of idx) if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`${where}: index ${i} outside 0…${n - 1}`);
+  for (const i of idx)
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new Error(`${where}: index ${i} outside 0…${n - 1}`);
   const N = idx.length;
   const M = opts.batch ?? 128;
-  if (!Number.isInteger(M) || M < 2 || M > N) throw new Error(`${where}: need an integer batch 2 ≤ M ≤ N = ${N}, got ${M}`);
+  if (!Number.isInteger(M) || M < 2 || M > N)
+    throw new Error(`${where}: need an integer batch 2 ≤ M ≤ N = ${N}, got ${M}`);
   const nPasses = opts.passes ?? 10;
-  if (!Number.isInteger(nPasses) || nPasses < 1) throw new Error(`${where}: passes must be a positive integer, got ${nPasses}`);
+  if (!Number.isInteger(nPasses) || nPasses < 1)
+    throw new Error(`${where}: passes must be a positive integer, got ${nPasses}`);
   const rng = opts.rng ?? new Rng("lib/eval/dependence");
   const logvar = sds.map((s) => 2 * Math.log(s));
   const passes: number[] = [];
   for (let p = 0; p < nPasses; p++) {
-    const order = rng.fork(`pass${p}/order`).permutation(N).map((i) => idx[i]);
+    const order = rng
+      .fork(`pass${p}/order`)
+      .permutation(N)
+      .map((i) => idx[i]);
     const draws = rng.fork(`pass${p}/draws`);
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (let b = 0; b + M <= N; b += M) {
       const mu = order.slice(b, b + M).map((i) => z[i]);
       const zs = mu.map((m) => m.map((v, k) => v + sds[k] * draws.normal()));
       const pc = tf.tidy(() => {
-        const logQ = pairwiseLogNormal(tf.tensor2d(zs, [M, K]), tf.tensor2d(mu.map((r) => [...r]), [M, K]), tf.tensor2d(mu.map(() => logvar), [M, K]));
+        const logQ = pairwiseLogNormal(
+          tf.tensor2d(zs, [M, K]),
+          tf.tensor2d(
+            mu.map((r) => [...r]),
+            [M, K],
+          ),
+          tf.tensor2d(
+            mu.map(() => logvar),
+            [M, K],
+          ),
+        );
         return partialCorrelation(logQ, groups, "is", N).dataSync();
       });
       for (const v of pc) sum += v;
@@ -235,13 +282,13 @@ export function isPartialCorrelation(
     passes.push(sum / count);
   }
   const mean = passes.reduce((s, v) => s + v, 0) / passes.length;
-  const sdOut = passes.length > 1 ? Math.sqrt(passes.reduce((s, v) => s + (v - mean) ** 2, 0) / (passes.length - 1)) : 0;
+  const sdOut =
+    passes.length > 1 ? Math.sqrt(passes.reduce((s, v) => s + (v - mean) ** 2, 0) / (passes.length - 1)) : 0;
   return { mean, sd: sdOut, passes, N, M };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Discrete samples
-
 
 /** Integer codes of the sub-tuples of `cols` (mixed radix over each column's values 0…max) and their count. */
 function tupleCodes(m: ArrayView, cols: readonly number[], where: string): { codes: Float64Array; levels: number } {
@@ -252,12 +299,14 @@ function tupleCodes(m: ArrayView, cols: readonly number[], where: string): { cod
     let max = 0;
     for (let i = 0; i < n; i++) {
       const v = m.values[i * K + c];
-      if (!Number.isInteger(v) || v < 0) throw new Error(`${where}: value [${i}][${c}] is ${v}; plug-in MI needs non-negative integers`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new Error(`${where}: value [${i}][${c}] is ${v}; plug-in MI needs non-negative integers`);
       if (v > max) max = v;
     }
     radix.push(max + 1);
   }
-  if (radix.reduce((a, r) => a * r, 1) > 2 ** 52) throw new Error(`${where}: too many value combinations for columns [${cols}]`);
+  if (radix.reduce((a, r) => a * r, 1) > 2 ** 52)
+    throw new Error(`${where}: too many value combinations for columns [${cols}]`);
   const codes = new Float64Array(n);
   const seen = new Set<number>();
   for (let i = 0; i < n; i++) {
@@ -297,24 +346,31 @@ export function plugInMutualInformation(m: ArrayView, a: readonly number[], b: r
   }
   if (a.length === 0 || b.length === 0) throw new Error(`${where}: both sets of columns must be non-empty`);
   if (a.some((c) => b.includes(c))) throw new Error(`${where}: column sets [${a}] and [${b}] overlap`);
-  const A = tupleCodes(m, a, where), B = tupleCodes(m, b, where), AB = tupleCodes(m, [...a, ...b], where);
+  const A = tupleCodes(m, a, where),
+    B = tupleCodes(m, b, where),
+    AB = tupleCodes(m, [...a, ...b], where);
   const mi = entropyOfCodes(A.codes) + entropyOfCodes(B.codes) - entropyOfCodes(AB.codes);
   return { mi: Math.max(0, mi), levelsA: A.levels, levelsB: B.levels, levelsAB: AB.levels };
 }
 
 /** Leading-order mean of the plug-in MI of n samples when A ⊥ B: (|A| − 1)(|B| − 1)/(2n) nats. */
 export function millerMadowBias(levelsA: number, levelsB: number, n: number): number {
-  if (!(levelsA >= 1 && levelsB >= 1 && n >= 1)) throw new Error(`${WHERE} millerMadowBias: need levels ≥ 1 and n ≥ 1, got ${levelsA}, ${levelsB}, ${n}`);
+  if (!(levelsA >= 1 && levelsB >= 1 && n >= 1))
+    throw new Error(`${WHERE} millerMadowBias: need levels ≥ 1 and n ≥ 1, got ${levelsA}, ${levelsB}, ${n}`);
   return ((levelsA - 1) * (levelsB - 1)) / (2 * n);
 }
 
 /** The distribution of f(outcome) for a discrete distribution (equal images are merged, first-seen order). */
 export function pushForward(dist: DiscreteDistribution, f: (outcome: number[]) => number[]): DiscreteDistribution {
-  if (dist.outcomes.length !== dist.probs.length) throw new Error(`${WHERE} pushForward: ${dist.outcomes.length} outcomes but ${dist.probs.length} probabilities`);
+  if (dist.outcomes.length !== dist.probs.length)
+    throw new Error(`${WHERE} pushForward: ${dist.outcomes.length} outcomes but ${dist.probs.length} probabilities`);
   const acc = new Map<string, { outcome: number[]; p: number }>();
   dist.outcomes.forEach((o, i) => {
     const img = f([...o]);
-    if (!Array.isArray(img) || img.some((v) => !Number.isFinite(v))) throw new Error(`${WHERE} pushForward: f(${JSON.stringify(o)}) = ${JSON.stringify(img)} is not an array of finite numbers`);
+    if (!Array.isArray(img) || img.some((v) => !Number.isFinite(v)))
+      throw new Error(
+        `${WHERE} pushForward: f(${JSON.stringify(o)}) = ${JSON.stringify(img)} is not an array of finite numbers`,
+      );
     const key = JSON.stringify(img);
     const e = acc.get(key);
     if (e) e.p += dist.probs[i];
@@ -337,9 +393,13 @@ export function conditionalTable(dist: DiscreteDistribution): { x: number; y: nu
 }
 
 /** f applied to every row of an [n, K] matrix: an [n, K′] matrix (K′ = the length of f's result, the same for every row). */
-export function mapRows(m: ArrayView, f: (row: number[]) => number[]): { values: Float64Array; shape: [number, number] } {
+export function mapRows(
+  m: ArrayView,
+  f: (row: number[]) => number[],
+): { values: Float64Array; shape: [number, number] } {
   const [n, K] = m.shape;
-  if (m.shape.length !== 2 || m.values.length !== n * K) throw new Error(`${WHERE} mapRows: need an [n, K] matrix, got shape [${m.shape}] with ${m.values.length} values`);
+  if (m.shape.length !== 2 || m.values.length !== n * K)
+    throw new Error(`${WHERE} mapRows: need an [n, K] matrix, got shape [${m.shape}] with ${m.values.length} values`);
   let out: Float64Array | null = null;
   let width = 0;
   for (let i = 0; i < n; i++) {
@@ -350,17 +410,25 @@ export function mapRows(m: ArrayView, f: (row: number[]) => number[]): { values:
       width = img.length;
       if (width === 0) throw new Error(`${WHERE} mapRows: f returned an empty row`);
       out = new Float64Array(n * width);
-    } else if (img.length !== width) throw new Error(`${WHERE} mapRows: f returned ${img.length} values for row ${i}, ${width} for row 0`);
+    } else if (img.length !== width)
+      throw new Error(`${WHERE} mapRows: f returned ${img.length} values for row ${i}, ${width} for row 0`);
     out.set(img, i * width);
   }
   return { values: out ?? new Float64Array(0), shape: [n, width] };
 }
 
 /** Exact I(A; B | C) in nats for disjoint sets of variables of a discrete distribution (C may be empty). */
-export function conditionalMutualInformation(dist: DiscreteDistribution, a: readonly number[], b: readonly number[], c: readonly number[]): number {
+export function conditionalMutualInformation(
+  dist: DiscreteDistribution,
+  a: readonly number[],
+  b: readonly number[],
+  c: readonly number[],
+): number {
   const all = [...a, ...b, ...c];
-  if (a.length === 0 || b.length === 0) throw new Error(`${WHERE} conditionalMutualInformation: A and B must be non-empty`);
-  if (new Set(all).size !== all.length) throw new Error(`${WHERE} conditionalMutualInformation: sets [${a}], [${b}], [${c}] overlap`);
+  if (a.length === 0 || b.length === 0)
+    throw new Error(`${WHERE} conditionalMutualInformation: A and B must be non-empty`);
+  if (new Set(all).size !== all.length)
+    throw new Error(`${WHERE} conditionalMutualInformation: sets [${a}], [${b}], [${c}] overlap`);
   const H = (v: readonly number[]) => (v.length === 0 ? 0 : entropy(dist, v));
   return Math.max(0, H([...a, ...c]) + H([...b, ...c]) - H(c) - H(all));
 }

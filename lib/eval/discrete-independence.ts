@@ -30,7 +30,9 @@ export function xorTable(): DiscreteDistribution {
 function check(dist: DiscreteDistribution, where: string): number {
   const { outcomes, probs } = dist;
   if (outcomes.length === 0 || outcomes.length !== probs.length) {
-    throw new Error(`${where}: need one probability per outcome, got ${outcomes.length} outcomes and ${probs.length} probabilities`);
+    throw new Error(
+      `${where}: need one probability per outcome, got ${outcomes.length} outcomes and ${probs.length} probabilities`,
+    );
   }
   const K = outcomes[0].length;
   let total = 0;
@@ -102,7 +104,10 @@ export function pairwiseMutualInformation(dist: DiscreteDistribution): number[][
 export function groupVsRestMutualInformation(dist: DiscreteDistribution, group: readonly number[]): number {
   const K = check(dist, "lib/eval/discrete-independence groupVsRestMutualInformation");
   const rest = Array.from({ length: K }, (_, k) => k).filter((k) => !group.includes(k));
-  if (rest.length === 0) throw new Error(`lib/eval/discrete-independence groupVsRestMutualInformation: group [${group}] leaves no other variable`);
+  if (rest.length === 0)
+    throw new Error(
+      `lib/eval/discrete-independence groupVsRestMutualInformation: group [${group}] leaves no other variable`,
+    );
   return mutualInformation(dist, group, rest);
 }
 
@@ -121,7 +126,10 @@ export interface IndependenceReport {
  * For a grouping of the variables: the cross-group pairwise MIs (all 0 under "marginal independence",
  * Eq. 5), each group's MI with the rest and the partial correlation (all 0 only under group-wise independence).
  */
-export function independenceReport(dist: DiscreteDistribution, groups: readonly (readonly number[])[]): IndependenceReport {
+export function independenceReport(
+  dist: DiscreteDistribution,
+  groups: readonly (readonly number[])[],
+): IndependenceReport {
   const where = "lib/eval/discrete-independence independenceReport";
   const K = check(dist, where);
   const flat = groups.flat();
@@ -130,7 +138,9 @@ export function independenceReport(dist: DiscreteDistribution, groups: readonly 
   const groupOf = new Array<number>(K);
   groups.forEach((g, gi) => g.forEach((v) => (groupOf[v] = gi)));
   const crossPairs: { i: number; j: number; mi: number }[] = [];
-  for (let i = 0; i < K; i++) for (let j = i + 1; j < K; j++) if (groupOf[i] !== groupOf[j]) crossPairs.push({ i, j, mi: mutualInformation(dist, [i], [j]) });
+  for (let i = 0; i < K; i++)
+    for (let j = i + 1; j < K; j++)
+      if (groupOf[i] !== groupOf[j]) crossPairs.push({ i, j, mi: mutualInformation(dist, [i], [j]) });
   const pc = Math.max(0, groups.reduce((s, g) => s + entropy(dist, g), 0) - entropy(dist));
   return {
     crossPairs,

@@ -34,7 +34,11 @@ export interface KnnMiOptions {
 }
 
 /** Column-standardised (unit population variance; constant columns left at 0) and jittered copy, row-major n×d. */
-export function preparePoints(cols: Rows, rng: Rng | null, where: string): { data: Float64Array; n: number; d: number } {
+export function preparePoints(
+  cols: Rows,
+  rng: Rng | null,
+  where: string,
+): { data: Float64Array; n: number; d: number } {
   const n = cols.length;
   if (n === 0) throw new Error(`${where}: no rows`);
   const d = cols[0].length;
@@ -67,7 +71,11 @@ export class MaxNormSpace {
   private readonly keys: Float64Array; // their first coordinates
   private readonly posOf = new Map<number, number>();
 
-  constructor(readonly data: Float64Array, readonly d: number, rows?: ArrayLike<number>) {
+  constructor(
+    readonly data: Float64Array,
+    readonly d: number,
+    rows?: ArrayLike<number>,
+  ) {
     const n = data.length / d;
     const members = rows ? Array.from(rows) : Array.from({ length: n }, (_, i) => i);
     members.sort((a, b) => data[a * d] - data[b * d] || a - b);
@@ -141,7 +149,8 @@ export class MaxNormSpace {
 
 /** First index with keys[i] > v (strict) or keys[i] ≥ v (non-strict). */
 function lowerBound(keys: Float64Array, v: number, strictGreater: boolean): number {
-  let lo = 0, hi = keys.length;
+  let lo = 0,
+    hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (strictGreater ? keys[mid] <= v : keys[mid] < v) lo = mid + 1;
@@ -166,8 +175,9 @@ export function ksgMutualInformation(X: Rows, Y: Rows, opts: KnnMiOptions = {}):
   const k = opts.k ?? 3;
   if (X.length !== Y.length) throw new Error(`${where}: X has ${X.length} rows, Y has ${Y.length}`);
   const n = X.length;
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new Error(`${where}: need an integer 1 ≤ k < N = ${n}, got k=${k}`);
-  const rng = opts.raw ? null : opts.rng ?? new Rng("lib/eval/knn-mi");
+  if (!Number.isInteger(k) || k < 1 || k >= n)
+    throw new Error(`${where}: need an integer 1 ≤ k < N = ${n}, got k=${k}`);
+  const rng = opts.raw ? null : (opts.rng ?? new Rng("lib/eval/knn-mi"));
   const px = preparePoints(X, rng, where);
   const py = preparePoints(Y, rng, where);
   const joint = new MaxNormSpace(concatColumns(px.data, px.d, py.data, py.d, n), px.d + py.d);
@@ -201,8 +211,12 @@ export function mixedMutualInformation(labels: ArrayLike<number>, Y: Rows, opts:
   kept.sort((a, b) => a - b);
   const n = kept.length;
   if (n < 2) throw new Error(`${where}: no label occurs twice`);
-  const rng = opts.raw ? null : opts.rng ?? new Rng("lib/eval/knn-mi");
-  const py = preparePoints(kept.map((i) => Y[i]), rng, where);
+  const rng = opts.raw ? null : (opts.rng ?? new Rng("lib/eval/knn-mi"));
+  const py = preparePoints(
+    kept.map((i) => Y[i]),
+    rng,
+    where,
+  );
   const keptLabel = kept.map((i) => labels[i]);
   const classRows = new Map<number, number[]>();
   keptLabel.forEach((l, r) => {
@@ -211,7 +225,9 @@ export function mixedMutualInformation(labels: ArrayLike<number>, Y: Rows, opts:
     list.push(r);
   });
   const all = new MaxNormSpace(py.data, py.d);
-  let sumPsiK = 0, sumPsiNv = 0, sumPsiM = 0;
+  let sumPsiK = 0,
+    sumPsiNv = 0,
+    sumPsiM = 0;
   for (const rows of classRows.values()) {
     const space = new MaxNormSpace(py.data, py.d, rows);
     const kk = Math.min(k, rows.length - 1);

@@ -68,9 +68,11 @@ export function checkRows(A: Rows, name: string, where: string): [number, number
  * observations; a tfjs tensor's arraySync() gives rows directly).
  */
 export function rowsOf(m: ArrayView): number[][] {
-  if (m.shape.length !== 2) throw new Error(`lib/eval/linear-fit rowsOf: expected a 2-D shape, got [${m.shape.join(",")}]`);
+  if (m.shape.length !== 2)
+    throw new Error(`lib/eval/linear-fit rowsOf: expected a 2-D shape, got [${m.shape.join(",")}]`);
   const [n, d] = m.shape;
-  if (m.values.length !== n * d) throw new Error(`lib/eval/linear-fit rowsOf: ${m.values.length} values do not fill shape [${n},${d}]`);
+  if (m.values.length !== n * d)
+    throw new Error(`lib/eval/linear-fit rowsOf: ${m.values.length} values do not fill shape [${n},${d}]`);
   return Array.from({ length: n }, (_, i) => Array.from({ length: d }, (_, j) => m.values[i * d + j]));
 }
 
@@ -229,7 +231,11 @@ function dot(a: Float64Array, b: Float64Array, from: number, to: number): number
 }
 
 /** Per-output residual and total sums of squares. */
-export function sumsOfSquares(yTrue: Rows, yPred: Rows, where = "lib/eval/linear-fit r2"): { ssRes: number[]; ssTot: number[] } {
+export function sumsOfSquares(
+  yTrue: Rows,
+  yPred: Rows,
+  where = "lib/eval/linear-fit r2",
+): { ssRes: number[]; ssTot: number[] } {
   const [n, q] = checkRows(yTrue, "yTrue", where);
   const [np, qp] = checkRows(yPred, "yPred", where);
   if (np !== n || qp !== q) throw new Error(`${where}: yTrue is ${n}×${q}, yPred is ${np}×${qp}`);
@@ -265,7 +271,10 @@ export function r2Score(yTrue: Rows, yPred: Rows, average: R2Average = "variance
   const { ssRes, ssTot } = sumsOfSquares(yTrue, yPred);
   if (average === "uniform_average") return ssRes.reduce((s, r, c) => s + r2FromSums(r, ssTot[c]), 0) / ssRes.length;
   if (average !== "variance_weighted") throw new Error(`lib/eval/linear-fit r2Score: unknown average '${average}'`);
-  return r2FromSums(ssRes.reduce((a, b) => a + b, 0), ssTot.reduce((a, b) => a + b, 0));
+  return r2FromSums(
+    ssRes.reduce((a, b) => a + b, 0),
+    ssTot.reduce((a, b) => a + b, 0),
+  );
 }
 
 /** Fit Y from X by least squares with intercept and score the fit on the same rows. */

@@ -63,7 +63,8 @@ export function adaptedMIG(
   const [n] = checkRows(truth, "truth", where);
   const [ne] = checkRows(estimated, "estimated", where);
   if (n !== ne) throw new Error(`${where}: truth has ${n} rows, estimated has ${ne}`);
-  if (trueGroups.length === 0 || estimatedGroups.length === 0) throw new Error(`${where}: need at least one true and one estimated group`);
+  if (trueGroups.length === 0 || estimatedGroups.length === 0)
+    throw new Error(`${where}: need at least one true and one estimated group`);
   const bins = opts.bins ?? 10;
   const rng = opts.rng ?? new Rng("lib/eval/mig");
   const estCols = estimatedGroups.map((g) => selectColumns(estimated, g));
@@ -74,7 +75,11 @@ export function adaptedMIG(
     const h = discreteEntropy(v.codes);
     if (!(h > 0)) throw new Error(`${where}: true group ${t} [${g}] is constant (zero entropy); MIG is undefined`);
     entropy.push(h);
-    mi.push(estCols.map((z, e) => Math.min(h, Math.max(0, mixedMutualInformation(v.codes, z, { k: opts.k, rng: rng.fork(`${t}/${e}`) })))));
+    mi.push(
+      estCols.map((z, e) =>
+        Math.min(h, Math.max(0, mixedMutualInformation(v.codes, z, { k: opts.k, rng: rng.fork(`${t}/${e}`) }))),
+      ),
+    );
   });
   const normalizedMI = mi.map((row, t) => row.map((x) => x / entropy[t]));
   const gap: number[] = [];

@@ -25,9 +25,11 @@ export interface RdFamilySummary {
 
 /** Target errors, rank correlation and optimum of a family of models along an RD curve. */
 export function summarizeRdFamily(models: readonly RdFamilyMember[]): RdFamilySummary {
-  if (models.length < 2) throw new Error(`lib/eval/rd-family summarizeRdFamily: need at least 2 models, got ${models.length}`);
+  if (models.length < 2)
+    throw new Error(`lib/eval/rd-family summarizeRdFamily: need at least 2 models, got ${models.length}`);
   models.forEach((m, i) => {
-    if (!(m.target > 0)) throw new Error(`lib/eval/rd-family summarizeRdFamily: models[${i}].target must be > 0, got ${m.target}`);
+    if (!(m.target > 0))
+      throw new Error(`lib/eval/rd-family summarizeRdFamily: models[${i}].target must be > 0, got ${m.target}`);
   });
   const relErrors = models.map((m) => (m.rate - m.target) / m.target);
   const byRate = [...models].sort((a, b) => a.rate - b.rate);
@@ -38,7 +40,10 @@ export function summarizeRdFamily(models: readonly RdFamilyMember[]): RdFamilySu
   return {
     relErrors,
     maxRelError: Math.max(...relErrors.map(Math.abs)),
-    spearman: spearman(models.map((m) => m.rate), models.map((m) => m.distortion)),
+    spearman: spearman(
+      models.map((m) => m.rate),
+      models.map((m) => m.distortion),
+    ),
     monotone: byRate.every((m, i) => i === 0 || m.distortion < byRate[i - 1].distortion),
     best,
   };

@@ -49,13 +49,17 @@ export interface BatchResults<Q extends string> {
 }
 
 /** Runs `loop` over the data set (see the top of this file for the order of the sums). */
-export async function evaluateBatches<Q extends string>(loop: BatchLoop<Q>, opts: EvaluateOptions = {}): Promise<BatchResults<Q>> {
+export async function evaluateBatches<Q extends string>(
+  loop: BatchLoop<Q>,
+  opts: EvaluateOptions = {},
+): Promise<BatchResults<Q>> {
   const { n, where } = loop;
   if (n === 0) throw new Error(`${where}: no examples`);
   const bs = opts.batchSize ?? loop.defaultBatchSize;
   const samples = opts.samples ?? 1;
   if (!(Number.isInteger(bs) && bs >= 1)) throw new Error(`${where}: batchSize must be a positive integer, got ${bs}`);
-  if (!(Number.isInteger(samples) && samples >= 1)) throw new Error(`${where}: samples must be a positive integer, got ${samples}`);
+  if (!(Number.isInteger(samples) && samples >= 1))
+    throw new Error(`${where}: samples must be a positive integer, got ${samples}`);
   const seed = opts.rng ?? loop.defaultSeed;
   if (seed === undefined) throw new Error(`${where}: rng is required`);
   const rng = seed instanceof Rng ? seed : new Rng(seed);
@@ -75,18 +79,25 @@ export async function evaluateBatches<Q extends string>(loop: BatchLoop<Q>, opts
     const flat = tf.tidy(() => tf.concat(names.map((q) => tf.reshape(t[q], [-1]))));
     const v = (await flat.data()) as Float32Array;
     tf.dispose([flat, ...Object.values<tf.Tensor>(t)]);
-    if (v.length !== names.reduce((s, q) => s + rows * width[q], 0)) throw new Error(`${where}: the quantities of a draw changed shape`);
+    if (v.length !== names.reduce((s, q) => s + rows * width[q], 0))
+      throw new Error(`${where}: the quantities of a draw changed shape`);
     return v;
   };
   for (let start = 0; start < n; start += bs) {
     const size = Math.min(bs, n - start);
     if (loop.perExample) {
       for (let s = 0; s < samples; s++) {
-        const v = await read(tf.tidy(() => loop.draw(start, size, s, rng)), size);
+        const v = await read(
+          tf.tidy(() => loop.draw(start, size, s, rng)),
+          size,
+        );
         let at = 0;
         for (const q of names) {
-          const w = width[q], out = sums[q], keep = !first.has(q);
-          if (keep || s === 0) for (let i = 0; i < size * w; i++) out[start * w + i] += keep ? v[at + i] / samples : v[at + i];
+          const w = width[q],
+            out = sums[q],
+            keep = !first.has(q);
+          if (keep || s === 0)
+            for (let i = 0; i < size * w; i++) out[start * w + i] += keep ? v[at + i] / samples : v[at + i];
           at += size * w;
         }
         await new Promise((r) => setImmediate(r)); // let a notebook's output through between batches
@@ -101,7 +112,12 @@ export async function evaluateBatches<Q extends string>(loop: BatchLoop<Q>, opts
             else acc[q] = tf.add(acc[q] ?? tf.zeros(d[q].shape.slice(1)), tf.sum(d[q], 0));
           }
         }
-        return Object.fromEntries((Object.keys(acc) as Q[]).map((q) => [q, tf.reshape(first.has(q) ? acc[q]! : tf.div(acc[q]!, samples), [1, -1])])) as Record<Q, tf.Tensor>;
+        return Object.fromEntries(
+          (Object.keys(acc) as Q[]).map((q) => [
+            q,
+            tf.reshape(first.has(q) ? acc[q]! : tf.div(acc[q]!, samples), [1, -1]),
+          ]),
+        ) as Record<Q, tf.Tensor>;
       });
       const v = await read(batchSums, 1);
       let at = 0;
@@ -113,7 +129,8 @@ export async function evaluateBatches<Q extends string>(loop: BatchLoop<Q>, opts
   }
   const means = {} as Record<Q, number[]>;
   for (const q of names) {
-    const w = width[q], total = new Float64Array(w);
+    const w = width[q],
+      total = new Float64Array(w);
     if (loop.perExample) for (let i = 0; i < n; i++) for (let k = 0; k < w; k++) total[k] += sums[q][i * w + k];
     else total.set(sums[q]);
     means[q] = Array.from(total, (t) => t / n);
@@ -149,7 +166,11 @@ export async function evaluateRecords(
 ): Promise<VaeEvaluation> {
   const { means } = await evaluateBatches<"distortion" | "ratePerDim">(
     {
-      n, where, defaultSeed, defaultBatchSize: 512, firstDraw: ["ratePerDim"],
+      n,
+      where,
+      defaultSeed,
+      defaultBatchSize: 512,
+      firstDraw: ["ratePerDim"],
       draw: (start, size, _s, rng) => {
         const rec = recordOf(start, size, rng);
         return { distortion: rec.distortion, ratePerDim: rec.ratePerDim! };

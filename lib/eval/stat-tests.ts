@@ -23,7 +23,8 @@ import { lbetaScalar } from "../prob/special";
  * cancellation (e.g. t²/(ν+t²)); by default 1 − x.
  */
 export function regularizedIncompleteBeta(x: number, a: number, b: number, xc = 1 - x): number {
-  if (!(a > 0) || !(b > 0)) throw new Error(`lib/eval/stat-tests regularizedIncompleteBeta: need a, b > 0, got a=${a}, b=${b}`);
+  if (!(a > 0) || !(b > 0))
+    throw new Error(`lib/eval/stat-tests regularizedIncompleteBeta: need a, b > 0, got a=${a}, b=${b}`);
   if (!(x >= 0 && x <= 1)) throw new Error(`lib/eval/stat-tests regularizedIncompleteBeta: x=${x} outside [0, 1]`);
   if (x === 0) return 0;
   if (xc === 0 || x === 1) return 1;
@@ -107,7 +108,9 @@ function centralMoments(x: ArrayLike<number>): { n: number; m2: number; m3: numb
   let mean = 0;
   for (let i = 0; i < n; i++) mean += x[i];
   mean /= n;
-  let m2 = 0, m3 = 0, m4 = 0;
+  let m2 = 0,
+    m3 = 0,
+    m4 = 0;
   for (let i = 0; i < n; i++) {
     const d = x[i] - mean;
     const d2 = d * d;
@@ -209,7 +212,8 @@ export function kurtosisTest(x: ArrayLike<number>): ZTest {
   const E = (3 * (n - 1)) / (n + 1);
   const varb2 = (24 * n * (n - 2) * (n - 3)) / ((n + 1) * (n + 1) * (n + 3) * (n + 5));
   const xs = (b2 - E) / Math.sqrt(varb2);
-  const sqrtbeta1 = ((6 * (n * n - 5 * n + 2)) / ((n + 7) * (n + 9))) * Math.sqrt((6 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3)));
+  const sqrtbeta1 =
+    ((6 * (n * n - 5 * n + 2)) / ((n + 7) * (n + 9))) * Math.sqrt((6 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3)));
   const A = 6 + (8 / sqrtbeta1) * (2 / sqrtbeta1 + Math.sqrt(1 + 4 / (sqrtbeta1 * sqrtbeta1)));
   const term1 = 1 - 2 / (9 * A);
   const denom = 1 + xs * Math.sqrt(2 / (A - 4));
@@ -229,7 +233,8 @@ export interface NormalTestResult {
 
 /** D'Agostino–Pearson omnibus K² test of normality (scipy.stats.normaltest). Needs n ≥ 8. */
 export function normalTest(x: ArrayLike<number>): NormalTestResult {
-  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) throw new Error(`lib/eval/stat-tests normalTest: x[${i}] is ${x[i]}`);
+  for (let i = 0; i < x.length; i++)
+    if (!Number.isFinite(x[i])) throw new Error(`lib/eval/stat-tests normalTest: x[${i}] is ${x[i]}`);
   const zs = skewTest(x).statistic;
   const zk = kurtosisTest(x).statistic;
   const k2 = zs * zs + zk * zk;
@@ -258,25 +263,33 @@ export interface GaussianDirection {
  * every projection the accepted angles form a wide window (a small admixture of the other component is
  * not detectable), inside which the arg-max wanders; `curve` shows the window.
  */
-export function mostGaussianDirection(samples: readonly (readonly number[])[], opts: { angles?: number } = {}): GaussianDirection {
+export function mostGaussianDirection(
+  samples: readonly (readonly number[])[],
+  opts: { angles?: number } = {},
+): GaussianDirection {
   const nAngles = opts.angles ?? 180;
   const n = samples.length;
   if (n < 8) throw new Error(`lib/eval/stat-tests mostGaussianDirection: needs at least 8 rows, got ${n}`);
   samples.forEach((r, i) => {
-    if (r.length !== 2) throw new Error(`lib/eval/stat-tests mostGaussianDirection: row ${i} has ${r.length} entries, expected 2 (a rank-2 group)`);
+    if (r.length !== 2)
+      throw new Error(
+        `lib/eval/stat-tests mostGaussianDirection: row ${i} has ${r.length} entries, expected 2 (a rank-2 group)`,
+      );
   });
   const proj = new Float64Array(n);
   const curve: { angle: number; pValue: number }[] = [];
   let best = { angle: 0, pValue: -1, statistic: NaN };
   for (let a = 0; a < nAngles; a++) {
     const th = (Math.PI * a) / nAngles;
-    const c = Math.cos(th), s = Math.sin(th);
+    const c = Math.cos(th),
+      s = Math.sin(th);
     for (let i = 0; i < n; i++) proj[i] = c * samples[i][0] + s * samples[i][1];
     const r = normalTest(proj);
     curve.push({ angle: th, pValue: r.pValue });
     if (r.pValue > best.pValue) best = { angle: th, pValue: r.pValue, statistic: r.statistic };
   }
-  const c = Math.cos(best.angle), s = Math.sin(best.angle);
+  const c = Math.cos(best.angle),
+    s = Math.sin(best.angle);
   return {
     angle: best.angle,
     angleDeg: (best.angle * 180) / Math.PI,
@@ -398,10 +411,14 @@ export function pairwiseTTests(
   opts: { reference?: string; pairs?: readonly (readonly [string, string])[]; equalVariance?: boolean } = {},
 ): PairwiseComparison[] {
   const byName = new Map(samples.map((s) => [s.name, s] as const));
-  if (byName.size !== samples.length) throw new Error(`lib/eval/stat-tests pairwiseTTests: sample names must be unique`);
+  if (byName.size !== samples.length)
+    throw new Error(`lib/eval/stat-tests pairwiseTTests: sample names must be unique`);
   const get = (name: string) => {
     const s = byName.get(name);
-    if (!s) throw new Error(`lib/eval/stat-tests pairwiseTTests: no sample named '${name}' (have ${[...byName.keys()].join(", ")})`);
+    if (!s)
+      throw new Error(
+        `lib/eval/stat-tests pairwiseTTests: no sample named '${name}' (have ${[...byName.keys()].join(", ")})`,
+      );
     return s;
   };
   let pairs: (readonly [string, string])[];
@@ -411,7 +428,8 @@ export function pairwiseTTests(
     pairs = samples.filter((s) => s.name !== opts.reference).map((s) => [opts.reference as string, s.name] as const);
   } else {
     pairs = [];
-    for (let i = 0; i < samples.length; i++) for (let j = i + 1; j < samples.length; j++) pairs.push([samples[i].name, samples[j].name]);
+    for (let i = 0; i < samples.length; i++)
+      for (let j = i + 1; j < samples.length; j++) pairs.push([samples[i].name, samples[j].name]);
   }
   return pairs.map(([a, b]) => {
     const r = tTest(get(a).values, get(b).values, { equalVariance: opts.equalVariance });

@@ -7,7 +7,8 @@
 /** In-place iterative radix-2 FFT of (re, im), length a power of two. */
 export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
-  if (im.length !== n || n < 1 || (n & (n - 1)) !== 0) throw new Error(`fft: length must be a power of two (got ${n} and ${im.length})`);
+  if (im.length !== n || n < 1 || (n & (n - 1)) !== 0)
+    throw new Error(`fft: length must be a power of two (got ${n} and ${im.length})`);
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
@@ -19,12 +20,16 @@ export function fft(re: Float64Array, im: Float64Array): void {
   }
   for (let len = 2; len <= n; len <<= 1) {
     const ang = (-2 * Math.PI) / len;
-    const wr = Math.cos(ang), wi = Math.sin(ang);
+    const wr = Math.cos(ang),
+      wi = Math.sin(ang);
     for (let i = 0; i < n; i += len) {
-      let cr = 1, ci = 0;
+      let cr = 1,
+        ci = 0;
       for (let k = 0; k < len / 2; k++) {
-        const a = i + k, b = a + len / 2;
-        const tr = re[b] * cr - im[b] * ci, ti = re[b] * ci + im[b] * cr;
+        const a = i + k,
+          b = a + len / 2;
+        const tr = re[b] * cr - im[b] * ci,
+          ti = re[b] * ci + im[b] * cr;
         re[b] = re[a] - tr;
         im[b] = im[a] - ti;
         re[a] += tr;
@@ -40,7 +45,8 @@ export function fft(re: Float64Array, im: Float64Array): void {
 /** |DFT|² of `x` zero-padded to `n` (a power of two ≥ x.length): bins 0 … n/2. */
 export function powerSpectrum(x: ArrayLike<number>, n: number): Float64Array {
   if (x.length > n) throw new Error(`powerSpectrum: signal of ${x.length} samples exceeds the DFT length ${n}`);
-  const re = new Float64Array(n), im = new Float64Array(n);
+  const re = new Float64Array(n),
+    im = new Float64Array(n);
   for (let i = 0; i < x.length; i++) re[i] = x[i];
   fft(re, im);
   const out = new Float64Array(n / 2 + 1);
@@ -59,14 +65,16 @@ export interface Spectrogram {
 /** Power spectrogram of `x` (Hann window of `frame` samples, a power of two; hop `hop`). */
 export function stft(x: ArrayLike<number>, o: { frame: number; hop: number; sampleRate: number }): Spectrogram {
   const { frame, hop, sampleRate } = o;
-  if (!(frame >= 2 && (frame & (frame - 1)) === 0)) throw new Error(`stft: frame must be a power of two ≥ 2, got ${frame}`);
+  if (!(frame >= 2 && (frame & (frame - 1)) === 0))
+    throw new Error(`stft: frame must be a power of two ≥ 2, got ${frame}`);
   if (!(Number.isInteger(hop) && hop >= 1)) throw new Error(`stft: hop must be a positive integer, got ${hop}`);
   if (x.length < frame) throw new Error(`stft: the signal (${x.length} samples) is shorter than one frame (${frame})`);
   const frames = Math.floor((x.length - frame) / hop) + 1;
   const win = Array.from({ length: frame }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / frame));
   const K = frame / 2 + 1;
   const power = Array.from({ length: K }, () => new Array<number>(frames).fill(0));
-  const re = new Float64Array(frame), im = new Float64Array(frame);
+  const re = new Float64Array(frame),
+    im = new Float64Array(frame);
   for (let t = 0; t < frames; t++) {
     for (let i = 0; i < frame; i++) {
       re[i] = x[t * hop + i] * win[i];
@@ -94,9 +102,10 @@ export function toDb(power: number[][], relFloor = 1e-8): number[][] {
 export function spectralCentroid(filter: ArrayLike<number>, sampleRate: number, n = 256): number {
   const p = powerSpectrum(filter, Math.max(n, 1 << Math.ceil(Math.log2(Math.max(2, filter.length)))));
   const N = 2 * (p.length - 1);
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   p.forEach((v, k) => {
-    num += v * (k * sampleRate) / N;
+    num += (v * (k * sampleRate)) / N;
     den += v;
   });
   return den > 0 ? num / den : 0;

@@ -11,7 +11,8 @@ function nonEmpty(v: Values, where: string): number {
 }
 
 function checkDdof(n: number, ddof: number, where: string): void {
-  if (!Number.isInteger(ddof) || ddof < 0) throw new Error(`eval/summary.${where}: ddof must be a non-negative integer, got ${ddof}`);
+  if (!Number.isInteger(ddof) || ddof < 0)
+    throw new Error(`eval/summary.${where}: ddof must be a non-negative integer, got ${ddof}`);
   if (n - ddof <= 0) throw new Error(`eval/summary.${where}: ${n} value(s) is too few for ddof=${ddof}`);
 }
 
@@ -72,16 +73,22 @@ export function quantile(v: Values, q: number, method: QuantileMethod = "linear"
   const s = sortedFinite(v, "quantile");
   const h = q * (s.length - 1);
   switch (method) {
-    case "lower": return s[Math.floor(h)];
-    case "higher": return s[Math.ceil(h)];
-    case "nearest": return s[Math.round(h)];
+    case "lower":
+      return s[Math.floor(h)];
+    case "higher":
+      return s[Math.ceil(h)];
+    case "nearest":
+      return s[Math.round(h)];
     case "linear": {
-      const lo = Math.floor(h), t = h - lo;
+      const lo = Math.floor(h),
+        t = h - lo;
       if (t === 0) return s[lo];
-      const a = s[lo], b = s[lo + 1];
+      const a = s[lo],
+        b = s[lo + 1];
       return t < 0.5 ? a + (b - a) * t : b - (b - a) * (1 - t); // numpy's _lerp, exact at both ends
     }
-    default: throw new Error(`eval/summary.quantile: unknown method ${String(method)}`);
+    default:
+      throw new Error(`eval/summary.quantile: unknown method ${String(method)}`);
   }
 }
 
@@ -113,14 +120,17 @@ function checkPairs(x: Values, y: Values, where: string): number {
   if (x.length !== y.length) throw new Error(`eval/summary.${where}: ${x.length} x values but ${y.length} y values`);
   if (x.length < 2) throw new Error(`eval/summary.${where}: needs at least 2 pairs, got ${x.length}`);
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) throw new Error(`eval/summary.${where}: pair ${i} is not finite (${x[i]}, ${y[i]})`);
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i]))
+      throw new Error(`eval/summary.${where}: pair ${i} is not finite (${x[i]}, ${y[i]})`);
   }
   return x.length;
 }
 
 /** Σxy / √(Σx² Σy²) of already centred samples, clamped to [−1, 1]; NaN when either is all zero. */
 function centredPearson(dx: readonly number[], dy: readonly number[]): number {
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < dx.length; i++) {
     sxy += dx[i] * dy[i];
     sxx += dx[i] * dx[i];
@@ -132,8 +142,12 @@ function centredPearson(dx: readonly number[], dy: readonly number[]): number {
 /** Pearson correlation of two paired samples (NaN when either is constant; non-finite values are an error). */
 export function pearson(x: Values, y: Values): number {
   checkPairs(x, y, "pearson");
-  const mx = mean(x), my = mean(y);
-  return centredPearson(Array.from(x, (v) => v - mx), Array.from(y, (v) => v - my));
+  const mx = mean(x),
+    my = mean(y);
+  return centredPearson(
+    Array.from(x, (v) => v - mx),
+    Array.from(y, (v) => v - my),
+  );
 }
 
 /**
@@ -143,7 +157,8 @@ export function pearson(x: Values, y: Values): number {
  */
 export function withinGroupPearson(x: Values, y: Values, groups: readonly (number | string)[]): number {
   const n = checkPairs(x, y, "withinGroupPearson");
-  if (groups.length !== n) throw new Error(`eval/summary.withinGroupPearson: ${groups.length} group labels for ${n} pairs`);
+  if (groups.length !== n)
+    throw new Error(`eval/summary.withinGroupPearson: ${groups.length} group labels for ${n} pairs`);
   const acc = new Map<number | string, { n: number; x: number; y: number }>();
   groups.forEach((g, i) => {
     const a = acc.get(g) ?? { n: 0, x: 0, y: 0 };
@@ -153,8 +168,14 @@ export function withinGroupPearson(x: Values, y: Values, groups: readonly (numbe
     acc.set(g, a);
   });
   return centredPearson(
-    Array.from(x, (v, i) => { const a = acc.get(groups[i])!; return v - a.x / a.n; }),
-    Array.from(y, (v, i) => { const a = acc.get(groups[i])!; return v - a.y / a.n; }),
+    Array.from(x, (v, i) => {
+      const a = acc.get(groups[i])!;
+      return v - a.x / a.n;
+    }),
+    Array.from(y, (v, i) => {
+      const a = acc.get(groups[i])!;
+      return v - a.y / a.n;
+    }),
   );
 }
 
@@ -162,7 +183,7 @@ export function withinGroupPearson(x: Values, y: Values, groups: readonly (numbe
 export function ranks(x: Values): number[] {
   const order = Array.from(x, (_, i) => i).sort((a, b) => x[a] - x[b]);
   const out = new Array<number>(x.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && x[order[j + 1]] === x[order[i]]) j++;
     const r = (i + j) / 2 + 1;
@@ -178,12 +199,16 @@ export function ranks(x: Values): number[] {
  */
 export function spearman(x: Values, y: Values): number {
   checkPairs(x, y, "spearman");
-  const rx = ranks(x), ry = ranks(y);
+  const rx = ranks(x),
+    ry = ranks(y);
   const n = x.length;
   const mid = (n + 1) / 2; // mean rank, ties or not
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
-    const a = rx[i] - mid, b = ry[i] - mid;
+    const a = rx[i] - mid,
+      b = ry[i] - mid;
     sxy += a * b;
     sxx += a * a;
     syy += b * b;
@@ -194,8 +219,10 @@ export function spearman(x: Values, y: Values): number {
 /** Least-squares slope of y on x, Σ(x − x̄)(y − ȳ) / Σ(x − x̄)²; NaN when x is constant. */
 export function leastSquaresSlope(x: Values, y: Values): number {
   const n = checkPairs(x, y, "leastSquaresSlope");
-  const mx = mean(x), my = mean(y);
-  let sxy = 0, sxx = 0;
+  const mx = mean(x),
+    my = mean(y);
+  let sxy = 0,
+    sxx = 0;
   for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
@@ -215,7 +242,8 @@ export function runningMean(values: readonly number[], window: number): number[]
   const prefix = [0];
   for (const v of values) prefix.push(prefix[prefix.length - 1] + v);
   return values.map((_, i) => {
-    const lo = Math.max(0, i - h), hi = Math.min(values.length - 1, i + h);
+    const lo = Math.max(0, i - h),
+      hi = Math.min(values.length - 1, i + h);
     return (prefix[hi + 1] - prefix[lo]) / (hi - lo + 1);
   });
 }
@@ -224,7 +252,11 @@ export function runningMean(values: readonly number[], window: number): number[]
  * Column-wise mean and standard deviation of `rows` (each row one run/subject, same length).
  * ddof=0 (default here, as numpy) divides by n, ddof=1 by n-1. Non-finite entries propagate.
  */
-export function columnMeanStd(rows: readonly Values[], ddof = 0, where = "columnMeanStd"): { mean: number[]; std: number[] } {
+export function columnMeanStd(
+  rows: readonly Values[],
+  ddof = 0,
+  where = "columnMeanStd",
+): { mean: number[]; std: number[] } {
   if (rows.length === 0) throw new Error(`eval/summary.${where}: no rows`);
   const m = rows[0].length;
   rows.forEach((r, i) => {
@@ -232,7 +264,8 @@ export function columnMeanStd(rows: readonly Values[], ddof = 0, where = "column
   });
   const n = rows.length;
   if (n - ddof <= 0) throw new Error(`eval/summary.${where}: ${n} rows is too few for ddof=${ddof}`);
-  const mean: number[] = [], std: number[] = [];
+  const mean: number[] = [],
+    std: number[] = [];
   for (let j = 0; j < m; j++) {
     let s = 0;
     for (let i = 0; i < n; i++) s += rows[i][j];

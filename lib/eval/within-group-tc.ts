@@ -49,7 +49,10 @@ function invSqrt2x2(a: number, b: number, c: number): number[][] {
   // Eigen-decomposition in closed form.
   const tr = a + c;
   const det = a * c - b * b;
-  if (!(a > 0) || !(c > 0) || !(det > 1e-12 * a * c)) throw new Error(`lib/eval/within-group-tc: the group's covariance [[${a}, ${b}], [${b}, ${c}]] is singular; the group is not rank 2`);
+  if (!(a > 0) || !(c > 0) || !(det > 1e-12 * a * c))
+    throw new Error(
+      `lib/eval/within-group-tc: the group's covariance [[${a}, ${b}], [${b}, ${c}]] is singular; the group is not rank 2`,
+    );
   const disc = Math.sqrt(Math.max(0, (tr * tr) / 4 - det));
   const l1 = tr / 2 + disc;
   const l2 = tr / 2 - disc;
@@ -78,13 +81,18 @@ function invSqrt2x2(a: number, b: number, c: number): number[][] {
 }
 
 function rotate(w: number[][], th: number): number[][] {
-  const c = Math.cos(th), s = Math.sin(th);
+  const c = Math.cos(th),
+    s = Math.sin(th);
   return w.map(([x, y]) => [c * x - s * y, s * x + c * y]);
 }
 
 /** TC (= MI) of two scalar variables given as the columns of N×2 rows, by KSG. */
 export function pairTC(samples: Rows, opts: { k?: number; rng?: Rng } = {}): number {
-  return ksgMutualInformation(samples.map((r) => [r[0]]), samples.map((r) => [r[1]]), { k: opts.k, rng: opts.rng });
+  return ksgMutualInformation(
+    samples.map((r) => [r[0]]),
+    samples.map((r) => [r[1]]),
+    { k: opts.k, rng: opts.rng },
+  );
 }
 
 /** Minimum TC of a rank-2 group over linear transformations (rotation of the whitened group), see the header. */
@@ -100,24 +108,34 @@ export function minWithinGroupTC(samples: Rows, opts: WithinGroupTCOptions = {})
   });
   let rows: Rows = samples;
   const maxPoints = opts.maxPoints ?? 2000;
-  if (samples.length > maxPoints) rows = rng.fork("subsample").sampleWithoutReplacement(samples.length, maxPoints).map((i) => samples[i]);
+  if (samples.length > maxPoints)
+    rows = rng
+      .fork("subsample")
+      .sampleWithoutReplacement(samples.length, maxPoints)
+      .map((i) => samples[i]);
   const n = rows.length;
   if (n <= k + 1) throw new Error(`${where}: needs more than ${k + 1} rows, got ${n}`);
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (const [x, y] of rows) {
     mx += x;
     my += y;
   }
   mx /= n;
   my /= n;
-  let sxx = 0, sxy = 0, syy = 0;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
   for (const [x, y] of rows) {
     sxx += (x - mx) ** 2;
     sxy += (x - mx) * (y - my);
     syy += (y - my) ** 2;
   }
   const Wh = invSqrt2x2(sxx / n, sxy / n, syy / n);
-  const white = rows.map(([x, y]) => [Wh[0][0] * (x - mx) + Wh[0][1] * (y - my), Wh[1][0] * (x - mx) + Wh[1][1] * (y - my)]);
+  const white = rows.map(([x, y]) => [
+    Wh[0][0] * (x - mx) + Wh[0][1] * (y - my),
+    Wh[1][0] * (x - mx) + Wh[1][1] * (y - my),
+  ]);
   // One jitter stream for every angle, so the curve is not roughened by re-drawn jitter.
   const seed = rng.fork("ksg").seed;
   const tcAt = (th: number) => pairTC(rotate(white, th), { k, rng: new Rng(seed) });
@@ -133,9 +151,12 @@ export function minWithinGroupTC(samples: Rows, opts: WithinGroupTCOptions = {})
   if (refineSteps > 0) {
     // Golden-section search on [θ* − step, θ* + step].
     const g = (Math.sqrt(5) - 1) / 2;
-    let lo = best.angle - step, hi = best.angle + step;
-    let x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
-    let f1 = tcAt(x1), f2 = tcAt(x2);
+    let lo = best.angle - step,
+      hi = best.angle + step;
+    let x1 = hi - g * (hi - lo),
+      x2 = lo + g * (hi - lo);
+    let f1 = tcAt(x1),
+      f2 = tcAt(x2);
     for (let it = 0; it < refineSteps; it++) {
       if (f1 < f2) {
         hi = x2;
@@ -158,7 +179,8 @@ export function minWithinGroupTC(samples: Rows, opts: WithinGroupTCOptions = {})
   let angle = best.angle;
   while (angle < -Math.PI / 4) angle += Math.PI / 2;
   while (angle >= Math.PI / 4) angle -= Math.PI / 2;
-  const c = Math.cos(best.angle), s = Math.sin(best.angle);
+  const c = Math.cos(best.angle),
+    s = Math.sin(best.angle);
   const transform = [
     [c * Wh[0][0] - s * Wh[1][0], c * Wh[0][1] - s * Wh[1][1]],
     [s * Wh[0][0] + c * Wh[1][0], s * Wh[0][1] + c * Wh[1][1]],

@@ -27,7 +27,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
 import { Conv2dParams, conv2d, createConv2d, downsampleMean, upsampleNearest } from "../nets/conv";
-import { ConvBlockParams, ResBlockParams, convBlock, createConvBlock, createResBlock, resBlock } from "../nets/conv-blocks";
+import {
+  ConvBlockParams,
+  ResBlockParams,
+  convBlock,
+  createConvBlock,
+  createResBlock,
+  resBlock,
+} from "../nets/conv-blocks";
 import { ParamStore, constant, zeros } from "../nets/params";
 import { FreeBitsSpec, RateController, freeBits, withWarmup } from "../objectives/controllers";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
@@ -103,21 +110,42 @@ export function cdVaeConfig(c: Partial<CdVaeConfig> & Pick<CdVaeConfig, "imageSi
 
 function checkConfig(c: CdVaeConfig): void {
   const where = "lib/models/cd-vae config";
-  for (const f of ["imageSize", "imageChannels", "topResolution", "levels", "latentChannels", "buChannels", "buBlocks", "driftChannels", "decoderChannels", "decoderBlocks"] as const) {
-    if (!(Number.isInteger(c[f]) && c[f] >= 1)) throw new Error(`${where}: ${f} must be a positive integer, got ${c[f]}`);
+  for (const f of [
+    "imageSize",
+    "imageChannels",
+    "topResolution",
+    "levels",
+    "latentChannels",
+    "buChannels",
+    "buBlocks",
+    "driftChannels",
+    "decoderChannels",
+    "decoderBlocks",
+  ] as const) {
+    if (!(Number.isInteger(c[f]) && c[f] >= 1))
+      throw new Error(`${where}: ${f} must be a positive integer, got ${c[f]}`);
   }
   const last = c.topResolution * 2 ** (c.levels - 1);
   const ratio = c.imageSize / last;
   if (!(Number.isInteger(ratio) && ratio >= 1 && Number.isInteger(Math.log2(ratio)))) {
-    throw new Error(`${where}: imageSize ${c.imageSize} must be the last latent resolution ${last} (top ${c.topResolution} × 2^${c.levels - 1}) times a power of two`);
+    throw new Error(
+      `${where}: imageSize ${c.imageSize} must be the last latent resolution ${last} (top ${c.topResolution} × 2^${c.levels - 1}) times a power of two`,
+    );
   }
-  if (c.likelihood !== "gaussian" && c.likelihood !== "bernoulli") throw new Error(`${where}: likelihood must be "gaussian" or "bernoulli", got ${JSON.stringify(c.likelihood)}`);
-  if (c.variant !== "cd-vae" && c.variant !== "ode-like") throw new Error(`${where}: variant must be "cd-vae" or "ode-like", got ${JSON.stringify(c.variant)}`);
-  if (!(c.trainStep > 0 && c.trainStep <= 1)) throw new Error(`${where}: trainStep must be in (0, 1], got ${c.trainStep}`);
+  if (c.likelihood !== "gaussian" && c.likelihood !== "bernoulli")
+    throw new Error(`${where}: likelihood must be "gaussian" or "bernoulli", got ${JSON.stringify(c.likelihood)}`);
+  if (c.variant !== "cd-vae" && c.variant !== "ode-like")
+    throw new Error(`${where}: variant must be "cd-vae" or "ode-like", got ${JSON.stringify(c.variant)}`);
+  if (!(c.trainStep > 0 && c.trainStep <= 1))
+    throw new Error(`${where}: trainStep must be in (0, 1], got ${c.trainStep}`);
   if (!(c.freeNats >= 0)) throw new Error(`${where}: freeNats must be ≥ 0, got ${c.freeNats}`);
-  if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0)) throw new Error(`${where}: warmupSteps must be an integer ≥ 0, got ${c.warmupSteps}`);
+  if (!(Number.isInteger(c.warmupSteps) && c.warmupSteps >= 0))
+    throw new Error(`${where}: warmupSteps must be an integer ≥ 0, got ${c.warmupSteps}`);
   if (!(c.initialDiffusion > 0)) throw new Error(`${where}: initialDiffusion must be > 0, got ${c.initialDiffusion}`);
-  if (!(Number.isInteger(c.likelihoodCrop) && c.likelihoodCrop >= 0 && 2 * c.likelihoodCrop < c.imageSize)) throw new Error(`${where}: likelihoodCrop must be an integer in [0, ${Math.ceil(c.imageSize / 2) - 1}], got ${c.likelihoodCrop}`);
+  if (!(Number.isInteger(c.likelihoodCrop) && c.likelihoodCrop >= 0 && 2 * c.likelihoodCrop < c.imageSize))
+    throw new Error(
+      `${where}: likelihoodCrop must be an integer in [0, ${Math.ceil(c.imageSize / 2) - 1}], got ${c.likelihoodCrop}`,
+    );
 }
 
 /** Latent image side of each level. */
@@ -142,8 +170,11 @@ export interface CdVaeForward {
    * at the posterior states (every grid point) — the quantities of the paper's Fig. 7.
    */
   levels: {
-    grid: number[]; pathRate: tf.Tensor;
-    states?: tf.Tensor[]; rateDensity?: tf.Tensor[]; prior?: tf.Tensor[];
+    grid: number[];
+    pathRate: tf.Tensor;
+    states?: tf.Tensor[];
+    rateDensity?: tf.Tensor[];
+    prior?: tf.Tensor[];
     drifts?: { posterior: tf.Tensor[]; prior: tf.Tensor[] };
   }[];
   initial: { mean: tf.Tensor; logVar: tf.Tensor; sample: tf.Tensor };
@@ -185,7 +216,10 @@ export class CdVae implements TrainableModel {
   private readonly decOut: Conv2dParams;
   readonly resolutions: number[];
 
-  constructor(readonly config: CdVaeConfig, rng: Rng) {
+  constructor(
+    readonly config: CdVaeConfig,
+    rng: Rng,
+  ) {
     checkConfig(config);
     const c = config;
     const s = new ParamStore(rng);
@@ -194,16 +228,41 @@ export class CdVae implements TrainableModel {
     this.stem = createConv2d(s, "bu/stem", { inChannels: c.imageChannels, outChannels: c.buChannels, kernel: 3 });
     // BU resolutions: imageSize, /2, … down to topResolution
     const nRes = Math.round(Math.log2(c.imageSize / c.topResolution)) + 1;
-    this.bu = Array.from({ length: nRes }, (_, r) => Array.from({ length: c.buBlocks }, (_, b) => createResBlock(s, `bu/${r}/${b}`, c.buChannels)));
+    this.bu = Array.from({ length: nRes }, (_, r) =>
+      Array.from({ length: c.buBlocks }, (_, b) => createResBlock(s, `bu/${r}/${b}`, c.buChannels)),
+    );
     const k = c.latentChannels;
-    this.initHead = createConv2d(s, "td/init", { inChannels: c.buChannels, outChannels: 2 * k, kernel: 1, init: zeros });
-    this.priorDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/prior`, { inChannels: k + 1, hiddenChannels: c.driftChannels, outChannels: k, zeroOutput: true }));
-    this.postDrift = this.resolutions.map((_, l) => createConvBlock(s, `td/${l}/post`, { inChannels: k + 1 + c.buChannels, hiddenChannels: c.driftChannels, outChannels: k, zeroOutput: true }));
+    this.initHead = createConv2d(s, "td/init", {
+      inChannels: c.buChannels,
+      outChannels: 2 * k,
+      kernel: 1,
+      init: zeros,
+    });
+    this.priorDrift = this.resolutions.map((_, l) =>
+      createConvBlock(s, `td/${l}/prior`, {
+        inChannels: k + 1,
+        hiddenChannels: c.driftChannels,
+        outChannels: k,
+        zeroOutput: true,
+      }),
+    );
+    this.postDrift = this.resolutions.map((_, l) =>
+      createConvBlock(s, `td/${l}/post`, {
+        inChannels: k + 1 + c.buChannels,
+        hiddenChannels: c.driftChannels,
+        outChannels: k,
+        zeroOutput: true,
+      }),
+    );
     const raw = Math.log(Math.expm1(c.initialDiffusion));
     this.diffusionRaw = this.resolutions.map((_, l) => s.add(`td/${l}/diffusion`, [], constant(raw)));
     this.decIn = createConv2d(s, "dec/in", { inChannels: k, outChannels: c.decoderChannels, kernel: 3 });
     this.dec = Array.from({ length: c.decoderBlocks }, (_, b) => createResBlock(s, `dec/${b}`, c.decoderChannels));
-    this.decOut = createConv2d(s, "dec/out", { inChannels: c.decoderChannels, outChannels: c.likelihood === "gaussian" ? 2 * c.imageChannels : c.imageChannels, kernel: 1 });
+    this.decOut = createConv2d(s, "dec/out", {
+      inChannels: c.decoderChannels,
+      outChannels: c.likelihood === "gaussian" ? 2 * c.imageChannels : c.imageChannels,
+      kernel: 1,
+    });
     this.variables = s.variables();
   }
 
@@ -257,7 +316,10 @@ export class CdVae implements TrainableModel {
   }
 
   /** −log p(x | params) per example [B], over the image without the cropped border. */
-  private distortion(xFull: tf.Tensor, pFull: { mean: tf.Tensor; logScale?: tf.Tensor; logits?: tf.Tensor }): tf.Tensor {
+  private distortion(
+    xFull: tf.Tensor,
+    pFull: { mean: tf.Tensor; logScale?: tf.Tensor; logits?: tf.Tensor },
+  ): tf.Tensor {
     const k = this.config.likelihoodCrop;
     const crop = (t: tf.Tensor | undefined) => {
       if (!t || k === 0) return t;
@@ -266,7 +328,10 @@ export class CdVae implements TrainableModel {
     };
     const x = crop(xFull)!;
     const p = { mean: crop(pFull.mean)!, logScale: crop(pFull.logScale), logits: crop(pFull.logits) };
-    const logLik = this.config.likelihood === "gaussian" ? normalLogProbFromLogScale(x, p.mean, p.logScale!) : new Bernoulli(p.logits!).logProb(x);
+    const logLik =
+      this.config.likelihood === "gaussian"
+        ? normalLogProbFromLogScale(x, p.mean, p.logScale!)
+        : new Bernoulli(p.logits!).logProb(x);
     return tf.neg(tf.sum(logLik, [1, 2, 3]));
   }
 
@@ -281,7 +346,9 @@ export class CdVae implements TrainableModel {
   forward(x: tf.Tensor, rng: Rng, o: CdVaeRunOptions = {}): CdVaeForward {
     const c = this.config;
     if (x.rank !== 4 || x.shape[1] !== c.imageSize || x.shape[2] !== c.imageSize || x.shape[3] !== c.imageChannels) {
-      throw new Error(`CdVae: images must have shape [B, ${c.imageSize}, ${c.imageSize}, ${c.imageChannels}], got [${x.shape}]`);
+      throw new Error(
+        `CdVae: images must have shape [B, ${c.imageSize}, ${c.imageSize}, ${c.imageChannels}], got [${x.shape}]`,
+      );
     }
     const B = x.shape[0];
     const method = o.method ?? c.method;
@@ -291,7 +358,10 @@ export class CdVae implements TrainableModel {
     const [mu, logVar] = tf.split(conv2d(bu.get(c.topResolution)!, this.initHead), [k, k], 3);
     const eps = rng.fork("z0").normalTensor(mu.shape);
     const z0 = tf.add(mu, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
-    const initialRate = tf.sum(tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(logVar, 1)), 0.5), [1, 2, 3]);
+    const initialRate = tf.sum(
+      tf.mul(tf.sub(tf.add(tf.exp(logVar), tf.square(mu)), tf.add(logVar, 1)), 0.5),
+      [1, 2, 3],
+    );
     let z: tf.Tensor = z0;
     const levels: CdVaeForward["levels"] = [];
     const terms: Record<string, tf.Tensor> = { initial: initialRate };
@@ -304,17 +374,42 @@ export class CdVae implements TrainableModel {
       const ctxRaw = bu.get(r)!;
       const ctx = c.variant === "ode-like" || l >= conditioned ? tf.zerosLike(ctxRaw) : ctxRaw;
       const sigma = tf.softplus(this.diffusionRaw[l]);
-      const prior = (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]);
+      const prior = (zz: tf.Tensor, s: number) =>
+        convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]);
       const usePrior = l >= conditioned && o.unconditioned === "prior";
-      const post = usePrior ? prior : (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s), ctx], 3), this.postDrift[l]);
-      const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
+      const post = usePrior
+        ? prior
+        : (zz: tf.Tensor, s: number) => convBlock(tf.concat([zz, this.depthChannel(zz, s), ctx], 3), this.postDrift[l]);
+      const grid =
+        o.stepsPerLevel !== undefined
+          ? stepGrid(l, l + 1, { steps: o.stepsPerLevel })
+          : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
       const path = this.brownian(grid, [B, r, r, k], rng.fork(`level/${l}`), o.pathResolution);
-      const sol = sdeSolve({ drift: post, diffusion: () => sigma }, z, { method, brownian: path, priorDrift: prior, record: o.record });
+      const sol = sdeSolve({ drift: post, diffusion: () => sigma }, z, {
+        method,
+        brownian: path,
+        priorDrift: prior,
+        record: o.record,
+      });
       if (o.record) {
         const states = sol.trajectory!;
-        const priorStates = sdeSolve({ drift: prior, diffusion: () => sigma }, z, { method, brownian: path, record: true }).trajectory;
-        const drifts = { posterior: states.map((zz, i) => post(zz, grid[i])), prior: states.map((zz, i) => prior(zz, grid[i])) };
-        levels.push({ grid, pathRate: sol.pathRate!, states, rateDensity: sol.rateDensity, prior: priorStates, drifts });
+        const priorStates = sdeSolve({ drift: prior, diffusion: () => sigma }, z, {
+          method,
+          brownian: path,
+          record: true,
+        }).trajectory;
+        const drifts = {
+          posterior: states.map((zz, i) => post(zz, grid[i])),
+          prior: states.map((zz, i) => prior(zz, grid[i])),
+        };
+        levels.push({
+          grid,
+          pathRate: sol.pathRate!,
+          states,
+          rateDensity: sol.rateDensity,
+          prior: priorStates,
+          drifts,
+        });
       } else {
         levels.push({ grid, pathRate: sol.pathRate! });
       }
@@ -332,10 +427,14 @@ export class CdVae implements TrainableModel {
   /** The Brownian path of a level on `grid`: drawn directly, or on `resolution` steps and coarsened to the grid. */
   private brownian(grid: number[], shape: number[], rng: Rng, resolution?: number): BrownianPath {
     if (resolution === undefined) return BrownianPath.sample(grid, shape, rng);
-    const steps = grid.length - 1, s0 = grid[0], s1 = grid[steps];
+    const steps = grid.length - 1,
+      s0 = grid[0],
+      s1 = grid[steps];
     const equal = grid.every((t, i) => Math.abs(t - (s0 + ((s1 - s0) * i) / steps)) < 1e-9);
     if (!(Number.isInteger(resolution) && resolution >= 1 && resolution % steps === 0) || !equal) {
-      throw new Error(`CdVae: pathResolution ${resolution} must be a whole multiple of the ${steps} equal steps per level of this step size`);
+      throw new Error(
+        `CdVae: pathResolution ${resolution} must be a whole multiple of the ${steps} equal steps per level of this step size`,
+      );
     }
     return BrownianPath.sample(stepGrid(s0, s1, { steps: resolution }), shape, rng).coarsen(resolution / steps);
   }
@@ -364,7 +463,15 @@ export class CdVae implements TrainableModel {
   async evaluateExamples(x: ArrayN, o: CdVaeEvaluateOptions): Promise<CdVaeExampleEvaluation> {
     const r = await this.evaluateLoop(x, o, "CdVae.evaluateExamples");
     const e = r.perExample!;
-    return { negElbo: e.negElbo, distortion: e.distortion, initialRate: e.initialRate, pathRates: this.resolutions.map((_, l) => e[`path${l}`]), samples: r.samples, step: r.step, method: r.method };
+    return {
+      negElbo: e.negElbo,
+      distortion: e.distortion,
+      initialRate: e.initialRate,
+      pathRates: this.resolutions.map((_, l) => e[`path${l}`]),
+      samples: r.samples,
+      step: r.step,
+      method: r.method,
+    };
   }
 
   /**
@@ -378,8 +485,16 @@ export class CdVae implements TrainableModel {
     const pathRate = pathRates.reduce((a, b) => a + b, 0);
     const initialRate = mean("initialRate");
     return {
-      elbo: -mean("negElbo"), distortion: mean("distortion"), initialRate, pathRate, pathRates,
-      rate: this.config.variant === "ode-like" ? initialRate : initialRate + pathRate, n: r.n, samples: r.samples, step: r.step, method: r.method,
+      elbo: -mean("negElbo"),
+      distortion: mean("distortion"),
+      initialRate,
+      pathRate,
+      pathRates,
+      rate: this.config.variant === "ode-like" ? initialRate : initialRate + pathRate,
+      n: r.n,
+      samples: r.samples,
+      step: r.step,
+      method: r.method,
     };
   }
 
@@ -390,10 +505,19 @@ export class CdVae implements TrainableModel {
       const xb = tf.tensor(x.values.subarray(i * per, (i + m) * per), [m, ...x.shape.slice(1)]);
       const { record } = this.forward(xb, rng.fork(`eval/${s}/${i}`), o);
       const paths = this.resolutions.map((_, l) => [`path${l}`, record.terms[`path${l}`]]);
-      return { negElbo: tf.neg(record.elbo), distortion: record.distortion, initialRate: record.terms.initial, ...Object.fromEntries(paths) } as Record<string, tf.Tensor>;
+      return {
+        negElbo: tf.neg(record.elbo),
+        distortion: record.distortion,
+        initialRate: record.terms.initial,
+        ...Object.fromEntries(paths),
+      } as Record<string, tf.Tensor>;
     };
     const r = await evaluateBatches({ n: x.shape[0], where, defaultBatchSize: 128, draw, perExample: true }, o);
-    return { ...r, step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : o.step ?? this.config.trainStep, method: o.method ?? this.config.method };
+    return {
+      ...r,
+      step: o.stepsPerLevel !== undefined ? 1 / o.stepsPerLevel : (o.step ?? this.config.trainStep),
+      method: o.method ?? this.config.method,
+    };
   }
 
   /** Samples from the prior: z₀ ~ N(0, I), prior SDEs, decoder mean (Gaussian) or probabilities (Bernoulli). */
@@ -404,9 +528,19 @@ export class CdVae implements TrainableModel {
       this.resolutions.forEach((r, l) => {
         if (l > 0) z = upsample2(z);
         const sigma = tf.softplus(this.diffusionRaw[l]);
-        const grid = o.stepsPerLevel !== undefined ? stepGrid(l, l + 1, { steps: o.stepsPerLevel }) : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
+        const grid =
+          o.stepsPerLevel !== undefined
+            ? stepGrid(l, l + 1, { steps: o.stepsPerLevel })
+            : stepGrid(l, l + 1, { dt: o.step ?? c.trainStep });
         const path = BrownianPath.sample(grid, [n, r, r, c.latentChannels], rng.fork(`level/${l}`));
-        z = sdeSolve({ drift: (zz, s) => convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]), diffusion: () => sigma }, z, { method: o.method ?? c.method, brownian: path }).z;
+        z = sdeSolve(
+          {
+            drift: (zz, s) => convBlock(tf.concat([zz, this.depthChannel(zz, s)], 3), this.priorDrift[l]),
+            diffusion: () => sigma,
+          },
+          z,
+          { method: o.method ?? c.method, brownian: path },
+        ).z;
       });
       return this.decode(z).mean;
     });

@@ -14,7 +14,14 @@
 // Layout is channels-last [B, F, C] throughout.
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
-import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
+import {
+  Conv1dParams,
+  ConvTranspose1dParams,
+  conv1d,
+  convTranspose1d,
+  createConv1d,
+  createConvTranspose1d,
+} from "../nets/conv";
 import { ParamStore } from "../nets/params";
 import { SudormrfSpec, createSudormrf, sudormrf, sudormrfParameterCount } from "../nets/sudormrf";
 import { TcnMaskerSpec, createTcnMasker, tcnMasker, tcnMaskerParameterCount } from "../nets/tcn";
@@ -60,26 +67,62 @@ export interface ConvTasNetConfig {
 
 /** The small model for the synthetic Gaussian-pulse mixtures (seed 001: "reduced … filters/channels"). */
 export const CONV_TASNET_SYNTHETIC: ConvTasNetConfig = Object.freeze({
-  kind: "conv-tasnet", N: 32, L: 16, stride: 8, B: 16, H: 16, Sc: 8, P: 3, X: 8, R: 1, S: 2, maskActivation: "sigmoid",
+  kind: "conv-tasnet",
+  N: 32,
+  L: 16,
+  stride: 8,
+  B: 16,
+  H: 16,
+  Sc: 8,
+  P: 3,
+  X: 8,
+  R: 1,
+  S: 2,
+  maskActivation: "sigmoid",
 }) as ConvTasNetConfig;
 
 /** The paper's best causal-free configuration (Table I; asteroid's LibriMix recipe): ≈5.05M parameters. */
 export const CONV_TASNET_LIBRIMIX: ConvTasNetConfig = Object.freeze({
-  kind: "conv-tasnet", N: 512, L: 16, stride: 8, B: 128, H: 512, Sc: 128, P: 3, X: 8, R: 3, S: 2, maskActivation: "sigmoid",
+  kind: "conv-tasnet",
+  N: 512,
+  L: 16,
+  stride: 8,
+  B: 128,
+  H: 512,
+  Sc: 128,
+  P: 3,
+  X: 8,
+  R: 3,
+  S: 2,
+  maskActivation: "sigmoid",
 }) as ConvTasNetConfig;
 
 /** The synthetic model with a small SuDoRMRF masker (4 U-blocks of depth 4 at 32 channels; our sizes). */
-export const SUDORMRF_SYNTHETIC: ConvTasNetConfig = Object.freeze({ ...CONV_TASNET_SYNTHETIC, sudormrf: { blocks: 4, depth: 4, hidden: 32 } }) as ConvTasNetConfig;
+export const SUDORMRF_SYNTHETIC: ConvTasNetConfig = Object.freeze({
+  ...CONV_TASNET_SYNTHETIC,
+  sudormrf: { blocks: 4, depth: 4, hidden: 32 },
+}) as ConvTasNetConfig;
 
 /** Only the masker replaced, as the VI-EMD paper does (App. J): SuDoRMRF-improved's 16 U-blocks of depth 4, 512 channels. */
-export const SUDORMRF_LIBRIMIX: ConvTasNetConfig = Object.freeze({ ...CONV_TASNET_LIBRIMIX, sudormrf: { blocks: 16, depth: 4, hidden: 512 } }) as ConvTasNetConfig;
+export const SUDORMRF_LIBRIMIX: ConvTasNetConfig = Object.freeze({
+  ...CONV_TASNET_LIBRIMIX,
+  sudormrf: { blocks: 16, depth: 4, hidden: 512 },
+}) as ConvTasNetConfig;
 
-export const CONV_TASNET_PRESETS: Readonly<Record<string, ConvTasNetConfig>> = Object.freeze({ synthetic: CONV_TASNET_SYNTHETIC, librimix: CONV_TASNET_LIBRIMIX, "sudormrf-synthetic": SUDORMRF_SYNTHETIC, "sudormrf-librimix": SUDORMRF_LIBRIMIX });
+export const CONV_TASNET_PRESETS: Readonly<Record<string, ConvTasNetConfig>> = Object.freeze({
+  synthetic: CONV_TASNET_SYNTHETIC,
+  librimix: CONV_TASNET_LIBRIMIX,
+  "sudormrf-synthetic": SUDORMRF_SYNTHETIC,
+  "sudormrf-librimix": SUDORMRF_LIBRIMIX,
+});
 
 /** A preset by name (a fresh copy), or an error listing the names. */
 export function convTasNetPreset(name: string): ConvTasNetConfig {
   const c = CONV_TASNET_PRESETS[name];
-  if (!c) throw new Error(`lib/models/conv-tasnet: no preset "${name}" (have: ${Object.keys(CONV_TASNET_PRESETS).join(", ")})`);
+  if (!c)
+    throw new Error(
+      `lib/models/conv-tasnet: no preset "${name}" (have: ${Object.keys(CONV_TASNET_PRESETS).join(", ")})`,
+    );
   return JSON.parse(JSON.stringify(c)) as ConvTasNetConfig;
 }
 
@@ -88,25 +131,46 @@ function checkConfig(c: ConvTasNetConfig): void {
   if (c.kind !== "conv-tasnet") throw new Error(`${where}: kind must be "conv-tasnet", got ${JSON.stringify(c.kind)}`);
   for (const f of ["N", "L", "stride", "B", "H", "Sc", "P", "X", "R", "S"] as const) {
     const v = c[f];
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${f} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1))
+      throw new Error(`${where}: ${f} must be a positive integer, got ${JSON.stringify(v)}`);
   }
   if (c.P % 2 !== 1) throw new Error(`${where}: P (depthwise kernel) must be odd, got ${c.P}`);
   if (c.stride > c.L) throw new Error(`${where}: stride ${c.stride} must not exceed L ${c.L}`);
-  if (c.maskActivation !== "sigmoid" && c.maskActivation !== "relu") throw new Error(`${where}: maskActivation must be "sigmoid" or "relu", got ${JSON.stringify(c.maskActivation)}`);
-  if (c.loss !== undefined && c.loss !== "si-sdr" && c.loss !== "blr") throw new Error(`${where}: loss must be "si-sdr" or "blr", got ${JSON.stringify(c.loss)}`);
-  if (c.sudormrf) for (const f of ["blocks", "depth", "hidden"] as const) {
-    const v = c.sudormrf[f];
-    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${where}: sudormrf.${f} must be a positive integer, got ${JSON.stringify(v)}`);
-  }
+  if (c.maskActivation !== "sigmoid" && c.maskActivation !== "relu")
+    throw new Error(`${where}: maskActivation must be "sigmoid" or "relu", got ${JSON.stringify(c.maskActivation)}`);
+  if (c.loss !== undefined && c.loss !== "si-sdr" && c.loss !== "blr")
+    throw new Error(`${where}: loss must be "si-sdr" or "blr", got ${JSON.stringify(c.loss)}`);
+  if (c.sudormrf)
+    for (const f of ["blocks", "depth", "hidden"] as const) {
+      const v = c.sudormrf[f];
+      if (!(Number.isInteger(v) && v >= 1))
+        throw new Error(`${where}: sudormrf.${f} must be a positive integer, got ${JSON.stringify(v)}`);
+    }
 }
 
 /** The masker's specification for a config whose head outputs `perMask` values per source and channel. */
 export function tasnetMaskerSpec(c: ConvTasNetConfig, perMask = 1): TcnMaskerSpec {
-  return { inChannels: c.N, bottleneck: c.B, hidden: c.H, skip: c.Sc, kernel: c.P, blocks: c.X, repeats: c.R, outChannels: perMask * c.S * c.N };
+  return {
+    inChannels: c.N,
+    bottleneck: c.B,
+    hidden: c.H,
+    skip: c.Sc,
+    kernel: c.P,
+    blocks: c.X,
+    repeats: c.R,
+    outChannels: perMask * c.S * c.N,
+  };
 }
 
 function sudormrfSpec(c: ConvTasNetConfig, perMask: number): SudormrfSpec {
-  return { inChannels: c.N, bottleneck: c.B, hidden: c.sudormrf!.hidden, blocks: c.sudormrf!.blocks, depth: c.sudormrf!.depth, outChannels: perMask * c.S * c.N };
+  return {
+    inChannels: c.N,
+    bottleneck: c.B,
+    hidden: c.sudormrf!.hidden,
+    blocks: c.sudormrf!.blocks,
+    depth: c.sudormrf!.depth,
+    outChannels: perMask * c.S * c.N,
+  };
 }
 
 /** The masker of a config (TCN or SuDoRMRF) with `perMask` head outputs per source and channel: w [B, F, N] → [B, F, perMask·S·N]. */
@@ -158,9 +222,23 @@ export class ConvTasNet implements TrainableModel {
     this.config = JSON.parse(JSON.stringify(config)) as ConvTasNetConfig;
     const c = this.config;
     this.store = new ParamStore(rng);
-    this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: c.N, kernel: c.L, stride: c.stride, padding: "valid", bias: false, activation: "relu" });
+    this.encoder = createConv1d(this.store, "enc", {
+      inChannels: 1,
+      outChannels: c.N,
+      kernel: c.L,
+      stride: c.stride,
+      padding: "valid",
+      bias: false,
+      activation: "relu",
+    });
     this.masker = createMasker(this.store, c);
-    this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
+    this.decoder = createConvTranspose1d(this.store, "dec", {
+      inChannels: c.N,
+      outChannels: 1,
+      kernel: c.L,
+      stride: c.stride,
+      bias: false,
+    });
     this.variables = this.store.variables();
   }
 
@@ -181,7 +259,13 @@ export class ConvTasNet implements TrainableModel {
     const [B, T] = x.shape;
     const Tp = (this.frames(T) - 1) * this.config.stride + this.config.L;
     return tf.tidy(() => {
-      const xp = Tp > T ? tf.pad(x, [[0, 0], [0, Tp - T]]) : x;
+      const xp =
+        Tp > T
+          ? tf.pad(x, [
+              [0, 0],
+              [0, Tp - T],
+            ])
+          : x;
       return conv1d(tf.reshape(xp, [B, Tp, 1]), this.encoder);
     });
   }
@@ -189,7 +273,8 @@ export class ConvTasNet implements TrainableModel {
   /** Masks [B, S, F, N] in (0, 1) (sigmoid) from the encoding w [B, F, N]. */
   masks(w: tf.Tensor): tf.Tensor4D {
     const c = this.config;
-    if (w.rank !== 3 || w.shape[2] !== c.N) throw new Error(`ConvTasNet.masks: the encoding must have shape [B, F, ${c.N}], got [${w.shape}]`);
+    if (w.rank !== 3 || w.shape[2] !== c.N)
+      throw new Error(`ConvTasNet.masks: the encoding must have shape [B, F, ${c.N}], got [${w.shape}]`);
     const [B, F] = w.shape;
     return tf.tidy(() => {
       const logits = this.masker(w); // [B, F, S·N]
@@ -201,7 +286,8 @@ export class ConvTasNet implements TrainableModel {
   /** Waveforms [B, S, T] from masked encodings [B, S, F, N] (cropped to T samples). */
   decode(masked: tf.Tensor, T: number): tf.Tensor3D {
     const c = this.config;
-    if (masked.rank !== 4 || masked.shape[3] !== c.N) throw new Error(`ConvTasNet.decode: masked encodings must have shape [B, S, F, ${c.N}], got [${masked.shape}]`);
+    if (masked.rank !== 4 || masked.shape[3] !== c.N)
+      throw new Error(`ConvTasNet.decode: masked encodings must have shape [B, S, F, ${c.N}], got [${masked.shape}]`);
     const [B, S, F] = masked.shape;
     return tf.tidy(() => {
       const y = convTranspose1d(tf.reshape(masked, [B * S, F, c.N]), this.decoder); // [B·S, T', 1]
@@ -225,8 +311,15 @@ export class ConvTasNet implements TrainableModel {
   objective(mix: tf.Tensor, sources: tf.Tensor): SeparationObjective {
     const x = this.checkMix(mix, "objective");
     const c = this.config;
-    if (sources.rank !== 3 || sources.shape[0] !== x.shape[0] || sources.shape[1] !== c.S || sources.shape[2] !== x.shape[1]) {
-      throw new Error(`ConvTasNet.objective: sources must have shape [${x.shape[0]}, ${c.S}, ${x.shape[1]}], got [${sources.shape}]`);
+    if (
+      sources.rank !== 3 ||
+      sources.shape[0] !== x.shape[0] ||
+      sources.shape[1] !== c.S ||
+      sources.shape[2] !== x.shape[1]
+    ) {
+      throw new Error(
+        `ConvTasNet.objective: sources must have shape [${x.shape[0]}, ${c.S}, ${x.shape[1]}], got [${sources.shape}]`,
+      );
     }
     let perms: number[][] = [];
     const [siSdr, perm] = tf.tidy(() => {
@@ -248,7 +341,10 @@ export class ConvTasNet implements TrainableModel {
       throw new Error(`ConvTasNet.step: the batch must be {mix, sources} (has: ${has})`);
     }
     return tf.tidy(() => {
-      const distortion = this.config.loss === "blr" ? this.blrDistortion(batch.mix, batch.sources) : tf.neg(this.objective(batch.mix, batch.sources).siSdr);
+      const distortion =
+        this.config.loss === "blr"
+          ? this.blrDistortion(batch.mix, batch.sources)
+          : tf.neg(this.objective(batch.mix, batch.sources).siSdr);
       return rateDistortion({ distortion, rate: tf.zerosLike(distortion) }) as unknown as tf.TensorContainer;
     }) as unknown as RateDistortion;
   }
@@ -261,7 +357,13 @@ export class ConvTasNet implements TrainableModel {
       throw new Error(`ConvTasNet.blrDistortion: sources must have shape [${B}, ${S}, ${T}], got [${sources.shape}]`);
     }
     const shape = [B, S, S, T];
-    const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(sources, 1), shape), tf.broadcastTo(tf.expandDims(est, 2), shape), DEFAULT_BLR_PRIOR));
+    const nll = tf.neg(
+      blrLogEvidence(
+        tf.broadcastTo(tf.expandDims(sources, 1), shape),
+        tf.broadcastTo(tf.expandDims(est, 2), shape),
+        DEFAULT_BLR_PRIOR,
+      ),
+    );
     return tf.mul(permutationInvariant(nll, "min").value, S) as tf.Tensor1D;
   }
 

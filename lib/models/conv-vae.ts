@@ -8,7 +8,14 @@
 // interface follow MlpVae: record(x, ε) → RateDistortion, step(batch, ctx), evaluate(data).
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
-import { Conv2dParams, ConvTranspose2dParams, conv2d, convTranspose2d, createConv2d, createConvTranspose2d } from "../nets/conv";
+import {
+  Conv2dParams,
+  ConvTranspose2dParams,
+  conv2d,
+  convTranspose2d,
+  createConv2d,
+  createConvTranspose2d,
+} from "../nets/conv";
 import { Activation, Mlp, createMlp, mlpForward } from "../nets/mlp";
 import { ParamStore, constant } from "../nets/params";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
@@ -57,12 +64,15 @@ export const CONV_VAE_BURGESS_32: ConvVaeConfig = Object.freeze({
 }) as ConvVaeConfig;
 
 /** Named architectures. */
-export const CONV_VAE_PRESETS: Readonly<Record<string, ConvVaeConfig>> = Object.freeze({ "burgess-32": CONV_VAE_BURGESS_32 });
+export const CONV_VAE_PRESETS: Readonly<Record<string, ConvVaeConfig>> = Object.freeze({
+  "burgess-32": CONV_VAE_BURGESS_32,
+});
 
 /** A preset by name (a fresh copy), or an error listing the names. */
 export function convVaePreset(name: string): ConvVaeConfig {
   const c = CONV_VAE_PRESETS[name];
-  if (!c) throw new Error(`lib/models/conv-vae: no preset "${name}" (have: ${Object.keys(CONV_VAE_PRESETS).join(", ")})`);
+  if (!c)
+    throw new Error(`lib/models/conv-vae: no preset "${name}" (have: ${Object.keys(CONV_VAE_PRESETS).join(", ")})`);
   return JSON.parse(JSON.stringify(c)) as ConvVaeConfig;
 }
 
@@ -79,18 +89,23 @@ export function convLayers(imageSize: number): number {
 function checkConfig(c: ConvVaeConfig): void {
   const where = "lib/models/conv-vae config";
   const posInt = (v: unknown, field: string) => {
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1))
+      throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
   };
   if (c.kind !== "conv-vae") throw new Error(`${where}: kind must be "conv-vae", got ${JSON.stringify(c.kind)}`);
   for (const f of ["imageSize", "channels", "zDim", "convChannels", "kernel", "hidden"] as const) posInt(c[f], f);
   const n = convLayers(c.imageSize);
-  if (!(n >= 1 && 4 * 2 ** n === c.imageSize)) throw new Error(`${where}: imageSize must be 4·2^n with n ≥ 1 (8, 16, 32, 64, …), got ${c.imageSize}`);
+  if (!(n >= 1 && 4 * 2 ** n === c.imageSize))
+    throw new Error(`${where}: imageSize must be 4·2^n with n ≥ 1 (8, 16, 32, 64, …), got ${c.imageSize}`);
   const kind = (c.likelihood as { kind?: unknown } | undefined)?.kind;
-  if (kind !== "gaussian" && kind !== "bernoulli") throw new Error(`${where}: likelihood.kind must be "gaussian" or "bernoulli", got ${JSON.stringify(kind)}`);
+  if (kind !== "gaussian" && kind !== "bernoulli")
+    throw new Error(`${where}: likelihood.kind must be "gaussian" or "bernoulli", got ${JSON.stringify(kind)}`);
   const lk = c.likelihood;
   if (lk.kind === "gaussian") {
-    if (lk.variance !== "learned" && lk.variance !== "fixed") throw new Error(`${where}: likelihood.variance must be "learned" or "fixed", got ${JSON.stringify(lk.variance)}`);
-    if (lk.std !== undefined && !(lk.std > 0 && Number.isFinite(lk.std))) throw new Error(`${where}: likelihood.std must be a positive number, got ${lk.std}`);
+    if (lk.variance !== "learned" && lk.variance !== "fixed")
+      throw new Error(`${where}: likelihood.variance must be "learned" or "fixed", got ${JSON.stringify(lk.variance)}`);
+    if (lk.std !== undefined && !(lk.std > 0 && Number.isFinite(lk.std)))
+      throw new Error(`${where}: likelihood.std must be a positive number, got ${lk.std}`);
   }
 }
 
@@ -119,16 +134,40 @@ export class ConvVae implements TrainableModel {
     const flat = cc * 4 * 4;
     this.store = new ParamStore(rng);
     this.encoderConvs = Array.from({ length: n }, (_, i) =>
-      createConv2d(this.store, `enc/conv${i}`, { inChannels: i === 0 ? c.channels : cc, outChannels: cc, kernel: c.kernel, stride: 2, padding: "same", activation: c.activation }),
+      createConv2d(this.store, `enc/conv${i}`, {
+        inChannels: i === 0 ? c.channels : cc,
+        outChannels: cc,
+        kernel: c.kernel,
+        stride: 2,
+        padding: "same",
+        activation: c.activation,
+      }),
     );
-    this.encoderFc = createMlp(this.store, "enc/fc", { sizes: [flat, c.hidden, c.hidden, 2 * c.zDim], activation: c.activation });
+    this.encoderFc = createMlp(this.store, "enc/fc", {
+      sizes: [flat, c.hidden, c.hidden, 2 * c.zDim],
+      activation: c.activation,
+    });
     // every decoder FC layer is followed by the activation (the last one feeds the transposed convs)
-    this.decoderFc = createMlp(this.store, "dec/fc", { sizes: [c.zDim, c.hidden, c.hidden, flat], activation: c.activation, outputActivation: c.activation });
+    this.decoderFc = createMlp(this.store, "dec/fc", {
+      sizes: [c.zDim, c.hidden, c.hidden, flat],
+      activation: c.activation,
+      outputActivation: c.activation,
+    });
     this.decoderConvs = Array.from({ length: n }, (_, i) =>
-      createConvTranspose2d(this.store, `dec/deconv${i}`, { inChannels: cc, outChannels: i === n - 1 ? c.channels : cc, kernel: c.kernel, stride: 2, padding: "same", activation: i === n - 1 ? "linear" : c.activation }),
+      createConvTranspose2d(this.store, `dec/deconv${i}`, {
+        inChannels: cc,
+        outChannels: i === n - 1 ? c.channels : cc,
+        kernel: c.kernel,
+        stride: 2,
+        padding: "same",
+        activation: i === n - 1 ? "linear" : c.activation,
+      }),
     );
     const lk = c.likelihood;
-    this.logStd = lk.kind === "gaussian" && lk.variance === "learned" ? this.store.add("dec/logstd", [c.imageSize, c.imageSize, c.channels], constant(Math.log(lk.std ?? 1))) : null;
+    this.logStd =
+      lk.kind === "gaussian" && lk.variance === "learned"
+        ? this.store.add("dec/logstd", [c.imageSize, c.imageSize, c.channels], constant(Math.log(lk.std ?? 1)))
+        : null;
     this.variables = this.store.variables();
   }
 
@@ -146,7 +185,9 @@ export class ConvVae implements TrainableModel {
     const [S, , C] = this.imageShape;
     if (x.rank === 4 && x.shape[1] === S && x.shape[2] === S && x.shape[3] === C) return x as tf.Tensor4D;
     if (x.rank === 2 && x.shape[1] === S * S * C) return tf.reshape(x, [x.shape[0], S, S, C]) as tf.Tensor4D;
-    throw new Error(`ConvVae.${where}: images must have shape [B, ${S}, ${S}, ${C}] (or [B, ${S * S * C}]), got [${x.shape}]`);
+    throw new Error(
+      `ConvVae.${where}: images must have shape [B, ${S}, ${S}, ${C}] (or [B, ${S * S * C}]), got [${x.shape}]`,
+    );
   }
 
   /** Posterior parameters μ [B, K] and log σ² [B, K] (new tensors; the caller disposes them). */
@@ -163,7 +204,8 @@ export class ConvVae implements TrainableModel {
 
   /** The decoder's raw output [B, S, S, C]: the Gaussian mean, or the Bernoulli logits. */
   decoderOutput(z: tf.Tensor): tf.Tensor4D {
-    if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`ConvVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
+    if (z.rank !== 2 || z.shape[1] !== this.config.zDim)
+      throw new Error(`ConvVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
     return tf.tidy(() => {
       const h = mlpForward(this.decoderFc, z);
       let y: tf.Tensor = tf.reshape(h, [z.shape[0], 4, 4, this.config.convChannels]);
@@ -195,8 +237,10 @@ export class ConvVae implements TrainableModel {
   record(x: tf.Tensor, eps: tf.Tensor): RateDistortion {
     return tf.tidy(() => {
       const xi = this.images(x, "record");
-      const B = xi.shape[0], K = this.config.zDim;
-      if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K) throw new Error(`ConvVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
+      const B = xi.shape[0],
+        K = this.config.zDim;
+      if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K)
+        throw new Error(`ConvVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
       const { mean, logVar } = this.encode(xi);
       const q = Normal.fromLogVar(mean, logVar);
       const z = tf.add(q.loc, tf.mul(q.scale, eps));
@@ -209,8 +253,13 @@ export class ConvVae implements TrainableModel {
   /** Training step: the record with ε drawn from ctx.rng. The batch is the images or {x: images}. */
   step(batch: Batch, ctx: StepContext): RateDistortion {
     const x = batch instanceof tf.Tensor ? batch : batch.x;
-    if (!x) throw new Error(`ConvVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`);
-    return tf.tidy(() => this.record(x, ctx.rng.normalTensor([x.shape[0], this.config.zDim])) as unknown as tf.TensorContainer) as unknown as RateDistortion;
+    if (!x)
+      throw new Error(
+        `ConvVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`,
+      );
+    return tf.tidy(
+      () => this.record(x, ctx.rng.normalTensor([x.shape[0], this.config.zDim])) as unknown as tf.TensorContainer,
+    ) as unknown as RateDistortion;
   }
 
   /**
@@ -224,7 +273,13 @@ export class ConvVae implements TrainableModel {
       const xi = (x = this.images(all.data, "evaluate"));
       const rest = xi.shape.slice(1).map(() => -1);
       const K = this.config.zDim;
-      return await evaluateRecords(xi.shape[0], (start, size, rng) => this.record(tf.slice(xi, [start, 0, 0, 0], [size, ...rest]), rng.normalTensor([size, K])), opts, "ConvVae.evaluate", "conv-vae/evaluate");
+      return await evaluateRecords(
+        xi.shape[0],
+        (start, size, rng) => this.record(tf.slice(xi, [start, 0, 0, 0], [size, ...rest]), rng.normalTensor([size, K])),
+        opts,
+        "ConvVae.evaluate",
+        "conv-vae/evaluate",
+      );
     } finally {
       if (x && x !== all.data) x.dispose();
       all.dispose();

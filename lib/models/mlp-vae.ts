@@ -94,7 +94,8 @@ export function mlpVaeConfig(c: Partial<MlpVaeConfig> & { xDim: number; zDim: nu
 function checkConfig(c: MlpVaeConfig): void {
   const where = "lib/models/mlp-vae config";
   const posInt = (v: unknown, field: string) => {
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1))
+      throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
   };
   if (c.kind !== "mlp-vae") throw new Error(`${where}: kind must be "mlp-vae", got ${JSON.stringify(c.kind)}`);
   posInt(c.xDim, "xDim");
@@ -105,10 +106,13 @@ function checkConfig(c: MlpVaeConfig): void {
   c.decoderHidden.forEach((h, i) => posInt(h, `decoderHidden[${i}]`));
   const lk = c.likelihood;
   const kind = (lk as { kind?: unknown } | undefined)?.kind;
-  if (kind !== "gaussian" && kind !== "bernoulli") throw new Error(`${where}: likelihood.kind must be "gaussian" or "bernoulli", got ${JSON.stringify(kind)}`);
+  if (kind !== "gaussian" && kind !== "bernoulli")
+    throw new Error(`${where}: likelihood.kind must be "gaussian" or "bernoulli", got ${JSON.stringify(kind)}`);
   if (lk.kind === "gaussian") {
-    if (lk.variance !== "learned" && lk.variance !== "fixed") throw new Error(`${where}: likelihood.variance must be "learned" or "fixed", got ${JSON.stringify(lk.variance)}`);
-    if (lk.std !== undefined && !(lk.std > 0 && Number.isFinite(lk.std))) throw new Error(`${where}: likelihood.std must be a positive number, got ${lk.std}`);
+    if (lk.variance !== "learned" && lk.variance !== "fixed")
+      throw new Error(`${where}: likelihood.variance must be "learned" or "fixed", got ${JSON.stringify(lk.variance)}`);
+    if (lk.std !== undefined && !(lk.std > 0 && Number.isFinite(lk.std)))
+      throw new Error(`${where}: likelihood.std must be a positive number, got ${lk.std}`);
   }
 }
 
@@ -128,10 +132,21 @@ export class MlpVae implements TrainableModel {
     this.config = JSON.parse(JSON.stringify(config)) as MlpVaeConfig;
     const c = this.config;
     this.store = new ParamStore(rng);
-    this.encoder = createMlp(this.store, "enc", { sizes: [c.xDim, ...c.encoderHidden, 2 * c.zDim], activation: c.activation, bias: c.bias });
-    this.decoder = createMlp(this.store, "dec", { sizes: [c.zDim, ...c.decoderHidden, c.xDim], activation: c.activation, bias: c.bias });
+    this.encoder = createMlp(this.store, "enc", {
+      sizes: [c.xDim, ...c.encoderHidden, 2 * c.zDim],
+      activation: c.activation,
+      bias: c.bias,
+    });
+    this.decoder = createMlp(this.store, "dec", {
+      sizes: [c.zDim, ...c.decoderHidden, c.xDim],
+      activation: c.activation,
+      bias: c.bias,
+    });
     const lk = c.likelihood;
-    this.logStd = lk.kind === "gaussian" && lk.variance === "learned" ? this.store.add("dec/logstd", [c.xDim], constant(Math.log(lk.std ?? 1))) : null;
+    this.logStd =
+      lk.kind === "gaussian" && lk.variance === "learned"
+        ? this.store.add("dec/logstd", [c.xDim], constant(Math.log(lk.std ?? 1)))
+        : null;
     this.variables = this.store.variables();
   }
 
@@ -163,7 +178,8 @@ export class MlpVae implements TrainableModel {
 
   /** The decoder's raw output [B, D]: the Gaussian mean, or the Bernoulli logits. */
   decoderOutput(z: tf.Tensor): tf.Tensor2D {
-    if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`MlpVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
+    if (z.rank !== 2 || z.shape[1] !== this.config.zDim)
+      throw new Error(`MlpVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
     return mlpForward(this.decoder, z) as tf.Tensor2D;
   }
 
@@ -189,8 +205,10 @@ export class MlpVae implements TrainableModel {
    */
   record(x: tf.Tensor, eps: tf.Tensor): RateDistortion {
     const x2 = this.checkX(x, "record");
-    const B = x2.shape[0], K = this.config.zDim;
-    if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K) throw new Error(`MlpVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
+    const B = x2.shape[0],
+      K = this.config.zDim;
+    if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K)
+      throw new Error(`MlpVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
     // tidy keeps the tensors nested in the returned record
     return tf.tidy(() => {
       const { mean, logVar } = this.encode(x2);
@@ -218,7 +236,13 @@ export class MlpVae implements TrainableModel {
     try {
       const x = this.checkX(all.data, "evaluate");
       const K = this.config.zDim;
-      return await evaluateRecords(x.shape[0], (start, size, rng) => this.record(tf.slice(x, [start, 0], [size, -1]), rng.normalTensor([size, K])), opts, "MlpVae.evaluate", "mlp-vae/evaluate");
+      return await evaluateRecords(
+        x.shape[0],
+        (start, size, rng) => this.record(tf.slice(x, [start, 0], [size, -1]), rng.normalTensor([size, K])),
+        opts,
+        "MlpVae.evaluate",
+        "mlp-vae/evaluate",
+      );
     } finally {
       all.dispose();
     }
@@ -238,7 +262,8 @@ export class MlpVae implements TrainableModel {
 function batchTensor(batch: Batch): tf.Tensor {
   if (batch instanceof tf.Tensor) return batch;
   const x = batch.x;
-  if (!x) throw new Error(`MlpVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`);
+  if (!x)
+    throw new Error(`MlpVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`);
   return x;
 }
 

@@ -77,14 +77,17 @@ export function partialVaeConfig(c: Partial<PartialVaeConfig> & { xDim: number; 
     decoderHidden: c.decoderHidden ?? c.encoderHidden?.slice().reverse() ?? [64],
     activation: c.activation ?? "relu",
     ...(c.initLogVar !== undefined ? { initLogVar: c.initLogVar } : {}),
-    ...(c.decoderVariance !== undefined && c.decoderVariance !== "per-dimension" ? { decoderVariance: c.decoderVariance } : {}),
+    ...(c.decoderVariance !== undefined && c.decoderVariance !== "per-dimension"
+      ? { decoderVariance: c.decoderVariance }
+      : {}),
   };
 }
 
 function checkConfig(c: PartialVaeConfig): void {
   const where = "lib/models/partial-vae config";
   const posInt = (v: unknown, field: string) => {
-    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1)) throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!(typeof v === "number" && Number.isInteger(v) && v >= 1))
+      throw new Error(`${where}: ${field} must be a positive integer, got ${JSON.stringify(v)}`);
   };
   if (c.kind !== "partial-vae") throw new Error(`${where}: kind must be "partial-vae", got ${JSON.stringify(c.kind)}`);
   for (const f of ["xDim", "zDim", "embedDim", "featureDim"] as const) posInt(c[f], f);
@@ -92,9 +95,12 @@ function checkConfig(c: PartialVaeConfig): void {
     if (!Array.isArray(c[f])) throw new Error(`${where}: ${f} must be an array of widths`);
     c[f].forEach((h, i) => posInt(h, `${f}[${i}]`));
   }
-  if (c.initLogVar !== undefined && !Number.isFinite(c.initLogVar)) throw new Error(`${where}: initLogVar must be finite, got ${c.initLogVar}`);
+  if (c.initLogVar !== undefined && !Number.isFinite(c.initLogVar))
+    throw new Error(`${where}: initLogVar must be finite, got ${c.initLogVar}`);
   if (c.decoderVariance !== undefined && c.decoderVariance !== "per-dimension" && c.decoderVariance !== "amortised") {
-    throw new Error(`${where}: decoderVariance must be "per-dimension" or "amortised", got ${JSON.stringify(c.decoderVariance)}`);
+    throw new Error(
+      `${where}: decoderVariance must be "per-dimension" or "amortised", got ${JSON.stringify(c.decoderVariance)}`,
+    );
   }
 }
 
@@ -133,8 +139,15 @@ export class PartialVae implements TrainableModel {
     this.store = new ParamStore(rng);
     this.embedding = this.store.add("embed", [c.xDim, c.embedDim], normalInit(1));
     // h ends in the activation too (PointNet features), then the features are summed
-    this.featureNet = createMlp(this.store, "h", { sizes: [1 + c.embedDim, ...c.featureHidden, c.featureDim], activation: c.activation, outputActivation: c.activation });
-    this.encoder = createMlp(this.store, "enc", { sizes: [c.featureDim, ...c.encoderHidden, 2 * c.zDim], activation: c.activation });
+    this.featureNet = createMlp(this.store, "h", {
+      sizes: [1 + c.embedDim, ...c.featureHidden, c.featureDim],
+      activation: c.activation,
+      outputActivation: c.activation,
+    });
+    this.encoder = createMlp(this.store, "enc", {
+      sizes: [c.featureDim, ...c.encoderHidden, 2 * c.zDim],
+      activation: c.activation,
+    });
     // The code sums features over the observed dimensions, so it grows with their number (≈ 7 per
     // feature for 15 observed dims at init); with a unit-scale output layer log σ² would start at
     // ±15 and the KL near 1e7 nats. The encoder's output layer therefore starts at 1/10 of its
@@ -142,7 +155,10 @@ export class PartialVae implements TrainableModel {
     const out = this.encoder.layers[this.encoder.layers.length - 1].w;
     tf.tidy(() => out.assign(tf.mul(out, ENCODER_OUTPUT_INIT_SCALE)));
     this.amortisedVariance = c.decoderVariance === "amortised";
-    this.decoder = createMlp(this.store, "dec", { sizes: [c.zDim, ...c.decoderHidden, (this.amortisedVariance ? 2 : 1) * c.xDim], activation: c.activation });
+    this.decoder = createMlp(this.store, "dec", {
+      sizes: [c.zDim, ...c.decoderHidden, (this.amortisedVariance ? 2 : 1) * c.xDim],
+      activation: c.activation,
+    });
     if (this.amortisedVariance) {
       // the log-variance head g(z) starts at exactly 0: columns D…2D−1 of the last layer's weight
       const last = this.decoder.layers[this.decoder.layers.length - 1].w;
@@ -163,8 +179,12 @@ export class PartialVae implements TrainableModel {
 
   private check(x: tf.Tensor, mask: tf.Tensor | undefined, where: string): void {
     const D = this.config.xDim;
-    if (x.rank !== 2 || x.shape[1] !== D) throw new Error(`PartialVae.${where}: data must have shape [B, ${D}], got [${x.shape}]`);
-    if (mask && (mask.rank !== 2 || mask.shape[0] !== x.shape[0] || mask.shape[1] !== D)) throw new Error(`PartialVae.${where}: mask must have shape [${x.shape[0]}, ${D}] like the data, got [${mask.shape}]`);
+    if (x.rank !== 2 || x.shape[1] !== D)
+      throw new Error(`PartialVae.${where}: data must have shape [B, ${D}], got [${x.shape}]`);
+    if (mask && (mask.rank !== 2 || mask.shape[0] !== x.shape[0] || mask.shape[1] !== D))
+      throw new Error(
+        `PartialVae.${where}: mask must have shape [${x.shape[0]}, ${D}] like the data, got [${mask.shape}]`,
+      );
   }
 
   /** The mask as float 0/1 [B, D] (all ones when absent). Call inside a tidy. */
@@ -210,7 +230,8 @@ export class PartialVae implements TrainableModel {
       px.logVar.dispose();
       return px.mean;
     }
-    if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
+    if (z.rank !== 2 || z.shape[1] !== this.config.zDim)
+      throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
     return mlpForward(this.decoder, z) as tf.Tensor2D;
   }
 
@@ -219,7 +240,8 @@ export class PartialVae implements TrainableModel {
    * log-variance broadcast over B unless the variance is amortised).
    */
   decodeDistribution(z: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
-    if (z.rank !== 2 || z.shape[1] !== this.config.zDim) throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
+    if (z.rank !== 2 || z.shape[1] !== this.config.zDim)
+      throw new Error(`PartialVae.decode: z must have shape [B, ${this.config.zDim}], got [${z.shape}]`);
     const D = this.config.xDim;
     const [mean, logVar] = tf.tidy(() => {
       const out = mlpForward(this.decoder, z);
@@ -244,8 +266,10 @@ export class PartialVae implements TrainableModel {
    */
   record(x: tf.Tensor, mask: tf.Tensor | undefined, eps: tf.Tensor): RateDistortion {
     this.check(x, mask, "record");
-    const B = x.shape[0], K = this.config.zDim;
-    if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K) throw new Error(`PartialVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
+    const B = x.shape[0],
+      K = this.config.zDim;
+    if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K)
+      throw new Error(`PartialVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
     return tf.tidy(() => {
       const m = this.maskOf(x, mask);
       const { mean, logVar } = this.encode(x, m);
@@ -268,22 +292,33 @@ export class PartialVae implements TrainableModel {
   /** Training step on a batch {x, mask} (or x alone: fully observed); ε from ctx.rng. */
   step(batch: Batch, ctx: StepContext): RateDistortion {
     const x = batch instanceof tf.Tensor ? batch : batch.x;
-    if (!x) throw new Error(`PartialVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`);
+    if (!x)
+      throw new Error(
+        `PartialVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`,
+      );
     const mask = batch instanceof tf.Tensor ? undefined : batch.mask;
-    return tf.tidy(() => this.record(x, mask, ctx.rng.normalTensor([x.shape[0], this.config.zDim])) as unknown as tf.TensorContainer) as unknown as RateDistortion;
+    return tf.tidy(
+      () => this.record(x, mask, ctx.rng.normalTensor([x.shape[0], this.config.zDim])) as unknown as tf.TensorContainer,
+    ) as unknown as RateDistortion;
   }
 
   /** Means of the partial-ELBO record over a data set (distortion over observed dims only). */
   async evaluate(data: PartialData | tf.Tensor, opts: EvaluateOptions = {}): Promise<VaeEvaluation> {
     const d = data instanceof tf.Tensor ? { x: data } : data;
-    const x = toTensorDataset(d.x), mask = d.mask ? toTensorDataset(d.mask) : undefined;
+    const x = toTensorDataset(d.x),
+      mask = d.mask ? toTensorDataset(d.mask) : undefined;
     try {
       this.check(x.data, mask?.data, "evaluate");
       const K = this.config.zDim;
       const rows = (t: tf.Tensor, start: number, size: number) => tf.slice(t, [start, 0], [size, -1]);
       return await evaluateRecords(
         x.data.shape[0],
-        (start, size, rng) => this.record(rows(x.data, start, size), mask ? rows(mask.data, start, size) : undefined, rng.normalTensor([size, K])),
+        (start, size, rng) =>
+          this.record(
+            rows(x.data, start, size),
+            mask ? rows(mask.data, start, size) : undefined,
+            rng.normalTensor([size, K]),
+          ),
         opts,
         "PartialVae.evaluate",
         "partial-vae/evaluate",

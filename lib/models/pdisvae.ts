@@ -105,7 +105,11 @@ export interface PdisVaeConfigInput {
 }
 
 /** Default ISA prior: spherical groups (p₀ = 2), Laplace-like group norms (p = 1), unit coordinate variance. */
-export const DEFAULT_ISA_PRIOR: Readonly<IsaPriorConfig> = Object.freeze({ innerP: 2, outerP: 1, scale: "unit-variance" });
+export const DEFAULT_ISA_PRIOR: Readonly<IsaPriorConfig> = Object.freeze({
+  innerP: 2,
+  outerP: 1,
+  scale: "unit-variance",
+});
 
 /** The latent dimension K of a net config. */
 export function netZDim(net: MlpVaeConfig | ConvVaeConfig): number {
@@ -119,7 +123,8 @@ export function pdisVaeConfig(c: PdisVaeConfigInput): PdisVaeConfig {
   if (!groupSizes) {
     const G = c.groups ?? (c.method === "beta-tcvae" || c.method === "ica" ? K : undefined);
     if (G === undefined) throw new Error(`pdisVaeConfig: give groups (G) or groupSizes for method "${c.method}"`);
-    if (!(Number.isInteger(G) && G >= 1 && K % G === 0)) throw new Error(`pdisVaeConfig: G = ${G} groups must divide K = ${K}`);
+    if (!(Number.isInteger(G) && G >= 1 && K % G === 0))
+      throw new Error(`pdisVaeConfig: G = ${G} groups must divide K = ${K}`);
     groupSizes = new Array<number>(G).fill(K / G);
   }
   const out: PdisVaeConfig = {
@@ -142,8 +147,21 @@ export function pdisVaeConfig(c: PdisVaeConfigInput): PdisVaeConfig {
  * The linear encoder/decoder of Sec. 4.1: x → (μ, log σ²) and z → x affine maps (an MlpVae config without
  * hidden layers), Gaussian likelihood with a learned per-dimension noise σ_d (initial σ = 1 unless given).
  */
-export function linearNet(xDim: number, zDim: number, likelihood: Likelihood = { kind: "gaussian", variance: "learned", std: 1 }): MlpVaeConfig {
-  return { kind: "mlp-vae", xDim, zDim, encoderHidden: [], decoderHidden: [], activation: "linear", bias: true, likelihood };
+export function linearNet(
+  xDim: number,
+  zDim: number,
+  likelihood: Likelihood = { kind: "gaussian", variance: "learned", std: 1 },
+): MlpVaeConfig {
+  return {
+    kind: "mlp-vae",
+    xDim,
+    zDim,
+    encoderHidden: [],
+    decoderHidden: [],
+    activation: "linear",
+    bias: true,
+    likelihood,
+  };
 }
 
 /** The Burgess et al. conv encoder/decoder for S×S×C images with K latents (default: pdSprites, 32×32×1, Bernoulli). */
@@ -157,7 +175,11 @@ export function convNet(c: Partial<ConvVaeConfig> & { zDim: number }): ConvVaeCo
  *  "independent-linear": A.4.2, D = 20, K = 6 learned for 3 true latents, G = 3 × H = 2 for PDisVAE;
  *  "pdsprites-conv": Sec. 4.2, 32×32×1 images, K = 4 = 2 groups × 2, β = 4, Burgess conv net, Bernoulli.
  */
-export function pdisVaePreset(name: "groupwise-linear" | "independent-linear" | "pdsprites-conv", method: PdisVaeMethod, datasetSize: number): PdisVaeConfig {
+export function pdisVaePreset(
+  name: "groupwise-linear" | "independent-linear" | "pdsprites-conv",
+  method: PdisVaeMethod,
+  datasetSize: number,
+): PdisVaeConfig {
   switch (name) {
     case "groupwise-linear":
     case "independent-linear":
@@ -165,33 +187,47 @@ export function pdisVaePreset(name: "groupwise-linear" | "independent-linear" | 
     case "pdsprites-conv":
       return pdisVaeConfig({ method, net: convNet({ zDim: 4 }), datasetSize, groupSizes: [2, 2] });
     default:
-      throw new Error(`pdisVaePreset: unknown preset "${name as string}" (have groupwise-linear, independent-linear, pdsprites-conv)`);
+      throw new Error(
+        `pdisVaePreset: unknown preset "${name as string}" (have groupwise-linear, independent-linear, pdsprites-conv)`,
+      );
   }
 }
 
 function checkConfig(c: PdisVaeConfig): void {
   const where = "lib/models/pdisvae config";
   if (c.kind !== "pdisvae") throw new Error(`${where}: kind must be "pdisvae", got ${JSON.stringify(c.kind)}`);
-  if (!PDISVAE_METHODS.includes(c.method)) throw new Error(`${where}: method must be one of ${PDISVAE_METHODS.join(", ")}, got ${JSON.stringify(c.method)}`);
+  if (!PDISVAE_METHODS.includes(c.method))
+    throw new Error(`${where}: method must be one of ${PDISVAE_METHODS.join(", ")}, got ${JSON.stringify(c.method)}`);
   const netKind = (c.net as { kind?: unknown } | undefined)?.kind;
-  if (netKind !== "mlp-vae" && netKind !== "conv-vae") throw new Error(`${where}: net.kind must be "mlp-vae" or "conv-vae", got ${JSON.stringify(netKind)}`);
+  if (netKind !== "mlp-vae" && netKind !== "conv-vae")
+    throw new Error(`${where}: net.kind must be "mlp-vae" or "conv-vae", got ${JSON.stringify(netKind)}`);
   const K = netZDim(c.net);
-  if (!Array.isArray(c.groupSizes) || c.groupSizes.length === 0) throw new Error(`${where}: groupSizes must be a non-empty array`);
+  if (!Array.isArray(c.groupSizes) || c.groupSizes.length === 0)
+    throw new Error(`${where}: groupSizes must be a non-empty array`);
   c.groupSizes.forEach((h, g) => {
-    if (!(Number.isInteger(h) && h >= 1)) throw new Error(`${where}: groupSizes[${g}] must be a positive integer, got ${h}`);
+    if (!(Number.isInteger(h) && h >= 1))
+      throw new Error(`${where}: groupSizes[${g}] must be a positive integer, got ${h}`);
   });
   const sum = c.groupSizes.reduce((a, b) => a + b, 0);
-  if (sum !== K) throw new Error(`${where}: groupSizes [${c.groupSizes}] sum to ${sum}, but the net has K = ${K} latents`);
-  if (!(typeof c.beta === "number" && Number.isFinite(c.beta) && c.beta >= 0)) throw new Error(`${where}: beta must be a finite number ≥ 0, got ${c.beta}`);
-  if (!BATCH_ESTIMATORS.includes(c.estimator)) throw new Error(`${where}: estimator must be MWS, MSS or IS, got ${JSON.stringify(c.estimator)}`);
-  if (!(Number.isInteger(c.datasetSize) && c.datasetSize >= 2)) throw new Error(`${where}: datasetSize (N) must be an integer ≥ 2, got ${c.datasetSize}`);
-  if (c.rateEstimator !== "sample" && c.rateEstimator !== "entropy") throw new Error(`${where}: rateEstimator must be "sample" or "entropy", got ${JSON.stringify(c.rateEstimator)}`);
+  if (sum !== K)
+    throw new Error(`${where}: groupSizes [${c.groupSizes}] sum to ${sum}, but the net has K = ${K} latents`);
+  if (!(typeof c.beta === "number" && Number.isFinite(c.beta) && c.beta >= 0))
+    throw new Error(`${where}: beta must be a finite number ≥ 0, got ${c.beta}`);
+  if (!BATCH_ESTIMATORS.includes(c.estimator))
+    throw new Error(`${where}: estimator must be MWS, MSS or IS, got ${JSON.stringify(c.estimator)}`);
+  if (!(Number.isInteger(c.datasetSize) && c.datasetSize >= 2))
+    throw new Error(`${where}: datasetSize (N) must be an integer ≥ 2, got ${c.datasetSize}`);
+  if (c.rateEstimator !== "sample" && c.rateEstimator !== "entropy")
+    throw new Error(`${where}: rateEstimator must be "sample" or "entropy", got ${JSON.stringify(c.rateEstimator)}`);
   const isa = c.isa;
   for (const f of ["innerP", "outerP"] as const) {
-    if (!(typeof isa?.[f] === "number" && isa[f] > 0 && Number.isFinite(isa[f]))) throw new Error(`${where}: isa.${f} must be a finite number > 0, got ${isa?.[f]}`);
+    if (!(typeof isa?.[f] === "number" && isa[f] > 0 && Number.isFinite(isa[f])))
+      throw new Error(`${where}: isa.${f} must be a finite number > 0, got ${isa?.[f]}`);
   }
-  if (isa.scale !== "unit-variance" && !(typeof isa.scale === "number" && isa.scale > 0 && Number.isFinite(isa.scale))) throw new Error(`${where}: isa.scale must be "unit-variance" or a number > 0, got ${JSON.stringify(isa.scale)}`);
-  if (typeof c.monitor !== "boolean") throw new Error(`${where}: monitor must be true or false, got ${JSON.stringify(c.monitor)}`);
+  if (isa.scale !== "unit-variance" && !(typeof isa.scale === "number" && isa.scale > 0 && Number.isFinite(isa.scale)))
+    throw new Error(`${where}: isa.scale must be "unit-variance" or a number > 0, got ${JSON.stringify(isa.scale)}`);
+  if (typeof c.monitor !== "boolean")
+    throw new Error(`${where}: monitor must be true or false, got ${JSON.stringify(c.monitor)}`);
 }
 
 /** The record term each method penalises with weight β, or null. */
@@ -205,7 +241,13 @@ export function penaltyTerm(method: PdisVaeMethod): "tc" | "pc" | null {
  * maps z [B, K] to log p(z) per dimension [B, K] (or to [B] for a non-factorised prior, then the result is [B]).
  * Both are unbiased for the KL; their mean over ε is checked against closed forms in the tests.
  */
-export function monteCarloRate(mean: tf.Tensor, logVar: tf.Tensor, eps: tf.Tensor, logPrior: (z: tf.Tensor) => tf.Tensor, mode: "sample" | "entropy" = "sample"): tf.Tensor {
+export function monteCarloRate(
+  mean: tf.Tensor,
+  logVar: tf.Tensor,
+  eps: tf.Tensor,
+  logPrior: (z: tf.Tensor) => tf.Tensor,
+  mode: "sample" | "entropy" = "sample",
+): tf.Tensor {
   return tf.tidy(() => {
     const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
     // log q(z|x) at z = μ + σε is −½ε² − ½ log σ² − ½ log 2π (exactly, with ε held fixed); its mean over ε gives −H.
@@ -275,8 +317,14 @@ export interface Traversal {
 }
 
 function checkEstimatorBatch(M: number, c: PdisVaeConfig, where: string): void {
-  if (M > c.datasetSize) throw new Error(`${where}: batch of ${M} examples exceeds datasetSize N = ${c.datasetSize}; set the config's datasetSize to the training-set size`);
-  if (M < 2 && c.estimator !== "MWS") throw new Error(`${where}: the ${c.estimator} estimator needs batches of ≥ 2 examples, got ${M} (train with dropRemainder: true or a batch size that does not leave a last batch of 1)`);
+  if (M > c.datasetSize)
+    throw new Error(
+      `${where}: batch of ${M} examples exceeds datasetSize N = ${c.datasetSize}; set the config's datasetSize to the training-set size`,
+    );
+  if (M < 2 && c.estimator !== "MWS")
+    throw new Error(
+      `${where}: the ${c.estimator} estimator needs batches of ≥ 2 examples, got ${M} (train with dropRemainder: true or a batch size that does not leave a last batch of 1)`,
+    );
 }
 
 /**
@@ -299,7 +347,10 @@ export class PdisVae implements TrainableModel {
     this.net = c.net.kind === "conv-vae" ? new ConvVae(c.net, rng) : new MlpVae(c.net, rng);
     this.variables = this.net.variables;
     this.groups = contiguousGroups(c.groupSizes);
-    this.isaPrior = c.method === "isa-vae" ? new LpNestedIsa({ groupSizes: c.groupSizes, innerP: c.isa.innerP, outerP: c.isa.outerP, scale: c.isa.scale }) : null;
+    this.isaPrior =
+      c.method === "isa-vae"
+        ? new LpNestedIsa({ groupSizes: c.groupSizes, innerP: c.isa.innerP, outerP: c.isa.outerP, scale: c.isa.scale })
+        : null;
   }
 
   get zDim(): number {
@@ -352,7 +403,8 @@ export class PdisVae implements TrainableModel {
   /** −log p(x|z) per example [B] from the decoder output. Call inside a tidy. */
   private distortion(x: tf.Tensor, out: tf.Tensor): tf.Tensor {
     const B = out.shape[0];
-    const xs = x.shape.length === out.shape.length && x.shape.every((d, i) => d === out.shape[i]) ? x : tf.reshape(x, out.shape);
+    const xs =
+      x.shape.length === out.shape.length && x.shape.every((d, i) => d === out.shape[i]) ? x : tf.reshape(x, out.shape);
     const lk = this.config.net.likelihood;
     let nll: tf.Tensor;
     if (lk.kind === "bernoulli") nll = tf.neg(new Bernoulli(out).logProb(xs));
@@ -373,15 +425,18 @@ export class PdisVae implements TrainableModel {
     return tf.tidy(() => {
       const { mean, logVar } = this.encode(x);
       const B = mean.shape[0];
-      if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K) throw new Error(`PdisVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
+      if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K)
+        throw new Error(`PdisVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
       const std = tf.exp(tf.mul(logVar, 0.5));
       const z = tf.add(mean, tf.mul(std, eps));
       const distortion = this.distortion(x, this.decoderOutput(z));
 
       let rate: tf.Tensor | undefined;
       let ratePerDim: tf.Tensor | undefined;
-      if (c.method === "ica") ratePerDim = monteCarloRate(mean, logVar, eps, (zz) => new Logcosh().logProb(zz), c.rateEstimator);
-      else if (c.method === "isa-vae") rate = monteCarloRate(mean, logVar, eps, (zz) => this.isaPrior!.logProb(zz), c.rateEstimator);
+      if (c.method === "ica")
+        ratePerDim = monteCarloRate(mean, logVar, eps, (zz) => new Logcosh().logProb(zz), c.rateEstimator);
+      else if (c.method === "isa-vae")
+        rate = monteCarloRate(mean, logVar, eps, (zz) => this.isaPrior!.logProb(zz), c.rateEstimator);
       else ratePerDim = kl(new Normal(mean, std), new Normal(0, 1));
 
       const terms: Record<string, tf.Tensor> = {};
@@ -394,15 +449,25 @@ export class PdisVae implements TrainableModel {
         if (wantPc) terms.pc = partialCorrelation(logQ, this.groups, c.estimator, c.datasetSize);
         if (wantTc) terms.tc = totalCorrelation(logQ, c.estimator, c.datasetSize);
       }
-      return rateDistortion({ distortion, ...(rate ? { rate } : {}), ...(ratePerDim ? { ratePerDim } : {}), terms }) as unknown as tf.TensorContainer;
+      return rateDistortion({
+        distortion,
+        ...(rate ? { rate } : {}),
+        ...(ratePerDim ? { ratePerDim } : {}),
+        terms,
+      }) as unknown as tf.TensorContainer;
     }) as unknown as RateDistortion;
   }
 
   /** Training step: the record with ε drawn from ctx.rng. The batch is the data tensor or {x}. */
   step(batch: Batch, ctx: StepContext): RateDistortion {
     const x = batch instanceof tf.Tensor ? batch : batch.x;
-    if (!x) throw new Error(`PdisVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`);
-    return tf.tidy(() => this.record(x, ctx.rng.normalTensor([x.shape[0], this.zDim])) as unknown as tf.TensorContainer) as unknown as RateDistortion;
+    if (!x)
+      throw new Error(
+        `PdisVae.step: a named batch needs an "x" tensor (has: ${Object.keys(batch).join(", ") || "none"})`,
+      );
+    return tf.tidy(
+      () => this.record(x, ctx.rng.normalTensor([x.shape[0], this.zDim])) as unknown as tf.TensorContainer,
+    ) as unknown as RateDistortion;
   }
 
   /** The scalar loss of a record under this model's controller (mean(D + R) + β·mean(term)). */
@@ -424,8 +489,12 @@ export class PdisVae implements TrainableModel {
         const rec = this.record(sliceRows(x.data, start, size), rng.normalTensor([size, this.zDim]), { terms: false });
         return { distortion: rec.distortion, rate: rec.rate };
       };
-      const { means } = await evaluateBatches({ n, where: "PdisVae.evaluate", defaultSeed: "pdisvae/evaluate", defaultBatchSize: 512, draw }, opts);
-      const distortion = means.distortion[0], rate = means.rate[0];
+      const { means } = await evaluateBatches(
+        { n, where: "PdisVae.evaluate", defaultSeed: "pdisvae/evaluate", defaultBatchSize: 512, draw },
+        opts,
+      );
+      const distortion = means.distortion[0],
+        rate = means.rate[0];
       return { distortion, rate, elbo: -(distortion + rate), n };
     } finally {
       x.dispose();
@@ -436,9 +505,11 @@ export class PdisVae implements TrainableModel {
   async encodeData(data: TensorOrArray, opts: { batchSize?: number } = {}): Promise<{ mean: Matrix; logVar: Matrix }> {
     const { data: x, dispose } = toTensorDataset(data);
     try {
-      const n = x.shape[0], K = this.zDim;
+      const n = x.shape[0],
+        K = this.zDim;
       const bs = positiveInt(opts.batchSize ?? 512, "batchSize", "PdisVae.encodeData");
-      const mean = new Float32Array(n * K), logVar = new Float32Array(n * K);
+      const mean = new Float32Array(n * K),
+        logVar = new Float32Array(n * K);
       for (let start = 0; start < n; start += bs) {
         const size = Math.min(bs, n - start);
         const xb = sliceRows(x, start, size);
@@ -482,27 +553,46 @@ export class PdisVae implements TrainableModel {
    */
   async datasetCorrelation(data: TensorOrArray, opts: CorrelationOptions = {}): Promise<DatasetCorrelation> {
     const { mean, logVar } = await this.encodeData(data, { batchSize: opts.batchSize });
-    const n = mean.shape[0], K = mean.shape[1];
+    const n = mean.shape[0],
+      K = mean.shape[1];
     const groups = opts.groups ?? this.groups;
     validateGroups(groups, K, "PdisVae.datasetCorrelation");
     const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "pdisvae/correlation");
     const chunk = positiveInt(opts.chunk ?? 256, "chunk", "PdisVae.datasetCorrelation");
     const mu = tf.tensor2d(mean.values, [n, K]);
     const lv = tf.tensor2d(logVar.values, [n, K]);
-    const z = (opts.sample ?? true) ? tf.tidy(() => tf.add(mu, tf.mul(tf.exp(tf.mul(lv, 0.5)), rng.normalTensor([n, K])))) : mu.clone();
+    const z =
+      (opts.sample ?? true)
+        ? tf.tidy(() => tf.add(mu, tf.mul(tf.exp(tf.mul(lv, 0.5)), rng.normalTensor([n, K]))))
+        : mu.clone();
     if (opts.batch !== undefined) {
       try {
-        return await this.batchedCorrelation(mu, lv, z, groups, positiveInt(opts.batch, "batch", "PdisVae.datasetCorrelation"), rng);
+        return await this.batchedCorrelation(
+          mu,
+          lv,
+          z,
+          groups,
+          positiveInt(opts.batch, "batch", "PdisVae.datasetCorrelation"),
+          rng,
+        );
       } finally {
         tf.dispose([mu, lv, z]);
       }
     }
     const G = groups.length;
     // [K, G + K + 1]: the groups' sums, each dimension alone (TC), and the joint.
-    const cols = [...groups.map((g) => (k: number) => (g.includes(k) ? 1 : 0)), ...Array.from({ length: K }, (_, j) => (k: number) => (k === j ? 1 : 0)), () => 1];
-    const sel = tf.tensor2d(Array.from({ length: K }, (_, k) => cols.map((f) => f(k))), [K, cols.length]);
+    const cols = [
+      ...groups.map((g) => (k: number) => (g.includes(k) ? 1 : 0)),
+      ...Array.from({ length: K }, (_, j) => (k: number) => (k === j ? 1 : 0)),
+      () => 1,
+    ];
+    const sel = tf.tensor2d(
+      Array.from({ length: K }, (_, k) => cols.map((f) => f(k))),
+      [K, cols.length],
+    );
     const pcAll = new Float32Array(n);
-    let sumPc = 0, sumTc = 0;
+    let sumPc = 0,
+      sumTc = 0;
     try {
       for (let start = 0; start < n; start += chunk) {
         const size = Math.min(chunk, n - start);
@@ -533,12 +623,22 @@ export class PdisVae implements TrainableModel {
   }
 
   /** The minibatch-IS version of datasetCorrelation (opts.batch). */
-  private async batchedCorrelation(mu: tf.Tensor2D, lv: tf.Tensor2D, z: tf.Tensor, groups: number[][], M: number, rng: Rng): Promise<DatasetCorrelation> {
+  private async batchedCorrelation(
+    mu: tf.Tensor2D,
+    lv: tf.Tensor2D,
+    z: tf.Tensor,
+    groups: number[][],
+    M: number,
+    rng: Rng,
+  ): Promise<DatasetCorrelation> {
     const n = mu.shape[0];
-    if (M < 2 || M > n) throw new Error(`PdisVae.datasetCorrelation: batch must be in 2…${n} (the number of rows), got ${M}`);
+    if (M < 2 || M > n)
+      throw new Error(`PdisVae.datasetCorrelation: batch must be in 2…${n} (the number of rows), got ${M}`);
     const order = rng.fork("batches").permutation(n);
     const pcAll = new Float32Array(n).fill(NaN);
-    let sumPc = 0, sumTc = 0, used = 0;
+    let sumPc = 0,
+      sumTc = 0,
+      used = 0;
     for (let b = 0; b + M <= n; b += M) {
       const rows = order.slice(b, b + M);
       const res = tf.tidy(() => {
@@ -561,14 +661,19 @@ export class PdisVae implements TrainableModel {
   /** Decode a latent traversal: one dimension (or every dimension of one group, on a grid) varied, the others at `base` (0). */
   async traverse(opts: TraversalOptions): Promise<Traversal> {
     const K = this.zDim;
-    if ((opts.dim === undefined) === (opts.group === undefined)) throw new Error("PdisVae.traverse: give exactly one of dim or group");
+    if ((opts.dim === undefined) === (opts.group === undefined))
+      throw new Error("PdisVae.traverse: give exactly one of dim or group");
     const dims = opts.dim !== undefined ? [opts.dim] : this.groups[opts.group as number];
     if (!dims) throw new Error(`PdisVae.traverse: group ${opts.group} does not exist (G = ${this.groups.length})`);
-    for (const d of dims) if (!(Number.isInteger(d) && d >= 0 && d < K)) throw new Error(`PdisVae.traverse: dimension ${d} outside 0…${K - 1}`);
-    if (!Array.isArray(opts.values) || opts.values.length === 0) throw new Error("PdisVae.traverse: values must be a non-empty array");
+    for (const d of dims)
+      if (!(Number.isInteger(d) && d >= 0 && d < K))
+        throw new Error(`PdisVae.traverse: dimension ${d} outside 0…${K - 1}`);
+    if (!Array.isArray(opts.values) || opts.values.length === 0)
+      throw new Error("PdisVae.traverse: values must be a non-empty array");
     const base = opts.base ?? new Array<number>(K).fill(0);
     if (base.length !== K) throw new Error(`PdisVae.traverse: base must have ${K} values, got ${base.length}`);
-    const V = opts.values.length, P = Math.pow(V, dims.length);
+    const V = opts.values.length,
+      P = Math.pow(V, dims.length);
     const zv = new Float32Array(P * K);
     for (let p = 0; p < P; p++) {
       for (let k = 0; k < K; k++) zv[p * K + k] = base[k];
@@ -601,7 +706,11 @@ function positiveInt(v: number, what: string, where: string): number {
 }
 
 function sliceRows(x: tf.Tensor, start: number, size: number): tf.Tensor {
-  return tf.slice(x, [start, ...new Array<number>(x.rank - 1).fill(0)], [size, ...new Array<number>(x.rank - 1).fill(-1)]);
+  return tf.slice(
+    x,
+    [start, ...new Array<number>(x.rank - 1).fill(0)],
+    [size, ...new Array<number>(x.rank - 1).fill(-1)],
+  );
 }
 
 /** Build a PDisVAE-family model (the `build` argument of trainOrReload: `(c, rng) => createPdisVae(c.model as PdisVaeConfig, rng)`). */

@@ -29,7 +29,14 @@
 // weight and free-bit them separately (perTermRates, Eq. 37) or drive their sum toward a target (E.2).
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
-import { Conv1dParams, ConvTranspose1dParams, conv1d, convTranspose1d, createConv1d, createConvTranspose1d } from "../nets/conv";
+import {
+  Conv1dParams,
+  ConvTranspose1dParams,
+  conv1d,
+  convTranspose1d,
+  createConv1d,
+  createConvTranspose1d,
+} from "../nets/conv";
 import { ParamStore } from "../nets/params";
 import { BlrPrior, DEFAULT_BLR_PRIOR, blrLogEvidence, mvcLogDensity } from "../objectives/blr";
 import { RateDistortion, rateDistortion } from "../objectives/rate-distortion";
@@ -67,12 +74,17 @@ export interface ViTasNetConfig {
   multitask: boolean;
 }
 
-const DEFAULT_ENCODING_PRIOR: Record<EncodingFamily, [number, number]> = { gaussian: [0, 1], lognormal: [0, 1], gamma: [0.5, 1] };
+const DEFAULT_ENCODING_PRIOR: Record<EncodingFamily, [number, number]> = {
+  gaussian: [0, 1],
+  lognormal: [0, 1],
+  gamma: [0.5, 1],
+};
 const DEFAULT_MASK_PRIOR: Record<MaskFamily, [number, number]> = { lognormal: [0.9, 1], beta: [1, 1] };
 
 /** Fill defaults: the paper's main model is Gaussian encodings, log-normal masks, BLR likelihood, analytic KL. */
 export function viTasNetConfig(c: Partial<ViTasNetConfig> & { tasnet: ConvTasNetConfig }): ViTasNetConfig {
-  const encoding = c.encoding ?? "gaussian", mask = c.mask ?? "lognormal";
+  const encoding = c.encoding ?? "gaussian",
+    mask = c.mask ?? "lognormal";
   const cfg: ViTasNetConfig = {
     kind: "vi-tasnet",
     tasnet: { ...c.tasnet },
@@ -87,16 +99,30 @@ export function viTasNetConfig(c: Partial<ViTasNetConfig> & { tasnet: ConvTasNet
     multitask: c.multitask ?? false,
   };
   const where = "lib/models/vi-tasnet config";
-  if (!["gaussian", "lognormal", "gamma"].includes(cfg.encoding)) throw new Error(`${where}: encoding must be gaussian, lognormal or gamma, got ${JSON.stringify(cfg.encoding)}`);
-  if (!["lognormal", "beta"].includes(cfg.mask)) throw new Error(`${where}: mask must be lognormal or beta, got ${JSON.stringify(cfg.mask)}`);
-  if (!["blr", "si-sdr", "mvc"].includes(cfg.likelihood)) throw new Error(`${where}: likelihood must be blr, si-sdr or mvc, got ${JSON.stringify(cfg.likelihood)}`);
-  if (!["analytic", "monte-carlo"].includes(cfg.kl)) throw new Error(`${where}: kl must be analytic or monte-carlo, got ${JSON.stringify(cfg.kl)}`);
-  if (!["static", "flow", "adaptive"].includes(cfg.prior.kind)) throw new Error(`${where}: prior.kind must be static, flow or adaptive, got ${JSON.stringify(cfg.prior.kind)}`);
-  if (cfg.prior.kind === "adaptive" && cfg.encoding === "lognormal") throw new Error(`${where}: the adaptive prior needs encodings with closed-form sums (gaussian or gamma), not lognormal`);
-  if (cfg.multitask && cfg.likelihood !== "blr") throw new Error(`${where}: the multitask model's autoencoding distortions use the BLR likelihood`);
-  for (const [name, [a, b]] of [["encodingPrior", cfg.encodingPrior], ["maskPrior", cfg.maskPrior]] as const) {
-    const firstPositive = (name === "encodingPrior" && cfg.encoding === "gamma") || (name === "maskPrior" && cfg.mask === "beta");
-    if (!(Number.isFinite(a) && b > 0 && (!firstPositive || a > 0))) throw new Error(`${where}: ${name} must be [finite, > 0] (both > 0 for gamma and beta), got [${a}, ${b}]`);
+  if (!["gaussian", "lognormal", "gamma"].includes(cfg.encoding))
+    throw new Error(`${where}: encoding must be gaussian, lognormal or gamma, got ${JSON.stringify(cfg.encoding)}`);
+  if (!["lognormal", "beta"].includes(cfg.mask))
+    throw new Error(`${where}: mask must be lognormal or beta, got ${JSON.stringify(cfg.mask)}`);
+  if (!["blr", "si-sdr", "mvc"].includes(cfg.likelihood))
+    throw new Error(`${where}: likelihood must be blr, si-sdr or mvc, got ${JSON.stringify(cfg.likelihood)}`);
+  if (!["analytic", "monte-carlo"].includes(cfg.kl))
+    throw new Error(`${where}: kl must be analytic or monte-carlo, got ${JSON.stringify(cfg.kl)}`);
+  if (!["static", "flow", "adaptive"].includes(cfg.prior.kind))
+    throw new Error(`${where}: prior.kind must be static, flow or adaptive, got ${JSON.stringify(cfg.prior.kind)}`);
+  if (cfg.prior.kind === "adaptive" && cfg.encoding === "lognormal")
+    throw new Error(
+      `${where}: the adaptive prior needs encodings with closed-form sums (gaussian or gamma), not lognormal`,
+    );
+  if (cfg.multitask && cfg.likelihood !== "blr")
+    throw new Error(`${where}: the multitask model's autoencoding distortions use the BLR likelihood`);
+  for (const [name, [a, b]] of [
+    ["encodingPrior", cfg.encodingPrior],
+    ["maskPrior", cfg.maskPrior],
+  ] as const) {
+    const firstPositive =
+      (name === "encodingPrior" && cfg.encoding === "gamma") || (name === "maskPrior" && cfg.mask === "beta");
+    if (!(Number.isFinite(a) && b > 0 && (!firstPositive || a > 0)))
+      throw new Error(`${where}: ${name} must be [finite, > 0] (both > 0 for gamma and beta), got [${a}, ${b}]`);
   }
   return cfg;
 }
@@ -137,15 +163,42 @@ export class ViTasNet implements TrainableModel {
   /** MVC likelihood only: the transposed conv giving the per-time-step scale of each estimate. */
   private readonly scaleDecoder: ConvTranspose1dParams | null;
 
-  constructor(readonly config: ViTasNetConfig, rng: Rng) {
+  constructor(
+    readonly config: ViTasNetConfig,
+    rng: Rng,
+  ) {
     const c = config.tasnet;
     this.store = new ParamStore(rng);
     const pr = config.prior;
-    this.flow = pr.kind === "flow" ? new MadeFlowPrior(this.store, "prior", { dim: c.N, hidden: pr.hidden, flows: pr.flows }) : null;
-    this.encoder = createConv1d(this.store, "enc", { inChannels: 1, outChannels: (config.encoding === "gamma" ? 1 : 2) * c.N, kernel: c.L, stride: c.stride, padding: "valid" });
+    this.flow =
+      pr.kind === "flow"
+        ? new MadeFlowPrior(this.store, "prior", { dim: c.N, hidden: pr.hidden, flows: pr.flows })
+        : null;
+    this.encoder = createConv1d(this.store, "enc", {
+      inChannels: 1,
+      outChannels: (config.encoding === "gamma" ? 1 : 2) * c.N,
+      kernel: c.L,
+      stride: c.stride,
+      padding: "valid",
+    });
     this.masker = createMasker(this.store, c, 2);
-    this.decoder = createConvTranspose1d(this.store, "dec", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: false });
-    this.scaleDecoder = config.likelihood === "mvc" ? createConvTranspose1d(this.store, "dec-scale", { inChannels: c.N, outChannels: 1, kernel: c.L, stride: c.stride, bias: true }) : null;
+    this.decoder = createConvTranspose1d(this.store, "dec", {
+      inChannels: c.N,
+      outChannels: 1,
+      kernel: c.L,
+      stride: c.stride,
+      bias: false,
+    });
+    this.scaleDecoder =
+      config.likelihood === "mvc"
+        ? createConvTranspose1d(this.store, "dec-scale", {
+            inChannels: c.N,
+            outChannels: 1,
+            kernel: c.L,
+            stride: c.stride,
+            bias: true,
+          })
+        : null;
     this.variables = this.store.variables();
   }
 
@@ -171,7 +224,13 @@ export class ViTasNet implements TrainableModel {
     const c = this.config.tasnet;
     const [B, T] = mix.shape as [number, number];
     const Tp = (this.frames(T) - 1) * c.stride + c.L;
-    const xp = Tp > T ? tf.pad(mix, [[0, 0], [0, Tp - T]]) : mix;
+    const xp =
+      Tp > T
+        ? tf.pad(mix, [
+            [0, 0],
+            [0, Tp - T],
+          ])
+        : mix;
     const h = conv1d(tf.reshape(xp, [B, Tp, 1]), this.encoder);
     if (this.config.encoding === "gamma") return distribution("gamma", positive(h), 1);
     const [a, b] = tf.split(h, 2, 2);
@@ -184,7 +243,9 @@ export class ViTasNet implements TrainableModel {
     const [B, F] = z.shape as [number, number, number];
     const h = tf.reshape(this.masker(z), [B, F, 2, c.S, c.N]);
     const [a, b] = tf.split(tf.transpose(h, [2, 0, 3, 1, 4]), 2, 0).map((t) => tf.squeeze(t, [0])); // each [B, S, F, N]
-    return this.config.mask === "beta" ? distribution("beta", positive(a), positive(b)) : distribution("lognormal", a, positive(b));
+    return this.config.mask === "beta"
+      ? distribution("beta", positive(a), positive(b))
+      : distribution("lognormal", a, positive(b));
   }
 
   decode(masked: tf.Tensor, T: number): tf.Tensor {
@@ -208,7 +269,12 @@ export class ViTasNet implements TrainableModel {
   /** Σ_{t,k} −log p(target | estimate) with the BLR evidence over time: [B, ..., T] pairs → [B]. */
   private blrNll(target: tf.Tensor, estimate: tf.Tensor): tf.Tensor {
     const nll = tf.neg(blrLogEvidence(target, estimate, this.config.blrPrior));
-    return nll.rank > 1 ? tf.sum(nll, nll.shape.slice(1).map((_, i) => i + 1)) : nll;
+    return nll.rank > 1
+      ? tf.sum(
+          nll,
+          nll.shape.slice(1).map((_, i) => i + 1),
+        )
+      : nll;
   }
 
   /**
@@ -234,13 +300,20 @@ export class ViTasNet implements TrainableModel {
     if (c.likelihood === "mvc") {
       // pairwise −log MVC(s_j; ŝ_i, diag(σ_i²)): [B, S_est, S_ref]
       const shape = [B, S, S, T];
-      const est = tf.broadcastTo(tf.expandDims(estimates, 2), shape), scale = tf.broadcastTo(tf.expandDims(this.decodeScale(masked, T), 2), shape);
+      const est = tf.broadcastTo(tf.expandDims(estimates, 2), shape),
+        scale = tf.broadcastTo(tf.expandDims(this.decodeScale(masked, T), 2), shape);
       const nll = tf.neg(mvcLogDensity(tf.broadcastTo(tf.expandDims(sources, 1), shape), est, scale));
       distortion = tf.mul(permutationInvariant(nll, "min").value, S);
     } else if (c.likelihood === "blr") {
       // pairwise −log p(s_j | ŝ_i): [B, S_est, S_ref]
       const shape = [B, S, S, T];
-      const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(sources, 1), shape), tf.broadcastTo(tf.expandDims(estimates, 2), shape), c.blrPrior));
+      const nll = tf.neg(
+        blrLogEvidence(
+          tf.broadcastTo(tf.expandDims(sources, 1), shape),
+          tf.broadcastTo(tf.expandDims(estimates, 2), shape),
+          c.blrPrior,
+        ),
+      );
       distortion = tf.mul(permutationInvariant(nll, "min").value, S);
     } else {
       distortion = tf.neg(permutationInvariant(pairwiseSiSdr(estimates, sources), "max").value);
@@ -249,19 +322,33 @@ export class ViTasNet implements TrainableModel {
     const elements: Record<string, tf.Tensor> = {};
     let total = distortion;
     // single-source encodings (adaptive prior, multitask)
-    const singles = c.prior.kind === "adaptive" || c.multitask
-      ? Array.from({ length: S }, (_, i) => this.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1])))
-      : [];
+    const singles =
+      c.prior.kind === "adaptive" || c.multitask
+        ? Array.from({ length: S }, (_, i) =>
+            this.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1])),
+          )
+        : [];
     if (this.flow) {
       // per frame: the flow's density is over the N channels of a frame
       elements.z = tf.sub(tf.sum(qz.logProb(z), 2), this.flow.logProb(z));
     } else if (c.prior.kind === "adaptive") {
       const sum = (f: (q: Distribution) => tf.Tensor) => tf.addN(singles.map(f));
-      const adaptive = c.encoding === "gaussian"
-        ? distribution("gaussian", sum((q) => (q as Normal).loc), tf.sqrt(sum((q) => tf.square((q as Normal).scale))))
-        : distribution("gamma", sum((q) => (q as Gamma).concentration), 1);
+      const adaptive =
+        c.encoding === "gaussian"
+          ? distribution(
+              "gaussian",
+              sum((q) => (q as Normal).loc),
+              tf.sqrt(sum((q) => tf.square((q as Normal).scale))),
+            )
+          : distribution(
+              "gamma",
+              sum((q) => (q as Gamma).concentration),
+              1,
+            );
       elements.z = this.rateElements(qz, adaptive, z);
-      terms.sources = tf.addN(singles.map((q, i) => this.rate(q, p0, o.mean ? q.mean() : q.sample(rng.fork(`source-z/${i}`)))));
+      terms.sources = tf.addN(
+        singles.map((q, i) => this.rate(q, p0, o.mean ? q.mean() : q.sample(rng.fork(`source-z/${i}`)))),
+      );
     } else {
       elements.z = this.rateElements(qz, p0, z);
     }
@@ -270,24 +357,32 @@ export class ViTasNet implements TrainableModel {
     terms.mask = tf.sum(elements.mask, 1);
     let mixtureDistortion: tf.Tensor | undefined, mixtureElbo: tf.Tensor | undefined;
     if (c.multitask) {
-      const single = tf.addN(singles.map((q, i) => {
-        const zi = o.mean ? q.mean() : q.sample(rng.fork(`source-ae/${i}`));
-        const est = tf.squeeze(this.decode(tf.expandDims(zi, 1), T), [1]);
-        return this.blrNll(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1]), est);
-      }));
+      const single = tf.addN(
+        singles.map((q, i) => {
+          const zi = o.mean ? q.mean() : q.sample(rng.fork(`source-ae/${i}`));
+          const est = tf.squeeze(this.decode(tf.expandDims(zi, 1), T), [1]);
+          return this.blrNll(tf.squeeze(tf.slice(sources, [0, i, 0], [B, 1, T]), [1]), est);
+        }),
+      );
       mixtureDistortion = this.blrNll(mix, tf.squeeze(this.decode(tf.expandDims(z, 1), T), [1]));
       mixtureElbo = tf.neg(tf.add(mixtureDistortion, this.rate(qz, p0, z)));
       total = tf.addN([distortion, single, mixtureDistortion]);
     }
     const record = rateDistortion({ distortion: total, terms, termElements: elements });
     return {
-      record, z, masks: m, estimates, siSdr: pitSiSdr(estimates, sources).value, separationDistortion: distortion,
+      record,
+      z,
+      masks: m,
+      estimates,
+      siSdr: pitSiSdr(estimates, sources).value,
+      separationDistortion: distortion,
       ...(mixtureDistortion ? { mixtureDistortion, mixtureElbo } : {}),
     };
   }
 
   step(batch: Batch, ctx: StepContext): RateDistortion {
-    if (batch instanceof tf.Tensor || !batch.mix || !batch.sources) throw new Error("ViTasNet.step: the batch must be {mix, sources}");
+    if (batch instanceof tf.Tensor || !batch.mix || !batch.sources)
+      throw new Error("ViTasNet.step: the batch must be {mix, sources}");
     return this.forward(batch.mix, batch.sources, ctx.rng).record;
   }
 

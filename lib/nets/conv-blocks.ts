@@ -15,7 +15,12 @@ export interface ResBlockParams {
  */
 export function createResBlock(store: ParamStore, name: string, channels: number): ResBlockParams {
   return {
-    a: createConv2d(store, `${name}/a`, { inChannels: channels, outChannels: channels, kernel: 3, activation: "swish" }),
+    a: createConv2d(store, `${name}/a`, {
+      inChannels: channels,
+      outChannels: channels,
+      kernel: 3,
+      activation: "swish",
+    }),
     b: createConv2d(store, `${name}/b`, { inChannels: channels, outChannels: channels, kernel: 3, init: zeros }),
   };
 }
@@ -40,13 +45,15 @@ export interface ConvBlockParams {
 
 export function createConvBlock(store: ParamStore, name: string, s: ConvBlockSpec): ConvBlockParams {
   const kernels = [1, 3, 3, 1];
-  const convs = kernels.map((k, i) => createConv2d(store, `${name}/${i}`, {
-    inChannels: i === 0 ? s.inChannels : s.hiddenChannels,
-    outChannels: i === 3 ? s.outChannels : s.hiddenChannels,
-    kernel: k,
-    activation: i === 3 ? "linear" : "swish",
-    ...(i === 3 && s.zeroOutput ? { init: zeros } : {}),
-  }));
+  const convs = kernels.map((k, i) =>
+    createConv2d(store, `${name}/${i}`, {
+      inChannels: i === 0 ? s.inChannels : s.hiddenChannels,
+      outChannels: i === 3 ? s.outChannels : s.hiddenChannels,
+      kernel: k,
+      activation: i === 3 ? "linear" : "swish",
+      ...(i === 3 && s.zeroOutput ? { init: zeros } : {}),
+    }),
+  );
   return { convs };
 }
 

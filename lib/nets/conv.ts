@@ -52,17 +52,25 @@ export interface Conv2dParams {
 export function createConv2d(store: ParamStore, name: string, spec: Conv2dSpec): Conv2dParams {
   const [kh, kw] = typeof spec.kernel === "number" ? [spec.kernel, spec.kernel] : spec.kernel;
   const stride = spec.stride ?? 1;
-  for (const [v, what] of [[spec.inChannels, "inChannels"], [spec.outChannels, "outChannels"], [kh, "kernel"], [kw, "kernel"], [stride, "stride"]] as const) posInt(v, `createConv2d(${name}): ${what}`);
+  for (const [v, what] of [
+    [spec.inChannels, "inChannels"],
+    [spec.outChannels, "outChannels"],
+    [kh, "kernel"],
+    [kw, "kernel"],
+    [stride, "stride"],
+  ] as const)
+    posInt(v, `createConv2d(${name}): ${what}`);
   const activation = spec.activation ?? "linear";
   const init = spec.init ?? (reluLike(activation) ? heUniform : glorotUniform);
   const w = store.add(`${name}/w`, [kh, kw, spec.inChannels, spec.outChannels], init);
-  const b = spec.bias ?? true ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
+  const b = (spec.bias ?? true) ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
   return { w, b, stride, padding: spec.padding ?? "same", activation };
 }
 
 /** x [B, H, W, in] → act(conv(x) + b) [B, H', W', out]. */
 export function conv2d(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
-  if (x.rank !== 4 || x.shape[3] !== p.w.shape[2]) throw new Error(`conv2d: input must have shape [B, H, W, ${p.w.shape[2]}], got [${x.shape}]`);
+  if (x.rank !== 4 || x.shape[3] !== p.w.shape[2])
+    throw new Error(`conv2d: input must have shape [B, H, W, ${p.w.shape[2]}], got [${x.shape}]`);
   return tf.tidy(() => {
     let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, p.w as tf.Tensor4D, p.stride, p.padding);
     if (p.b) y = tf.add(y, p.b);
@@ -83,7 +91,15 @@ export function upsampleNearest(x: tf.Tensor, factor = 2): tf.Tensor4D {
   if (x.rank !== 4) throw new Error(`upsampleNearest: input must have shape [B, H, W, C], got [${x.shape}]`);
   posInt(factor, "upsampleNearest: factor");
   const [b, h, w, c] = x.shape as [number, number, number, number];
-  return tf.tidy(() => tf.reshape(tf.mul(tf.reshape(x, [b, h, 1, w, 1, c]), tf.ones([1, 1, factor, 1, factor, 1])), [b, h * factor, w * factor, c]) as tf.Tensor4D);
+  return tf.tidy(
+    () =>
+      tf.reshape(tf.mul(tf.reshape(x, [b, h, 1, w, 1, c]), tf.ones([1, 1, factor, 1, factor, 1])), [
+        b,
+        h * factor,
+        w * factor,
+        c,
+      ]) as tf.Tensor4D,
+  );
 }
 
 /**
@@ -114,14 +130,22 @@ export interface ConvTranspose2dParams {
 export function createConvTranspose2d(store: ParamStore, name: string, spec: Conv2dSpec): ConvTranspose2dParams {
   const [kh, kw] = typeof spec.kernel === "number" ? [spec.kernel, spec.kernel] : spec.kernel;
   const stride = spec.stride ?? 1;
-  for (const [v, what] of [[spec.inChannels, "inChannels"], [spec.outChannels, "outChannels"], [kh, "kernel"], [kw, "kernel"], [stride, "stride"]] as const) posInt(v, `createConvTranspose2d(${name}): ${what}`);
+  for (const [v, what] of [
+    [spec.inChannels, "inChannels"],
+    [spec.outChannels, "outChannels"],
+    [kh, "kernel"],
+    [kw, "kernel"],
+    [stride, "stride"],
+  ] as const)
+    posInt(v, `createConvTranspose2d(${name}): ${what}`);
   const activation = spec.activation ?? "linear";
   // fans() reads [.., in, out] from the last two dims; the transpose stores [.., out, in], so the
   // default initialiser is given the limit directly: He / Glorot with fanIn = in·kh·kw.
-  const fanIn = spec.inChannels * kh * kw, fanOut = spec.outChannels * kh * kw;
+  const fanIn = spec.inChannels * kh * kw,
+    fanOut = spec.outChannels * kh * kw;
   const init = spec.init ?? uniformInit(reluLike(activation) ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut)));
   const w = store.add(`${name}/w`, [kh, kw, spec.outChannels, spec.inChannels], init);
-  const b = spec.bias ?? true ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
+  const b = (spec.bias ?? true) ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
   return { w, b, stride, padding: spec.padding ?? "same", activation };
 }
 
@@ -133,9 +157,15 @@ export function convTransposeOutputSize(inSize: number, kernel: number, stride: 
 /** x [B, H, W, in] → act(convT(x) + b) [B, H·s, W·s, out] ("same") or [B, (H−1)s + kh, …] ("valid"). */
 export function convTranspose2d(x: tf.Tensor, p: ConvTranspose2dParams): tf.Tensor4D {
   const [kh, kw, out, inC] = p.w.shape;
-  if (x.rank !== 4 || x.shape[3] !== inC) throw new Error(`convTranspose2d: input must have shape [B, H, W, ${inC}], got [${x.shape}]`);
+  if (x.rank !== 4 || x.shape[3] !== inC)
+    throw new Error(`convTranspose2d: input must have shape [B, H, W, ${inC}], got [${x.shape}]`);
   const [B, H, W] = x.shape;
-  const outShape: [number, number, number, number] = [B, convTransposeOutputSize(H, kh, p.stride, p.padding), convTransposeOutputSize(W, kw, p.stride, p.padding), out];
+  const outShape: [number, number, number, number] = [
+    B,
+    convTransposeOutputSize(H, kh, p.stride, p.padding),
+    convTransposeOutputSize(W, kw, p.stride, p.padding),
+    out,
+  ];
   return tf.tidy(() => {
     let y: tf.Tensor = tf.conv2dTranspose(x as tf.Tensor4D, p.w as tf.Tensor4D, outShape, p.stride, p.padding);
     if (p.b) y = tf.add(y, p.b);
@@ -169,17 +199,24 @@ export interface Conv1dSpec {
 /** Parameters `<name>/w` [k, in, out] and `<name>/b` [out]. */
 export function createConv1d(store: ParamStore, name: string, spec: Conv1dSpec): Conv1dParams {
   const stride = spec.stride ?? 1;
-  for (const [v, what] of [[spec.inChannels, "inChannels"], [spec.outChannels, "outChannels"], [spec.kernel, "kernel"], [stride, "stride"]] as const) posInt(v, `createConv1d(${name}): ${what}`);
+  for (const [v, what] of [
+    [spec.inChannels, "inChannels"],
+    [spec.outChannels, "outChannels"],
+    [spec.kernel, "kernel"],
+    [stride, "stride"],
+  ] as const)
+    posInt(v, `createConv1d(${name}): ${what}`);
   const activation = spec.activation ?? "linear";
   const init = spec.init ?? (reluLike(activation) ? heUniform : glorotUniform);
   const w = store.add(`${name}/w`, [spec.kernel, spec.inChannels, spec.outChannels], init);
-  const b = spec.bias ?? true ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
+  const b = (spec.bias ?? true) ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
   return { w, b, stride, padding: spec.padding ?? "valid", activation };
 }
 
 /** x [B, T, in] → act(conv1d(x) + b) [B, T', out] (tf.conv1d, i.e. conv2d on a [B, 1, T, in] view). */
 export function conv1d(x: tf.Tensor, p: Conv1dParams): tf.Tensor3D {
-  if (x.rank !== 3 || x.shape[2] !== p.w.shape[1]) throw new Error(`conv1d: input must have shape [B, T, ${p.w.shape[1]}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[2] !== p.w.shape[1])
+    throw new Error(`conv1d: input must have shape [B, T, ${p.w.shape[1]}], got [${x.shape}]`);
   return tf.tidy(() => {
     let y: tf.Tensor = tf.conv1d(x as tf.Tensor3D, p.w as tf.Tensor3D, p.stride, p.padding);
     if (p.b) y = tf.add(y, p.b);
@@ -196,21 +233,33 @@ export interface ConvTranspose1dParams {
 }
 
 /** Parameters `<name>/w` [1, k, out, in] and `<name>/b` [out]; "valid" padding (output (T−1)·s + k). */
-export function createConvTranspose1d(store: ParamStore, name: string, spec: Omit<Conv1dSpec, "padding">): ConvTranspose1dParams {
+export function createConvTranspose1d(
+  store: ParamStore,
+  name: string,
+  spec: Omit<Conv1dSpec, "padding">,
+): ConvTranspose1dParams {
   const stride = spec.stride ?? 1;
-  for (const [v, what] of [[spec.inChannels, "inChannels"], [spec.outChannels, "outChannels"], [spec.kernel, "kernel"], [stride, "stride"]] as const) posInt(v, `createConvTranspose1d(${name}): ${what}`);
+  for (const [v, what] of [
+    [spec.inChannels, "inChannels"],
+    [spec.outChannels, "outChannels"],
+    [spec.kernel, "kernel"],
+    [stride, "stride"],
+  ] as const)
+    posInt(v, `createConvTranspose1d(${name}): ${what}`);
   const activation = spec.activation ?? "linear";
-  const fanIn = spec.inChannels * spec.kernel, fanOut = spec.outChannels * spec.kernel;
+  const fanIn = spec.inChannels * spec.kernel,
+    fanOut = spec.outChannels * spec.kernel;
   const init = spec.init ?? uniformInit(reluLike(activation) ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut)));
   const w = store.add(`${name}/w`, [1, spec.kernel, spec.outChannels, spec.inChannels], init);
-  const b = spec.bias ?? true ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
+  const b = (spec.bias ?? true) ? store.add(`${name}/b`, [spec.outChannels], zeros) : null;
   return { w, b, stride, activation };
 }
 
 /** x [B, T, in] → [B, (T−1)·s + k, out]: the transpose of a "valid" strided conv1d (overlap-add of k-tap frames). */
 export function convTranspose1d(x: tf.Tensor, p: ConvTranspose1dParams): tf.Tensor3D {
   const [, k, out, inC] = p.w.shape;
-  if (x.rank !== 3 || x.shape[2] !== inC) throw new Error(`convTranspose1d: input must have shape [B, T, ${inC}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[2] !== inC)
+    throw new Error(`convTranspose1d: input must have shape [B, T, ${inC}], got [${x.shape}]`);
   const [B, T] = x.shape;
   const Tout = (T - 1) * p.stride + k;
   return tf.tidy(() => {

@@ -39,7 +39,7 @@ export function dense(x: tf.Tensor, p: DenseParams): tf.Tensor {
   return tf.tidy(() => {
     const [inDim, outDim] = p.w.shape;
     const lead = x.shape.slice(0, -1);
-    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]) as tf.Tensor2D;
+    const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inDim]) as tf.Tensor2D);
     let y: tf.Tensor = tf.matMul(x2, p.w as tf.Tensor2D);
     if (p.b) y = tf.add(y, p.b);
     y = activate(y, p.activation);
@@ -75,10 +75,15 @@ export function createMlp(store: ParamStore, name: string, spec: MlpSpec): Mlp {
   const nLayers = sizes.length - 1;
   const acts: Activation[] = Array.isArray(spec.activation)
     ? spec.activation
-    : Array.from({ length: nLayers }, (_, i) => (i === nLayers - 1 ? spec.outputActivation ?? "linear" : (spec.activation as Activation | undefined) ?? "relu"));
+    : Array.from({ length: nLayers }, (_, i) =>
+        i === nLayers - 1
+          ? (spec.outputActivation ?? "linear")
+          : ((spec.activation as Activation | undefined) ?? "relu"),
+      );
   if (acts.length !== nLayers) throw new Error(`createMlp(${name}): ${acts.length} activations for ${nLayers} layers`);
   const biases = Array.isArray(spec.bias) ? spec.bias : Array.from({ length: nLayers }, () => spec.bias ?? true);
-  if (biases.length !== nLayers) throw new Error(`createMlp(${name}): ${biases.length} bias flags for ${nLayers} layers`);
+  if (biases.length !== nLayers)
+    throw new Error(`createMlp(${name}): ${biases.length} bias flags for ${nLayers} layers`);
   const layers: DenseParams[] = [];
   for (let i = 0; i < nLayers; i++) {
     const reluLike = acts[i] === "relu" || acts[i] === "leakyRelu" || acts[i] === "elu";

@@ -96,7 +96,8 @@ export class ParamStore {
   /** Create a parameter. Throws if the name is taken. */
   add(name: string, shape: number[], init: Init = glorotUniform, trainable = true): tf.Variable {
     if (this.vars.has(name)) throw new Error(`ParamStore: parameter "${name}" already exists`);
-    if (!shape.every((d) => Number.isInteger(d) && d > 0)) throw new Error(`ParamStore: parameter "${name}" has invalid shape [${shape}]`);
+    if (!shape.every((d) => Number.isInteger(d) && d > 0))
+      throw new Error(`ParamStore: parameter "${name}" has invalid shape [${shape}]`);
     const values = initValues(shape, init, this.rng.fork(`param/${name}`));
     const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, "float32"), trainable));
     this.vars.set(name, v);

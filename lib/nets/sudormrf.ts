@@ -8,7 +8,18 @@
 import * as tf from "@tensorflow/tfjs";
 import type { DenseParams } from "./mlp";
 import { ParamStore } from "./params";
-import { DepthwiseConv1dParams, GlnParams, createDepthwiseConv1d, createGln, createPointwise, createPrelu, globalLayerNorm, pointwise, prelu, stridedDepthwiseConv1d } from "./tcn";
+import {
+  DepthwiseConv1dParams,
+  GlnParams,
+  createDepthwiseConv1d,
+  createGln,
+  createPointwise,
+  createPrelu,
+  globalLayerNorm,
+  pointwise,
+  prelu,
+  stridedDepthwiseConv1d,
+} from "./tcn";
 
 export interface SudormrfSpec {
   /** Encoding channels N (input). */
@@ -47,7 +58,8 @@ export interface SudormrfParams {
 
 export function createSudormrf(store: ParamStore, name: string, s: SudormrfSpec): SudormrfParams {
   for (const f of ["inChannels", "bottleneck", "hidden", "blocks", "depth", "outChannels"] as const) {
-    if (!(Number.isInteger(s[f]) && s[f] >= 1)) throw new Error(`createSudormrf(${name}): ${f} must be a positive integer, got ${s[f]}`);
+    if (!(Number.isInteger(s[f]) && s[f] >= 1))
+      throw new Error(`createSudormrf(${name}): ${f} must be a positive integer, got ${s[f]}`);
   }
   const blocks: UBlockParams[] = Array.from({ length: s.blocks }, (_, i) => {
     const b = `${name}/u${i}`;
@@ -75,8 +87,25 @@ export function createSudormrf(store: ParamStore, name: string, s: SudormrfSpec)
 /** Scalar parameters of the module. */
 export function sudormrfParameterCount(s: SudormrfSpec): number {
   const gln = (c: number) => 2 * c;
-  const block = s.bottleneck * s.hidden + s.hidden + gln(s.hidden) + 1 + s.depth * (5 * s.hidden + s.hidden + gln(s.hidden)) + gln(s.hidden) + 1 + s.hidden * s.bottleneck + s.bottleneck;
-  return gln(s.inChannels) + s.inChannels * s.bottleneck + s.bottleneck + s.blocks * block + 1 + s.bottleneck * s.outChannels + s.outChannels;
+  const block =
+    s.bottleneck * s.hidden +
+    s.hidden +
+    gln(s.hidden) +
+    1 +
+    s.depth * (5 * s.hidden + s.hidden + gln(s.hidden)) +
+    gln(s.hidden) +
+    1 +
+    s.hidden * s.bottleneck +
+    s.bottleneck;
+  return (
+    gln(s.inChannels) +
+    s.inChannels * s.bottleneck +
+    s.bottleneck +
+    s.blocks * block +
+    1 +
+    s.bottleneck * s.outChannels +
+    s.outChannels
+  );
 }
 
 /** Nearest-neighbour ×2 along time, cropped to `T`: [B, t, C] → [B, T, C]. */
@@ -89,7 +118,8 @@ function upsampleTime(x: tf.Tensor, T: number): tf.Tensor {
 function uBlock(x: tf.Tensor, p: UBlockParams, depth: number): tf.Tensor {
   const h = prelu(globalLayerNorm(pointwise(x, p.proj), p.projNorm), p.projAct);
   const levels: tf.Tensor[] = [globalLayerNorm(stridedDepthwiseConv1d(h, p.dw[0], 1), p.dwNorm[0])];
-  for (let k = 1; k < depth; k++) levels.push(globalLayerNorm(stridedDepthwiseConv1d(levels[k - 1], p.dw[k], 2), p.dwNorm[k]));
+  for (let k = 1; k < depth; k++)
+    levels.push(globalLayerNorm(stridedDepthwiseConv1d(levels[k - 1], p.dw[k], 2), p.dwNorm[k]));
   let merged = levels[depth - 1];
   for (let k = depth - 2; k >= 0; k--) merged = tf.add(levels[k], upsampleTime(merged, levels[k].shape[1] as number));
   return tf.add(x, pointwise(prelu(globalLayerNorm(merged, p.finalNorm), p.finalAct), p.res));

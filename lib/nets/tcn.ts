@@ -29,7 +29,11 @@ export interface GlnParams {
 
 /** gLN parameters `<name>/gamma` (ones) and `<name>/beta` (zeros), [C] each. */
 export function createGln(store: ParamStore, name: string, channels: number, eps = 1e-8): GlnParams {
-  return { gamma: store.add(`${name}/gamma`, [channels], constant(1)), beta: store.add(`${name}/beta`, [channels], zeros), eps };
+  return {
+    gamma: store.add(`${name}/gamma`, [channels], constant(1)),
+    beta: store.add(`${name}/beta`, [channels], zeros),
+    eps,
+  };
 }
 
 /**
@@ -37,7 +41,8 @@ export function createGln(store: ParamStore, name: string, channels: number, eps
  * channels, then scaled and shifted per channel: γ ⊙ (x − E[x]) / √(Var[x] + ε) + β. x [B, T, C].
  */
 export function globalLayerNorm(x: tf.Tensor, p: GlnParams): tf.Tensor3D {
-  if (x.rank !== 3 || x.shape[2] !== p.gamma.shape[0]) throw new Error(`globalLayerNorm: input must have shape [B, T, ${p.gamma.shape[0]}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[2] !== p.gamma.shape[0])
+    throw new Error(`globalLayerNorm: input must have shape [B, T, ${p.gamma.shape[0]}], got [${x.shape}]`);
   return tf.tidy(() => {
     const mean = tf.mean(x, [1, 2], true);
     const centred = tf.sub(x, mean);
@@ -61,7 +66,13 @@ export function prelu(x: tf.Tensor, alpha: tf.Variable): tf.Tensor {
 // ---- 1×1 convolution -----------------------------------------------------------------------------
 
 /** A 1×1 convolution C→C' (`<name>/w` [C, C'], `<name>/b` [C']); Glorot-uniform, zero bias. */
-export function createPointwise(store: ParamStore, name: string, inChannels: number, outChannels: number, bias = true): DenseParams {
+export function createPointwise(
+  store: ParamStore,
+  name: string,
+  inChannels: number,
+  outChannels: number,
+  bias = true,
+): DenseParams {
   const w = store.add(`${name}/w`, [inChannels, outChannels], glorotUniform);
   const b = bias ? store.add(`${name}/b`, [outChannels], zeros) : null;
   return { w, b, activation: "linear" };
@@ -69,7 +80,8 @@ export function createPointwise(store: ParamStore, name: string, inChannels: num
 
 /** x [B, T, C] → [B, T, C'] (a matmul over the flattened time steps). */
 export function pointwise(x: tf.Tensor, p: DenseParams): tf.Tensor3D {
-  if (x.rank !== 3 || x.shape[2] !== p.w.shape[0]) throw new Error(`pointwise: input must have shape [B, T, ${p.w.shape[0]}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[2] !== p.w.shape[0])
+    throw new Error(`pointwise: input must have shape [B, T, ${p.w.shape[0]}], got [${x.shape}]`);
   return dense(x, p) as tf.Tensor3D;
 }
 
@@ -86,9 +98,18 @@ export interface DepthwiseConv1dParams {
  * A depthwise (one filter per channel) 1-D convolution, odd kernel k, "same" padding, dilation d.
  * Kernel `<name>/w` [1, k, C, 1] ~ U(±1/√k) (PyTorch's default for a depthwise Conv1d), bias `<name>/b` [C] zero.
  */
-export function createDepthwiseConv1d(store: ParamStore, name: string, channels: number, kernel: number, dilation: number, bias = true): DepthwiseConv1dParams {
-  if (!(Number.isInteger(kernel) && kernel >= 1 && kernel % 2 === 1)) throw new Error(`createDepthwiseConv1d(${name}): kernel must be an odd positive integer, got ${kernel}`);
-  if (!(Number.isInteger(dilation) && dilation >= 1)) throw new Error(`createDepthwiseConv1d(${name}): dilation must be a positive integer, got ${dilation}`);
+export function createDepthwiseConv1d(
+  store: ParamStore,
+  name: string,
+  channels: number,
+  kernel: number,
+  dilation: number,
+  bias = true,
+): DepthwiseConv1dParams {
+  if (!(Number.isInteger(kernel) && kernel >= 1 && kernel % 2 === 1))
+    throw new Error(`createDepthwiseConv1d(${name}): kernel must be an odd positive integer, got ${kernel}`);
+  if (!(Number.isInteger(dilation) && dilation >= 1))
+    throw new Error(`createDepthwiseConv1d(${name}): dilation must be a positive integer, got ${dilation}`);
   const w = store.add(`${name}/w`, [1, kernel, channels, 1], uniformInit(1 / Math.sqrt(kernel)));
   const b = bias ? store.add(`${name}/b`, [channels], zeros) : null;
   return { w, b, dilation };
@@ -101,19 +122,36 @@ export function createDepthwiseConv1d(store: ParamStore, name: string, channels:
  */
 export function depthwiseConv1d(x: tf.Tensor, p: DepthwiseConv1dParams): tf.Tensor3D {
   const C = p.w.shape[2] as number;
-  if (x.rank !== 3 || x.shape[2] !== C) throw new Error(`depthwiseConv1d: input must have shape [B, T, ${C}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[2] !== C)
+    throw new Error(`depthwiseConv1d: input must have shape [B, T, ${C}], got [${x.shape}]`);
   const [B, T] = x.shape;
   const d = p.dilation;
   return tf.tidy(() => {
     let y: tf.Tensor;
     if (d === 1) {
-      y = tf.reshape(tf.depthwiseConv2d(tf.reshape(x, [B, 1, T, C]) as tf.Tensor4D, p.w as tf.Tensor4D, 1, "same"), [B, T, C]);
+      y = tf.reshape(tf.depthwiseConv2d(tf.reshape(x, [B, 1, T, C]) as tf.Tensor4D, p.w as tf.Tensor4D, 1, "same"), [
+        B,
+        T,
+        C,
+      ]);
     } else {
       const Tp = Math.ceil(T / d) * d;
       const n = Tp / d;
-      const xp = Tp > T ? tf.pad(x, [[0, 0], [0, Tp - T], [0, 0]]) : x;
+      const xp =
+        Tp > T
+          ? tf.pad(x, [
+              [0, 0],
+              [0, Tp - T],
+              [0, 0],
+            ])
+          : x;
       // [B, n, d, C] → [B, d, n, C] → [B·d, 1, n, C]: row (b, φ) holds x[φ], x[φ + d], x[φ + 2d], …
-      const phases = tf.reshape(tf.transpose(tf.reshape(xp, [B, n, d, C]), [0, 2, 1, 3]), [B * d, 1, n, C]) as tf.Tensor4D;
+      const phases = tf.reshape(tf.transpose(tf.reshape(xp, [B, n, d, C]), [0, 2, 1, 3]), [
+        B * d,
+        1,
+        n,
+        C,
+      ]) as tf.Tensor4D;
       const conv = tf.depthwiseConv2d(phases, p.w as tf.Tensor4D, 1, "same");
       y = tf.reshape(tf.transpose(tf.reshape(conv, [B, d, n, C]), [0, 2, 1, 3]), [B, Tp, C]);
       if (Tp > T) y = tf.slice(y, [0, 0, 0], [B, T, C]);
@@ -209,7 +247,16 @@ export interface TcnMaskerParams {
 export function createTcnMasker(store: ParamStore, name: string, s: TcnMaskerSpec): TcnMaskerParams {
   const blocks: TcnBlockParams[] = [];
   for (let r = 0; r < s.repeats; r++) {
-    for (let x = 0; x < s.blocks; x++) blocks.push(createTcnBlock(store, `${name}/r${r}/b${x}`, { channels: s.bottleneck, hidden: s.hidden, skip: s.skip, kernel: s.kernel, dilation: 2 ** x }));
+    for (let x = 0; x < s.blocks; x++)
+      blocks.push(
+        createTcnBlock(store, `${name}/r${r}/b${x}`, {
+          channels: s.bottleneck,
+          hidden: s.hidden,
+          skip: s.skip,
+          kernel: s.kernel,
+          dilation: 2 ** x,
+        }),
+      );
   }
   return {
     inNorm: createGln(store, `${name}/gln`, s.inChannels),
@@ -222,8 +269,13 @@ export function createTcnMasker(store: ParamStore, name: string, s: TcnMaskerSpe
 
 /** Scalar parameters of the masker. */
 export function tcnMaskerParameterCount(s: TcnMaskerSpec): number {
-  const blocks = s.blocks * s.repeats * tcnBlockParameterCount({ channels: s.bottleneck, hidden: s.hidden, skip: s.skip, kernel: s.kernel });
-  return 2 * s.inChannels + s.inChannels * s.bottleneck + s.bottleneck + blocks + 1 + s.skip * s.outChannels + s.outChannels;
+  const blocks =
+    s.blocks *
+    s.repeats *
+    tcnBlockParameterCount({ channels: s.bottleneck, hidden: s.hidden, skip: s.skip, kernel: s.kernel });
+  return (
+    2 * s.inChannels + s.inChannels * s.bottleneck + s.bottleneck + blocks + 1 + s.skip * s.outChannels + s.outChannels
+  );
 }
 
 /**
@@ -247,7 +299,8 @@ export function tcnMasker(w: tf.Tensor, p: TcnMaskerParams): tf.Tensor3D {
 /** A depthwise 1-D convolution with stride (no dilation), "same" padding: x [B, T, C] → [B, ceil(T/stride), C]. */
 export function stridedDepthwiseConv1d(x: tf.Tensor, p: DepthwiseConv1dParams, stride: number): tf.Tensor3D {
   const C = p.w.shape[2] as number;
-  if (x.rank !== 3 || x.shape[2] !== C) throw new Error(`stridedDepthwiseConv1d: input must have shape [B, T, ${C}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[2] !== C)
+    throw new Error(`stridedDepthwiseConv1d: input must have shape [B, T, ${C}], got [${x.shape}]`);
   if (p.dilation !== 1) throw new Error("stridedDepthwiseConv1d: dilation must be 1");
   const [B, T] = x.shape;
   return tf.tidy(() => {

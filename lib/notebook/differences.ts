@@ -18,7 +18,9 @@ export function renderText(t: string | PresetText, preset: Preset): string {
 export function scaleLine<E>(entryOf: (preset: Preset) => E, describe: (entry: E) => string): PresetText {
   return (preset) => {
     const paper = describe(entryOf("paper"));
-    return preset === "paper" ? `paper preset: ${paper}` : `${preset}: ${describe(entryOf(preset))} (paper preset: ${paper})`;
+    return preset === "paper"
+      ? `paper preset: ${paper}`
+      : `${preset}: ${describe(entryOf(preset))} (paper preset: ${paper})`;
   };
 }
 

@@ -26,14 +26,20 @@ export interface ExportResult {
   note?: string;
 }
 
-
 /** A FigureRecord plot entry from a figure; the title defaults to the figure's own. */
-export function recordPlot(fig: Figure, title?: string): { title: string; data: unknown[]; layout: Record<string, unknown> } {
+export function recordPlot(
+  fig: Figure,
+  title?: string,
+): { title: string; data: unknown[]; layout: Record<string, unknown> } {
   return { title: title ?? fig.layout.title?.text ?? "", data: fig.data, layout: fig.layout };
 }
 
 const WORK_LABEL: Record<string, string> = {
-  pdisvae: "PDisVAE", vaequisition: "VAEquisition", "vi-emd": "VI-EMD", "cd-vae": "CD-VAE", tour: "Tour",
+  pdisvae: "PDisVAE",
+  vaequisition: "VAEquisition",
+  "vi-emd": "VI-EMD",
+  "cd-vae": "CD-VAE",
+  tour: "Tour",
 };
 
 /** Check the fields every exported record needs; errors name the record and the field. */
@@ -41,12 +47,16 @@ export function validateRecord(r: FigureRecord): void {
   const where = `exportFigure(${typeof r?.name === "string" ? r.name : "?"})`;
   if (!r || typeof r !== "object") throw new Error(`${where}: record must be an object`);
   const str = (k: "work" | "figure" | "name" | "preset" | "engine") => {
-    if (typeof r[k] !== "string" || r[k].length === 0) throw new Error(`${where}: field '${k}' must be a non-empty string`);
+    if (typeof r[k] !== "string" || r[k].length === 0)
+      throw new Error(`${where}: field '${k}' must be a non-empty string`);
   };
   (["work", "figure", "name", "preset", "engine"] as const).forEach(str);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(r.work)) throw new Error(`${where}: field 'work' ('${r.work}') must be a folder name like 'pdisvae'`);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(r.name)) throw new Error(`${where}: field 'name' ('${r.name}') must be a file stem without slashes`);
-  if (typeof r.seconds !== "number" || !Number.isFinite(r.seconds)) throw new Error(`${where}: field 'seconds' must be a finite number`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(r.work))
+    throw new Error(`${where}: field 'work' ('${r.work}') must be a folder name like 'pdisvae'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(r.name))
+    throw new Error(`${where}: field 'name' ('${r.name}') must be a file stem without slashes`);
+  if (typeof r.seconds !== "number" || !Number.isFinite(r.seconds))
+    throw new Error(`${where}: field 'seconds' must be a finite number`);
   if (r.data === undefined) throw new Error(`${where}: field 'data' is missing`);
   if (!Array.isArray(r.claims)) throw new Error(`${where}: field 'claims' must be an array`);
   r.claims.forEach((c: Claim, i: number) => {
@@ -54,9 +64,11 @@ export function validateRecord(r: FigureRecord): void {
       throw new Error(`${where}: claims[${i}] needs text (string) and holds (true, false or null)`);
     }
   });
-  if (r.differences !== undefined && !Array.isArray(r.differences)) throw new Error(`${where}: field 'differences' must be an array of strings`);
+  if (r.differences !== undefined && !Array.isArray(r.differences))
+    throw new Error(`${where}: field 'differences' must be an array of strings`);
   (r.plots ?? []).forEach((p, i) => {
-    if (!p || !Array.isArray(p.data) || typeof p.layout !== "object") throw new Error(`${where}: plots[${i}] must be {title, data: [], layout: {}}`);
+    if (!p || !Array.isArray(p.data) || typeof p.layout !== "object")
+      throw new Error(`${where}: plots[${i}] must be {title, data: [], layout: {}}`);
   });
 }
 
@@ -71,19 +83,30 @@ export function prettyJson(value: unknown, indent = ""): string {
     const inner = ind + "  ";
     if (Array.isArray(x)) {
       if (x.length === 0) return "[]";
-      if (x.every((e) => e === null || typeof e !== "object")) return "[" + x.map((e) => JSON.stringify(e)).join(", ") + "]";
+      if (x.every((e) => e === null || typeof e !== "object"))
+        return "[" + x.map((e) => JSON.stringify(e)).join(", ") + "]";
       return "[\n" + x.map((e) => inner + fmt(e, inner)).join(",\n") + "\n" + ind + "]";
     }
     const keys = Object.keys(x);
     if (keys.length === 0) return "{}";
-    return "{\n" + keys.map((k) => `${inner}${JSON.stringify(k)}: ${fmt((x as Record<string, unknown>)[k], inner)}`).join(",\n") + "\n" + ind + "}";
+    return (
+      "{\n" +
+      keys.map((k) => `${inner}${JSON.stringify(k)}: ${fmt((x as Record<string, unknown>)[k], inner)}`).join(",\n") +
+      "\n" +
+      ind +
+      "}"
+    );
   };
   return fmt(v, indent);
 }
 
 function numRange(a: number[]): string {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of a) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of a) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const f = (v: number) => String(Number(v.toPrecision(4)));
   return lo === hi ? f(lo) : `${f(lo)} … ${f(hi)}`;
 }
@@ -109,7 +132,12 @@ export function summarizeData(data: unknown, maxLines = 40): string[] {
     } else if (x !== null && typeof x === "object") {
       const entries = Object.entries(x as Record<string, unknown>);
       if (depth >= 3) {
-        lines.push(`${path}: {${entries.map(([k]) => k).slice(0, 8).join(", ")}}`);
+        lines.push(
+          `${path}: {${entries
+            .map(([k]) => k)
+            .slice(0, 8)
+            .join(", ")}}`,
+        );
         return;
       }
       for (const [k, v] of entries) walk(v, path ? `${path}.${k}` : k, depth + 1);
@@ -156,18 +184,25 @@ export function recordHtml(r: FigureRecord, plotlySrc: string, maxJsonChars = 20
   ].join(" · ");
   // widen the page for wide (multi-panel) figures
   const widest = Math.max(0, ...plots.map((p) => (typeof p.layout.width === "number" ? p.layout.width : 700)));
-  const plotHtml = plots.map((p, i) => {
-    const fig: Figure = { data: p.data as Figure["data"], layout: p.layout as Figure["layout"] };
-    const own = fig.layout.title?.text;
-    return `<figure>\n${plotDivHtml(fig, `plot-${i + 1}`)}\n${p.title && p.title !== own ? `<figcaption>${e(p.title)}</figcaption>\n` : ""}</figure>`;
-  }).join("\n");
-  const claims = r.claims.map((c) => {
-    const cls = c.holds === true ? "yes" : c.holds === false ? "no" : "na";
-    return `<tr><td>${e(c.text)}</td><td>${e(c.paper)}</td><td>${e(c.ours)}</td><td class="holds ${cls}">${HOLDS(c.holds)}</td></tr>`;
-  }).join("\n");
+  const plotHtml = plots
+    .map((p, i) => {
+      const fig: Figure = { data: p.data as Figure["data"], layout: p.layout as Figure["layout"] };
+      const own = fig.layout.title?.text;
+      return `<figure>\n${plotDivHtml(fig, `plot-${i + 1}`)}\n${p.title && p.title !== own ? `<figcaption>${e(p.title)}</figcaption>\n` : ""}</figure>`;
+    })
+    .join("\n");
+  const claims = r.claims
+    .map((c) => {
+      const cls = c.holds === true ? "yes" : c.holds === false ? "no" : "na";
+      return `<tr><td>${e(c.text)}</td><td>${e(c.paper)}</td><td>${e(c.ours)}</td><td class="holds ${cls}">${HOLDS(c.holds)}</td></tr>`;
+    })
+    .join("\n");
   let json = prettyJson(r.data);
-  if (json.length > maxJsonChars) json = json.slice(0, maxJsonChars) + `\n… (truncated; the full numbers are in ${r.name}.json)`;
-  const summary = summarizeData(r.data).map((l) => `<li>${e(l)}</li>`).join("\n");
+  if (json.length > maxJsonChars)
+    json = json.slice(0, maxJsonChars) + `\n… (truncated; the full numbers are in ${r.name}.json)`;
+  const summary = summarizeData(r.data)
+    .map((l) => `<li>${e(l)}</li>`)
+    .join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -229,10 +264,16 @@ export function writeFigureFiles(record: FigureRecord, opts: { root?: string } =
 const pngWanted = (o: ExportOptions): boolean => o.png ?? process.env.VAELAB_PNG !== "0";
 
 /** Export several records with one browser for all PNGs. */
-export async function exportFigures(records: readonly FigureRecord[], opts: ExportOptions = {}): Promise<ExportResult[]> {
+export async function exportFigures(
+  records: readonly FigureRecord[],
+  opts: ExportOptions = {},
+): Promise<ExportResult[]> {
   const files = records.map((r) => writeFigureFiles(r, opts));
   const pngs = pngWanted(opts)
-    ? await exportPngs(files.map((f) => f.html), opts)
+    ? await exportPngs(
+        files.map((f) => f.html),
+        opts,
+      )
     : files.map((f) => ({ html: f.html, png: null, note: "PNG not requested" }));
   return files.map((f, i) => ({ ...f, png: pngs[i].png, ...(pngs[i].note ? { note: pngs[i].note } : {}) }));
 }

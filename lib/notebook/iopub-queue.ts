@@ -31,7 +31,11 @@ export function serializeSends(proto: { send: Send }, onError: (e: unknown) => v
   p.send = function (this: object, ...args: unknown[]): Promise<void> {
     const before = pending.get(this);
     const run = (): Promise<void> => original.apply(this, args);
-    const settled = (x: Promise<void>) => x.then(() => undefined, (e) => onError(e));
+    const settled = (x: Promise<void>) =>
+      x.then(
+        () => undefined,
+        (e) => onError(e),
+      );
     let result: Promise<void>;
     if (before) {
       result = before.then(run);

@@ -35,7 +35,11 @@ export class FigureSession {
   private readonly plots: NonNullable<FigureRecord["plots"]> = [];
   private readonly started = Date.now();
 
-  constructor(readonly meta: FigureMeta, readonly preset: Preset, readonly engine: EngineInfo) {}
+  constructor(
+    readonly meta: FigureMeta,
+    readonly preset: Preset,
+    readonly engine: EngineInfo,
+  ) {}
 
   /** One line naming backend, versions and threads (notebooks print it in their first output). */
   get engineLine(): string {
@@ -64,7 +68,10 @@ export class FigureSession {
   showClaims(): void {
     const rows = this.claims.map((c) => [c.text, c.paper, c.ours, c.holds]);
     const caption = `Claims of ${this.meta.figure} at preset '${this.preset}'`;
-    showHtml(htmlTable(["claim", "paper", "ours", "holds"], rows, caption), textTable(["claim", "paper", "ours", "holds"], rows, caption));
+    showHtml(
+      htmlTable(["claim", "paper", "ours", "holds"], rows, caption),
+      textTable(["claim", "paper", "ours", "holds"], rows, caption),
+    );
   }
 
   /** Write figures/<work>/<name>.{json,html,png}: the numbers, the paper's values, the plots and the claims. */
@@ -91,7 +98,11 @@ export async function startFigure(setup: FigureSetup): Promise<FigureSession> {
   installKernelSendQueue(); // one iopub send at a time (see iopub-queue: zeromq "Socket is busy writing")
   const engine = await initEngine({ quiet: true });
   const preset = getPreset();
-  const meta: FigureMeta = { ...setup, caption: renderText(setup.caption, preset), differences: setup.differences.map((d) => renderText(d, preset)) };
+  const meta: FigureMeta = {
+    ...setup,
+    caption: renderText(setup.caption, preset),
+    differences: setup.differences.map((d) => renderText(d, preset)),
+  };
   const session = new FigureSession(meta, preset, engine);
   console.log(`${meta.figure} — ${meta.caption}`);
   console.log(session.engineLine);

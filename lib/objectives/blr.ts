@@ -28,22 +28,30 @@ export interface BlrPrior {
 export const DEFAULT_BLR_PRIOR: Readonly<BlrPrior> = Object.freeze({ a0: 0.5, b0: 1e-6, mu0: 0, lambda0: 1e-6 });
 
 function checkPrior(p: BlrPrior): void {
-  if (!(p.a0 > 0 && p.b0 > 0 && p.lambda0 > 0 && Number.isFinite(p.mu0))) throw new Error(`BLR prior: need a0, b0, lambda0 > 0 and a finite mu0, got ${JSON.stringify(p)}`);
+  if (!(p.a0 > 0 && p.b0 > 0 && p.lambda0 > 0 && Number.isFinite(p.mu0)))
+    throw new Error(`BLR prior: need a0, b0, lambda0 > 0 and a finite mu0, got ${JSON.stringify(p)}`);
 }
 
 function checkPair(s: tf.Tensor, est: tf.Tensor, where: string): number {
   if (s.rank < 1 || s.shape.length !== est.shape.length || s.shape.some((d, i) => d !== est.shape[i])) {
-    throw new Error(`${where}: target and estimate must have the same shape [..., T], got [${s.shape}] and [${est.shape}]`);
+    throw new Error(
+      `${where}: target and estimate must have the same shape [..., T], got [${s.shape}] and [${est.shape}]`,
+    );
   }
   return s.shape[s.rank - 1];
 }
 
 /** The posterior quantities λ_T, μ_T, a_T, b_T over the last (time) axis: each [...]. */
-export function blrPosterior(s: tf.Tensor, est: tf.Tensor, prior: BlrPrior = DEFAULT_BLR_PRIOR): { lambdaT: tf.Tensor; muT: tf.Tensor; aT: number; bT: tf.Tensor } {
+export function blrPosterior(
+  s: tf.Tensor,
+  est: tf.Tensor,
+  prior: BlrPrior = DEFAULT_BLR_PRIOR,
+): { lambdaT: tf.Tensor; muT: tf.Tensor; aT: number; bT: tf.Tensor } {
   checkPrior(prior);
   const T = checkPair(s, est, "blrPosterior");
   return tf.tidy(() => {
-    const ee = tf.sum(tf.square(est), -1), es = tf.sum(tf.mul(est, s), -1);
+    const ee = tf.sum(tf.square(est), -1),
+      es = tf.sum(tf.mul(est, s), -1);
     const lambdaT = tf.add(ee, prior.lambda0);
     const muT = tf.div(tf.add(es, prior.lambda0 * prior.mu0), lambdaT);
     // sᵀs + λ₀μ₀² − λ_T μ_T² written as |s − μ_T s̃|² + λ₀(μ_T − μ₀)² (the same quantity): the difference of two
@@ -59,7 +67,12 @@ export function blrLogEvidence(s: tf.Tensor, est: tf.Tensor, prior: BlrPrior = D
   const T = checkPair(s, est, "blrLogEvidence");
   return tf.tidy(() => {
     const { lambdaT, aT, bT } = blrPosterior(s, est, prior);
-    const c = -(T / 2) * Math.log(2 * Math.PI) + 0.5 * Math.log(prior.lambda0) + prior.a0 * Math.log(prior.b0) + lgammaScalar(aT) - lgammaScalar(prior.a0);
+    const c =
+      -(T / 2) * Math.log(2 * Math.PI) +
+      0.5 * Math.log(prior.lambda0) +
+      prior.a0 * Math.log(prior.b0) +
+      lgammaScalar(aT) -
+      lgammaScalar(prior.a0);
     return tf.sub(tf.sub(c, tf.mul(0.5, tf.log(lambdaT))), tf.mul(aT, tf.log(bT)));
   });
 }

@@ -66,7 +66,10 @@ export function ratePenalty(record: RateDistortion, freeBits?: FreeBitsSpec): tf
     let covered: tf.Tensor = tf.zerosLike(record.rate);
     for (const k of names) {
       const t = record.terms[k];
-      if (!t) throw new Error(`freeBits: the record has no rate term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`);
+      if (!t)
+        throw new Error(
+          `freeBits: the record has no rate term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`,
+        );
       parts.push(tf.maximum(tf.mean(t), over.terms[k]));
       covered = tf.add(covered, t);
     }
@@ -76,18 +79,26 @@ export function ratePenalty(record: RateDistortion, freeBits?: FreeBitsSpec): tf
 }
 
 function requireLambda(fb: FreeBitsSpec): number {
-  if (typeof fb.lambda !== "number" || !(fb.lambda >= 0)) throw new Error(`freeBits: lambda must be a number ≥ 0, got ${fb.lambda}`);
+  if (typeof fb.lambda !== "number" || !(fb.lambda >= 0))
+    throw new Error(`freeBits: lambda must be a number ≥ 0, got ${fb.lambda}`);
   return fb.lambda;
 }
 
 function describeFreeBits(fb?: FreeBitsSpec): string {
   if (!fb) return "";
-  if (fb.over === "dims" || fb.over === "total") return `, freeBits=${fb.lambda}/${fb.over === "dims" ? "dim" : "total"}`;
-  return `, freeBits={${Object.entries(fb.over.terms).map(([k, v]) => `${k}:${v}`).join(",")}}`;
+  if (fb.over === "dims" || fb.over === "total")
+    return `, freeBits=${fb.lambda}/${fb.over === "dims" ? "dim" : "total"}`;
+  return `, freeBits={${Object.entries(fb.over.terms)
+    .map(([k, v]) => `${k}:${v}`)
+    .join(",")}}`;
 }
 
 /** Shared loss assembly: mean(D) + weight·P. */
-function assemble(record: RateDistortion, weight: number, freeBits?: FreeBitsSpec): { loss: tf.Scalar; penalty: tf.Scalar } {
+function assemble(
+  record: RateDistortion,
+  weight: number,
+  freeBits?: FreeBitsSpec,
+): { loss: tf.Scalar; penalty: tf.Scalar } {
   const penalty = tf.mul(ratePenalty(record, freeBits), weight) as tf.Scalar;
   return { loss: tf.add(tf.mean(record.distortion), penalty) as tf.Scalar, penalty };
 }
@@ -112,7 +123,10 @@ abstract class WeightedRate implements RateController {
 
 class FixedBeta extends WeightedRate {
   readonly name: string;
-  constructor(private readonly beta: number, freeBits?: FreeBitsSpec) {
+  constructor(
+    private readonly beta: number,
+    freeBits?: FreeBitsSpec,
+  ) {
     super(freeBits);
     if (!(beta >= 0)) throw new Error(`fixedBeta: beta must be ≥ 0, got ${beta}`);
     this.name = `beta=${beta}${describeFreeBits(freeBits)}`;
@@ -162,12 +176,17 @@ class PerTermRates implements RateController {
       let covered: tf.Tensor = tf.zerosLike(record.rate);
       for (const [k, s] of Object.entries(this.spec)) {
         const t = record.terms[k];
-        if (!t) throw new Error(`perTermRates: the record has no rate term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`);
-        const beta = s.beta ?? 1, lam = s.freeBits ?? 0;
+        if (!t)
+          throw new Error(
+            `perTermRates: the record has no rate term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`,
+          );
+        const beta = s.beta ?? 1,
+          lam = s.freeBits ?? 0;
         let p: tf.Tensor;
         if (lam > 0) {
           const el = record.termElements?.[k];
-          if (!el) throw new Error(`perTermRates: free bits on "${k}" need the record's per-element rates termElements.${k}`);
+          if (!el)
+            throw new Error(`perTermRates: free bits on "${k}" need the record's per-element rates termElements.${k}`);
           p = tf.sum(tf.maximum(tf.mean(el, 0), lam));
         } else p = tf.mean(t);
         parts.push(tf.mul(p, beta));
@@ -254,7 +273,8 @@ class AdaptiveRate extends WeightedRate {
     this.maxBeta = o.maxBeta ?? Infinity;
     if (!(this.beta > 0)) throw new Error(`adaptiveRate: initial β must be > 0, got ${this.beta}`);
     if (!(this.delta > 0)) throw new Error(`adaptiveRate: delta must be > 0, got ${this.delta}`);
-    if (!(this.tolerance >= 0 && this.tolerance < 1)) throw new Error(`adaptiveRate: tolerance must be in [0, 1), got ${this.tolerance}`);
+    if (!(this.tolerance >= 0 && this.tolerance < 1))
+      throw new Error(`adaptiveRate: tolerance must be in [0, 1), got ${this.tolerance}`);
     this.name = `adaptive(target=${o.target}${o.term ? ` on ${o.term}` : ""}, delta=${this.delta})${describeFreeBits(o.freeBits)}`;
   }
   weight(): number {
@@ -262,7 +282,10 @@ class AdaptiveRate extends WeightedRate {
   }
   update(stats: StepStats): void {
     const r = this.term === undefined ? stats.rate : stats.terms[this.term];
-    if (r === undefined) throw new Error(`adaptiveRate: no rate term "${this.term}" in the step's record (has: ${Object.keys(stats.terms).join(", ") || "none"})`);
+    if (r === undefined)
+      throw new Error(
+        `adaptiveRate: no rate term "${this.term}" in the step's record (has: ${Object.keys(stats.terms).join(", ") || "none"})`,
+      );
     this.lastMeasured = r;
     if (!Number.isFinite(r)) return;
     if (r > (1 + this.tolerance) * this.target) this.beta *= 1 + this.delta;
@@ -311,14 +334,18 @@ export function warmupWeight(step: number, opts: WarmupOptions): number {
   if (u >= 1) return 1;
   if ((opts.shape ?? "sigmoid") === "linear") return u;
   const s = opts.sharpness ?? 10;
-  const lo = sigmoid(-s / 2), hi = sigmoid(s / 2);
+  const lo = sigmoid(-s / 2),
+    hi = sigmoid(s / 2);
   return (sigmoid(s * (u - 0.5)) - lo) / (hi - lo);
 }
 
 class Warmup implements RateController {
   readonly name: string;
   private lastStep = 0;
-  constructor(private readonly inner: RateController, private readonly opts: WarmupOptions) {
+  constructor(
+    private readonly inner: RateController,
+    private readonly opts: WarmupOptions,
+  ) {
     this.name = `${inner.name} + ${opts.shape ?? "sigmoid"} warm-up(${opts.steps})`;
   }
   penalty(record: RateDistortion, step: number): tf.Scalar {

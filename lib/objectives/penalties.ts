@@ -13,13 +13,19 @@ class TermPenalties implements RateController {
   readonly name: string;
   private readonly names: string[];
 
-  constructor(private readonly inner: RateController, private readonly weights: Record<string, number>) {
+  constructor(
+    private readonly inner: RateController,
+    private readonly weights: Record<string, number>,
+  ) {
     this.names = Object.keys(weights);
     for (const k of this.names) {
       const w = weights[k];
-      if (!(typeof w === "number" && Number.isFinite(w) && w >= 0)) throw new Error(`withTermPenalties: the weight of "${k}" must be a finite number ≥ 0, got ${w}`);
+      if (!(typeof w === "number" && Number.isFinite(w) && w >= 0))
+        throw new Error(`withTermPenalties: the weight of "${k}" must be a finite number ≥ 0, got ${w}`);
     }
-    this.name = this.names.length ? `${inner.name} + ${this.names.map((k) => `${weights[k]}·${k}`).join(" + ")}` : inner.name;
+    this.name = this.names.length
+      ? `${inner.name} + ${this.names.map((k) => `${weights[k]}·${k}`).join(" + ")}`
+      : inner.name;
   }
 
   /** Σ_t w_t · mean_b T_t (a scalar). */
@@ -28,7 +34,10 @@ class TermPenalties implements RateController {
       let s: tf.Tensor = tf.scalar(0);
       for (const k of this.names) {
         const t = record.terms[k];
-        if (!t) throw new Error(`withTermPenalties: the record has no term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`);
+        if (!t)
+          throw new Error(
+            `withTermPenalties: the record has no term "${k}" (has: ${Object.keys(record.terms).join(", ") || "none"})`,
+          );
         s = tf.add(s, tf.mul(tf.mean(t), this.weights[k]));
       }
       return s as tf.Scalar;
@@ -62,6 +71,9 @@ class TermPenalties implements RateController {
  * `inner` (default fixedBeta(1), the negative ELBO) plus Σ_t w_t · mean(record.terms[t]). Throws at the
  * first loss if the record lacks a named term. With no weights it behaves exactly like `inner`.
  */
-export function withTermPenalties(inner: RateController = fixedBeta(1), weights: Record<string, number> = {}): RateController {
+export function withTermPenalties(
+  inner: RateController = fixedBeta(1),
+  weights: Record<string, number> = {},
+): RateController {
   return new TermPenalties(inner, weights);
 }

@@ -30,7 +30,8 @@ export interface RateDistortionParts {
 }
 
 function check1D(t: tf.Tensor, what: string, B: number): tf.Tensor1D {
-  if (t.rank !== 1 || t.shape[0] !== B) throw new Error(`rateDistortion: ${what} must have shape [${B}] (one value per example), got [${t.shape}]`);
+  if (t.rank !== 1 || t.shape[0] !== B)
+    throw new Error(`rateDistortion: ${what} must have shape [${B}] (one value per example), got [${t.shape}]`);
   return t as tf.Tensor1D;
 }
 
@@ -40,14 +41,16 @@ function check1D(t: tf.Tensor, what: string, B: number): tf.Tensor1D {
  */
 export function rateDistortion(parts: RateDistortionParts): RateDistortion {
   const { distortion } = parts;
-  if (distortion.rank !== 1) throw new Error(`rateDistortion: distortion must have shape [B], got [${distortion.shape}]`);
+  if (distortion.rank !== 1)
+    throw new Error(`rateDistortion: distortion must have shape [B], got [${distortion.shape}]`);
   const B = distortion.shape[0];
   const terms: Record<string, tf.Tensor1D> = {};
   for (const k of Object.keys(parts.terms ?? {})) terms[k] = check1D(parts.terms![k], `terms.${k}`, B);
   let ratePerDim: tf.Tensor2D | undefined;
   if (parts.ratePerDim) {
     const r = parts.ratePerDim;
-    if (r.rank !== 2 || r.shape[0] !== B) throw new Error(`rateDistortion: ratePerDim must have shape [${B}, K], got [${r.shape}]`);
+    if (r.rank !== 2 || r.shape[0] !== B)
+      throw new Error(`rateDistortion: ratePerDim must have shape [${B}, K], got [${r.shape}]`);
     ratePerDim = r as tf.Tensor2D;
   }
   let rate: tf.Tensor1D;
@@ -60,13 +63,24 @@ export function rateDistortion(parts: RateDistortionParts): RateDistortion {
     termElements = {};
     for (const k of Object.keys(parts.termElements)) {
       const e = parts.termElements[k];
-      if (e.rank !== 2 || e.shape[0] !== B) throw new Error(`rateDistortion: termElements.${k} must have shape [${B}, E], got [${e.shape}]`);
-      if (!terms[k]) throw new Error(`rateDistortion: termElements.${k} has no matching term (terms: ${Object.keys(terms).join(", ") || "none"})`);
+      if (e.rank !== 2 || e.shape[0] !== B)
+        throw new Error(`rateDistortion: termElements.${k} must have shape [${B}, E], got [${e.shape}]`);
+      if (!terms[k])
+        throw new Error(
+          `rateDistortion: termElements.${k} has no matching term (terms: ${Object.keys(terms).join(", ") || "none"})`,
+        );
       termElements[k] = e as tf.Tensor2D;
     }
   }
   const elbo = tf.neg(tf.add(distortion, rate)) as tf.Tensor1D;
-  return { distortion: distortion as tf.Tensor1D, rate, elbo, terms, ...(ratePerDim ? { ratePerDim } : {}), ...(termElements ? { termElements } : {}) };
+  return {
+    distortion: distortion as tf.Tensor1D,
+    rate,
+    elbo,
+    terms,
+    ...(ratePerDim ? { ratePerDim } : {}),
+    ...(termElements ? { termElements } : {}),
+  };
 }
 
 /** Every tensor of a record (for disposal or tf.keep). */
@@ -93,7 +107,15 @@ export interface RateDistortionSummary {
 
 /** [D, R, elbo, ...terms] batch means stacked into one tensor (one read instead of many). */
 export function recordMeans(r: RateDistortion): tf.Tensor1D {
-  return tf.tidy(() => tf.stack([tf.mean(r.distortion), tf.mean(r.rate), tf.mean(r.elbo), ...Object.keys(r.terms).map((k) => tf.mean(r.terms[k]))]) as tf.Tensor1D);
+  return tf.tidy(
+    () =>
+      tf.stack([
+        tf.mean(r.distortion),
+        tf.mean(r.rate),
+        tf.mean(r.elbo),
+        ...Object.keys(r.terms).map((k) => tf.mean(r.terms[k])),
+      ]) as tf.Tensor1D,
+  );
 }
 
 /** Read a record's batch means. Does not dispose the record. */

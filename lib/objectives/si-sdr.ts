@@ -16,7 +16,8 @@ export interface SiSdrOptions {
 export function siSdr(est: tf.Tensor, ref: tf.Tensor, opts: SiSdrOptions = {}): tf.Tensor {
   const eps = opts.eps ?? 1e-8;
   return tf.tidy(() => {
-    let e = est, s = ref;
+    let e = est,
+      s = ref;
     if (opts.zeroMean ?? true) {
       e = tf.sub(e, tf.mean(e, -1, true));
       s = tf.sub(s, tf.mean(s, -1, true));
@@ -32,21 +33,33 @@ export function siSdr(est: tf.Tensor, ref: tf.Tensor, opts: SiSdrOptions = {}): 
 
 /** SI-SDR of every estimate against every reference: est [B, S, T], ref [B, S, T] → [B, S_est, S_ref]. */
 export function pairwiseSiSdr(est: tf.Tensor, ref: tf.Tensor, opts: SiSdrOptions = {}): tf.Tensor3D {
-  if (est.rank !== 3 || ref.rank !== 3 || est.shape[0] !== ref.shape[0] || est.shape[1] !== ref.shape[1] || est.shape[2] !== ref.shape[2]) {
-    throw new Error(`pairwiseSiSdr: estimates and references must both have shape [B, S, T], got [${est.shape}] and [${ref.shape}]`);
+  if (
+    est.rank !== 3 ||
+    ref.rank !== 3 ||
+    est.shape[0] !== ref.shape[0] ||
+    est.shape[1] !== ref.shape[1] ||
+    est.shape[2] !== ref.shape[2]
+  ) {
+    throw new Error(
+      `pairwiseSiSdr: estimates and references must both have shape [B, S, T], got [${est.shape}] and [${ref.shape}]`,
+    );
   }
   return tf.tidy(() => siSdr(tf.expandDims(est, 2), tf.expandDims(ref, 1), opts) as tf.Tensor3D);
 }
 
 /** All permutations of 0…n−1 in lexicographic order (the identity first). */
 export function permutations(n: number): number[][] {
-  if (!(Number.isInteger(n) && n >= 1 && n <= 8)) throw new Error(`permutations: n must be an integer in 1…8, got ${n}`);
+  if (!(Number.isInteger(n) && n >= 1 && n <= 8))
+    throw new Error(`permutations: n must be an integer in 1…8, got ${n}`);
   const out: number[][] = [];
   const rec = (prefix: number[], rest: number[]) => {
     if (rest.length === 0) out.push(prefix);
     rest.forEach((v, i) => rec([...prefix, v], [...rest.slice(0, i), ...rest.slice(i + 1)]));
   };
-  rec([], Array.from({ length: n }, (_, i) => i));
+  rec(
+    [],
+    Array.from({ length: n }, (_, i) => i),
+  );
   return out;
 }
 
@@ -65,7 +78,8 @@ export interface PitResult {
  * The gradient flows through the chosen permutation's entries only.
  */
 export function permutationInvariant(pairwise: tf.Tensor, mode: "max" | "min" = "max"): PitResult {
-  if (pairwise.rank !== 3 || pairwise.shape[1] !== pairwise.shape[2]) throw new Error(`permutationInvariant: the pairwise scores must have shape [B, S, S], got [${pairwise.shape}]`);
+  if (pairwise.rank !== 3 || pairwise.shape[1] !== pairwise.shape[2])
+    throw new Error(`permutationInvariant: the pairwise scores must have shape [B, S, S], got [${pairwise.shape}]`);
   const S = pairwise.shape[1] as number;
   const perms = permutations(S);
   const [value, perm] = tf.tidy(() => {

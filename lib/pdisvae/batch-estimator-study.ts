@@ -44,7 +44,13 @@ function summarise(xs: number[]): MethodSummary {
 }
 
 /** Monte-Carlo repeats: each draws a batch containing the anchor and evaluates every estimator on it. */
-export function simulateEstimators(qAll: number[], anchor: number, m: number, repeats: number, rng: Rng): SimulationResult {
+export function simulateEstimators(
+  qAll: number[],
+  anchor: number,
+  m: number,
+  repeats: number,
+  rng: Rng,
+): SimulationResult {
   const n = qAll.length;
   checkSizes(n, m, anchor);
   const estimates = { mws: [] as number[], mss: [] as number[], is: [] as number[] };
@@ -76,14 +82,21 @@ export function enumerateEstimator(method: StudyMethod, qAll: number[], anchor: 
   const n = qAll.length;
   checkSizes(n, m, anchor);
   const others = qAll.filter((_, i) => i !== anchor);
-  let count = 0, s = 0, s2 = 0;
+  let count = 0,
+    s = 0,
+    s2 = 0;
   const subset: number[] = [];
   const visit = (from: number) => {
     if (subset.length === m - 1) {
       for (let last = 0; last < subset.length; last++) {
-        const ordered = subset.filter((_, k) => k !== last).concat(subset[last]).map((i) => others[i]);
+        const ordered = subset
+          .filter((_, k) => k !== last)
+          .concat(subset[last])
+          .map((i) => others[i]);
         const v = estimateQ(method, [qAll[anchor], ...ordered], n);
-        count++; s += v; s2 += v * v;
+        count++;
+        s += v;
+        s2 += v * v;
       }
       return;
     }
@@ -139,6 +152,8 @@ export function estimatorVarianceGap(qAll: number[], anchor: number, m: number):
 }
 
 function checkSizes(n: number, m: number, anchor: number): void {
-  if (!(Number.isInteger(m) && m >= 2 && m <= n)) throw new Error(`batch size M=${m} must be an integer in [2, N=${n}]`);
-  if (!(Number.isInteger(anchor) && anchor >= 0 && anchor < n)) throw new Error(`anchor n*=${anchor} must index one of the N=${n} points`);
+  if (!(Number.isInteger(m) && m >= 2 && m <= n))
+    throw new Error(`batch size M=${m} must be an integer in [2, N=${n}]`);
+  if (!(Number.isInteger(anchor) && anchor >= 0 && anchor < n))
+    throw new Error(`anchor n*=${anchor} must index one of the N=${n} points`);
 }

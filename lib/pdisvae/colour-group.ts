@@ -41,12 +41,17 @@ export function defaultPatch(size: number): number {
 /** Mean RGB of the top-left and top-right patch × patch squares of every image, [N][3]. */
 export function cornerColours(images: ArrayView, patch?: number): number[][] {
   const sh = images.shape;
-  if (sh.length !== 4 || sh[3] !== 3 || sh[1] !== sh[2]) throw new Error(`${WHERE} cornerColours: images must be [N, S, S, 3], got [${sh.join(", ")}]`);
+  if (sh.length !== 4 || sh[3] !== 3 || sh[1] !== sh[2])
+    throw new Error(`${WHERE} cornerColours: images must be [N, S, S, 3], got [${sh.join(", ")}]`);
   const [N, S] = sh;
-  if (images.values.length !== N * S * S * 3) throw new Error(`${WHERE} cornerColours: ${images.values.length} values for shape [${sh.join(", ")}]`);
+  if (images.values.length !== N * S * S * 3)
+    throw new Error(`${WHERE} cornerColours: ${images.values.length} values for shape [${sh.join(", ")}]`);
   const p = patch ?? defaultPatch(S);
-  if (!(Number.isInteger(p) && p >= 1 && 2 * p <= S)) throw new Error(`${WHERE} cornerColours: patch must be an integer in 1…${S / 2}, got ${p}`);
-  const v = images.values, per = S * S * 3, w = 1 / (2 * p * p);
+  if (!(Number.isInteger(p) && p >= 1 && 2 * p <= S))
+    throw new Error(`${WHERE} cornerColours: patch must be an integer in 1…${S / 2}, got ${p}`);
+  const v = images.values,
+    per = S * S * 3,
+    w = 1 / (2 * p * p);
   const out: number[][] = [];
   for (let i = 0; i < N; i++) {
     const c = [0, 0, 0];
@@ -74,7 +79,8 @@ export function hsvCylinder(rgb: readonly number[]): [number, number, number] {
 
 /** (Σs)² / Σs² of non-negative values: 1 for one non-zero value, d for d equal ones, 0 for all zero. */
 export function participationDimension(s: readonly number[]): number {
-  let a = 0, b = 0;
+  let a = 0,
+    b = 0;
   for (const x of s) {
     a += Math.abs(x);
     b += x * x;
@@ -115,7 +121,9 @@ export function pointSetSpread(points: Rows): PointSetSpread {
 /** Singular values (descending) of a small dense matrix m (rows × cols), via the eigenvalues of m mᵀ. */
 export function singularValues(m: Rows): number[] {
   const [r] = checkRows(m, "matrix", `${WHERE} singularValues`);
-  const g = Array.from({ length: r }, (_, i) => Array.from({ length: r }, (_, j) => m[i].reduce((a, x, k) => a + x * m[j][k], 0)));
+  const g = Array.from({ length: r }, (_, i) =>
+    Array.from({ length: r }, (_, j) => m[i].reduce((a, x, k) => a + x * m[j][k], 0)),
+  );
   for (let i = 0; i < r; i++) for (let j = 0; j < i; j++) g[i][j] = g[j][i];
   return symmetricEigen(g).values.map((v) => Math.sqrt(Math.max(0, v)));
 }
@@ -135,7 +143,9 @@ export interface LocalDimension {
 export function localDimension(jacobians: readonly Rows[], minGain = 1e-6): LocalDimension {
   if (jacobians.length === 0) throw new Error(`${WHERE} localDimension: no Jacobians`);
   const perPoint: number[] = [];
-  let sumDim = 0, used = 0, sumGain = 0;
+  let sumDim = 0,
+    used = 0,
+    sumGain = 0;
   let sumRatios: number[] | null = null;
   for (const J of jacobians) {
     const s = singularValues(J);
@@ -229,7 +239,13 @@ export interface GroupColourSet {
 }
 
 /** Decode latent rows (flat [P·K]) in batches; returns the corner colours of the decoded images. */
-async function decodeCorners(model: ImageDecoder, zv: Float32Array, P: number, patch: number | undefined, bs: number): Promise<number[][]> {
+async function decodeCorners(
+  model: ImageDecoder,
+  zv: Float32Array,
+  P: number,
+  patch: number | undefined,
+  bs: number,
+): Promise<number[][]> {
   const K = model.zDim;
   const out: number[][] = [];
   for (let s = 0; s < P; s += bs) {
@@ -238,23 +254,37 @@ async function decodeCorners(model: ImageDecoder, zv: Float32Array, P: number, p
     const shape = x.shape.slice();
     const vals = await x.data();
     x.dispose();
-    if (shape.length !== 4 || shape[3] !== 3) throw new Error(`${WHERE} groupColourSet: the decoder must return RGB images [B, S, S, 3], got [${shape.join(", ")}]`);
+    if (shape.length !== 4 || shape[3] !== 3)
+      throw new Error(
+        `${WHERE} groupColourSet: the decoder must return RGB images [B, S, S, 3], got [${shape.join(", ")}]`,
+      );
     out.push(...cornerColours({ values: vals, shape }, patch));
   }
   return out;
 }
 
 /** The background colours reached by varying one latent group (its coordinates ~ N(0, I), the others at base). */
-export async function groupColourSet(model: ImageDecoder, dims: readonly number[], opts: GroupColourSetOptions = {}): Promise<GroupColourSet> {
+export async function groupColourSet(
+  model: ImageDecoder,
+  dims: readonly number[],
+  opts: GroupColourSetOptions = {},
+): Promise<GroupColourSet> {
   const K = model.zDim;
   if (dims.length === 0) throw new Error(`${WHERE} groupColourSet: empty group`);
-  for (const d of dims) if (!(Number.isInteger(d) && d >= 0 && d < K)) throw new Error(`${WHERE} groupColourSet: dimension ${d} outside 0…${K - 1}`);
-  const samples = opts.samples ?? 1000, J = Math.min(opts.jacobianPoints ?? 100, samples), h = opts.step ?? 0.05, bs = opts.batchSize ?? 256;
-  if (!(Number.isInteger(samples) && samples >= 2)) throw new Error(`${WHERE} groupColourSet: samples must be an integer ≥ 2, got ${samples}`);
+  for (const d of dims)
+    if (!(Number.isInteger(d) && d >= 0 && d < K))
+      throw new Error(`${WHERE} groupColourSet: dimension ${d} outside 0…${K - 1}`);
+  const samples = opts.samples ?? 1000,
+    J = Math.min(opts.jacobianPoints ?? 100, samples),
+    h = opts.step ?? 0.05,
+    bs = opts.batchSize ?? 256;
+  if (!(Number.isInteger(samples) && samples >= 2))
+    throw new Error(`${WHERE} groupColourSet: samples must be an integer ≥ 2, got ${samples}`);
   const base = opts.base ?? new Array<number>(K).fill(0);
   if (base.length !== K) throw new Error(`${WHERE} groupColourSet: base has ${base.length} values, K = ${K}`);
   const scale = opts.scale ?? new Array<number>(K).fill(1);
-  if (scale.length !== K || !scale.every((v) => v > 0 && Number.isFinite(v))) throw new Error(`${WHERE} groupColourSet: scale must be ${K} positive numbers`);
+  if (scale.length !== K || !scale.every((v) => v > 0 && Number.isFinite(v)))
+    throw new Error(`${WHERE} groupColourSet: scale must be ${K} positive numbers`);
   const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "colour-group");
   const H = dims.length;
   // standardised draws ε; the latent value of group dim j is base[d] + scale[d]·ε_j
@@ -269,7 +299,8 @@ export async function groupColourSet(model: ImageDecoder, dims: readonly number[
   eps.forEach((e, i) => put(i, e));
   for (let i = 0; i < J; i++) {
     for (let j = 0; j < H; j++) {
-      const up = eps[i].slice(), down = eps[i].slice();
+      const up = eps[i].slice(),
+        down = eps[i].slice();
       up[j] += h;
       down[j] -= h;
       put(samples + 2 * (i * H + j), up);
@@ -283,7 +314,12 @@ export async function groupColourSet(model: ImageDecoder, dims: readonly number[
   if (J > 0) {
     const jac: number[][][] = [];
     for (let i = 0; i < J; i++) {
-      const Jm = [0, 1, 2].map((c) => Array.from({ length: H }, (_, j) => (cyl[samples + 2 * (i * H + j)][c] - cyl[samples + 2 * (i * H + j) + 1][c]) / (2 * h)));
+      const Jm = [0, 1, 2].map((c) =>
+        Array.from(
+          { length: H },
+          (_, j) => (cyl[samples + 2 * (i * H + j)][c] - cyl[samples + 2 * (i * H + j) + 1][c]) / (2 * h),
+        ),
+      );
       jac.push(Jm);
     }
     local = localDimension(jac);

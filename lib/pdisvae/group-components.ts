@@ -37,14 +37,19 @@ const WHERE = "lib/pdisvae/group-components";
  * Eigen-decomposition of a real symmetric matrix by cyclic Jacobi rotations: values in descending
  * order, vectors[i] the unit eigenvector of values[i]. For the small (H ≤ ~20) matrices of one group.
  */
-export function symmetricEigen(S: Rows, opts: { tol?: number; maxSweeps?: number } = {}): { values: number[]; vectors: number[][] } {
+export function symmetricEigen(
+  S: Rows,
+  opts: { tol?: number; maxSweeps?: number } = {},
+): { values: number[]; vectors: number[][] } {
   const n = S.length;
   if (n === 0) throw new Error(`${WHERE} symmetricEigen: empty matrix`);
   S.forEach((r, i) => {
-    if (r.length !== n) throw new Error(`${WHERE} symmetricEigen: row ${i} has ${r.length} entries, the matrix is ${n}×${n}`);
+    if (r.length !== n)
+      throw new Error(`${WHERE} symmetricEigen: row ${i} has ${r.length} entries, the matrix is ${n}×${n}`);
     r.forEach((v, j) => {
       if (!Number.isFinite(v)) throw new Error(`${WHERE} symmetricEigen: entry (${i}, ${j}) is ${v}`);
-      if (Math.abs(v - S[j][i]) > 1e-9 * (1 + Math.abs(v))) throw new Error(`${WHERE} symmetricEigen: not symmetric at (${i}, ${j}): ${v} vs ${S[j][i]}`);
+      if (Math.abs(v - S[j][i]) > 1e-9 * (1 + Math.abs(v)))
+        throw new Error(`${WHERE} symmetricEigen: not symmetric at (${i}, ${j}): ${v} vs ${S[j][i]}`);
     });
   });
   const a = S.map((r) => r.slice());
@@ -62,19 +67,23 @@ export function symmetricEigen(S: Rows, opts: { tol?: number; maxSweeps?: number
         if (a[p][q] === 0) continue;
         const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let k = 0; k < n; k++) {
-          const akp = a[k][p], akq = a[k][q];
+          const akp = a[k][p],
+            akq = a[k][q];
           a[k][p] = c * akp - s * akq;
           a[k][q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p][k], aqk = a[q][k];
+          const apk = a[p][k],
+            aqk = a[q][k];
           a[p][k] = c * apk - s * aqk;
           a[q][k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k][p], vkq = v[k][q];
+          const vkp = v[k][p],
+            vkq = v[k][q];
           v[k][p] = c * vkp - s * vkq;
           v[k][q] = s * vkp + c * vkq;
         }
@@ -127,7 +136,13 @@ export interface GroupComponents {
  * Components of every group (see the header): `mu` and `logVar` [N, K] posterior parameters, `decoder`
  * [D, K] the decoder's columns (x ≈ decoder · z + b), `groups` the model's latent groups.
  */
-export function groupComponents(mu: Rows, logVar: Rows | null, decoder: Rows, groups: readonly (readonly number[])[], opts: GroupComponentsOptions = {}): GroupComponents {
+export function groupComponents(
+  mu: Rows,
+  logVar: Rows | null,
+  decoder: Rows,
+  groups: readonly (readonly number[])[],
+  opts: GroupComponentsOptions = {},
+): GroupComponents {
   const [N, K] = checkRows(mu, "mu", WHERE);
   if (logVar) {
     const [nl, kl] = checkRows(logVar, "logVar", WHERE);
@@ -136,10 +151,12 @@ export function groupComponents(mu: Rows, logVar: Rows | null, decoder: Rows, gr
   const [D, Kd] = checkRows(decoder, "decoder", WHERE);
   if (Kd !== K) throw new Error(`${WHERE}: the decoder has ${Kd} columns, mu has K = ${K}`);
   const seen = new Set<number>();
-  for (const g of groups) for (const k of g) {
-    if (!(Number.isInteger(k) && k >= 0 && k < K) || seen.has(k)) throw new Error(`${WHERE}: groups ${JSON.stringify(groups)} are not disjoint subsets of 0…${K - 1}`);
-    seen.add(k);
-  }
+  for (const g of groups)
+    for (const k of g) {
+      if (!(Number.isInteger(k) && k >= 0 && k < K) || seen.has(k))
+        throw new Error(`${WHERE}: groups ${JSON.stringify(groups)} are not disjoint subsets of 0…${K - 1}`);
+      seen.add(k);
+    }
   const minShare = opts.minShare ?? 0.001;
   const minKL = opts.minKL ?? 0.3;
   const mean = new Array<number>(K).fill(0);
@@ -148,7 +165,9 @@ export function groupComponents(mu: Rows, logVar: Rows | null, decoder: Rows, gr
     const dims = gDims.slice();
     const H = dims.length;
     const cov = Array.from({ length: H }, () => new Array<number>(H).fill(0));
-    for (const r of mu) for (let i = 0; i < H; i++) for (let j = i; j < H; j++) cov[i][j] += ((r[dims[i]] - mean[dims[i]]) * (r[dims[j]] - mean[dims[j]])) / N;
+    for (const r of mu)
+      for (let i = 0; i < H; i++)
+        for (let j = i; j < H; j++) cov[i][j] += ((r[dims[i]] - mean[dims[i]]) * (r[dims[j]] - mean[dims[j]])) / N;
     for (let i = 0; i < H; i++) for (let j = 0; j < i; j++) cov[i][j] = cov[j][i];
     const eig = symmetricEigen(cov);
     return eig.vectors.map((r0, rank) => {
@@ -173,7 +192,20 @@ export function groupComponents(mu: Rows, logVar: Rows | null, decoder: Rows, gr
           meanKL += (0.5 * (v + m * m - 1 - Math.log(v))) / N;
         });
       }
-      return { group: g, rank, dims, direction: dir, map, series, sd, norm, rms: (sd * norm) / Math.sqrt(D), share: 0, meanKL, effective: false };
+      return {
+        group: g,
+        rank,
+        dims,
+        direction: dir,
+        map,
+        series,
+        sd,
+        norm,
+        rms: (sd * norm) / Math.sqrt(D),
+        share: 0,
+        meanKL,
+        effective: false,
+      };
     });
   });
   const total = out.flat().reduce((s, c) => s + c.rms * c.rms, 0);
@@ -181,7 +213,11 @@ export function groupComponents(mu: Rows, logVar: Rows | null, decoder: Rows, gr
     c.share = total > 0 ? (c.rms * c.rms) / total : 0;
     c.effective = c.share >= minShare && (Number.isNaN(c.meanKL) || c.meanKL >= minKL);
   }
-  return { groups: out, effective: out.flat().filter((c) => c.effective), effectiveRank: out.map((cs) => cs.filter((c) => c.effective).length) };
+  return {
+    groups: out,
+    effective: out.flat().filter((c) => c.effective),
+    effectiveRank: out.map((cs) => cs.filter((c) => c.effective).length),
+  };
 }
 
 /** A part of an N×D data matrix as a sum of rank-1 terms Σ_i maps[i] ⊗ series[i] (maps [N], series [D]). */
@@ -203,14 +239,19 @@ function centred(v: readonly number[]): number[] {
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
 
 /** ⟨A, B⟩ of two centred low-rank parts (maps centred over the N samples). */
-function inner(a: { maps: number[][]; series: readonly (readonly number[])[] }, b: { maps: number[][]; series: readonly (readonly number[])[] }): number {
+function inner(
+  a: { maps: number[][]; series: readonly (readonly number[])[] },
+  b: { maps: number[][]; series: readonly (readonly number[])[] },
+): number {
   let s = 0;
-  for (let i = 0; i < a.maps.length; i++) for (let j = 0; j < b.maps.length; j++) s += dot(a.maps[i], b.maps[j]) * dot(a.series[i], b.series[j]);
+  for (let i = 0; i < a.maps.length; i++)
+    for (let j = 0; j < b.maps.length; j++) s += dot(a.maps[i], b.maps[j]) * dot(a.series[i], b.series[j]);
   return s;
 }
 
 function checkPart(p: LowRankPart, name: string, N: number, D: number): void {
-  if (p.maps.length !== p.series.length) throw new Error(`${WHERE}: ${name} has ${p.maps.length} maps and ${p.series.length} series`);
+  if (p.maps.length !== p.series.length)
+    throw new Error(`${WHERE}: ${name} has ${p.maps.length} maps and ${p.series.length} series`);
   p.maps.forEach((m, i) => {
     if (m.length !== N) throw new Error(`${WHERE}: ${name} map ${i} has ${m.length} values, expected N = ${N}`);
   });
@@ -227,12 +268,15 @@ function checkPart(p: LowRankPart, name: string, N: number, D: number): void {
 export function contributionR2(truth: readonly LowRankPart[], estimates: readonly LowRankPart[]): number[][] {
   const first = [...truth, ...estimates].find((p) => p.maps.length > 0);
   if (!first) throw new Error(`${WHERE} contributionR2: every part is empty`);
-  const N = first.maps[0].length, D = first.series[0].length;
+  const N = first.maps[0].length,
+    D = first.series[0].length;
   truth.forEach((p, t) => checkPart(p, `truth[${t}]`, N, D));
   estimates.forEach((p, e) => checkPart(p, `estimates[${e}]`, N, D));
   const prep = (p: LowRankPart) => ({ maps: p.maps.map(centred), series: p.series });
-  const T = truth.map(prep), E = estimates.map(prep);
-  const tt = T.map((p) => inner(p, p)), ee = E.map((p) => inner(p, p));
+  const T = truth.map(prep),
+    E = estimates.map(prep);
+  const tt = T.map((p) => inner(p, p)),
+    ee = E.map((p) => inner(p, p));
   return T.map((p, t) => {
     if (!(tt[t] > 0)) throw new Error(`${WHERE} contributionR2: truth[${t}] is zero after centring`);
     return E.map((q, e) => 1 - (tt[t] + ee[e] - 2 * inner(p, q)) / tt[t]);
@@ -247,11 +291,13 @@ export function contributionR2(truth: readonly LowRankPart[], estimates: readonl
 export function contributionCoverage(truth: readonly LowRankPart[], estimates: readonly LowRankPart[]): number[][] {
   const first = [...truth, ...estimates].find((p) => p.maps.length > 0);
   if (!first) throw new Error(`${WHERE} contributionCoverage: every part is empty`);
-  const N = first.maps[0].length, D = first.series[0].length;
+  const N = first.maps[0].length,
+    D = first.series[0].length;
   truth.forEach((p, t) => checkPart(p, `truth[${t}]`, N, D));
   estimates.forEach((p, e) => checkPart(p, `estimates[${e}]`, N, D));
   const prep = (p: LowRankPart) => ({ maps: p.maps.map(centred), series: p.series });
-  const T = truth.map(prep), E = estimates.map(prep);
+  const T = truth.map(prep),
+    E = estimates.map(prep);
   return T.map((p, t) => {
     const tt = inner(p, p);
     if (!(tt > 0)) throw new Error(`${WHERE} contributionCoverage: truth[${t}] is zero after centring`);
@@ -272,14 +318,16 @@ export function pcaReconstructionRmse(rows: Rows, ks: readonly number[]): { k: n
   for (const r of rows) {
     for (let d = 0; d < D; d++) c[d] = r[d] - mean[d];
     for (let i = 0; i < D; i++) {
-      const ci = c[i] / N, row = cov[i];
+      const ci = c[i] / N,
+        row = cov[i];
       for (let j = i; j < D; j++) row[j] += ci * c[j];
     }
   }
   for (let i = 0; i < D; i++) for (let j = 0; j < i; j++) cov[i][j] = cov[j][i];
   const lambda = symmetricEigen(cov, { tol: 1e-12 }).values.map((l) => Math.max(0, l));
   return ks.map((k) => {
-    if (!(Number.isInteger(k) && k >= 0)) throw new Error(`${WHERE} pcaReconstructionRmse: K must be an integer ≥ 0, got ${k}`);
+    if (!(Number.isInteger(k) && k >= 0))
+      throw new Error(`${WHERE} pcaReconstructionRmse: K must be an integer ≥ 0, got ${k}`);
     const rest = lambda.slice(Math.min(k, D)).reduce((a, b) => a + b, 0);
     return { k, rmse: Math.sqrt(rest / D) };
   });

@@ -18,15 +18,22 @@ import { RunRequest, Schedule, trainRun } from "../train/run";
 import { PdisVae, PdisVaeConfig, PdisVaeMethod, createPdisVae, pdisVaePreset, penaltyTerm } from "../models/pdisvae";
 
 /** How every PDisVAE-family model trains: under its own controller, on full batches only (its batch estimators need them). */
-const PDISVAE_TRAINING = { controller: (model: PdisVae) => model.controller(), dropRemainder: true, checkpointEvery: 500 };
+const PDISVAE_TRAINING = {
+  controller: (model: PdisVae) => model.controller(),
+  dropRemainder: true,
+  checkpointEvery: 500,
+};
 
 /** The config must be built for the training-set size (its estimators use N), and a batch must fit in it. */
 function checkTrainingRows(where: string, input: RunRequest<PdisVaeConfig, ArrayN>): void {
   const n = input.data.train.shape[0];
   if (input.config.datasetSize !== n) {
-    throw new Error(`${where}: config.datasetSize = ${input.config.datasetSize} but the training set has ${n} rows; build the config with the training-set size`);
+    throw new Error(
+      `${where}: config.datasetSize = ${input.config.datasetSize} but the training set has ${n} rows; build the config with the training-set size`,
+    );
   }
-  if (input.schedule.batchSize > n) throw new Error(`${where}: batch size ${input.schedule.batchSize} exceeds the ${n} training rows`);
+  if (input.schedule.batchSize > n)
+    throw new Error(`${where}: batch size ${input.schedule.batchSize} exceeds the ${n} training rows`);
 }
 
 /** Train the model of `input` on its training rows (or reload it when this exact run completed before). */
@@ -95,20 +102,32 @@ export async function evaluateLatents(
   const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "pdisvae-runs/evaluate");
   const latents = rowsOf((await model.encodeData(test.x)).mean);
   const truth = rowsOf(test.z);
-  const fit = opts.fit ? { est: rowsOf((await model.encodeData(opts.fit.x)).mean), truth: rowsOf(opts.fit.z) } : { est: latents, truth };
-  const alignOpts = { rankDeficient: "drop" as const, evaluateOn: opts.fit ? { estimated: latents, truth } : undefined };
+  const fit = opts.fit
+    ? { est: rowsOf((await model.encodeData(opts.fit.x)).mean), truth: rowsOf(opts.fit.z) }
+    : { est: latents, truth };
+  const alignOpts = {
+    rankDeficient: "drop" as const,
+    evaluateOn: opts.fit ? { estimated: latents, truth } : undefined,
+  };
   let alignment: GroupAlignment;
   let candidates: LatentEvaluation["candidates"] = null;
   if (hasOwnGroups(model.method)) {
     alignment = alignGroups(fit.est, model.groups, fit.truth, trueGroups, alignOpts);
   } else {
-    const search = searchGrouping(fit.est, fit.truth, trueGroups, opts.searchSizes ?? model.config.groupSizes, alignOpts);
+    const search = searchGrouping(
+      fit.est,
+      fit.truth,
+      trueGroups,
+      opts.searchSizes ?? model.config.groupSizes,
+      alignOpts,
+    );
     alignment = search.best;
     candidates = search.candidates;
   }
   const pcBatch = opts.pcBatch ?? 128;
   const passes = pcBatch === "exact" ? 1 : Math.max(1, opts.pcPasses ?? 4);
-  let pc = 0, tc = 0;
+  let pc = 0,
+    tc = 0;
   for (let p = 0; p < passes; p++) {
     const c = await model.datasetCorrelation(test.x, {
       groups: alignment.estimatedGroups,
@@ -183,12 +202,21 @@ export async function trainEvaluateGrid(opts: GridOptions): Promise<GridRun[]> {
         const config = { ...pdisVaePreset(opts.setup, method, train.x.shape[0]), beta };
         const t0 = Date.now();
         const run = await trainPdisVaeRun({
-          config, data: { key: data.key, train: train.x }, seed, schedule: opts.schedule, preset: opts.preset,
-          progress: opts.progress, runsDir: opts.runsDir, label: `${method}${betas.length > 1 ? ` β=${beta}` : ""} seed ${seed}`,
+          config,
+          data: { key: data.key, train: train.x },
+          seed,
+          schedule: opts.schedule,
+          preset: opts.preset,
+          progress: opts.progress,
+          runsDir: opts.runsDir,
+          label: `${method}${betas.length > 1 ? ` β=${beta}` : ""} seed ${seed}`,
         });
         const trainSeconds = run.reloaded ? 0 : (Date.now() - t0) / 1000;
         try {
-          const evaluation = await evaluateLatents(run.model, test, data.groups, { fit: train, rng: `evaluate/${seed}` });
+          const evaluation = await evaluateLatents(run.model, test, data.groups, {
+            fit: train,
+            rng: `evaluate/${seed}`,
+          });
           const r: GridRun = { method, seed, beta, hash: run.hash, reloaded: run.reloaded, trainSeconds, evaluation };
           out.push(r);
           opts.onRun?.(r);
@@ -210,19 +238,28 @@ export function copyPermutedLinearWeights(source: PdisVae, target: PdisVae, perm
   const K = source.zDim;
   const where = "copyPermutedLinearWeights";
   if (target.zDim !== K || perm.length !== K || [...perm].sort((a, b) => a - b).some((v, i) => v !== i)) {
-    throw new Error(`${where}: perm [${perm}] must be a permutation of 0…${K - 1} and both models must have K = ${K} (target has ${target.zDim})`);
+    throw new Error(
+      `${where}: perm [${perm}] must be a permutation of 0…${K - 1} and both models must have K = ${K} (target has ${target.zDim})`,
+    );
   }
   for (const name of Object.keys(target.variables)) {
-    if (!(name in source.variables)) throw new Error(`${where}: the source has no variable "${name}" (a linear model of the same shape is needed)`);
-    const src = source.variables[name], dst = target.variables[name];
-    if (src.shape.join() !== dst.shape.join()) throw new Error(`${where}: "${name}" has shape [${src.shape}] in the source, [${dst.shape}] in the target`);
+    if (!(name in source.variables))
+      throw new Error(`${where}: the source has no variable "${name}" (a linear model of the same shape is needed)`);
+    const src = source.variables[name],
+      dst = target.variables[name];
+    if (src.shape.join() !== dst.shape.join())
+      throw new Error(`${where}: "${name}" has shape [${src.shape}] in the source, [${dst.shape}] in the target`);
     const v = src.arraySync() as number[] | number[][];
     let out: number[] | number[][] = v;
-    if (name === "enc/0/w") out = (v as number[][]).map((row) => [...perm.map((p) => row[p]), ...perm.map((p) => row[K + p])]);
-    else if (name === "enc/0/b") out = [...perm.map((p) => (v as number[])[p]), ...perm.map((p) => (v as number[])[K + p])];
+    if (name === "enc/0/w")
+      out = (v as number[][]).map((row) => [...perm.map((p) => row[p]), ...perm.map((p) => row[K + p])]);
+    else if (name === "enc/0/b")
+      out = [...perm.map((p) => (v as number[])[p]), ...perm.map((p) => (v as number[])[K + p])];
     else if (name === "dec/0/w") out = perm.map((p) => (v as number[][])[p]);
     else if (name.startsWith("enc/") || (name.startsWith("dec/") && name !== "dec/0/b" && name !== "dec/logstd")) {
-      throw new Error(`${where}: "${name}" is not a parameter of a linear model; only linear encoders/decoders can be permuted`);
+      throw new Error(
+        `${where}: "${name}" is not a parameter of a linear model; only linear encoders/decoders can be permuted`,
+      );
     }
     const t = tf.tensor(out as number[], dst.shape);
     dst.assign(t);
@@ -235,13 +272,20 @@ export function copyPermutedLinearWeights(source: PdisVae, target: PdisVae, perm
  * in shuffled batches of `batchSize` (the estimators need full batches; the last partial one is dropped),
  * `passes` times with fresh ε and order from `rng`.
  */
-export async function datasetObjective(model: PdisVae, x: ArrayN, opts: { batchSize?: number; passes?: number; rng?: Rng | Seed } = {}): Promise<number> {
-  const bs = opts.batchSize ?? 128, passes = opts.passes ?? 4;
+export async function datasetObjective(
+  model: PdisVae,
+  x: ArrayN,
+  opts: { batchSize?: number; passes?: number; rng?: Rng | Seed } = {},
+): Promise<number> {
+  const bs = opts.batchSize ?? 128,
+    passes = opts.passes ?? 4;
   const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng ?? "pdisvae-runs/objective");
-  const n = x.shape[0], row = x.values.length / n;
+  const n = x.shape[0],
+    row = x.values.length / n;
   if (bs < 2 || bs > n) throw new Error(`datasetObjective: batch size ${bs} must be in 2…${n}`);
   const controller = model.controller();
-  let total = 0, count = 0;
+  let total = 0,
+    count = 0;
   for (let p = 0; p < passes; p++) {
     const order = rng.fork(`order-${p}`).permutation(n);
     for (let start = 0; start + bs <= n; start += bs) {

@@ -53,8 +53,14 @@ export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisVaeSettings>> = Objec
     pdsprites: { schedule: { epochs: 6, learningRate: 3e-3, batchSize: 128 }, seeds: [0] },
     voltage: { epochs: 5, learningRate: 5e-3, batchSize: 128, progress: "none" },
     faces: {
-      imageSize: 16, images: 300, groupCounts: [1, 4, 6, 12], schedule: { epochs: 3, learningRate: 1e-3, batchSize: 32 },
-      traversalPoints: 5, colourGroupDraws: 60, colourSetDraws: 200, jacobianPoints: 20,
+      imageSize: 16,
+      images: 300,
+      groupCounts: [1, 4, 6, 12],
+      schedule: { epochs: 3, learningRate: 1e-3, batchSize: 32 },
+      traversalPoints: 5,
+      colourGroupDraws: 60,
+      colourSetDraws: 200,
+      jacobianPoints: 20,
     },
     pairwise: { sampleSizes: [100, 1000, 10000], repeats: 5 },
     batchEstimators: { maxBatchSize: 6 },
@@ -69,8 +75,14 @@ export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisVaeSettings>> = Objec
     // training dies with "the kernel reported an error without a message"
     voltage: { epochs: 100, learningRate: 5e-3, batchSize: 128, progress: "none" },
     faces: {
-      imageSize: 32, images: 2000, groupCounts: [1, 4, 6, 12], schedule: { epochs: 60, learningRate: 1e-3, batchSize: 64 },
-      traversalPoints: 9, colourGroupDraws: 300, colourSetDraws: 1500, jacobianPoints: 150,
+      imageSize: 32,
+      images: 2000,
+      groupCounts: [1, 4, 6, 12],
+      schedule: { epochs: 60, learningRate: 1e-3, batchSize: 64 },
+      traversalPoints: 9,
+      colourGroupDraws: 300,
+      colourSetDraws: 1500,
+      jacobianPoints: 150,
     },
     pairwise: { sampleSizes: [100, 316, 1000, 3162, 10000, 31623, 100000], repeats: 20 },
     batchEstimators: { maxBatchSize: 9 },
@@ -80,11 +92,20 @@ export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisVaeSettings>> = Objec
     betaAblation: { betas: [0.1, 0.3, 1, 2, 4, 10, 30, 100], seeds: 10 },
     tcAngles: 90,
     trueLatents: { nullRepeats: 16, pcPasses: 10, sweepPasses: 10 },
-    pdsprites: { schedule: { epochs: 5000, learningRate: 1e-3, batchSize: 128 }, seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
+    pdsprites: {
+      schedule: { epochs: 5000, learningRate: 1e-3, batchSize: 128 },
+      seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    },
     voltage: { epochs: 5000, learningRate: 5e-4, batchSize: 128, progress: "log" },
     faces: {
-      imageSize: 64, images: 20000, groupCounts: [1, 2, 3, 4, 6, 12], schedule: { epochs: 5000, learningRate: 1e-3, batchSize: 128 },
-      traversalPoints: 11, colourGroupDraws: 1000, colourSetDraws: 3000, jacobianPoints: 300,
+      imageSize: 64,
+      images: 20000,
+      groupCounts: [1, 2, 3, 4, 6, 12],
+      schedule: { epochs: 5000, learningRate: 1e-3, batchSize: 128 },
+      traversalPoints: 11,
+      colourGroupDraws: 1000,
+      colourSetDraws: 3000,
+      jacobianPoints: 300,
     },
     pairwise: { sampleSizes: [100, 316, 1000, 3162, 10000, 31623, 100000], repeats: 40 },
     batchEstimators: { maxBatchSize: 9 },
@@ -116,8 +137,10 @@ export function describePdsprites(s: PdisVaeSettings): string {
 /** The faces: images, G values, schedule and the draws of the colour-group analysis. */
 export function describeFaces(s: PdisVaeSettings): string {
   const f = s.faces;
-  return `${n(f.images)} images of ${f.imageSize} × ${f.imageSize}, G ∈ {${f.groupCounts.join(", ")}}, ${describeSchedule(f.schedule)}; ` +
-    `${f.traversalPoints} traversal points, ${n(f.colourGroupDraws)} prior draws per group, ${n(f.colourSetDraws)} colour-group draws, local dimension at ${n(f.jacobianPoints)} points`;
+  return (
+    `${n(f.images)} images of ${f.imageSize} × ${f.imageSize}, G ∈ {${f.groupCounts.join(", ")}}, ${describeSchedule(f.schedule)}; ` +
+    `${f.traversalPoints} traversal points, ${n(f.colourGroupDraws)} prior draws per group, ${n(f.colourSetDraws)} colour-group draws, local dimension at ${n(f.jacobianPoints)} points`
+  );
 }
 
 /** The scale lines of the notebooks' differences. */

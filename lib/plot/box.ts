@@ -32,13 +32,22 @@ export interface BoxPlotOptions {
 }
 
 /** Bracket geometry, exported for tests: x positions of both ends and the height of the bar. */
-export interface BracketPlacement { i: number; j: number; y: number; text: string }
+export interface BracketPlacement {
+  i: number;
+  j: number;
+  y: number;
+  text: string;
+}
 
 /**
  * Place brackets, narrowest first: each sits one step above the highest value of the boxes it spans
  * and above any bracket already placed over an overlapping span.
  */
-export function placeBrackets(groups: readonly BoxGroup[], brackets: readonly Bracket[], step: number): BracketPlacement[] {
+export function placeBrackets(
+  groups: readonly BoxGroup[],
+  brackets: readonly Bracket[],
+  step: number,
+): BracketPlacement[] {
   const index = (r: string | number, k: number): number => {
     const i = typeof r === "number" ? r : groups.findIndex((g) => g.name === r);
     if (!Number.isInteger(i) || i < 0 || i >= groups.length) {
@@ -48,7 +57,8 @@ export function placeBrackets(groups: readonly BoxGroup[], brackets: readonly Br
   };
   const tops = groups.map((g) => finiteRange(g.values)?.[1] ?? -Infinity);
   const placed: BracketPlacement[] = [];
-  const order = brackets.map((b, k) => ({ b, k, i: index(b.a, k), j: index(b.b, k) }))
+  const order = brackets
+    .map((b, k) => ({ b, k, i: index(b.a, k), j: index(b.b, k) }))
     .map((o) => ({ ...o, lo: Math.min(o.i, o.j), hi: Math.max(o.i, o.j) }))
     .sort((p, q) => p.hi - p.lo - (q.hi - q.lo) || p.k - q.k);
   const out: (BracketPlacement | null)[] = brackets.map(() => null);
@@ -82,7 +92,13 @@ export function boxPlot(groups: readonly BoxGroup[], opts: BoxPlotOptions = {}):
       showlegend: false,
     };
   });
-  const layout = baseLayout({ title: opts.title, xTitle: opts.xTitle, yTitle: opts.yTitle ?? "value", width: opts.width, height: opts.height });
+  const layout = baseLayout({
+    title: opts.title,
+    xTitle: opts.xTitle,
+    yTitle: opts.yTitle ?? "value",
+    width: opts.width,
+    height: opts.height,
+  });
   layout.xaxis = {
     ...layout.xaxis,
     tickmode: "array",
@@ -106,7 +122,16 @@ export function boxPlot(groups: readonly BoxGroup[], opts: BoxPlotOptions = {}):
         { type: "line", xref: "x", yref: "y", x0: p.i, x1: p.j, y0: p.y, y1: p.y, line },
         { type: "line", xref: "x", yref: "y", x0: p.j, x1: p.j, y0: p.y - tick, y1: p.y, line },
       );
-      annotations.push({ text: p.text, x: (p.i + p.j) / 2, y: p.y, xref: "x", yref: "y", showarrow: false, yanchor: "bottom", font: { size: 13 } });
+      annotations.push({
+        text: p.text,
+        x: (p.i + p.j) / 2,
+        y: p.y,
+        xref: "x",
+        yref: "y",
+        showarrow: false,
+        yanchor: "bottom",
+        font: { size: 13 },
+      });
     }
     layout.shapes = shapes;
     layout.annotations = annotations;

@@ -53,12 +53,26 @@ export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions 
     height: opts.height ?? Math.max(300, Math.min(900, rows * cellSize + 140)),
   });
   layout.xaxis = {
-    ...layout.xaxis, tickmode: "array", tickvals: xLabels.map((_, j) => j), ticktext: xLabels,
-    showgrid: false, showline: false, ticks: "", range: [-0.5, cols - 0.5],
+    ...layout.xaxis,
+    tickmode: "array",
+    tickvals: xLabels.map((_, j) => j),
+    ticktext: xLabels,
+    showgrid: false,
+    showline: false,
+    ticks: "",
+    range: [-0.5, cols - 0.5],
   };
   layout.yaxis = {
-    ...layout.yaxis, tickmode: "array", tickvals: yLabels.map((_, i) => i), ticktext: yLabels,
-    showgrid: false, showline: false, ticks: "", range: [rows - 0.5, -0.5], scaleanchor: "x", scaleratio: 1,
+    ...layout.yaxis,
+    tickmode: "array",
+    tickvals: yLabels.map((_, i) => i),
+    ticktext: yLabels,
+    showgrid: false,
+    showline: false,
+    ticks: "",
+    range: [rows - 0.5, -0.5],
+    scaleanchor: "x",
+    scaleratio: 1,
   };
 
   const textOf = (v: number, i: number, j: number): string => {
@@ -76,7 +90,12 @@ export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions 
       if (!s) continue;
       const bg = colorAt(scale, (v - zmin) / (zmax - zmin));
       annotations.push({
-        text: s, x: j, y: i, xref: "x", yref: "y", showarrow: false,
+        text: s,
+        x: j,
+        y: i,
+        xref: "x",
+        yref: "y",
+        showarrow: false,
         font: { size: fontSize, color: luminance(bg) < 0.35 ? "#ffffff" : "#111111" },
       });
     }
@@ -86,7 +105,13 @@ export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions 
       throw new Error(`plot/heatmap: highlight ${k} = [${i}, ${j}] is outside the ${rows}×${cols} matrix`);
     }
     return {
-      type: "rect", xref: "x", yref: "y", x0: j - 0.5, x1: j + 0.5, y0: i - 0.5, y1: i + 0.5,
+      type: "rect",
+      xref: "x",
+      yref: "y",
+      x0: j - 0.5,
+      x1: j + 0.5,
+      y0: i - 0.5,
+      y1: i + 0.5,
       line: { color: opts.highlightColor ?? "#D55E00", width: 3.5 },
     };
   });
@@ -94,19 +119,22 @@ export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions 
   if (shapes.length) layout.shapes = shapes;
   const zData: Datum[][] = z.map((r) => r.map((v) => (Number.isFinite(v) ? v : null)));
   return {
-    data: [{
-      type: "heatmap",
-      z: zData,
-      x: xLabels.map((_, j) => j),
-      y: yLabels.map((_, i) => i),
-      zmin, zmax,
-      colorscale: scale,
-      colorbar: { title: { text: opts.colorTitle ?? "" }, thickness: 14 },
-      customdata: yLabels.map((yl) => xLabels.map((xl) => [yl, xl])),
-      hovertemplate: "%{customdata[0]} × %{customdata[1]}: %{z:.3g}<extra></extra>",
-      xgap: 1, ygap: 1,
-    }],
+    data: [
+      {
+        type: "heatmap",
+        z: zData,
+        x: xLabels.map((_, j) => j),
+        y: yLabels.map((_, i) => i),
+        zmin,
+        zmax,
+        colorscale: scale,
+        colorbar: { title: { text: opts.colorTitle ?? "" }, thickness: 14 },
+        customdata: yLabels.map((yl) => xLabels.map((xl) => [yl, xl])),
+        hovertemplate: "%{customdata[0]} × %{customdata[1]}: %{z:.3g}<extra></extra>",
+        xgap: 1,
+        ygap: 1,
+      },
+    ],
     layout,
   };
 }
-

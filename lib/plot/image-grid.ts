@@ -23,27 +23,36 @@ export interface ImageGridOptions {
   title?: string;
 }
 
-interface Img { h: number; w: number; c: 1 | 3; at(r: number, col: number, ch: number): number }
+interface Img {
+  h: number;
+  w: number;
+  c: 1 | 3;
+  at(r: number, col: number, ch: number): number;
+}
 
 function toImg(im: ImageInput, k: number, o: ImageGridOptions): Img {
   const a = im as ArrayLike<unknown>;
   if (a.length > 0 && Array.isArray(a[0])) {
     const rows = im as number[][] | number[][][];
-    const h = rows.length, w = rows[0].length;
+    const h = rows.length,
+      w = rows[0].length;
     const first = rows[0][0] as unknown;
     if (Array.isArray(first)) {
       const m = rows as number[][][];
-      if (first.length !== 3) throw new Error(`plot/image-grid: image ${k} pixels have ${first.length} channels; use 3 (RGB)`);
+      if (first.length !== 3)
+        throw new Error(`plot/image-grid: image ${k} pixels have ${first.length} channels; use 3 (RGB)`);
       return { h, w, c: 3, at: (r, col, ch) => m[r][col][ch] };
     }
     const m = rows as number[][];
     m.forEach((r, i) => {
-      if (r.length !== w) throw new Error(`plot/image-grid: image ${k} row ${i} has ${r.length} pixels, row 0 has ${w}`);
+      if (r.length !== w)
+        throw new Error(`plot/image-grid: image ${k} row ${i} has ${r.length} pixels, row 0 has ${w}`);
     });
     return { h, w, c: 1, at: (r, col) => m[r][col] };
   }
   const flat = im as ArrayLike<number>;
-  const h = o.height, w = o.width;
+  const h = o.height,
+    w = o.width;
   if (!h || !w) throw new Error(`plot/image-grid: image ${k} is flat (${flat.length} values); pass height and width`);
   const c = flat.length === h * w ? 1 : flat.length === h * w * 3 ? 3 : 0;
   if (!c) throw new Error(`plot/image-grid: image ${k} has ${flat.length} values; expected ${h}×${w} or ${h}×${w}×3`);
@@ -74,14 +83,18 @@ export function imageGrid(images: readonly ImageInput[], o: ImageGridOptions = {
 
   // per-image normalisation to [0, 1]
   const norm = imgs.map((im) => {
-    let lo = 0, hi = 1;
+    let lo = 0,
+      hi = 1;
     if (o.range === "auto") {
-      lo = Infinity; hi = -Infinity;
-      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) for (let ch = 0; ch < c; ch++) {
-        const v = im.at(r, q, ch);
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
+      lo = Infinity;
+      hi = -Infinity;
+      for (let r = 0; r < h; r++)
+        for (let q = 0; q < w; q++)
+          for (let ch = 0; ch < c; ch++) {
+            const v = im.at(r, q, ch);
+            if (v < lo) lo = v;
+            if (v > hi) hi = v;
+          }
       if (!(hi > lo)) hi = lo + 1;
     } else if (o.range) {
       [lo, hi] = o.range;
@@ -89,23 +102,42 @@ export function imageGrid(images: readonly ImageInput[], o: ImageGridOptions = {
     return (v: number) => Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
   });
 
-  const z: (Datum | number[])[][] = Array.from({ length: gridH }, () => new Array(gridW).fill(c === 1 ? null : [255, 255, 255]));
+  const z: (Datum | number[])[][] = Array.from({ length: gridH }, () =>
+    new Array(gridW).fill(c === 1 ? null : [255, 255, 255]),
+  );
   imgs.forEach((im, k) => {
-    const top = Math.floor(k / cols) * (h + vpad), left = (k % cols) * (w + pad);
+    const top = Math.floor(k / cols) * (h + vpad),
+      left = (k % cols) * (w + pad);
     for (let r = 0; r < h; r++) {
       for (let q = 0; q < w; q++) {
-        z[top + r][left + q] = c === 1
-          ? norm[k](im.at(r, q, 0))
-          : [0, 1, 2].map((ch) => Math.round(255 * norm[k](im.at(r, q, ch))));
+        z[top + r][left + q] =
+          c === 1 ? norm[k](im.at(r, q, 0)) : [0, 1, 2].map((ch) => Math.round(255 * norm[k](im.at(r, q, ch))));
       }
     }
   });
 
   const meta = { rows, cols, tileHeight: h, tileWidth: w, pad, vpad, channels: c };
-  const trace: Trace = c === 1
-    ? { type: "heatmap", z: z as Datum[][], zmin: 0, zmax: 1, colorscale: GREYS, showscale: false, hovertemplate: "(%{y}, %{x}): %{z:.2f}<extra></extra>", meta }
-    : { type: "image", z: z as number[][][], colormodel: "rgb", hovertemplate: "(%{y}, %{x})<extra></extra>", meta };
-  const hidden = { showgrid: false, zeroline: false, showticklabels: false, ticks: "", showline: false, automargin: false };
+  const trace: Trace =
+    c === 1
+      ? {
+          type: "heatmap",
+          z: z as Datum[][],
+          zmin: 0,
+          zmax: 1,
+          colorscale: GREYS,
+          showscale: false,
+          hovertemplate: "(%{y}, %{x}): %{z:.2f}<extra></extra>",
+          meta,
+        }
+      : { type: "image", z: z as number[][][], colormodel: "rgb", hovertemplate: "(%{y}, %{x})<extra></extra>", meta };
+  const hidden = {
+    showgrid: false,
+    zeroline: false,
+    showticklabels: false,
+    ticks: "",
+    showline: false,
+    automargin: false,
+  };
   const layout = baseLayout({ title: o.title });
   const top = o.title ? 45 : 10;
   layout.margin = { l: 10, r: 10, t: top, b: 10 };
@@ -118,7 +150,11 @@ export function imageGrid(images: readonly ImageInput[], o: ImageGridOptions = {
       text: t,
       x: (k % cols) * (w + pad) + (w - 1) / 2,
       y: Math.floor(k / cols) * (h + vpad) - 0.5,
-      xref: "x", yref: "y", showarrow: false, yanchor: "bottom", font: { size: 10 },
+      xref: "x",
+      yref: "y",
+      showarrow: false,
+      yanchor: "bottom",
+      font: { size: 10 },
     }));
     // room for the first row's titles
     layout.yaxis.range = [gridH - 0.5, -0.5 - vpad];

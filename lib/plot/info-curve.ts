@@ -32,7 +32,10 @@ export interface InfoCurveOptions {
 }
 
 /** Resolve a method to x, mean, std (std may be zeros when not given). */
-export function infoCurveStats(m: InfoCurveMethod, ddof: 0 | 1 = 0): { x: number[]; mean: number[]; std: number[] | null } {
+export function infoCurveStats(
+  m: InfoCurveMethod,
+  ddof: 0 | 1 = 0,
+): { x: number[]; mean: number[]; std: number[] | null } {
   let mean: number[], std: number[] | null;
   if (m.samples) {
     const s = columnMeanStd(m.samples, m.samples.length > 1 ? ddof : 0, `informationCurve('${m.name}')`);
@@ -42,7 +45,9 @@ export function infoCurveStats(m: InfoCurveMethod, ddof: 0 | 1 = 0): { x: number
     mean = m.mean;
     std = m.std ?? null;
     if (std && std.length !== mean.length) {
-      throw new Error(`plot/info-curve: method '${m.name}' has mean of length ${mean.length} but std of length ${std.length}`);
+      throw new Error(
+        `plot/info-curve: method '${m.name}' has mean of length ${mean.length} but std of length ${std.length}`,
+      );
     }
   } else {
     throw new Error(`plot/info-curve: method '${m.name}' needs samples or mean`);
@@ -96,7 +101,9 @@ export function informationCurve(methods: readonly InfoCurveMethod[], opts: Info
       y: mean,
       line: { color, width: 2.5, ...(m.dash ? { dash: m.dash } : {}) },
       marker: { color, size: 6 },
-      ...(std ? { customdata: std, hovertemplate: `n=%{x}: %{y:.3g} ± %{customdata:.2g}<extra>${m.name}</extra>` } : {}),
+      ...(std
+        ? { customdata: std, hovertemplate: `n=%{x}: %{y:.3g} ± %{customdata:.2g}<extra>${m.name}</extra>` }
+        : {}),
       meta: area === undefined ? {} : { area },
     });
   });

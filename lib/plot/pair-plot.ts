@@ -36,8 +36,14 @@ export interface PairPlotOptions {
 const BETWEEN = "#9a9a9a";
 
 /** Equal-width histogram counts of `v` over [lo, hi] with `bins` bins; returns bin centres and counts. */
-export function histogramCounts(v: readonly number[], lo: number, hi: number, bins: number): { centers: number[]; counts: number[]; width: number } {
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`plot/pair-plot: bins must be a positive integer, got ${bins}`);
+export function histogramCounts(
+  v: readonly number[],
+  lo: number,
+  hi: number,
+  bins: number,
+): { centers: number[]; counts: number[]; width: number } {
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new Error(`plot/pair-plot: bins must be a positive integer, got ${bins}`);
   const width = hi > lo ? (hi - lo) / bins : 1;
   const counts = new Array<number>(bins).fill(0);
   for (const x of v) {
@@ -61,18 +67,25 @@ export function pairPlot(rows: readonly (readonly number[])[], opts: PairPlotOpt
   if (names.length !== K) throw new Error(`plot/pair-plot: ${names.length} names for ${K} variables`);
   const groups = opts.groups ?? [];
   const groupOf = new Array<number>(K).fill(-1);
-  groups.forEach((g, gi) => g.forEach((k) => {
-    if (!Number.isInteger(k) || k < 0 || k >= K) throw new Error(`plot/pair-plot: group ${gi} names variable ${k}, outside 0…${K - 1}`);
-    if (groupOf[k] !== -1) throw new Error(`plot/pair-plot: variable ${k} is in groups ${groupOf[k]} and ${gi}`);
-    groupOf[k] = gi;
-  }));
-  if (opts.groupNames && opts.groupNames.length !== groups.length) throw new Error(`plot/pair-plot: ${opts.groupNames.length} group names for ${groups.length} groups`);
-  if (opts.cellText && (opts.cellText.length !== K || opts.cellText.some((r) => r.length !== K))) throw new Error(`plot/pair-plot: cellText must be ${K}×${K}`);
-  const groupName = (g: number) => opts.groupNames?.[g] ?? `group ${g + 1} (${groups[g].map((k) => names[k]).join(", ")})`;
+  groups.forEach((g, gi) =>
+    g.forEach((k) => {
+      if (!Number.isInteger(k) || k < 0 || k >= K)
+        throw new Error(`plot/pair-plot: group ${gi} names variable ${k}, outside 0…${K - 1}`);
+      if (groupOf[k] !== -1) throw new Error(`plot/pair-plot: variable ${k} is in groups ${groupOf[k]} and ${gi}`);
+      groupOf[k] = gi;
+    }),
+  );
+  if (opts.groupNames && opts.groupNames.length !== groups.length)
+    throw new Error(`plot/pair-plot: ${opts.groupNames.length} group names for ${groups.length} groups`);
+  if (opts.cellText && (opts.cellText.length !== K || opts.cellText.some((r) => r.length !== K)))
+    throw new Error(`plot/pair-plot: cellText must be ${K}×${K}`);
+  const groupName = (g: number) =>
+    opts.groupNames?.[g] ?? `group ${g + 1} (${groups[g].map((k) => names[k]).join(", ")})`;
   const betweenColor = opts.betweenColor ?? BETWEEN;
   const colorOf = (i: number, j: number): { color: string; legend: string } => {
     if (groups.length === 0) return { color: paletteColor(0), legend: "" };
-    if (groupOf[i] !== -1 && groupOf[i] === groupOf[j]) return { color: paletteColor(groupOf[i]), legend: groupName(groupOf[i]) };
+    if (groupOf[i] !== -1 && groupOf[i] === groupOf[j])
+      return { color: paletteColor(groupOf[i]), legend: groupName(groupOf[i]) };
     return { color: betweenColor, legend: "across groups" };
   };
 
@@ -85,9 +98,17 @@ export function pairPlot(rows: readonly (readonly number[])[], opts: PairPlotOpt
 
   // per-variable range with a 4 % pad, shared by its column (x) and its row (y)
   const ranges = Array.from({ length: K }, (_, k) => {
-    let lo = Infinity, hi = -Infinity;
-    for (const r of rows) if (Number.isFinite(r[k])) { if (r[k] < lo) lo = r[k]; if (r[k] > hi) hi = r[k]; }
-    if (!(hi >= lo)) { lo = 0; hi = 1; }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (const r of rows)
+      if (Number.isFinite(r[k])) {
+        if (r[k] < lo) lo = r[k];
+        if (r[k] > hi) hi = r[k];
+      }
+    if (!(hi >= lo)) {
+      lo = 0;
+      hi = 1;
+    }
     const pad = hi > lo ? 0.04 * (hi - lo) : 0.5;
     return [lo - pad, hi + pad] as [number, number];
   });
@@ -97,12 +118,24 @@ export function pairPlot(rows: readonly (readonly number[])[], opts: PairPlotOpt
   const cell = (1 - gap * (K - 1)) / K;
   const margin = { l: 70, r: 20, t: opts.title ? 60 : 20, b: 60 };
   const legendHeight = groups.length > 0 ? 40 : 0;
-  const layout: Layout = baseLayout({ title: opts.title, width: K * panel + margin.l + margin.r, height: K * panel + margin.t + margin.b + legendHeight });
+  const layout: Layout = baseLayout({
+    title: opts.title,
+    width: K * panel + margin.l + margin.r,
+    height: K * panel + margin.t + margin.b + legendHeight,
+  });
   delete layout.xaxis;
   delete layout.yaxis;
   layout.margin = { ...margin, b: margin.b + legendHeight };
   layout.showlegend = groups.length > 0;
-  layout.legend = { ...(layout.legend as object), orientation: "h", x: 0, xanchor: "left", y: -(margin.b - 5) / (K * panel), yanchor: "top", itemsizing: "constant" };
+  layout.legend = {
+    ...(layout.legend as object),
+    orientation: "h",
+    x: 0,
+    xanchor: "left",
+    y: -(margin.b - 5) / (K * panel),
+    yanchor: "top",
+    itemsizing: "constant",
+  };
   layout.bargap = 0;
   const data: Trace[] = [];
   const annotations: Annotation[] = [];
@@ -112,42 +145,92 @@ export function pairPlot(rows: readonly (readonly number[])[], opts: PairPlotOpt
     for (let j = 0; j < K; j++) {
       const p = i * K + j;
       const s = p === 0 ? "" : String(p + 1);
-      const xid = "x" + s, yid = "y" + s;
+      const xid = "x" + s,
+        yid = "y" + s;
       const xd: [number, number] = [j * (cell + gap), j * (cell + gap) + cell];
       const yTop = 1 - i * (cell + gap);
       const yd: [number, number] = [yTop - cell, yTop];
-      const bottom = i === K - 1, left = j === 0;
-      const xa: Axis = axis(bottom ? names[j] : undefined, { domain: xd, anchor: yid, range: ranges[j], showticklabels: bottom, ticks: bottom ? "outside" : "", nticks: 4 });
-      const ya: Axis = i === j
-        ? axis(left ? names[i] : undefined, { domain: yd, anchor: xid, showticklabels: false, ticks: "", rangemode: "tozero" })
-        : axis(left ? names[i] : undefined, { domain: yd, anchor: xid, range: ranges[i], showticklabels: left, ticks: left ? "outside" : "", nticks: 4 });
+      const bottom = i === K - 1,
+        left = j === 0;
+      const xa: Axis = axis(bottom ? names[j] : undefined, {
+        domain: xd,
+        anchor: yid,
+        range: ranges[j],
+        showticklabels: bottom,
+        ticks: bottom ? "outside" : "",
+        nticks: 4,
+      });
+      const ya: Axis =
+        i === j
+          ? axis(left ? names[i] : undefined, {
+              domain: yd,
+              anchor: xid,
+              showticklabels: false,
+              ticks: "",
+              rangemode: "tozero",
+            })
+          : axis(left ? names[i] : undefined, {
+              domain: yd,
+              anchor: xid,
+              range: ranges[i],
+              showticklabels: left,
+              ticks: left ? "outside" : "",
+              nticks: 4,
+            });
       layout["xaxis" + s] = { ...xa, mirror: true };
       layout["yaxis" + s] = { ...ya, mirror: true };
       const { color, legend } = colorOf(i, j);
       if (i === j) {
         const col = rows.map((r) => r[j]);
         const h = histogramCounts(col, ranges[j][0], ranges[j][1], bins);
-        const hc = groups.length > 0 && groupOf[j] !== -1 ? paletteColor(groupOf[j]) : groups.length > 0 ? betweenColor : paletteColor(0);
+        const hc =
+          groups.length > 0 && groupOf[j] !== -1
+            ? paletteColor(groupOf[j])
+            : groups.length > 0
+              ? betweenColor
+              : paletteColor(0);
         data.push({
-          type: "bar", name: `${names[j]} histogram`, x: h.centers.map(round), y: h.counts, width: h.width,
-          marker: { color: hc, line: { color: "#ffffff", width: 0.3 } }, showlegend: false, xaxis: xid, yaxis: yid,
+          type: "bar",
+          name: `${names[j]} histogram`,
+          x: h.centers.map(round),
+          y: h.counts,
+          width: h.width,
+          marker: { color: hc, line: { color: "#ffffff", width: 0.3 } },
+          showlegend: false,
+          xaxis: xid,
+          yaxis: yid,
           hovertemplate: `${names[j]} ≈ %{x}: %{y}<extra></extra>`,
         });
       } else {
         const show = legend !== "" && !legendSeen.has(legend);
         if (show) legendSeen.add(legend);
         data.push({
-          type: "scatter", mode: "markers", name: legend || `${names[i]} vs ${names[j]}`, ...(legend ? { legendgroup: legend } : {}),
-          showlegend: show, legendrank: groups.length > 0 && groupOf[i] !== -1 && groupOf[i] === groupOf[j] ? groupOf[i] + 1 : 1000,
-          x: rows.slice(0, maxPoints).map((r) => round(r[j])), y: rows.slice(0, maxPoints).map((r) => round(r[i])),
-          marker: { color, size, opacity }, xaxis: xid, yaxis: yid,
+          type: "scatter",
+          mode: "markers",
+          name: legend || `${names[i]} vs ${names[j]}`,
+          ...(legend ? { legendgroup: legend } : {}),
+          showlegend: show,
+          legendrank: groups.length > 0 && groupOf[i] !== -1 && groupOf[i] === groupOf[j] ? groupOf[i] + 1 : 1000,
+          x: rows.slice(0, maxPoints).map((r) => round(r[j])),
+          y: rows.slice(0, maxPoints).map((r) => round(r[i])),
+          marker: { color, size, opacity },
+          xaxis: xid,
+          yaxis: yid,
           hovertemplate: `${names[j]}=%{x}, ${names[i]}=%{y}<extra></extra>`,
         });
         const text = opts.cellText?.[i][j];
         if (text) {
           annotations.push({
-            text, x: 0.98, y: 0.98, xref: `${xid} domain`, yref: `${yid} domain`, xanchor: "right", yanchor: "top",
-            showarrow: false, font: { size: 11, color: "#222222" }, bgcolor: "rgba(255,255,255,0.75)",
+            text,
+            x: 0.98,
+            y: 0.98,
+            xref: `${xid} domain`,
+            yref: `${yid} domain`,
+            xanchor: "right",
+            yanchor: "top",
+            showarrow: false,
+            font: { size: 11, color: "#222222" },
+            bgcolor: "rgba(255,255,255,0.75)",
           });
         }
       }

@@ -27,29 +27,45 @@ export interface PngResult {
 
 /** Launch flags: headless, sandbox-free (containers), and no network chatter or first-run UI. */
 export const CHROMIUM_ARGS: readonly string[] = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 /** The Chromium to use, or null if none is installed. An explicit path must exist. */
 export function findChromium(explicit?: string): string | null {
   const given = explicit ?? process.env.VAELAB_CHROMIUM;
   if (given) return existsSync(given) ? given : null;
-  for (const p of ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"]) {
+  for (const p of [
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+  ]) {
     if (existsSync(p)) return p;
   }
   return null;
 }
 
 // The slice of playwright-core we use, typed here so that lib/ does not depend on its .d.ts files.
-interface PwElement { screenshot(o: { path: string; animations?: string }): Promise<unknown> }
+interface PwElement {
+  screenshot(o: { path: string; animations?: string }): Promise<unknown>;
+}
 interface PwPage {
   goto(url: string, o: { waitUntil: string; timeout: number }): Promise<unknown>;
   waitForFunction(expr: string, arg: undefined, o: { timeout: number }): Promise<unknown>;
   $(sel: string): Promise<PwElement | null>;
   close(): Promise<void>;
 }
-interface PwContext { newPage(): Promise<PwPage>; close(): Promise<void> }
+interface PwContext {
+  newPage(): Promise<PwPage>;
+  close(): Promise<void>;
+}
 interface PwChromium {
   launchPersistentContext(dir: string, o: Record<string, unknown>): Promise<PwContext>;
 }

@@ -2,7 +2,8 @@
 
 /** [min, max] of the finite values, or null if there are none. */
 export function finiteRange(values: Iterable<number>): [number, number] | null {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of values) {
     if (!Number.isFinite(v)) continue;
     if (v < lo) lo = v;

@@ -44,7 +44,9 @@ export function rdCurve(points: readonly RdPoint[], opts: RdCurveOptions = {}): 
   if (points.length === 0) throw new Error("plot/rd.rdCurve: no points");
   points.forEach((p, i) => {
     if (!Number.isFinite(p.rate) || !Number.isFinite(p.distortion)) {
-      throw new Error(`plot/rd.rdCurve: point ${i} has rate=${p.rate}, distortion=${p.distortion}; both must be finite`);
+      throw new Error(
+        `plot/rd.rdCurve: point ${i} has rate=${p.rate}, distortion=${p.distortion}; both must be finite`,
+      );
     }
   });
   const unit = opts.unit ?? "nats";
@@ -122,9 +124,8 @@ export function rdCurve(points: readonly RdPoint[], opts: RdCurveOptions = {}): 
   if (opts.isoElbo) {
     const sums = points.map((p) => p.distortion + p.rate);
     const [lo, hi] = finiteRange(sums)!;
-    const levels = opts.isoElbo === "auto"
-      ? [0, 1, 2, 3].map((k) => lo + (k * (hi - lo || Math.abs(lo) || 1)) / 3)
-      : opts.isoElbo;
+    const levels =
+      opts.isoElbo === "auto" ? [0, 1, 2, 3].map((k) => lo + (k * (hi - lo || Math.abs(lo) || 1)) / 3) : opts.isoElbo;
     const xr = padRange(finiteRange(points.map((p) => p.rate))!);
     const yr = padRange(finiteRange(points.map(yOf))!);
     // fix the ranges so the iso-lines do not stretch the axes
@@ -148,8 +149,15 @@ export function rdCurve(points: readonly RdPoint[], opts: RdCurveOptions = {}): 
       const yLab = yMode === "negElbo" ? c : c - xLab;
       if (yLab >= yr[0] && yLab <= yr[1] && xLab <= xr[1]) {
         annotations.push({
-          text: `D+R=${fmt(c)}`, x: xLab, y: yLab, xref: "x", yref: "y", showarrow: false,
-          xanchor: yMode === "negElbo" ? "right" : "left", yanchor: "top", font: { size: 10, color: "#666666" },
+          text: `D+R=${fmt(c)}`,
+          x: xLab,
+          y: yLab,
+          xref: "x",
+          yref: "y",
+          showarrow: false,
+          xanchor: yMode === "negElbo" ? "right" : "left",
+          yanchor: "top",
+          font: { size: 10, color: "#666666" },
         });
       }
     });

@@ -73,11 +73,17 @@ export function scatterPlot(d: ScatterData, opts: ScatterOptions = {}): Figure {
     if (opts.colorTitle) layout.legend = { ...(layout.legend as object), title: { text: opts.colorTitle } };
     distinctLabels(labels).forEach((l, k) => {
       const idx = labels.map((v, i) => (v === l ? i : -1)).filter((i) => i >= 0);
-      const x = idx.map((i) => d.x[i]), y = idx.map((i) => d.y[i]);
+      const x = idx.map((i) => d.x[i]),
+        y = idx.map((i) => d.y[i]);
       const color = paletteColor(k);
       const name = String(l);
       data.push({
-        type: "scatter", mode: "markers", name, legendgroup: name, x, y,
+        type: "scatter",
+        mode: "markers",
+        name,
+        legendgroup: name,
+        x,
+        y,
         marker: { color, size, opacity },
       });
       // a density of one or two points says nothing, so small groups get markers only
@@ -85,9 +91,21 @@ export function scatterPlot(d: ScatterData, opts: ScatterOptions = {}): Figure {
     });
   } else {
     data.push({
-      type: "scatter", mode: "markers", name: "points", x: d.x, y: d.y, showlegend: false,
+      type: "scatter",
+      mode: "markers",
+      name: "points",
+      x: d.x,
+      y: d.y,
+      showlegend: false,
       marker: d.value
-        ? { color: d.value, colorscale: opts.colorscale ?? VIRIDIS, size, opacity, showscale: true, colorbar: { title: { text: opts.colorTitle ?? "" }, thickness: 14 } }
+        ? {
+            color: d.value,
+            colorscale: opts.colorscale ?? VIRIDIS,
+            size,
+            opacity,
+            showscale: true,
+            colorbar: { title: { text: opts.colorTitle ?? "" }, thickness: 14 },
+          }
         : { color: paletteColor(0), size, opacity },
     });
     if (opts.contours) data.push(contourTrace(d.x, d.y, "#444444", "points"));

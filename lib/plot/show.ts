@@ -66,7 +66,10 @@ export function sinkFromTslabDisplay(d: TslabLikeDisplay): DisplaySink {
   };
 }
 
-type WriteDisplayData = (msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> }, update: boolean) => void;
+type WriteDisplayData = (
+  msg: { data: MimeBundle; metadata: Record<string, unknown>; transient: Record<string, unknown> },
+  update: boolean,
+) => void;
 
 /**
  * The live tslab kernel's display, or null outside a kernel. Inside tslab, `require("tslab")` from code
@@ -142,10 +145,12 @@ export function figureSummary(fig: Figure): string {
   for (const t of fig.data) counts.set(t.type, (counts.get(t.type) ?? 0) + 1);
   const kinds = [...counts].map(([k, c]) => (c > 1 ? `${k}×${c}` : k)).join(", ");
   const title = fig.layout.title?.text;
-  const x = axisTitle(fig, "xaxis"), y = axisTitle(fig, "yaxis");
+  const x = axisTitle(fig, "xaxis"),
+    y = axisTitle(fig, "yaxis");
   return (
     `plot${title ? ` "${title}"` : ""}: ${fig.data.length} trace${fig.data.length === 1 ? "" : "s"} (${kinds})` +
-    (x ? `; x: ${x}` : "") + (y ? `; y: ${y}` : "")
+    (x ? `; x: ${x}` : "") +
+    (y ? `; y: ${y}` : "")
   );
 }
 
@@ -154,8 +159,12 @@ function numericRange(v: unknown): string {
   const nums = (v as unknown[]).filter((a): a is number => typeof a === "number" && Number.isFinite(a));
   if (nums.length === 0) return `${v.length} value${v.length === 1 ? "" : "s"}`;
   if (v.length === 1) return `${Number(nums[0].toPrecision(4))}`;
-  let lo = Infinity, hi = -Infinity;
-  for (const a of nums) { if (a < lo) lo = a; if (a > hi) hi = a; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const a of nums) {
+    if (a < lo) lo = a;
+    if (a > hi) hi = a;
+  }
   return `${v.length} values in [${Number(lo.toPrecision(4))}, ${Number(hi.toPrecision(4))}]`;
 }
 

@@ -39,7 +39,8 @@ export function stepSizePlot(series: readonly StepSizeSeries[], opts: StepSizeOp
       throw new Error(`plot/step-size: series '${s.name}' has ${s.x.length} x values and ${s.y.length} y values`);
     }
     s.x.forEach((v, i) => {
-      if (!(v > 0)) throw new Error(`plot/step-size: series '${s.name}' x[${i}]=${v}; step sizes must be > 0 on a log axis`);
+      if (!(v > 0))
+        throw new Error(`plot/step-size: series '${s.name}' x[${i}]=${v}; step sizes must be > 0 on a log axis`);
     });
     if (s.yErr && s.yErr.length !== s.y.length) {
       throw new Error(`plot/step-size: series '${s.name}' has ${s.yErr.length} error bars for ${s.y.length} points`);
@@ -74,32 +75,63 @@ export function stepSizePlot(series: readonly StepSizeSeries[], opts: StepSizeOp
     if (!(opts.trainStep > 0)) throw new Error(`plot/step-size: trainStep=${opts.trainStep} must be > 0`);
     // shapes on a log axis take data values; annotations take log10 of them (plotly's convention)
     shapes.push({
-      type: "line", xref: "x", yref: "y domain", x0: opts.trainStep, x1: opts.trainStep, y0: 0, y1: 1,
+      type: "line",
+      xref: "x",
+      yref: "y domain",
+      x0: opts.trainStep,
+      x1: opts.trainStep,
+      y0: 0,
+      y1: 1,
       line: { color: "#444444", width: 1.5, dash: "dash" },
     });
     annotations.push({
-      text: "training step", x: Math.log10(opts.trainStep), y: 1, xref: "x", yref: "y domain",
-      showarrow: false, xanchor: "left", yanchor: "top", xshift: 4, font: { size: 11, color: "#444444" },
+      text: "training step",
+      x: Math.log10(opts.trainStep),
+      y: 1,
+      xref: "x",
+      yref: "y domain",
+      showarrow: false,
+      xanchor: "left",
+      yanchor: "top",
+      xshift: 4,
+      font: { size: 11, color: "#444444" },
     });
   }
   (opts.references ?? []).forEach((r, k) => {
     const color = r.color ?? "#777777";
     shapes.push({
-      type: "line", xref: "x domain", yref: "y", x0: 0, x1: 1, y0: r.y, y1: r.y,
+      type: "line",
+      xref: "x domain",
+      yref: "y",
+      x0: 0,
+      x1: 1,
+      y0: r.y,
+      y1: r.y,
       line: { color, width: 1.2, dash: ["dot", "dashdot", "longdash"][k % 3] },
     });
     annotations.push({
-      text: r.label, x: 1, y: r.y, xref: "x domain", yref: "y", showarrow: false,
-      xanchor: "right", yanchor: "bottom", font: { size: 11, color },
+      text: r.label,
+      x: 1,
+      y: r.y,
+      xref: "x domain",
+      yref: "y",
+      showarrow: false,
+      xanchor: "right",
+      yanchor: "bottom",
+      font: { size: 11, color },
     });
   });
   if (shapes.length) layout.shapes = shapes;
   if (annotations.length) layout.annotations = annotations;
   // reference lines outside the data would be clipped by autorange: extend the range to include them
   if (opts.references?.length) {
-    const ys = [...series.flatMap((s) => s.y.map((v, i) => [v - (s.yErr?.[i] ?? 0), v + (s.yErr?.[i] ?? 0)]).flat()), ...opts.references.map((r) => r.y)]
-      .filter(Number.isFinite);
-    const lo = Math.min(...ys), hi = Math.max(...ys), pad = 0.08 * (hi - lo || Math.abs(hi) || 1);
+    const ys = [
+      ...series.flatMap((s) => s.y.map((v, i) => [v - (s.yErr?.[i] ?? 0), v + (s.yErr?.[i] ?? 0)]).flat()),
+      ...opts.references.map((r) => r.y),
+    ].filter(Number.isFinite);
+    const lo = Math.min(...ys),
+      hi = Math.max(...ys),
+      pad = 0.08 * (hi - lo || Math.abs(hi) || 1);
     layout.yaxis = { ...layout.yaxis, range: [lo - pad, hi + pad] };
   }
   return { data, layout };

@@ -24,13 +24,24 @@ export type ColorScale = [number, string][];
 
 /** Viridis (perceptually uniform, colour-blind friendly), dark at 0, light at 1. */
 export const VIRIDIS: ColorScale = [
-  [0.0, "#440154"], [0.1, "#482475"], [0.2, "#414487"], [0.3, "#355f8d"], [0.4, "#2a788e"],
-  [0.5, "#21918c"], [0.6, "#22a884"], [0.7, "#44bf70"], [0.8, "#7ad151"], [0.9, "#bddf26"],
+  [0.0, "#440154"],
+  [0.1, "#482475"],
+  [0.2, "#414487"],
+  [0.3, "#355f8d"],
+  [0.4, "#2a788e"],
+  [0.5, "#21918c"],
+  [0.6, "#22a884"],
+  [0.7, "#44bf70"],
+  [0.8, "#7ad151"],
+  [0.9, "#bddf26"],
   [1.0, "#fde725"],
 ];
 
 /** Black (0) to white (1), for grey images. */
-export const GREYS: ColorScale = [[0, "#000000"], [1, "#ffffff"]];
+export const GREYS: ColorScale = [
+  [0, "#000000"],
+  [1, "#ffffff"],
+];
 
 export const FONT_FAMILY = "Helvetica Neue, Helvetica, Arial, sans-serif";
 export const DEFAULT_WIDTH = 700;
@@ -57,7 +68,8 @@ export function colorAt(scale: ColorScale, t: number): string {
   const [t0, c0] = scale[k];
   const [t1, c1] = scale[Math.min(k + 1, scale.length - 1)];
   const f = t1 > t0 ? (u - t0) / (t1 - t0) : 0;
-  const a = parseHex(c0), b = parseHex(c1);
+  const a = parseHex(c0),
+    b = parseHex(c1);
   const mix = a.map((v, i) => Math.round(v + f * (b[i] - v)));
   return "#" + mix.map((v) => v.toString(16).padStart(2, "0")).join("");
 }

@@ -19,9 +19,14 @@ export function formatCell(v: Cell, digits = 4): string {
 export function htmlTable(columns: string[], rows: Cell[][], caption = "", digits = 4): string {
   const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const body = rows
-    .map((r) => `<tr>${r.map((v) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((v) => `<td style="text-align:${typeof v === "number" ? "right" : "left"}">${escapeHtml(formatCell(v, digits))}</td>`).join("")}</tr>`,
+    )
     .join("\n");
-  const cap = caption ? `<caption style="caption-side:top;font-weight:bold;text-align:left">${escapeHtml(caption)}</caption>` : "";
+  const cap = caption
+    ? `<caption style="caption-side:top;font-weight:bold;text-align:left">${escapeHtml(caption)}</caption>`
+    : "";
   return `<table class="vaelab-table" style="border-collapse:collapse;font-family:sans-serif;font-size:13px">${cap}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -30,5 +35,7 @@ export function textTable(columns: string[], rows: Cell[][], caption = "", digit
   const cells = [columns, ...rows.map((r) => r.map((v) => formatCell(v, digits)))];
   const widths = columns.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? "").length)));
   const line = (r: string[]) => r.map((c, j) => c.padEnd(widths[j])).join("  ");
-  return [caption, line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].filter((s) => s !== "").join("\n");
+  return [caption, line(cells[0]), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)]
+    .filter((s) => s !== "")
+    .join("\n");
 }

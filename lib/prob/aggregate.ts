@@ -75,7 +75,9 @@ export function estimateQ(method: EstimatorMethod, qCond: number[], N: number): 
  */
 export function logAggregatePosterior(method: EstimatorMethod, logQ: tf.Tensor, N: number): tf.Tensor {
   if (logQ.rank < 2 || logQ.shape[0] !== logQ.shape[1]) {
-    throw new Error(`lib/prob/aggregate logAggregatePosterior: logQ must have shape [M, M, ...], got [${logQ.shape.join(",")}]`);
+    throw new Error(
+      `lib/prob/aggregate logAggregatePosterior: logQ must have shape [M, M, ...], got [${logQ.shape.join(",")}]`,
+    );
   }
   const M = logQ.shape[0];
   const logW = logWeightMatrix(method, M, N);
@@ -127,7 +129,9 @@ function checkPairwise(where: string, shapes: Record<string, number[]>): [number
   if (s0.length !== 2) throw new Error(`lib/prob/aggregate ${where}: ${name0} must be [M, K], got [${s0.join(",")}]`);
   for (const [name, s] of rest) {
     if (s.length !== 2 || s[0] !== s0[0] || s[1] !== s0[1]) {
-      throw new Error(`lib/prob/aggregate ${where}: ${name} has shape [${s.join(",")}], expected [${s0.join(",")}] like ${name0}`);
+      throw new Error(
+        `lib/prob/aggregate ${where}: ${name} has shape [${s.join(",")}], expected [${s0.join(",")}] like ${name0}`,
+      );
     }
   }
   return [s0[0], s0[1]];
@@ -154,7 +158,9 @@ export function pairwiseLogNormal(z: tf.Tensor, mu: tf.Tensor, logvar: tf.Tensor
 export function pairwiseLogProb(posterior: Distribution, z: tf.Tensor): tf.Tensor {
   const b = posterior.batchShape;
   if (b.length !== 2 || z.rank !== 2 || z.shape[0] !== b[0] || z.shape[1] !== b[1]) {
-    throw new Error(`lib/prob/aggregate pairwiseLogProb: need z [M, K] and a ${posterior.name} of batch shape [M, K]; got z [${z.shape.join(",")}], batch [${b.join(",")}]`);
+    throw new Error(
+      `lib/prob/aggregate pairwiseLogProb: need z [M, K] and a ${posterior.name} of batch shape [M, K]; got z [${z.shape.join(",")}], batch [${b.join(",")}]`,
+    );
   }
   return tf.tidy(() => posterior.logProb(tf.expandDims(z, 1)));
 }

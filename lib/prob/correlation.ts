@@ -24,20 +24,27 @@ export function contiguousGroups(sizes: number[]): number[][] {
  * every dimension (a partition); with `covering: false` dimensions may be left out (e.g. aligning only some
  * latents). `where` names the caller (and the argument) in the message.
  */
-export function validateGroups(groups: readonly (readonly number[])[], K: number, where: string, o: { covering?: boolean } = {}): void {
+export function validateGroups(
+  groups: readonly (readonly number[])[],
+  K: number,
+  where: string,
+  o: { covering?: boolean } = {},
+): void {
   if (groups.length === 0) throw new Error(`${where}: groups must not be empty`);
   const seen = new Array<boolean>(K).fill(false);
   for (const g of groups) {
     if (g.length === 0) throw new Error(`${where}: empty group in ${JSON.stringify(groups)}`);
     for (const k of g) {
-      if (!Number.isInteger(k) || k < 0 || k >= K) throw new Error(`${where}: group index ${k} outside 0…${K - 1} in ${JSON.stringify(groups)}`);
+      if (!Number.isInteger(k) || k < 0 || k >= K)
+        throw new Error(`${where}: group index ${k} outside 0…${K - 1} in ${JSON.stringify(groups)}`);
       if (seen[k]) throw new Error(`${where}: dimension ${k} is in more than one group in ${JSON.stringify(groups)}`);
       seen[k] = true;
     }
   }
   if (o.covering === false) return;
   const missing = seen.flatMap((s, k) => (s ? [] : [k]));
-  if (missing.length > 0) throw new Error(`${where}: dimensions ${missing.join(", ")} are in no group of ${JSON.stringify(groups)}`);
+  if (missing.length > 0)
+    throw new Error(`${where}: dimensions ${missing.join(", ")} are in no group of ${JSON.stringify(groups)}`);
 }
 
 export interface AggregateLogDensities {
@@ -52,7 +59,12 @@ export interface AggregateLogDensities {
  * logQ [M, M, K] (logQ[i, j, k] = log q(z_ik | n_j), e.g. from pairwiseLogNormal).
  * The joint uses the sum of the group sums, so with one group it equals that group bit for bit.
  */
-export function aggregateLogDensities(logQ: tf.Tensor, groups: number[][], method: EstimatorMethod, N: number): AggregateLogDensities {
+export function aggregateLogDensities(
+  logQ: tf.Tensor,
+  groups: number[][],
+  method: EstimatorMethod,
+  N: number,
+): AggregateLogDensities {
   if (logQ.rank !== 3 || logQ.shape[0] !== logQ.shape[1]) {
     throw new Error(`lib/prob/correlation: logQ must have shape [M, M, K], got [${logQ.shape.join(",")}]`);
   }
@@ -88,7 +100,10 @@ export function partialCorrelation(logQ: tf.Tensor, groups: number[][], method: 
 
 /** Per-sample total correlation (partial correlation with singleton groups), shape [M]. */
 export function totalCorrelation(logQ: tf.Tensor, method: EstimatorMethod, N: number): tf.Tensor {
-  if (logQ.rank !== 3) throw new Error(`lib/prob/correlation totalCorrelation: logQ must have shape [M, M, K], got [${logQ.shape.join(",")}]`);
+  if (logQ.rank !== 3)
+    throw new Error(
+      `lib/prob/correlation totalCorrelation: logQ must have shape [M, M, K], got [${logQ.shape.join(",")}]`,
+    );
   return partialCorrelation(logQ, singletonGroups(logQ.shape[2] as number), method, N);
 }
 
@@ -98,12 +113,16 @@ export function logDetSPD(a: number[][]): number {
   const L: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   let logDet = 0;
   for (let i = 0; i < n; i++) {
-    if (a[i].length !== n) throw new Error(`lib/prob/correlation logDetSPD: matrix is not square (row ${i} has ${a[i].length} entries, expected ${n})`);
+    if (a[i].length !== n)
+      throw new Error(
+        `lib/prob/correlation logDetSPD: matrix is not square (row ${i} has ${a[i].length} entries, expected ${n})`,
+      );
     for (let j = 0; j <= i; j++) {
       let s = a[i][j];
       for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
       if (i === j) {
-        if (!(s > 0)) throw new Error(`lib/prob/correlation logDetSPD: matrix is not positive definite (pivot ${i} = ${s})`);
+        if (!(s > 0))
+          throw new Error(`lib/prob/correlation logDetSPD: matrix is not positive definite (pivot ${i} = ${s})`);
         L[i][i] = Math.sqrt(s);
         logDet += 2 * Math.log(L[i][i]);
       } else {

@@ -52,7 +52,8 @@ export class ParamStore {
     if (typeof p === "number") {
       return this.adopt(tf.scalar(p, "float32"));
     }
-    if (!Array.isArray(p)) throw new Error(`${this.owner}: parameter '${name}' must be a tensor, number or nested number array`);
+    if (!Array.isArray(p))
+      throw new Error(`${this.owner}: parameter '${name}' must be a tensor, number or nested number array`);
     return this.adopt(tf.tensor(p as number[], undefined, "float32"));
   }
 
@@ -88,7 +89,8 @@ export function broadcastShapes(where: string, ...shapes: number[][]): number[] 
 /** Validates an extraShape argument and returns [...extraShape, ...batchShape]. */
 export function sampleShape(where: string, batchShape: number[], extraShape: number[] = []): number[] {
   for (const d of extraShape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`${where}.sample: extraShape must be non-negative integers, got [${extraShape.join(",")}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`${where}.sample: extraShape must be non-negative integers, got [${extraShape.join(",")}]`);
   }
   return [...extraShape, ...batchShape];
 }

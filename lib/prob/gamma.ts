@@ -6,7 +6,16 @@
 // The rate enters as z/β, which autodiff handles. Beta samples X/(X+Y) inherit the gradients.
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
-import { addAll, broadcastShapes, Distribution, expandTo, Param, ParamStore, sampleShape, tfOpSeed } from "./distribution";
+import {
+  addAll,
+  broadcastShapes,
+  Distribution,
+  expandTo,
+  Param,
+  ParamStore,
+  sampleShape,
+  tfOpSeed,
+} from "./distribution";
 import { digamma, lgamma, lgammaScalar } from "./special";
 
 /** Smallest positive normal float32; samples are clamped to it so log-densities stay finite. */
@@ -45,7 +54,8 @@ export function regularizedGammaP(a: number, x: number): number {
   const logPrefix = a * Math.log(x) - x - lgammaScalar(a);
   if (x < a + 1) {
     // series: P = e^{−x} x^a / Γ(a + 1) · Σ_n x^n / ((a + 1)…(a + n))
-    let term = 1 / a, sum = term;
+    let term = 1 / a,
+      sum = term;
     for (let n = 1; n < 10000; n++) {
       term *= x / (a + n);
       sum += term;
@@ -55,7 +65,10 @@ export function regularizedGammaP(a: number, x: number): number {
   }
   // continued fraction for Q = 1 − P (modified Lentz)
   const tiny = 1e-300;
-  let b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+  let b = x + 1 - a,
+    c = 1 / tiny,
+    d = 1 / b,
+    h = d;
   for (let i = 1; i < 10000; i++) {
     const an = -i * (i - a);
     b += 2;
@@ -74,7 +87,9 @@ export function regularizedGammaP(a: number, x: number): number {
 /** dz/dα of a Gamma(α, 1) draw z held at its CDF level (implicit reparameterisation); 0 where it is not finite. */
 export function gammaSampleShapeGradient(alpha: number, z: number): number {
   const h = 1e-5 * Math.max(1, alpha);
-  const dP = (regularizedGammaP(alpha + h, z) - regularizedGammaP(Math.max(alpha - h, alpha / 2), z)) / (alpha + h - Math.max(alpha - h, alpha / 2));
+  const dP =
+    (regularizedGammaP(alpha + h, z) - regularizedGammaP(Math.max(alpha - h, alpha / 2), z)) /
+    (alpha + h - Math.max(alpha - h, alpha / 2));
   const logDensity = (alpha - 1) * Math.log(z) - z - lgammaScalar(alpha);
   const g = -dP / Math.exp(logDensity);
   return Number.isFinite(g) ? g : 0;
@@ -107,7 +122,8 @@ export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: n
       value: tf.tensor(z, shape, "float32"),
       gradFunc: (dy: tf.Tensor) => {
         const dz = new Float32Array(z.length);
-        for (let i = 0; i < z.length; i++) dz[i] = gammaSampleShapeGradient(alphas[i], Math.max(z[i], FLOAT32_MIN_NORMAL));
+        for (let i = 0; i < z.length; i++)
+          dz[i] = gammaSampleShapeGradient(alphas[i], Math.max(z[i], FLOAT32_MIN_NORMAL));
         return tf.mul(dy, tf.tensor(dz, shape, "float32"));
       },
     };
@@ -144,7 +160,9 @@ export class Gamma implements Distribution {
   /** Samples are kept ≥ the smallest normal float32 so that small concentrations never give log 0. */
   sample(rng: Rng, extraShape: number[] = []): tf.Tensor {
     const shape = sampleShape(this.name, this.batchShape, extraShape);
-    return tf.tidy(() => tf.maximum(tf.div(sampleStandardGamma(rng, this.concentration, shape), this.rate), FLOAT32_MIN_NORMAL));
+    return tf.tidy(() =>
+      tf.maximum(tf.div(sampleStandardGamma(rng, this.concentration, shape), this.rate), FLOAT32_MIN_NORMAL),
+    );
   }
 
   mean(): tf.Tensor {

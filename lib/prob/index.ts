@@ -1,6 +1,17 @@
 // Public API of lib/prob: special functions, distributions, KL, minibatch aggregate-posterior
 // estimators, total / partial correlation, and the Lp-nested (ISA) prior.
-export { EULER_GAMMA, lgamma, digamma, lbeta, log1p, logCosh, logSumExp, lgammaScalar, digammaScalar, lbetaScalar } from "./special";
+export {
+  EULER_GAMMA,
+  lgamma,
+  digamma,
+  lbeta,
+  log1p,
+  logCosh,
+  logSumExp,
+  lgammaScalar,
+  digammaScalar,
+  lbetaScalar,
+} from "./special";
 export type { Distribution, Param } from "./distribution";
 export { broadcastShapes } from "./distribution";
 export { Normal, normalLogProbFromLogScale } from "./normal";

@@ -109,7 +109,8 @@ export interface MonteCarloEstimate {
  * Gradients reach p's parameters only through reparameterised samples (p.reparameterized).
  */
 export function klMonteCarlo(p: Distribution, q: Distribution, rng: Rng, nSamples: number): MonteCarloEstimate {
-  if (!Number.isInteger(nSamples) || nSamples < 2) throw new Error(`lib/prob/kl klMonteCarlo: nSamples must be an integer ≥ 2, got ${nSamples}`);
+  if (!Number.isInteger(nSamples) || nSamples < 2)
+    throw new Error(`lib/prob/kl klMonteCarlo: nSamples must be an integer ≥ 2, got ${nSamples}`);
   const [estimate, stdErr] = tf.tidy(() => {
     const x = p.sample(rng, [nSamples]);
     const d = tf.sub(p.logProb(x), q.logProb(x));

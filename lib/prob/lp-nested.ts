@@ -44,13 +44,15 @@ export interface LpNestedNode {
 export type LpNestedChild = LpNestedNode | "leaf";
 
 function checkP(p: number, what: string): void {
-  if (!(typeof p === "number" && Number.isFinite(p) && p > 0)) throw new Error(`lib/prob/lp-nested: ${what} must be a finite number > 0, got ${p}`);
+  if (!(typeof p === "number" && Number.isFinite(p) && p > 0))
+    throw new Error(`lib/prob/lp-nested: ${what} must be a finite number > 0, got ${p}`);
 }
 
 /** Number of leaves (coordinates) below a node. */
 export function lpNestedLeaves(c: LpNestedChild): number {
   if (c === "leaf") return 1;
-  if (!Array.isArray(c.children) || c.children.length === 0) throw new Error("lib/prob/lp-nested: an inner node needs at least one child");
+  if (!Array.isArray(c.children) || c.children.length === 0)
+    throw new Error("lib/prob/lp-nested: an inner node needs at least one child");
   return c.children.reduce((s, ch) => s + lpNestedLeaves(ch), 0);
 }
 
@@ -64,7 +66,8 @@ export function lpNestedValue(tree: LpNestedNode, z: readonly number[]): number 
     return Math.pow(s, 1 / c.p);
   };
   const n = lpNestedLeaves(tree);
-  if (z.length !== n) throw new Error(`lib/prob/lp-nested lpNestedValue: the tree has ${n} leaves, got ${z.length} values`);
+  if (z.length !== n)
+    throw new Error(`lib/prob/lp-nested lpNestedValue: the tree has ${n} leaves, got ${z.length} values`);
   return walk(tree);
 }
 
@@ -90,7 +93,10 @@ export function logUnitSphereSurface(tree: LpNestedNode): number {
 
 /** The ISA tree: a root with exponent `outerP` over groups, each an `innerP` node over its leaves. */
 export function isaTree(groupSizes: readonly number[], innerP: number, outerP: number): LpNestedNode {
-  return { p: outerP, children: groupSizes.map((h) => ({ p: innerP, children: new Array<LpNestedChild>(h).fill("leaf") })) };
+  return {
+    p: outerP,
+    children: groupSizes.map((h) => ({ p: innerP, children: new Array<LpNestedChild>(h).fill("leaf") })),
+  };
 }
 
 /** Spec of the ISA-form prior (plain JSON). */
@@ -107,8 +113,12 @@ export interface LpNestedIsaSpec {
 
 /** Var z_{g,h} at scale s for a group of size H (see the header). */
 export function isaCoordinateVariance(H: number, innerP: number, outerP: number, s: number): number {
-  const radial2 = Math.exp((2 / outerP) * Math.log(outerP * s) + lgammaScalar((H + 2) / outerP) - lgammaScalar(H / outerP));
-  const dir2 = Math.exp(lgammaScalar(3 / innerP) + lgammaScalar(H / innerP) - lgammaScalar(1 / innerP) - lgammaScalar((H + 2) / innerP));
+  const radial2 = Math.exp(
+    (2 / outerP) * Math.log(outerP * s) + lgammaScalar((H + 2) / outerP) - lgammaScalar(H / outerP),
+  );
+  const dir2 = Math.exp(
+    lgammaScalar(3 / innerP) + lgammaScalar(H / innerP) - lgammaScalar(1 / innerP) - lgammaScalar((H + 2) / innerP),
+  );
   return radial2 * dir2;
 }
 
@@ -119,7 +129,8 @@ export function isaUnitVarianceScale(H: number, innerP: number, outerP: number):
 
 /** log Z_g of one group's factor exp(−‖z_g‖_{p₀}^p/(p s)). */
 function groupLogNormalizer(H: number, innerP: number, outerP: number, s: number): number {
-  const logSurface = H * Math.LN2 + H * lgammaScalar(1 / innerP) - (H - 1) * Math.log(innerP) - lgammaScalar(H / innerP);
+  const logSurface =
+    H * Math.LN2 + H * lgammaScalar(1 / innerP) - (H - 1) * Math.log(innerP) - lgammaScalar(H / innerP);
   return logSurface + (H / outerP) * Math.log(outerP * s) + lgammaScalar(H / outerP) - Math.log(outerP);
 }
 
@@ -146,9 +157,11 @@ export class LpNestedIsa {
 
   constructor(spec: LpNestedIsaSpec) {
     const { groupSizes, innerP, outerP } = spec;
-    if (!Array.isArray(groupSizes) || groupSizes.length === 0) throw new Error("lib/prob/lp-nested LpNestedIsa: groupSizes must be a non-empty array");
+    if (!Array.isArray(groupSizes) || groupSizes.length === 0)
+      throw new Error("lib/prob/lp-nested LpNestedIsa: groupSizes must be a non-empty array");
     groupSizes.forEach((h, g) => {
-      if (!(Number.isInteger(h) && h >= 1)) throw new Error(`lib/prob/lp-nested LpNestedIsa: groupSizes[${g}] must be a positive integer, got ${h}`);
+      if (!(Number.isInteger(h) && h >= 1))
+        throw new Error(`lib/prob/lp-nested LpNestedIsa: groupSizes[${g}] must be a positive integer, got ${h}`);
     });
     checkP(innerP, "innerP");
     checkP(outerP, "outerP");
@@ -176,8 +189,10 @@ export class LpNestedIsa {
 
   /** log p(z) for z [..., K] → [...]. */
   logProb(z: tf.Tensor): tf.Tensor {
-    const K = this.dim, G = this.groupSizes.length;
-    if (z.rank < 1 || z.shape[z.rank - 1] !== K) throw new Error(`LpNestedIsa.logProb: z must have shape [..., ${K}], got [${z.shape}]`);
+    const K = this.dim,
+      G = this.groupSizes.length;
+    if (z.rank < 1 || z.shape[z.rank - 1] !== K)
+      throw new Error(`LpNestedIsa.logProb: z must have shape [..., ${K}], got [${z.shape}]`);
     const lead = z.shape.slice(0, -1);
     const membership = this.groups().flatMap((g, gi) => g.map(() => gi)); // group of each dim
     const m = Array.from({ length: K }, (_, k) => Array.from({ length: G }, (_, g) => (membership[k] === g ? 1 : 0)));
@@ -195,7 +210,8 @@ export class LpNestedIsa {
   /** log p(z) for one point, in float64 (reference for tests and quadrature). */
   logProbValue(z: readonly number[]): number {
     if (z.length !== this.dim) throw new Error(`LpNestedIsa.logProbValue: need ${this.dim} values, got ${z.length}`);
-    let lp = -this.logNormalizer, k = 0;
+    let lp = -this.logNormalizer,
+      k = 0;
     this.groupSizes.forEach((h, g) => {
       let s = 0;
       for (let i = 0; i < h; i++) s += Math.pow(Math.abs(z[k++]), this.innerP);
@@ -206,8 +222,10 @@ export class LpNestedIsa {
 
   /** n independent draws [n, K] (not reparameterised; Gamma variates through lib/prob/gamma). */
   sample(rng: Rng, n: number): tf.Tensor2D {
-    if (!(Number.isInteger(n) && n >= 0)) throw new Error(`LpNestedIsa.sample: n must be a non-negative integer, got ${n}`);
-    const p0 = this.innerP, p = this.outerP;
+    if (!(Number.isInteger(n) && n >= 0))
+      throw new Error(`LpNestedIsa.sample: n must be a non-negative integer, got ${n}`);
+    const p0 = this.innerP,
+      p = this.outerP;
     return tf.tidy(() => {
       const parts = this.groupSizes.map((h, g) => {
         const t = sampleStandardGamma(rng, tf.scalar(h / p), [n, 1]);
@@ -229,6 +247,8 @@ export class LpNestedIsa {
 
   /** Variance of each coordinate [K] (1 everywhere with scale "unit-variance"). */
   coordinateVariances(): number[] {
-    return this.groupSizes.flatMap((h, g) => new Array<number>(h).fill(isaCoordinateVariance(h, this.innerP, this.outerP, this.scales[g])));
+    return this.groupSizes.flatMap((h, g) =>
+      new Array<number>(h).fill(isaCoordinateVariance(h, this.innerP, this.outerP, this.scales[g])),
+    );
   }
 }

@@ -34,7 +34,8 @@ function madeMasks(D: number, hidden: number[], order: number[]): Float32Array[]
   hidden.forEach((h) => degs.push(Array.from({ length: h }, (_, k) => (D > 1 ? (k % (D - 1)) + 1 : 1))));
   const masks: Float32Array[] = [];
   for (let l = 0; l < hidden.length; l++) {
-    const a = degs[l], b = degs[l + 1];
+    const a = degs[l],
+      b = degs[l + 1];
     const m = new Float32Array(a.length * b.length);
     for (let i = 0; i < a.length; i++) for (let j = 0; j < b.length; j++) m[i * b.length + j] = b[j] >= a[i] ? 1 : 0;
     masks.push(m);
@@ -51,11 +52,17 @@ export class MadeFlowPrior {
   private readonly layers: MadeLayer[][];
   readonly orders: number[][];
 
-  constructor(store: ParamStore, prefix: string, readonly spec: MadeFlowSpec) {
+  constructor(
+    store: ParamStore,
+    prefix: string,
+    readonly spec: MadeFlowSpec,
+  ) {
     const { dim: D, hidden, flows } = spec;
     if (!(Number.isInteger(D) && D >= 1)) throw new Error(`MadeFlowPrior: dim must be a positive integer, got ${D}`);
-    if (!(Number.isInteger(flows) && flows >= 1)) throw new Error(`MadeFlowPrior: flows must be a positive integer, got ${flows}`);
-    if (!hidden.every((h) => Number.isInteger(h) && h >= 1)) throw new Error(`MadeFlowPrior: hidden widths must be positive integers, got [${hidden}]`);
+    if (!(Number.isInteger(flows) && flows >= 1))
+      throw new Error(`MadeFlowPrior: flows must be a positive integer, got ${flows}`);
+    if (!hidden.every((h) => Number.isInteger(h) && h >= 1))
+      throw new Error(`MadeFlowPrior: hidden widths must be positive integers, got [${hidden}]`);
     this.orders = Array.from({ length: flows }, (_, j) => {
       const id = Array.from({ length: D }, (_, i) => i);
       return j % 2 === 0 ? id : id.reverse();
@@ -64,7 +71,11 @@ export class MadeFlowPrior {
       const masks = madeMasks(D, hidden, order);
       const widths = [D, ...hidden, D];
       return masks.map((m, l) => ({
-        w: store.add(`${prefix}/flow${j}/l${l}/w`, [widths[l], widths[l + 1]], l === masks.length - 1 ? zeros : glorotUniform),
+        w: store.add(
+          `${prefix}/flow${j}/l${l}/w`,
+          [widths[l], widths[l + 1]],
+          l === masks.length - 1 ? zeros : glorotUniform,
+        ),
         b: store.add(`${prefix}/flow${j}/l${l}/b`, [widths[l + 1]], zeros),
         mask: tf.keep(tf.tensor2d(m, [widths[l], widths[l + 1]])),
       }));
@@ -85,7 +96,8 @@ export class MadeFlowPrior {
   /** ε for z (the inverse of the flows, applied last flow first): [..., D] → [..., D]. */
   inverse(z: tf.Tensor): tf.Tensor {
     const D = this.spec.dim;
-    if (z.shape[z.rank - 1] !== D) throw new Error(`MadeFlowPrior: vectors must have last dimension ${D}, got [${z.shape}]`);
+    if (z.shape[z.rank - 1] !== D)
+      throw new Error(`MadeFlowPrior: vectors must have last dimension ${D}, got [${z.shape}]`);
     return tf.tidy(() => {
       let e = tf.reshape(z, [-1, D]);
       for (let j = this.layers.length - 1; j >= 0; j--) e = tf.sub(e, this.shift(j, e));

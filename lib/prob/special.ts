@@ -221,7 +221,12 @@ export function digamma(x: tf.Tensor): tf.Tensor {
     series = tf.sub(series, tf.where(r.ge15, r.zeros, tf.reciprocal(r.xLow)));
     series = tf.sub(series, tf.where(r.ge05, r.zeros, tf.reciprocal(tf.add(r.xLow, 1))));
     const xm = r.xMid;
-    const shiftSum = tf.addN([tf.reciprocal(xm), tf.reciprocal(tf.add(xm, 1)), tf.reciprocal(tf.add(xm, 2)), tf.reciprocal(tf.add(xm, 3))]);
+    const shiftSum = tf.addN([
+      tf.reciprocal(xm),
+      tf.reciprocal(tf.add(xm, 1)),
+      tf.reciprocal(tf.add(xm, 2)),
+      tf.reciprocal(tf.add(xm, 3)),
+    ]);
     const r2 = tf.reciprocal(tf.square(r.y));
     let asym = tf.sub(tf.log(r.y), tf.div(0.5, r.y));
     asym = tf.sub(asym, tf.mul(hornerTensor(DIGAMMA_ASYMP.slice(0, 4), r2), r2));
@@ -265,9 +270,11 @@ export function logCosh(x: tf.Tensor): tf.Tensor {
  */
 export function logSumExp(x: tf.Tensor, axis: number): tf.Tensor {
   const ax = axis < 0 ? axis + x.rank : axis;
-  if (!(Number.isInteger(ax) && ax >= 0 && ax < x.rank)) throw new Error(`lib/prob/special logSumExp: axis ${axis} is outside a rank-${x.rank} tensor`);
+  if (!(Number.isInteger(ax) && ax >= 0 && ax < x.rank))
+    throw new Error(`lib/prob/special logSumExp: axis ${axis} is outside a rank-${x.rank} tensor`);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor, save = args[1] as tf.GradSaveFunc;
+    const input = args[0] as tf.Tensor,
+      save = args[1] as tf.GradSaveFunc;
     const value = tf.logSumExp(input, ax);
     save([input, value]);
     return {

@@ -100,7 +100,9 @@ async function cmdRun(args: Args): Promise<number> {
         stopOnError: !args.flags.has("keep-going"),
         env: preset ? { VAELAB_PRESET: preset } : {},
       });
-      console.log(`ok: ${r.cells.filter((c) => c.status === "ok").length} cells in ${r.seconds.toFixed(1)} s -> ${displayPath(r.outPath)}`);
+      console.log(
+        `ok: ${r.cells.filter((c) => c.status === "ok").length} cells in ${r.seconds.toFixed(1)} s -> ${displayPath(r.outPath)}`,
+      );
     } catch (e) {
       failed++;
       console.error(e instanceof NotebookRunError ? e.message : `${nb}: ${(e as Error).message}`);
@@ -134,7 +136,9 @@ function cmdKernel(args: Args): number {
   const path = writeKernelSpec(dataDir);
   console.log(`registered kernel '${KERNEL_NAME}' (this project's tslab) in ${displayPath(path)}`);
   console.log(`use it with:  npm run jupyter`);
-  console.log(`or by hand:   JUPYTER_PATH=${dataDir} jupyter notebook --notebook-dir ${relative(process.cwd(), NOTEBOOKS_DIR) || "."}`);
+  console.log(
+    `or by hand:   JUPYTER_PATH=${dataDir} jupyter notebook --notebook-dir ${relative(process.cwd(), NOTEBOOKS_DIR) || "."}`,
+  );
   console.log(`check:        JUPYTER_PATH=${dataDir} jupyter kernelspec list`);
   return 0;
 }

@@ -88,7 +88,13 @@ export function summaryTable(rows: NotebookSummary[]): string {
   const head = ["notebook", "status", "seconds"];
   const body = rows.map((r) => [r.notebook, r.status === "ok" ? "ok" : "FAILED", r.seconds.toFixed(1)]);
   const widths = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
-  const line = (cols: string[]) => cols.map((c, j) => (j === 2 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("  ");
+  const line = (cols: string[]) =>
+    cols.map((c, j) => (j === 2 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join("  ");
   const total = rows.reduce((s, r) => s + r.seconds, 0);
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line), `${rows.filter((r) => r.status === "ok").length}/${rows.length} ok, ${total.toFixed(1)} s`].join("\n");
+  return [
+    line(head),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...body.map(line),
+    `${rows.filter((r) => r.status === "ok").length}/${rows.length} ok, ${total.toFixed(1)} s`,
+  ].join("\n");
 }

@@ -127,15 +127,14 @@ ${list.map((r) => renderRecord(r, plots, ctx.figuresDir)).join("\n")}
 </section>`;
   });
 
-  const nav = order
-    .map((w) => `<a href="#work-${attr(w)}">${esc(w)} (${byWork.get(w)!.length})</a>`)
-    .join(" · ");
+  const nav = order.map((w) => `<a href="#work-${attr(w)}">${esc(w)} (${byWork.get(w)!.length})</a>`).join(" · ");
   const problemList = problems.length
     ? `<section class="problems"><h2>Unreadable records</h2><ul>${problems
         .map((p) => `<li><code>${esc(p.file)}</code>: ${esc(p.reason)}</li>`)
         .join("")}</ul></section>`
     : "";
-  const empty = records.length === 0 ? `<p class="empty">No figure records yet: run <code>npm run figures</code>.</p>` : "";
+  const empty =
+    records.length === 0 ? `<p class="empty">No figure records yet: run <code>npm run figures</code>.</p>` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -163,7 +162,11 @@ ${problemList}
 `;
 }
 
-function renderRecord(r: LoadedRecord, plots: { data: unknown[]; layout: Record<string, unknown> }[], figuresDir: string): string {
+function renderRecord(
+  r: LoadedRecord,
+  plots: { data: unknown[]; layout: Record<string, unknown> }[],
+  figuresDir: string,
+): string {
   const rec = r.record;
   const stem = r.file.replace(/\.json$/, "");
   const links = ["html", "json", "png"]
@@ -188,7 +191,9 @@ function renderRecord(r: LoadedRecord, plots: { data: unknown[]; layout: Record<
 ${rec.claims.map(renderClaim).join("\n")}
 </tbody></table>`
     : `<p class="no-claims">No claims stated.</p>`;
-  const notebook = rec.notebook ? ` · notebook <a href="${attr(`../${rec.notebook}`)}"><code>${esc(rec.notebook)}</code></a>` : "";
+  const notebook = rec.notebook
+    ? ` · notebook <a href="${attr(`../${rec.notebook}`)}"><code>${esc(rec.notebook)}</code></a>`
+    : "";
   return `<article class="figure-record" id="${attr(`${rec.work}-${rec.name}`)}">
 <h3>${esc(rec.figure)} <span class="name">${esc(rec.name)}</span></h3>
 <p class="caption">${esc(rec.caption)}</p>
@@ -202,7 +207,11 @@ ${claims}
 
 function renderClaim(c: Claim): string {
   const [cls, mark, label] =
-    c.holds === true ? ["holds-yes", "✓", "holds"] : c.holds === false ? ["holds-no", "✗", "does not hold"] : ["holds-na", "–", "not testable"];
+    c.holds === true
+      ? ["holds-yes", "✓", "holds"]
+      : c.holds === false
+        ? ["holds-no", "✗", "does not hold"]
+        : ["holds-na", "–", "not testable"];
   return `<tr class="claim ${cls}"><td>${esc(c.text)}</td><td>${esc(String(c.paper ?? ""))}</td><td>${esc(
     String(c.ours ?? ""),
   )}</td><td class="holds" title="${label}">${mark}</td></tr>`;

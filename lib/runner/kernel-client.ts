@@ -311,7 +311,8 @@ export class KernelClient {
     // repeat kernel_info_request until one of them is also seen on iopub (its busy/idle status).
     let seenOnIopub = false;
     while (Date.now() < deadline) {
-      if (this.isDead) throw new KernelDiedError(`tslab kernel exited during start-up (${this.describeExit()})${this.logSuffix()}`);
+      if (this.isDead)
+        throw new KernelDiedError(`tslab kernel exited during start-up (${this.describeExit()})${this.logSuffix()}`);
       const msg = newMessage("kernel_info_request", {}, this.session);
       this.iopubListeners.set(msg.header.msg_id, () => (seenOnIopub = true));
       try {

@@ -34,7 +34,7 @@ export interface Notebook {
 
 /** Join a multi-line string into one string. */
 export function joinText(s: MultilineString | undefined): string {
-  return Array.isArray(s) ? s.join("") : s ?? "";
+  return Array.isArray(s) ? s.join("") : (s ?? "");
 }
 
 /** Split text into nbformat lines, each keeping its trailing newline ("a\nb" → ["a\n", "b"]). */
@@ -81,7 +81,10 @@ export function ensureCellIds(nb: Notebook): void {
   nb.cells.forEach((cell, i) => {
     let id = cell.id;
     if (typeof id !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(id) || seen.has(id)) {
-      const base = createHash("sha256").update(`${i}\0${cell.cell_type}\0${joinText(cell.source)}`).digest("hex").slice(0, 12);
+      const base = createHash("sha256")
+        .update(`${i}\0${cell.cell_type}\0${joinText(cell.source)}`)
+        .digest("hex")
+        .slice(0, 12);
       id = base;
       for (let k = 1; seen.has(id); k++) id = `${base}-${k}`;
       cell.id = id;

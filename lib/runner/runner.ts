@@ -151,14 +151,22 @@ export async function runNotebook(nbPath: string, opts: RunOptions = {}): Promis
       } catch (e) {
         seconds = (Date.now() - c0) / 1000;
         status = e instanceof KernelTimeoutError ? "timeout" : "error";
-        const ename = e instanceof KernelTimeoutError ? "CellTimeoutError" : e instanceof KernelDiedError ? "KernelDiedError" : "Error";
-        const evalue = e instanceof KernelTimeoutError ? `cell did not finish within ${timeoutSec} s` : (e as Error).message;
+        const ename =
+          e instanceof KernelTimeoutError
+            ? "CellTimeoutError"
+            : e instanceof KernelDiedError
+              ? "KernelDiedError"
+              : "Error";
+        const evalue =
+          e instanceof KernelTimeoutError ? `cell did not finish within ${timeoutSec} s` : (e as Error).message;
         failure = { ename, evalue, traceback: [`${ename}: ${evalue}`] };
         cell.outputs.push({ output_type: "error", ...failure });
         stopped = true; // the kernel's state is unknown now: do not send it more cells
       }
       result.cells.push({ index, id, status, seconds });
-      log(`  cell ${String(index).padStart(3)}  ${seconds.toFixed(2).padStart(8)} s  ${status === "ok" ? "" : status.toUpperCase() + "  "}${firstLine(source)}`);
+      log(
+        `  cell ${String(index).padStart(3)}  ${seconds.toFixed(2).padStart(8)} s  ${status === "ok" ? "" : status.toUpperCase() + "  "}${firstLine(source)}`,
+      );
       if (failure) {
         result.ok = false;
         result.failures.push({ index, id, source, ...failure });
@@ -170,7 +178,14 @@ export async function runNotebook(nbPath: string, opts: RunOptions = {}): Promis
   } catch (e) {
     // Kernel did not start (or the protocol broke outside a cell).
     result.ok = false;
-    result.failures.push({ index: -1, id: "", source: "", ename: (e as Error).name, evalue: (e as Error).message, traceback: [] });
+    result.failures.push({
+      index: -1,
+      id: "",
+      source: "",
+      ename: (e as Error).name,
+      evalue: (e as Error).message,
+      traceback: [],
+    });
   } finally {
     if (kernel) await kernel.shutdown();
     writeNotebook(outPath, nb);

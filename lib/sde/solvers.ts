@@ -31,10 +31,12 @@ export interface Sde {
 
 /** Grid points s0 = t_0 < … < t_n = s1: n equal steps, or steps of dt with a shorter last step. */
 export function stepGrid(s0: number, s1: number, o: { dt?: number; steps?: number }): number[] {
-  if (!(Number.isFinite(s0) && Number.isFinite(s1) && s1 > s0)) throw new Error(`stepGrid: need finite s0 < s1, got [${s0}, ${s1}]`);
+  if (!(Number.isFinite(s0) && Number.isFinite(s1) && s1 > s0))
+    throw new Error(`stepGrid: need finite s0 < s1, got [${s0}, ${s1}]`);
   if ((o.dt === undefined) === (o.steps === undefined)) throw new Error("stepGrid: give exactly one of dt and steps");
   if (o.steps !== undefined) {
-    if (!(Number.isInteger(o.steps) && o.steps >= 1)) throw new Error(`stepGrid: steps must be a positive integer, got ${o.steps}`);
+    if (!(Number.isInteger(o.steps) && o.steps >= 1))
+      throw new Error(`stepGrid: steps must be a positive integer, got ${o.steps}`);
     return Array.from({ length: o.steps + 1 }, (_, k) => (k === o.steps ? s1 : s0 + ((s1 - s0) * k) / o.steps!));
   }
   const dt = o.dt!;
@@ -47,7 +49,10 @@ export function stepGrid(s0: number, s1: number, o: { dt?: number; steps?: numbe
 
 /** Brownian increments on a grid for a state of a given shape; shared by every process that uses it. */
 export class BrownianPath {
-  private constructor(readonly grid: number[], readonly increments: tf.Tensor[]) {}
+  private constructor(
+    readonly grid: number[],
+    readonly increments: tf.Tensor[],
+  ) {}
 
   /** Draw ΔW_k ~ N(0, (t_{k+1} − t_k) I) of `shape` for each step of `grid`. */
   static sample(grid: readonly number[], shape: number[], rng: Rng): BrownianPath {
@@ -62,7 +67,8 @@ export class BrownianPath {
 
   /** Wrap given increments (e.g. from a test). */
   static fromIncrements(grid: readonly number[], increments: tf.Tensor[]): BrownianPath {
-    if (increments.length !== grid.length - 1) throw new Error(`BrownianPath: ${increments.length} increments for ${grid.length - 1} steps`);
+    if (increments.length !== grid.length - 1)
+      throw new Error(`BrownianPath: ${increments.length} increments for ${grid.length - 1} steps`);
     return new BrownianPath(grid.slice(), increments);
   }
 
@@ -72,10 +78,14 @@ export class BrownianPath {
 
   /** The same path on the grid of every `factor`-th point: sums of `factor` consecutive increments. */
   coarsen(factor: number): BrownianPath {
-    if (!(Number.isInteger(factor) && factor >= 1 && this.steps % factor === 0)) throw new Error(`BrownianPath.coarsen: factor ${factor} must divide the ${this.steps} steps`);
+    if (!(Number.isInteger(factor) && factor >= 1 && this.steps % factor === 0))
+      throw new Error(`BrownianPath.coarsen: factor ${factor} must divide the ${this.steps} steps`);
     const inc: tf.Tensor[] = [];
     for (let k = 0; k < this.steps; k += factor) inc.push(tf.tidy(() => tf.addN(this.increments.slice(k, k + factor))));
-    return new BrownianPath(this.grid.filter((_, i) => i % factor === 0), inc);
+    return new BrownianPath(
+      this.grid.filter((_, i) => i % factor === 0),
+      inc,
+    );
   }
 
   /** W(t_n) − W(t_0). */
@@ -121,7 +131,8 @@ function halfSquaredNorm(u: tf.Tensor): tf.Tensor {
  */
 export function sdeSolve(sde: Sde, z0: tf.Tensor, o: SolveOptions): SolveResult {
   const method = o.method ?? "euler-heun";
-  if (!SDE_METHODS.includes(method)) throw new Error(`sdeSolve: unknown method ${JSON.stringify(method)} (have ${SDE_METHODS.join(", ")})`);
+  if (!SDE_METHODS.includes(method))
+    throw new Error(`sdeSolve: unknown method ${JSON.stringify(method)} (have ${SDE_METHODS.join(", ")})`);
   const { grid, increments } = o.brownian;
   const batch = z0.shape[0] ?? 1;
   let z = z0;
@@ -129,7 +140,9 @@ export function sdeSolve(sde: Sde, z0: tf.Tensor, o: SolveOptions): SolveResult 
   const trajectory = o.record ? [z0] : undefined;
   const density: tf.Tensor[] | undefined = o.record && o.priorDrift ? [] : undefined;
   for (let k = 0; k < increments.length; k++) {
-    const s = grid[k], h = grid[k + 1] - s, dW = increments[k];
+    const s = grid[k],
+      h = grid[k + 1] - s,
+      dW = increments[k];
     if (dW.shape.length !== z.shape.length || dW.shape.some((d, i) => d !== z.shape[i])) {
       throw new Error(`sdeSolve: Brownian increments have shape [${dW.shape}], the state [${z.shape}]`);
     }
@@ -151,5 +164,11 @@ export function sdeSolve(sde: Sde, z0: tf.Tensor, o: SolveOptions): SolveResult 
     z = tf.add(tf.add(z, tf.mul(f, h)), noise);
     trajectory?.push(z);
   }
-  return { z, ...(rate ? { pathRate: rate } : {}), ...(trajectory ? { trajectory } : {}), ...(density ? { rateDensity: density } : {}), grid: grid.slice() };
+  return {
+    z,
+    ...(rate ? { pathRate: rate } : {}),
+    ...(trajectory ? { trajectory } : {}),
+    ...(density ? { rateDensity: density } : {}),
+    grid: grid.slice(),
+  };
 }

@@ -15,12 +15,19 @@ export type Dataset = tf.Tensor | ArrayData | Record<string, tf.Tensor | ArrayDa
 export type Batch = tf.Tensor | Record<string, tf.Tensor>;
 
 function isArrayData(x: unknown): x is ArrayData {
-  return typeof x === "object" && x !== null && !(x instanceof tf.Tensor) && ArrayBuffer.isView((x as ArrayData).values) && Array.isArray((x as ArrayData).shape);
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    !(x instanceof tf.Tensor) &&
+    ArrayBuffer.isView((x as ArrayData).values) &&
+    Array.isArray((x as ArrayData).shape)
+  );
 }
 
 function arrayTensor(a: ArrayData, what: string): tf.Tensor {
   const size = a.shape.reduce((p, q) => p * q, 1);
-  if (size !== a.values.length) throw new Error(`dataset: ${what} has ${a.values.length} values but shape [${a.shape}] needs ${size}`);
+  if (size !== a.values.length)
+    throw new Error(`dataset: ${what} has ${a.values.length} values but shape [${a.shape}] needs ${size}`);
   return tf.tensor(a.values, a.shape, a.values instanceof Int32Array ? "int32" : "float32");
 }
 
@@ -59,7 +66,8 @@ export function datasetSize(data: TensorDataset): number {
   for (const k of names) {
     const t = data[k];
     if (!(t instanceof tf.Tensor)) throw new Error(`dataset: "${k}" is not a tf.Tensor`);
-    if (t.rank < 1 || t.shape[0] !== n) throw new Error(`dataset: "${k}" has ${t.shape[0]} examples but "${names[0]}" has ${n}`);
+    if (t.rank < 1 || t.shape[0] !== n)
+      throw new Error(`dataset: "${k}" has ${t.shape[0]} examples but "${names[0]}" has ${n}`);
   }
   return n;
 }
@@ -86,10 +94,17 @@ export class BatchPlan {
   private cachedEpoch = -1;
   private order: number[] = [];
 
-  constructor(readonly n: number, readonly batchSize: number, private readonly rng: Rng, readonly dropRemainder = false) {
-    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  constructor(
+    readonly n: number,
+    readonly batchSize: number,
+    private readonly rng: Rng,
+    readonly dropRemainder = false,
+  ) {
+    if (!(Number.isInteger(batchSize) && batchSize >= 1))
+      throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
     if (n < 1) throw new Error("the dataset is empty");
-    if (dropRemainder && batchSize > n) throw new Error(`batchSize ${batchSize} exceeds the ${n} examples with dropRemainder`);
+    if (dropRemainder && batchSize > n)
+      throw new Error(`batchSize ${batchSize} exceeds the ${n} examples with dropRemainder`);
     this.stepsPerEpoch = dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
   }
 

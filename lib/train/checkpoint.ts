@@ -7,8 +7,14 @@ import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  MANIFEST_FILE, OptimizerStateInfo, assignVariables, captureOptimizerState, disposeAll, loadTensors,
-  restoreOptimizerState, saveTensors,
+  MANIFEST_FILE,
+  OptimizerStateInfo,
+  assignVariables,
+  captureOptimizerState,
+  disposeAll,
+  loadTensors,
+  restoreOptimizerState,
+  saveTensors,
 } from "../engine/weights";
 import { writeFileAtomic } from "../engine/paths";
 import { ControllerState } from "../objectives/controllers";
@@ -52,11 +58,17 @@ export async function saveCheckpoint(
   const named: Record<string, tf.Tensor> = {};
   for (const k of Object.keys(parts.variables)) named[VAR_PREFIX + k] = parts.variables[k];
   const opt = await captureOptimizerState(parts.optimizer);
-  const fresh = `${dir}.new`, old = `${dir}.old`;
+  const fresh = `${dir}.new`,
+    old = `${dir}.old`;
   try {
     Object.assign(named, opt.tensors);
     fs.rmSync(fresh, { recursive: true, force: true });
-    const meta: CheckpointMeta = { kind: "vaelab-checkpoint", step: state.step, variables: Object.keys(parts.variables), optimizer: opt.info };
+    const meta: CheckpointMeta = {
+      kind: "vaelab-checkpoint",
+      step: state.step,
+      variables: Object.keys(parts.variables),
+      optimizer: opt.info,
+    };
     await saveTensors(fresh, named, meta);
     writeFileAtomic(path.join(fresh, CHECKPOINT_STATE_FILE), JSON.stringify(state));
   } finally {
@@ -90,8 +102,12 @@ export async function loadCheckpoint(
   const manifest = path.join(where, MANIFEST_FILE);
   try {
     const m = meta as Partial<CheckpointMeta>;
-    if (!m || m.kind !== "vaelab-checkpoint" || !m.optimizer) throw new Error(`checkpoint: ${manifest} is not a training checkpoint`);
-    if (m.step !== state.step) throw new Error(`checkpoint: ${manifest} is at step ${m.step} but ${stateFile} at step ${state.step} (mixed saves)`);
+    if (!m || m.kind !== "vaelab-checkpoint" || !m.optimizer)
+      throw new Error(`checkpoint: ${manifest} is not a training checkpoint`);
+    if (m.step !== state.step)
+      throw new Error(
+        `checkpoint: ${manifest} is at step ${m.step} but ${stateFile} at step ${state.step} (mixed saves)`,
+      );
     const vars: Record<string, tf.Tensor> = {};
     const opt: Record<string, tf.Tensor> = {};
     for (const k of Object.keys(tensors)) {

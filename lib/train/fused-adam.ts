@@ -85,36 +85,80 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     // The scalars as float32, exactly as tfjs's ops see them: β and 1 − β become float32 scalar
     // tensors, 1 − β^t is a float32 Sub of the float32 running product, −lr and ε likewise.
     const f = Math.fround;
-    const acc1 = st.accBeta1.dataSync()[0], acc2 = st.accBeta2.dataSync()[0];
-    const b1 = f(this.beta1), b2 = f(this.beta2);
-    const scalars = [b1, f(1 - this.beta1), b2, f(1 - this.beta2), f(1 - acc1), f(1 - acc2), f(this.epsilon), f(-this.learningRate)] as const;
+    const acc1 = st.accBeta1.dataSync()[0],
+      acc2 = st.accBeta2.dataSync()[0];
+    const b1 = f(this.beta1),
+      b2 = f(this.beta2);
+    const scalars = [
+      b1,
+      f(1 - this.beta1),
+      b2,
+      f(1 - this.beta2),
+      f(1 - acc1),
+      f(1 - acc2),
+      f(this.epsilon),
+      f(-this.learningRate),
+    ] as const;
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
       if (st.accumulatedFirstMoment[i] == null) {
-        st.accumulatedFirstMoment[i] = { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        st.accumulatedFirstMoment[i] = {
+          originalName: `${name}/m`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
       }
       if (st.accumulatedSecondMoment[i] == null) {
-        st.accumulatedSecondMoment[i] = { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        st.accumulatedSecondMoment[i] = {
+          originalName: `${name}/v`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        };
       }
-      const gradient = isArray ? (variableGradients as NamedTensor[])[i].tensor : (variableGradients as Record<string, tf.Tensor>)[name];
+      const gradient = isArray
+        ? (variableGradients as NamedTensor[])[i].tensor
+        : (variableGradients as Record<string, tf.Tensor>)[name];
       if (gradient == null) return;
-      const m = st.accumulatedFirstMoment[i].variable, v = st.accumulatedSecondMoment[i].variable;
-      if (value.dtype !== "float32" || gradient.dtype !== "float32" || m.dtype !== "float32" || v.dtype !== "float32" || gradient.size !== value.size) {
+      const m = st.accumulatedFirstMoment[i].variable,
+        v = st.accumulatedSecondMoment[i].variable;
+      if (
+        value.dtype !== "float32" ||
+        gradient.dtype !== "float32" ||
+        m.dtype !== "float32" ||
+        v.dtype !== "float32" ||
+        gradient.size !== value.size
+      ) {
         this.updateWithOps(value, gradient, m, v, acc1, acc2);
         return;
       }
       const n = value.size;
-      const outP = new Float32Array(n), outM = new Float32Array(n), outV = new Float32Array(n);
-      native.adamUpdate(values(backend, value), values(backend, gradient), values(backend, m), values(backend, v), outP, outM, outV, ...scalars);
+      const outP = new Float32Array(n),
+        outM = new Float32Array(n),
+        outV = new Float32Array(n);
+      native.adamUpdate(
+        values(backend, value),
+        values(backend, gradient),
+        values(backend, m),
+        values(backend, v),
+        outP,
+        outM,
+        outV,
+        ...scalars,
+      );
       // New buffers, assigned: a variable may share its buffer with the tensor it was made from
       // (or with a restored checkpoint tensor), so writing in place is not safe in general.
-      for (const [target, vals] of [[m, outM], [v, outV], [value, outP]] as [tf.Variable, Float32Array][]) {
+      for (const [target, vals] of [
+        [m, outM],
+        [v, outV],
+        [value, outP],
+      ] as [tf.Variable, Float32Array][]) {
         const t = wrap(vals, target.shape);
         target.assign(t);
         t.dispose();
       }
     });
-    for (const [acc, beta] of [[st.accBeta1, b1], [st.accBeta2, b2]] as [tf.Variable, number][]) {
+    for (const [acc, beta] of [
+      [st.accBeta1, b1],
+      [st.accBeta2, b2],
+    ] as [tf.Variable, number][]) {
       const t = tf.scalar(f(acc.dataSync()[0] * beta));
       acc.assign(t);
       t.dispose();
@@ -123,7 +167,14 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 
   /** tfjs's own per-variable update (for a variable the native kernel does not take). */
-  private updateWithOps(value: tf.Variable, gradient: tf.Tensor, m: tf.Variable, v: tf.Variable, acc1: number, acc2: number): void {
+  private updateWithOps(
+    value: tf.Variable,
+    gradient: tf.Tensor,
+    m: tf.Variable,
+    v: tf.Variable,
+    acc1: number,
+    acc2: number,
+  ): void {
     tf.tidy(() => {
       const oneMinusAccBeta1 = tf.sub(1, tf.scalar(acc1));
       const oneMinusAccBeta2 = tf.sub(1, tf.scalar(acc2));
@@ -139,7 +190,12 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 }
 
 /** Like tf.train.adam (same defaults), fused on the native backend. */
-export function fusedAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null): FusedAdamOptimizer {
+export function fusedAdam(
+  learningRate = 0.001,
+  beta1 = 0.9,
+  beta2 = 0.999,
+  epsilon: number | null = null,
+): FusedAdamOptimizer {
   return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }
 
@@ -147,6 +203,13 @@ export function fusedAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsi
  * The trainer's default Adam: the fused one when the native backend is active and its addon has
  * adamUpdate, else plain tf.train.adam. Both keep the same state, so checkpoints are interchangeable.
  */
-export function createAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null): tf.Optimizer {
-  return nativeUpdater() ? fusedAdam(learningRate, beta1, beta2, epsilon) : tf.train.adam(learningRate, beta1, beta2, epsilon as number);
+export function createAdam(
+  learningRate = 0.001,
+  beta1 = 0.9,
+  beta2 = 0.999,
+  epsilon: number | null = null,
+): tf.Optimizer {
+  return nativeUpdater()
+    ? fusedAdam(learningRate, beta1, beta2, epsilon)
+    : tf.train.adam(learningRate, beta1, beta2, epsilon as number);
 }

@@ -14,7 +14,12 @@ export function columnName(s: string): string {
 export function columns(rows: HistoryRow[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const r of rows) for (const k of Object.keys(r)) if (!seen.has(k)) { seen.add(k); out.push(k); }
+  for (const r of rows)
+    for (const k of Object.keys(r))
+      if (!seen.has(k)) {
+        seen.add(k);
+        out.push(k);
+      }
   return out;
 }
 
@@ -40,12 +45,14 @@ export function parseCsv(text: string, file = "csv"): HistoryRow[] {
   const cols = lines[0].split(",");
   return lines.slice(1).map((line, i) => {
     const cells = line.split(",");
-    if (cells.length !== cols.length) throw new Error(`${file}: line ${i + 2} has ${cells.length} fields, the header has ${cols.length}`);
+    if (cells.length !== cols.length)
+      throw new Error(`${file}: line ${i + 2} has ${cells.length} fields, the header has ${cols.length}`);
     const row: HistoryRow = {};
     cells.forEach((c, j) => {
       if (c === "") return;
       const v = Number(c);
-      if (Number.isNaN(v) && c !== "NaN") throw new Error(`${file}: line ${i + 2}, column ${cols[j]}: "${c}" is not a number`);
+      if (Number.isNaN(v) && c !== "NaN")
+        throw new Error(`${file}: line ${i + 2}, column ${cols[j]}: "${c}" is not a number`);
       row[cols[j]] = v;
     });
     return row;

@@ -42,7 +42,12 @@ export function requestInterrupt(): void {
 }
 
 export class TrainingInterruptedError extends Error {
-  constructor(message: string, readonly step: number, readonly total: number, readonly checkpointDir: string | null) {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly total: number,
+    readonly checkpointDir: string | null,
+  ) {
     super(message);
     this.name = "TrainingInterruptedError";
   }

@@ -9,7 +9,16 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 import { ControllerState, RateController, StepStats, fixedBeta } from "../objectives/controllers";
 import { RateDistortion, recordMeans } from "../objectives/rate-distortion";
-import { Batch, BatchPlan, Dataset, TensorDataset, datasetSize, disposeBatch, gatherBatch, toTensorDataset } from "./batches";
+import {
+  Batch,
+  BatchPlan,
+  Dataset,
+  TensorDataset,
+  datasetSize,
+  disposeBatch,
+  gatherBatch,
+  toTensorDataset,
+} from "./batches";
 import { CheckpointState, findCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createAdam } from "./fused-adam";
 import { NonFiniteError, finiteFlags, firstFalse } from "./guard";
@@ -113,7 +122,8 @@ function totalSteps(opts: TrainOptions, stepsPerEpoch: number): number {
   if (opts.steps !== undefined && opts.epochs !== undefined) throw new Error("train: give steps or epochs, not both");
   const total = opts.steps ?? (opts.epochs !== undefined ? opts.epochs * stepsPerEpoch : undefined);
   if (total === undefined) throw new Error("train: give steps or epochs");
-  if (!Number.isInteger(total) || total < 0) throw new Error(`train: the number of steps must be a non-negative integer, got ${total}`);
+  if (!Number.isInteger(total) || total < 0)
+    throw new Error(`train: the number of steps must be a non-negative integer, got ${total}`);
   return total;
 }
 
@@ -143,7 +153,8 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const plan = new BatchPlan(n, opts.batchSize, rng, opts.dropRemainder ?? false);
   const total = totalSteps(opts, plan.stepsPerEpoch);
   const controller = opts.controller ?? fixedBeta(1);
-  if (opts.clipNorm !== undefined && !(opts.clipNorm > 0)) throw new Error(`train: clipNorm must be > 0, got ${opts.clipNorm}`);
+  if (opts.clipNorm !== undefined && !(opts.clipNorm > 0))
+    throw new Error(`train: clipNorm must be > 0, got ${opts.clipNorm}`);
   const ownOptimizer = !opts.optimizer;
   const optimizer = opts.optimizer ?? createAdam(opts.learningRate ?? 1e-3);
   const varNames = Object.keys(model.variables);
@@ -151,7 +162,8 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const trainVars = trainable.map((k) => model.variables[k]);
   if (trainVars.length === 0) throw new Error("train: the model has no trainable variables");
   const ckpt = opts.checkpoint;
-  if (ckpt && !(Number.isInteger(ckpt.every) && ckpt.every >= 1)) throw new Error(`train: checkpoint.every must be a positive integer, got ${ckpt.every}`);
+  if (ckpt && !(Number.isInteger(ckpt.every) && ckpt.every >= 1))
+    throw new Error(`train: checkpoint.every must be a positive integer, got ${ckpt.every}`);
   const parts = { variables: model.variables, optimizer, optimizerVars: trainVars };
 
   let history: HistoryRow[] = [];
@@ -180,7 +192,15 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const info = (loss: number, extra?: Record<string, number>) => {
     const ran = step - startStep;
     const elapsedMs = Date.now() - t0;
-    return { step, total, epoch: plan.epochOf(Math.max(0, step - 1)), loss, extra, elapsedMs, msPerStep: ran > 0 ? elapsedMs / ran : 0 };
+    return {
+      step,
+      total,
+      epoch: plan.epochOf(Math.max(0, step - 1)),
+      loss,
+      extra,
+      elapsedMs,
+      msPerStep: ran > 0 ? elapsedMs / ran : 0,
+    };
   };
 
   const fail = async (s: number, quantity: string, detail: string): Promise<never> => {
@@ -228,9 +248,16 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         value = res.value;
         gradFlags = finiteFlags(trainVars.map((v) => grads[v.name]));
         // with clipping, the squared global norm is read in the same sync as the loss and finiteness flags
-        const present = trainVars.map((v) => grads[v.name]).filter((t): t is tf.Tensor => t !== undefined && t !== null);
-        const sq = opts.clipNorm !== undefined ? tf.tidy(() => tf.addN(present.map((t) => tf.sum(tf.square(t))))) : null;
-        const [mv, gv, sqv] = await Promise.all([(means as unknown as tf.Tensor1D).data(), gradFlags.data(), sq ? sq.data() : Promise.resolve(null)]);
+        const present = trainVars
+          .map((v) => grads[v.name])
+          .filter((t): t is tf.Tensor => t !== undefined && t !== null);
+        const sq =
+          opts.clipNorm !== undefined ? tf.tidy(() => tf.addN(present.map((t) => tf.sum(tf.square(t))))) : null;
+        const [mv, gv, sqv] = await Promise.all([
+          (means as unknown as tf.Tensor1D).data(),
+          gradFlags.data(),
+          sq ? sq.data() : Promise.resolve(null),
+        ]);
         sq?.dispose();
         const stats: StepStats = { loss: mv[0], distortion: mv[1], rate: mv[2], elbo: mv[3], terms: {} };
         termNames.forEach((k, i) => (stats.terms[k] = mv[4 + i]));
@@ -240,7 +267,12 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
           await fail(s, "loss", `loss = ${stats.loss}${bad.length ? ` (non-finite: ${bad.join(", ")})` : ""}`);
         }
         const g = firstFalse(gv);
-        if (g >= 0) await fail(s, `gradient of ${trainable[g]}`, `the gradient of parameter "${trainable[g]}" has NaN/Inf entries (loss was ${stats.loss})`);
+        if (g >= 0)
+          await fail(
+            s,
+            `gradient of ${trainable[g]}`,
+            `the gradient of parameter "${trainable[g]}" has NaN/Inf entries (loss was ${stats.loss})`,
+          );
         const gradNorm = sqv ? Math.sqrt(sqv[0]) : undefined;
         if (opts.clipNorm !== undefined && gradNorm !== undefined) {
           if (gradNorm > opts.clipNorm) {
@@ -255,17 +287,34 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         }
         // Array form with every trainable variable in a fixed order, so optimizer slot i always
         // belongs to variable i (the layout checkpoints rely on); unused variables get no update.
-        optimizer.applyGradients(trainVars.map((v) => ({ name: v.name, tensor: grads[v.name] ?? null })) as unknown as { name: string; tensor: tf.Tensor }[]);
+        optimizer.applyGradients(
+          trainVars.map((v) => ({ name: v.name, tensor: grads[v.name] ?? null })) as unknown as {
+            name: string;
+            tensor: tf.Tensor;
+          }[],
+        );
         const pFlags = finiteFlags(trainVars);
         const pv = await pFlags.data();
         pFlags.dispose();
         const p = firstFalse(pv);
-        if (p >= 0) await fail(s, `parameter ${trainable[p]}`, `parameter "${trainable[p]}" became NaN/Inf after the update (loss was ${stats.loss})`);
+        if (p >= 0)
+          await fail(
+            s,
+            `parameter ${trainable[p]}`,
+            `parameter "${trainable[p]}" became NaN/Inf after the update (loss was ${stats.loss})`,
+          );
 
         controller.update(stats, s);
         step = s + 1;
         lastLoss = stats.loss;
-        const row: HistoryRow = { step: s, epoch, loss: stats.loss, distortion: stats.distortion, rate: stats.rate, elbo: stats.elbo };
+        const row: HistoryRow = {
+          step: s,
+          epoch,
+          loss: stats.loss,
+          distortion: stats.distortion,
+          rate: stats.rate,
+          elbo: stats.elbo,
+        };
         for (const k of termNames) row[`term_${columnName(k)}`] = stats.terms[k];
         const cs = numericState(controller.state());
         for (const k of Object.keys(cs)) row[`ctl_${columnName(k)}`] = cs[k];
@@ -289,14 +338,20 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
         if (interruptRequested() && step < total) {
           clearInterrupt();
           if (ckpt && lastSaved !== step) await checkpointNow();
-          const where = ckpt ? `checkpoint saved to ${ckpt.dir}; run it again to resume from step ${step}` : "no checkpointing configured, so a new run starts from scratch";
+          const where = ckpt
+            ? `checkpoint saved to ${ckpt.dir}; run it again to resume from step ${step}`
+            : "no checkpointing configured, so a new run starts from scratch";
           const msg = `training interrupted after step ${step} of ${total}; ${where}`;
           progress.done(info(lastLoss), msg);
           throw new TrainingInterruptedError(msg, step, total, ckpt ? ckpt.dir : null);
         }
       } finally {
         disposeBatch(batch);
-        tf.dispose([means as unknown as tf.Tensor, value as unknown as tf.Tensor, gradFlags as unknown as tf.Tensor].filter((t) => t));
+        tf.dispose(
+          [means as unknown as tf.Tensor, value as unknown as tf.Tensor, gradFlags as unknown as tf.Tensor].filter(
+            (t) => t,
+          ),
+        );
         tf.dispose(Object.values(grads));
       }
     }
@@ -304,7 +359,8 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
     if (opts.metricsCsv) writeCsv(opts.metricsCsv, history);
     progress.done(info(lastLoss));
   } catch (e) {
-    if (!(e instanceof NonFiniteError) && !(e instanceof TrainingInterruptedError)) progress.done(info(lastLoss), `stopped: ${(e as Error).message.split("\n")[0]}`);
+    if (!(e instanceof NonFiniteError) && !(e instanceof TrainingInterruptedError))
+      progress.done(info(lastLoss), `stopped: ${(e as Error).message.split("\n")[0]}`);
     if (ownOptimizer) optimizer.dispose();
     throw e;
   } finally {

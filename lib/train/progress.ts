@@ -96,8 +96,10 @@ export function notebookProgress(display: TslabDisplay, label = "", minIntervalM
   let last = -Infinity;
   const html = (p: ProgressInfo, message?: string) => {
     const pct = p.total > 0 ? Math.min(100, (100 * p.step) / p.total) : 100;
-    return `<div style="font-family:monospace;font-size:12px"><progress value="${pct.toFixed(1)}" max="100" style="width:240px;vertical-align:middle"></progress> ` +
-      `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}</div>`;
+    return (
+      `<div style="font-family:monospace;font-size:12px"><progress value="${pct.toFixed(1)}" max="100" style="width:240px;vertical-align:middle"></progress> ` +
+      `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}</div>`
+    );
   };
   const tryWrite = (s: string): boolean => {
     try {
@@ -127,7 +129,11 @@ export function notebookProgress(display: TslabDisplay, label = "", minIntervalM
 }
 
 /** One terminal line rewritten with \r (a TTY), throttled. */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, label = "", minIntervalMs = 100): ProgressSink {
+export function terminalProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+  label = "",
+  minIntervalMs = 100,
+): ProgressSink {
   let last = -Infinity;
   let width = 0;
   const write = (line: string, end: string) => {
@@ -150,7 +156,10 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, la
 }
 
 /** Plain lines at ~every 10% (for logs that do not interpret \r). */
-export function logProgress(write: (s: string) => void = (s) => process.stderr.write(s + "\n"), label = ""): ProgressSink {
+export function logProgress(
+  write: (s: string) => void = (s) => process.stderr.write(s + "\n"),
+  label = "",
+): ProgressSink {
   let nextPct = 10;
   return {
     update(p) {

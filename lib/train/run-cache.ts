@@ -36,17 +36,23 @@ export function stableStringify(x: unknown, where = "config"): string {
       return JSON.stringify(x);
     case "object": {
       if (Array.isArray(x)) {
-        return `[${x.map((v, i) => {
-          if (v === undefined) throw new Error(`stableStringify: ${where}[${i}] is undefined`);
-          return stableStringify(v, `${where}[${i}]`);
-        }).join(",")}]`;
+        return `[${x
+          .map((v, i) => {
+            if (v === undefined) throw new Error(`stableStringify: ${where}[${i}] is undefined`);
+            return stableStringify(v, `${where}[${i}]`);
+          })
+          .join(",")}]`;
       }
       const proto = Object.getPrototypeOf(x);
       if (proto !== Object.prototype && proto !== null) {
-        throw new Error(`stableStringify: ${where} is a ${(x as object).constructor?.name ?? "non-plain object"}; configs must be plain JSON data`);
+        throw new Error(
+          `stableStringify: ${where} is a ${(x as object).constructor?.name ?? "non-plain object"}; configs must be plain JSON data`,
+        );
       }
       const obj = x as Record<string, unknown>;
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+      const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort();
       return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k], `${where}.${k}`)}`).join(",")}}`;
     }
     default:
@@ -138,9 +144,14 @@ async function runInDir<M extends TrainableModel>(
     try {
       saved = stableStringify(JSON.parse(fs.readFileSync(configFile, "utf8")));
     } catch (e) {
-      throw new Error(`trainOrReload: ${configFile} is unreadable (${(e as Error).message.split("\n")[0]}); delete ${dir} to retrain`);
+      throw new Error(
+        `trainOrReload: ${configFile} is unreadable (${(e as Error).message.split("\n")[0]}); delete ${dir} to retrain`,
+      );
     }
-    if (saved !== text) throw new Error(`trainOrReload: ${configFile} holds a different config than the one hashing to ${hash}; delete ${dir} to retrain`);
+    if (saved !== text)
+      throw new Error(
+        `trainOrReload: ${configFile} holds a different config than the one hashing to ${hash}; delete ${dir} to retrain`,
+      );
   } else {
     writeFileAtomic(configFile, JSON.stringify(JSON.parse(text), null, 2) + "\n");
   }
@@ -151,7 +162,14 @@ async function runInDir<M extends TrainableModel>(
   if (fs.existsSync(doneFile) && !opts.retrain) {
     restoreVariables(dir, model.variables);
     const metrics = path.join(dir, METRICS_FILE);
-    return { model, hash, dir, reloaded: true, resumedFrom: null, history: fs.existsSync(metrics) ? readCsv(metrics) : [] };
+    return {
+      model,
+      hash,
+      dir,
+      reloaded: true,
+      resumedFrom: null,
+      history: fs.existsSync(metrics) ? readCsv(metrics) : [],
+    };
   }
   if (opts.retrain) fs.rmSync(doneFile, { force: true });
 
@@ -165,7 +183,22 @@ async function runInDir<M extends TrainableModel>(
   });
   if (!trainOpts.optimizer) result.optimizer.dispose();
   await saveVariables(dir, model.variables, { hash, steps: result.steps, controller: result.controller });
-  writeFileAtomic(doneFile, JSON.stringify({ hash, steps: result.steps, finishedAt: new Date().toISOString(), controller: result.controller }, null, 2) + "\n");
+  writeFileAtomic(
+    doneFile,
+    JSON.stringify(
+      { hash, steps: result.steps, finishedAt: new Date().toISOString(), controller: result.controller },
+      null,
+      2,
+    ) + "\n",
+  );
   if (!opts.keepCheckpoint) fs.rmSync(ckptDir, { recursive: true, force: true });
-  return { model, hash, dir, reloaded: false, resumedFrom: result.startStep > 0 ? result.startStep : null, history: result.history, result };
+  return {
+    model,
+    hash,
+    dir,
+    reloaded: false,
+    resumedFrom: result.startStep > 0 ? result.startStep : null,
+    history: result.history,
+    result,
+  };
 }

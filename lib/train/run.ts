@@ -67,7 +67,14 @@ const SHARED_KEY_FIELDS = ["model", "data", "preset", "seed", "schedule"];
 export function runKey(input: RunRequest<unknown, unknown> & { key?: Record<string, unknown> }): RunConfig {
   const clash = Object.keys(input.key ?? {}).filter((k) => SHARED_KEY_FIELDS.includes(k));
   if (clash.length) throw new Error(`runKey: the work's key fields must not redefine ${clash.join(", ")}`);
-  return { ...input.key, model: input.config, data: input.data.key, preset: input.preset, seed: input.seed, schedule: { ...input.schedule } };
+  return {
+    ...input.key,
+    model: input.config,
+    data: input.data.key,
+    preset: input.preset,
+    seed: input.seed,
+    schedule: { ...input.schedule },
+  };
 }
 
 /** Train the model of `input`, or reload it when this exact run completed before (an interrupted one resumes). */

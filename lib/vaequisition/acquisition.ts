@@ -83,21 +83,34 @@ function observedVarianceOf(m: AcquisitionModel, D: number): number[] {
  * unobserved entries of x may be anything (NaN included). `truth` (default: x) must be finite where the
  * RMSE/NLL are wanted; rows with a non-finite truth get NaN for both.
  */
-export function predictive(am: AcquisitionModel, x: number[][], mask: number[][], rng: Rng, truth: number[][] = x): PredictiveRow[] {
+export function predictive(
+  am: AcquisitionModel,
+  x: number[][],
+  mask: number[][],
+  rng: Rng,
+  truth: number[][] = x,
+): PredictiveRow[] {
   const model = am.model;
-  const D = model.xDim, K = model.zDim, B = x.length;
+  const D = model.xDim,
+    K = model.zDim,
+    B = x.length;
   const S = am.samples ?? 64;
   if (!(Number.isInteger(S) && S >= 2)) throw new Error(`predictive: samples must be an integer ≥ 2, got ${S}`);
   if (B === 0) return [];
-  if (mask.length !== B || truth.length !== B) throw new Error(`predictive: ${B} rows of x but ${mask.length} masks and ${truth.length} truths`);
+  if (mask.length !== B || truth.length !== B)
+    throw new Error(`predictive: ${B} rows of x but ${mask.length} masks and ${truth.length} truths`);
   const sc = scalerOf(am);
   const obsVar = observedVarianceOf(am, D);
-  const xs = new Float32Array(B * D), ms = new Float32Array(B * D), ts = new Float32Array(B * D);
+  const xs = new Float32Array(B * D),
+    ms = new Float32Array(B * D),
+    ts = new Float32Array(B * D);
   for (let b = 0; b < B; b++) {
-    if (x[b].length !== D || mask[b].length !== D || truth[b].length !== D) throw new Error(`predictive: row ${b} must have ${D} values, mask and truth`);
+    if (x[b].length !== D || mask[b].length !== D || truth[b].length !== D)
+      throw new Error(`predictive: row ${b} must have ${D} values, mask and truth`);
     for (let d = 0; d < D; d++) {
       const o = mask[b][d] > 0.5;
-      if (o && !Number.isFinite(x[b][d])) throw new Error(`predictive: row ${b} column ${d} is observed but ${x[b][d]}`);
+      if (o && !Number.isFinite(x[b][d]))
+        throw new Error(`predictive: row ${b} column ${d} is observed but ${x[b][d]}`);
       ms[b * D + d] = o ? 1 : 0;
       xs[b * D + d] = o ? (x[b][d] - sc.mean[d]) / sc.sd[d] : 0;
       ts[b * D + d] = (truth[b][d] - sc.mean[d]) / sc.sd[d];
@@ -106,7 +119,8 @@ export function predictive(am: AcquisitionModel, x: number[][], mask: number[][]
   const eps = rng.fork("z").normals(S * B * K);
   const xi = rng.fork("x").normals(S * B * D);
   const [zMean, zLogVar, means, logVars] = tf.tidy(() => {
-    const xt = tf.tensor2d(xs, [B, D]), mt = tf.tensor2d(ms, [B, D]);
+    const xt = tf.tensor2d(xs, [B, D]),
+      mt = tf.tensor2d(ms, [B, D]);
     const q = model.encode(xt, mt);
     const z = tf.add(q.mean, tf.mul(tf.exp(tf.mul(q.logVar, 0.5)), tf.tensor3d(eps, [S, B, K])));
     const px = model.decodeDistribution(tf.reshape(z, [S * B, K]));
@@ -117,21 +131,29 @@ export function predictive(am: AcquisitionModel, x: number[][], mask: number[][]
   const sumLogSd = (pred: (d: number) => boolean) => sc.sd.reduce((s, v, d) => (pred(d) ? s + Math.log(v) : s), 0);
   const out: PredictiveRow[] = [];
   for (let b = 0; b < B; b++) {
-    const mean = new Array<number>(D), vS = new Array<number>(D), vA = new Array<number>(D);
-    let nll = 0, dist = 0;
+    const mean = new Array<number>(D),
+      vS = new Array<number>(D),
+      vA = new Array<number>(D);
+    let nll = 0,
+      dist = 0;
     const truthOk = truth[b].every(Number.isFinite);
     for (let d = 0; d < D; d++) {
-      let sm = 0, sm2 = 0, sv = 0, sx = 0, sx2 = 0;
+      let sm = 0,
+        sm2 = 0,
+        sv = 0,
+        sx = 0,
+        sx2 = 0;
       for (let s = 0; s < S; s++) {
         const k = (s * B + b) * D + d;
-        const m = mv[k], v = Math.exp(lvv[k]);
+        const m = mv[k],
+          v = Math.exp(lvv[k]);
         sm += m;
         sm2 += m * m;
         sv += v;
         const xsmp = m + Math.sqrt(v) * xi[k];
         sx += xsmp;
         sx2 += xsmp * xsmp;
-        const nl = (t: number) => 0.5 * (t - m) ** 2 / v + 0.5 * lvv[k] + HALF_LOG_2PI;
+        const nl = (t: number) => (0.5 * (t - m) ** 2) / v + 0.5 * lvv[k] + HALF_LOG_2PI;
         if (truthOk) nll += nl(ts[b * D + d]) / S;
         if (ms[b * D + d]) dist += nl(xs[b * D + d]) / S;
       }
@@ -146,7 +168,8 @@ export function predictive(am: AcquisitionModel, x: number[][], mask: number[][]
     const estimate = mean.map((v, d) => (observed(d) ? x[b][d] : v));
     let rate = 0;
     for (let k = 0; k < K; k++) {
-      const mu = zm[b * K + k], lv = zlv[b * K + k];
+      const mu = zm[b * K + k],
+        lv = zlv[b * K + k];
       rate += 0.5 * (mu * mu + Math.exp(lv) - 1 - lv);
     }
     const distortion = dist + sumLogSd(observed);
@@ -175,7 +198,10 @@ export function predictive(am: AcquisitionModel, x: number[][], mask: number[][]
 export function fullPosterior(am: AcquisitionModel, x: number[][]): { zMean: number[]; zLogVar: number[] }[] {
   const D = am.model.xDim;
   const sc = scalerOf(am);
-  const xs = tf.tensor2d(x.map((r) => r.map((v, d) => (v - sc.mean[d]) / sc.sd[d])), [x.length, D]);
+  const xs = tf.tensor2d(
+    x.map((r) => r.map((v, d) => (v - sc.mean[d]) / sc.sd[d])),
+    [x.length, D],
+  );
   const q = am.model.encode(xs, tf.onesLike(xs));
   const [m, lv] = [q.mean.arraySync(), q.logVar.arraySync()];
   tf.dispose([xs, q.mean, q.logVar]);
@@ -221,11 +247,18 @@ export interface AcquisitionTrace {
   prior?: PredictiveRow;
 }
 
-function resolveColumns(D: number, first: number[] | undefined, candidates: number[] | undefined, where: string): { first: number[]; candidates: number[] } {
+function resolveColumns(
+  D: number,
+  first: number[] | undefined,
+  candidates: number[] | undefined,
+  where: string,
+): { first: number[]; candidates: number[] } {
   const f = first ?? [0];
   const c = candidates ?? Array.from({ length: D }, (_, d) => d).filter((d) => !f.includes(d));
-  for (const d of [...f, ...c]) if (!(Number.isInteger(d) && d >= 0 && d < D)) throw new Error(`${where}: column ${d} outside 0…${D - 1}`);
-  if (new Set([...f, ...c]).size !== f.length + c.length) throw new Error(`${where}: first and candidates overlap or repeat (${f} | ${c})`);
+  for (const d of [...f, ...c])
+    if (!(Number.isInteger(d) && d >= 0 && d < D)) throw new Error(`${where}: column ${d} outside 0…${D - 1}`);
+  if (new Set([...f, ...c]).size !== f.length + c.length)
+    throw new Error(`${where}: first and candidates overlap or repeat (${f} | ${c})`);
   if (c.length === 0) throw new Error(`${where}: no candidate columns`);
   return { first: f, candidates: c };
 }
@@ -244,24 +277,40 @@ export function runAcquisition(am: AcquisitionModel, x: Matrix, opts: Acquisitio
   if (x.shape[1] !== D) throw new Error(`${where}: data have ${x.shape[1]} columns, the model ${D}`);
   const X = rowsOf(x);
   X.forEach((r, i) => {
-    if (!r.every(Number.isFinite)) throw new Error(`${where}: row ${i} has missing values; acquisition needs complete rows (see completeRows)`);
+    if (!r.every(Number.isFinite))
+      throw new Error(`${where}: row ${i} has missing values; acquisition needs complete rows (see completeRows)`);
   });
   const T = opts.truth ? rowsOf(opts.truth) : X;
   if (T.length !== X.length) throw new Error(`${where}: truth has ${T.length} rows, x ${X.length}`);
   const { first, candidates } = resolveColumns(D, opts.first, opts.candidates, where);
   const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng);
-  const B = X.length, M = candidates.length;
+  const B = X.length,
+    M = candidates.length;
   const pol = opts.policy;
   let randomOrders: number[][] | null = null;
   if (pol.kind === "fixed") {
-    if (pol.order.length !== M || pol.order.some((d) => !candidates.includes(d)) || new Set(pol.order).size !== M) throw new Error(`${where}: a fixed order must be a permutation of the candidates ${candidates}, got ${pol.order}`);
+    if (pol.order.length !== M || pol.order.some((d) => !candidates.includes(d)) || new Set(pol.order).size !== M)
+      throw new Error(
+        `${where}: a fixed order must be a permutation of the candidates ${candidates}, got ${pol.order}`,
+      );
   } else if (pol.kind === "random") {
-    randomOrders = X.map((_, i) => rng.fork(`random/${i}`).permutation(M).map((k) => candidates[k]));
+    randomOrders = X.map((_, i) =>
+      rng
+        .fork(`random/${i}`)
+        .permutation(M)
+        .map((k) => candidates[k]),
+    );
   } else if (pol.kind !== "max-variance") throw new Error(`${where}: unknown policy ${JSON.stringify(pol)}`);
   const observed: number[][] = X.map(() => first.slice());
   const traces: AcquisitionTrace[] = X.map((_, i) => ({ row: i, order: [], steps: [] }));
   if (opts.includePrior) {
-    const prior = predictive(am, X, X.map(() => new Array<number>(D).fill(0)), rng.fork("prior"), T);
+    const prior = predictive(
+      am,
+      X,
+      X.map(() => new Array<number>(D).fill(0)),
+      rng.fork("prior"),
+      T,
+    );
     prior.forEach((p, i) => (traces[i].prior = p));
   }
   for (let m = 0; m <= M; m++) {
@@ -273,7 +322,12 @@ export function runAcquisition(am: AcquisitionModel, x: Matrix, opts: Acquisitio
     const state = predictive(am, X, masks, rng.fork(`step/${m}`), T);
     for (let i = 0; i < B; i++) {
       const s = state[i];
-      const step: AcquisitionStep = { ...s, m, observed: observed[i].slice(), acquisitionSummary: summary(s.acquisition, candidates) };
+      const step: AcquisitionStep = {
+        ...s,
+        m,
+        observed: observed[i].slice(),
+        acquisitionSummary: summary(s.acquisition, candidates),
+      };
       if (m < M) {
         let next: number;
         if (pol.kind === "fixed") next = pol.order[m];
@@ -281,10 +335,11 @@ export function runAcquisition(am: AcquisitionModel, x: Matrix, opts: Acquisitio
         else {
           next = -1;
           let best = -Infinity;
-          for (const d of candidates) if (!observed[i].includes(d) && s.variance[d] > best) {
-            best = s.variance[d];
-            next = d;
-          }
+          for (const d of candidates)
+            if (!observed[i].includes(d) && s.variance[d] > best) {
+              best = s.variance[d];
+              next = d;
+            }
         }
         step.next = next;
         observed[i].push(next);
@@ -337,7 +392,11 @@ export function curveSummary(curves: number[][]): { mean: number[]; sd: number[]
  * whose observation gives the lowest mean e_RMSE over the validation rows; returns the order and the
  * mean RMSE after each addition. Each evaluation draws from rng.fork("greedy/t/u").
  */
-export function singleBestOrder(am: AcquisitionModel, x: Matrix, opts: { first?: number[]; candidates?: number[]; truth?: Matrix; rng: Rng | Seed }): { order: number[]; meanRmse: number[] } {
+export function singleBestOrder(
+  am: AcquisitionModel,
+  x: Matrix,
+  opts: { first?: number[]; candidates?: number[]; truth?: Matrix; rng: Rng | Seed },
+): { order: number[]; meanRmse: number[] } {
   const D = am.model.xDim;
   const X = rowsOf(x);
   X.forEach((r, i) => {
@@ -346,10 +405,12 @@ export function singleBestOrder(am: AcquisitionModel, x: Matrix, opts: { first?:
   const T = opts.truth ? rowsOf(opts.truth) : X;
   const { first, candidates } = resolveColumns(D, opts.first, opts.candidates, "singleBestOrder");
   const rng = opts.rng instanceof Rng ? opts.rng : new Rng(opts.rng);
-  const order: number[] = [], meanRmse: number[] = [];
+  const order: number[] = [],
+    meanRmse: number[] = [];
   const left = candidates.slice();
   for (let t = 0; left.length > 0; t++) {
-    let best = -1, bestErr = Infinity;
+    let best = -1,
+      bestErr = Infinity;
     for (const u of left) {
       const obs = [...first, ...order, u];
       const mask = X.map(() => {

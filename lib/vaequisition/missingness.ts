@@ -30,10 +30,13 @@ export interface MissingnessOptions {
 }
 
 function checkShares(o: MissingnessOptions): { fm: number; fo: number; mode: "count" | "bernoulli" } {
-  const fm = o.fullyMissing ?? 0.1, fo = o.fullyObserved ?? 0.1;
-  if (!(fm >= 0 && fo >= 0 && fm + fo <= 1)) throw new Error(`missingness: fullyMissing and fullyObserved must be ≥ 0 with sum ≤ 1, got ${fm} and ${fo}`);
+  const fm = o.fullyMissing ?? 0.1,
+    fo = o.fullyObserved ?? 0.1;
+  if (!(fm >= 0 && fo >= 0 && fm + fo <= 1))
+    throw new Error(`missingness: fullyMissing and fullyObserved must be ≥ 0 with sum ≤ 1, got ${fm} and ${fo}`);
   const mode = o.mode ?? "count";
-  if (mode !== "count" && mode !== "bernoulli") throw new Error(`missingness: mode must be "count" or "bernoulli", got ${JSON.stringify(mode)}`);
+  if (mode !== "count" && mode !== "bernoulli")
+    throw new Error(`missingness: mode must be "count" or "bernoulli", got ${JSON.stringify(mode)}`);
   return { fm, fo, mode };
 }
 
@@ -42,10 +45,17 @@ function checkShares(o: MissingnessOptions): { fm: number; fo: number; mode: "co
  * round(fullyObserved·n) rows all 1, the rest with a fraction ρ ~ U[0, 1] of their dimensions missing.
  * Also returns each row's kind and ρ (NaN for the fixed rows).
  */
-export function drawMask(n: number, D: number, rng: Rng, opts: MissingnessOptions = {}): { mask: Float32Array; rho: number[]; kind: ("missing" | "observed" | "partial")[] } {
+export function drawMask(
+  n: number,
+  D: number,
+  rng: Rng,
+  opts: MissingnessOptions = {},
+): { mask: Float32Array; rho: number[]; kind: ("missing" | "observed" | "partial")[] } {
   const { fm, fo, mode } = checkShares(opts);
-  if (!(Number.isInteger(n) && n >= 0 && Number.isInteger(D) && D >= 1)) throw new Error(`drawMask: n and D must be integers (n ≥ 0, D ≥ 1), got ${n}, ${D}`);
-  const nMiss = Math.round(fm * n), nObs = Math.min(n - nMiss, Math.round(fo * n));
+  if (!(Number.isInteger(n) && n >= 0 && Number.isInteger(D) && D >= 1))
+    throw new Error(`drawMask: n and D must be integers (n ≥ 0, D ≥ 1), got ${n}, ${D}`);
+  const nMiss = Math.round(fm * n),
+    nObs = Math.min(n - nMiss, Math.round(fo * n));
   const perm = rng.permutation(n);
   const kind = new Array<"missing" | "observed" | "partial">(n).fill("partial");
   perm.slice(0, nMiss).forEach((i) => (kind[i] = "missing"));
@@ -95,10 +105,12 @@ export interface DequantizeOptions {
 /** Dequantisation noise [n, D]: U(−step/2, step/2)/scale_d in `dims`, 0 elsewhere. */
 export function dequantizationNoise(n: number, D: number, rng: Rng, o: DequantizeOptions): Float32Array {
   if (!(o.step > 0)) throw new Error(`dequantize: step must be > 0, got ${o.step}`);
-  for (const d of o.dims) if (!(Number.isInteger(d) && d >= 0 && d < D)) throw new Error(`dequantize: column ${d} outside 0…${D - 1}`);
+  for (const d of o.dims)
+    if (!(Number.isInteger(d) && d >= 0 && d < D)) throw new Error(`dequantize: column ${d} outside 0…${D - 1}`);
   if (o.scale && o.scale.length !== D) throw new Error(`dequantize: scale needs ${D} values, got ${o.scale.length}`);
   const out = new Float32Array(n * D);
-  for (let i = 0; i < n; i++) for (const d of o.dims) out[i * D + d] = ((rng.uniform() - 0.5) * o.step) / (o.scale ? o.scale[d] : 1);
+  for (let i = 0; i < n; i++)
+    for (const d of o.dims) out[i * D + d] = ((rng.uniform() - 0.5) * o.step) / (o.scale ? o.scale[d] : 1);
   return out;
 }
 
@@ -118,8 +130,14 @@ export interface AugmentationOptions {
  */
 export class AugmentedPartialVae implements TrainableModel {
   readonly variables: Record<string, tf.Variable>;
-  constructor(readonly model: PartialVae, readonly options: AugmentationOptions) {
-    if (options.missingness !== "static" && options.missingness !== "dynamic") throw new Error(`AugmentedPartialVae: missingness must be "static" or "dynamic", got ${JSON.stringify(options.missingness)}`);
+  constructor(
+    readonly model: PartialVae,
+    readonly options: AugmentationOptions,
+  ) {
+    if (options.missingness !== "static" && options.missingness !== "dynamic")
+      throw new Error(
+        `AugmentedPartialVae: missingness must be "static" or "dynamic", got ${JSON.stringify(options.missingness)}`,
+      );
     checkShares(options.missingnessOptions ?? {});
     this.variables = model.variables;
   }
@@ -128,10 +146,16 @@ export class AugmentedPartialVae implements TrainableModel {
   transform(batch: Batch, ctx: StepContext): { x: tf.Tensor; mask: tf.Tensor } {
     const named = batch instanceof tf.Tensor ? { x: batch } : batch;
     const x = named.x;
-    if (!x || x.rank !== 2) throw new Error(`AugmentedPartialVae: batches need an "x" tensor [B, D] (has: ${Object.keys(named).join(", ") || "none"})`);
+    if (!x || x.rank !== 2)
+      throw new Error(
+        `AugmentedPartialVae: batches need an "x" tensor [B, D] (has: ${Object.keys(named).join(", ") || "none"})`,
+      );
     const [B, D] = x.shape as [number, number];
     const given = named.mask;
-    if (this.options.missingness === "static" && !given) throw new Error(`AugmentedPartialVae: static missingness needs the data's mask in the batch ({x, mask}, from staticMask)`);
+    if (this.options.missingness === "static" && !given)
+      throw new Error(
+        `AugmentedPartialVae: static missingness needs the data's mask in the batch ({x, mask}, from staticMask)`,
+      );
     return tf.tidy(() => {
       let mask: tf.Tensor = given ? tf.cast(tf.greater(given, 0.5), "float32") : tf.onesLike(x);
       if (this.options.missingness === "dynamic") {
@@ -139,7 +163,11 @@ export class AugmentedPartialVae implements TrainableModel {
         mask = tf.mul(mask, tf.tensor2d(m, [B, D]));
       }
       let xx: tf.Tensor = x;
-      if (this.options.dequantize) xx = tf.add(x, tf.tensor2d(dequantizationNoise(B, D, ctx.rng.fork("dequantize"), this.options.dequantize), [B, D]));
+      if (this.options.dequantize)
+        xx = tf.add(
+          x,
+          tf.tensor2d(dequantizationNoise(B, D, ctx.rng.fork("dequantize"), this.options.dequantize), [B, D]),
+        );
       return { x: xx, mask };
     });
   }

@@ -37,7 +37,8 @@ export function paperTargetRates(): number[] {
 export interface PartialVaeRunRequest extends RunRequest<PartialVaeConfig, Matrix> {
   scaler: Scaler;
   /** Static (one mask drawn with `seed`) or dynamic (a new mask every batch) missingness. */
-  missingness: { kind: "static"; seed: Seed; options?: MissingnessOptions } | { kind: "dynamic"; options?: MissingnessOptions };
+  missingness:
+    { kind: "static"; seed: Seed; options?: MissingnessOptions } | { kind: "dynamic"; options?: MissingnessOptions };
   /** Dequantise these columns (step in data units, e.g. 5 dB) with noise redrawn every batch. */
   dequantize?: { step: number; dims: number[] };
   objective: PartialVaeObjective;
@@ -55,22 +56,35 @@ export async function trainPartialVaeRun(input: PartialVaeRunRequest): Promise<P
   const { scaler, missingness, dequantize, objective, ...request } = input;
   const { config, data, schedule } = request;
   const [n, D] = data.train.shape;
-  if (D !== config.xDim) throw new Error(`trainPartialVaeRun: the data have ${D} columns, config.xDim is ${config.xDim}`);
-  if (schedule.batchSize > n) throw new Error(`trainPartialVaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
+  if (D !== config.xDim)
+    throw new Error(`trainPartialVaeRun: the data have ${D} columns, config.xDim is ${config.xDim}`);
+  if (schedule.batchSize > n)
+    throw new Error(`trainPartialVaeRun: batch size ${schedule.batchSize} exceeds the ${n} training rows`);
   const z = standardize(data.train, scaler);
-  const mask = missingness.kind === "static"
-    ? staticMask(data.train, missingness.seed, missingness.options)
-    : { values: Float32Array.from(data.train.values, (v) => (Number.isFinite(v) ? 1 : 0)), shape: [n, D] as [number, number] };
+  const mask =
+    missingness.kind === "static"
+      ? staticMask(data.train, missingness.seed, missingness.options)
+      : {
+          values: Float32Array.from(data.train.values, (v) => (Number.isFinite(v) ? 1 : 0)),
+          shape: [n, D] as [number, number],
+        };
   const x = { values: Float32Array.from(z.values, (v) => (Number.isFinite(v) ? v : 0)), shape: [n, D] };
   const deq = dequantize ? { step: dequantize.step, dims: dequantize.dims, scale: scaler.sd } : undefined;
   const run = await trainRun({
     ...request,
     data: { key: data.key, train: { x, mask: { values: mask.values, shape: [n, D] } } },
     key: { scaler, missingness, dequantize, objective },
-    build: (c, rng) => new AugmentedPartialVae(createPartialVae(c, rng), { missingness: missingness.kind, ...(missingness.options ? { missingnessOptions: missingness.options } : {}), ...(deq ? { dequantize: deq } : {}) }),
+    build: (c, rng) =>
+      new AugmentedPartialVae(createPartialVae(c, rng), {
+        missingness: missingness.kind,
+        ...(missingness.options ? { missingnessOptions: missingness.options } : {}),
+        ...(deq ? { dequantize: deq } : {}),
+      }),
     controller: () => controllerFor(objective, PARTIAL_VAE_TARGET_RATE),
     checkpointEvery: 500,
-    label: input.label ?? `pvae ${objective.kind === "target-rate" ? `R*=${objective.target}` : objective.kind} seed ${String(input.seed)}`,
+    label:
+      input.label ??
+      `pvae ${objective.kind === "target-rate" ? `R*=${objective.target}` : objective.kind} seed ${String(input.seed)}`,
   });
   return { run, model: run.model.model, acquisition: { model: run.model.model, scaler } };
 }
@@ -80,15 +94,24 @@ export async function trainPartialVaeRun(input: PartialVaeRunRequest): Promise<P
  * partial distortion (nats, on the data scale: the model-scale distortion plus Σ_{observed} log sd_d),
  * the rate, and the partial ELBO; also the model-scale distortion.
  */
-export async function evaluatePartialRd(am: AcquisitionModel, x: Matrix, mask: Matrix, opts: { samples?: number; rng?: Seed } = {}): Promise<{ distortion: number; distortionModelScale: number; rate: number; elbo: number; n: number }> {
+export async function evaluatePartialRd(
+  am: AcquisitionModel,
+  x: Matrix,
+  mask: Matrix,
+  opts: { samples?: number; rng?: Seed } = {},
+): Promise<{ distortion: number; distortionModelScale: number; rate: number; elbo: number; n: number }> {
   const [n, D] = x.shape;
   const sc = am.scaler;
   const z = sc ? standardize(x, sc) : x;
   const xv = Float32Array.from(z.values, (v, i) => (mask.values[i] > 0.5 && Number.isFinite(v) ? v : 0));
   const mv = Float32Array.from(mask.values, (v, i) => (v > 0.5 && Number.isFinite(x.values[i]) ? 1 : 0));
-  const xt = tf.tensor2d(xv, [n, D]), mt = tf.tensor2d(mv, [n, D]);
+  const xt = tf.tensor2d(xv, [n, D]),
+    mt = tf.tensor2d(mv, [n, D]);
   try {
-    const ev = await am.model.evaluate({ x: xt, mask: mt }, { samples: opts.samples ?? 1, ...(opts.rng !== undefined ? { rng: opts.rng } : {}) });
+    const ev = await am.model.evaluate(
+      { x: xt, mask: mt },
+      { samples: opts.samples ?? 1, ...(opts.rng !== undefined ? { rng: opts.rng } : {}) },
+    );
     let jac = 0;
     if (sc) for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) if (mv[i * D + d]) jac += Math.log(sc.sd[d]);
     const distortion = ev.distortion + jac / n;

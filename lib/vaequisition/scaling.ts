@@ -13,9 +13,11 @@ export interface Scaler {
 export function fitScaler(x: Matrix, rows?: readonly number[], minSd = 1e-6): Scaler {
   const [n, D] = x.shape;
   const idx = rows ?? Array.from({ length: n }, (_, i) => i);
-  const mean: number[] = [], sd: number[] = [];
+  const mean: number[] = [],
+    sd: number[] = [];
   for (let d = 0; d < D; d++) {
-    let s = 0, c = 0;
+    let s = 0,
+      c = 0;
     for (const i of idx) {
       const v = x.values[i * D + d];
       if (Number.isFinite(v)) {
@@ -42,7 +44,8 @@ export function identityScaler(D: number): Scaler {
 }
 
 function check(s: Scaler, D: number, where: string): void {
-  if (s.mean.length !== D || s.sd.length !== D) throw new Error(`${where}: the scaler has ${s.mean.length} columns, the data ${D}`);
+  if (s.mean.length !== D || s.sd.length !== D)
+    throw new Error(`${where}: the scaler has ${s.mean.length} columns, the data ${D}`);
 }
 
 /** (x − mean)/sd elementwise; NaN stays NaN. */

@@ -43,22 +43,37 @@ export const VAEQUISITION_SETTINGS: Readonly<Record<Preset, VaequisitionSettings
   smoke: {
     archetypes: { epochs: 40, samples: 32, sequences: 16, validation: 32, seeds: 2, orderValidation: 32 },
     sweep: {
-      targets: [0.5, 2, 8], seeds: { synthetic: [1], real: [1] }, epochs: 8, sequences: 16, samples: 16,
-      syntheticRows: 1024, realRows: { nhanes: 1024, horstat: 256 },
+      targets: [0.5, 2, 8],
+      seeds: { synthetic: [1], real: [1] },
+      epochs: 8,
+      sequences: 16,
+      samples: 16,
+      syntheticRows: 1024,
+      realRows: { nhanes: 1024, horstat: 256 },
     },
   },
   demo: {
     archetypes: { epochs: 400, samples: 64, sequences: 128, validation: 128, seeds: 4, orderValidation: 128 },
     sweep: {
-      targets: [0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 11, 15], seeds: { synthetic: [1, 2], real: [1, 2] }, epochs: 150, sequences: 128, samples: 64,
-      syntheticRows: 4096, realRows: { nhanes: 4096, horstat: 1024 },
+      targets: [0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 11, 15],
+      seeds: { synthetic: [1, 2], real: [1, 2] },
+      epochs: 150,
+      sequences: 128,
+      samples: 64,
+      syntheticRows: 4096,
+      realRows: { nhanes: 4096, horstat: 1024 },
     },
   },
   paper: {
     archetypes: { epochs: 5000, samples: 256, sequences: 128, validation: 410, seeds: 10, orderValidation: Infinity },
     sweep: {
-      targets: paperTargetRates(), seeds: { synthetic: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], real: [1, 2, 3] }, epochs: 1000, sequences: Number.MAX_SAFE_INTEGER, samples: 128,
-      syntheticRows: 4096, realRows: { nhanes: 12813, horstat: 2986 },
+      targets: paperTargetRates(),
+      seeds: { synthetic: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], real: [1, 2, 3] },
+      epochs: 1000,
+      sequences: Number.MAX_SAFE_INTEGER,
+      samples: 128,
+      syntheticRows: 4096,
+      realRows: { nhanes: 12813, horstat: 2986 },
     },
   },
 });
@@ -66,11 +81,17 @@ export const VAEQUISITION_SETTINGS: Readonly<Record<Preset, VaequisitionSettings
 const all = (k: number) => (k === Infinity || k === Number.MAX_SAFE_INTEGER ? "all" : n(k));
 
 /** The 2-D partial VAE of Fig. 1–5: epochs and draws, with the test sequences and validation audiograms a figure uses. */
-export function describeArchetypes(uses: { sequences: boolean; validation: boolean }): (s: VaequisitionSettings) => string {
+export function describeArchetypes(uses: {
+  sequences: boolean;
+  validation: boolean;
+}): (s: VaequisitionSettings) => string {
   return (s) => {
     const a = s.archetypes;
-    return `${n(a.epochs)} epochs, ${a.samples} posterior draws per predictive step` +
-      (uses.sequences ? `, ${a.sequences} test sequences` : "") + (uses.validation ? `, ${a.validation} validation audiograms` : "");
+    return (
+      `${n(a.epochs)} epochs, ${a.samples} posterior draws per predictive step` +
+      (uses.sequences ? `, ${a.sequences} test sequences` : "") +
+      (uses.validation ? `, ${a.validation} validation audiograms` : "")
+    );
   };
 }
 
@@ -83,16 +104,29 @@ export function describeAcquisitionFunctions(s: VaequisitionSettings): string {
 /** The rate sweep of an entry: targets × seeds (of the named settings), epochs, sequences and draws. */
 export function describeSweep(settings: "real" | "synthetic and real"): (s: VaequisitionSettings) => string {
   return (s) => {
-    const w = s.sweep, t = w.targets;
-    const seeds = settings === "real" ? `${w.seeds.real.length} seeds` : `${w.seeds.synthetic.length} seeds (synthetic) / ${w.seeds.real.length} (real)`;
+    const w = s.sweep,
+      t = w.targets;
+    const seeds =
+      settings === "real"
+        ? `${w.seeds.real.length} seeds`
+        : `${w.seeds.synthetic.length} seeds (synthetic) / ${w.seeds.real.length} (real)`;
     return `${t.length} target rates ${n(t[0])} … ${n(t[t.length - 1])} nats × ${seeds}, ${n(w.epochs)} epochs; ${all(w.sequences)} acquisition sequences per domain, ${w.samples} posterior draws per step`;
   };
 }
 
 /** The scale lines of the notebooks' differences. */
-export const archetypeModelScale = scaleLine((p) => VAEQUISITION_SETTINGS[p], describeArchetypes({ sequences: false, validation: false }));
-export const archetypeCurvesScale = scaleLine((p) => VAEQUISITION_SETTINGS[p], describeArchetypes({ sequences: true, validation: false }));
-export const stoppingScale = scaleLine((p) => VAEQUISITION_SETTINGS[p], describeArchetypes({ sequences: true, validation: true }));
+export const archetypeModelScale = scaleLine(
+  (p) => VAEQUISITION_SETTINGS[p],
+  describeArchetypes({ sequences: false, validation: false }),
+);
+export const archetypeCurvesScale = scaleLine(
+  (p) => VAEQUISITION_SETTINGS[p],
+  describeArchetypes({ sequences: true, validation: false }),
+);
+export const stoppingScale = scaleLine(
+  (p) => VAEQUISITION_SETTINGS[p],
+  describeArchetypes({ sequences: true, validation: true }),
+);
 export const acquisitionFunctionScale = scaleLine((p) => VAEQUISITION_SETTINGS[p], describeAcquisitionFunctions);
 export const realSweepScale = scaleLine((p) => VAEQUISITION_SETTINGS[p], describeSweep("real"));
 export const sweepScale = scaleLine((p) => VAEQUISITION_SETTINGS[p], describeSweep("synthetic and real"));

@@ -28,7 +28,8 @@ function solve(A: number[][], b: number[]): number[] {
   for (let c = 0; c < n; c++) {
     let p = c;
     for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
-    if (Math.abs(M[p][c]) < 1e-300) throw new Error("ridge: the normal equations are singular (use λ > 0 or drop a constant feature)");
+    if (Math.abs(M[p][c]) < 1e-300)
+      throw new Error("ridge: the normal equations are singular (use λ > 0 or drop a constant feature)");
     [M[c], M[p]] = [M[p], M[c]];
     for (let r = c + 1; r < n; r++) {
       const f = M[r][c] / M[c][c];
@@ -46,7 +47,12 @@ function solve(A: number[][], b: number[]): number[] {
 
 function inverse(A: number[][]): number[][] {
   const n = A.length;
-  const cols = Array.from({ length: n }, (_, j) => solve(A, Array.from({ length: n }, (_, i) => (i === j ? 1 : 0))));
+  const cols = Array.from({ length: n }, (_, j) =>
+    solve(
+      A,
+      Array.from({ length: n }, (_, i) => (i === j ? 1 : 0)),
+    ),
+  );
   return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]));
 }
 
@@ -83,12 +89,19 @@ function design(X: number[][], st: Standardization): number[][] {
 }
 
 /** Ridge fit with an unpenalised intercept on features standardised by `st` (default: X's own). */
-export function ridgeFit(X: number[][], y: number[], lambda: number, st: Standardization = featureStandardization(X)): RidgeFit & { hatDiagonal: number[] } {
+export function ridgeFit(
+  X: number[][],
+  y: number[],
+  lambda: number,
+  st: Standardization = featureStandardization(X),
+): RidgeFit & { hatDiagonal: number[] } {
   if (X.length !== y.length) throw new Error(`ridge: ${X.length} rows of X, ${y.length} targets`);
   if (!(lambda >= 0)) throw new Error(`ridge: λ must be ≥ 0, got ${lambda}`);
   const Z = design(X, st);
   const q = Z[0].length;
-  const A = Array.from({ length: q }, (_, i) => Array.from({ length: q }, (_, j) => Z.reduce((s, z) => s + z[i] * z[j], 0) + (i === j && i > 0 ? lambda : 0)));
+  const A = Array.from({ length: q }, (_, i) =>
+    Array.from({ length: q }, (_, j) => Z.reduce((s, z) => s + z[i] * z[j], 0) + (i === j && i > 0 ? lambda : 0)),
+  );
   const Zy = Array.from({ length: q }, (_, i) => Z.reduce((s, z, r) => s + z[i] * y[r], 0));
   const beta = solve(A, Zy);
   const Ainv = inverse(A);
@@ -106,17 +119,29 @@ export function ridgeFit(X: number[][], y: number[], lambda: number, st: Standar
 }
 
 /** Closed-form leave-one-out residuals y_i − ŷ_{−i} = (y_i − ŷ_i)/(1 − H_ii) of ridgeFit(X, y, λ, st). */
-export function ridgeLooResiduals(X: number[][], y: number[], lambda: number, st: Standardization = featureStandardization(X)): number[] {
+export function ridgeLooResiduals(
+  X: number[][],
+  y: number[],
+  lambda: number,
+  st: Standardization = featureStandardization(X),
+): number[] {
   const fit = ridgeFit(X, y, lambda, st);
   const yh = fit.predict(X);
   return y.map((v, i) => (v - yh[i]) / (1 - fit.hatDiagonal[i]));
 }
 
 /** The default λ grid: 10^−4 … 10^4 in 33 log-spaced steps, and 0. */
-export const DEFAULT_LAMBDAS: readonly number[] = Object.freeze([0, ...Array.from({ length: 33 }, (_, i) => 10 ** (-4 + i / 4))]);
+export const DEFAULT_LAMBDAS: readonly number[] = Object.freeze([
+  0,
+  ...Array.from({ length: 33 }, (_, i) => 10 ** (-4 + i / 4)),
+]);
 
 /** Ridge with λ chosen by the closed-form LOO mean squared error over `lambdas` (ties: the larger λ). */
-export function ridgeLooCV(X: number[][], y: number[], lambdas: readonly number[] = DEFAULT_LAMBDAS): RidgeFit & { looMse: { lambda: number; mse: number }[] } {
+export function ridgeLooCV(
+  X: number[][],
+  y: number[],
+  lambdas: readonly number[] = DEFAULT_LAMBDAS,
+): RidgeFit & { looMse: { lambda: number; mse: number }[] } {
   const st = featureStandardization(X);
   const looMse: { lambda: number; mse: number }[] = [];
   for (const l of lambdas) {
@@ -148,15 +173,24 @@ function featureOf(s: AcquisitionTrace["steps"][number], f: StoppingFeature): nu
 }
 
 /** One row per (sequence, step): the features, the true e_RMSE, and where it came from. */
-export function stoppingData(traces: AcquisitionTrace[], features: readonly StoppingFeature[]): { X: number[][]; y: number[]; sequence: number[]; m: number[] } {
-  const X: number[][] = [], y: number[] = [], sequence: number[] = [], m: number[] = [];
-  traces.forEach((t, i) => t.steps.forEach((s) => {
-    X.push(features.map((f) => featureOf(s, f)));
-    y.push(s.rmse);
-    sequence.push(i);
-    m.push(s.m);
-  }));
-  if (!y.every(Number.isFinite) || !X.every((r) => r.every(Number.isFinite))) throw new Error("stoppingData: a feature or an error is not finite");
+export function stoppingData(
+  traces: AcquisitionTrace[],
+  features: readonly StoppingFeature[],
+): { X: number[][]; y: number[]; sequence: number[]; m: number[] } {
+  const X: number[][] = [],
+    y: number[] = [],
+    sequence: number[] = [],
+    m: number[] = [];
+  traces.forEach((t, i) =>
+    t.steps.forEach((s) => {
+      X.push(features.map((f) => featureOf(s, f)));
+      y.push(s.rmse);
+      sequence.push(i);
+      m.push(s.m);
+    }),
+  );
+  if (!y.every(Number.isFinite) || !X.every((r) => r.every(Number.isFinite)))
+    throw new Error("stoppingData: a feature or an error is not finite");
   return { X, y, sequence, m };
 }
 
@@ -168,7 +202,11 @@ export interface ErrorModel {
 }
 
 /** Fit ê_RMSE = ridge(features) on the validation traces, λ by LOO CV. */
-export function fitErrorModel(validation: AcquisitionTrace[], features: readonly StoppingFeature[] = UQ_FEATURES, lambdas: readonly number[] = DEFAULT_LAMBDAS): ErrorModel {
+export function fitErrorModel(
+  validation: AcquisitionTrace[],
+  features: readonly StoppingFeature[] = UQ_FEATURES,
+  lambdas: readonly number[] = DEFAULT_LAMBDAS,
+): ErrorModel {
   const { X, y } = stoppingData(validation, features);
   const ridge = ridgeLooCV(X, y, lambdas);
   const fs = features.slice();
@@ -203,7 +241,8 @@ export interface OutcomeCounts {
 /** Outcome classes of the points 0 … L−1 of one sequence with true stop s and estimated stop ŝ. */
 export function outcomes(L: number, s: number, sHat: number): ("TP" | "TN" | "FP" | "FN")[] {
   return Array.from({ length: L }, (_, m) => {
-    const pred = m >= sHat, truth = m >= s;
+    const pred = m >= sHat,
+      truth = m >= s;
     return pred && truth ? "TP" : !pred && !truth ? "TN" : pred ? "FP" : "FN";
   });
 }
@@ -247,21 +286,25 @@ export interface StoppingEvaluation {
  */
 export function evaluateStopping(traces: AcquisitionTrace[], predicted: number[][], tau: number): StoppingEvaluation {
   if (traces.length === 0) throw new Error("evaluateStopping: no sequences");
-  if (predicted.length !== traces.length) throw new Error(`evaluateStopping: ${predicted.length} predicted curves for ${traces.length} sequences`);
+  if (predicted.length !== traces.length)
+    throw new Error(`evaluateStopping: ${predicted.length} predicted curves for ${traces.length} sequences`);
   const seqs: SequenceStop[] = traces.map((t, i) => {
     const e = t.steps.map((s) => s.rmse);
-    if (predicted[i].length !== e.length) throw new Error(`evaluateStopping: sequence ${i} has ${e.length} steps, ${predicted[i].length} predictions`);
-    const s = stoppingIndex(e, tau), sHat = stoppingIndex(predicted[i], tau);
+    if (predicted[i].length !== e.length)
+      throw new Error(`evaluateStopping: sequence ${i} has ${e.length} steps, ${predicted[i].length} predictions`);
+    const s = stoppingIndex(e, tau),
+      sHat = stoppingIndex(predicted[i], tau);
     return { s, sHat, offset: sHat - s, rmseAtStop: e[sHat], outcomes: outcomes(e.length, s, sHat) };
   });
   const n = seqs.length;
   const mean = (f: (q: SequenceStop) => number) => seqs.reduce((a, q) => a + f(q), 0) / n;
   const counts: OutcomeCounts = { TP: 0, TN: 0, FP: 0, FN: 0 };
   let total = 0;
-  for (const q of seqs) for (const o of q.outcomes) {
-    counts[o]++;
-    total++;
-  }
+  for (const q of seqs)
+    for (const o of q.outcomes) {
+      counts[o]++;
+      total++;
+    }
   return {
     tau,
     sequences: seqs,
@@ -272,6 +315,10 @@ export function evaluateStopping(traces: AcquisitionTrace[], predicted: number[]
     meanTrueStop: mean((q) => q.s),
     meanRmseAtStop: mean((q) => q.rmseAtStop),
     outcomeShares: { TP: counts.TP / total, TN: counts.TN / total, FP: counts.FP / total, FN: counts.FN / total },
-    offsetShares: { early: mean((q) => (q.offset < 0 ? 1 : 0)), exact: mean((q) => (q.offset === 0 ? 1 : 0)), late: mean((q) => (q.offset > 0 ? 1 : 0)) },
+    offsetShares: {
+      early: mean((q) => (q.offset < 0 ? 1 : 0)),
+      exact: mean((q) => (q.offset === 0 ? 1 : 0)),
+      late: mean((q) => (q.offset > 0 ? 1 : 0)),
+    },
   };
 }

@@ -19,7 +19,11 @@ import { VAEQUISITION_SETTINGS } from "./settings";
 import type { SweepPlan, SweepSetting } from "./sweep";
 
 export type SweepSettingName = "synthetic-static" | "synthetic-dynamic" | "real";
-export const SWEEP_SETTING_NAMES: readonly SweepSettingName[] = Object.freeze(["synthetic-static", "synthetic-dynamic", "real"] as SweepSettingName[]);
+export const SWEEP_SETTING_NAMES: readonly SweepSettingName[] = Object.freeze([
+  "synthetic-static",
+  "synthetic-dynamic",
+  "real",
+] as SweepSettingName[]);
 
 /** Stopping thresholds of Fig. 9–10: 5 dB on synthetic data, 7 dB on the real data. */
 export const STOP_TAU_DB: Readonly<Record<"synthetic" | "real", number>> = Object.freeze({ synthetic: 5, real: 7 });
@@ -42,14 +46,22 @@ export function sweepPlan(name: SweepSettingName, preset: Preset): SweepPlan {
  * Build a named setting at a preset. `note` says which data were used (real files or the labelled
  * stand-in); real-data notebooks must show it.
  */
-export async function sweepSetting(name: SweepSettingName, preset: Preset): Promise<{ setting: SweepSetting; note: string }> {
+export async function sweepSetting(
+  name: SweepSettingName,
+  preset: Preset,
+): Promise<{ setting: SweepSetting; note: string }> {
   if (name === "synthetic-static" || name === "synthetic-dynamic") {
     const n = VAEQUISITION_SETTINGS[preset].sweep.syntheticRows;
     const data = archetypalAudiograms({ seed: "vaequisition-sweep", n, quantize: 5 });
-    const tr = audiogramPart(data, "train"), va = audiogramPart(data, "validation"), te = audiogramPart(data, "test");
+    const tr = audiogramPart(data, "train"),
+      va = audiogramPart(data, "validation"),
+      te = audiogramPart(data, "test");
     const domains = [{ name: "test", key: { data: data.key, part: "test" }, x: te.x, truth: te.clean }];
     if (name === "synthetic-dynamic") {
-      for (const [label, scale] of [["small corruption", 0.05], ["large corruption", 0.5]] as const) {
+      for (const [label, scale] of [
+        ["small corruption", 0.05],
+        ["large corruption", 0.5],
+      ] as const) {
         const c = corruptedAudiograms(data, { scale, seed: `vaequisition-sweep/corruption-${scale}` });
         const ct = audiogramPart(c, "test");
         domains.push({ name: label, key: { data: c.key, part: "test" }, x: ct.x, truth: ct.clean });
@@ -69,14 +81,21 @@ export async function sweepSetting(name: SweepSettingName, preset: Preset): Prom
       note: `synthetic archetypal audiograms, N = ${n}, seed "vaequisition-sweep", thresholds quantised to 5 dB; errors against the clean audiograms`,
     };
   }
-  if (name !== "real") throw new Error(`sweepSetting: unknown setting ${JSON.stringify(name)} (have ${SWEEP_SETTING_NAMES.join(", ")})`);
+  if (name !== "real")
+    throw new Error(`sweepSetting: unknown setting ${JSON.stringify(name)} (have ${SWEEP_SETTING_NAMES.join(", ")})`);
   // the stand-ins are smaller below the paper preset (N = 12 813 and 2 986 in the paper)
   const { nhanes: nUs, horstat: nDe } = VAEQUISITION_SETTINGS[preset].sweep.realRows;
   const us = await nhanesOrStandIn({ n: nUs });
   const de = await horstatOrStandIn({ n: nDe });
-  const um = audiogramMatrix(us.frame), dm = audiogramMatrix(de.frame);
+  const um = audiogramMatrix(us.frame),
+    dm = audiogramMatrix(de.frame);
   const split = splitThreeWay(um.x.shape[0], 0.1, 0.1, "vaequisition-real-split", "sweepSetting(real)");
-  const source = (s: typeof us) => ({ kind: s.kind, files: s.files, n: s.frame.shape[0], ...(s.kind === "stand-in" ? { standIn: s.note.split(":")[1]?.trim() ?? s.note } : {}) });
+  const source = (s: typeof us) => ({
+    kind: s.kind,
+    files: s.files,
+    n: s.frame.shape[0],
+    ...(s.kind === "stand-in" ? { standIn: s.note.split(":")[1]?.trim() ?? s.note } : {}),
+  });
   const dataKey = { kind: "audiograms", nhanes: source(us), split: split.seed };
   const test = takeRows(um.x, split.test);
   return {
@@ -84,10 +103,25 @@ export async function sweepSetting(name: SweepSettingName, preset: Preset): Prom
       name,
       dataKey,
       train: takeRows(um.x, split.train),
-      validation: { name: "validation", key: { data: dataKey, part: "validation" }, x: takeRows(um.x, split.validation), truth: takeRows(um.x, split.validation) },
+      validation: {
+        name: "validation",
+        key: { data: dataKey, part: "validation" },
+        x: takeRows(um.x, split.validation),
+        truth: takeRows(um.x, split.validation),
+      },
       domains: [
-        { name: us.kind === "stand-in" ? "NHANES stand-in" : "NHANES", key: { data: dataKey, part: "test" }, x: test, truth: test },
-        { name: de.kind === "stand-in" ? "HÖRSTAT stand-in" : "HÖRSTAT", key: { data: source(de) }, x: dm.x, truth: dm.x },
+        {
+          name: us.kind === "stand-in" ? "NHANES stand-in" : "NHANES",
+          key: { data: dataKey, part: "test" },
+          x: test,
+          truth: test,
+        },
+        {
+          name: de.kind === "stand-in" ? "HÖRSTAT stand-in" : "HÖRSTAT",
+          key: { data: source(de) },
+          x: dm.x,
+          truth: dm.x,
+        },
       ],
       missingness: "dynamic",
       dequantize: true,

@@ -21,7 +21,14 @@ import type { Preset } from "../notebook/preset";
 import { configHash } from "../train/run-cache";
 import type { ProgressMode } from "../train/progress";
 import type { Schedule } from "../train/run";
-import { AcquisitionModel, AcquisitionTrace, completeRows, curveSummary, informationCurves, runAcquisition } from "./acquisition";
+import {
+  AcquisitionModel,
+  AcquisitionTrace,
+  completeRows,
+  curveSummary,
+  informationCurves,
+  runAcquisition,
+} from "./acquisition";
 import { staticMask } from "./missingness";
 import { evaluatePartialRd, trainPartialVaeRun } from "./runs";
 import { fitScaler } from "./scaling";
@@ -121,14 +128,21 @@ export interface SweepModel {
 /** Bump when the evaluation below changes meaning (invalidates cached metrics, not the models). */
 const EVALUATION_VERSION = 1;
 
-const summarizeStop = (ev: ReturnType<typeof evaluateStopping>): StopSummary => ({ offset: ev.meanAbsOffset, stop: ev.meanStop, rmseAtStop: ev.meanRmseAtStop, trueStop: ev.meanTrueStop });
+const summarizeStop = (ev: ReturnType<typeof evaluateStopping>): StopSummary => ({
+  offset: ev.meanAbsOffset,
+  stop: ev.meanStop,
+  rmseAtStop: ev.meanRmseAtStop,
+  trueStop: ev.meanTrueStop,
+});
 const shareAtLast = (ev: ReturnType<typeof evaluateStopping>, traces: AcquisitionTrace[]): number =>
   ev.sequences.filter((q, i) => q.sHat === traces[i].steps.length - 1).length / ev.sequences.length;
 
 /** The first `k` complete rows of a domain (acquisition needs every column). */
 function sequenceRows(d: SweepDomain, k: number): { x: Matrix; truth: Matrix } {
   const truthComplete = new Set(completeRows(d.truth));
-  const rows = completeRows(d.x).filter((i) => truthComplete.has(i)).slice(0, k);
+  const rows = completeRows(d.x)
+    .filter((i) => truthComplete.has(i))
+    .slice(0, k);
   if (rows.length === 0) throw new Error(`rateSweep: domain "${d.name}" has no complete rows to acquire`);
   const D = d.x.shape[1];
   const take = (m: Matrix) => {
@@ -140,7 +154,8 @@ function sequenceRows(d: SweepDomain, k: number): { x: Matrix; truth: Matrix } {
 }
 
 function checkMatrix(m: Matrix, D: number, where: string): void {
-  if (m.shape.length !== 2 || m.shape[1] !== D) throw new Error(`rateSweep: ${where} has shape [${m.shape}], expected [n, ${D}]`);
+  if (m.shape.length !== 2 || m.shape[1] !== D)
+    throw new Error(`rateSweep: ${where} has shape [${m.shape}], expected [n, ${D}]`);
   if (m.shape[0] === 0) throw new Error(`rateSweep: ${where} has no rows`);
 }
 
@@ -158,14 +173,17 @@ export async function rateSweep(
   for (const d of [setting.validation, ...setting.domains]) {
     checkMatrix(d.x, D, `domain "${d.name}" x`);
     checkMatrix(d.truth, D, `domain "${d.name}" truth`);
-    if (d.truth.shape[0] !== d.x.shape[0]) throw new Error(`rateSweep: domain "${d.name}" has ${d.x.shape[0]} rows but ${d.truth.shape[0]} truth rows`);
+    if (d.truth.shape[0] !== d.x.shape[0])
+      throw new Error(`rateSweep: domain "${d.name}" has ${d.x.shape[0]} rows but ${d.truth.shape[0]} truth rows`);
   }
   if (setting.domains.length === 0) throw new Error(`rateSweep: setting "${setting.name}" has no test domain`);
-  if (new Set(setting.domains.map((d) => d.name)).size !== setting.domains.length) throw new Error(`rateSweep: domain names repeat in "${setting.name}"`);
+  if (new Set(setting.domains.map((d) => d.name)).size !== setting.domains.length)
+    throw new Error(`rateSweep: domain names repeat in "${setting.name}"`);
   for (const t of [setting.tau, ...(setting.extraTaus ?? [])]) {
     if (!(t > 0)) throw new Error(`rateSweep: setting "${setting.name}": stopping thresholds must be > 0 dB, got ${t}`);
   }
-  if (plan.targets.length === 0 || plan.seeds.length === 0) throw new Error("rateSweep: the plan needs at least one target and one seed");
+  if (plan.targets.length === 0 || plan.seeds.length === 0)
+    throw new Error("rateSweep: the plan needs at least one target and one seed");
   plan.targets.forEach((t) => {
     if (!(t > 0)) throw new Error(`rateSweep: target rates must be > 0, got ${t}`);
   });
@@ -173,9 +191,13 @@ export async function rateSweep(
 
   const scaler = fitScaler(setting.train);
   const trainMaskSeed = `${setting.name}/train-mask`;
-  const missingness = setting.missingness === "static" ? { kind: "static" as const, seed: trainMaskSeed } : { kind: "dynamic" as const };
+  const missingness =
+    setting.missingness === "static" ? { kind: "static" as const, seed: trainMaskSeed } : { kind: "dynamic" as const };
   // the fixed evaluation masks: the static training mask itself, or one draw of the dynamic process
-  const trainEvalMask = staticMask(setting.train, setting.missingness === "static" ? trainMaskSeed : `${setting.name}/eval-train-mask`);
+  const trainEvalMask = staticMask(
+    setting.train,
+    setting.missingness === "static" ? trainMaskSeed : `${setting.name}/eval-train-mask`,
+  );
   const domainMasks = setting.domains.map((d) => staticMask(d.x, `eval-mask/${d.name}`));
   const validationSeq = sequenceRows(setting.validation, plan.sequences);
   const domainSeq = setting.domains.map((d) => sequenceRows(d, plan.sequences));
@@ -215,7 +237,9 @@ export async function rateSweep(
       let m: SweepModel | null = null;
       if (fs.existsSync(cache)) {
         try {
-          const { evalKey: _key, ...saved } = JSON.parse(fs.readFileSync(cache, "utf8")) as SweepModel & { evalKey: unknown };
+          const { evalKey: _key, ...saved } = JSON.parse(fs.readFileSync(cache, "utf8")) as SweepModel & {
+            evalKey: unknown;
+          };
           void _key;
           m = { ...saved, reloaded: pv.run.reloaded };
         } catch {
@@ -226,24 +250,47 @@ export async function rateSweep(
         const am: AcquisitionModel = { ...pv.acquisition, samples: plan.samples };
         const rng = new Rng(`sweep-eval/${pv.run.hash}`);
         const last = pv.run.history[pv.run.history.length - 1] as Record<string, unknown> | undefined;
-        const trainRd = await evaluatePartialRd(am, setting.train, trainEvalMask, { rng: `sweep-eval/${pv.run.hash}/train-rd` });
-        const valTraces = runAcquisition(am, validationSeq.x, { policy: { kind: "max-variance" }, truth: validationSeq.truth, rng: rng.fork("validation") });
+        const trainRd = await evaluatePartialRd(am, setting.train, trainEvalMask, {
+          rng: `sweep-eval/${pv.run.hash}/train-rd`,
+        });
+        const valTraces = runAcquisition(am, validationSeq.x, {
+          policy: { kind: "max-variance" },
+          truth: validationSeq.truth,
+          rng: rng.fork("validation"),
+        });
         const uq: ErrorModel = fitErrorModel(valTraces, UQ_FEATURES);
         const base: ErrorModel = fitErrorModel(valTraces, BASELINE_FEATURES);
         const domains: Record<string, DomainMetrics> = {};
         for (let i = 0; i < setting.domains.length; i++) {
           const d = setting.domains[i];
-          const rd = await evaluatePartialRd(am, d.x, domainMasks[i], { rng: `sweep-eval/${pv.run.hash}/rd/${d.name}` });
-          const traces: AcquisitionTrace[] = runAcquisition(am, domainSeq[i].x, { policy: { kind: "max-variance" }, truth: domainSeq[i].truth, rng: rng.fork(`acquire/${d.name}`) });
+          const rd = await evaluatePartialRd(am, d.x, domainMasks[i], {
+            rng: `sweep-eval/${pv.run.hash}/rd/${d.name}`,
+          });
+          const traces: AcquisitionTrace[] = runAcquisition(am, domainSeq[i].x, {
+            policy: { kind: "max-variance" },
+            truth: domainSeq[i].truth,
+            rng: rng.fork(`acquire/${d.name}`),
+          });
           const curves = curveSummary(informationCurves(traces, "rmse"));
-          const uqPred = uq.predict(traces), basePred = base.predict(traces);
+          const uqPred = uq.predict(traces),
+            basePred = base.predict(traces);
           const extraStops = (setting.extraTaus ?? []).map((tau): ThresholdStops => {
-            const u = evaluateStopping(traces, uqPred, tau), b = evaluateStopping(traces, basePred, tau);
-            return { tau, uq: summarizeStop(u), baseline: summarizeStop(b), uqAtLast: shareAtLast(u, traces), baselineAtLast: shareAtLast(b, traces) };
+            const u = evaluateStopping(traces, uqPred, tau),
+              b = evaluateStopping(traces, basePred, tau);
+            return {
+              tau,
+              uq: summarizeStop(u),
+              baseline: summarizeStop(b),
+              uqAtLast: shareAtLast(u, traces),
+              baselineAtLast: shareAtLast(b, traces),
+            };
           });
           domains[d.name] = {
-            distortion: rd.distortion, rate: rd.rate, elbo: rd.elbo,
-            aRmse: curves.meanArea, rmseCurve: curves.mean,
+            distortion: rd.distortion,
+            rate: rd.rate,
+            elbo: rd.elbo,
+            aRmse: curves.meanArea,
+            rmseCurve: curves.mean,
             uq: summarizeStop(evaluateStopping(traces, uqPred, setting.tau)),
             baseline: summarizeStop(evaluateStopping(traces, basePred, setting.tau)),
             ...(extraStops.length ? { extraStops } : {}),
@@ -251,8 +298,11 @@ export async function rateSweep(
           };
         }
         m = {
-          target, seed, hash: pv.run.hash,
-          trainBatchRate: Number(last?.rate ?? NaN), beta: Number(last?.ctl_beta ?? NaN),
+          target,
+          seed,
+          hash: pv.run.hash,
+          trainBatchRate: Number(last?.rate ?? NaN),
+          beta: Number(last?.ctl_beta ?? NaN),
           train: { distortion: trainRd.distortion, rate: trainRd.rate, elbo: trainRd.elbo },
           domains,
           uqModel: { lambda: uq.ridge.lambda, coef: uq.ridge.coef, intercept: uq.ridge.intercept },
@@ -262,7 +312,9 @@ export async function rateSweep(
       }
       out.push(m);
       const first = m.domains[setting.domains[0].name];
-      log(`[${k}/${total}] ${setting.name} R* = ${target} seed ${seed}: ${pv.run.reloaded ? "reloaded" : "trained"}; test rate ${first.rate.toFixed(2)}, D_p ${first.distortion.toFixed(2)}, A_RMSE ${first.aRmse.toFixed(1)}, O ${first.uq.offset.toFixed(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      log(
+        `[${k}/${total}] ${setting.name} R* = ${target} seed ${seed}: ${pv.run.reloaded ? "reloaded" : "trained"}; test rate ${first.rate.toFixed(2)}, D_p ${first.distortion.toFixed(2)}, A_RMSE ${first.aRmse.toFixed(1)}, O ${first.uq.offset.toFixed(2)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+      );
     }
   }
   return out;
@@ -278,7 +330,11 @@ export function argMin(values: readonly number[]): number {
 }
 
 /** The model minimising f and its rate (on `domain`), or null when f is nowhere finite. */
-export function optimum(models: readonly SweepModel[], domain: string, f: (m: SweepModel) => number): { index: number; rate: number; value: number } | null {
+export function optimum(
+  models: readonly SweepModel[],
+  domain: string,
+  f: (m: SweepModel) => number,
+): { index: number; rate: number; value: number } | null {
   const i = argMin(models.map(f));
   return i < 0 ? null : { index: i, rate: models[i].domains[domain].rate, value: f(models[i]) };
 }

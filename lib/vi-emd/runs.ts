@@ -26,26 +26,44 @@ export type SeparationObjective = Exclude<Objective, { kind: "beta" }>;
 export const SEPARATION_TARGET_RATE: TargetRateDefaults = { initial: 1e-6, delta: 0.01 };
 
 /** A VI-TasNet config, or a Conv-TasNet config for the deterministic baseline, on mixtures [n, T] and sources [n, S, T]. */
-export interface SeparationRunRequest extends RunRequest<ViTasNetConfig | ConvTasNetConfig, { mix: ArrayN; sources: ArrayN }> {
+export interface SeparationRunRequest extends RunRequest<
+  ViTasNetConfig | ConvTasNetConfig,
+  { mix: ArrayN; sources: ArrayN }
+> {
   objective: SeparationObjective;
 }
 
 /** Train the (VI-)TasNet of `input` (or reload it when this exact run completed before). */
 export async function trainSeparationRun(input: SeparationRunRequest): Promise<Run<ViTasNet | ConvTasNet>> {
   const { objective, ...request } = input;
-  const { config, schedule } = request, data = request.data.train;
+  const { config, schedule } = request,
+    data = request.data.train;
   const n = data.mix.shape[0];
-  if (data.mix.shape.length !== 2 || data.sources.shape.length !== 3 || data.sources.shape[0] !== n || data.sources.shape[2] !== data.mix.shape[1]) {
-    throw new Error(`trainSeparationRun: mixtures [n, T] and sources [n, S, T] expected, got [${data.mix.shape}] and [${data.sources.shape}]`);
+  if (
+    data.mix.shape.length !== 2 ||
+    data.sources.shape.length !== 3 ||
+    data.sources.shape[0] !== n ||
+    data.sources.shape[2] !== data.mix.shape[1]
+  ) {
+    throw new Error(
+      `trainSeparationRun: mixtures [n, T] and sources [n, S, T] expected, got [${data.mix.shape}] and [${data.sources.shape}]`,
+    );
   }
-  if (schedule.batchSize > n) throw new Error(`trainSeparationRun: batch size ${schedule.batchSize} exceeds the ${n} training mixtures`);
+  if (schedule.batchSize > n)
+    throw new Error(`trainSeparationRun: batch size ${schedule.batchSize} exceeds the ${n} training mixtures`);
   const deterministic = config.kind === "conv-tasnet";
-  if (deterministic !== (objective.kind === "si-sdr" || objective.kind === "blr")) throw new Error(`trainSeparationRun: a ${config.kind} trains with ${deterministic ? "the si-sdr (or, with loss blr, the blr) objective" : "an ELBO-type objective"}, got ${objective.kind}`);
-  if (deterministic && objective.kind !== ((config as ConvTasNetConfig).loss ?? "si-sdr")) throw new Error(`trainSeparationRun: the objective ${objective.kind} must match the TasNet's loss ${(config as ConvTasNetConfig).loss ?? "si-sdr"}`);
+  if (deterministic !== (objective.kind === "si-sdr" || objective.kind === "blr"))
+    throw new Error(
+      `trainSeparationRun: a ${config.kind} trains with ${deterministic ? "the si-sdr (or, with loss blr, the blr) objective" : "an ELBO-type objective"}, got ${objective.kind}`,
+    );
+  if (deterministic && objective.kind !== ((config as ConvTasNetConfig).loss ?? "si-sdr"))
+    throw new Error(
+      `trainSeparationRun: the objective ${objective.kind} must match the TasNet's loss ${(config as ConvTasNetConfig).loss ?? "si-sdr"}`,
+    );
   return trainRun<ViTasNetConfig | ConvTasNetConfig, ViTasNet | ConvTasNet>({
     ...request,
     key: { objective },
-    build: (c, rng) => c.kind === "conv-tasnet" ? createConvTasNet(c, rng) : createViTasNet(c, rng),
+    build: (c, rng) => (c.kind === "conv-tasnet" ? createConvTasNet(c, rng) : createViTasNet(c, rng)),
     controller: () => controllerFor(objective, SEPARATION_TARGET_RATE),
     checkpointEvery: 200,
     label: input.label ?? `${config.kind} ${JSON.stringify(objective)}`,
@@ -77,24 +95,50 @@ interface BatchScores {
 }
 
 /** Scores of mixtures [i, i + m) as plain numbers; every tensor made here is freed before returning. */
-function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayN; sources: ArrayN }, i: number, m: number, rng: Rng, mean: boolean): BatchScores {
-  const T = data.mix.shape[1], S = data.sources.shape[1];
+function evaluateBatch(
+  model: ViTasNet | ConvTasNet,
+  data: { mix: ArrayN; sources: ArrayN },
+  i: number,
+  m: number,
+  rng: Rng,
+  mean: boolean,
+): BatchScores {
+  const T = data.mix.shape[1],
+    S = data.sources.shape[1];
   tf.engine().startScope();
   try {
     const mix = tf.tensor2d(data.mix.values.subarray(i * T, (i + m) * T), [m, T]);
     const src = tf.tensor3d(data.sources.values.subarray(i * S * T, (i + m) * S * T), [m, S, T]);
     // SI-SDR of the unprocessed mixture against each reference (for SI-SDRi), averaged over references
-    const mixScore = (tf.mean(tf.squeeze(tf.slice(pairwiseSiSdr(tf.tile(tf.expandDims(mix, 1), [1, S, 1]), src), [0, 0, 0], [m, 1, S]), [1]), 1).arraySync() as number[]);
+    const mixScore = tf
+      .mean(
+        tf.squeeze(tf.slice(pairwiseSiSdr(tf.tile(tf.expandDims(mix, 1), [1, S, 1]), src), [0, 0, 0], [m, 1, S]), [1]),
+        1,
+      )
+      .arraySync() as number[];
     if (model instanceof ViTasNet) {
       const f = model.forward(mix, src, rng, { mean });
       const arr = (t: tf.Tensor) => t.arraySync() as number[];
-      return { siSdr: arr(f.siSdr), mixScore, d: arr(f.separationDistortion), rz: arr(f.record.terms.z), rm: arr(f.record.terms.mask), mixElbo: f.mixtureElbo ? arr(f.mixtureElbo) : null };
+      return {
+        siSdr: arr(f.siSdr),
+        mixScore,
+        d: arr(f.separationDistortion),
+        rz: arr(f.record.terms.z),
+        rm: arr(f.record.terms.mask),
+        mixElbo: f.mixtureElbo ? arr(f.mixtureElbo) : null,
+      };
     }
     const est = model.separate(mix);
     const pit = permutationInvariant(pairwiseSiSdr(est, src), "max");
     // the BLR distortion of the deterministic estimates, as the VI model's D_S (PIT over −log p, summed over sources)
     const shape = [m, S, S, T];
-    const nll = tf.neg(blrLogEvidence(tf.broadcastTo(tf.expandDims(src, 1), shape), tf.broadcastTo(tf.expandDims(est, 2), shape), DEFAULT_BLR_PRIOR));
+    const nll = tf.neg(
+      blrLogEvidence(
+        tf.broadcastTo(tf.expandDims(src, 1), shape),
+        tf.broadcastTo(tf.expandDims(est, 2), shape),
+        DEFAULT_BLR_PRIOR,
+      ),
+    );
     const d = tf.mul(permutationInvariant(nll, "min").value, S).arraySync() as number[];
     return { siSdr: pit.value.arraySync() as number[], mixScore, d, rz: null, rm: null, mixElbo: null };
   } finally {
@@ -103,11 +147,22 @@ function evaluateBatch(model: ViTasNet | ConvTasNet, data: { mix: ArrayN; source
 }
 
 /** Evaluate a trained model on mixtures [n, T] / sources [n, S, T] in batches (means of q unless `sample`). */
-export async function evaluateSeparation(model: ViTasNet | ConvTasNet, data: { mix: ArrayN; sources: ArrayN }, o: { batchSize?: number; sample?: boolean; rng?: Seed } = {}): Promise<SeparationEvaluation> {
+export async function evaluateSeparation(
+  model: ViTasNet | ConvTasNet,
+  data: { mix: ArrayN; sources: ArrayN },
+  o: { batchSize?: number; sample?: boolean; rng?: Seed } = {},
+): Promise<SeparationEvaluation> {
   const n = data.mix.shape[0];
   const bs = o.batchSize ?? 16;
   const rng = new Rng(o.rng ?? "evaluate-separation");
-  const acc = { siSdr: [] as number[], siSdri: [] as number[], d: [] as number[], rz: [] as number[], rm: [] as number[], mixElbo: [] as number[] };
+  const acc = {
+    siSdr: [] as number[],
+    siSdri: [] as number[],
+    d: [] as number[],
+    rz: [] as number[],
+    rm: [] as number[],
+    mixElbo: [] as number[],
+  };
   for (let i = 0; i < n; i += bs) {
     const m = Math.min(bs, n - i);
     const out = evaluateBatch(model, data, i, m, rng.fork(`batch/${i}`), !o.sample);
@@ -122,11 +177,24 @@ export async function evaluateSeparation(model: ViTasNet | ConvTasNet, data: { m
     await new Promise((r) => setImmediate(r));
   }
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
-  const d = mean(acc.d), rz = mean(acc.rz), rm = mean(acc.rm);
+  const d = mean(acc.d),
+    rz = mean(acc.rz),
+    rm = mean(acc.rm);
   // rates are NaN for a deterministic TasNet, so its ELBO is NaN too
   return {
-    siSdr: mean(acc.siSdr), siSdrImprovement: mean(acc.siSdri), distortion: d, rateZ: rz, rateMask: rm, rate: rz + rm, elbo: -(d + rz + rm),
-    perMixture: { siSdr: acc.siSdr, siSdrImprovement: acc.siSdri, distortion: acc.d, ...(acc.mixElbo.length ? { mixtureElbo: acc.mixElbo } : {}) },
+    siSdr: mean(acc.siSdr),
+    siSdrImprovement: mean(acc.siSdri),
+    distortion: d,
+    rateZ: rz,
+    rateMask: rm,
+    rate: rz + rm,
+    elbo: -(d + rz + rm),
+    perMixture: {
+      siSdr: acc.siSdr,
+      siSdrImprovement: acc.siSdri,
+      distortion: acc.d,
+      ...(acc.mixElbo.length ? { mixtureElbo: acc.mixElbo } : {}),
+    },
     n,
   };
 }

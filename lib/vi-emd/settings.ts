@@ -14,7 +14,13 @@
 // syntheticRd: the Gaussian-pulse RD curves of Fig. 2 (top) / Fig. 10 (paper: K.1, ≤ 800 epochs of 2048 3 s
 //         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, targets 10⁻³ … 10³ nats per frame).
 // The entries feed run keys: a changed number retrains.
-import { CONV_TASNET_LIBRIMIX, CONV_TASNET_SYNTHETIC, ConvTasNetConfig, SUDORMRF_LIBRIMIX, SUDORMRF_SYNTHETIC } from "../models/conv-tasnet";
+import {
+  CONV_TASNET_LIBRIMIX,
+  CONV_TASNET_SYNTHETIC,
+  ConvTasNetConfig,
+  SUDORMRF_LIBRIMIX,
+  SUDORMRF_SYNTHETIC,
+} from "../models/conv-tasnet";
 import { formatNumber as n, scaleLine } from "../notebook/differences";
 import type { Preset } from "../notebook/preset";
 
@@ -69,52 +75,137 @@ export interface ViEmdSettings {
 
 /** n values log-spaced over 10^lo … 10^hi, rounded to 4 decimals. */
 function logSpace(lo: number, hi: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => Math.round(1e4 * 10 ** (lo + ((hi - lo) * i) / Math.max(1, count - 1))) / 1e4);
+  return Array.from(
+    { length: count },
+    (_, i) => Math.round(1e4 * 10 ** (lo + ((hi - lo) * i) / Math.max(1, count - 1))) / 1e4,
+  );
 }
 
 export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.freeze({
   smoke: {
     speech: {
-      nTrain: 12, nTest: 6, seconds: 0.25, segmentsPerMixture: 2, evalSeconds: 0.5, steps: 6, batchSize: 4, learningRate: 3e-3,
-      ratePerElement: 256 / 1536, initialBeta: 1e-3, delta: 0.02, seeds: [1], tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 }, sudormrf: { ...SUDORMRF_SYNTHETIC, X: 3, sudormrf: { blocks: 2, depth: 2, hidden: 16 } },
+      nTrain: 12,
+      nTest: 6,
+      seconds: 0.25,
+      segmentsPerMixture: 2,
+      evalSeconds: 0.5,
+      steps: 6,
+      batchSize: 4,
+      learningRate: 3e-3,
+      ratePerElement: 256 / 1536,
+      initialBeta: 1e-3,
+      delta: 0.02,
+      seeds: [1],
+      tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 },
+      sudormrf: { ...SUDORMRF_SYNTHETIC, X: 3, sudormrf: { blocks: 2, depth: 2, hidden: 16 } },
     },
     priors: { batchSize: 4, steps: 3, nTest: 4, evalSeconds: 0.25 },
-    syntheticRd: { seconds: 0.25, nTrain: 16, nTest: 4, targetsPerFrame: logSpace(0, 2.5, 3), steps: 6, batchSize: 4, learningRate: 3e-3, initialBeta: 1e-2, delta: 0.03, tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 } },
+    syntheticRd: {
+      seconds: 0.25,
+      nTrain: 16,
+      nTest: 4,
+      targetsPerFrame: logSpace(0, 2.5, 3),
+      steps: 6,
+      batchSize: 4,
+      learningRate: 3e-3,
+      initialBeta: 1e-2,
+      delta: 0.03,
+      tasnet: { ...CONV_TASNET_SYNTHETIC, X: 3 },
+    },
     freeBitsRows: ["ELBO", "λ8", "λ128 β1/8"],
     blrCheck: { snrs: [-10, 0, 10, 20, 30, 40], draws: 2 },
     pulseChecks: 8,
   },
   demo: {
     speech: {
-      nTrain: 160, nTest: 80, seconds: 0.5, segmentsPerMixture: 3, evalSeconds: 1.0, steps: 400, batchSize: 8, learningRate: 3e-3,
-      ratePerElement: 256 / 1536, initialBeta: 1e-3, delta: 0.02, seeds: [1], tasnet: CONV_TASNET_SYNTHETIC, sudormrf: SUDORMRF_SYNTHETIC,
+      nTrain: 160,
+      nTest: 80,
+      seconds: 0.5,
+      segmentsPerMixture: 3,
+      evalSeconds: 1.0,
+      steps: 400,
+      batchSize: 8,
+      learningRate: 3e-3,
+      ratePerElement: 256 / 1536,
+      initialBeta: 1e-3,
+      delta: 0.02,
+      seeds: [1],
+      tasnet: CONV_TASNET_SYNTHETIC,
+      sudormrf: SUDORMRF_SYNTHETIC,
     },
     priors: { batchSize: 4, steps: 200, seconds: 0.25, evalSeconds: 0.5 },
-    syntheticRd: { seconds: 0.5, nTrain: 1024, nTest: 64, targetsPerFrame: logSpace(0, 2.5, 6), steps: 350, batchSize: 8, learningRate: 3e-3, initialBeta: 1e-2, delta: 0.03, tasnet: CONV_TASNET_SYNTHETIC },
+    syntheticRd: {
+      seconds: 0.5,
+      nTrain: 1024,
+      nTest: 64,
+      targetsPerFrame: logSpace(0, 2.5, 6),
+      steps: 350,
+      batchSize: 8,
+      learningRate: 3e-3,
+      initialBeta: 1e-2,
+      delta: 0.03,
+      tasnet: CONV_TASNET_SYNTHETIC,
+    },
     freeBitsRows: ["ELBO", "λ8", "λ128", "λ128 β1/8"],
     blrCheck: { snrs: [-10, -5, 0, 5, 10, 15, 20, 25, 30, 40], draws: 3 },
     pulseChecks: 64,
   },
   paper: {
     speech: {
-      nTrain: 13900, nTest: 3000, seconds: 3, segmentsPerMixture: 1, evalSeconds: 3, steps: 1000 * Math.ceil(13900 / 16), batchSize: 16, learningRate: 3e-4,
-      ratePerElement: 256 / 1536, initialBeta: 1e-9, delta: 1e-4, seeds: [1], tasnet: CONV_TASNET_LIBRIMIX, sudormrf: SUDORMRF_LIBRIMIX,
+      nTrain: 13900,
+      nTest: 3000,
+      seconds: 3,
+      segmentsPerMixture: 1,
+      evalSeconds: 3,
+      steps: 1000 * Math.ceil(13900 / 16),
+      batchSize: 16,
+      learningRate: 3e-4,
+      ratePerElement: 256 / 1536,
+      initialBeta: 1e-9,
+      delta: 1e-4,
+      seeds: [1],
+      tasnet: CONV_TASNET_LIBRIMIX,
+      sudormrf: SUDORMRF_LIBRIMIX,
     },
     priors: { batchSize: 4, steps: 200 * Math.ceil(13900 / 4) },
-    syntheticRd: { seconds: 3, nTrain: 2048, nTest: 1024, targetsPerFrame: logSpace(-3, 3, 13), steps: 800 * (2048 / 16), batchSize: 16, learningRate: 3e-4, initialBeta: 1e-6, delta: 0.01, tasnet: CONV_TASNET_SYNTHETIC },
-    freeBitsRows: ["ELBO", "λ8", "λ64", "λ128", "λ128 β1/8", "λ128 β1/64", "λ128 β1/128", "λ128 βz1/8 βm1/128", "λ128 βz1/128 βm1/8"],
+    syntheticRd: {
+      seconds: 3,
+      nTrain: 2048,
+      nTest: 1024,
+      targetsPerFrame: logSpace(-3, 3, 13),
+      steps: 800 * (2048 / 16),
+      batchSize: 16,
+      learningRate: 3e-4,
+      initialBeta: 1e-6,
+      delta: 0.01,
+      tasnet: CONV_TASNET_SYNTHETIC,
+    },
+    freeBitsRows: [
+      "ELBO",
+      "λ8",
+      "λ64",
+      "λ128",
+      "λ128 β1/8",
+      "λ128 β1/64",
+      "λ128 β1/128",
+      "λ128 βz1/8 βm1/128",
+      "λ128 βz1/128 βm1/8",
+    ],
     blrCheck: { snrs: [-10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40], draws: 5 },
     pulseChecks: 1024,
   },
 });
 
 const tasnetSize = (c: ConvTasNetConfig) => `N = ${c.N}, ${c.X} × ${c.R} blocks`;
-const adaptation = (s: { initialBeta: number; delta: number }) => `adaptive β from ${n(s.initialBeta)}, δ = ${n(s.delta)} per step`;
+const adaptation = (s: { initialBeta: number; delta: number }) =>
+  `adaptive β from ${n(s.initialBeta)}, δ = ${n(s.delta)} per step`;
 
 /** A speech run of an entry's settings with the TasNet-sized model (Table 2, Table 3, Fig. 3–5). */
 export function describeSpeechTasNet(s: SpeechExperimentSettings): string {
-  return `TasNet ${tasnetSize(s.tasnet)}; ${n(s.nTrain)} training mixtures × ${s.segmentsPerMixture} segment${s.segmentsPerMixture === 1 ? "" : "s"} of ${s.seconds} s, ` +
-    `${n(s.steps)} steps of batch ${s.batchSize} at lr ${n(s.learningRate)}, ${adaptation(s)}; ${n(s.nTest)} test mixtures per set scored on ${s.evalSeconds} s segments`;
+  return (
+    `TasNet ${tasnetSize(s.tasnet)}; ${n(s.nTrain)} training mixtures × ${s.segmentsPerMixture} segment${s.segmentsPerMixture === 1 ? "" : "s"} of ${s.seconds} s, ` +
+    `${n(s.steps)} steps of batch ${s.batchSize} at lr ${n(s.learningRate)}, ${adaptation(s)}; ${n(s.nTest)} test mixtures per set scored on ${s.evalSeconds} s segments`
+  );
 }
 
 /** Table 1's runs: the TasNet run and the SuDoRMRF masker's size. */
@@ -126,8 +217,10 @@ export function describeSpeech(s: SpeechExperimentSettings): string {
 /** The synthetic RD runs of Fig. 2 (top) / Fig. 10. */
 export function describeSyntheticRd(r: SyntheticRdSettings): string {
   const t = r.targetsPerFrame;
-  return `${t.length} target rates ${n(t[0])} … ${n(t[t.length - 1])} nats per frame, ${n(r.steps)} steps of batch ${r.batchSize} at lr ${n(r.learningRate)} ` +
-    `on ${r.seconds} s examples (${n(r.nTrain)} training, ${n(r.nTest)} test per condition), ${adaptation(r)}`;
+  return (
+    `${t.length} target rates ${n(t[0])} … ${n(t[t.length - 1])} nats per frame, ${n(r.steps)} steps of batch ${r.batchSize} at lr ${n(r.learningRate)} ` +
+    `on ${r.seconds} s examples (${n(r.nTrain)} training, ${n(r.nTest)} test per condition), ${adaptation(r)}`
+  );
 }
 
 /** The clean-condition settings of Table 3 / Fig. 3 at a preset: the speech entry with the `priors` changes. */

@@ -37,7 +37,12 @@ export function speechModels(s: SpeechExperimentSettings, sampleRate = 8000): Sp
     const target = s.ratePerElement * (c.N + c.S * c.N) * encoderFrames(c, T);
     return {
       config: viTasNetConfig({ tasnet: c, encoding: "gaussian", mask: "lognormal", likelihood: "blr", kl: "analytic" }),
-      objective: { kind: "target-rate", target: Math.round(target * 1000) / 1000, initialBeta: s.initialBeta, delta: s.delta },
+      objective: {
+        kind: "target-rate",
+        target: Math.round(target * 1000) / 1000,
+        initialBeta: s.initialBeta,
+        delta: s.delta,
+      },
     };
   };
   return [
@@ -66,30 +71,61 @@ export interface SpeechExperimentData {
  * bottom, Fig. 3 train on clean LibriMix); the clean condition also enters the data key, so the two never
  * share cached runs (the noisy key is unchanged).
  */
-export function speechExperimentData(s: SpeechExperimentSettings, o: { log?: (line: string) => void; trainCondition?: "noisy" | "clean" } = {}): SpeechExperimentData {
+export function speechExperimentData(
+  s: SpeechExperimentSettings,
+  o: { log?: (line: string) => void; trainCondition?: "noisy" | "clean" } = {},
+): SpeechExperimentData {
   const trainCondition = o.trainCondition ?? "noisy";
-  if (trainCondition !== "noisy" && trainCondition !== "clean") throw new Error(`speechExperimentData: trainCondition must be "noisy" or "clean", got ${JSON.stringify(trainCondition)}`);
+  if (trainCondition !== "noisy" && trainCondition !== "clean")
+    throw new Error(
+      `speechExperimentData: trainCondition must be "noisy" or "clean", got ${JSON.stringify(trainCondition)}`,
+    );
   const train = speechSet({ domain: "seen", split: "train", condition: trainCondition, n: s.nTrain, log: o.log });
-  const seg = speechSegments(train.rows, { seconds: s.seconds, segmentsPerMixture: s.segmentsPerMixture, seed: "vi-emd/train-segments" });
+  const seg = speechSegments(train.rows, {
+    seconds: s.seconds,
+    segmentsPerMixture: s.segmentsPerMixture,
+    seed: "vi-emd/train-segments",
+  });
   const st = seg.standardiser;
   const sets = {} as SpeechExperimentData["test"];
   for (const name of TEST_SETS) {
     const [domain, condition] = name.split("-") as ["seen" | "unseen", "noisy" | "clean"];
     const set = speechSet({ domain, split: "test", condition, n: s.nTest, log: o.log });
     // the same seed for both conditions: identical segments of the same mixtures
-    const t = speechSegments(set.rows, { seconds: s.evalSeconds, seed: `vi-emd/test-segments/${domain}`, standardiser: st });
+    const t = speechSegments(set.rows, {
+      seconds: s.evalSeconds,
+      seed: `vi-emd/test-segments/${domain}`,
+      standardiser: st,
+    });
     sets[name] = { mix: t.mix, sources: t.sources, set, ids: t.ids };
   }
   const all = [train, ...TEST_SETS.map((k) => sets[k].set)];
-  const source = all.every((x) => x.source === "real") ? "real" : all.every((x) => x.source === "stand-in") ? "stand-in" : "mixed";
+  const source = all.every((x) => x.source === "real")
+    ? "real"
+    : all.every((x) => x.source === "stand-in")
+      ? "stand-in"
+      : "mixed";
   return {
     train: {
-      mix: seg.mix, sources: seg.sources, set: train, condition: trainCondition,
+      mix: seg.mix,
+      sources: seg.sources,
+      set: train,
+      condition: trainCondition,
       key: {
-        corpus: train.corpus, source: train.source, n: train.rows.length, first: train.rows[0]?.id, last: train.rows[train.rows.length - 1]?.id, seconds: s.seconds, segments: s.segmentsPerMixture, standardiser: st,
+        corpus: train.corpus,
+        source: train.source,
+        n: train.rows.length,
+        first: train.rows[0]?.id,
+        last: train.rows[train.rows.length - 1]?.id,
+        seconds: s.seconds,
+        segments: s.segmentsPerMixture,
+        standardiser: st,
         ...(trainCondition === "clean" ? { condition: "clean" } : {}),
       },
     },
-    test: sets, standardiser: st, source, labels: all.map((x) => x.label),
+    test: sets,
+    standardiser: st,
+    source,
+    labels: all.map((x) => x.label),
   };
 }

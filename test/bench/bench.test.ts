@@ -41,7 +41,10 @@ test("the registry: five models with their batches; building gives the expected 
   assert.throws(() => benchModel("nope"), /no model "nope" \(have: mlp-vae, conv-vae, tasnet, pvae, cdvae\)/);
   // the cdvae level's parameters: bottom-up 1→32→32, prior 16→32→16, posterior 48→32→16, decoder 16→1, σ, σ_x
   const conv = (i: number, o: number) => 9 * i * o + o;
-  assert.equal(want.cdvae.params, conv(1, 32) + conv(32, 32) + conv(16, 32) + conv(32, 16) + conv(48, 32) + conv(32, 16) + conv(16, 1) + 2);
+  assert.equal(
+    want.cdvae.params,
+    conv(1, 32) + conv(32, 32) + conv(16, 32) + conv(32, 16) + conv(48, 32) + conv(32, 16) + conv(16, 1) + 2,
+  );
 });
 
 test("SDE level: equal drifts give zero path rate; a constant drift difference b gives ½·(b/σ)²·dims·T", async () => {
@@ -94,10 +97,17 @@ test("SDE level: shapes and determinism given the seeds (weights and Brownian pa
 test("SDE level: Adam steps lower the loss and the tensor count stays flat", async () => {
   const level = new SdeLevel(TINY_LEVEL, new Rng(7));
   const x = new Rng(8).normalTensor([8, 4, 4, 1]);
-  const inst = adamBench(level.variables(), () => level.loss(x, new Rng(9)), new Rng(10), level.parameterCount(), () => {
-    x.dispose();
-    level.dispose();
-  }, 1e-2);
+  const inst = adamBench(
+    level.variables(),
+    () => level.loss(x, new Rng(9)),
+    new Rng(10),
+    level.parameterCount(),
+    () => {
+      x.dispose();
+      level.dispose();
+    },
+    1e-2,
+  );
   await inst.step();
   const first = inst.lastLoss();
   const n0 = tf.memory().numTensors;
@@ -127,11 +137,30 @@ test("rows: ratios to cpu, and the table with notes for rows that could not run"
   const rows: BenchRow[] = [
     { model: "a", backend: "cpu", status: "ok", msPerStep: 100, steps: 2, ratioToCpu: null, threads: 1 },
     { model: "a", backend: "wasm", status: "ok", msPerStep: 25, steps: 9, ratioToCpu: null, threads: 1 },
-    { model: "b", backend: "wasm", status: "error", msPerStep: null, steps: 0, ratioToCpu: null, error: "Kernel 'X' not registered" },
-    { model: "b", backend: "tfjs-node", status: "backend-unavailable", msPerStep: null, steps: 0, ratioToCpu: null, error: "not installed" },
+    {
+      model: "b",
+      backend: "wasm",
+      status: "error",
+      msPerStep: null,
+      steps: 0,
+      ratioToCpu: null,
+      error: "Kernel 'X' not registered",
+    },
+    {
+      model: "b",
+      backend: "tfjs-node",
+      status: "backend-unavailable",
+      msPerStep: null,
+      steps: 0,
+      ratioToCpu: null,
+      error: "not installed",
+    },
   ];
   const r = addCpuRatios(rows);
-  assert.deepEqual(r.map((x) => x.ratioToCpu), [1, 4, null, null]);
+  assert.deepEqual(
+    r.map((x) => x.ratioToCpu),
+    [1, 4, null, null],
+  );
   const t = renderTable(r, ["a", "b"], ["wasm", "cpu"]);
   const lines = t.split("\n");
   assert.match(lines[0], /^model\s+backend\s+ms\/step\s+steps\s+× vs cpu\s+threads$/);
@@ -143,9 +172,25 @@ test("rows: ratios to cpu, and the table with notes for rows that could not run"
 });
 
 test("CLI: --quick --models mlp-vae --backends cpu,wasm,tfjs-node --json prints valid rows; an unavailable backend is a row with its reason", () => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--quick", "--models", "mlp-vae", "--backends", "cpu,wasm,tfjs-node", "--json"], {
-    cwd: root, encoding: "utf8", timeout: 180_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "scripts/bench.ts",
+      "--quick",
+      "--models",
+      "mlp-vae",
+      "--backends",
+      "cpu,wasm,tfjs-node",
+      "--json",
+    ],
+    {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 180_000,
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as BenchRow[];
   assert.ok(Array.isArray(rows));
@@ -171,7 +216,10 @@ test("CLI: --quick --models mlp-vae --backends cpu,wasm,tfjs-node --json prints 
   }
   assert.match(r.stderr, /machine: .+ cores/);
   assert.match(r.stderr, /\[1\/3\] mlp-vae on cpu: [\d.]+ ms\/step/);
-  const bad = spawnSync(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--models", "nope"], { cwd: root, encoding: "utf8" });
+  const bad = spawnSync(process.execPath, ["--import", "tsx", "scripts/bench.ts", "--models", "nope"], {
+    cwd: root,
+    encoding: "utf8",
+  });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--models: unknown nope \(known: mlp-vae, conv-vae, tasnet, pvae, cdvae\)/);
 });

@@ -2,7 +2,14 @@
 // retrain a run), and the scale lines of the notebooks' differences state the table's numbers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CD_VAE_SETTINGS, mnistEvaluationScale, mnistSamplesScale, mnistScale, poissonEvaluationScale, poissonScale } from "../../lib/cd-vae/settings";
+import {
+  CD_VAE_SETTINGS,
+  mnistEvaluationScale,
+  mnistSamplesScale,
+  mnistScale,
+  poissonEvaluationScale,
+  poissonScale,
+} from "../../lib/cd-vae/settings";
 import { mnistCdVaePreset, poissonCdVaePreset } from "../../lib/cd-vae/runs";
 import { formatNumber as n } from "../../lib/notebook/differences";
 import { PRESETS } from "../../lib/notebook/preset";
@@ -10,9 +17,19 @@ import { configHash } from "../../lib/train/run-cache";
 
 test("run keys of the Poisson and MNIST presets hash as before the settings table", () => {
   const want = {
-    smoke: { cd: "0783dae9febfc87c", ode: "e27254772d14715d", mnist: "f01d67e8847c14f7", mnistData: "cb8bb8cc639396d1" },
+    smoke: {
+      cd: "0783dae9febfc87c",
+      ode: "e27254772d14715d",
+      mnist: "f01d67e8847c14f7",
+      mnistData: "cb8bb8cc639396d1",
+    },
     demo: { cd: "ead42fcb4ac328d2", ode: "7711b20d295f25ca", mnist: "d479f4502e197f79", mnistData: "44136fa355b3678a" },
-    paper: { cd: "2caf86369d307182", ode: "3ecf9d243a1d6aa6", mnist: "d52c713e6d420051", mnistData: "44136fa355b3678a" },
+    paper: {
+      cd: "2caf86369d307182",
+      ode: "3ecf9d243a1d6aa6",
+      mnist: "d52c713e6d420051",
+      mnistData: "44136fa355b3678a",
+    },
   };
   for (const p of PRESETS) {
     assert.equal(configHash(poissonCdVaePreset(p)), want[p].cd, `Poisson CD-VAE at ${p}`);
@@ -23,27 +40,45 @@ test("run keys of the Poisson and MNIST presets hash as before the settings tabl
 });
 
 test("the Poisson demo line states lr 1e-3 with clipping against the paper's 3e-4", () => {
-  assert.equal(poissonScale("demo"),
+  assert.equal(
+    poissonScale("demo"),
     "demo: 32 channels, 1200 updates of batch 64 at lr 1e-3 (gradient norm clipped at 2000), warm-up 300 " +
-    "(paper preset: 128 channels, 4000 updates of batch 128 at lr 3e-4, warm-up 1000)");
+      "(paper preset: 128 channels, 4000 updates of batch 128 at lr 3e-4, warm-up 1000)",
+  );
   assert.equal(poissonScale("paper"), "paper preset: 128 channels, 4000 updates of batch 128 at lr 3e-4, warm-up 1000");
 });
 
 test("every scale line contains the numbers of its preset's entry and the paper preset's", () => {
   for (const p of PRESETS) {
     for (const s of [CD_VAE_SETTINGS[p], CD_VAE_SETTINGS.paper]) {
-      const poisson = poissonScale(p), mnist = mnistScale(p);
-      for (const x of [s.poisson.channels, s.poisson.warmupSteps, s.poisson.schedule.steps, s.poisson.schedule.batchSize, s.poisson.schedule.learningRate]) {
+      const poisson = poissonScale(p),
+        mnist = mnistScale(p);
+      for (const x of [
+        s.poisson.channels,
+        s.poisson.warmupSteps,
+        s.poisson.schedule.steps,
+        s.poisson.schedule.batchSize,
+        s.poisson.schedule.learningRate,
+      ]) {
         assert.ok(poisson.includes(n(x)), `${poisson} lacks ${n(x)}`);
       }
       const m = s.mnist;
-      for (const x of [m.channels, m.driftChannels, m.latentChannels, m.warmupSteps, m.schedule.steps, m.schedule.batchSize, m.schedule.learningRate]) {
+      for (const x of [
+        m.channels,
+        m.driftChannels,
+        m.latentChannels,
+        m.warmupSteps,
+        m.schedule.steps,
+        m.schedule.batchSize,
+        m.schedule.learningRate,
+      ]) {
         assert.ok(mnist.includes(n(x)), `${mnist} lacks ${n(x)}`);
       }
       assert.ok(poissonEvaluationScale(p).includes(`${n(s.poissonEvaluation.samples)} single-sample`));
       assert.ok(poissonEvaluationScale(p).includes(`${n(s.poissonEvaluation.pathResolution)} points`));
       assert.ok(mnistEvaluationScale(p).includes(`first ${n(s.mnistTestImages)} test images`));
-      for (const x of [s.mnistSamples.images, s.mnistSamples.inputs, s.mnistSamples.samplesPerInput]) assert.ok(mnistSamplesScale(p).includes(n(x)));
+      for (const x of [s.mnistSamples.images, s.mnistSamples.inputs, s.mnistSamples.samplesPerInput])
+        assert.ok(mnistSamplesScale(p).includes(n(x)));
     }
     if (p !== "paper") assert.match(poissonScale(p), new RegExp(`^${p}: .* \\(paper preset: .*\\)$`));
   }

@@ -8,8 +8,14 @@ test("splitIndices: sizes, disjoint ascending cover, determined by (n, fraction,
   const s = splitIndices(10, 0.3, 5);
   assert.equal(s.test.length, 3);
   assert.equal(s.train.length, 7);
-  assert.deepEqual([...s.train, ...s.test].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i));
-  assert.deepEqual(s.train, [...s.train].sort((a, b) => a - b));
+  assert.deepEqual(
+    [...s.train, ...s.test].sort((a, b) => a - b),
+    Array.from({ length: 10 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    s.train,
+    [...s.train].sort((a, b) => a - b),
+  );
   assert.deepEqual(splitIndices(10, 0.3, 5), s);
   assert.notDeepEqual(splitIndices(100, 0.3, 6).test, splitIndices(100, 0.3, 5).test);
   assert.deepEqual(splitIndices(4, 0, 1), { seed: 1, train: [0, 1, 2, 3], test: [] });

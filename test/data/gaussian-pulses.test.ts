@@ -7,7 +7,8 @@ import { PULSE_CONDITIONS, pulseBatch, pulseConfig, pulseExample, pulseSplits } 
 
 /** Power of x at frequency f (Hz) by a single-bin DFT, normalised by length. */
 function power(x: Float32Array, f: number, fs: number): number {
-  let re = 0, im = 0;
+  let re = 0,
+    im = 0;
   for (let t = 0; t < x.length; t++) {
     re += x[t] * Math.cos((2 * Math.PI * f * t) / fs);
     im -= x[t] * Math.sin((2 * Math.PI * f * t) / fs);
@@ -18,11 +19,14 @@ const sd = (x: Float32Array) => {
   const m = x.reduce((s, v) => s + v, 0) / x.length;
   return Math.sqrt(x.reduce((s, v) => s + (v - m) ** 2, 0) / x.length);
 };
-const residual = (e: ReturnType<typeof pulseExample>) => e.mixture.map((v, t) => v - e.sources.reduce((s, src) => s + src[t], 0));
+const residual = (e: ReturnType<typeof pulseExample>) =>
+  e.mixture.map((v, t) => v - e.sources.reduce((s, src) => s + src[t], 0));
 
 test("examples are keyed by index; a batch stacks the same examples", () => {
   const cfg = pulseConfig({ duration: 0.5 });
-  const a = pulseExample(cfg, 7), b = pulseExample(cfg, 7), c = pulseExample(cfg, 8);
+  const a = pulseExample(cfg, 7),
+    b = pulseExample(cfg, 7),
+    c = pulseExample(cfg, 8);
   assert.deepEqual(a.mixture, b.mixture);
   assert.notDeepEqual(a.mixture, c.mixture);
   const batch = pulseBatch(cfg, [7, 9]);
@@ -44,8 +48,12 @@ test("mixture = sources + noise with sd NA (white), 3/8 of the power (2 Hz AM), 
   assert.ok(Math.abs(ratio - 3 / 8) < 0.03, `AM power ratio ${ratio}`);
   const bp = residual(pulseExample(pulseConfig({ noise: "bandpass", duration: 1 }), 1));
   assert.ok(Math.abs(sd(bp) - 0.5) < 0.05, `band-passed sd ${sd(bp)}`);
-  const inBand = [150, 180, 320, 350].map((f) => power(bp, f, 8000)), outBand = [600, 1000, 2500].map((f) => power(bp, f, 8000));
-  assert.ok(Math.min(...inBand) > 0 && Math.max(...outBand) < 1e-3 * Math.max(...inBand), `in ${inBand} out ${outBand}`);
+  const inBand = [150, 180, 320, 350].map((f) => power(bp, f, 8000)),
+    outBand = [600, 1000, 2500].map((f) => power(bp, f, 8000));
+  assert.ok(
+    Math.min(...inBand) > 0 && Math.max(...outBand) < 1e-3 * Math.max(...inBand),
+    `in ${inBand} out ${outBand}`,
+  );
 });
 
 test("each speaker's pulses are in its band, with energy at the fundamental and overtones", () => {
@@ -55,7 +63,9 @@ test("each speaker's pulses are in its band, with energy at the fundamental and 
   e.pulses[1].forEach((p) => assert.ok(p.f0 >= 100 && p.f0 <= 200));
   for (const k of [0, 1]) {
     const f0 = e.pulses[k][0].f0;
-    const at = power(e.sources[k], f0, 8000), h2 = power(e.sources[k], 2 * f0, 8000), off = power(e.sources[k], f0 * 1.5, 8000);
+    const at = power(e.sources[k], f0, 8000),
+      h2 = power(e.sources[k], 2 * f0, 8000),
+      off = power(e.sources[k], f0 * 1.5, 8000);
     assert.ok(at > 20 * off && h2 > 5 * off, `speaker ${k}: power at f0 ${at}, 2f0 ${h2}, 1.5f0 ${off}`);
   }
   // "OT 0": a pure fundamental has no energy at 2f0

@@ -25,18 +25,30 @@ function rgba(width: number, height: number, colour: (x: number, y: number) => [
   return data;
 }
 
-function writePng(path: string, width: number, height: number, colour: (x: number, y: number) => [number, number, number], colorType: 0 | 2 | 6 = 6): void {
+function writePng(
+  path: string,
+  width: number,
+  height: number,
+  colour: (x: number, y: number) => [number, number, number],
+  colorType: 0 | 2 | 6 = 6,
+): void {
   const png = new PNG({ width, height, colorType });
   rgba(width, height, colour).copy(png.data);
   writeFileSync(path, PNG.sync.write(png, { colorType }));
 }
 
-function writeJpeg(path: string, width: number, height: number, colour: (x: number, y: number) => [number, number, number]): void {
+function writeJpeg(
+  path: string,
+  width: number,
+  height: number,
+  colour: (x: number, y: number) => [number, number, number],
+): void {
   writeFileSync(path, jpeg.encode({ width, height, data: rgba(width, height, colour) }, 100).data);
 }
 
 // 8 × 4 image: columns 0–1 red, 2–5 a green ramp, 6–7 blue; rows alternate brightness in the ramp
-const wide = (x: number, y: number): [number, number, number] => (x < 2 ? [255, 0, 0] : x >= 6 ? [0, 0, 255] : [0, 40 * x + 10 * y, 0]);
+const wide = (x: number, y: number): [number, number, number] =>
+  x < 2 ? [255, 0, 0] : x >= 6 ? [0, 0, 255] : [0, 40 * x + 10 * y, 0];
 
 test("PNG: the centred square crop drops the sides, area averaging gives exact block means", () => {
   const dir = join(tmp, "png");
@@ -58,9 +70,13 @@ test("PNG: the centred square crop drops the sides, area averaging gives exact b
     }
   }
   // a non-integer ratio (4 → 3) keeps the crop's mean exactly; values stay in [0, 1]
-  const img = decodeImage(PNG.sync.write(Object.assign(new PNG({ width: 8, height: 4 }), { data: rgba(8, 4, wide) })), "mem");
+  const img = decodeImage(
+    PNG.sync.write(Object.assign(new PNG({ width: 8, height: 4 }), { data: rgba(8, 4, wide) })),
+    "mem",
+  );
   const three = cropResize(img, 3);
-  let meanOut = 0, meanCrop = 0;
+  let meanOut = 0,
+    meanCrop = 0;
   for (let i = 1; i < three.length; i += 3) meanOut += three[i] / 9;
   for (let y = 0; y < 4; y++) for (let x = 2; x < 6; x++) meanCrop += wide(x, y)[1] / 255 / 16;
   assert.ok(Math.abs(meanOut - meanCrop) < 1e-6);
@@ -70,7 +86,10 @@ test("PNG: the centred square crop drops the sides, area averaging gives exact b
   assert.ok(Math.abs(c2[1] - (wide(3, 1)[1] + wide(4, 1)[1] + wide(3, 2)[1] + wide(4, 2)[1]) / 4 / 255) < 1e-6);
   // upscaling (4 → 8) repeats pixels
   const up = cropResize(img, 8);
-  assert.ok(Math.abs(up[3 * (0 * 8 + 0) + 1] - wide(2, 0)[1] / 255) < 1e-6 && Math.abs(up[3 * (7 * 8 + 7) + 1] - wide(5, 3)[1] / 255) < 1e-6);
+  assert.ok(
+    Math.abs(up[3 * (0 * 8 + 0) + 1] - wide(2, 0)[1] / 255) < 1e-6 &&
+      Math.abs(up[3 * (7 * 8 + 7) + 1] - wide(5, 3)[1] / 255) < 1e-6,
+  );
 });
 
 test("JPEG and grayscale PNG decode to RGB in [0, 1]; files sorted, filtered, offset/limit, recursive", () => {
@@ -87,10 +106,14 @@ test("JPEG and grayscale PNG decode to RGB in [0, 1]; files sorted, filtered, of
   assert.deepEqual(d.x.shape, [3, 4, 4, 3]);
   assert.deepEqual(d.files, ["a.PNG", "b.jpg", "c.jpeg"]);
   assert.equal(d.split.test.length, 1);
-  const px = (n: number, r: number, c: number) => Array.from(d.x.values.slice(n * 48 + 3 * (r * 4 + c), n * 48 + 3 * (r * 4 + c) + 3));
+  const px = (n: number, r: number, c: number) =>
+    Array.from(d.x.values.slice(n * 48 + 3 * (r * 4 + c), n * 48 + 3 * (r * 4 + c) + 3));
   for (const v of px(0, 1, 2)) assert.ok(Math.abs(v - 90 / 255) < 1e-6, `grayscale replicated: ${v}`);
   const [r, g, b] = px(1, 2, 2);
-  assert.ok(Math.abs(r - 200 / 255) < 3 / 255 && Math.abs(g - 100 / 255) < 3 / 255 && Math.abs(b - 50 / 255) < 3 / 255, `JPEG colour ${[r, g, b].map((v) => v * 255)}`);
+  assert.ok(
+    Math.abs(r - 200 / 255) < 3 / 255 && Math.abs(g - 100 / 255) < 3 / 255 && Math.abs(b - 50 / 255) < 3 / 255,
+    `JPEG colour ${[r, g, b].map((v) => v * 255)}`,
+  );
   // c.jpeg: the central 12 × 12 crop (columns 4–15) is all black: the white sides are cropped off
   for (let i = 0; i < 48; i++) assert.ok(d.x.values[2 * 48 + i] < 0.06, `cropped JPEG value ${d.x.values[2 * 48 + i]}`);
   const some = loadImageFolder(dir, { size: 4, offset: 1, limit: 1 });

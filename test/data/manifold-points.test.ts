@@ -24,10 +24,27 @@ test("shapes and resolved config (defaults: 16-D ambient, 2-D manifold, noise 0.
   assert.deepEqual(d.test.x.shape, [20, 16]);
   assert.equal(d.train.x.values.length, 50 * 16);
   assert.equal(d.test.latents.values.length, 40);
-  assert.deepEqual(d.key, { kind: "manifold-points", nTrain: 50, nTest: 20, dim: 16, latentDim: 2, hidden: 32, noise: 0.1, seed: 1, mapSeed: "vaelab-manifold" });
+  assert.deepEqual(d.key, {
+    kind: "manifold-points",
+    nTrain: 50,
+    nTest: 20,
+    dim: 16,
+    latentDim: 2,
+    hidden: 32,
+    noise: 0.1,
+    seed: 1,
+    mapSeed: "vaelab-manifold",
+  });
   assert.equal(JSON.stringify(JSON.parse(JSON.stringify(d.key))), JSON.stringify(d.key), "the key is plain JSON");
   const e = manifoldPoints({ nTrain: 3, nTest: 0, dim: 5, latentDim: 3 });
-  assert.deepEqual([e.train.x.shape, e.test.x.shape, e.train.latents.shape], [[3, 5], [0, 5], [3, 3]]);
+  assert.deepEqual(
+    [e.train.x.shape, e.test.x.shape, e.train.latents.shape],
+    [
+      [3, 5],
+      [0, 5],
+      [3, 3],
+    ],
+  );
   assert.throws(() => manifoldPointsConfig({ nTrain: 0, nTest: 1 }), /nTrain must be an integer ≥ 1, got 0/);
   assert.throws(() => manifoldPointsConfig({ nTrain: 1, nTest: 1, noise: -1 }), /noise must be a finite number ≥ 0/);
 });
@@ -63,9 +80,10 @@ test("the noise x − clean has the stated standard deviation, mean 0, and is in
     const n = r.length; // 48 000 residuals: sd estimate has relative SE 1/sqrt(2n) ≈ 0.3%
     const sd = Math.sqrt(variance(r));
     assert.ok(Math.abs(sd / noise - 1) < 0.015, `noise sd ${sd} vs ${noise}`);
-    assert.ok(Math.abs(mean(r)) < 5 * noise / Math.sqrt(n), `noise mean ${mean(r)}`);
+    assert.ok(Math.abs(mean(r)) < (5 * noise) / Math.sqrt(n), `noise mean ${mean(r)}`);
     // correlation of neighbouring coordinates' noise ≈ 0
-    const a = column(Float32Array.from(r), 16, 0), b = column(Float32Array.from(r), 16, 1);
+    const a = column(Float32Array.from(r), 16, 0),
+      b = column(Float32Array.from(r), 16, 1);
     const corr = a.reduce((s, v, i) => s + v * b[i], 0) / a.length / (noise * noise);
     assert.ok(Math.abs(corr) < 5 / Math.sqrt(a.length), `noise correlation ${corr}`);
   }
@@ -85,21 +103,30 @@ test("clean coordinates are standardised (mean 0, variance 1) and the data are l
   const u0 = [0.2, -0.4];
   const pts: number[][] = [];
   for (let i = 0; i < 200; i++) {
-    const a = (2 * Math.PI * i) / 200, r = 0.02 * ((i % 10) + 1) / 10;
+    const a = (2 * Math.PI * i) / 200,
+      r = (0.02 * ((i % 10) + 1)) / 10;
     pts.push(d.map([u0[0] + r * Math.cos(a), u0[1] + r * Math.sin(a)]));
   }
   const eig = topEigenvalues(covariance(pts), 3);
   assert.ok(eig[1] > 0, "two tangent directions");
   assert.ok(eig[2] < 1e-3 * eig[1], `third local eigenvalue ${eig[2]} vs second ${eig[1]}`);
   // and it is curved: over the whole manifold a plane does not explain the data
-  const global = topEigenvalues(covariance(Array.from({ length: 1000 }, (_, i) => Array.from(d.train.clean.values.slice(16 * i, 16 * i + 16)))), 3);
-  assert.ok(global[2] > 0.05 * global[0], `global third eigenvalue ${global[2]} vs first ${global[0]}: the manifold is not a plane`);
+  const global = topEigenvalues(
+    covariance(Array.from({ length: 1000 }, (_, i) => Array.from(d.train.clean.values.slice(16 * i, 16 * i + 16)))),
+    3,
+  );
+  assert.ok(
+    global[2] > 0.05 * global[0],
+    `global third eigenvalue ${global[2]} vs first ${global[0]}: the manifold is not a plane`,
+  );
 });
 
 function covariance(rows: number[][]): number[][] {
   const D = rows[0].length;
   const m = Array.from({ length: D }, (_, d) => mean(rows.map((r) => r[d])));
-  return Array.from({ length: D }, (_, i) => Array.from({ length: D }, (_, j) => rows.reduce((s, r) => s + (r[i] - m[i]) * (r[j] - m[j]), 0) / rows.length));
+  return Array.from({ length: D }, (_, i) =>
+    Array.from({ length: D }, (_, j) => rows.reduce((s, r) => s + (r[i] - m[i]) * (r[j] - m[j]), 0) / rows.length),
+  );
 }
 
 /** Largest k eigenvalues of a symmetric PSD matrix by power iteration with deflation. */

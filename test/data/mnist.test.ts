@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { MNIST_FILES, binarizedMnist, loadMnist, mnistDataDir, readIdxImages, readIdxLabels } from "../../lib/data/mnist";
+import {
+  MNIST_FILES,
+  binarizedMnist,
+  loadMnist,
+  mnistDataDir,
+  readIdxImages,
+  readIdxLabels,
+} from "../../lib/data/mnist";
 
 let dir = "";
 function idxImages(file: string, pixels: number[][], rows: number, cols: number, magic = 0x803) {
@@ -30,9 +37,22 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), "vaelab-mnist-"));
   // 10 "training" images of 4×4: image i has every pixel = [0, 255, 128][i % 3]; 4 test images
   const level = (i: number) => [0, 255, 128][i % 3];
-  idxImages(join(dir, MNIST_FILES.trainImages), Array.from({ length: 10 }, (_, i) => new Array(16).fill(level(i))), 4, 4);
-  idxLabels(join(dir, MNIST_FILES.trainLabels), Array.from({ length: 10 }, (_, i) => i));
-  idxImages(join(dir, MNIST_FILES.testImages), Array.from({ length: 4 }, (_, i) => new Array(16).fill(level(i))), 4, 4);
+  idxImages(
+    join(dir, MNIST_FILES.trainImages),
+    Array.from({ length: 10 }, (_, i) => new Array(16).fill(level(i))),
+    4,
+    4,
+  );
+  idxLabels(
+    join(dir, MNIST_FILES.trainLabels),
+    Array.from({ length: 10 }, (_, i) => i),
+  );
+  idxImages(
+    join(dir, MNIST_FILES.testImages),
+    Array.from({ length: 4 }, (_, i) => new Array(16).fill(level(i))),
+    4,
+    4,
+  );
   idxLabels(join(dir, MNIST_FILES.testLabels), [9, 8, 7, 6]);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +92,10 @@ test("binarizedMnist: Bernoulli(intensity/255), validation from the end, determi
   const img = (a: { values: Float32Array }, i: number) => Array.from(a.values.subarray(i * 16, (i + 1) * 16));
   assert.ok(img(b.train, 0).every((v) => v === 0));
   assert.ok(img(b.train, 1).every((v) => v === 1));
-  const half = img(b.train, 2).concat(img(b.train, 5)).reduce((s, v) => s + v, 0) / 32;
+  const half =
+    img(b.train, 2)
+      .concat(img(b.train, 5))
+      .reduce((s, v) => s + v, 0) / 32;
   assert.ok(half > 0.2 && half < 0.8, `128/255 pixels on: ${half}`);
   assert.ok(b.train.values.every((v) => v === 0 || v === 1));
   assert.deepEqual(binarizedMnist({ dir, validation: 4, seed: "t" }).train.values, b.train.values);

@@ -9,8 +9,23 @@ import * as os from "os";
 import * as path from "path";
 import { encodeXport, ibmToIeee, ieeeToIbm, writeXport } from "../../lib/data/xport-write";
 import {
-  AUDIOGRAM_FRAME_COLUMNS, NHANES_CYCLES, NHANES_THRESHOLD_VARIABLES, STAND_IN_DE, STAND_IN_US, audiogramMatrix, cleanThreshold, horstatOrStandIn,
-  iso7029Median, iso7029Quantile, iso7029Spread, loadHorstatCsv, loadNhanes, nhanesOrStandIn, readXport, standInColumns, standInCorrelation,
+  AUDIOGRAM_FRAME_COLUMNS,
+  NHANES_CYCLES,
+  NHANES_THRESHOLD_VARIABLES,
+  STAND_IN_DE,
+  STAND_IN_US,
+  audiogramMatrix,
+  cleanThreshold,
+  horstatOrStandIn,
+  iso7029Median,
+  iso7029Quantile,
+  iso7029Spread,
+  loadHorstatCsv,
+  loadNhanes,
+  nhanesOrStandIn,
+  readXport,
+  standInColumns,
+  standInCorrelation,
 } from "../../lib/data/nhanes";
 import { AUDIOGRAM_COLUMNS } from "../../lib/data/audiograms";
 import { Rng } from "../../lib/engine/rng";
@@ -33,36 +48,87 @@ test("an XPORT file written here reads back through xport-js: numbers, missing v
   const dir = tmp();
   const f = path.join(dir, "t.xpt");
   writeXport(f, {
-    name: "AUX_I", label: "Audiometry", columns: [{ name: "SEQN", type: "num" }, { name: "AUXU500R", type: "num", label: "Right 500 Hz" }, { name: "NOTE", type: "char", length: 5 }],
-    rows: [[83732, 15, "ok"], [83733, null, ""], [83734, 666, "x,y"]],
+    name: "AUX_I",
+    label: "Audiometry",
+    columns: [
+      { name: "SEQN", type: "num" },
+      { name: "AUXU500R", type: "num", label: "Right 500 Hz" },
+      { name: "NOTE", type: "char", length: 5 },
+    ],
+    rows: [
+      [83732, 15, "ok"],
+      [83733, null, ""],
+      [83734, 666, "x,y"],
+    ],
   });
   const got = await readXport(f);
   assert.equal(got.name, "AUX_I");
-  assert.deepEqual(got.columns, [{ name: "SEQN", label: "", type: "num" }, { name: "AUXU500R", label: "Right 500 Hz", type: "num" }, { name: "NOTE", label: "", type: "char" }]);
-  assert.deepEqual(got.rows, [[83732, 15, "ok"], [83733, null, ""], [83734, 666, "x,y"]]);
+  assert.deepEqual(got.columns, [
+    { name: "SEQN", label: "", type: "num" },
+    { name: "AUXU500R", label: "Right 500 Hz", type: "num" },
+    { name: "NOTE", label: "", type: "char" },
+  ]);
+  assert.deepEqual(got.rows, [
+    [83732, 15, "ok"],
+    [83733, null, ""],
+    [83734, 666, "x,y"],
+  ]);
   // one 16-byte observation leaves 64 bytes of blank padding: xport-js alone would return 4 extra rows
   const g = path.join(dir, "short.xpt");
-  writeXport(g, { name: "DEMO", columns: [{ name: "SEQN", type: "num" }, { name: "RIDAGEYR", type: "num" }], rows: [[1, 45]] });
+  writeXport(g, {
+    name: "DEMO",
+    columns: [
+      { name: "SEQN", type: "num" },
+      { name: "RIDAGEYR", type: "num" },
+    ],
+    rows: [[1, 45]],
+  });
   assert.equal(fs.statSync(g).size % 80, 0);
   assert.deepEqual((await readXport(g)).rows, [[1, 45]]);
   assert.deepEqual((await readXport(f, { keep: ["seqn"] })).rows, [[83732], [83733], [83734]]);
   await assert.rejects(readXport(f, { keep: ["RIAGENDR"] }), /has no column RIAGENDR/);
   await assert.rejects(readXport(path.join(dir, "none.xpt")), /no file/);
-  assert.throws(() => encodeXport({ name: "X", columns: [{ name: "TOO_LONG_NAME", type: "num" }], rows: [] }), /not a SAS v5 name/);
+  assert.throws(
+    () => encodeXport({ name: "X", columns: [{ name: "TOO_LONG_NAME", type: "num" }], rows: [] }),
+    /not a SAS v5 name/,
+  );
 });
 
 /** Write AUX and DEMO files of one cycle; thresholds given per SEQN as {column: value}. */
-function writeCycle(dir: string, cycle: (typeof NHANES_CYCLES)[number], aux: { seqn: number; thr: Record<string, number | null>; retest?: number }[], demo: { seqn: number; age: number; sex: number }[], lower = false) {
+function writeCycle(
+  dir: string,
+  cycle: (typeof NHANES_CYCLES)[number],
+  aux: { seqn: number; thr: Record<string, number | null>; retest?: number }[],
+  demo: { seqn: number; age: number; sex: number }[],
+  lower = false,
+) {
   const vars = AUDIOGRAM_COLUMNS.slice(1).map((c) => NHANES_THRESHOLD_VARIABLES[c]);
   const name = (s: string) => (lower ? s.toLowerCase() : s);
   writeXport(path.join(dir, name(cycle.aux)), {
     name: cycle.aux.replace(".XPT", ""),
-    columns: [{ name: "SEQN", type: "num" }, { name: "AUQ011", type: "num" }, ...vars.map((v) => ({ name: v, type: "num" as const })), { name: "AUXU1K2R", type: "num" }, { name: "AUXU1K2L", type: "num" }],
-    rows: aux.map((a) => [a.seqn, 2, ...AUDIOGRAM_COLUMNS.slice(1).map((c) => (c in a.thr ? a.thr[c] : 10)), a.retest ?? 99, a.retest ?? 99]),
+    columns: [
+      { name: "SEQN", type: "num" },
+      { name: "AUQ011", type: "num" },
+      ...vars.map((v) => ({ name: v, type: "num" as const })),
+      { name: "AUXU1K2R", type: "num" },
+      { name: "AUXU1K2L", type: "num" },
+    ],
+    rows: aux.map((a) => [
+      a.seqn,
+      2,
+      ...AUDIOGRAM_COLUMNS.slice(1).map((c) => (c in a.thr ? a.thr[c] : 10)),
+      a.retest ?? 99,
+      a.retest ?? 99,
+    ]),
   });
   writeXport(path.join(dir, name(cycle.demo)), {
     name: cycle.demo.replace(".XPT", ""),
-    columns: [{ name: "SEQN", type: "num" }, { name: "SDDSRVYR", type: "num" }, { name: "RIAGENDR", type: "num" }, { name: "RIDAGEYR", type: "num" }],
+    columns: [
+      { name: "SEQN", type: "num" },
+      { name: "SDDSRVYR", type: "num" },
+      { name: "RIAGENDR", type: "num" },
+      { name: "RIDAGEYR", type: "num" },
+    ],
     rows: demo.map((d) => [d.seqn, 9, d.sex, d.age]),
   });
 }
@@ -70,25 +136,39 @@ function writeCycle(dir: string, cycle: (typeof NHANES_CYCLES)[number], aux: { s
 test("loadNhanes: AUX ⋈ DEMO on SEQN, first 1 kHz reading, codes 666/888 missing, empty rows dropped, a DataFrame", async () => {
   const dir = tmp();
   const [c99, , , , c15] = NHANES_CYCLES;
-  writeCycle(dir, c15, [
-    { seqn: 83732, thr: { L500: 5, R8000: 35, R1000: 15 }, retest: 40 },
-    { seqn: 83733, thr: { L4000: 666, R2000: 888, L6000: 777 } },
-    { seqn: 83734, thr: {} }, // not in DEMO: dropped by the join
-    { seqn: 83735, thr: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, 888])) }, // nothing measured: dropped
-    { seqn: 83736, thr: { L8000: 130 } }, // out of range → missing
-  ], [
-    { seqn: 83736, age: 61, sex: 2 },
-    { seqn: 83733, age: 35, sex: 1 },
-    { seqn: 83732, age: 69, sex: 1 },
-    { seqn: 83735, age: 20, sex: 2 },
-  ], true);
+  writeCycle(
+    dir,
+    c15,
+    [
+      { seqn: 83732, thr: { L500: 5, R8000: 35, R1000: 15 }, retest: 40 },
+      { seqn: 83733, thr: { L4000: 666, R2000: 888, L6000: 777 } },
+      { seqn: 83734, thr: {} }, // not in DEMO: dropped by the join
+      { seqn: 83735, thr: Object.fromEntries(AUDIOGRAM_COLUMNS.slice(1).map((c) => [c, 888])) }, // nothing measured: dropped
+      { seqn: 83736, thr: { L8000: 130 } }, // out of range → missing
+    ],
+    [
+      { seqn: 83736, age: 61, sex: 2 },
+      { seqn: 83733, age: 35, sex: 1 },
+      { seqn: 83732, age: 69, sex: 1 },
+      { seqn: 83735, age: 20, sex: 2 },
+    ],
+    true,
+  );
   writeCycle(dir, c99, [{ seqn: 7, thr: { L500: -5 } }], [{ seqn: 7, age: 22, sex: 2 }]);
   const { frame, report } = await loadNhanes({ dir, cycles: [c99, c15] });
   assert.deepEqual(frame.columns, AUDIOGRAM_FRAME_COLUMNS.slice());
   assert.deepEqual(frame.shape, [4, 18]);
-  assert.deepEqual(report.counts, [{ cycle: "1999-2000", aux: 1, joined: 1, kept: 1 }, { cycle: "2015-2016", aux: 5, joined: 4, kept: 3 }]);
+  assert.deepEqual(report.counts, [
+    { cycle: "1999-2000", aux: 1, joined: 1, kept: 1 },
+    { cycle: "2015-2016", aux: 5, joined: 4, kept: 3 },
+  ]);
   assert.deepEqual(frame["id"].values, [7, 83732, 83733, 83736]);
-  assert.deepEqual(frame["source"].values, ["NHANES 1999-2000", "NHANES 2015-2016", "NHANES 2015-2016", "NHANES 2015-2016"]);
+  assert.deepEqual(frame["source"].values, [
+    "NHANES 1999-2000",
+    "NHANES 2015-2016",
+    "NHANES 2015-2016",
+    "NHANES 2015-2016",
+  ]);
   assert.deepEqual(frame["age"].values, [22, 69, 35, 61]);
   assert.deepEqual(frame["sex"].values, [2, 1, 1, 2]);
   assert.equal(frame["L500"].values[0], -5);
@@ -99,13 +179,19 @@ test("loadNhanes: AUX ⋈ DEMO on SEQN, first 1 kHz reading, codes 666/888 missi
   const m = audiogramMatrix(frame);
   assert.deepEqual(m.x.shape, [4, 15]);
   assert.equal(m.missingEntries, 4);
-  assert.deepEqual(Array.from(m.x.values.subarray(15, 30)), [69, ...AUDIOGRAM_COLUMNS.slice(1).map((c) => (c === "R8000" ? 35 : c === "R1000" ? 15 : c === "L500" ? 5 : 10))]);
+  assert.deepEqual(Array.from(m.x.values.subarray(15, 30)), [
+    69,
+    ...AUDIOGRAM_COLUMNS.slice(1).map((c) => (c === "R8000" ? 35 : c === "R1000" ? 15 : c === "L500" ? 5 : 10)),
+  ]);
   assert.equal(m.mask.values[2 * 15 + AUDIOGRAM_COLUMNS.indexOf("L4000")], 0);
   // 666 censored instead of missing
   const cens = await loadNhanes({ dir, cycles: [c15], noResponse: 120 });
   assert.equal(cens.frame["L4000"].values[1], 120);
   assert.ok(Number.isNaN(cens.frame["R2000"].values[1] as number));
-  await assert.rejects(loadNhanes({ dir, cycles: [NHANES_CYCLES[3]] }), /cycle 2011-2012 needs AUX_G.XPT and DEMO_G.XPT/);
+  await assert.rejects(
+    loadNhanes({ dir, cycles: [NHANES_CYCLES[3]] }),
+    /cycle 2011-2012 needs AUX_G.XPT and DEMO_G.XPT/,
+  );
   // the facade picks the real files when they are all there
   const src = await nhanesOrStandIn({ dir, cycles: [c99, c15] });
   assert.equal(src.kind, "nhanes");
@@ -125,9 +211,26 @@ test("HÖRSTAT-style CSV: any column order, ';' with decimal commas, sex m/f; er
   const dir = tmp();
   const thr = AUDIOGRAM_COLUMNS.slice(1);
   const header = ["Age", "ID", "Sex", ...thr.slice().reverse()];
-  const row = (id: number, age: string, sex: string, v: (i: number) => string) => [age, String(id), sex, ...thr.slice().reverse().map((_, i) => v(i))].join(";");
+  const row = (id: number, age: string, sex: string, v: (i: number) => string) =>
+    [
+      age,
+      String(id),
+      sex,
+      ...thr
+        .slice()
+        .reverse()
+        .map((_, i) => v(i)),
+    ].join(";");
   const file = path.join(dir, "horstat.csv");
-  fs.writeFileSync(file, [header.join(";"), row(1, "71", "f", (i) => `${i * 5},5`), row(2, "44", "m", (i) => (i === 0 ? "" : i === 1 ? "NA" : "666")), ""].join("\n"));
+  fs.writeFileSync(
+    file,
+    [
+      header.join(";"),
+      row(1, "71", "f", (i) => `${i * 5},5`),
+      row(2, "44", "m", (i) => (i === 0 ? "" : i === 1 ? "NA" : "666")),
+      "",
+    ].join("\n"),
+  );
   const frame = await loadHorstatCsv(file);
   assert.deepEqual(frame.shape, [2, 18]);
   assert.deepEqual(frame["sex"].values, [2, 1]);
@@ -138,7 +241,10 @@ test("HÖRSTAT-style CSV: any column order, ';' with decimal commas, sex m/f; er
   assert.ok(String(frame["source"].values[0]).includes("horstat.csv"));
   const bad = path.join(dir, "bad.csv");
   fs.writeFileSync(bad, ["id,age,L500", "1,50,10"].join("\n"));
-  await assert.rejects(loadHorstatCsv(bad), (e: Error) => e.message.includes("bad.csv") && e.message.includes("no column L1000"));
+  await assert.rejects(
+    loadHorstatCsv(bad),
+    (e: Error) => e.message.includes("bad.csv") && e.message.includes("no column L1000"),
+  );
   fs.writeFileSync(bad, [["id", "age", ...thr].join(","), ["1", "5O", ...thr.map(() => "10")].join(",")].join("\n"));
   await assert.rejects(loadHorstatCsv(bad), /bad\.csv line 2 column age: "5O" is not a number/);
   fs.writeFileSync(bad, [["id", "age", ...thr].join(","), ["1", "50"].join(",")].join("\n"));
@@ -155,7 +261,9 @@ test("ISO 7029: median α(Y − 18)², spreads b + 0.445/0.356·median, the spli
   assert.ok(Math.abs(s.upper - (7.23 + 0.445 * 0.007 * 32 * 32)) < 1e-12);
   assert.ok(Math.abs(s.lower - (5.78 + 0.356 * 0.007 * 32 * 32)) < 1e-12);
   assert.equal(iso7029Quantile(50, 2000, "male", 0), iso7029Median(50, 2000, "male"));
-  assert.ok(Math.abs(iso7029Quantile(50, 2000, "male", 1.2816) - (iso7029Median(50, 2000, "male") + 1.2816 * s.upper)) < 1e-12);
+  assert.ok(
+    Math.abs(iso7029Quantile(50, 2000, "male", 1.2816) - (iso7029Median(50, 2000, "male") + 1.2816 * s.upper)) < 1e-12,
+  );
   assert.ok(Math.abs(iso7029Quantile(50, 2000, "male", -1) - (iso7029Median(50, 2000, "male") - s.lower)) < 1e-12);
   // men lose more than women at 4 kHz; both lose more at high frequencies
   assert.ok(iso7029Median(60, 4000, "male") > iso7029Median(60, 4000, "female"));
@@ -168,18 +276,24 @@ test("stand-in populations: labelled, 5 dB steps, medians follow ISO 7029 + offs
   const us = standInColumns(n, STAND_IN_US, 5);
   assert.ok(us.source.every((s) => s.startsWith("STAND-IN")));
   assert.ok(us.age.every((a) => Number.isInteger(a) && a >= 20 && a <= 69));
-  for (const c of AUDIOGRAM_COLUMNS.slice(1)) assert.ok(us.thresholds[c].every((v) => v % 5 === 0 && v >= -10 && v <= 120));
+  for (const c of AUDIOGRAM_COLUMNS.slice(1))
+    assert.ok(us.thresholds[c].every((v) => v % 5 === 0 && v >= -10 && v <= 120));
   // sample median of L4000 among men aged 60–69 vs the ISO 7029 median + offset at the bin's mean age
   const idx = us.age.map((a, i) => (a >= 60 && a <= 69 && us.sex[i] === 1 ? i : -1)).filter((i) => i >= 0);
   const vals = idx.map((i) => us.thresholds.L4000[i]).sort((a, b) => a - b);
   const med = vals[Math.floor(vals.length / 2)];
-  const want = idx.reduce((s, i) => s + iso7029Median(us.age[i], 4000, "male"), 0) / idx.length + STAND_IN_US.offsetDb[4];
+  const want =
+    idx.reduce((s, i) => s + iso7029Median(us.age[i], 4000, "male"), 0) / idx.length + STAND_IN_US.offsetDb[4];
   assert.ok(Math.abs(med - want) <= 5, `median L4000 (men 60–69) ${med} vs ${want}`);
   // thresholds of the two ears correlate about as the factor model says (before 5 dB rounding)
   const corr = standInCorrelation(STAND_IN_US);
-  const a = us.thresholds.L1000, b = us.thresholds.R1000;
-  const ma = a.reduce((s, v) => s + v, 0) / n, mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
+  const a = us.thresholds.L1000,
+    b = us.thresholds.R1000;
+  const ma = a.reduce((s, v) => s + v, 0) / n,
+    mb = b.reduce((s, v) => s + v, 0) / n;
+  let sab = 0,
+    saa = 0,
+    sbb = 0;
   for (let i = 0; i < n; i++) {
     sab += (a[i] - ma) * (b[i] - mb);
     saa += (a[i] - ma) ** 2;

@@ -19,7 +19,8 @@ test("805 images of 32 × 32 × 1 in [0, 1]; 161 admissible locations × 5 sizes
   assert.deepEqual(d.groups, [[0, 1], [2]]);
   assert.deepEqual(d.zNames, ["x-location", "y-location", "size"]);
   assert.equal(pdSpritesLocations().length, 161);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of d.x.values) {
     lo = Math.min(lo, v);
     hi = Math.max(hi, v);
@@ -41,8 +42,14 @@ test("805 images of 32 × 32 × 1 in [0, 1]; 161 admissible locations × 5 sizes
 
 test("the location group: uniform on the bow-tie grid, upper and lower triangles empty, x and y entangled; size independent", () => {
   const d = pdSprites();
-  const x = column(d.z, 0), y = column(d.z, 1), size = column(d.z, 2);
-  for (let n = 0; n < 805; n++) assert.ok(pdSpritesAdmissible(x[n], y[n]) && Math.abs(y[n]) <= Math.abs(x[n]) + 1e-6, `location (${x[n]}, ${y[n]})`);
+  const x = column(d.z, 0),
+    y = column(d.z, 1),
+    size = column(d.z, 2);
+  for (let n = 0; n < 805; n++)
+    assert.ok(
+      pdSpritesAdmissible(x[n], y[n]) && Math.abs(y[n]) <= Math.abs(x[n]) + 1e-6,
+      `location (${x[n]}, ${y[n]})`,
+    );
   // the grid: 17 values per axis, steps of 1/8, everything in [−1, 1]
   assert.deepEqual([...new Set(x)].length, 17);
   assert.ok(x.every((v) => Math.abs(v * 8 - Math.round(v * 8)) < 1e-6 && Math.abs(v) <= 1));
@@ -58,15 +65,20 @@ test("the location group: uniform on the bow-tie grid, upper and lower triangles
   let tested = 0;
   for (let r = 0; r < S; r++) {
     for (let c = 0; c < S; c++) {
-      const dx = c + 0.5 - 16, dy = 16 - (r + 0.5);
+      const dx = c + 0.5 - 16,
+        dy = 16 - (r + 0.5);
       if (Math.abs(dy) <= Math.abs(dx) + 9) continue;
       tested++;
-      for (let n = 0; n < 805; n++) assert.equal(d.x.values[n * S * S + r * S + c], 0, `pixel (${r}, ${c}) of image ${n} should be empty`);
+      for (let n = 0; n < 805; n++)
+        assert.equal(d.x.values[n * S * S + r * S + c], 0, `pixel (${r}, ${c}) of image ${n} should be empty`);
     }
   }
   assert.ok(tested >= 40, `${tested} pixels in the empty triangles`);
   // while the left and right of the image do get ink at the same distances from the centre
-  const inked = (r: number, c: number) => { for (let n = 0; n < 805; n++) if (d.x.values[n * S * S + r * S + c] > 0) return true; return false; };
+  const inked = (r: number, c: number) => {
+    for (let n = 0; n < 805; n++) if (d.x.values[n * S * S + r * S + c] > 0) return true;
+    return false;
+  };
   assert.ok(inked(16, 2) && inked(16, 29) && inked(3, 2) && inked(28, 29));
   assert.ok(!inked(2, 16) && !inked(29, 16));
   // size ⊥ location: each location has each of the 5 sizes exactly once
@@ -85,7 +97,9 @@ test("each square is where z says: centre of mass = location, mass = side², exa
   for (let n = 0; n < 805; n++) {
     const [z1, z2, z3] = Array.from(d.z.values.slice(3 * n, 3 * n + 3));
     const { cx, cy, side } = pdSpritesGeometry(z1, z2, z3);
-    let m = 0, mx = 0, my = 0;
+    let m = 0,
+      mx = 0,
+      my = 0;
     for (let r = 0; r < S; r++) {
       for (let c = 0; c < S; c++) {
         const v = d.x.values[n * S * S + r * S + c];
@@ -95,7 +109,10 @@ test("each square is where z says: centre of mass = location, mass = side², exa
       }
     }
     assert.ok(Math.abs(m - side * side) < 1e-3, `image ${n}: mass ${m} vs side² ${side * side}`);
-    assert.ok(Math.abs(mx / m - cx) < 0.15 && Math.abs(my / m - cy) < 0.15, `image ${n}: centre of mass (${mx / m}, ${my / m}) vs (${cx}, ${cy})`);
+    assert.ok(
+      Math.abs(mx / m - cx) < 0.15 && Math.abs(my / m - cy) < 0.15,
+      `image ${n}: centre of mass (${mx / m}, ${my / m}) vs (${cx}, ${cy})`,
+    );
     // the square stays inside the image with a margin
     assert.ok(cx - side / 2 >= 1 && cx + side / 2 <= S - 1 && cy - side / 2 >= 1 && cy + side / 2 <= S - 1);
   }

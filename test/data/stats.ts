@@ -9,8 +9,11 @@ export const variance = (v: readonly number[]): number => {
 
 /** Pearson correlation. */
 export function corr(a: readonly number[], b: readonly number[]): number {
-  const ma = mean(a), mb = mean(b);
-  let s = 0, sa = 0, sb = 0;
+  const ma = mean(a),
+    mb = mean(b);
+  let s = 0,
+    sa = 0,
+    sb = 0;
   for (let i = 0; i < a.length; i++) {
     s += (a[i] - ma) * (b[i] - mb);
     sa += (a[i] - ma) ** 2;
@@ -20,7 +23,11 @@ export function corr(a: readonly number[], b: readonly number[]): number {
 }
 
 /** Correlation of squares: zero for independent variables, clearly non-zero for rings, moons, spirals. */
-export const corrSquares = (a: readonly number[], b: readonly number[]): number => corr(a.map((x) => x * x), b.map((x) => x * x));
+export const corrSquares = (a: readonly number[], b: readonly number[]): number =>
+  corr(
+    a.map((x) => x * x),
+    b.map((x) => x * x),
+  );
 
 /** Mutual information (nats) of the B × B table of rank bins (equal-count bins per variable). */
 export function binnedMI(a: readonly number[], b: readonly number[], B = 6): number {
@@ -30,7 +37,9 @@ export function binnedMI(a: readonly number[], b: readonly number[], B = 6): num
     order.forEach((i, p) => (r[i] = Math.floor((p * B) / v.length)));
     return r;
   };
-  const ra = bins(a), rb = bins(b), n = a.length;
+  const ra = bins(a),
+    rb = bins(b),
+    n = a.length;
   const table = Array.from({ length: B }, () => new Array<number>(B).fill(0));
   for (let i = 0; i < n; i++) table[ra[i]][rb[i]]++;
   let mi = 0;

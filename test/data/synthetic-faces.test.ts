@@ -3,21 +3,37 @@
 // and determinism.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { faceCentre, FACE_GROUPS, hsvToRgb, rgbToHsv, skinColour, syntheticFaces } from "../../lib/data/synthetic-faces";
+import {
+  faceCentre,
+  FACE_GROUPS,
+  hsvToRgb,
+  rgbToHsv,
+  skinColour,
+  syntheticFaces,
+} from "../../lib/data/synthetic-faces";
 import { column } from "../../lib/data/dataset";
 import { binnedMI, corr } from "./stats";
 
 test("HSV ↔ RGB round-trips and hits the primaries", () => {
-  const near = (a: number[], b: number[]) => assert.ok(a.every((v, i) => Math.abs(v - b[i]) < 1e-12), `${a} vs ${b}`);
+  const near = (a: number[], b: number[]) =>
+    assert.ok(
+      a.every((v, i) => Math.abs(v - b[i]) < 1e-12),
+      `${a} vs ${b}`,
+    );
   near(hsvToRgb(0, 1, 1), [1, 0, 0]);
   near(hsvToRgb(1 / 3, 1, 1), [0, 1, 0]);
   near(hsvToRgb(2 / 3, 1, 1), [0, 0, 1]);
   near(hsvToRgb(1, 1, 1), [1, 0, 0]);
   near(hsvToRgb(0.4, 0, 0.5), [0.5, 0.5, 0.5]);
   for (let i = 0; i < 50; i++) {
-    const h = (i * 0.137) % 1, s = 0.2 + ((i * 0.31) % 0.8), v = 0.3 + ((i * 0.53) % 0.7);
+    const h = (i * 0.137) % 1,
+      s = 0.2 + ((i * 0.31) % 0.8),
+      v = 0.3 + ((i * 0.53) % 0.7);
     const [h2, s2, v2] = rgbToHsv(...hsvToRgb(h, s, v));
-    assert.ok(Math.abs(h2 - h) < 1e-9 && Math.abs(s2 - s) < 1e-9 && Math.abs(v2 - v) < 1e-9, `(${h}, ${s}, ${v}) → (${h2}, ${s2}, ${v2})`);
+    assert.ok(
+      Math.abs(h2 - h) < 1e-9 && Math.abs(s2 - s) < 1e-9 && Math.abs(v2 - v) < 1e-9,
+      `(${h}, ${s}, ${v}) → (${h2}, ${s2}, ${v2})`,
+    );
   }
 });
 
@@ -32,22 +48,39 @@ test("images, factors and groups; the corner is the background colour, the face 
   assert.match(d.label, /stand-in for CelebA/);
   assert.equal(d.split.test.length, 8);
   assert.ok(d.x.values.every((v) => v >= 0 && v <= 1));
-  const S = 32, per = S * S * 3;
+  const S = 32,
+    per = S * S * 3;
   for (let n = 0; n < 40; n++) {
     const f = d.factors;
     const bg = hsvToRgb(f.hue[n], f.saturation[n], f.value[n]);
-    for (const [r, c] of [[0, 0], [0, S - 1]]) {
-      for (let ch = 0; ch < 3; ch++) assert.ok(Math.abs(d.x.values[n * per + 3 * (r * S + c) + ch] - bg[ch]) < 1e-5, `image ${n} corner (${r}, ${c})`);
+    for (const [r, c] of [
+      [0, 0],
+      [0, S - 1],
+    ]) {
+      for (let ch = 0; ch < 3; ch++)
+        assert.ok(
+          Math.abs(d.x.values[n * per + 3 * (r * S + c) + ch] - bg[ch]) < 1e-5,
+          `image ${n} corner (${r}, ${c})`,
+        );
     }
     const [cx, cy] = faceCentre(f.faceX[n], f.faceY[n]);
-    const r = Math.floor(cy * S), c = Math.floor(cx * S);
+    const r = Math.floor(cy * S),
+      c = Math.floor(cx * S);
     const skin = skinColour(f.skinTone[n]);
-    for (let ch = 0; ch < 3; ch++) assert.ok(Math.abs(d.x.values[n * per + 3 * (r * S + c) + ch] - skin[ch]) < 1e-5, `image ${n} face centre`);
+    for (let ch = 0; ch < 3; ch++)
+      assert.ok(Math.abs(d.x.values[n * per + 3 * (r * S + c) + ch] - skin[ch]) < 1e-5, `image ${n} face centre`);
     // the cylinder coordinates are (s cos 2πh, s sin 2πh, v)
     const z = Array.from(d.z.values.slice(8 * n, 8 * n + 8));
     assert.ok(Math.abs(z[0] - f.saturation[n] * Math.cos(2 * Math.PI * f.hue[n])) < 1e-6);
     assert.ok(Math.abs(z[1] - f.saturation[n] * Math.sin(2 * Math.PI * f.hue[n])) < 1e-6);
-    assert.deepEqual(z.slice(2), [f.value[n], f.skinTone[n], f.hairLightness[n], f.faceX[n], f.faceY[n], f.faceScale[n]]);
+    assert.deepEqual(z.slice(2), [
+      f.value[n],
+      f.skinTone[n],
+      f.hairLightness[n],
+      f.faceX[n],
+      f.faceY[n],
+      f.faceScale[n],
+    ]);
   }
 });
 
@@ -58,12 +91,20 @@ test("groups are independent of each other; background hue–saturation and skin
   for (let i = 0; i < 8; i++) {
     for (let j = i + 1; j < 8; j++) {
       if (groupOf(i) === groupOf(j)) continue;
-      assert.ok(Math.abs(corr(cols[i], cols[j])) < 0.08, `corr(${d.zNames[i]}, ${d.zNames[j]}) = ${corr(cols[i], cols[j])}`);
-      assert.ok(binnedMI(cols[i], cols[j]) < 0.025, `MI(${d.zNames[i]}, ${d.zNames[j]}) = ${binnedMI(cols[i], cols[j])}`);
+      assert.ok(
+        Math.abs(corr(cols[i], cols[j])) < 0.08,
+        `corr(${d.zNames[i]}, ${d.zNames[j]}) = ${corr(cols[i], cols[j])}`,
+      );
+      assert.ok(
+        binnedMI(cols[i], cols[j]) < 0.025,
+        `MI(${d.zNames[i]}, ${d.zNames[j]}) = ${binnedMI(cols[i], cols[j])}`,
+      );
     }
   }
   const f = d.factors;
-  const hue = Array.from(f.hue), sat = Array.from(f.saturation), val = Array.from(f.value);
+  const hue = Array.from(f.hue),
+    sat = Array.from(f.saturation),
+    val = Array.from(f.value);
   // warm hues (near 0.05) are more saturated than cool ones (near 0.55)
   const warmth = hue.map((h) => Math.cos(2 * Math.PI * (h - 0.05)));
   assert.ok(corr(warmth, sat) > 0.7, `corr(warmth, saturation) = ${corr(warmth, sat)}`);
@@ -74,7 +115,9 @@ test("groups are independent of each other; background hue–saturation and skin
   // darker skin → darker hair
   assert.ok(corr(cols[3], cols[4]) < -0.4, `corr(skin tone, hair lightness) = ${corr(cols[3], cols[4])}`);
   // ranges
-  assert.ok(hue.every((h) => h >= 0 && h < 1) && sat.every((s) => s >= 0 && s <= 1) && val.every((v) => v >= 0.35 && v <= 0.95));
+  assert.ok(
+    hue.every((h) => h >= 0 && h < 1) && sat.every((s) => s >= 0 && s <= 1) && val.every((v) => v >= 0.35 && v <= 0.95),
+  );
   assert.ok(cols[7].every((s) => s >= 0.8 && s <= 1.2) && cols[5].every((x) => Math.abs(x) <= 1));
 });
 

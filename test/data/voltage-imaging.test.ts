@@ -14,7 +14,9 @@ import { corr, mean, variance } from "./stats";
 const tmp = mkdtempSync(join(tmpdir(), "vaelab-voltage-"));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const F = 4, H = 3, W = 5;
+const F = 4,
+  H = 3,
+  W = 5;
 const movie = Float32Array.from({ length: F * H * W }, (_, i) => Math.sin(i) * 3 + i / 7);
 
 test(".npy float32 and float64 (both byte orders) round-trip; the pixels matrix is [H·W, frames]", () => {
@@ -29,7 +31,11 @@ test(".npy float32 and float64 (both byte orders) round-trip; the pixels matrix 
     assert.equal(m.source, path);
     assert.deepEqual(m.pixels.shape, [H * W, F]);
     // pixel (h, w) = row h·W + w holds its time series
-    for (const [h, w] of [[0, 0], [1, 3], [2, 4]]) {
+    for (const [h, w] of [
+      [0, 0],
+      [1, 3],
+      [2, 4],
+    ]) {
       for (let f = 0; f < F; f++) assert.equal(m.pixels.values[(h * W + w) * F + f], movie[f * H * W + h * W + w]);
     }
     assert.deepEqual(m.split.train.length, H * W);
@@ -79,17 +85,28 @@ test("bad files give errors that name the file and say what is wrong", () => {
   // an int16 array: same layout, another descr
   const f32 = encodeNpy(new Float32Array(6), [6]);
   const text = new TextDecoder("latin1").decode(f32).replace("'<f4'", "'<i2'");
-  const i16 = write("int16.npy", Uint8Array.from(text, (ch) => ch.charCodeAt(0)).subarray(0, parseNpyHeader(f32, "f32").dataOffset + 12));
+  const i16 = write(
+    "int16.npy",
+    Uint8Array.from(text, (ch) => ch.charCodeAt(0)).subarray(0, parseNpyHeader(f32, "f32").dataOffset + 12),
+  );
   assert.throws(() => loadVoltageImaging(i16), new RegExp(`${esc(i16)}: unsupported dtype '<i2'`));
   const full = encodeNpy(movie, [F, H, W]);
   const truncated = write("truncated.npy", full.subarray(0, full.length - 10));
-  assert.throws(() => loadVoltageImaging(truncated), new RegExp(`${esc(truncated)}: truncated: .*needs ${F * H * W * 4} bytes of data, the file has ${F * H * W * 4 - 10}`));
+  assert.throws(
+    () => loadVoltageImaging(truncated),
+    new RegExp(
+      `${esc(truncated)}: truncated: .*needs ${F * H * W * 4} bytes of data, the file has ${F * H * W * 4 - 10}`,
+    ),
+  );
   const longer = write("longer.npy", Uint8Array.from([...full, 0, 0, 0, 0]));
   assert.throws(() => loadVoltageImaging(longer), /4 bytes too many/);
   const notNpy = write("text.npy", "hello, world, this is not numpy");
   assert.throws(() => loadVoltageImaging(notNpy), new RegExp(`${esc(notNpy)}: not a readable .npy file: .*magic`));
   const flat = write("flat.npy", encodeNpy(movie, [F, H * W]));
-  assert.throws(() => loadVoltageImaging(flat), new RegExp(`${esc(flat)}: expected a 3-D array .*got shape \\(${F}, ${H * W}\\)`));
+  assert.throws(
+    () => loadVoltageImaging(flat),
+    new RegExp(`${esc(flat)}: expected a 3-D array .*got shape \\(${F}, ${H * W}\\)`),
+  );
   const nan = Float32Array.from(movie);
   nan[5] = NaN;
   const withNan = write("nan.npy", encodeNpy(nan, [F, H, W]));
@@ -100,7 +117,10 @@ test("bad files give errors that name the file and say what is wrong", () => {
   // raw: short data, missing or bad sidecar
   const short = write("short.f32", new Uint8Array(4 * F * H * W - 4));
   write("short.json", JSON.stringify({ frames: F, height: H, width: W }));
-  assert.throws(() => loadVoltageImaging(short), new RegExp(`${esc(short)}: truncated: .*needs ${4 * F * H * W} bytes, the file has ${4 * F * H * W - 4}`));
+  assert.throws(
+    () => loadVoltageImaging(short),
+    new RegExp(`${esc(short)}: truncated: .*needs ${4 * F * H * W} bytes, the file has ${4 * F * H * W - 4}`),
+  );
   const lonely = write("lonely.f32", new Uint8Array(16));
   assert.throws(() => loadVoltageImaging(lonely), new RegExp(`${esc(lonely)}: a raw .f32 movie needs a JSON sidecar`));
   const badMeta = write("badmeta.f32", new Uint8Array(16));
@@ -120,8 +140,13 @@ test("stand-in: labelled, 150 × 50 × 50, pixels = maps · seriesᵀ + noise 0.
   assert.deepEqual(s.series.shape, [150, 6]);
   assert.deepEqual(s.groups, [[0], [1, 2], [3, 4], [5]]);
   assert.equal(s.groupNames.length, 4);
-  const K = 6, P = 2500;
-  for (const [p, f] of [[0, 0], [1234, 77], [2020, 149]]) {
+  const K = 6,
+    P = 2500;
+  for (const [p, f] of [
+    [0, 0],
+    [1234, 77],
+    [2020, 149],
+  ]) {
     let v = 0;
     for (let k = 0; k < K; k++) v += s.z.values[p * K + k] * s.series.values[f * K + k];
     assert.ok(Math.abs(v - s.clean.values[f * P + p]) < 1e-5);
@@ -150,7 +175,8 @@ test("stand-in: labelled, 150 × 50 × 50, pixels = maps · seriesᵀ + noise 0.
 
 test("stand-in: the air-puff response is in right S1-bf after onset; shared oscillations make rank-2 groups", () => {
   const s = voltageStandIn({ seed: 2 });
-  const K = 6, W = 50;
+  const K = 6,
+    W = 50;
   const [r, c] = s.regions["R S1-bf"];
   const p = Math.floor(r) * W + Math.floor(c);
   const onsetFrame = Math.round(s.stimulus.onset * s.frameRate);
@@ -161,11 +187,18 @@ test("stand-in: the air-puff response is in right S1-bf after onset; shared osci
   assert.ok(s.z.values[p * K] > 0.8, "right S1-bf is in the response map");
   const [lr, lc] = s.regions["L S1-bf"];
   const lp = Math.floor(lr) * W + Math.floor(lc);
-  assert.ok(s.z.values[lp * K] < 0.5 * s.z.values[p * K], "the contralateral (right) side responds more to a left puff");
+  assert.ok(
+    s.z.values[lp * K] < 0.5 * s.z.values[p * K],
+    "the contralateral (right) side responds more to a left puff",
+  );
   // within an oscillation group the two series are in quadrature (uncorrelated, same frequency) and the
   // two maps share support (a rank-2 group); each map is non-zero in both regions of its group
-  for (const [a, b, ra, rb] of [[1, 2, "R S1-bf", "R M2-m"], [3, 4, "L M1", "R M1"]] as const) {
-    const sa = column(s.series, a), sb = column(s.series, b);
+  for (const [a, b, ra, rb] of [
+    [1, 2, "R S1-bf", "R M2-m"],
+    [3, 4, "L M1", "R M1"],
+  ] as const) {
+    const sa = column(s.series, a),
+      sb = column(s.series, b);
     assert.ok(Math.abs(corr(sa, sb)) < 0.35, `series ${a}, ${b} corr ${corr(sa, sb)}`);
     const amp = (name: string) => {
       const [rr, cc] = s.regions[name];

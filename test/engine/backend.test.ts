@@ -8,7 +8,9 @@ function runEngine(env: Record<string, string>) {
   const code = `import { initEngine, describeEngine } from "./lib/engine/backend";
 initEngine().then(i => { console.log(JSON.stringify(i)); console.log(describeEngine(i)); }).catch(e => { console.error("ERR " + e.message); process.exit(3); });`;
   return spawnSync(process.execPath, ["--import", "tsx", "-e", code], {
-    cwd: root, env: { ...process.env, ...env }, encoding: "utf8",
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
   });
 }
 

@@ -14,7 +14,11 @@ test("without cblas.h the build is skipped with a reason, and the engine falls t
   try {
     cpSync(join(root, "native", "src"), join(dir, "src"), { recursive: true });
     cpSync(join(root, "native", "binding.gyp"), join(dir, "binding.gyp"));
-    const env: NodeJS.ProcessEnv = { ...process.env, VAELAB_NATIVE_DIR: dir, VAELAB_CBLAS_DIRS: join(dir, "no-such-include") };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      VAELAB_NATIVE_DIR: dir,
+      VAELAB_CBLAS_DIRS: join(dir, "no-such-include"),
+    };
     delete env.VAELAB_SKIP_NATIVE;
     const build = spawnSync(process.execPath, [join(root, "scripts", "build-native.js")], { env, encoding: "utf8" });
     assert.equal(build.status, 0, `install step must not fail: ${build.stdout}${build.stderr}`);
@@ -24,7 +28,11 @@ test("without cblas.h the build is skipped with a reason, and the engine falls t
     assert.match(status.reason, /cblas\.h/);
 
     const probe = `require("./lib/engine/backend").initEngine({ quiet: true }).then((i) => console.log(JSON.stringify(i)))`;
-    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], { cwd: root, env: { ...env, VAELAB_BACKEND: "" }, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], {
+      cwd: root,
+      env: { ...env, VAELAB_BACKEND: "" },
+      encoding: "utf8",
+    });
     assert.equal(run.status, 0, run.stderr);
     const info = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { backend: string; fallbacks: string[] };
     assert.notEqual(info.backend, "native");

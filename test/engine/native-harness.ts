@@ -12,7 +12,9 @@ export function nativeUnavailable(): string | null {
   if (reason !== undefined) return reason;
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    (require("../../lib/engine/native/register") as typeof import("../../lib/engine/native/register")).registerNativeBackend();
+    (
+      require("../../lib/engine/native/register") as typeof import("../../lib/engine/native/register")
+    ).registerNativeBackend();
     reason = null;
     // Start from the cpu backend so that runOn never triggers tfjs's own asynchronous backend pick.
     tf.setBackend("cpu");
@@ -31,7 +33,10 @@ export function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Array
   try {
     return tf.tidy(() => {
       const r = fn();
-      return (Array.isArray(r) ? r : [r]).map((t) => ({ shape: t.shape.slice(), values: t.dataSync() as Float32Array | Int32Array }));
+      return (Array.isArray(r) ? r : [r]).map((t) => ({
+        shape: t.shape.slice(),
+        values: t.dataSync() as Float32Array | Int32Array,
+      }));
     });
   } finally {
     tf.setBackend(prev);
@@ -43,8 +48,13 @@ export function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Array
  * Elementwise ops use rtol 1e-6 (one float32 rounding, libm vs V8 Math); sums over K terms use
  * rtol 1e-5 and atol 1e-5·√K, since BLAS and the cpu kernels add in different orders.
  */
-export function assertParity(label: string, fn: () => tf.Tensor | tf.Tensor[], tol: { rtol?: number; atol?: number } = {}): void {
-  const rtol = tol.rtol ?? 1e-6, atol = tol.atol ?? 1e-6;
+export function assertParity(
+  label: string,
+  fn: () => tf.Tensor | tf.Tensor[],
+  tol: { rtol?: number; atol?: number } = {},
+): void {
+  const rtol = tol.rtol ?? 1e-6,
+    atol = tol.atol ?? 1e-6;
   const cpu = runOn("cpu", fn);
   const nat = runOn("native", fn);
   assert.equal(nat.length, cpu.length, `${label}: output count`);
@@ -53,18 +63,29 @@ export function assertParity(label: string, fn: () => tf.Tensor | tf.Tensor[], t
     assert.deepEqual(n.shape, c.shape, `${label}: output ${o} shape`);
     assert.equal(n.values.length, c.values.length, `${label}: output ${o} size`);
     for (let i = 0; i < c.values.length; i++) {
-      const e = c.values[i], a = n.values[i];
+      const e = c.values[i],
+        a = n.values[i];
       if (Number.isNaN(e) || !Number.isFinite(e)) {
-        assert.ok(Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)), `${label}: output ${o}[${i}] native ${a}, cpu ${e}`);
+        assert.ok(
+          Object.is(a, e) || (Number.isNaN(a) && Number.isNaN(e)),
+          `${label}: output ${o}[${i}] native ${a}, cpu ${e}`,
+        );
         continue;
       }
-      assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${label}: output ${o}[${i}] native ${a}, cpu ${e} (|Δ|=${Math.abs(a - e)}, tol ${atol + rtol * Math.abs(e)})`);
+      assert.ok(
+        Math.abs(a - e) <= atol + rtol * Math.abs(e),
+        `${label}: output ${o}[${i}] native ${a}, cpu ${e} (|Δ|=${Math.abs(a - e)}, tol ${atol + rtol * Math.abs(e)})`,
+      );
     }
   });
 }
 
 /** Gradients of sum(f(xs)·w) with respect to every input, a fixed random w making every output matter. */
-export function gradsOf(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: { shape: number[]; values: Float32Array }[], seed = 1): () => tf.Tensor[] {
+export function gradsOf(
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  inputs: { shape: number[]; values: Float32Array }[],
+  seed = 1,
+): () => tf.Tensor[] {
   return () => {
     const xs = inputs.map((x) => tf.tensor(x.values, x.shape));
     const g = tf.grads((...args: tf.Tensor[]) => {
@@ -84,4 +105,5 @@ export function randn(rng: Rng, shape: number[], scale = 1): { shape: number[]; 
   return { shape, values: v };
 }
 
-export const t = (x: { shape: number[]; values: Float32Array | Int32Array }, dtype: "float32" | "int32" = "float32") => tf.tensor(x.values, x.shape, dtype);
+export const t = (x: { shape: number[]; values: Float32Array | Int32Array }, dtype: "float32" | "int32" = "float32") =>
+  tf.tensor(x.values, x.shape, dtype);

@@ -20,29 +20,38 @@ function parity(label: string, fn: () => tf.Tensor | tf.Tensor[], tol = exact) {
   assertParity(label, fn, tol);
 }
 
-test("slice: random boxes over ranks 1–5, contiguous and strided, int32 and int-backed float32, size -1", { skip }, () => {
-  for (let trial = 0; trial < 40; trial++) {
-    const rank = 1 + (trial % 5);
-    const shape = randShape(rank, 6);
-    const begin = shape.map((d) => rng.int(d));
-    const size = shape.map((d, i) => (rng.uniform() < 0.2 ? -1 : rng.int(d - begin[i] + 1)));
-    const x = randn(rng, shape);
-    parity(`slice ${shape} @${begin} ${size}`, () => tf.slice(t(x), begin, size));
-    parity(`slice int32 ${shape} @${begin} ${size}`, () => tf.slice(ints(x), begin, size));
-    parity(`slice int-backed ${shape}`, () => tf.slice(intBacked(x), begin, size));
-  }
-  parity("slice of an empty tensor", () => tf.slice(tf.zeros([3, 0, 2]), [1, 0, 0], [2, 0, 2]));
-  const m = randn(rng, [70, 40]), big = randn(rng, [300, 400]);
-  parity("slice column of a matrix", () => tf.slice(t(m), [0, 3], [70, 1]));
-  parity("slice large strided (split across the pool)", () => tf.slice(t(big), [5, 100], [290, 250]));
-});
+test(
+  "slice: random boxes over ranks 1–5, contiguous and strided, int32 and int-backed float32, size -1",
+  { skip },
+  () => {
+    for (let trial = 0; trial < 40; trial++) {
+      const rank = 1 + (trial % 5);
+      const shape = randShape(rank, 6);
+      const begin = shape.map((d) => rng.int(d));
+      const size = shape.map((d, i) => (rng.uniform() < 0.2 ? -1 : rng.int(d - begin[i] + 1)));
+      const x = randn(rng, shape);
+      parity(`slice ${shape} @${begin} ${size}`, () => tf.slice(t(x), begin, size));
+      parity(`slice int32 ${shape} @${begin} ${size}`, () => tf.slice(ints(x), begin, size));
+      parity(`slice int-backed ${shape}`, () => tf.slice(intBacked(x), begin, size));
+    }
+    parity("slice of an empty tensor", () => tf.slice(tf.zeros([3, 0, 2]), [1, 0, 0], [2, 0, 2]));
+    const m = randn(rng, [70, 40]),
+      big = randn(rng, [300, 400]);
+    parity("slice column of a matrix", () => tf.slice(t(m), [0, 3], [70, 1]));
+    parity("slice large strided (split across the pool)", () => tf.slice(t(big), [5, 100], [290, 250]));
+  },
+);
 
 test("slice keeps the cpu kernel's zero-copy view for contiguous boxes", { skip }, () => {
   const prev = tf.getBackend();
   tf.setBackend("native");
   try {
     tf.tidy(() => {
-      const x = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+      const x = tf.tensor2d([
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ]);
       const backend = tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } };
       const xv = backend.data.get(x.dataId).values;
       const rows = tf.slice(x, [1, 0], [2, 3]);
@@ -58,8 +67,26 @@ test("slice keeps the cpu kernel's zero-copy view for contiguous boxes", { skip 
 
 test("slice and pad gradients match (each is the other's gradient)", { skip }, () => {
   const x = randn(rng, [4, 6, 5]);
-  parity("d slice", gradsOf((v) => tf.slice(v, [1, 2, 0], [2, 3, -1]), [x]));
-  parity("d pad", gradsOf((v) => tf.pad(v, [[1, 0], [0, 2], [3, 1]], 0.5), [x]));
+  parity(
+    "d slice",
+    gradsOf((v) => tf.slice(v, [1, 2, 0], [2, 3, -1]), [x]),
+  );
+  parity(
+    "d pad",
+    gradsOf(
+      (v) =>
+        tf.pad(
+          v,
+          [
+            [1, 0],
+            [0, 2],
+            [3, 1],
+          ],
+          0.5,
+        ),
+      [x],
+    ),
+  );
 });
 
 test("pad: random paddings and constants, int32, size-1 dims", { skip }, () => {
@@ -73,9 +100,23 @@ test("pad: random paddings and constants, int32, size-1 dims", { skip }, () => {
     parity(`pad int32 ${shape}`, () => tf.pad(ints(x), paddings, Math.round(c * 10)));
     parity(`pad int-backed ${shape}`, () => tf.pad(intBacked(x), paddings, c));
   }
-  parity("pad of an empty tensor falls back", () => tf.pad(tf.zeros([2, 0]), [[1, 1], [2, 0]], 3));
+  parity("pad of an empty tensor falls back", () =>
+    tf.pad(
+      tf.zeros([2, 0]),
+      [
+        [1, 1],
+        [2, 0],
+      ],
+      3,
+    ),
+  );
   const small = randn(rng, [3, 4]);
-  parity("pad with zero paddings", () => tf.pad(t(small), [[0, 0], [0, 0]]));
+  parity("pad with zero paddings", () =>
+    tf.pad(t(small), [
+      [0, 0],
+      [0, 0],
+    ]),
+  );
 });
 
 test("split: counts and sizes (with -1), every axis incl. negative, int32, gradients", { skip }, () => {
@@ -99,7 +140,13 @@ test("split: counts and sizes (with -1), every axis incl. negative, int32, gradi
   }
   const s34 = randn(rng, [3, 4]);
   parity("split with an empty piece", () => tf.split(t(s34), [0, 4], 1));
-  parity("d split", gradsOf((v) => tf.add(tf.mul(tf.split(v, [2, 3], 1)[0], 2), tf.slice(tf.split(v, [2, 3], 1)[1], [0, 0], [-1, 2])), [randn(rng, [4, 5])]));
+  parity(
+    "d split",
+    gradsOf(
+      (v) => tf.add(tf.mul(tf.split(v, [2, 3], 1)[0], 2), tf.slice(tf.split(v, [2, 3], 1)[1], [0, 0], [-1, 2])),
+      [randn(rng, [4, 5])],
+    ),
+  );
 });
 
 test("unstack: every axis incl. negative, int32", { skip }, () => {
@@ -124,33 +171,66 @@ test("concat: 1–6 inputs incl. empty ones, every axis incl. negative, int32, g
       return randn(rng, s);
     });
     const ax = trial % 2 ? axis - rank : axis;
-    parity(`concat ${xs.map((x) => `[${x.shape}]`).join(" ")} axis ${ax}`, () => tf.concat(xs.map((x) => t(x)), ax));
-    parity(`concat int32 axis ${ax}`, () => tf.concat(xs.map((x) => ints(x)), ax));
-    parity(`concat int-backed + float axis ${ax}`, () => tf.concat(xs.map((x, i) => (i % 2 ? intBacked(x) : t(x))), ax));
+    parity(`concat ${xs.map((x) => `[${x.shape}]`).join(" ")} axis ${ax}`, () =>
+      tf.concat(
+        xs.map((x) => t(x)),
+        ax,
+      ),
+    );
+    parity(`concat int32 axis ${ax}`, () =>
+      tf.concat(
+        xs.map((x) => ints(x)),
+        ax,
+      ),
+    );
+    parity(`concat int-backed + float axis ${ax}`, () =>
+      tf.concat(
+        xs.map((x, i) => (i % 2 ? intBacked(x) : t(x))),
+        ax,
+      ),
+    );
   }
   parity("concat of all-empty inputs", () => tf.concat([tf.zeros([2, 0]), tf.zeros([2, 0])], 1));
   const c23 = randn(rng, [2, 3]);
   const many = Array.from({ length: 20 }, () => randn(rng, [1 + rng.int(7)]));
-  const r1 = randn(rng, [500, 70]), r2 = randn(rng, [500, 130]);
+  const r1 = randn(rng, [500, 70]),
+    r2 = randn(rng, [500, 130]);
   parity("concat of one non-empty and one empty input", () => tf.concat([t(c23), tf.zeros([2, 0])], 1));
   parity("concat 1-D many", () => tf.concat(many.map((x) => t(x))));
   parity("concat large rows", () => tf.concat([t(r1), t(r2)], 1));
-  const a = randn(rng, [3, 2, 4]), b = randn(rng, [3, 5, 4]);
-  parity("d concat", gradsOf((x, y) => tf.concat([x, y, x], 1), [a, b]));
+  const a = randn(rng, [3, 2, 4]),
+    b = randn(rng, [3, 5, 4]);
+  parity(
+    "d concat",
+    gradsOf((x, y) => tf.concat([x, y, x], 1), [a, b]),
+  );
 });
 
 test("stack: axes incl. negative, int32, gradients", { skip }, () => {
   for (const shape of [[], [3], [2, 4], [3, 1, 2]]) {
     const xs = Array.from({ length: 3 }, () => randn(rng, shape));
     for (let axis = -shape.length - 1; axis <= shape.length; axis++) {
-      parity(`stack ${shape} axis ${axis}`, () => tf.stack(xs.map((x) => t(x)), axis));
-      parity(`stack int32 ${shape} axis ${axis}`, () => tf.stack(xs.map((x) => ints(x)), axis));
+      parity(`stack ${shape} axis ${axis}`, () =>
+        tf.stack(
+          xs.map((x) => t(x)),
+          axis,
+        ),
+      );
+      parity(`stack int32 ${shape} axis ${axis}`, () =>
+        tf.stack(
+          xs.map((x) => ints(x)),
+          axis,
+        ),
+      );
     }
   }
   const one = randn(rng, [2, 3]);
   parity("stack of one tensor", () => tf.stack([t(one)], 1));
   const xs = [randn(rng, [2, 3]), randn(rng, [2, 3])];
-  parity("d stack", gradsOf((a, b) => tf.stack([a, b, a], 1), xs));
+  parity(
+    "d stack",
+    gradsOf((a, b) => tf.stack([a, b, a], 1), xs),
+  );
 });
 
 test("tile: ranks 1–5, reps incl. 1 and 0, int32, gradients", { skip }, () => {
@@ -164,8 +244,16 @@ test("tile: ranks 1–5, reps incl. 1 and 0, int32, gradients", { skip }, () => 
   }
   const tl = randn(rng, [30, 50]);
   parity("tile large", () => tf.tile(t(tl), [20, 3]));
-  parity("d tile 2-D", gradsOf((v) => tf.tile(v, [2, 3]), [randn(rng, [3, 4])]), { rtol: 1e-6, atol: 1e-6 });
-  parity("d tile 3-D", gradsOf((v) => tf.tile(v, [1, 2, 2]), [randn(rng, [2, 3, 2])]), { rtol: 1e-6, atol: 1e-6 });
+  parity(
+    "d tile 2-D",
+    gradsOf((v) => tf.tile(v, [2, 3]), [randn(rng, [3, 4])]),
+    { rtol: 1e-6, atol: 1e-6 },
+  );
+  parity(
+    "d tile 3-D",
+    gradsOf((v) => tf.tile(v, [1, 2, 2]), [randn(rng, [2, 3, 2])]),
+    { rtol: 1e-6, atol: 1e-6 },
+  );
 });
 
 test("gather: axes, batchDims, indices of rank 0–2, repeated indices, int32 data, gradients", { skip }, () => {
@@ -181,12 +269,25 @@ test("gather: axes, batchDims, indices of rank 0–2, repeated indices, int32 da
     const ax = trial % 2 ? axis - rank : axis;
     parity(`gather ${shape} axis ${ax} idx ${idxShape}`, () => tf.gather(t(x), tf.tensor(idx, idxShape, "int32"), ax));
     parity(`gather int32 ${shape} axis ${ax}`, () => tf.gather(ints(x), tf.tensor(idx, idxShape, "int32"), ax));
-    parity(`d gather ${shape} axis ${axis}`, gradsOf((v) => tf.gather(v, tf.tensor(idx, idxShape, "int32"), axis), [x]), { rtol: 1e-6, atol: 1e-6 });
+    parity(
+      `d gather ${shape} axis ${axis}`,
+      gradsOf((v) => tf.gather(v, tf.tensor(idx, idxShape, "int32"), axis), [x]),
+      { rtol: 1e-6, atol: 1e-6 },
+    );
   }
   // batchDims = 1: x [B, N, C], indices [B, K]
   const x = randn(rng, [3, 5, 4]);
-  const idx = tf.tensor2d([[0, 4, 4], [1, 1, 0], [3, 2, 1]], [3, 3], "int32");
-  const x2 = randn(rng, [3, 2, 5]), data = randn(rng, [300, 784]);
+  const idx = tf.tensor2d(
+    [
+      [0, 4, 4],
+      [1, 1, 0],
+      [3, 2, 1],
+    ],
+    [3, 3],
+    "int32",
+  );
+  const x2 = randn(rng, [3, 2, 5]),
+    data = randn(rng, [300, 784]);
   const rows = Array.from({ length: 128 }, () => rng.int(300));
   parity("gather batchDims 1", () => tf.gather(t(x), idx, 1, 1));
   parity("gather batchDims 1, axis 2", () => tf.gather(t(x2), idx, 2, 1));
@@ -195,7 +296,10 @@ test("gather: axes, batchDims, indices of rank 0–2, repeated indices, int32 da
 });
 
 test("gather rejects an out-of-range index with the cpu kernel's message", { skip }, () => {
-  for (const [bad, dim] of [[5, 4], [-1, 4]]) {
+  for (const [bad, dim] of [
+    [5, 4],
+    [-1, 4],
+  ]) {
     const f = () => tf.gather(tf.ones([dim, 2]), tf.tensor1d([0, bad], "int32"));
     const msgs = ["cpu", "native"].map((b) => {
       try {
@@ -210,30 +314,58 @@ test("gather rejects an out-of-range index with the cpu kernel's message", { ski
   }
 });
 
-test("unsortedSegmentSum: ids out of range dropped, empty segments zero, NaN/Inf spread like the cpu kernel", { skip }, () => {
-  for (let trial = 0; trial < 15; trial++) {
-    const n = 1 + rng.int(12), k = 1 + rng.int(6);
-    const inner = randShape(trial % 3, 4);
-    const x = randn(rng, [n, ...inner]);
-    const ids = Int32Array.from({ length: n }, () => rng.int(k + 2) - 1); // includes -1 and k
-    parity(`unsortedSegmentSum n=${n} k=${k} inner=${inner}`, () => tf.unsortedSegmentSum(t(x), tf.tensor1d(ids, "int32"), k), { rtol: 1e-7, atol: 0 });
-  }
-  const bad = tf.tensor2d([[1, NaN, 3], [Infinity, 5, 6], [7, 8, -Infinity], [1, 1, 1]]);
-  for (const ids of [[0, 1, 1, 2], [2, 2, 2, 0], [0, 5, 1, 1]]) {
-    parity(`unsortedSegmentSum non-finite ids ${ids}`, () => tf.unsortedSegmentSum(bad, tf.tensor1d(ids, "int32"), 3));
-  }
-  parity("unsortedSegmentSum int32 falls back", () => tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3], "int32"), tf.tensor1d([0, 0, 1], "int32"), 2));
-});
+test(
+  "unsortedSegmentSum: ids out of range dropped, empty segments zero, NaN/Inf spread like the cpu kernel",
+  { skip },
+  () => {
+    for (let trial = 0; trial < 15; trial++) {
+      const n = 1 + rng.int(12),
+        k = 1 + rng.int(6);
+      const inner = randShape(trial % 3, 4);
+      const x = randn(rng, [n, ...inner]);
+      const ids = Int32Array.from({ length: n }, () => rng.int(k + 2) - 1); // includes -1 and k
+      parity(
+        `unsortedSegmentSum n=${n} k=${k} inner=${inner}`,
+        () => tf.unsortedSegmentSum(t(x), tf.tensor1d(ids, "int32"), k),
+        { rtol: 1e-7, atol: 0 },
+      );
+    }
+    const bad = tf.tensor2d([
+      [1, NaN, 3],
+      [Infinity, 5, 6],
+      [7, 8, -Infinity],
+      [1, 1, 1],
+    ]);
+    for (const ids of [
+      [0, 1, 1, 2],
+      [2, 2, 2, 0],
+      [0, 5, 1, 1],
+    ]) {
+      parity(`unsortedSegmentSum non-finite ids ${ids}`, () =>
+        tf.unsortedSegmentSum(bad, tf.tensor1d(ids, "int32"), 3),
+      );
+    }
+    parity("unsortedSegmentSum int32 falls back", () =>
+      tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3], "int32"), tf.tensor1d([0, 0, 1], "int32"), 2),
+    );
+  },
+);
 
 test("where (Select): float32 and int32, gradients; broadcast condition falls back", { skip }, () => {
   for (const shape of [[7], [3, 4], [2, 3, 4]]) {
-    const a = randn(rng, shape), b = randn(rng, shape), c = randn(rng, shape);
+    const a = randn(rng, shape),
+      b = randn(rng, shape),
+      c = randn(rng, shape);
     parity(`where ${shape}`, () => tf.where(tf.greater(t(c), 0), t(a), t(b)));
     parity(`where int32 ${shape}`, () => tf.where(tf.greater(t(c), 0), ints(a), ints(b)));
-    parity(`d where ${shape}`, gradsOf((x, y) => tf.where(tf.greater(t(c), 0), x, y), [a, b]));
+    parity(
+      `d where ${shape}`,
+      gradsOf((x, y) => tf.where(tf.greater(t(c), 0), x, y), [a, b]),
+    );
   }
   parity("where with a scalar-shaped condition", () => tf.where(tf.scalar(true, "bool"), tf.scalar(1), tf.scalar(2)));
-  const w1 = randn(rng, [2, 3]), w2 = randn(rng, [2, 3]);
+  const w1 = randn(rng, [2, 3]),
+    w2 = randn(rng, [2, 3]);
   parity("where broadcast [3] over [2, 3]", () => tf.where(tf.tensor1d([true, false, true], "bool"), t(w1), t(w2)));
 });
 
@@ -245,10 +377,15 @@ test("addN: 1–12 inputs, float32 rounding order, int32 wrap-around", { skip },
     parity(`addN int32 ${count}× ${shape}`, () => tf.addN(xs.map((x) => ints(x))));
   }
   parity("addN -0 + -0 is +0 as in the cpu kernel", () => tf.div(1, tf.addN([tf.tensor1d([-0]), tf.tensor1d([-0])])));
-  parity("addN int32 overflow wraps", () => tf.addN([tf.tensor1d([2147483647, -2147483648], "int32"), tf.tensor1d([1, -1], "int32")]));
+  parity("addN int32 overflow wraps", () =>
+    tf.addN([tf.tensor1d([2147483647, -2147483648], "int32"), tf.tensor1d([1, -1], "int32")]),
+  );
   const bigs = [randn(rng, [100000]), randn(rng, [100000]), randn(rng, [100000])];
   parity("addN big", () => tf.addN(bigs.map((x) => t(x))));
-  parity("d addN", gradsOf((a, b) => tf.addN([a, b, a]), [randn(rng, [3, 2]), randn(rng, [3, 2])]));
+  parity(
+    "d addN",
+    gradsOf((a, b) => tf.addN([a, b, a]), [randn(rng, [3, 2]), randn(rng, [3, 2])]),
+  );
 });
 
 test("isFinite and all (the training loop's NaN guard), with axes and keepDims", { skip }, () => {
@@ -259,9 +396,23 @@ test("isFinite and all (the training loop's NaN guard), with axes and keepDims",
   parity("isFinite large", () => tf.isFinite(t(big)));
   const fine = randn(rng, [40, 30]);
   parity("all(isFinite) guard", () => [tf.all(tf.isFinite(t(big))), tf.all(tf.isFinite(t(fine)))]);
-  const b = tf.tensor3d([[[1, 1, 0], [1, 1, 1]], [[0, 0, 0], [1, 1, 1]]], [2, 2, 3], "bool");
+  const b = tf.tensor3d(
+    [
+      [
+        [1, 1, 0],
+        [1, 1, 1],
+      ],
+      [
+        [0, 0, 0],
+        [1, 1, 1],
+      ],
+    ],
+    [2, 2, 3],
+    "bool",
+  );
   for (const axis of [undefined, 2, -1, [1, 2], 0, [0, 2], 1]) {
-    for (const keepDims of [false, true]) parity(`all axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => tf.all(b, axis, keepDims));
+    for (const keepDims of [false, true])
+      parity(`all axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => tf.all(b, axis, keepDims));
   }
   parity("all of a scalar", () => tf.all(tf.scalar(true, "bool")));
   parity("isFinite int32 falls back", () => tf.isFinite(tf.tensor1d([1, 2], "int32")));
@@ -274,13 +425,26 @@ test("step (relu's gradient) and comparisons, NaN included, scalar and same-shap
   x.values[5] = -0;
   parity("step alpha 0", () => tf.step(t(x)));
   parity("step alpha 0.3", () => tf.step(t(x), 0.3));
-  parity("d relu", gradsOf((v) => tf.relu(v), [randn(rng, [6, 5])]));
-  parity("d prelu", gradsOf((v, a) => tf.prelu(v, a), [randn(rng, [6, 5]), randn(rng, [5], 0.2)]), { rtol: 1e-6, atol: 1e-6 });
+  parity(
+    "d relu",
+    gradsOf((v) => tf.relu(v), [randn(rng, [6, 5])]),
+  );
+  parity(
+    "d prelu",
+    gradsOf((v, a) => tf.prelu(v, a), [randn(rng, [6, 5]), randn(rng, [5], 0.2)]),
+    { rtol: 1e-6, atol: 1e-6 },
+  );
   const y = randn(rng, [5, 7]);
   y.values[6] = NaN;
   y.values[7] = x.values[7];
-  const cmps: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [["greater", tf.greater], ["greaterEqual", tf.greaterEqual], ["less", tf.less],
-    ["lessEqual", tf.lessEqual], ["equal", tf.equal], ["notEqual", tf.notEqual]];
+  const cmps: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+    ["greater", tf.greater],
+    ["greaterEqual", tf.greaterEqual],
+    ["less", tf.less],
+    ["lessEqual", tf.lessEqual],
+    ["equal", tf.equal],
+    ["notEqual", tf.notEqual],
+  ];
   const row = randn(rng, [7]);
   for (const [name, f] of cmps) {
     parity(`${name} same shape`, () => f(t(x), t(y)));
@@ -292,60 +456,133 @@ test("step (relu's gradient) and comparisons, NaN included, scalar and same-shap
   }
 });
 
-test("the overridden kernels really run natively (each entry point is called) and bool-backed float32 converts", { skip }, () => {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { nativeKernelNames } = require("../../lib/engine/native/register") as typeof import("../../lib/engine/native/register");
-  const names = nativeKernelNames();
-  for (const k of ["Slice", "SplitV", "Unpack", "PadV2", "Concat", "Pack", "Tile", "GatherV2", "UnsortedSegmentSum", "Select", "AddN", "IsFinite", "All", "Step", "Greater"]) {
-    assert.ok(names.includes(k), `${k} is overridden`);
-  }
-  const addon = loadAddon() as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const fns = ["slice", "pad", "concat", "gather", "unsortedSegmentSum", "tile", "select", "addN", "isFinite", "all", "step", "compare"];
-  const calls: Record<string, number> = {};
-  const saved = fns.map((k) => addon[k]);
-  fns.forEach((k, i) => {
-    calls[k] = 0;
-    addon[k] = (...a: unknown[]) => {
-      calls[k]++;
-      return saved[i](...a);
-    };
-  });
-  try {
-    const x = randn(rng, [4, 5]);
-    runOn("native", () => {
-      const v = t(x);
-      return [
-        tf.slice(v, [0, 1], [4, 2]), tf.pad(v, [[1, 1], [0, 0]]), tf.concat([v, v], 1), tf.gather(v, tf.tensor1d([3, 0], "int32"), 0),
-        tf.unsortedSegmentSum(v, tf.tensor1d([0, 1, 0, 1], "int32"), 2), tf.tile(v, [1, 2]), tf.where(tf.greater(v, 0), v, tf.neg(v)),
-        tf.addN([v, v]), tf.cast(tf.all(tf.isFinite(v)), "float32"), tf.step(v),
-      ];
+test(
+  "the overridden kernels really run natively (each entry point is called) and bool-backed float32 converts",
+  { skip },
+  () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { nativeKernelNames } =
+      require("../../lib/engine/native/register") as typeof import("../../lib/engine/native/register");
+    const names = nativeKernelNames();
+    for (const k of [
+      "Slice",
+      "SplitV",
+      "Unpack",
+      "PadV2",
+      "Concat",
+      "Pack",
+      "Tile",
+      "GatherV2",
+      "UnsortedSegmentSum",
+      "Select",
+      "AddN",
+      "IsFinite",
+      "All",
+      "Step",
+      "Greater",
+    ]) {
+      assert.ok(names.includes(k), `${k} is overridden`);
+    }
+    const addon = loadAddon() as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const fns = [
+      "slice",
+      "pad",
+      "concat",
+      "gather",
+      "unsortedSegmentSum",
+      "tile",
+      "select",
+      "addN",
+      "isFinite",
+      "all",
+      "step",
+      "compare",
+    ];
+    const calls: Record<string, number> = {};
+    const saved = fns.map((k) => addon[k]);
+    fns.forEach((k, i) => {
+      calls[k] = 0;
+      addon[k] = (...a: unknown[]) => {
+        calls[k]++;
+        return saved[i](...a);
+      };
     });
-  } finally {
-    fns.forEach((k, i) => (addon[k] = saved[i]));
-  }
-  for (const k of fns) assert.ok(calls[k] > 0, `native ${k} was called`);
-  const mask = tf.tensor2d([[1, 0, 1], [0, 1, 1]], [2, 3], "bool");
-  parity("bool-backed float32 moves", () => { const f = tf.cast(mask, "float32"); return [tf.slice(f, [0, 1], [2, 2]), tf.tile(f, [2, 1]), tf.concat([f, f], 1)]; });
-});
+    try {
+      const x = randn(rng, [4, 5]);
+      runOn("native", () => {
+        const v = t(x);
+        return [
+          tf.slice(v, [0, 1], [4, 2]),
+          tf.pad(v, [
+            [1, 1],
+            [0, 0],
+          ]),
+          tf.concat([v, v], 1),
+          tf.gather(v, tf.tensor1d([3, 0], "int32"), 0),
+          tf.unsortedSegmentSum(v, tf.tensor1d([0, 1, 0, 1], "int32"), 2),
+          tf.tile(v, [1, 2]),
+          tf.where(tf.greater(v, 0), v, tf.neg(v)),
+          tf.addN([v, v]),
+          tf.cast(tf.all(tf.isFinite(v)), "float32"),
+          tf.step(v),
+        ];
+      });
+    } finally {
+      fns.forEach((k, i) => (addon[k] = saved[i]));
+    }
+    for (const k of fns) assert.ok(calls[k] > 0, `native ${k} was called`);
+    const mask = tf.tensor2d(
+      [
+        [1, 0, 1],
+        [0, 1, 1],
+      ],
+      [2, 3],
+      "bool",
+    );
+    parity("bool-backed float32 moves", () => {
+      const f = tf.cast(mask, "float32");
+      return [tf.slice(f, [0, 1], [2, 2]), tf.tile(f, [2, 1]), tf.concat([f, f], 1)];
+    });
+  },
+);
 
 test("the misc entry points reject bad arguments naming the function and argument", { skip }, () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { miscAddon } = require("../../lib/engine/native/kernels-misc") as typeof import("../../lib/engine/native/kernels-misc");
+  const { miscAddon } =
+    require("../../lib/engine/native/kernels-misc") as typeof import("../../lib/engine/native/kernels-misc");
   const m = miscAddon(loadAddon());
   assert.ok(m, "the addon has the misc entry points");
   const f = (n: number) => new Float32Array(n);
-  assert.throws(() => m.slice(f(6), [2, 3], [1, 2], [1, 2], f(2)), /slice: box \[1,2\]\+\[1,2\] exceeds shape \[2,3\] at dim 1/);
-  assert.throws(() => m.slice(f(6), [2, 3], [0, 0], [1, 2], new Int32Array(2)), /slice: out is a Int32Array but x is a Float32Array/);
+  assert.throws(
+    () => m.slice(f(6), [2, 3], [1, 2], [1, 2], f(2)),
+    /slice: box \[1,2\]\+\[1,2\] exceeds shape \[2,3\] at dim 1/,
+  );
+  assert.throws(
+    () => m.slice(f(6), [2, 3], [0, 0], [1, 2], new Int32Array(2)),
+    /slice: out is a Int32Array but x is a Float32Array/,
+  );
   assert.throws(() => m.pad(f(5), [2, 3], [0, 0], f(6), [2, 3]), /pad: x has 5 elements, expected 6/);
   assert.throws(() => m.concat([f(4), f(3)], [2, 2], 2, f(8)), /concat: inputs\[1\] has 3 elements, expected 4/);
-  assert.throws(() => m.concat([f(4), new Int32Array(4)], [2, 2], 2, f(8)), /concat: inputs\[1\] is a Int32Array but inputs\[0\] is a Float32Array/);
-  assert.throws(() => m.gather(f(6), new Int32Array([0, 3]), 1, 1, 3, 2, f(4)), /GatherV2: the index value 3 is not in \[0, 2\]/);
-  assert.throws(() => m.gather(f(6), new Int32Array([0, 1]), 1, 1, 3, 2, f(5)), /gather: out has 5 elements, expected 4/);
-  assert.throws(() => m.unsortedSegmentSum(f(6), new Int32Array(2), 3, 2, 2, f(4)), /unsortedSegmentSum: ids has 2 elements, expected 3/);
+  assert.throws(
+    () => m.concat([f(4), new Int32Array(4)], [2, 2], 2, f(8)),
+    /concat: inputs\[1\] is a Int32Array but inputs\[0\] is a Float32Array/,
+  );
+  assert.throws(
+    () => m.gather(f(6), new Int32Array([0, 3]), 1, 1, 3, 2, f(4)),
+    /GatherV2: the index value 3 is not in \[0, 2\]/,
+  );
+  assert.throws(
+    () => m.gather(f(6), new Int32Array([0, 1]), 1, 1, 3, 2, f(5)),
+    /gather: out has 5 elements, expected 4/,
+  );
+  assert.throws(
+    () => m.unsortedSegmentSum(f(6), new Int32Array(2), 3, 2, 2, f(4)),
+    /unsortedSegmentSum: ids has 2 elements, expected 3/,
+  );
   assert.throws(() => m.tile(f(6), [2, 3], [2], f(12)), /tile: reps has 1 entries for rank 2/);
   assert.throws(() => m.select(new Uint8Array(3), f(4), f(4), f(4)), /select: condition has 3 elements, expected 4/);
   assert.throws(() => m.addN([f(3), f(4)], f(3)), /addN: inputs\[1\] has 4 elements, out has 3/);
@@ -353,6 +590,12 @@ test("the misc entry points reject bad arguments naming the function and argumen
   assert.throws(() => m.all(new Uint8Array(6), 2, 0, new Uint8Array(2)), /all: inner must be at least 1/);
   assert.throws(() => m.compare(9, f(1), f(1), new Uint8Array(1)), /compare: unknown op code 9/);
   assert.throws(() => m.compare(0, f(2), f(3), new Uint8Array(3)), /compare: a has 2 and b 3 elements/);
-  assert.throws(() => m.adamUpdate(f(3), f(3), f(3), f(2), f(3), f(3), f(3), 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -1e-3), /adamUpdate: v has 2 elements, expected 3/);
-  assert.throws(() => (m.slice as unknown as (...a: unknown[]) => void)(f(6), [2, 3]), /slice: expected 5 arguments, got 2/);
+  assert.throws(
+    () => m.adamUpdate(f(3), f(3), f(3), f(2), f(3), f(3), f(3), 0.9, 0.1, 0.999, 0.001, 0.1, 0.001, 1e-7, -1e-3),
+    /adamUpdate: v has 2 elements, expected 3/,
+  );
+  assert.throws(
+    () => (m.slice as unknown as (...a: unknown[]) => void)(f(6), [2, 3]),
+    /slice: expected 5 arguments, got 2/,
+  );
 });

@@ -4,21 +4,30 @@ import { Rng } from "../../lib/engine/rng";
 import { initEngine } from "../../lib/engine/backend";
 
 test("same seed gives the same stream; different seeds and forks differ", () => {
-  const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+  const a = new Rng(42),
+    b = new Rng(42),
+    c = new Rng(43);
   const xa = [a.uniform(), a.normal(), a.int(1000)];
   const xb = [b.uniform(), b.normal(), b.int(1000)];
   assert.deepEqual(xa, xb);
   assert.notEqual(c.uniform(), xa[0]);
-  const f1 = new Rng(42).fork("data"), f2 = new Rng(42).fork("init");
+  const f1 = new Rng(42).fork("data"),
+    f2 = new Rng(42).fork("init");
   assert.notEqual(f1.uniform(), f2.uniform());
 });
 
 test("normal() has mean 0 and variance 1 (within sampling error)", () => {
   const r = new Rng(1);
   const n = 200000;
-  let s = 0, s2 = 0;
-  for (let i = 0; i < n; i++) { const x = r.normal(); s += x; s2 += x * x; }
-  const mean = s / n, v = s2 / n - mean * mean;
+  let s = 0,
+    s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = r.normal();
+    s += x;
+    s2 += x * x;
+  }
+  const mean = s / n,
+    v = s2 / n - mean * mean;
   assert.ok(Math.abs(mean) < 5 / Math.sqrt(n), `mean ${mean}`);
   assert.ok(Math.abs(v - 1) < 5 * Math.sqrt(2 / n), `var ${v}`);
 });

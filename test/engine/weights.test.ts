@@ -6,7 +6,13 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import {
-  captureOptimizerState, loadTensors, readManifest, restoreOptimizerState, restoreVariables, saveTensors, saveVariables,
+  captureOptimizerState,
+  loadTensors,
+  readManifest,
+  restoreOptimizerState,
+  restoreVariables,
+  saveTensors,
+  saveVariables,
 } from "../../lib/engine/weights";
 
 before(async () => {
@@ -35,9 +41,14 @@ test("round trip is bit-exact for float32 (incl. NaN, ±Inf, -0, denormals), int
   for (const k of Object.keys(named) as (keyof typeof named)[]) {
     assert.deepEqual(tensors[k].shape, named[k].shape, k);
     assert.equal(tensors[k].dtype, named[k].dtype, k);
-    const a = await named[k].data(), b = await tensors[k].data();
+    const a = await named[k].data(),
+      b = await tensors[k].data();
     // compare the raw bytes: bit-exact, NaN payload and -0 included
-    assert.deepEqual(Buffer.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)), Buffer.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)), k);
+    assert.deepEqual(
+      Buffer.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+      Buffer.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)),
+      k,
+    );
   }
   const manifest = readManifest(dir);
   for (const e of manifest.entries) assert.equal(e.offset % 8, 0, `entry ${e.name} is 8-byte aligned`);
@@ -61,7 +72,10 @@ test("saving again replaces the previous copy and leaves no temporary files", as
 
 async function savedDir(): Promise<string> {
   const dir = tmpDir();
-  const t = tf.tensor2d([[1, 2], [3, 4]]);
+  const t = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
   await saveTensors(dir, { w: t });
   t.dispose();
   return dir;
@@ -71,21 +85,30 @@ test("missing weights.json names the file", async () => {
   const dir = await savedDir();
   const file = path.join(dir, "weights.json");
   fs.rmSync(file);
-  assert.throws(() => loadTensors(dir), (e: Error) => e.message.includes(file) && /not found/.test(e.message));
+  assert.throws(
+    () => loadTensors(dir),
+    (e: Error) => e.message.includes(file) && /not found/.test(e.message),
+  );
 });
 
 test("missing weights.bin names the file", async () => {
   const dir = await savedDir();
   const file = path.join(dir, "weights.bin");
   fs.rmSync(file);
-  assert.throws(() => loadTensors(dir), (e: Error) => e.message.includes(file) && /not found/.test(e.message));
+  assert.throws(
+    () => loadTensors(dir),
+    (e: Error) => e.message.includes(file) && /not found/.test(e.message),
+  );
 });
 
 test("corrupt JSON names weights.json", async () => {
   const dir = await savedDir();
   const file = path.join(dir, "weights.json");
   fs.writeFileSync(file, fs.readFileSync(file, "utf8").slice(0, 30));
-  assert.throws(() => loadTensors(dir), (e: Error) => e.message.includes(file) && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => loadTensors(dir),
+    (e: Error) => e.message.includes(file) && /not valid JSON/.test(e.message),
+  );
 });
 
 test("a manifest entry inconsistent with its shape names weights.json and the entry", async () => {
@@ -94,7 +117,10 @@ test("a manifest entry inconsistent with its shape names weights.json and the en
   const m = JSON.parse(fs.readFileSync(file, "utf8"));
   m.entries[0].shape = [3, 2, 1, 5];
   fs.writeFileSync(file, JSON.stringify(m));
-  assert.throws(() => loadTensors(dir), (e: Error) => e.message.includes(file) && e.message.includes('"w"') && /byteLength/.test(e.message));
+  assert.throws(
+    () => loadTensors(dir),
+    (e: Error) => e.message.includes(file) && e.message.includes('"w"') && /byteLength/.test(e.message),
+  );
 });
 
 test("truncated weights.bin names the file and says truncated", async () => {
@@ -102,7 +128,10 @@ test("truncated weights.bin names the file and says truncated", async () => {
   const file = path.join(dir, "weights.bin");
   const buf = fs.readFileSync(file);
   fs.writeFileSync(file, buf.subarray(0, buf.length - 3));
-  assert.throws(() => loadTensors(dir), (e: Error) => e.message.includes(file) && /truncated/.test(e.message));
+  assert.throws(
+    () => loadTensors(dir),
+    (e: Error) => e.message.includes(file) && /truncated/.test(e.message),
+  );
 });
 
 test("a flipped byte in weights.bin fails the checksum, naming the file", async () => {
@@ -111,27 +140,57 @@ test("a flipped byte in weights.bin fails the checksum, naming the file", async 
   const buf = fs.readFileSync(file);
   buf[5] ^= 0x40;
   fs.writeFileSync(file, buf);
-  assert.throws(() => loadTensors(dir), (e: Error) => e.message.includes(file) && /checksum/.test(e.message));
+  assert.throws(
+    () => loadTensors(dir),
+    (e: Error) => e.message.includes(file) && /checksum/.test(e.message),
+  );
 });
 
 test("restoreVariables assigns by name and reports name and shape mismatches with the file", async () => {
   const dir = tmpDir();
-  const w = tf.variable(tf.tensor2d([[1, 2, 3], [4, 5, 6]]));
+  const w = tf.variable(
+    tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+  );
   const b = tf.variable(tf.tensor1d([7, 8, 9]));
   await saveVariables(dir, { w, b }, { step: 3 });
   const w2 = tf.variable(tf.zeros([2, 3]));
   const b2 = tf.variable(tf.zeros([3]));
   const meta = restoreVariables(dir, { b: b2, w: w2 });
   assert.deepEqual(meta, { step: 3 });
-  assert.deepEqual(await w2.array(), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(await w2.array(), [
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   assert.deepEqual(await b2.array(), [7, 8, 9]);
 
   const file = path.join(dir, "weights.json");
   const before = tf.memory().numTensors;
   const wrongShape = tf.tidy(() => tf.variable(tf.zeros([3, 2])));
-  assert.throws(() => restoreVariables(dir, { w: wrongShape, b: b2 }), (e: Error) => e.message.includes(file) && e.message.includes('"w"') && e.message.includes("[2,3]") && e.message.includes("[3,2]"));
-  assert.deepEqual(await wrongShape.array(), [[0, 0], [0, 0], [0, 0]], "nothing assigned on mismatch");
-  assert.throws(() => restoreVariables(dir, { w: w2, c: b2 }), (e: Error) => e.message.includes(file) && /missing from the file: c/.test(e.message) && /not in the model: b/.test(e.message));
+  assert.throws(
+    () => restoreVariables(dir, { w: wrongShape, b: b2 }),
+    (e: Error) =>
+      e.message.includes(file) &&
+      e.message.includes('"w"') &&
+      e.message.includes("[2,3]") &&
+      e.message.includes("[3,2]"),
+  );
+  assert.deepEqual(
+    await wrongShape.array(),
+    [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ],
+    "nothing assigned on mismatch",
+  );
+  assert.throws(
+    () => restoreVariables(dir, { w: w2, c: b2 }),
+    (e: Error) =>
+      e.message.includes(file) && /missing from the file: c/.test(e.message) && /not in the model: b/.test(e.message),
+  );
   assert.equal(tf.memory().numTensors, before + 1, "loaded tensors are disposed even when restoring fails");
   tf.dispose([w, b, w2, b2, wrongShape]);
 });
@@ -160,7 +219,8 @@ test("Adam state round trip: a restored optimizer continues exactly like the ori
   tf.dispose(Object.values(tensors));
   assert.equal(o2.iterations, 7);
   for (let i = 0; i < 5; i++) o2.minimize(lossOf(v2), false, [v2]);
-  const a = await v1.data(), b = await v2.data();
+  const a = await v1.data(),
+    b = await v2.data();
   assert.deepEqual(Array.from(b), Array.from(a));
 
   // a slot whose shape does not fit the variable is reported with the file
@@ -169,10 +229,15 @@ test("Adam state round trip: a restored optimizer continues exactly like the ori
   const { tensors: t2, meta: m2 } = loadTensors(dir);
   const ot: Record<string, tf.Tensor> = {};
   for (const k of Object.keys(t2)) if (k.startsWith("opt/")) ot[k] = t2[k];
-  await assert.rejects(restoreOptimizerState(o3, ot, (m2 as { opt: never }).opt, [wrong], "X/weights.json"), /X\/weights\.json.*slot 0.*\[3\].*\[4\]/);
+  await assert.rejects(
+    restoreOptimizerState(o3, ot, (m2 as { opt: never }).opt, [wrong], "X/weights.json"),
+    /X\/weights\.json.*slot 0.*\[3\].*\[4\]/,
+  );
   tf.dispose(Object.values(t2));
   tf.dispose([target, v1, v2, wrong]);
-  o1.dispose(); o2.dispose(); o3.dispose();
+  o1.dispose();
+  o2.dispose();
+  o3.dispose();
 });
 
 test("saveTensors rejects unsupported dtypes and disposed tensors by name", async () => {

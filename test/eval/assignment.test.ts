@@ -7,8 +7,10 @@ import { near } from "./eval-helpers";
 
 /** Best total over injective maps from the smaller side into the larger, by enumeration. */
 function bruteForce(c: number[][], maximize: boolean): number {
-  const R = c.length, C = c[0].length;
-  const small = Math.min(R, C), large = Math.max(R, C);
+  const R = c.length,
+    C = c[0].length;
+  const small = Math.min(R, C),
+    large = Math.max(R, C);
   const at = (s: number, l: number) => (R <= C ? c[s][l] : c[l][s]);
   let best = maximize ? -Infinity : Infinity;
   const used = new Array<boolean>(large).fill(false);
@@ -29,12 +31,18 @@ function bruteForce(c: number[][], maximize: boolean): number {
 }
 
 function checkValid(c: number[][], sol: { rows: number[]; cols: number[]; total: number }): void {
-  const R = c.length, C = c[0].length;
+  const R = c.length,
+    C = c[0].length;
   assert.equal(sol.rows.length, Math.min(R, C));
   assert.equal(new Set(sol.rows).size, sol.rows.length);
   assert.equal(new Set(sol.cols).size, sol.cols.length);
   for (let k = 1; k < sol.rows.length; k++) assert.ok(sol.rows[k] > sol.rows[k - 1], "rows ascending");
-  near(sol.total, sol.rows.reduce((s, r, k) => s + c[r][sol.cols[k]], 0), "total is the sum of the chosen entries", 1e-12);
+  near(
+    sol.total,
+    sol.rows.reduce((s, r, k) => s + c[r][sol.cols[k]], 0),
+    "total is the sum of the chosen entries",
+    1e-12,
+  );
 }
 
 test("matches brute force on random matrices up to 7×7 (square and rectangular; continuous, tied integer and negative values)", () => {
@@ -67,12 +75,36 @@ test("matches brute force on random matrices up to 7×7 (square and rectangular;
 
 test("scipy's documented example, all-equal costs, and edge cases", () => {
   // scipy.optimize.linear_sum_assignment([[4,1,3],[2,0,5],[3,2,2]]) → row_ind [0,1,2], col_ind [1,0,2], cost 5
-  assert.deepEqual(linearSumAssignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]]), { rows: [0, 1, 2], cols: [1, 0, 2], total: 5 });
-  assert.deepEqual(linearSumAssignment([[4, 1, 3], [2, 0, 5], [3, 2, 2]], { maximize: true }).total, 11);
-  const flat = linearSumAssignment([[1, 1, 1], [1, 1, 1]]);
+  assert.deepEqual(
+    linearSumAssignment([
+      [4, 1, 3],
+      [2, 0, 5],
+      [3, 2, 2],
+    ]),
+    { rows: [0, 1, 2], cols: [1, 0, 2], total: 5 },
+  );
+  assert.deepEqual(
+    linearSumAssignment(
+      [
+        [4, 1, 3],
+        [2, 0, 5],
+        [3, 2, 2],
+      ],
+      { maximize: true },
+    ).total,
+    11,
+  );
+  const flat = linearSumAssignment([
+    [1, 1, 1],
+    [1, 1, 1],
+  ]);
   assert.equal(flat.total, 2);
   // tall matrix: rows are reported ascending with their columns
-  const tall = linearSumAssignment([[5, 9], [1, 8], [7, 2]]);
+  const tall = linearSumAssignment([
+    [5, 9],
+    [1, 8],
+    [7, 2],
+  ]);
   assert.deepEqual(tall, { rows: [1, 2], cols: [0, 1], total: 3 });
   assert.deepEqual(linearSumAssignment([]), { rows: [], cols: [], total: 0 });
   assert.deepEqual(linearSumAssignment([[]]), { rows: [], cols: [], total: 0 });
@@ -81,9 +113,31 @@ test("scipy's documented example, all-equal costs, and edge cases", () => {
 
 test("forbidden entries (±Infinity), infeasibility and bad input", () => {
   const I = Infinity;
-  assert.deepEqual(linearSumAssignment([[I, 1], [2, I]]), { rows: [0, 1], cols: [1, 0], total: 3 });
-  assert.deepEqual(linearSumAssignment([[-I, 1], [2, -I]], { maximize: true }), { rows: [0, 1], cols: [1, 0], total: 3 });
-  assert.throws(() => linearSumAssignment([[I, 1], [I, 2]]), /2×2 cost matrix is infeasible/);
+  assert.deepEqual(
+    linearSumAssignment([
+      [I, 1],
+      [2, I],
+    ]),
+    { rows: [0, 1], cols: [1, 0], total: 3 },
+  );
+  assert.deepEqual(
+    linearSumAssignment(
+      [
+        [-I, 1],
+        [2, -I],
+      ],
+      { maximize: true },
+    ),
+    { rows: [0, 1], cols: [1, 0], total: 3 },
+  );
+  assert.throws(
+    () =>
+      linearSumAssignment([
+        [I, 1],
+        [I, 2],
+      ]),
+    /2×2 cost matrix is infeasible/,
+  );
   assert.throws(() => linearSumAssignment([[NaN, 1]]), /entry \[0\]\[0\] is NaN/);
   assert.throws(() => linearSumAssignment([[-I, 1]]), /entry \[0\]\[0\] is -Infinity/);
   assert.throws(() => linearSumAssignment([[I, 1]], { maximize: true }), /entry \[0\]\[0\] is Infinity/);

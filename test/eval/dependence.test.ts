@@ -7,9 +7,21 @@ import assert from "node:assert/strict";
 import { Rng } from "../../lib/engine/rng";
 import { initEngine } from "../../lib/engine/backend";
 import {
-  correlationMatrix, pairwiseMutualInformation, groupMutualInformation, knnPartialCorrelation, permutationNull, summarizeNull,
-  linearGaussianPosterior, projectOntoColumns, isPartialCorrelation, plugInMutualInformation, millerMadowBias, pushForward,
-  conditionalTable, mapRows, conditionalMutualInformation,
+  correlationMatrix,
+  pairwiseMutualInformation,
+  groupMutualInformation,
+  knnPartialCorrelation,
+  permutationNull,
+  summarizeNull,
+  linearGaussianPosterior,
+  projectOntoColumns,
+  isPartialCorrelation,
+  plugInMutualInformation,
+  millerMadowBias,
+  pushForward,
+  conditionalTable,
+  mapRows,
+  conditionalMutualInformation,
 } from "../../lib/eval/dependence";
 import { ksgMutualInformation } from "../../lib/eval/knn-mi";
 import { gaussianPartialCorrelation } from "../../lib/prob/correlation";
@@ -23,14 +35,23 @@ function gaussianRows(rng: Rng, n: number, L: number[][]): number[][] {
 }
 
 test("correlationMatrix: ±1 for linear relations, hand value for a small set, symmetric", () => {
-  const rows = [[1, 2, 5, 1], [2, 4, 3, 0], [3, 6, 1, 2], [4, 8, -1, 1]];
+  const rows = [
+    [1, 2, 5, 1],
+    [2, 4, 3, 0],
+    [3, 6, 1, 2],
+    [4, 8, -1, 1],
+  ];
   const c = correlationMatrix(rows);
   near(c[0][1], 1, "linear", 1e-12);
   near(c[0][2], -1, "anti-linear", 1e-12);
   // columns 0 and 3: x = 1..4, y = 1,0,2,1 → cov 0.5·(…)
-  const x = [1, 2, 3, 4], y = [1, 0, 2, 1];
-  const mx = 2.5, my = 1;
-  const r = x.reduce((s, v, i) => s + (v - mx) * (y[i] - my), 0) / Math.sqrt(x.reduce((s, v) => s + (v - mx) ** 2, 0) * y.reduce((s, v) => s + (v - my) ** 2, 0));
+  const x = [1, 2, 3, 4],
+    y = [1, 0, 2, 1];
+  const mx = 2.5,
+    my = 1;
+  const r =
+    x.reduce((s, v, i) => s + (v - mx) * (y[i] - my), 0) /
+    Math.sqrt(x.reduce((s, v) => s + (v - mx) ** 2, 0) * y.reduce((s, v) => s + (v - my) ** 2, 0));
   near(c[0][3], r, "hand value", 1e-12);
   for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) near(c[i][j], c[j][i], `symmetry ${i},${j}`, 1e-15);
   assert.throws(() => correlationMatrix([[1, 2], [3]]), /row 1 has 1/);
@@ -40,7 +61,11 @@ test("pairwise and group KSG MI: Gaussian closed form −½ log(1−ρ²), ≈ 0
   const rng = new Rng("dep/gauss");
   const rho = 0.8;
   // (z0, z1) correlated ρ; z2 independent
-  const L = [[1, 0, 0], [rho, Math.sqrt(1 - rho * rho), 0], [0, 0, 1]];
+  const L = [
+    [1, 0, 0],
+    [rho, Math.sqrt(1 - rho * rho), 0],
+    [0, 0, 1],
+  ];
   const rows = gaussianRows(rng, 3000, L);
   const mi = pairwiseMutualInformation(rows);
   // KSG's spread at N = 3000 is ≈ 0.02 nats
@@ -49,15 +74,31 @@ test("pairwise and group KSG MI: Gaussian closed form −½ log(1−ρ²), ≈ 0
   assert.ok(Math.abs(mi[0][2]) < 0.07 && Math.abs(mi[1][2]) < 0.07, `independent pairs ${mi[0][2]}, ${mi[1][2]}`);
   assert.ok(mi.every((r, i) => Number.isNaN(r[i])));
   assert.ok(Math.abs(groupMutualInformation(rows, [0, 1], [2])) < 0.07);
-  near(groupMutualInformation(rows, [0], [1]), ksgMutualInformation(rows.map((r) => [r[0]]), rows.map((r) => [r[1]])), "same as KSG", 1e-12);
+  near(
+    groupMutualInformation(rows, [0], [1]),
+    ksgMutualInformation(
+      rows.map((r) => [r[0]]),
+      rows.map((r) => [r[1]]),
+    ),
+    "same as KSG",
+    1e-12,
+  );
   assert.throws(() => groupMutualInformation(rows, [0, 1], [1]), /overlap/);
   assert.throws(() => groupMutualInformation(rows, [0], [5]), /column 5 outside 0…2/);
 });
 
 test("knnPartialCorrelation (chain rule of KSG MIs) matches the Gaussian closed form; ≈ 0 for independent groups", () => {
   const rng = new Rng("dep/pc");
-  const L = [[1, 0, 0, 0], [0.5, 0.8, 0, 0], [0.4, 0.3, 0.7, 0], [0, 0.2, 0.5, 0.8]];
-  const cov = matMul(L, L.map((_, i) => L.map((r) => r[i])));
+  const L = [
+    [1, 0, 0, 0],
+    [0.5, 0.8, 0, 0],
+    [0.4, 0.3, 0.7, 0],
+    [0, 0.2, 0.5, 0.8],
+  ];
+  const cov = matMul(
+    L,
+    L.map((_, i) => L.map((r) => r[i])),
+  );
   const rows = gaussianRows(rng, 3000, L);
   const groups = [[0, 1], [2], [3]];
   const pc = knnPartialCorrelation(rows, groups);
@@ -105,7 +146,12 @@ test("linearGaussianPosterior: A⁺A = I, σ²(AᵀA)⁻¹ for orthogonal column
   const PA = matMul(post.pinv, A);
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) near(PA[i][j], i === j ? 1 : 0, `A⁺A[${i}][${j}]`, 1e-10);
   // columns orthogonal with squared norms 4, 9, 16 → cov = σ² diag(1/4, 1/9, 1/16)
-  const B = [[2, 0, 0], [0, 3, 0], [0, 0, 4], [0, 0, 0]];
+  const B = [
+    [2, 0, 0],
+    [0, 3, 0],
+    [0, 0, 4],
+    [0, 0, 0],
+  ];
   const pb = linearGaussianPosterior(B, 0.5);
   near(pb.sd[0], 0.5 / 2, "sd 0", 1e-12);
   near(pb.sd[1], 0.5 / 3, "sd 1", 1e-12);
@@ -117,10 +163,20 @@ test("linearGaussianPosterior: A⁺A = I, σ²(AᵀA)⁻¹ for orthogonal column
   z.forEach((r, n) => r.forEach((v, k) => near(zHat[n][k], v, `z[${n}][${k}]`, 1e-9)));
   x.forEach((r, n) => r.forEach((v, d) => near(xHat[n][d], v, `x[${n}][${d}]`, 1e-9)));
   const noisy = normalRows(rng, 4, 8);
-  const once = projectOntoColumns(noisy, A).xHat, twice = projectOntoColumns(once, A).xHat;
+  const once = projectOntoColumns(noisy, A).xHat,
+    twice = projectOntoColumns(once, A).xHat;
   once.forEach((r, n) => r.forEach((v, d) => near(twice[n][d], v, "idempotent", 1e-9)));
   // the residual is orthogonal to every column of A
-  noisy.forEach((r, n) => A[0].forEach((_, k) => near(r.reduce((s, v, d) => s + (v - once[n][d]) * A[d][k], 0), 0, "residual ⟂ A", 1e-9)));
+  noisy.forEach((r, n) =>
+    A[0].forEach((_, k) =>
+      near(
+        r.reduce((s, v, d) => s + (v - once[n][d]) * A[d][k], 0),
+        0,
+        "residual ⟂ A",
+        1e-9,
+      ),
+    ),
+  );
   assert.throws(() => linearGaussianPosterior([[1, 2, 3]], 1), /need D ≥ K/);
 });
 
@@ -130,12 +186,14 @@ test("isPartialCorrelation equals a direct computation of log q̂(z) − Σ log 
   const z = normalRows(rng, 6, 3);
   const groups = [[0, 2], [1]];
   const sd = [0.7, 0.5, 0.9];
-  const M = 3, N = 6;
+  const M = 3,
+    N = 6;
   const res = isPartialCorrelation(z, sd, groups, { batch: M, passes: 2, rng: new Rng("dep/is") });
   assert.equal(res.passes.length, 2);
   assert.equal(res.N, N);
   // direct: same batches and draws as the implementation (forks pass<p>/order and pass<p>/draws)
-  const logN = (x: number, m: number, s: number) => -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
+  const logN = (x: number, m: number, s: number) =>
+    -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
   const base = new Rng("dep/is");
   for (let p = 0; p < 2; p++) {
     const order = base.fork(`pass${p}/order`).permutation(N);
@@ -145,10 +203,11 @@ test("isPartialCorrelation equals a direct computation of log q̂(z) − Σ log 
       const members = order.slice(b, b + M);
       const zs = members.map((n) => z[n].map((v, k) => v + sd[k] * draws.normal()));
       for (let i = 0; i < M; i++) {
-        const qhat = (dims: number[]) => members.reduce((s, n, j) => {
-          const w = j === i ? 1 / N : (N - 1) / ((M - 1) * N);
-          return s + w * Math.exp(dims.reduce((t, k) => t + logN(zs[i][k], z[n][k], sd[k]), 0));
-        }, 0);
+        const qhat = (dims: number[]) =>
+          members.reduce((s, n, j) => {
+            const w = j === i ? 1 / N : (N - 1) / ((M - 1) * N);
+            return s + w * Math.exp(dims.reduce((t, k) => t + logN(zs[i][k], z[n][k], sd[k]), 0));
+          }, 0);
         sum += Math.log(qhat([0, 1, 2])) - groups.reduce((s, g) => s + Math.log(qhat(g)), 0);
       }
     }
@@ -171,8 +230,10 @@ test("plugInMutualInformation: exact counts on a hand table, XOR samples (pairs 
   near(millerMadowBias(2, 2, 1000), 1 / 2000, "bias", 1e-15);
   near(millerMadowBias(4, 2, 100), 3 / 200, "bias", 1e-15);
   // over repeats the pairwise plug-in MI of XOR samples averages ≈ 1/(2n); the group MI ≈ log 2
-  const n = 2000, reps = 40;
-  let pair = 0, group = 0;
+  const n = 2000,
+    reps = 40;
+  let pair = 0,
+    group = 0;
   for (let s = 0; s < reps; s++) {
     const x = sampleXor(n, `dep/xor/${s}`).z;
     pair += plugInMutualInformation(x, [0], [2]).mi / reps;
@@ -187,17 +248,37 @@ test("plugInMutualInformation: exact counts on a hand table, XOR samples (pairs 
   const mapped = mapRows({ values: [0, 1, 0, 1, 1, 1], shape: [2, 3] }, (r) => [r[0] + r[1], r[2]]);
   assert.deepEqual(mapped.shape, [2, 2]);
   assert.deepEqual(Array.from(mapped.values), [1, 0, 2, 1]);
-  assert.throws(() => mapRows({ values: [0, 1, 2, 3], shape: [2, 2] }, (r) => (r[0] === 0 ? [1] : [1, 2])), /f returned 2 values for row 1, 1 for row 0/);
+  assert.throws(
+    () => mapRows({ values: [0, 1, 2, 3], shape: [2, 2] }, (r) => (r[0] === 0 ? [1] : [1, 2])),
+    /f returned 2 values for row 1, 1 for row 0/,
+  );
 });
 
 test("pushForward and conditionalTable: f(z₁, z₂) = z₁ + z₂ of Table 2 determines z₃ (Theorem A.1)", () => {
   const d = pushForward(xorTable(), (o) => [o[0] + o[1], o[2]]);
   const byKey = new Map(d.outcomes.map((o, i) => [o.join(","), d.probs[i]]));
-  assert.deepEqual([...byKey.entries()].sort(), [["0,1", 0.25], ["1,0", 0.5], ["2,1", 0.25]]);
+  assert.deepEqual([...byKey.entries()].sort(), [
+    ["0,1", 0.25],
+    ["1,0", 0.5],
+    ["2,1", 0.25],
+  ]);
   near(mutualInformation(d, [0], [1]), Math.log(2), "I(z1+z2; z3)", 1e-12);
-  assert.deepEqual(conditionalTable(d), [{ x: 0, y: 1, p: 1 }, { x: 1, y: 0, p: 1 }, { x: 2, y: 1, p: 1 }]);
+  assert.deepEqual(conditionalTable(d), [
+    { x: 0, y: 1, p: 1 },
+    { x: 1, y: 0, p: 1 },
+    { x: 2, y: 1, p: 1 },
+  ]);
   // a function of z₁ alone stays independent of z₃
-  near(mutualInformation(pushForward(xorTable(), (o) => [o[0], o[2]]), [0], [1]), 0, "I(z1; z3)", 1e-12);
+  near(
+    mutualInformation(
+      pushForward(xorTable(), (o) => [o[0], o[2]]),
+      [0],
+      [1],
+    ),
+    0,
+    "I(z1; z3)",
+    1e-12,
+  );
   assert.throws(() => pushForward(xorTable(), () => [NaN]), /not an array of finite numbers/);
   // Eq. 6: given z₂, z₁ and z₃ determine each other, so I(z₁; z₃ | z₂) = log 2 although I(z₁; z₃) = 0
   near(conditionalMutualInformation(xorTable(), [0], [2], [1]), Math.log(2), "I(z1; z3 | z2)", 1e-12);

@@ -2,7 +2,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  entropy, groupVsRestMutualInformation, independenceReport, marginal, mutualInformation, pairwiseMutualInformation, xorTable,
+  entropy,
+  groupVsRestMutualInformation,
+  independenceReport,
+  marginal,
+  mutualInformation,
+  pairwiseMutualInformation,
+  xorTable,
 } from "../../lib/eval/discrete-independence";
 import { near } from "./eval-helpers";
 
@@ -32,10 +38,11 @@ test("a group-wise independent table has zero cross-pair MI and zero PC; a corre
   // (z1, z2) perfectly correlated, independent of z3 ~ Bernoulli(0.3)
   const outcomes: number[][] = [];
   const probs: number[] = [];
-  for (const a of [0, 1]) for (const c of [0, 1]) {
-    outcomes.push([a, a, c]);
-    probs.push(0.5 * (c ? 0.3 : 0.7));
-  }
+  for (const a of [0, 1])
+    for (const c of [0, 1]) {
+      outcomes.push([a, a, c]);
+      probs.push(0.5 * (c ? 0.3 : 0.7));
+    }
   const d = { outcomes, probs };
   const rep = independenceReport(d, [[0, 1], [2]]);
   near(rep.maxCrossPairMI, 0, "cross pairs", 1e-15);

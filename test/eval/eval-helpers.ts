@@ -25,6 +25,7 @@ export function matMul(a: number[][], b: number[][]): number[][] {
 export function permutations(n: number): number[][] {
   if (n === 0) return [[]];
   const out: number[][] = [];
-  for (const p of permutations(n - 1)) for (let i = 0; i <= p.length; i++) out.push([...p.slice(0, i), n - 1, ...p.slice(i)]);
+  for (const p of permutations(n - 1))
+    for (let i = 0; i <= p.length; i++) out.push([...p.slice(0, i), n - 1, ...p.slice(i)]);
   return out;
 }

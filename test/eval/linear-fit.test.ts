@@ -5,8 +5,22 @@ import { Rng } from "../../lib/engine/rng";
 import { fitLinear, linearR2, r2Score, rawR2, rowsOf } from "../../lib/eval/linear-fit";
 import { matMul, near, normalRows } from "./eval-helpers";
 
-const X6 = [[1, 2], [2, 1], [3, 5], [4, 3], [5, 8], [6, 5]];
-const Y6 = [[1.5, 10], [2.0, 9], [4.1, 15], [3.9, 11], [6.2, 21], [6.0, 14]];
+const X6 = [
+  [1, 2],
+  [2, 1],
+  [3, 5],
+  [4, 3],
+  [5, 8],
+  [6, 5],
+];
+const Y6 = [
+  [1.5, 10],
+  [2.0, 9],
+  [4.1, 15],
+  [3.9, 11],
+  [6.2, 21],
+  [6.0, 14],
+];
 
 test("matches numpy.linalg.lstsq with an intercept column, and sklearn's three R² averages", () => {
   // numpy 2.4: lstsq([1 X], Y) = [[0.26439114391143625, 6.980934809348095], [0.6804428044280444, -0.38007380073800734],
@@ -32,7 +46,9 @@ test("matches numpy.linalg.lstsq with an intercept column, and sklearn's three R
 
 test("recovers exact coefficients of noise-free data, also with badly scaled columns", () => {
   const rng = new Rng("linear-fit/exact");
-  const N = 60, P = 4, Q = 3;
+  const N = 60,
+    P = 4,
+    Q = 3;
   const X = normalRows(rng, N, P).map((r) => [r[0] * 1e-6, r[1] * 1e5, r[2] + 1000, r[3] + 0.5 * r[0]]);
   // Coefficients scaled so every column contributes O(1) to Y (then each is determined to ~1e-12 relative).
   const B = normalRows(rng, P, Q).map((r, j) => r.map((v) => v * [1e6, 1e-5, 1, 1][j]));
@@ -58,7 +74,17 @@ test("rank-deficient X: a clear error naming the shape, or dropped columns on re
   assert.throws(() => fitLinear(dup, y), /X \(N×P = 50×3\) is rank-deficient: rank 2 < 3 columns after centring/);
   const constant = base.map((r) => [r[0], 7.25, r[1]]);
   assert.throws(() => fitLinear(constant, y), /50×3.*rank 2 < 3.*constant columns: 1/);
-  assert.throws(() => fitLinear([[1, 2], [3, 4]], [[1], [2]]), /2×2.*rank 1 < 2.*need N ≥ P \+ 1 rows/);
+  assert.throws(
+    () =>
+      fitLinear(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [[1], [2]],
+      ),
+    /2×2.*rank 1 < 2.*need N ≥ P \+ 1 rows/,
+  );
   // "drop": the same fitted values and R² as the fit on the independent columns.
   const fd = fitLinear(constant, y, { rankDeficient: "drop" });
   assert.equal(fd.rank, 2);
@@ -79,8 +105,16 @@ test("R² edge cases and input checks", () => {
   // R² can be negative: worse than the mean
   near(r2Score([[0], [1], [2]], [[2], [1], [0]]), -3, "anti-correlated prediction");
   // variance_weighted = 1 − ΣSS_res/ΣSS_tot by hand
-  const yt = [[0, 0], [1, 10], [2, 20]];
-  const yp = [[0, 1], [1, 10], [2, 19]];
+  const yt = [
+    [0, 0],
+    [1, 10],
+    [2, 20],
+  ];
+  const yp = [
+    [0, 1],
+    [1, 10],
+    [2, 19],
+  ];
   near(r2Score(yt, yp), 1 - 2 / 202, "variance weighted by hand");
   near(r2Score(yt, yp, "uniform_average"), (1 + (1 - 2 / 200)) / 2, "uniform by hand");
   assert.throws(() => fitLinear([[1], [2]], [[1]]), /X has 2 rows, Y has 1/);
@@ -90,7 +124,11 @@ test("R² edge cases and input checks", () => {
 });
 
 test("rowsOf converts a row-major {values, shape} matrix (lib/data's layout)", () => {
-  assert.deepEqual(rowsOf({ values: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2] }), [[1, 2], [3, 4], [5, 6]]);
+  assert.deepEqual(rowsOf({ values: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2] }), [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   assert.throws(() => rowsOf({ values: [1, 2, 3], shape: [2, 2] }), /3 values do not fill shape \[2,2\]/);
   assert.throws(() => rowsOf({ values: [1, 2], shape: [2] }), /expected a 2-D shape/);
 });

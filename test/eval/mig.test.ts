@@ -31,8 +31,18 @@ const Phi = (z: number) => (z >= 0 ? 1 - normalTwoSidedP(z) / 2 : normalTwoSided
 test("KSG matches the closed-form MI of correlated Gaussians (scalar and 2-D × 2-D)", () => {
   const rng = new Rng("mig/ksg");
   for (const rho of [0, 0.5, 0.9]) {
-    const xy = gaussianSamples(rng, [[1, rho], [rho, 1]], 2000);
-    const mi = ksgMutualInformation(xy.map((r) => [r[0]]), xy.map((r) => [r[1]]));
+    const xy = gaussianSamples(
+      rng,
+      [
+        [1, rho],
+        [rho, 1],
+      ],
+      2000,
+    );
+    const mi = ksgMutualInformation(
+      xy.map((r) => [r[0]]),
+      xy.map((r) => [r[1]]),
+    );
     near(mi, -0.5 * Math.log(1 - rho * rho), `ρ = ${rho}`, 0.03);
   }
   const cov = [
@@ -41,15 +51,33 @@ test("KSG matches the closed-form MI of correlated Gaussians (scalar and 2-D × 
     [0.5, -0.2, 1, 0.2],
     [0.1, 0.4, 0.2, 1],
   ];
-  const exact = gaussianPartialCorrelation(cov, [[0, 1], [2, 3]]); // I(X; Y) = ½ log(|C_X||C_Y|/|C|)
+  const exact = gaussianPartialCorrelation(cov, [
+    [0, 1],
+    [2, 3],
+  ]); // I(X; Y) = ½ log(|C_X||C_Y|/|C|)
   const s = gaussianSamples(rng, cov, 2000);
-  const mi = ksgMutualInformation(s.map((r) => [r[0], r[1]]), s.map((r) => [r[2], r[3]]));
+  const mi = ksgMutualInformation(
+    s.map((r) => [r[0], r[1]]),
+    s.map((r) => [r[2], r[3]]),
+  );
   near(mi, exact, "2-D × 2-D", 0.04);
   assert.ok(exact > 0.3);
   // invariant to rescaling a coordinate (columns are standardised); deterministic given the Rng
-  const scaled = ksgMutualInformation(s.map((r) => [1000 * r[0], r[1]]), s.map((r) => [r[2], 1e-3 * r[3]]));
+  const scaled = ksgMutualInformation(
+    s.map((r) => [1000 * r[0], r[1]]),
+    s.map((r) => [r[2], 1e-3 * r[3]]),
+  );
   near(scaled, mi, "scale invariance", 1e-9);
-  assert.equal(ksgMutualInformation(s.map((r) => [r[0]]), s.map((r) => [r[1]])), ksgMutualInformation(s.map((r) => [r[0]]), s.map((r) => [r[1]])));
+  assert.equal(
+    ksgMutualInformation(
+      s.map((r) => [r[0]]),
+      s.map((r) => [r[1]]),
+    ),
+    ksgMutualInformation(
+      s.map((r) => [r[0]]),
+      s.map((r) => [r[1]]),
+    ),
+  );
   assert.throws(() => ksgMutualInformation([[1], [2]], [[1]]), /X has 2 rows, Y has 1/);
   assert.throws(() => ksgMutualInformation([[1], [2], [3]], [[1], [2], [3]], { k: 3 }), /1 ≤ k < N = 3/);
 });
@@ -80,9 +108,19 @@ test("Ross's discrete–continuous estimator matches the exact MI of a binned Ga
       cond += py * hv * h;
     }
     const exact = Math.log(4) - cond;
-    const xy = gaussianSamples(rng, [[1, rho], [rho, 1]], 3000);
+    const xy = gaussianSamples(
+      rng,
+      [
+        [1, rho],
+        [rho, 1],
+      ],
+      3000,
+    );
     const labels = xy.map((r) => cuts.findIndex((c, i) => r[0] >= c && r[0] < cuts[i + 1]));
-    const est = mixedMutualInformation(labels, xy.map((r) => [r[1]]));
+    const est = mixedMutualInformation(
+      labels,
+      xy.map((r) => [r[1]]),
+    );
     near(est, exact, `ρ = ${rho} (exact ${exact.toFixed(4)})`, 0.03);
   }
   // labels occurring once are dropped; all-unique labels cannot be used
@@ -93,7 +131,10 @@ test("discretize keeps few distinct values as categories and cuts the rest into 
   const sizes = discretize([[0.5], [0.7], [0.5], [0.9], [0.7], [0.5]], 10);
   assert.equal(sizes.levels, 3);
   assert.deepEqual(Array.from(sizes.codes), [0, 1, 0, 2, 1, 0]);
-  const cont = discretize(Array.from({ length: 100 }, (_, i) => [Math.sin(i) * 10]), 4);
+  const cont = discretize(
+    Array.from({ length: 100 }, (_, i) => [Math.sin(i) * 10]),
+    4,
+  );
   const counts = new Map<number, number>();
   cont.codes.forEach((c) => counts.set(c, (counts.get(c) ?? 0) + 1));
   assert.deepEqual([...counts.values()].sort(), [25, 25, 25, 25]);
@@ -102,7 +143,16 @@ test("discretize keeps few distinct values as categories and cuts the rest into 
   const tied = discretize([[1], [1], [1], [2], [3], [4], [5], [6], [7], [8], [9], [10]], 3);
   assert.equal(new Set(Array.from(tied.codes).slice(0, 3)).size, 1);
   // joint codes of two columns
-  const joint = discretize([[0, 0], [0, 1], [1, 0], [1, 1], [0, 0]], 5);
+  const joint = discretize(
+    [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ],
+    5,
+  );
   assert.equal(joint.levels, 4);
   near(discreteEntropy([0, 0, 1, 1]), Math.log(2), "log 2");
   assert.throws(() => discretize([[1]], 1), /bins must be an integer ≥ 2/);
@@ -115,7 +165,10 @@ test("adapted MIG: identical groups (up to invertible maps and order) → high; 
     const phi = rng.uniformIn(0, 2 * Math.PI);
     return [Math.cos(phi) * (1 + 0.1 * rng.normal()), Math.sin(phi), rng.uniform(), rng.uniform()];
   });
-  const groups = [[0, 1], [2, 3]];
+  const groups = [
+    [0, 1],
+    [2, 3],
+  ];
   const same = truth.map(([a, b, c, d]) => [c + d, c - 2 * d, 2 * a + 1, b - a]); // groups swapped and mixed
   const r = adaptedMIG(same, groups, truth, groups);
   assert.deepEqual(r.top, [1, 0]);
@@ -133,15 +186,37 @@ test("adapted MIG: identical groups (up to invertible maps and order) → high; 
   // one estimated group: the gap is the normalised MI itself
   const one = adaptedMIG(same, [[2, 3]], truth, [[0, 1]]);
   near(one.mig, one.normalizedMI[0][0], "single estimated group");
-  assert.throws(() => adaptedMIG(same, groups, truth.map(() => [1, 2, 3, 4]), groups), /true group 0 \[0,1\] is constant/);
+  assert.throws(
+    () =>
+      adaptedMIG(
+        same,
+        groups,
+        truth.map(() => [1, 2, 3, 4]),
+        groups,
+      ),
+    /true group 0 \[0,1\] is constant/,
+  );
 });
 
 test("adapted MIG with discrete factors of different group sizes (pdSprites: {x, y} and five sizes)", () => {
   const rng = new Rng("mig/pdsprites");
   const n = 805;
   const truth = Array.from({ length: n }, () => [rng.int(32) / 31, rng.int(32) / 31, 0.5 + 0.1 * rng.int(5)]);
-  const est = truth.map(([x, y, s]) => [x + y + 0.01 * rng.normal(), x - y + 0.01 * rng.normal(), 3 * s + 0.01 * rng.normal(), rng.normal()]);
-  const r = adaptedMIG(est, [[0, 1], [2, 3]], truth, [[0, 1], [2]]);
+  const est = truth.map(([x, y, s]) => [
+    x + y + 0.01 * rng.normal(),
+    x - y + 0.01 * rng.normal(),
+    3 * s + 0.01 * rng.normal(),
+    rng.normal(),
+  ]);
+  const r = adaptedMIG(
+    est,
+    [
+      [0, 1],
+      [2, 3],
+    ],
+    truth,
+    [[0, 1], [2]],
+  );
   near(r.entropy[1], Math.log(5), "five sizes as categories", 0.01);
   assert.deepEqual(r.top, [0, 1]);
   assert.ok(r.mig > 0.7, `${r.mig}`);

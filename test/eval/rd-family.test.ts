@@ -22,5 +22,12 @@ test("summarizeRdFamily: relative target errors, monotonicity, Spearman and the 
   ]);
   assert.equal(t.monotone, false);
   assert.ok(Math.abs(t.spearman - -0.5) < 1e-12);
-  assert.throws(() => summarizeRdFamily([{ target: 0, rate: 1, distortion: 1 }, { target: 1, rate: 1, distortion: 1 }]), /models\[0\]\.target must be > 0/);
+  assert.throws(
+    () =>
+      summarizeRdFamily([
+        { target: 0, rate: 1, distortion: 1 },
+        { target: 1, rate: 1, distortion: 1 },
+      ]),
+    /models\[0\]\.target must be > 0/,
+  );
 });

@@ -17,17 +17,25 @@ const f32 = Math.fround;
 const a = (i: number, s: number) => f32(0.1 * i + 0.37 * s);
 const b = (i: number, s: number, k: number) => f32(1 / (1 + i + k) - s);
 const loop = (n: number, o: Partial<BatchLoop<"a" | "b">> = {}): BatchLoop<"a" | "b"> => ({
-  n, where: "test", defaultSeed: "records-test", defaultBatchSize: 4,
+  n,
+  where: "test",
+  defaultSeed: "records-test",
+  defaultBatchSize: 4,
   draw: (start, size, s) => ({
     a: tf.tensor1d(Array.from({ length: size }, (_, j) => a(start + j, s))),
-    b: tf.tensor2d(Array.from({ length: size }, (_, j) => [b(start + j, s, 0), b(start + j, s, 1)]), [size, 2]),
+    b: tf.tensor2d(
+      Array.from({ length: size }, (_, j) => [b(start + j, s, 0), b(start + j, s, 1)]),
+      [size, 2],
+    ),
   }),
   ...o,
 });
 
 test("means only: float32 batch sums (draws added, then / samples; first-draw quantities as drawn), added in float64, / n", async () => {
   await ready;
-  const n = 11, bs = 4, S = 3;
+  const n = 11,
+    bs = 4,
+    S = 3;
   const r = await evaluateBatches(loop(n, { firstDraw: ["b"] }), { batchSize: bs, samples: S });
   let sumA = 0;
   const sumB = [0, 0];
@@ -50,17 +58,29 @@ test("means only: float32 batch sums (draws added, then / samples; first-draw qu
   assert.equal(r.n, n);
   assert.equal(r.samples, S);
   assert.ok(Math.abs(r.means.a[0] - sumA / n) < 1e-6, `${r.means.a[0]} vs ${sumA / n}`);
-  assert.deepEqual(r.means.b.map((v, k) => Math.abs(v - sumB[k] / n) < 1e-6), [true, true], `${r.means.b} vs ${sumB.map((v) => v / n)}`);
+  assert.deepEqual(
+    r.means.b.map((v, k) => Math.abs(v - sumB[k] / n) < 1e-6),
+    [true, true],
+    `${r.means.b} vs ${sumB.map((v) => v / n)}`,
+  );
   // every draw averaged: the mean of a over draws s = 0…S−1 is 0.1·mean(i) + 0.37·(S−1)/2
   const avg = await evaluateBatches(loop(n), { batchSize: bs, samples: S });
-  assert.ok(Math.abs(avg.means.a[0] - (0.1 * (n - 1) / 2 + 0.37 * (S - 1) / 2)) < 1e-5);
-  assert.ok(Math.abs(avg.means.b[0] - (r.means.b[0] - (S - 1) / 2)) < 1e-5, "b averaged over draws is b of draw 0 − mean(s)");
-  assert.deepEqual(await evaluateBatches(loop(n, { firstDraw: ["b"] }), { batchSize: bs, samples: S }), r, "deterministic");
+  assert.ok(Math.abs(avg.means.a[0] - ((0.1 * (n - 1)) / 2 + (0.37 * (S - 1)) / 2)) < 1e-5);
+  assert.ok(
+    Math.abs(avg.means.b[0] - (r.means.b[0] - (S - 1) / 2)) < 1e-5,
+    "b averaged over draws is b of draw 0 − mean(s)",
+  );
+  assert.deepEqual(
+    await evaluateBatches(loop(n, { firstDraw: ["b"] }), { batchSize: bs, samples: S }),
+    r,
+    "deterministic",
+  );
 });
 
 test("per example: each example's draws averaged in float64 (v / samples added), means = their sum in example order / n", async () => {
   await ready;
-  const n = 7, S = 2;
+  const n = 7,
+    S = 2;
   const r = await evaluateBatches(loop(n, { perExample: true }), { batchSize: 3, samples: S });
   const e = r.perExample!;
   assert.equal(e.a.length, n);
@@ -82,7 +102,10 @@ test("draws come batch by batch, samples within a batch, from one stream (defaul
   const seen: number[] = [];
   const noise: number[] = [];
   const spy: BatchLoop<"a"> = {
-    n: 5, where: "spy", defaultSeed: "spy-seed", defaultBatchSize: 2,
+    n: 5,
+    where: "spy",
+    defaultSeed: "spy-seed",
+    defaultBatchSize: 2,
     draw: (start, size, s, rng) => {
       calls.push(`${start}+${size}/${s}`);
       if (s === 0) for (let j = 0; j < size; j++) seen.push(start + j);
@@ -94,11 +117,18 @@ test("draws come batch by batch, samples within a batch, from one stream (defaul
   assert.deepEqual(calls, ["0+2/0", "0+2/1", "2+2/0", "2+2/1", "4+1/0", "4+1/1"]);
   assert.deepEqual(seen, [0, 1, 2, 3, 4]);
   const fixed = new Rng("spy-seed");
-  assert.deepEqual(noise, noise.map(() => fixed.normal()), "the default stream, drawn in order");
+  assert.deepEqual(
+    noise,
+    noise.map(() => fixed.normal()),
+    "the default stream, drawn in order",
+  );
   noise.length = 0;
   await evaluateBatches({ ...spy, perExample: true }, { samples: 2, rng: 9 });
   const given = new Rng(9);
-  assert.deepEqual(noise, noise.map(() => given.normal()));
+  assert.deepEqual(
+    noise,
+    noise.map(() => given.normal()),
+  );
 });
 
 test("no tensors are left behind", async () => {
@@ -114,7 +144,10 @@ test("evaluateRecords: distortion averaged over draws, ratePerDim from the first
   const n = 6;
   const recordOf = (start: number, size: number, rng: Rng) => {
     const eps = rng.normalTensor([size]);
-    const perDim = tf.tensor2d(Array.from({ length: size }, (_, j) => [0.5 + start + j, 0.25]), [size, 2]);
+    const perDim = tf.tensor2d(
+      Array.from({ length: size }, (_, j) => [0.5 + start + j, 0.25]),
+      [size, 2],
+    );
     return rateDistortion({ distortion: tf.add(tf.fill([size], 2), eps), ratePerDim: perDim });
   };
   const e = await evaluateRecords(n, recordOf, { batchSize: 4, samples: 50 }, "rec", "rec-seed");
@@ -123,7 +156,11 @@ test("evaluateRecords: distortion averaged over draws, ratePerDim from the first
   assert.equal(e.rate, e.ratePerDim[0] + e.ratePerDim[1]);
   assert.equal(e.elbo, -(e.distortion + e.rate));
   assert.ok(Math.abs(e.distortion - 2) < 0.2, `distortion ${e.distortion} is 2 + the mean of 300 normals`);
-  assert.deepEqual(await evaluateRecords(n, recordOf, { batchSize: 4, samples: 50 }, "rec", "rec-seed"), e, "deterministic");
+  assert.deepEqual(
+    await evaluateRecords(n, recordOf, { batchSize: 4, samples: 50 }, "rec", "rec-seed"),
+    e,
+    "deterministic",
+  );
 });
 
 test("errors name the caller", async () => {

@@ -4,8 +4,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../lib/engine/rng";
 import {
-  kurtosisTest, mostGaussianDirection, normalTest, normalTwoSidedP, pairwiseTTests, regularizedIncompleteBeta, significanceLabel, skewTest,
-  studentTCdf, studentTTest, studentTTwoSided, tTest, welchTTest,
+  kurtosisTest,
+  mostGaussianDirection,
+  normalTest,
+  normalTwoSidedP,
+  pairwiseTTests,
+  regularizedIncompleteBeta,
+  significanceLabel,
+  skewTest,
+  studentTCdf,
+  studentTTest,
+  studentTTwoSided,
+  tTest,
+  welchTTest,
 } from "../../lib/eval/stat-tests";
 import { boxPlot } from "../../lib/plot/box";
 import { near } from "./eval-helpers";
@@ -38,7 +49,7 @@ test("regularised incomplete beta and the Student t tail match scipy", () => {
   near(normalTwoSidedP(-1.2), 0.23013934044341644, "normal z=−1.2", 1e-15);
   near(normalTwoSidedP(8), 1.244192114854348e-15, "normal z=8", 0, 1e-12);
   assert.equal(normalTwoSidedP(Infinity), 0);
-    // accuracy degrades slowly with ν (cancellation in the continued fraction): ~1e-10 relative at 1e7, ~2e-9 at 1e8
+  // accuracy degrades slowly with ν (cancellation in the continued fraction): ~1e-10 relative at 1e7, ~2e-9 at 1e8
   near(studentTTwoSided(1.96, 1e7), 0.04999581802531423, "df = 1e7", 2e-11);
   near(studentTTwoSided(1.96, 1e8), 0.04999579306932808, "df = 1e8 (scipy)", 2e-10);
   near(studentTTwoSided(1.96, 1e8), normalTwoSidedP(1.96), "t → normal", 1e-8);
@@ -50,7 +61,9 @@ test("normalTest (D'Agostino–Pearson K²) matches scipy.stats.normaltest / ske
   near(kurtosisTest(a).statistic, 1.8535465225449361, "kurtosistest Z", 1e-12);
   near(normalTest(a).statistic, 7.934440145911584, "K²", 1e-11);
   near(normalTest(a).pValue, 0.018925972896857608, "p", 1e-13);
-  const b = [0.3, -1.2, 2.5, 0.7, 0.1, -0.4, 1.9, 0.0, -2.2, 0.8, 1.1, -0.6, 0.45, 3.1, -0.05, 0.2, -1.0, 0.9, 0.33, -0.7];
+  const b = [
+    0.3, -1.2, 2.5, 0.7, 0.1, -0.4, 1.9, 0.0, -2.2, 0.8, 1.1, -0.6, 0.45, 3.1, -0.05, 0.2, -1.0, 0.9, 0.33, -0.7,
+  ];
   near(normalTest(b).statistic, 1.4512434011171054, "K² (n=20)", 1e-12);
   near(normalTest(b).pValue, 0.4840235576794566, "p (n=20)", 1e-13);
   near(skewTest(b).statistic, 0.823614457351377, "skew Z (n=20)", 1e-12);
@@ -75,12 +88,15 @@ test("normalTest by direct formula on a small sample (moments, D'Agostino's Z_sk
   const Y = g1 * Math.sqrt(((n + 1) * (n + 3)) / (6 * (n - 2)));
   const beta2g1 = (3 * (n * n + 27 * n - 70) * (n + 1) * (n + 3)) / ((n - 2) * (n + 5) * (n + 7) * (n + 9));
   const W2 = Math.sqrt(2 * (beta2g1 - 1)) - 1;
-  const zs = (1 / Math.sqrt(Math.log(Math.sqrt(W2)))) * Math.log(Y / Math.sqrt(2 / (W2 - 1)) + Math.sqrt(Y * Y / (2 / (W2 - 1)) + 1));
+  const zs =
+    (1 / Math.sqrt(Math.log(Math.sqrt(W2)))) *
+    Math.log(Y / Math.sqrt(2 / (W2 - 1)) + Math.sqrt((Y * Y) / (2 / (W2 - 1)) + 1));
   // Anscombe & Glynn (1983)
   const Eb2 = (3 * (n - 1)) / (n + 1);
   const Vb2 = (24 * n * (n - 2) * (n - 3)) / ((n + 1) ** 2 * (n + 3) * (n + 5));
   const xs = (b2 - Eb2) / Math.sqrt(Vb2);
-  const sb1 = ((6 * (n * n - 5 * n + 2)) / ((n + 7) * (n + 9))) * Math.sqrt((6 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3)));
+  const sb1 =
+    ((6 * (n * n - 5 * n + 2)) / ((n + 7) * (n + 9))) * Math.sqrt((6 * (n + 3) * (n + 5)) / (n * (n - 2) * (n - 3)));
   const A = 6 + (8 / sb1) * (2 / sb1 + Math.sqrt(1 + 4 / (sb1 * sb1)));
   const zk = (1 - 2 / (9 * A) - Math.cbrt((1 - 2 / A) / (1 + xs * Math.sqrt(2 / (A - 4))))) / Math.sqrt(2 / (9 * A));
   const r = normalTest(x);
@@ -120,7 +136,7 @@ test("mostGaussianDirection finds the dummy (Gaussian) direction inside a rank-2
   });
   const r = mostGaussianDirection(z);
   const expected = (Math.atan2(1, -0.3) * 180) / Math.PI; // 106.7°
-  const diff = Math.abs(((r.angleDeg - expected + 90) % 180 + 180) % 180 - 90);
+  const diff = Math.abs(((((r.angleDeg - expected + 90) % 180) + 180) % 180) - 90);
   assert.ok(diff < 8, `angle ${r.angleDeg}° vs ${expected}°`);
   assert.ok(r.pValue > 0.05, `p ${r.pValue}`);
   assert.equal(r.curve.length, 180);
@@ -131,18 +147,43 @@ test("mostGaussianDirection finds the dummy (Gaussian) direction inside a rank-2
   // a group with no Gaussian direction (two independent uniforms): every direction is rejected
   const uu = Array.from({ length: n }, () => [rng.uniform(), rng.uniform()]);
   assert.ok(mostGaussianDirection(uu, { angles: 36 }).pValue < 0.01);
-  assert.throws(() => mostGaussianDirection([[1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]]), /expected 2/);
+  assert.throws(
+    () =>
+      mostGaussianDirection([
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+      ]),
+    /expected 2/,
+  );
 });
 
 test("Welch's and Student's t-tests match scipy.stats.ttest_ind", () => {
-  const x1 = [0.68, 0.71, 0.66, 0.70, 0.69, 0.72, 0.65, 0.70, 0.71, 0.67];
-  const x2 = [0.91, 0.85, 1.02, 0.95, 0.88, 0.97, 0.90, 1.01, 0.93, 0.86];
-  const x3 = [0.70, 0.66, 0.74, 0.69, 0.71, 0.73, 0.64, 0.72, 0.70, 0.68, 0.75, 0.62];
+  const x1 = [0.68, 0.71, 0.66, 0.7, 0.69, 0.72, 0.65, 0.7, 0.71, 0.67];
+  const x2 = [0.91, 0.85, 1.02, 0.95, 0.88, 0.97, 0.9, 1.01, 0.93, 0.86];
+  const x3 = [0.7, 0.66, 0.74, 0.69, 0.71, 0.73, 0.64, 0.72, 0.7, 0.68, 0.75, 0.62];
   // [welch t, welch p, welch df, student t, student p, student df]
   const ref: [number[], number[], number[]][] = [
-    [x1, x2, [-11.876005480498883, 6.874607096997437e-08, 11.72358734391448, -11.876005480498883, 5.963917466384677e-10, 18]],
-    [x1, x3, [-0.44065985174083455, 0.6646515453771692, 18.190026855498218, -0.42069454403566514, 0.6784641229137017, 20]],
-    [x2, x3, [10.6158629662506, 1.9312622438922204e-08, 15.242566070341486, 11.009648917772013, 6.130984774707474e-10, 20]],
+    [
+      x1,
+      x2,
+      [-11.876005480498883, 6.874607096997437e-8, 11.72358734391448, -11.876005480498883, 5.963917466384677e-10, 18],
+    ],
+    [
+      x1,
+      x3,
+      [-0.44065985174083455, 0.6646515453771692, 18.190026855498218, -0.42069454403566514, 0.6784641229137017, 20],
+    ],
+    [
+      x2,
+      x3,
+      [10.6158629662506, 1.9312622438922204e-8, 15.242566070341486, 11.009648917772013, 6.130984774707474e-10, 20],
+    ],
   ];
   for (const [a, b, [wt, wp, wdf, st, sp, sdf]] of ref) {
     const w = welchTTest(a, b);
@@ -161,8 +202,18 @@ test("Welch's and Student's t-tests match scipy.stats.ttest_ind", () => {
 
 test("significance labels (statannotations thresholds) and pairwise comparisons usable as box-plot brackets", () => {
   const cases: [number, string][] = [
-    [1, "ns"], [0.5, "ns"], [0.0500001, "ns"], [0.05, "*"], [0.02, "*"], [0.01, "**"], [0.005, "**"], [0.001, "***"],
-    [0.0002, "***"], [0.0001, "****"], [1e-12, "****"], [0, "****"],
+    [1, "ns"],
+    [0.5, "ns"],
+    [0.0500001, "ns"],
+    [0.05, "*"],
+    [0.02, "*"],
+    [0.01, "**"],
+    [0.005, "**"],
+    [0.001, "***"],
+    [0.0002, "***"],
+    [0.0001, "****"],
+    [1e-12, "****"],
+    [0, "****"],
   ];
   for (const [p, label] of cases) assert.equal(significanceLabel(p), label, `p=${p}`);
   assert.throws(() => significanceLabel(1.5), /not a probability/);
@@ -173,11 +224,22 @@ test("significance labels (statannotations thresholds) and pairwise comparisons 
     { name: "PDisVAE", values: Array.from({ length: 10 }, () => 0.82 + 0.05 * rng.normal()) },
   ];
   const vsRef = pairwiseTTests(samples, { reference: "PDisVAE" });
-  assert.deepEqual(vsRef.map((c) => [c.a, c.b]), [["PDisVAE", "VAE"], ["PDisVAE", "β-TCVAE"]]);
+  assert.deepEqual(
+    vsRef.map((c) => [c.a, c.b]),
+    [
+      ["PDisVAE", "VAE"],
+      ["PDisVAE", "β-TCVAE"],
+    ],
+  );
   assert.equal(vsRef[0].label, "****");
   for (const c of vsRef) {
     assert.equal(c.text, significanceLabel(c.pValue));
-    near(c.pValue, welchTTest(samples.find((s) => s.name === c.a)!.values, samples.find((s) => s.name === c.b)!.values).pValue, "welch by default", 0);
+    near(
+      c.pValue,
+      welchTTest(samples.find((s) => s.name === c.a)!.values, samples.find((s) => s.name === c.b)!.values).pValue,
+      "welch by default",
+      0,
+    );
   }
   assert.equal(pairwiseTTests(samples).length, 3);
   const student = pairwiseTTests(samples, { pairs: [["VAE", "PDisVAE"]], equalVariance: true });

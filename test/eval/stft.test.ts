@@ -7,10 +7,12 @@ import { fft, powerSpectrum, spectralCentroid, stft, toDb } from "../../lib/eval
 test("fft equals the direct DFT", () => {
   const n = 16;
   const x = Array.from({ length: n }, (_, i) => Math.sin(0.7 * i) + 0.3 * Math.cos(2.1 * i) + (i % 3) * 0.1);
-  const re = Float64Array.from(x), im = new Float64Array(n);
+  const re = Float64Array.from(x),
+    im = new Float64Array(n);
   fft(re, im);
   for (let k = 0; k < n; k++) {
-    let dr = 0, di = 0;
+    let dr = 0,
+      di = 0;
     for (let t = 0; t < n; t++) {
       dr += x[t] * Math.cos((-2 * Math.PI * k * t) / n);
       di += x[t] * Math.sin((-2 * Math.PI * k * t) / n);
@@ -29,7 +31,9 @@ test("Parseval: Σ|X_k|² = n Σ x² over the full spectrum", () => {
 });
 
 test("stft: a 1 kHz tone at 8 kHz peaks in bin 1000·frame/fs in every frame; shapes and times", () => {
-  const fs = 8000, frame = 64, hop = 32;
+  const fs = 8000,
+    frame = 64,
+    hop = 32;
   const x = Float32Array.from({ length: 1000 }, (_, i) => Math.sin((2 * Math.PI * 1000 * i) / fs));
   const s = stft(x, { frame, hop, sampleRate: fs });
   assert.equal(s.freqs.length, 33);
@@ -49,11 +53,19 @@ test("stft: a 1 kHz tone at 8 kHz peaks in bin 1000·frame/fs in every frame; sh
 
 test("spectralCentroid of a windowed cosine filter is near its frequency", () => {
   for (const f of [500, 1500, 3000]) {
-    const h = Array.from({ length: 16 }, (_, i) => Math.cos((2 * Math.PI * f * i) / 8000) * (0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / 16)));
+    const h = Array.from(
+      { length: 16 },
+      (_, i) => Math.cos((2 * Math.PI * f * i) / 8000) * (0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / 16)),
+    );
     const c = spectralCentroid(h, 8000);
     assert.ok(Math.abs(c - f) < 300, `centroid ${c} for ${f} Hz`);
   }
   // order is preserved
-  const c = [400, 1200, 2400].map((f) => spectralCentroid(Array.from({ length: 16 }, (_, i) => Math.cos((2 * Math.PI * f * i) / 8000)), 8000));
+  const c = [400, 1200, 2400].map((f) =>
+    spectralCentroid(
+      Array.from({ length: 16 }, (_, i) => Math.cos((2 * Math.PI * f * i) / 8000)),
+      8000,
+    ),
+  );
   assert.ok(c[0] < c[1] && c[1] < c[2], `${c}`);
 });

@@ -25,7 +25,9 @@ test("independent uniforms rotated by 30°: minimum TC ≈ 0, found near −30°
   assert.ok(Math.max(...r.curve.map((c) => c.tc)) > 0.15, "the unrotated group is dependent");
   // the transform maps the group to (nearly) the two independent uniforms: check unit variance and decorrelation
   const data = rotated(new Rng("wgtc/uniform"), 2000, 30);
-  const c = data.map(([x, y]) => [0, 1].map((i) => r.transform[i][0] * (x - r.mean[0]) + r.transform[i][1] * (y - r.mean[1])));
+  const c = data.map(([x, y]) =>
+    [0, 1].map((i) => r.transform[i][0] * (x - r.mean[0]) + r.transform[i][1] * (y - r.mean[1])),
+  );
   const cov = [0, 1].map((i) => [0, 1].map((j) => c.reduce((s, row) => s + row[i] * row[j], 0) / c.length));
   near(cov[0][0], 1, "var 0", 1e-9);
   near(cov[1][1], 1, "var 1", 1e-9);
@@ -38,7 +40,10 @@ test("the angle is found for anisotropic sources and other rotations (mod 90°, 
   const r = minWithinGroupTC(rotated(rng, 1500, -20, [3, 0.5]), { angles: 45 });
   assert.ok(r.tc < 0.03, `${r.tc}`);
   const r2 = minWithinGroupTC(rotated(rng, 1500, 70), { angles: 45 });
-  assert.ok(Math.abs(r2.angleDeg - 20) < 4, `70° ≡ −20° mod 90°, so the undoing rotation is +20° (got ${r2.angleDeg}°)`);
+  assert.ok(
+    Math.abs(r2.angleDeg - 20) < 4,
+    `70° ≡ −20° mod 90°, so the undoing rotation is +20° (got ${r2.angleDeg}°)`,
+  );
   assert.ok(r2.angle >= -Math.PI / 4 && r2.angle < Math.PI / 4);
 });
 
@@ -57,7 +62,8 @@ test("entangled groups (a ring, a parabola) keep TC clearly > 0 at every angle; 
   });
   assert.ok(minWithinGroupTC(parabola, { angles: 30 }).tc > 0.3);
   const gauss = Array.from({ length: 1500 }, () => {
-    const a = rng.normal(), b = rng.normal();
+    const a = rng.normal(),
+      b = rng.normal();
     return [a + 0.8 * b, 0.5 * b];
   });
   const g = minWithinGroupTC(gauss, { angles: 30 });
@@ -72,7 +78,10 @@ test("pairTC (between-group pairs) ≈ 0 for independent components; input check
   const p = pairTC(ind);
   assert.ok(Math.abs(p) < 0.04, `pair TC ${p}`);
   assert.throws(() => minWithinGroupTC([[1, 2, 3]]), /row 0 has 3 entries, expected 2/);
-  assert.throws(() => minWithinGroupTC(Array.from({ length: 50 }, (_, i) => [i, 2 * i])), /is singular; the group is not rank 2/);
+  assert.throws(
+    () => minWithinGroupTC(Array.from({ length: 50 }, (_, i) => [i, 2 * i])),
+    /is singular; the group is not rank 2/,
+  );
   const big = rotated(rng, 5000, 10);
   const r = minWithinGroupTC(big, { maxPoints: 800, angles: 30, refine: 0 });
   assert.equal(r.curve.length, 30);

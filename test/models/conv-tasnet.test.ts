@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../lib/engine/rng";
 import { train } from "../../lib/train";
-import { CONV_TASNET_LIBRIMIX, ConvTasNetConfig, convTasNetParameterCount, convTasNetPreset, createConvTasNet } from "../../lib/models/conv-tasnet";
+import {
+  CONV_TASNET_LIBRIMIX,
+  ConvTasNetConfig,
+  convTasNetParameterCount,
+  convTasNetPreset,
+  createConvTasNet,
+} from "../../lib/models/conv-tasnet";
 import { toneMixtures } from "../../lib/bench/models";
 import { DEFAULT_BLR_PRIOR, blrLogEvidence } from "../../lib/objectives/blr";
 import { checkDirectionalGradient, engineWithConvGradients, variableValues } from "./model-helpers";
@@ -15,7 +21,20 @@ before(async () => {
   await engineWithConvGradients();
 });
 
-const TINY: ConvTasNetConfig = { kind: "conv-tasnet", N: 8, L: 4, stride: 2, B: 4, H: 6, Sc: 3, P: 3, X: 3, R: 2, S: 2, maskActivation: "sigmoid" };
+const TINY: ConvTasNetConfig = {
+  kind: "conv-tasnet",
+  N: 8,
+  L: 4,
+  stride: 2,
+  B: 4,
+  H: 6,
+  Sc: 3,
+  P: 3,
+  X: 3,
+  R: 2,
+  S: 2,
+  maskActivation: "sigmoid",
+};
 
 test("the librimix preset has ≈5.05M parameters (paper: 5.1M) and the formula equals the built model's count", () => {
   const c = convTasNetPreset("librimix");
@@ -69,7 +88,8 @@ test("synthetic preset: encoder [B, 999, 32] for 1 s at 8 kHz, masks in (0, 1), 
 });
 
 test("deterministic given the seed", async () => {
-  const a = createConvTasNet(TINY, new Rng(3)), b = createConvTasNet(TINY, new Rng(3));
+  const a = createConvTasNet(TINY, new Rng(3)),
+    b = createConvTasNet(TINY, new Rng(3));
   assert.deepEqual(await variableValues(a.variables), await variableValues(b.variables));
   const { mix, sources } = toneMixtures(new Rng(4), 2, 200);
   const [la, lb] = [a.loss(mix, sources), b.loss(mix, sources)];
@@ -82,7 +102,11 @@ test("deterministic given the seed", async () => {
 test("gradient of the PIT −SI-SDR loss matches finite differences along random directions (tiny config)", async () => {
   const m = createConvTasNet(TINY, new Rng(5));
   const { mix, sources } = toneMixtures(new Rng(6), 2, 120);
-  await checkDirectionalGradient(m.store.trainable(), () => m.loss(mix, sources), { seed: "tasnet", directions: 4, h: 2e-3 });
+  await checkDirectionalGradient(m.store.trainable(), () => m.loss(mix, sources), {
+    seed: "tasnet",
+    directions: 4,
+    h: 2e-3,
+  });
   tf.dispose([mix, sources]);
   m.dispose();
 });
@@ -101,12 +125,21 @@ test("a short training run raises the PIT SI-SDR on tone mixtures, with a flat t
   const before = await score();
   const counts: number[] = [];
   const res = await train(m, {
-    data: { mix: train_.mix, sources: train_.sources }, batchSize: 8, steps: 30, rng: 9, learningRate: 1e-2, progress: "none",
+    data: { mix: train_.mix, sources: train_.sources },
+    batchSize: 8,
+    steps: 30,
+    rng: 9,
+    learningRate: 1e-2,
+    progress: "none",
     onStep: () => void counts.push(tf.memory().numTensors),
   });
   res.optimizer.dispose();
   const after = await score();
-  assert.equal(counts[1], counts[counts.length - 1], `numTensors after step 2: ${counts[1]}, after the last: ${counts[counts.length - 1]}`);
+  assert.equal(
+    counts[1],
+    counts[counts.length - 1],
+    `numTensors after step 2: ${counts[1]}, after the last: ${counts[counts.length - 1]}`,
+  );
   if (process.env.VAELAB_FD_DEBUG) console.error(`tasnet: test SI-SDR ${before} → ${after}`);
   assert.ok(after > before + 3, `test SI-SDR ${before.toFixed(2)} dB → ${after.toFixed(2)} dB`);
   // the loop's record: distortion = −SI-SDR, rate 0
@@ -123,7 +156,8 @@ test("loss \"blr\" (Table 3's BLR-trained TasNet): step's distortion = min over 
   const m = createConvTasNet(cfg, new Rng(8));
   const [got, want] = tf.tidy(() => {
     const e = m.separate(test_.mix);
-    const nll = (i: number, j: number) => tf.neg(blrLogEvidence(tf.gather(test_.sources, j, 1), tf.gather(e, i, 1), DEFAULT_BLR_PRIOR));
+    const nll = (i: number, j: number) =>
+      tf.neg(blrLogEvidence(tf.gather(test_.sources, j, 1), tf.gather(e, i, 1), DEFAULT_BLR_PRIOR));
     const best = tf.minimum(tf.add(nll(0, 0), nll(1, 1)), tf.add(nll(0, 1), nll(1, 0)));
     return [Array.from(m.blrDistortion(test_.mix, test_.sources).dataSync()), Array.from(best.dataSync())];
   });
@@ -135,14 +169,24 @@ test("loss \"blr\" (Table 3's BLR-trained TasNet): step's distortion = min over 
     return v;
   };
   const before = await score();
-  const res = await train(m, { data: { mix: train_.mix, sources: train_.sources }, batchSize: 8, steps: 30, rng: 9, learningRate: 1e-2, progress: "none" });
+  const res = await train(m, {
+    data: { mix: train_.mix, sources: train_.sources },
+    batchSize: 8,
+    steps: 30,
+    rng: 9,
+    learningRate: 1e-2,
+    progress: "none",
+  });
   res.optimizer.dispose();
   const after = await score();
   assert.ok(after > before + 3, `BLR-trained: test SI-SDR ${before.toFixed(2)} dB → ${after.toFixed(2)} dB`);
   // the loop saw the BLR distortion (nats, large), not −SI-SDR (dB, tens)
   const last = res.history[res.history.length - 1];
   assert.ok(Math.abs(last.distortion) > 100, `BLR distortion ${last.distortion}`);
-  assert.throws(() => createConvTasNet({ ...TINY, loss: "mse" as "blr" }, new Rng(0)), /loss must be "si-sdr" or "blr"/);
+  assert.throws(
+    () => createConvTasNet({ ...TINY, loss: "mse" as "blr" }, new Rng(0)),
+    /loss must be "si-sdr" or "blr"/,
+  );
   tf.dispose([train_.mix, train_.sources, test_.mix, test_.sources]);
   m.dispose();
 });

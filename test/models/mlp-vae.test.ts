@@ -9,7 +9,14 @@ import { Rng } from "../../lib/engine/rng";
 import { Activation } from "../../lib/nets";
 import { fixedBeta, adaptiveRate } from "../../lib/objectives";
 import { train } from "../../lib/train";
-import { MLP_VAE_BENCHMARK, MlpVae, MlpVaeConfig, createMlpVae, mlpVaeConfig, mlpVaePreset } from "../../lib/models/mlp-vae";
+import {
+  MLP_VAE_BENCHMARK,
+  MlpVae,
+  MlpVaeConfig,
+  createMlpVae,
+  mlpVaeConfig,
+  mlpVaePreset,
+} from "../../lib/models/mlp-vae";
 import { manifoldPoints } from "../../lib/data/manifold-points";
 
 before(async () => {
@@ -22,10 +29,14 @@ type Params = Record<string, number[]>; // flat row-major values by parameter na
 
 function act(v: number, a: Activation): number {
   switch (a) {
-    case "relu": return Math.max(0, v);
-    case "tanh": return Math.tanh(v);
-    case "linear": return v;
-    default: throw new Error(`reference: activation ${a} not implemented`);
+    case "relu":
+      return Math.max(0, v);
+    case "tanh":
+      return Math.tanh(v);
+    case "linear":
+      return v;
+    default:
+      throw new Error(`reference: activation ${a} not implemented`);
   }
 }
 
@@ -53,10 +64,12 @@ const softplus = (v: number) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log
 
 /** Per-example distortion, rate and per-dimension rate, written out from the formulas. */
 function recordRef(c: MlpVaeConfig, p: Params, x: number[][], eps: number[][]) {
-  const K = c.zDim, D = c.xDim;
+  const K = c.zDim,
+    D = c.xDim;
   return x.map((xi, b) => {
     const h = mlpRef(p, "enc", [D, ...c.encoderHidden, 2 * K], c.activation, xi);
-    const mu = h.slice(0, K), lv = h.slice(K);
+    const mu = h.slice(0, K),
+      lv = h.slice(K);
     // KL(N(μ, e^lv) ‖ N(0, 1)) = ½(μ² + e^lv − 1 − lv)
     const perDim = mu.map((m, k) => 0.5 * (m * m + Math.exp(lv[k]) - 1 - lv[k]));
     const z = mu.map((m, k) => m + Math.exp(0.5 * lv[k]) * eps[b][k]);
@@ -64,7 +77,8 @@ function recordRef(c: MlpVaeConfig, p: Params, x: number[][], eps: number[][]) {
     let nll = 0;
     const lk = c.likelihood;
     for (let d = 0; d < D; d++) {
-      if (lk.kind === "bernoulli") nll += softplus(out[d]) - xi[d] * out[d]; // −[x l − softplus(l)]
+      if (lk.kind === "bernoulli")
+        nll += softplus(out[d]) - xi[d] * out[d]; // −[x l − softplus(l)]
       else {
         const logSd = lk.variance === "learned" ? p["dec/logstd"][d] : Math.log(lk.std ?? 1);
         const r = (xi[d] - out[d]) / Math.exp(logSd);
@@ -88,18 +102,54 @@ function randomMatrix(rng: Rng, rows: number, cols: number, f: () => number = ()
 /** Move every parameter away from its init (and biases away from zero) so every term is exercised. */
 function perturb(m: MlpVae, rng: Rng, sd = 0.3): void {
   for (const v of Object.values(m.variables)) {
-    tf.tidy(() => v.assign(tf.add(v, tf.tensor(Array.from({ length: v.size }, () => sd * rng.normal()), v.shape))));
+    tf.tidy(() =>
+      v.assign(
+        tf.add(
+          v,
+          tf.tensor(
+            Array.from({ length: v.size }, () => sd * rng.normal()),
+            v.shape,
+          ),
+        ),
+      ),
+    );
   }
 }
 
 const SMALL: Record<string, MlpVaeConfig> = {
-  "gaussian, learned σ, biases, tanh": mlpVaeConfig({ xDim: 5, zDim: 3, encoderHidden: [6], decoderHidden: [4], activation: "tanh", bias: true, likelihood: { kind: "gaussian", variance: "learned", std: 0.7 } }),
-  "gaussian, fixed σ=0.5, relu, two hidden layers": mlpVaeConfig({ xDim: 4, zDim: 2, encoderHidden: [5, 4], decoderHidden: [3, 5], activation: "relu", bias: true, likelihood: { kind: "gaussian", variance: "fixed", std: 0.5 } }),
-  "bernoulli logits, no biases, relu": mlpVaeConfig({ xDim: 6, zDim: 2, encoderHidden: [7], decoderHidden: [7], activation: "relu", bias: false, likelihood: { kind: "bernoulli" } }),
+  "gaussian, learned σ, biases, tanh": mlpVaeConfig({
+    xDim: 5,
+    zDim: 3,
+    encoderHidden: [6],
+    decoderHidden: [4],
+    activation: "tanh",
+    bias: true,
+    likelihood: { kind: "gaussian", variance: "learned", std: 0.7 },
+  }),
+  "gaussian, fixed σ=0.5, relu, two hidden layers": mlpVaeConfig({
+    xDim: 4,
+    zDim: 2,
+    encoderHidden: [5, 4],
+    decoderHidden: [3, 5],
+    activation: "relu",
+    bias: true,
+    likelihood: { kind: "gaussian", variance: "fixed", std: 0.5 },
+  }),
+  "bernoulli logits, no biases, relu": mlpVaeConfig({
+    xDim: 6,
+    zDim: 2,
+    encoderHidden: [7],
+    decoderHidden: [7],
+    activation: "relu",
+    bias: false,
+    likelihood: { kind: "bernoulli" },
+  }),
 };
 
 function dataFor(c: MlpVaeConfig, rng: Rng, n: number): number[][] {
-  return c.likelihood.kind === "bernoulli" ? randomMatrix(rng, n, c.xDim, () => (rng.uniform() < 0.4 ? 1 : 0)) : randomMatrix(rng, n, c.xDim);
+  return c.likelihood.kind === "bernoulli"
+    ? randomMatrix(rng, n, c.xDim, () => (rng.uniform() < 0.4 ? 1 : 0))
+    : randomMatrix(rng, n, c.xDim);
 }
 
 for (const [label, config] of Object.entries(SMALL)) {
@@ -111,13 +161,20 @@ for (const [label, config] of Object.entries(SMALL)) {
     const eps = randomMatrix(rng, 7, config.zDim);
     const want = recordRef(config, await paramsOf(m), x, eps);
     const rec = m.record(tf.tensor2d(x), tf.tensor2d(eps));
-    const [D, R, E, P] = await Promise.all([rec.distortion.array(), rec.rate.array(), rec.elbo.array(), rec.ratePerDim!.array()]);
+    const [D, R, E, P] = await Promise.all([
+      rec.distortion.array(),
+      rec.rate.array(),
+      rec.elbo.array(),
+      rec.ratePerDim!.array(),
+    ]);
     want.forEach((w, b) => {
       const tol = (v: number) => 1e-4 * Math.max(1, Math.abs(v));
       assert.ok(Math.abs(D[b] - w.distortion) < tol(w.distortion), `distortion[${b}] ${D[b]} vs ${w.distortion}`);
       assert.ok(Math.abs(R[b] - w.rate) < tol(w.rate), `rate[${b}] ${R[b]} vs ${w.rate}`);
       assert.ok(Math.abs(E[b] + w.distortion + w.rate) < tol(w.distortion + w.rate), `elbo[${b}]`);
-      w.perDim.forEach((r, k) => assert.ok(Math.abs(P[b][k] - r) < tol(r), `ratePerDim[${b}][${k}] ${P[b][k]} vs ${r}`));
+      w.perDim.forEach((r, k) =>
+        assert.ok(Math.abs(P[b][k] - r) < tol(r), `ratePerDim[${b}][${k}] ${P[b][k]} vs ${r}`),
+      );
     });
     assert.ok(want.filter((w) => w.rate > 0.01).length >= 5, "the test exercises non-trivial rates");
     tf.dispose([rec.distortion, rec.rate, rec.elbo, rec.ratePerDim!]);
@@ -132,9 +189,13 @@ for (const [label, config] of Object.entries(SMALL)) {
     const eps = randomMatrix(rng, 5, config.zDim);
     const beta = 0.7;
     const ctl = fixedBeta(beta);
-    const xT = tf.tensor2d(x), epsT = tf.tensor2d(eps);
+    const xT = tf.tensor2d(x),
+      epsT = tf.tensor2d(eps);
     const names = Object.keys(m.variables);
-    const { grads, value } = tf.variableGrads(() => ctl.loss(m.record(xT, epsT), 0), names.map((k) => m.variables[k]));
+    const { grads, value } = tf.variableGrads(
+      () => ctl.loss(m.record(xT, epsT), 0),
+      names.map((k) => m.variables[k]),
+    );
     const p = await paramsOf(m);
     const lossRef = (q: Params) => {
       const r = recordRef(config, q, x, eps);
@@ -146,11 +207,15 @@ for (const [label, config] of Object.entries(SMALL)) {
     for (const k of names) {
       const g = await grads[m.variables[k].name].data();
       for (let i = 0; i < p[k].length; i++) {
-        const plus = { ...p, [k]: p[k].slice() }, minus = { ...p, [k]: p[k].slice() };
+        const plus = { ...p, [k]: p[k].slice() },
+          minus = { ...p, [k]: p[k].slice() };
         plus[k][i] += h;
         minus[k][i] -= h;
         const fd = (lossRef(plus) - lossRef(minus)) / (2 * h);
-        assert.ok(Math.abs(g[i] - fd) < 2e-3 * Math.max(1, Math.abs(fd)), `∂loss/∂${k}[${i}]: autodiff ${g[i]}, finite differences ${fd}`);
+        assert.ok(
+          Math.abs(g[i] - fd) < 2e-3 * Math.max(1, Math.abs(fd)),
+          `∂loss/∂${k}[${i}]: autodiff ${g[i]}, finite differences ${fd}`,
+        );
         checked++;
       }
     }
@@ -171,8 +236,18 @@ test("a named batch {x} works and wrong shapes are reported with the expected sh
   assert.throws(() => m.step(tf.zeros([3, 5]), ctx), /shape \[B, 6\], got \[3,5\]/);
   assert.throws(() => m.step({ y: tf.zeros([3, 6]) }, ctx), /needs an "x" tensor \(has: y\)/);
   assert.throws(() => m.record(tf.zeros([3, 6]), tf.zeros([3, 3])), /eps must have shape \[3, 2\]/);
-  assert.throws(() => createMlpVae({ ...SMALL["bernoulli logits, no biases, relu"], zDim: 0 }, new Rng(1)), /zDim must be a positive integer/);
-  assert.throws(() => createMlpVae({ ...SMALL["bernoulli logits, no biases, relu"], likelihood: { kind: "poisson" } as never }, new Rng(1)), /likelihood.kind/);
+  assert.throws(
+    () => createMlpVae({ ...SMALL["bernoulli logits, no biases, relu"], zDim: 0 }, new Rng(1)),
+    /zDim must be a positive integer/,
+  );
+  assert.throws(
+    () =>
+      createMlpVae(
+        { ...SMALL["bernoulli logits, no biases, relu"], likelihood: { kind: "poisson" } as never },
+        new Rng(1),
+      ),
+    /likelihood.kind/,
+  );
   assert.throws(() => mlpVaePreset("nope"), /no preset "nope" \(have: mlp-vae\)/);
   m.dispose();
 });
@@ -185,7 +260,8 @@ test("encode/decode: shapes, decode = sigmoid(logits) for Bernoulli, the Gaussia
     const { mean, logVar } = m.encode(x);
     assert.deepEqual(mean.shape, [4, c.zDim]);
     assert.deepEqual(logVar.shape, [4, c.zDim]);
-    const dec = m.decode(mean), raw = m.decoderOutput(mean);
+    const dec = m.decode(mean),
+      raw = m.decoderOutput(mean);
     assert.deepEqual(dec.shape, [4, c.xDim]);
     const want = c.likelihood.kind === "bernoulli" ? tf.sigmoid(raw) : raw.clone();
     const [a, b] = [await dec.data(), await want.data()];
@@ -201,7 +277,12 @@ test("the mlp-vae benchmark preset: 784-512-2×32 / 32-512-784, no biases, ReLU,
   assert.deepEqual(c, MLP_VAE_BENCHMARK);
   const m = createMlpVae(c, new Rng(0));
   const shapes = Object.fromEntries(Object.entries(m.variables).map(([k, v]) => [k, v.shape]));
-  assert.deepEqual(shapes, { "enc/0/w": [784, 512], "enc/1/w": [512, 64], "dec/0/w": [32, 512], "dec/1/w": [512, 784] });
+  assert.deepEqual(shapes, {
+    "enc/0/w": [784, 512],
+    "enc/1/w": [512, 64],
+    "dec/0/w": [32, 512],
+    "dec/1/w": [512, 784],
+  });
   assert.equal(m.parameterCount(), 784 * 512 + 512 * 64 + 32 * 512 + 512 * 784);
   // all-zero weights: μ = 0, log σ² = 0 ⇒ rate 0; logits 0 ⇒ −log p(x|z) = 784·log 2 for binary x
   for (const v of Object.values(m.variables)) v.assign(tf.zerosLike(v));
@@ -219,10 +300,16 @@ test("tensor count is flat over training steps (evaluate() in the validation hoo
   const m = createMlpVae(mlpVaeConfig({ xDim: 8, zDim: 2, encoderHidden: [16] }), new Rng(4));
   const counts: number[] = [];
   const res = await train(m, {
-    data: data.train.x, batchSize: 16, steps: 30, rng: 5, progress: "none",
+    data: data.train.x,
+    batchSize: 16,
+    steps: 30,
+    rng: 5,
+    progress: "none",
     controller: adaptiveRate({ target: 1, initial: 1, delta: 0.05 }),
     validate: { every: 5, fn: async () => ({ negElbo: -(await m.evaluate(data.test.x, { batchSize: 10 })).elbo }) },
-    onStep: () => { counts.push(tf.memory().numTensors); },
+    onStep: () => {
+      counts.push(tf.memory().numTensors);
+    },
   });
   assert.equal(counts[1], counts[29], `numTensors after step 2: ${counts[1]}, after step 30: ${counts[29]}`);
   res.optimizer.dispose();
@@ -253,8 +340,12 @@ test("evaluate(): deterministic, rate = Σ ratePerDim = the mean closed-form KL 
   const mc = new Rng(9);
   let s = 0;
   const S = 400;
-  for (let i = 0; i < S; i++) s += recordRef(c, p, x, randomMatrix(mc, 23, c.zDim)).reduce((t, r) => t + r.distortion, 0) / 23;
-  assert.ok(Math.abs(many.distortion - s / S) < 0.03 * Math.abs(s / S) + 0.05, `MC distortion ${many.distortion} vs reference ${s / S}`);
+  for (let i = 0; i < S; i++)
+    s += recordRef(c, p, x, randomMatrix(mc, 23, c.zDim)).reduce((t, r) => t + r.distortion, 0) / 23;
+  assert.ok(
+    Math.abs(many.distortion - s / S) < 0.03 * Math.abs(s / S) + 0.05,
+    `MC distortion ${many.distortion} vs reference ${s / S}`,
+  );
   xT.dispose();
   m.dispose();
 });
@@ -277,11 +368,21 @@ test("a short training run lowers the test −ELBO on the manifold data", async 
   const data = manifoldPoints({ nTrain: 512, nTest: 256, dim: 8, noise: 0.1 });
   const m = createMlpVae(mlpVaeConfig({ xDim: 8, zDim: 2, encoderHidden: [32] }), new Rng(12));
   const before = await m.evaluate(data.test.x);
-  const res = await train(m, { data: data.train.x, batchSize: 32, steps: 400, rng: 13, learningRate: 3e-3, progress: "none" });
+  const res = await train(m, {
+    data: data.train.x,
+    batchSize: 32,
+    steps: 400,
+    rng: 13,
+    learningRate: 3e-3,
+    progress: "none",
+  });
   const after = await m.evaluate(data.test.x);
   res.optimizer.dispose();
   // unit-variance coordinates: a factorised N(0, 1) fit costs 8·½log(2πe) ≈ 11.35 nats; the 2-D structure lets a VAE do far better
   assert.ok(-after.elbo < -before.elbo - 5, `test −ELBO ${-before.elbo} → ${-after.elbo}`);
-  assert.ok(-after.elbo < 8 * 0.5 * Math.log(2 * Math.PI * Math.E), `test −ELBO ${-after.elbo} beats an independent unit Gaussian`);
+  assert.ok(
+    -after.elbo < 8 * 0.5 * Math.log(2 * Math.PI * Math.E),
+    `test −ELBO ${-after.elbo} beats an independent unit Gaussian`,
+  );
   m.dispose();
 });

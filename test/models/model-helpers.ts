@@ -42,7 +42,14 @@ export async function checkDirectionalGradient(
   try {
     for (let k = 0; k < (opts.directions ?? 3); k++) {
       // direction 0 is the gradient itself (so the check is never vacuous), the others are random
-      const dirs = k === 0 ? await Promise.all(vars.map(async (v) => (grads[v.name] ? Float32Array.from(await grads[v.name].data()) : new Float32Array(v.size)))) : vars.map((v) => Float32Array.from({ length: v.size }, () => rng.normal()));
+      const dirs =
+        k === 0
+          ? await Promise.all(
+              vars.map(async (v) =>
+                grads[v.name] ? Float32Array.from(await grads[v.name].data()) : new Float32Array(v.size),
+              ),
+            )
+          : vars.map((v) => Float32Array.from({ length: v.size }, () => rng.normal()));
       const norm = Math.sqrt(dirs.reduce((s, d) => s + d.reduce((a, b) => a + b * b, 0), 0));
       dirs.forEach((d) => d.forEach((_, i) => (d[i] /= norm)));
       let analytic = 0;
@@ -53,7 +60,9 @@ export async function checkDirectionalGradient(
         for (let j = 0; j < gv.length; j++) analytic += gv[j] * dirs[i][j];
       }
       const at = async (sign: number) => {
-        vars.forEach((v, i) => tf.tidy(() => v.assign(tf.add(saved[i], tf.mul(tf.tensor(dirs[i], v.shape), sign * h)))));
+        vars.forEach((v, i) =>
+          tf.tidy(() => v.assign(tf.add(saved[i], tf.mul(tf.tensor(dirs[i], v.shape), sign * h)))),
+        );
         const l = tf.tidy(loss);
         const r = (await l.data())[0];
         l.dispose();
@@ -61,16 +70,23 @@ export async function checkDirectionalGradient(
       };
       const numeric = ((await at(1)) - (await at(-1))) / (2 * h);
       vars.forEach((v, i) => v.assign(saved[i]));
-      assert.ok(Number.isFinite(analytic) && Math.abs(analytic - numeric) <= abs + rel * Math.abs(numeric), `direction ${k}: autodiff ⟨∇L, v⟩ = ${analytic}, finite differences ${numeric} (L = ${L0})`);
+      assert.ok(
+        Number.isFinite(analytic) && Math.abs(analytic - numeric) <= abs + rel * Math.abs(numeric),
+        `direction ${k}: autodiff ⟨∇L, v⟩ = ${analytic}, finite differences ${numeric} (L = ${L0})`,
+      );
       out.push({ analytic, numeric });
-      if (process.env.VAELAB_FD_DEBUG) console.error(`fd: L=${L0} direction ${k}: autodiff ${analytic}, finite differences ${numeric}`);
+      if (process.env.VAELAB_FD_DEBUG)
+        console.error(`fd: L=${L0} direction ${k}: autodiff ${analytic}, finite differences ${numeric}`);
     }
   } finally {
     vars.forEach((v, i) => v.assign(saved[i]));
     tf.dispose(saved);
     tf.dispose(Object.values(grads));
   }
-  assert.ok(out.some((o) => Math.abs(o.analytic) > 10 * abs), "at least one direction has a derivative well above the tolerance (the check is not vacuous)");
+  assert.ok(
+    out.some((o) => Math.abs(o.analytic) > 10 * abs),
+    "at least one direction has a derivative well above the tolerance (the check is not vacuous)",
+  );
   return out;
 }
 

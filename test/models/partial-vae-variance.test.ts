@@ -14,7 +14,17 @@ before(async () => {
   await initEngine({ quiet: true });
 });
 
-const BASE = { xDim: 5, zDim: 2, embedDim: 3, featureDim: 4, featureHidden: [6], encoderHidden: [7], decoderHidden: [7], activation: "tanh" as const, initLogVar: -0.5 };
+const BASE = {
+  xDim: 5,
+  zDim: 2,
+  embedDim: 3,
+  featureDim: 4,
+  featureHidden: [6],
+  encoderHidden: [7],
+  decoderHidden: [7],
+  activation: "tanh" as const,
+  initLogVar: -0.5,
+};
 
 function perturb(m: PartialVae, rng: Rng, sd = 0.3): void {
   for (const v of Object.values(m.variables)) tf.tidy(() => v.assign(tf.add(v, tf.mul(rng.normalTensor(v.shape), sd))));
@@ -27,7 +37,10 @@ test("config: the default has no decoderVariance field; 'amortised' doubles the 
   assert.deepEqual(m.variables["dec/1/w"].shape, [7, 10]);
   assert.deepEqual(m.variables["dec/logvar"].shape, [5]);
   m.dispose();
-  assert.throws(() => createPartialVae({ ...partialVaeConfig(BASE), decoderVariance: "diag" as never }, new Rng(1)), /decoderVariance must be/);
+  assert.throws(
+    () => createPartialVae({ ...partialVaeConfig(BASE), decoderVariance: "diag" as never }, new Rng(1)),
+    /decoderVariance must be/,
+  );
 });
 
 test("amortised variance starts homoscedastic: log σ²(z) = v for every z, means equal the mean head", async () => {
@@ -45,17 +58,28 @@ test("the partial distortion with an amortised variance is −Σ_{observed} log 
   perturb(m, new Rng(5));
   const rng = new Rng(6);
   const x = rng.normalTensor([3, 5]);
-  const mask = tf.tensor2d([[1, 0, 1, 1, 0], [0, 0, 0, 0, 1], [1, 1, 1, 1, 1]]);
+  const mask = tf.tensor2d([
+    [1, 0, 1, 1, 0],
+    [0, 0, 0, 0, 1],
+    [1, 1, 1, 1, 1],
+  ]);
   const eps = rng.normalTensor([3, 2]);
   const rec = m.record(x, mask, eps);
   const { mean, logVar } = m.encode(x, mask);
   const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
   const px = m.decodeDistribution(z);
-  const [mu, lv, xv, mv] = [await px.mean.array(), await px.logVar.array(), (await x.array()) as number[][], await mask.array()];
+  const [mu, lv, xv, mv] = [
+    await px.mean.array(),
+    await px.logVar.array(),
+    (await x.array()) as number[][],
+    await mask.array(),
+  ];
   const D = await rec.distortion.data();
   for (let b = 0; b < 3; b++) {
     let want = 0;
-    for (let d = 0; d < 5; d++) if (mv[b][d]) want += 0.5 * (xv[b][d] - mu[b][d]) ** 2 / Math.exp(lv[b][d]) + 0.5 * lv[b][d] + 0.5 * Math.log(2 * Math.PI);
+    for (let d = 0; d < 5; d++)
+      if (mv[b][d])
+        want += (0.5 * (xv[b][d] - mu[b][d]) ** 2) / Math.exp(lv[b][d]) + 0.5 * lv[b][d] + 0.5 * Math.log(2 * Math.PI);
     assert.ok(Math.abs(D[b] - want) < 1e-4 * Math.max(1, Math.abs(want)), `distortion[${b}] ${D[b]} vs ${want}`);
   }
   // after the perturbation the variance depends on z: rows differ in a column
@@ -72,6 +96,9 @@ test("gradient of the negative partial ELBO with an amortised variance matches f
   const mask = tf.cast(tf.less(rng.uniformTensor([6, 5]), 0.6), "float32");
   const eps = rng.normalTensor([6, 2]);
   const ctl = fixedBeta(0.7);
-  await checkDirectionalGradient(m.store.trainable(), () => ctl.loss(m.record(x, mask, eps), 0), { seed: "pvae-amortised", directions: 4 });
+  await checkDirectionalGradient(m.store.trainable(), () => ctl.loss(m.record(x, mask, eps), 0), {
+    seed: "pvae-amortised",
+    directions: 4,
+  });
   m.dispose();
 });

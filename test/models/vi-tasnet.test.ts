@@ -37,50 +37,79 @@ test("distortion = min over assignments of Σ −log BLR evidence, recomputed fr
   const { mix, sources } = data(3);
   const [got, want, swapped] = tf.tidy(() => {
     const f = m.forward(mix, sources, new Rng(2));
-    const e = f.estimates, nll = (i: number, j: number) => tf.neg(blrLogEvidence(tf.gather(sources, j, 1), tf.gather(e, i, 1), m.config.blrPrior));
-    const ident = tf.add(nll(0, 0), nll(1, 1)), cross = tf.add(nll(0, 1), nll(1, 0));
-    const swappedSources = tf.concat([tf.slice(sources, [0, 1, 0], [-1, 1, -1]), tf.slice(sources, [0, 0, 0], [-1, 1, -1])], 1);
+    const e = f.estimates,
+      nll = (i: number, j: number) =>
+        tf.neg(blrLogEvidence(tf.gather(sources, j, 1), tf.gather(e, i, 1), m.config.blrPrior));
+    const ident = tf.add(nll(0, 0), nll(1, 1)),
+      cross = tf.add(nll(0, 1), nll(1, 0));
+    const swappedSources = tf.concat(
+      [tf.slice(sources, [0, 1, 0], [-1, 1, -1]), tf.slice(sources, [0, 0, 0], [-1, 1, -1])],
+      1,
+    );
     const g = m.forward(mix, swappedSources, new Rng(2));
-    return [Array.from(f.record.distortion.dataSync()), Array.from(tf.minimum(ident, cross).dataSync()), Array.from(g.record.distortion.dataSync())];
+    return [
+      Array.from(f.record.distortion.dataSync()),
+      Array.from(tf.minimum(ident, cross).dataSync()),
+      Array.from(g.record.distortion.dataSync()),
+    ];
   });
   got.forEach((v, i) => {
     assert.ok(Math.abs(v - want[i]) < 1e-3 * Math.abs(want[i]), `${v} vs ${want[i]}`);
-    assert.ok(Math.abs(v - swapped[i]) < 1e-3 * Math.abs(v), `source order changed the distortion: ${v} vs ${swapped[i]}`);
+    assert.ok(
+      Math.abs(v - swapped[i]) < 1e-3 * Math.abs(v),
+      `source order changed the distortion: ${v} vs ${swapped[i]}`,
+    );
   });
   m.dispose();
 });
 
-test("analytic rates equal the average of single-sample Monte-Carlo rates (Gaussian/log-normal and gamma/beta)", { timeout: 120_000 }, async () => {
-  await ready;
-  const { mix, sources } = data(2);
-  for (const [encoding, mask] of [["gaussian", "lognormal"], ["gamma", "beta"]] as [EncodingFamily, MaskFamily][]) {
-    const mk = (klMode: "analytic" | "monte-carlo") => createViTasNet(viTasNetConfig({ tasnet: tiny, encoding, mask, kl: klMode }), new Rng(3));
-    const a = mk("analytic"), mc = mk("monte-carlo");
-    const K = 120;
-    const z = { a: [] as number[], mc: [] as number[] }, mm = { a: [] as number[], mc: [] as number[] };
-    for (let k = 0; k < K; k++) tf.tidy(() => {
-      const fa = a.forward(mix, sources, new Rng(`s${k}`)), fm = mc.forward(mix, sources, new Rng(`s${k}`));
-      z.a.push(tf.sum(fa.record.terms.z).dataSync()[0]);
-      z.mc.push(tf.sum(fm.record.terms.z).dataSync()[0]);
-      mm.a.push(tf.sum(fa.record.terms.mask).dataSync()[0]);
-      mm.mc.push(tf.sum(fm.record.terms.mask).dataSync()[0]);
-    });
-    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-    const se = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1) / v.length);
-    // the encoder's q(z|x) does not depend on the sample: its analytic rate is one number
-    assert.ok(Math.abs(z.a[0] - z.a[K - 1]) < 1e-3 * Math.abs(z.a[0]) + 1e-4);
-    assert.ok(Math.abs(mean(z.mc) - z.a[0]) < 4 * se(z.mc) + 1e-3, `${encoding}: MC R_z ${mean(z.mc)} ± ${se(z.mc)} vs analytic ${z.a[0]}`);
-    const diff = mm.mc.map((v, i) => v - mm.a[i]);
-    assert.ok(Math.abs(mean(diff)) < 4 * se(diff) + 1e-3, `${mask}: MC − analytic R_M ${mean(diff)} ± ${se(diff)}`);
-    a.dispose();
-    mc.dispose();
-  }
-});
+test(
+  "analytic rates equal the average of single-sample Monte-Carlo rates (Gaussian/log-normal and gamma/beta)",
+  { timeout: 120_000 },
+  async () => {
+    await ready;
+    const { mix, sources } = data(2);
+    for (const [encoding, mask] of [
+      ["gaussian", "lognormal"],
+      ["gamma", "beta"],
+    ] as [EncodingFamily, MaskFamily][]) {
+      const mk = (klMode: "analytic" | "monte-carlo") =>
+        createViTasNet(viTasNetConfig({ tasnet: tiny, encoding, mask, kl: klMode }), new Rng(3));
+      const a = mk("analytic"),
+        mc = mk("monte-carlo");
+      const K = 120;
+      const z = { a: [] as number[], mc: [] as number[] },
+        mm = { a: [] as number[], mc: [] as number[] };
+      for (let k = 0; k < K; k++)
+        tf.tidy(() => {
+          const fa = a.forward(mix, sources, new Rng(`s${k}`)),
+            fm = mc.forward(mix, sources, new Rng(`s${k}`));
+          z.a.push(tf.sum(fa.record.terms.z).dataSync()[0]);
+          z.mc.push(tf.sum(fm.record.terms.z).dataSync()[0]);
+          mm.a.push(tf.sum(fa.record.terms.mask).dataSync()[0]);
+          mm.mc.push(tf.sum(fm.record.terms.mask).dataSync()[0]);
+        });
+      const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+      const se = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1) / v.length);
+      // the encoder's q(z|x) does not depend on the sample: its analytic rate is one number
+      assert.ok(Math.abs(z.a[0] - z.a[K - 1]) < 1e-3 * Math.abs(z.a[0]) + 1e-4);
+      assert.ok(
+        Math.abs(mean(z.mc) - z.a[0]) < 4 * se(z.mc) + 1e-3,
+        `${encoding}: MC R_z ${mean(z.mc)} ± ${se(z.mc)} vs analytic ${z.a[0]}`,
+      );
+      const diff = mm.mc.map((v, i) => v - mm.a[i]);
+      assert.ok(Math.abs(mean(diff)) < 4 * se(diff) + 1e-3, `${mask}: MC − analytic R_M ${mean(diff)} ± ${se(diff)}`);
+      a.dispose();
+      mc.dispose();
+    }
+  },
+);
 
 test("directional derivatives of the negative ELBO match finite differences (Richardson-extrapolated)", async () => {
   await ready;
   const b = pulseBatch(pulseConfig({ duration: 0.03 }), [100000, 100002]);
-  const mix = tf.tensor(b.mixture.values, b.mixture.shape), sources = tf.tensor(b.sources.values, b.sources.shape);
+  const mix = tf.tensor(b.mixture.values, b.mixture.shape),
+    sources = tf.tensor(b.sources.values, b.sources.shape);
   for (const name of ["enc/w", "masker/mask/w", "dec/w"]) {
     const m = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding: "lognormal" }), new Rng(4));
     const v = m.variables[name];
@@ -92,42 +121,74 @@ test("directional derivatives of the negative ELBO match finite differences (Ric
     const norm = Math.sqrt(d.reduce((s, x) => s + x * x, 0));
     const analytic = g.reduce((s, x, i) => s + (x * d[i]) / norm, 0);
     const at = (e: number) => {
-      v.assign(tf.tensor(v0.map((w, i) => w + (e * d[i]) / norm), v.shape));
+      v.assign(
+        tf.tensor(
+          v0.map((w, i) => w + (e * d[i]) / norm),
+          v.shape,
+        ),
+      );
       return f().dataSync()[0];
     };
     const fd = (e: number) => (at(e) - at(-e)) / (2 * e);
     const rich = (4 * fd(0.0025) - fd(0.005)) / 3; // cancels the O(ε²) curvature term
     v.assign(tf.tensor(v0, v.shape));
-    assert.ok(Math.abs(analytic - rich) < 0.02 * Math.max(1, Math.abs(rich)), `${name}: directional derivative ${analytic} vs finite difference ${rich}`);
+    assert.ok(
+      Math.abs(analytic - rich) < 0.02 * Math.max(1, Math.abs(rich)),
+      `${name}: directional derivative ${analytic} vs finite difference ${rich}`,
+    );
     m.dispose();
   }
 });
 
-test("every encoding × mask family, the adaptive multitask model and the flow prior train on pulse mixtures: finite records, the loss falls", { timeout: 180_000 }, async () => {
-  await ready;
-  const b = pulseBatch(pulseConfig({ duration: 0.1 }), [100000, 100016]);
-  const variants: [EncodingFamily, MaskFamily, Partial<Parameters<typeof viTasNetConfig>[0]>][] = [
-    ["gaussian", "lognormal", {}], ["lognormal", "beta", {}], ["gamma", "beta", {}],
-    ["gamma", "beta", { prior: { kind: "adaptive" }, multitask: true }], ["gaussian", "lognormal", { prior: { kind: "flow", hidden: [16], flows: 2 } }],
-  ];
-  for (const [encoding, mask, extra] of variants) {
-    const m = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding, mask, ...extra }), new Rng(6));
-    const r = await train(m, { data: { mix: b.mixture, sources: b.sources }, batchSize: 8, steps: 24, learningRate: 3e-3, progress: "none", rng: 1 });
-    const first = r.history.slice(0, 4).reduce((s, h) => s + Number(h.loss), 0) / 4, last = r.history.slice(-4).reduce((s, h) => s + Number(h.loss), 0) / 4;
-    const what = `${encoding}/${mask} ${JSON.stringify(extra)}`;
-    assert.ok(r.history.every((h) => Number.isFinite(Number(h.loss))), `${what}: non-finite loss`);
-    assert.ok(last < first, `${what}: loss ${first} → ${last}`);
-    m.dispose();
-  }
-});
+test(
+  "every encoding × mask family, the adaptive multitask model and the flow prior train on pulse mixtures: finite records, the loss falls",
+  { timeout: 180_000 },
+  async () => {
+    await ready;
+    const b = pulseBatch(pulseConfig({ duration: 0.1 }), [100000, 100016]);
+    const variants: [EncodingFamily, MaskFamily, Partial<Parameters<typeof viTasNetConfig>[0]>][] = [
+      ["gaussian", "lognormal", {}],
+      ["lognormal", "beta", {}],
+      ["gamma", "beta", {}],
+      ["gamma", "beta", { prior: { kind: "adaptive" }, multitask: true }],
+      ["gaussian", "lognormal", { prior: { kind: "flow", hidden: [16], flows: 2 } }],
+    ];
+    for (const [encoding, mask, extra] of variants) {
+      const m = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding, mask, ...extra }), new Rng(6));
+      const r = await train(m, {
+        data: { mix: b.mixture, sources: b.sources },
+        batchSize: 8,
+        steps: 24,
+        learningRate: 3e-3,
+        progress: "none",
+        rng: 1,
+      });
+      const first = r.history.slice(0, 4).reduce((s, h) => s + Number(h.loss), 0) / 4,
+        last = r.history.slice(-4).reduce((s, h) => s + Number(h.loss), 0) / 4;
+      const what = `${encoding}/${mask} ${JSON.stringify(extra)}`;
+      assert.ok(
+        r.history.every((h) => Number.isFinite(Number(h.loss))),
+        `${what}: non-finite loss`,
+      );
+      assert.ok(last < first, `${what}: loss ${first} → ${last}`);
+      m.dispose();
+    }
+  },
+);
 
 test("flow prior: untrained it gives the static N(0, 1) Monte-Carlo rate; it adds trainable parameters", async () => {
   await ready;
   const { mix, sources } = data(2);
-  const flow = createViTasNet(viTasNetConfig({ tasnet: tiny, prior: { kind: "flow", hidden: [24], flows: 2 } }), new Rng(7));
+  const flow = createViTasNet(
+    viTasNetConfig({ tasnet: tiny, prior: { kind: "flow", hidden: [24], flows: 2 } }),
+    new Rng(7),
+  );
   const mc = createViTasNet(viTasNetConfig({ tasnet: tiny, kl: "monte-carlo" }), new Rng(7));
   assert.ok(flow.parameterCount() > mc.parameterCount());
-  const [a, b] = tf.tidy(() => [Array.from(flow.forward(mix, sources, new Rng(8)).record.terms.z.dataSync()), Array.from(mc.forward(mix, sources, new Rng(8)).record.terms.z.dataSync())]);
+  const [a, b] = tf.tidy(() => [
+    Array.from(flow.forward(mix, sources, new Rng(8)).record.terms.z.dataSync()),
+    Array.from(mc.forward(mix, sources, new Rng(8)).record.terms.z.dataSync()),
+  ]);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-3 * Math.max(1, Math.abs(b[i])), `${v} vs ${b[i]}`));
   flow.dispose();
   mc.dispose();
@@ -140,22 +201,35 @@ test("adaptive prior (Eq. 5): R_z = KL(q(z|x) ‖ N(μ_a + μ_b, σ_a² + σ_b²
   const out = tf.tidy(() => {
     const f = m.forward(mix, sources, new Rng(10));
     const qx = m.encodingDistribution(mix) as Normal;
-    const [qa, qb] = [0, 1].map((i) => m.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [-1, 1, -1]), [1])) as Normal);
+    const [qa, qb] = [0, 1].map(
+      (i) => m.encodingDistribution(tf.squeeze(tf.slice(sources, [0, i, 0], [-1, 1, -1]), [1])) as Normal,
+    );
     const conv = new Normal(tf.add(qa.loc, qb.loc), tf.sqrt(tf.add(tf.square(qa.scale), tf.square(qb.scale))));
     const want = tf.sum(kl(qx, conv), [1, 2]);
     const wantSources = tf.add(tf.sum(kl(qa, new Normal(0, 1)), [1, 2]), tf.sum(kl(qb, new Normal(0, 1)), [1, 2]));
     return {
-      z: Array.from(f.record.terms.z.dataSync()), want: Array.from(want.dataSync()),
-      src: Array.from(f.record.terms.sources.dataSync()), wantSrc: Array.from(wantSources.dataSync()),
-      total: Array.from(f.record.distortion.dataSync()), sep: Array.from(f.separationDistortion.dataSync()),
-      mixD: Array.from(f.mixtureDistortion!.dataSync()), mixElbo: Array.from(f.mixtureElbo!.dataSync()),
+      z: Array.from(f.record.terms.z.dataSync()),
+      want: Array.from(want.dataSync()),
+      src: Array.from(f.record.terms.sources.dataSync()),
+      wantSrc: Array.from(wantSources.dataSync()),
+      total: Array.from(f.record.distortion.dataSync()),
+      sep: Array.from(f.separationDistortion.dataSync()),
+      mixD: Array.from(f.mixtureDistortion!.dataSync()),
+      mixElbo: Array.from(f.mixtureElbo!.dataSync()),
     };
   });
-  out.z.forEach((v, i) => assert.ok(Math.abs(v - out.want[i]) < 1e-3 * Math.abs(out.want[i]) + 1e-3, `R_z ${v} vs ${out.want[i]}`));
+  out.z.forEach((v, i) =>
+    assert.ok(Math.abs(v - out.want[i]) < 1e-3 * Math.abs(out.want[i]) + 1e-3, `R_z ${v} vs ${out.want[i]}`),
+  );
   out.src.forEach((v, i) => assert.ok(Math.abs(v - out.wantSrc[i]) < 1e-3 * Math.abs(out.wantSrc[i]) + 1e-3));
-  out.total.forEach((v, i) => assert.ok(v > out.sep[i] + out.mixD[i] - 1e-3, "the record's distortion adds the autoencoding terms"));
+  out.total.forEach((v, i) =>
+    assert.ok(v > out.sep[i] + out.mixD[i] - 1e-3, "the record's distortion adds the autoencoding terms"),
+  );
   out.mixElbo.forEach((v, i) => assert.ok(Number.isFinite(v) && v < -out.mixD[i] + 1e-3, "mixture ELBO ≤ −D_mix"));
-  assert.throws(() => viTasNetConfig({ tasnet: tiny, encoding: "lognormal", prior: { kind: "adaptive" } }), /adaptive prior needs encodings with closed-form sums/);
+  assert.throws(
+    () => viTasNetConfig({ tasnet: tiny, encoding: "lognormal", prior: { kind: "adaptive" } }),
+    /adaptive prior needs encodings with closed-form sums/,
+  );
   m.dispose();
 });
 
@@ -164,17 +238,31 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
   const cfg = viTasNetConfig({ tasnet: tiny, encoding: "gamma", mask: "beta", likelihood: "mvc" });
   const m = createViTasNet(cfg, new Rng(1));
   const blrTwin = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding: "gamma", mask: "beta" }), new Rng(1));
-  assert.equal(m.parameterCount() - blrTwin.parameterCount(), tiny.N * tiny.L + 1, "a transposed conv N → 1 with bias for the scales");
+  assert.equal(
+    m.parameterCount() - blrTwin.parameterCount(),
+    tiny.N * tiny.L + 1,
+    "a transposed conv N → 1 with bias for the scales",
+  );
   const { mix, sources } = data(3);
   const T = mix.shape[1] as number;
   const [got, want, blrD] = tf.tidy(() => {
     const f = m.forward(mix, sources, new Rng(2), { mean: true });
     const scale = m.decodeScale(tf.mul(f.masks, tf.expandDims(f.z, 1)), T);
-    assert.ok(Array.from(scale.dataSync()).every((v) => v > 0), "scales are positive");
-    const e = f.estimates, nll = (i: number, j: number) => tf.neg(mvcLogDensity(tf.gather(sources, j, 1), tf.gather(e, i, 1), tf.gather(scale, i, 1)));
-    const ident = tf.add(nll(0, 0), nll(1, 1)), cross = tf.add(nll(0, 1), nll(1, 0));
+    assert.ok(
+      Array.from(scale.dataSync()).every((v) => v > 0),
+      "scales are positive",
+    );
+    const e = f.estimates,
+      nll = (i: number, j: number) =>
+        tf.neg(mvcLogDensity(tf.gather(sources, j, 1), tf.gather(e, i, 1), tf.gather(scale, i, 1)));
+    const ident = tf.add(nll(0, 0), nll(1, 1)),
+      cross = tf.add(nll(0, 1), nll(1, 0));
     const b = blrTwin.forward(mix, sources, new Rng(2), { mean: true });
-    return [Array.from(f.separationDistortion.dataSync()), Array.from(tf.minimum(ident, cross).dataSync()), Array.from(b.separationDistortion.dataSync())];
+    return [
+      Array.from(f.separationDistortion.dataSync()),
+      Array.from(tf.minimum(ident, cross).dataSync()),
+      Array.from(b.separationDistortion.dataSync()),
+    ];
   });
   got.forEach((v, i) => {
     assert.ok(Number.isFinite(v));
@@ -186,7 +274,9 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
   assert.ok(bias, `scale-decoder bias among ${Object.keys(m.variables).join(", ")}`);
   const old = bias![1].clone();
   bias![1].assign(tf.add(old, 2));
-  const shifted = tf.tidy(() => Array.from(m.forward(mix, sources, new Rng(2), { mean: true }).separationDistortion.dataSync()));
+  const shifted = tf.tidy(() =>
+    Array.from(m.forward(mix, sources, new Rng(2), { mean: true }).separationDistortion.dataSync()),
+  );
   bias![1].assign(old);
   old.dispose();
   shifted.forEach((v, i) => assert.ok(Math.abs(v - got[i]) > 1, `raising the scales left D_S at ${v} (was ${got[i]})`));
@@ -194,11 +284,17 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
   // the scale decoder receives gradients
   const vars = Object.entries(m.variables).filter(([k]) => k.startsWith("dec-scale"));
   assert.ok(vars.length > 0, `scale-decoder variables: ${Object.keys(m.variables).join(", ")}`);
-  const g = tf.variableGrads(() => tf.mean(m.forward(mix, sources, new Rng(3)).record.distortion) as tf.Scalar, vars.map(([, v]) => v));
+  const g = tf.variableGrads(
+    () => tf.mean(m.forward(mix, sources, new Rng(3)).record.distortion) as tf.Scalar,
+    vars.map(([, v]) => v),
+  );
   const norm = Object.values(g.grads).reduce((a, t) => a + (tf.sum(tf.square(t)).dataSync()[0] as number), 0);
   assert.ok(norm > 0 && Number.isFinite(norm), `scale-decoder gradient norm² ${norm}`);
   tf.dispose([g.value, ...Object.values(g.grads)]);
-  assert.throws(() => viTasNetConfig({ tasnet: tiny, likelihood: "cauchy" as "mvc" }), /likelihood must be blr, si-sdr or mvc/);
+  assert.throws(
+    () => viTasNetConfig({ tasnet: tiny, likelihood: "cauchy" as "mvc" }),
+    /likelihood must be blr, si-sdr or mvc/,
+  );
   m.dispose();
   blrTwin.dispose();
   tf.dispose([mix, sources]);

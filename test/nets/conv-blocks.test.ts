@@ -21,9 +21,18 @@ test("createResBlock / createConvBlock: parameter names and shapes", () => {
   createResBlock(s, "bu/0/1", 5);
   createConvBlock(s, "td/2/post", { inChannels: 7, hiddenChannels: 4, outChannels: 3, zeroOutput: true });
   assert.deepEqual(shapes(s), {
-    "bu/0/1/a/w": [3, 3, 5, 5], "bu/0/1/a/b": [5], "bu/0/1/b/w": [3, 3, 5, 5], "bu/0/1/b/b": [5],
-    "td/2/post/0/w": [1, 1, 7, 4], "td/2/post/0/b": [4], "td/2/post/1/w": [3, 3, 4, 4], "td/2/post/1/b": [4],
-    "td/2/post/2/w": [3, 3, 4, 4], "td/2/post/2/b": [4], "td/2/post/3/w": [1, 1, 4, 3], "td/2/post/3/b": [3],
+    "bu/0/1/a/w": [3, 3, 5, 5],
+    "bu/0/1/a/b": [5],
+    "bu/0/1/b/w": [3, 3, 5, 5],
+    "bu/0/1/b/b": [5],
+    "td/2/post/0/w": [1, 1, 7, 4],
+    "td/2/post/0/b": [4],
+    "td/2/post/1/w": [3, 3, 4, 4],
+    "td/2/post/1/b": [4],
+    "td/2/post/2/w": [3, 3, 4, 4],
+    "td/2/post/2/b": [4],
+    "td/2/post/3/w": [1, 1, 4, 3],
+    "td/2/post/3/b": [3],
   });
   s.dispose();
 });
@@ -37,9 +46,20 @@ test("resBlock = x + b(a(x)), the identity at initialisation; convBlock = its co
   assert.deepEqual(resBlock(x, res).arraySync(), x.arraySync());
   assert.ok(tf.tidy(() => tf.max(tf.abs(convBlock(x, cb))).dataSync()[0]) === 0);
   assert.ok(tf.tidy(() => tf.max(tf.abs(convBlock(x, free))).dataSync()[0]) > 0);
-  assert.deepEqual(free.convs.map((c) => [c.w.shape[0], c.activation]), [[1, "swish"], [3, "swish"], [3, "swish"], [1, "linear"]]);
+  assert.deepEqual(
+    free.convs.map((c) => [c.w.shape[0], c.activation]),
+    [
+      [1, "swish"],
+      [3, "swish"],
+      [3, "swish"],
+      [1, "linear"],
+    ],
+  );
   res.b.w.assign(new Rng("w").normalTensor(res.b.w.shape));
   assert.deepEqual(resBlock(x, res).arraySync(), tf.add(x, conv2d(conv2d(x, res.a), res.b)).arraySync());
-  assert.deepEqual(convBlock(x, free).arraySync(), conv2d(conv2d(conv2d(conv2d(x, free.convs[0]), free.convs[1]), free.convs[2]), free.convs[3]).arraySync());
+  assert.deepEqual(
+    convBlock(x, free).arraySync(),
+    conv2d(conv2d(conv2d(conv2d(x, free.convs[0]), free.convs[1]), free.convs[2]), free.convs[3]).arraySync(),
+  );
   s.dispose();
 });

@@ -6,8 +6,27 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../lib/engine/rng";
 import { ParamStore } from "../../lib/nets/params";
-import { conv1d, conv2d, convTranspose1d, convTranspose2d, createConv1d, createConv2d, createConvTranspose1d, createConvTranspose2d } from "../../lib/nets/conv";
-import { createDepthwiseConv1d, createGln, createPrelu, createTcnBlock, depthwiseConv1d, globalLayerNorm, prelu, tcnBlock, tcnBlockParameterCount } from "../../lib/nets/tcn";
+import {
+  conv1d,
+  conv2d,
+  convTranspose1d,
+  convTranspose2d,
+  createConv1d,
+  createConv2d,
+  createConvTranspose1d,
+  createConvTranspose2d,
+} from "../../lib/nets/conv";
+import {
+  createDepthwiseConv1d,
+  createGln,
+  createPrelu,
+  createTcnBlock,
+  depthwiseConv1d,
+  globalLayerNorm,
+  prelu,
+  tcnBlock,
+  tcnBlockParameterCount,
+} from "../../lib/nets/tcn";
 import { engineWithConvGradients } from "../models/model-helpers";
 
 before(async () => {
@@ -22,8 +41,16 @@ function randn(rng: Rng, n: number): Float32Array {
 
 test("dilated depthwise conv = the loop definition with zero padding (dilations 1, 2, 3, 4, 8; T not a multiple of d)", async () => {
   const rng = new Rng("dw");
-  for (const [T, d, k] of [[10, 1, 3], [10, 2, 3], [11, 3, 3], [9, 4, 3], [7, 8, 3], [13, 2, 5]]) {
-    const B = 2, C = 3;
+  for (const [T, d, k] of [
+    [10, 1, 3],
+    [10, 2, 3],
+    [11, 3, 3],
+    [9, 4, 3],
+    [7, 8, 3],
+    [13, 2, 5],
+  ]) {
+    const B = 2,
+      C = 3;
     const store = new ParamStore(rng.fork(`p${T}/${d}/${k}`));
     const p = createDepthwiseConv1d(store, "dw", C, k, d);
     p.b!.assign(tf.tensor1d([0.1, -0.2, 0.3]));
@@ -41,7 +68,10 @@ test("dilated depthwise conv = the loop definition with zero padding (dilations 
             const u = t + (j - (k - 1) / 2) * d;
             if (u >= 0 && u < T) s += w[j * C + c] * xv[(b * T + u) * C + c];
           }
-          assert.ok(close(yv[(b * T + t) * C + c], s), `T=${T} d=${d} k=${k} [${b},${t},${c}]: ${yv[(b * T + t) * C + c]} vs ${s}`);
+          assert.ok(
+            close(yv[(b * T + t) * C + c], s),
+            `T=${T} d=${d} k=${k} [${b},${t},${c}]: ${yv[(b * T + t) * C + c]} vs ${s}`,
+          );
         }
     y.dispose();
     store.dispose();
@@ -51,7 +81,11 @@ test("dilated depthwise conv = the loop definition with zero padding (dilations 
 test("strided conv1d and its transpose match the loop definitions (the transpose is an overlap-add)", async () => {
   const rng = new Rng("c1");
   const store = new ParamStore(rng);
-  const B = 2, T = 20, L = 4, s = 2, N = 3;
+  const B = 2,
+    T = 20,
+    L = 4,
+    s = 2,
+    N = 3;
   const enc = createConv1d(store, "enc", { inChannels: 1, outChannels: N, kernel: L, stride: s, bias: false });
   const dec = createConvTranspose1d(store, "dec", { inChannels: N, outChannels: 1, kernel: L, stride: s, bias: false });
   const x = randn(rng, B * T);
@@ -136,15 +170,20 @@ test("TCN block: shapes, parameter count formula, residual = input + res conv, g
   const spec = { channels: 4, hidden: 6, skip: 3, kernel: 3, dilation: 4 };
   const p = createTcnBlock(store, "b", spec);
   assert.equal(store.count(), tcnBlockParameterCount(spec));
-  for (const v of store.trainable()) tf.tidy(() => v.assign(tf.add(v, tf.tensor(randn(rng, v.size), v.shape).mul(0.1))));
+  for (const v of store.trainable())
+    tf.tidy(() => v.assign(tf.add(v, tf.tensor(randn(rng, v.size), v.shape).mul(0.1))));
   const x = tf.tensor3d(randn(rng, 2 * 9 * 4), [2, 9, 4]);
   const { residual, skip } = tcnBlock(x, p);
   assert.deepEqual(residual.shape, [2, 9, 4]);
   assert.deepEqual(skip.shape, [2, 9, 3]);
-  const { grads } = tf.variableGrads(() => tf.tidy(() => {
-    const r = tcnBlock(x, p);
-    return tf.add(tf.sum(tf.square(r.residual)), tf.sum(tf.square(r.skip))) as tf.Scalar;
-  }), store.trainable());
+  const { grads } = tf.variableGrads(
+    () =>
+      tf.tidy(() => {
+        const r = tcnBlock(x, p);
+        return tf.add(tf.sum(tf.square(r.residual)), tf.sum(tf.square(r.skip))) as tf.Scalar;
+      }),
+    store.trainable(),
+  );
   for (const v of store.trainable()) {
     const g = grads[v.name];
     assert.ok(g, `gradient for ${v.name}`);

@@ -10,8 +10,14 @@ before(async () => {
 });
 
 function stats(x: Float32Array) {
-  let s = 0, s2 = 0, max = -Infinity;
-  for (const v of x) { s += v; s2 += v * v; max = Math.max(max, Math.abs(v)); }
+  let s = 0,
+    s2 = 0,
+    max = -Infinity;
+  for (const v of x) {
+    s += v;
+    s2 += v * v;
+    max = Math.max(max, Math.abs(v));
+  }
   const m = s / x.length;
   return { mean: m, var: s2 / x.length - m * m, max };
 }
@@ -58,7 +64,9 @@ test("ParamStore: same seed gives the same parameters; each parameter's draw is 
   assert.equal(a.count(), 16);
   assert.throws(() => a.add("x", [1]), /"x" already exists/);
   assert.throws(() => a.get("nope"), /no parameter "nope"/);
-  a.dispose(); b.dispose(); c.dispose();
+  a.dispose();
+  b.dispose();
+  c.dispose();
 });
 
 test("MLP forward equals a hand computation (per-layer activations, optional bias)", async () => {
@@ -67,7 +75,10 @@ test("MLP forward equals a hand computation (per-layer activations, optional bia
   assert.deepEqual(store.names(), ["enc/0/w", "enc/0/b", "enc/1/w"]);
   // give the bias a non-zero value so it matters
   store.get("enc/0/b").assign(tf.tensor1d([0.1, -0.2, 0.3, -0.4]));
-  const x = [[1, 2, 3], [-1, 0.5, 0]];
+  const x = [
+    [1, 2, 3],
+    [-1, 0.5, 0],
+  ];
   const W0 = (await store.get("enc/0/w").array()) as number[][];
   const b0 = (await store.get("enc/0/b").array()) as number[];
   const W1 = (await store.get("enc/1/w").array()) as number[][];
@@ -77,7 +88,9 @@ test("MLP forward equals a hand computation (per-layer activations, optional bia
   });
   const y = mlpForward(net, tf.tensor2d(x));
   const got = (await y.array()) as number[][];
-  got.forEach((r, i) => r.forEach((v, k) => assert.ok(Math.abs(v - expected[i][k]) < 1e-5, `y[${i}][${k}] ${v} vs ${expected[i][k]}`)));
+  got.forEach((r, i) =>
+    r.forEach((v, k) => assert.ok(Math.abs(v - expected[i][k]) < 1e-5, `y[${i}][${k}] ${v} vs ${expected[i][k]}`)),
+  );
   // rank-3 input is mapped over leading dims
   const x3 = tf.tensor3d([x, x]);
   const y3 = mlpForward(net, x3);
@@ -91,9 +104,15 @@ test("MLP forward equals a hand computation (per-layer activations, optional bia
 test("default activations: relu hidden, linear output; He init for relu layers", () => {
   const store = new ParamStore(new Rng(4));
   const net = createMlp(store, "m", { sizes: [50, 40, 3] });
-  assert.deepEqual(net.layers.map((l) => l.activation), ["relu", "linear"]);
+  assert.deepEqual(
+    net.layers.map((l) => l.activation),
+    ["relu", "linear"],
+  );
   assert.ok(net.layers.every((l) => l.b !== null));
-  assert.throws(() => createMlp(store, "bad", { sizes: [2, 3], activation: ["relu", "relu"] }), /2 activations for 1 layers/);
+  assert.throws(
+    () => createMlp(store, "bad", { sizes: [2, 3], activation: ["relu", "relu"] }),
+    /2 activations for 1 layers/,
+  );
   store.dispose();
 });
 

@@ -12,7 +12,11 @@ const maxAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.su
 
 test("upsampleNearest: forward equals resizeNearestNeighbor; gradient is the block sum for any batch", async () => {
   await initEngine();
-  for (const [shape, f] of [[[1, 2, 2, 1], 2], [[3, 2, 3, 4], 2], [[2, 4, 4, 3], 3]] as [[number, number, number, number], number][]) {
+  for (const [shape, f] of [
+    [[1, 2, 2, 1], 2],
+    [[3, 2, 3, 4], 2],
+    [[2, 4, 4, 3], 3],
+  ] as [[number, number, number, number], number][]) {
     const [b, h, w, c] = shape;
     const x = tf.randomNormal(shape, 0, 1, "float32", 1) as tf.Tensor4D;
     const W = tf.randomNormal([b, f * h, f * w, c], 0, 1, "float32", 2);
@@ -30,12 +34,18 @@ test("tfjs 4.22's resizeNearestNeighbor gradient is wrong for batch > 1 (why ups
   const W = tf.randomNormal([2, 4, 4, 1], 0, 1, "float32", 2);
   const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(xx as tf.Tensor4D, [4, 4]), W)))(x);
   const want = tf.tidy(() => tf.sum(tf.reshape(W, [2, 2, 2, 2, 2, 1]), [2, 4]));
-  assert.ok(maxAbs(g, want) > 0.1, "resizeNearestNeighbor's gradient is now right: switch upsampleNearest back to it and drop this test");
+  assert.ok(
+    maxAbs(g, want) > 0.1,
+    "resizeNearestNeighbor's gradient is now right: switch upsampleNearest back to it and drop this test",
+  );
 });
 
 test("downsampleMean equals tf.avgPool (valid, stride = size) in value and gradient", async () => {
   await initEngine();
-  for (const [shape, f] of [[[3, 4, 4, 2], 2], [[2, 6, 6, 3], 3]] as [[number, number, number, number], number][]) {
+  for (const [shape, f] of [
+    [[3, 4, 4, 2], 2],
+    [[2, 6, 6, 3], 3],
+  ] as [[number, number, number, number], number][]) {
     const x = tf.randomNormal(shape, 0, 1, "float32", 3) as tf.Tensor4D;
     assert.ok(maxAbs(downsampleMean(x, f), tf.avgPool(x, f, f, "valid")) < 1e-6);
     const W = tf.randomNormal([shape[0], shape[1] / f, shape[2] / f, shape[3]], 0, 1, "float32", 4);

@@ -10,7 +10,12 @@ import { Rng } from "../../lib/engine/rng";
 import { ParamStore } from "../../lib/nets/params";
 import { createSudormrf, sudormrf, sudormrfParameterCount } from "../../lib/nets/sudormrf";
 import { globalLayerNorm, pointwise, prelu } from "../../lib/nets/tcn";
-import { SUDORMRF_LIBRIMIX, SUDORMRF_SYNTHETIC, convTasNetParameterCount, createConvTasNet } from "../../lib/models/conv-tasnet";
+import {
+  SUDORMRF_LIBRIMIX,
+  SUDORMRF_SYNTHETIC,
+  convTasNetParameterCount,
+  createConvTasNet,
+} from "../../lib/models/conv-tasnet";
 import { createViTasNet, viTasNetConfig } from "../../lib/models/vi-tasnet";
 import { pulseBatch, pulseConfig } from "../../lib/data/gaussian-pulses";
 import { train } from "../../lib/train/loop";
@@ -33,7 +38,19 @@ test("parameter count by formula; any number of frames; identity U-blocks when t
     b.res.b!.assign(tf.zerosLike(b.res.b!));
   }
   const w = tf.randomNormal([2, 9, 6], 0, 1, "float32", 3);
-  const d = tf.tidy(() => tf.max(tf.abs(tf.sub(sudormrf(w, p), pointwise(prelu(pointwise(globalLayerNorm(w, p.inNorm), p.bottleneck), p.outPrelu), p.head)))).dataSync()[0]);
+  const d = tf.tidy(
+    () =>
+      tf
+        .max(
+          tf.abs(
+            tf.sub(
+              sudormrf(w, p),
+              pointwise(prelu(pointwise(globalLayerNorm(w, p.inNorm), p.bottleneck), p.outPrelu), p.head),
+            ),
+          ),
+        )
+        .dataSync()[0],
+  );
   assert.ok(d < 1e-5, `U-blocks with zero residual projections change the signal by ${d}`);
   assert.throws(() => createSudormrf(store, "bad", { ...spec, depth: 0 }), /depth must be a positive integer/);
   store.dispose();
@@ -53,7 +70,12 @@ test("directional derivative through the U-blocks matches finite differences", a
   const dir = Float32Array.from(v0, () => rng.normal());
   const analytic = g.reduce((s, x, i) => s + x * dir[i], 0);
   const at = (e: number) => {
-    v.assign(tf.tensor(v0.map((x, i) => x + e * dir[i]), v.shape));
+    v.assign(
+      tf.tensor(
+        v0.map((x, i) => x + e * dir[i]),
+        v.shape,
+      ),
+    );
     return f().dataSync()[0];
   };
   // the gLNs make f strongly curved along this direction: the central difference converges only below ε ≈ 3e-3
@@ -62,20 +84,45 @@ test("directional derivative through the U-blocks matches finite differences", a
   store.dispose();
 });
 
-test("Conv-TasNet and VI-TasNet with the SuDoRMRF masker: counts, shapes, training lowers the loss", { timeout: 120_000 }, async () => {
-  await ready;
-  const m = createConvTasNet(SUDORMRF_SYNTHETIC, new Rng(3));
-  assert.equal(m.parameterCount(), convTasNetParameterCount(SUDORMRF_SYNTHETIC));
-  assert.ok(convTasNetParameterCount(SUDORMRF_LIBRIMIX) > 2e6, "the LibriMix-sized SuDoRMRF has millions of parameters");
-  const b = pulseBatch(pulseConfig({ duration: 0.1 }), [100000, 100016]);
-  const out = tf.tidy(() => m.separate(tf.tensor(b.mixture.values, b.mixture.shape)).shape);
-  assert.deepEqual(out, [16, 2, 800]);
-  const r = await train(m, { data: { mix: b.mixture, sources: b.sources }, batchSize: 8, steps: 20, learningRate: 3e-3, progress: "none", rng: 1 });
-  const first = r.history.slice(0, 4).reduce((s, h) => s + Number(h.loss), 0) / 4, last = r.history.slice(-4).reduce((s, h) => s + Number(h.loss), 0) / 4;
-  assert.ok(last < first, `SuDoRMRF loss ${first} → ${last}`);
-  m.dispose();
-  const v = createViTasNet(viTasNetConfig({ tasnet: SUDORMRF_SYNTHETIC }), new Rng(4));
-  const rec = tf.tidy(() => Array.from(v.forward(tf.tensor(b.mixture.values, b.mixture.shape), tf.tensor(b.sources.values, b.sources.shape), new Rng(5)).record.elbo.dataSync()));
-  assert.ok(rec.every(Number.isFinite));
-  v.dispose();
-});
+test(
+  "Conv-TasNet and VI-TasNet with the SuDoRMRF masker: counts, shapes, training lowers the loss",
+  { timeout: 120_000 },
+  async () => {
+    await ready;
+    const m = createConvTasNet(SUDORMRF_SYNTHETIC, new Rng(3));
+    assert.equal(m.parameterCount(), convTasNetParameterCount(SUDORMRF_SYNTHETIC));
+    assert.ok(
+      convTasNetParameterCount(SUDORMRF_LIBRIMIX) > 2e6,
+      "the LibriMix-sized SuDoRMRF has millions of parameters",
+    );
+    const b = pulseBatch(pulseConfig({ duration: 0.1 }), [100000, 100016]);
+    const out = tf.tidy(() => m.separate(tf.tensor(b.mixture.values, b.mixture.shape)).shape);
+    assert.deepEqual(out, [16, 2, 800]);
+    const r = await train(m, {
+      data: { mix: b.mixture, sources: b.sources },
+      batchSize: 8,
+      steps: 20,
+      learningRate: 3e-3,
+      progress: "none",
+      rng: 1,
+    });
+    const first = r.history.slice(0, 4).reduce((s, h) => s + Number(h.loss), 0) / 4,
+      last = r.history.slice(-4).reduce((s, h) => s + Number(h.loss), 0) / 4;
+    assert.ok(last < first, `SuDoRMRF loss ${first} → ${last}`);
+    m.dispose();
+    const v = createViTasNet(viTasNetConfig({ tasnet: SUDORMRF_SYNTHETIC }), new Rng(4));
+    const rec = tf.tidy(() =>
+      Array.from(
+        v
+          .forward(
+            tf.tensor(b.mixture.values, b.mixture.shape),
+            tf.tensor(b.sources.values, b.sources.shape),
+            new Rng(5),
+          )
+          .record.elbo.dataSync(),
+      ),
+    );
+    assert.ok(rec.every(Number.isFinite));
+    v.dispose();
+  },
+);

@@ -24,7 +24,10 @@ test("formatNumber: exponents for small values, grouped digits for large counts"
 
 test("scaleLine: the preset's entry against the paper preset's; at paper only the paper preset's", () => {
   const table = { smoke: 1, demo: 2, paper: 3 };
-  const line = scaleLine((p) => table[p], (x) => `${x} units`);
+  const line = scaleLine(
+    (p) => table[p],
+    (x) => `${x} units`,
+  );
   assert.equal(line("demo"), "demo: 2 units (paper preset: 3 units)");
   assert.equal(line("smoke"), "smoke: 1 units (paper preset: 3 units)");
   assert.equal(line("paper"), "paper preset: 3 units");
@@ -37,9 +40,18 @@ test("startFigure renders the preset-dependent caption and differences at the se
   process.env.VAELAB_PRESET = "smoke";
   try {
     const session = await startFigure({
-      work: "tour", figure: "F", name: "f", notebook: "notebooks/tour/f.ipynb",
+      work: "tour",
+      figure: "F",
+      name: "f",
+      notebook: "notebooks/tour/f.ipynb",
       caption: (p) => `caption at ${p}`,
-      differences: ["fixed", scaleLine((p) => ({ smoke: 1, demo: 2, paper: 3 })[p], (x) => `${x} units`)],
+      differences: [
+        "fixed",
+        scaleLine(
+          (p) => ({ smoke: 1, demo: 2, paper: 3 })[p],
+          (x) => `${x} units`,
+        ),
+      ],
     });
     assert.equal(session.preset, "smoke");
     assert.equal(session.meta.caption, "caption at smoke");
@@ -50,7 +62,9 @@ test("startFigure renders the preset-dependent caption and differences at the se
   }
 });
 
-interface Notebook { cells: { cell_type: string; source: string[] | string }[] }
+interface Notebook {
+  cells: { cell_type: string; source: string[] | string }[];
+}
 const codeOf = (file: string) =>
   (JSON.parse(readFileSync(file, "utf8")) as Notebook).cells
     .filter((c) => c.cell_type === "code")
@@ -74,12 +88,18 @@ for (const work of WORKS) {
     const name = `${work}/${file}`;
     test(`${name}: the preset is session.preset, the numbers per preset are in a settings table, the scale is rendered`, () => {
       const code = codeOf(join(root, "notebooks", work, file));
-      assert.ok(!/\bpick\(\{/.test(code), `${name}: per-notebook pick({...}); the numbers belong in lib/${work}/settings.ts`);
+      assert.ok(
+        !/\bpick\(\{/.test(code),
+        `${name}: per-notebook pick({...}); the numbers belong in lib/${work}/settings.ts`,
+      );
       assert.ok(!/\bgetPreset\(/.test(code), `${name}: reads the preset with getPreset(); use session.preset`);
       // a hand-written scale line names a preset next to numbers ("demo: 32 channels …", "smoke averages 16 …")
       const diff = differencesOf(code, name);
       for (const m of diff.matchAll(/(["`])((?:(?!\1)[^\\]|\\.)*)\1/g)) {
-        assert.ok(!/\b(demo|smoke)\b[^"`]*\d/.test(m[2]), `${name}: hand-written scale line ${m[0]} (render it from lib/${work}/settings.ts)`);
+        assert.ok(
+          !/\b(demo|smoke)\b[^"`]*\d/.test(m[2]),
+          `${name}: hand-written scale line ${m[0]} (render it from lib/${work}/settings.ts)`,
+        );
       }
     });
   }
@@ -88,7 +108,11 @@ for (const work of WORKS) {
 test("the CD-VAE notebooks' differences call the renderer for the model's scale", () => {
   for (const file of readdirSync(join(root, "notebooks", "cd-vae")).filter((f) => f.endsWith(".ipynb"))) {
     const diff = differencesOf(codeOf(join(root, "notebooks", "cd-vae", file)), file);
-    assert.match(diff, /^\s*(poissonScale|mnistScale),$/m, `${file}: the differences must render the model's scale (poissonScale or mnistScale)`);
+    assert.match(
+      diff,
+      /^\s*(poissonScale|mnistScale),$/m,
+      `${file}: the differences must render the model's scale (poissonScale or mnistScale)`,
+    );
     assert.ok(!/lr 3e-4|3e-4/.test(diff), `${file}: states a learning rate by hand`);
   }
 });

@@ -3,9 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import {
-  exportPngs, findChromium, rdCurve, heatmap, plotlyBundlePath,
-} from "../../lib/plot/index";
+import { exportPngs, findChromium, rdCurve, heatmap, plotlyBundlePath } from "../../lib/plot/index";
 import { exportFigure, exportFigures, recordPlot, summarizeData, SHARED_PLOTLY } from "../../lib/notebook/export";
 import { figuresRoot } from "../../lib/engine/paths";
 import type { FigureRecord } from "../../lib/notebook/figure-record";
@@ -13,7 +11,11 @@ import type { FigureRecord } from "../../lib/notebook/figure-record";
 const tmpRoot = () => mkdtempSync(join(tmpdir(), "vaelab-figs-"));
 
 function record(name = "fig01-rd"): FigureRecord {
-  const pts = [{ rate: 1, distortion: 3 }, { rate: 2, distortion: 1.5 }, { rate: 4, distortion: 1.2 }];
+  const pts = [
+    { rate: 1, distortion: 3 },
+    { rate: 2, distortion: 1.5 },
+    { rate: 4, distortion: 1.2 },
+  ];
   return {
     work: "vaequisition",
     figure: "Fig. 1",
@@ -31,7 +33,16 @@ function record(name = "fig01-rd"): FigureRecord {
       { text: "distortion falls", paper: "yes", ours: "no", holds: false },
       { text: "needs paper scale", paper: "10⁵ steps", ours: "–", holds: null },
     ],
-    plots: [recordPlot(rdCurve(pts, { title: "RD" })), recordPlot(heatmap([[1, 0], [0, 1]]), "R² matrix")],
+    plots: [
+      recordPlot(rdCurve(pts, { title: "RD" })),
+      recordPlot(
+        heatmap([
+          [1, 0],
+          [0, 1],
+        ]),
+        "R² matrix",
+      ),
+    ],
   };
 }
 
@@ -45,14 +56,32 @@ test("exportFigure writes the record as JSON and a standalone HTML page using th
     assert.equal(res.png, null);
 
     const j = JSON.parse(readFileSync(res.json, "utf8")) as Record<string, unknown>;
-    for (const k of ["work", "figure", "name", "caption", "preset", "engine", "seconds", "differences", "data", "paper", "claims", "plots"]) {
+    for (const k of [
+      "work",
+      "figure",
+      "name",
+      "caption",
+      "preset",
+      "engine",
+      "seconds",
+      "differences",
+      "data",
+      "paper",
+      "claims",
+      "plots",
+    ]) {
       assert.ok(k in j, `json lacks '${k}'`);
     }
     assert.equal(j.work, "vaequisition");
     assert.equal(j.seconds, 12.345);
     assert.deepEqual(j.claims, r.claims);
     // typed arrays become arrays; NaN becomes null (JSON has no NaN)
-    assert.deepEqual(j.data, { points: (r.data as { points: unknown }).points, curve: [1, 2, 3], best: { rate: 2, negElbo: 3.5 }, missing: null });
+    assert.deepEqual(j.data, {
+      points: (r.data as { points: unknown }).points,
+      curve: [1, 2, 3],
+      best: { rate: 2, negElbo: 3.5 },
+      missing: null,
+    });
     assert.equal((j.plots as unknown[]).length, 2);
 
     const html = readFileSync(res.html, "utf8");
@@ -66,7 +95,11 @@ test("exportFigure writes the record as JSON and a standalone HTML page using th
     assert.ok(html.includes('id="plot-1"') && html.includes('id="plot-2"'));
     assert.ok(html.includes("<figcaption>R² matrix</figcaption>"));
     const holds = [...html.matchAll(/<td class="holds (\w+)">(.)<\/td>/g)].map((m) => [m[1], m[2]]);
-    assert.deepEqual(holds, [["yes", "✓"], ["no", "✗"], ["na", "–"]]);
+    assert.deepEqual(holds, [
+      ["yes", "✓"],
+      ["no", "✗"],
+      ["na", "–"],
+    ]);
     assert.ok(html.includes("<li>points: 3 records {rate, distortion}</li>"));
     assert.ok(html.includes("<li>curve: 3 numbers, 1 … 3</li>"));
     assert.ok(html.includes("the paper's values"));
@@ -101,11 +134,23 @@ test("invalid records are rejected naming the field", async () => {
   const root = tmpRoot();
   try {
     const bad = (patch: Partial<Record<keyof FigureRecord, unknown>>) => ({ ...record(), ...patch }) as FigureRecord;
-    await assert.rejects(exportFigure(bad({ engine: "" }), { root, png: false }), /exportFigure\(fig01-rd\): field 'engine' must be a non-empty string/);
-    await assert.rejects(exportFigure(bad({ seconds: NaN }), { root, png: false }), /field 'seconds' must be a finite number/);
-    await assert.rejects(exportFigure(bad({ name: "../x" }), { root, png: false }), /field 'name' \('\.\.\/x'\) must be a file stem/);
+    await assert.rejects(
+      exportFigure(bad({ engine: "" }), { root, png: false }),
+      /exportFigure\(fig01-rd\): field 'engine' must be a non-empty string/,
+    );
+    await assert.rejects(
+      exportFigure(bad({ seconds: NaN }), { root, png: false }),
+      /field 'seconds' must be a finite number/,
+    );
+    await assert.rejects(
+      exportFigure(bad({ name: "../x" }), { root, png: false }),
+      /field 'name' \('\.\.\/x'\) must be a file stem/,
+    );
     await assert.rejects(exportFigure(bad({ data: undefined }), { root, png: false }), /field 'data' is missing/);
-    await assert.rejects(exportFigure(bad({ claims: [{ text: "x", paper: "", ours: "", holds: "yes" }] }), { root, png: false }), /claims\[0\] needs text/);
+    await assert.rejects(
+      exportFigure(bad({ claims: [{ text: "x", paper: "", ours: "", holds: "yes" }] }), { root, png: false }),
+      /claims\[0\] needs text/,
+    );
     assert.ok(!existsSync(join(root, "vaequisition")), "nothing is written for an invalid record");
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -113,9 +158,21 @@ test("invalid records are rejected naming the field", async () => {
 });
 
 test("summarizeData describes nested numbers compactly", () => {
-  assert.deepEqual(summarizeData({ a: [1, 5, 3], b: { c: 2.5, d: [[1, 2], [3, 4], [5, 6]] }, s: "x" }), [
-    "a: 3 numbers, 1 … 5", "b.c: 2.5", "b.d: 3 × 2 array", "s: x",
-  ]);
+  assert.deepEqual(
+    summarizeData({
+      a: [1, 5, 3],
+      b: {
+        c: 2.5,
+        d: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      },
+      s: "x",
+    }),
+    ["a: 3 numbers, 1 … 5", "b.c: 2.5", "b.d: 3 × 2 array", "s: x"],
+  );
   assert.deepEqual(summarizeData(7), ["data: 7"]);
 });
 
@@ -139,24 +196,29 @@ test("without Chromium, PNG export is skipped with a one-line note and no crash"
 });
 
 const chromium = findChromium();
-test("with Chromium, a batch of records is rendered to real PNGs with one browser", { skip: chromium ? false : "no Chromium installed" }, async () => {
-  const root = tmpRoot();
-  try {
-    const t0 = Date.now();
-    const res = await exportFigures([record("a"), record("b")], { root, quiet: true });
-    const ms = Date.now() - t0;
-    for (const r of res) {
-      assert.ok(r.png, r.note);
-      const buf = readFileSync(r.png);
-      assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
-      assert.equal(buf.subarray(12, 16).toString("ascii"), "IHDR");
-      const w = buf.readUInt32BE(16), h = buf.readUInt32BE(20);
-      // two stacked plots (700 px wide, 450 + ~400 px tall) at device scale 2
-      assert.ok(w >= 1400 && h >= 1600, `PNG is ${w}×${h}`);
-      assert.ok(buf.length > 30_000, `PNG has only ${buf.length} bytes`);
+test(
+  "with Chromium, a batch of records is rendered to real PNGs with one browser",
+  { skip: chromium ? false : "no Chromium installed" },
+  async () => {
+    const root = tmpRoot();
+    try {
+      const t0 = Date.now();
+      const res = await exportFigures([record("a"), record("b")], { root, quiet: true });
+      const ms = Date.now() - t0;
+      for (const r of res) {
+        assert.ok(r.png, r.note);
+        const buf = readFileSync(r.png);
+        assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "PNG signature");
+        assert.equal(buf.subarray(12, 16).toString("ascii"), "IHDR");
+        const w = buf.readUInt32BE(16),
+          h = buf.readUInt32BE(20);
+        // two stacked plots (700 px wide, 450 + ~400 px tall) at device scale 2
+        assert.ok(w >= 1400 && h >= 1600, `PNG is ${w}×${h}`);
+        assert.ok(buf.length > 30_000, `PNG has only ${buf.length} bytes`);
+      }
+      assert.ok(ms < 60_000, `took ${ms} ms`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
-    assert.ok(ms < 60_000, `took ${ms} ms`);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  },
+);

@@ -34,9 +34,39 @@ const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source
 const ALLOWED_IMPORT = /^(\.\/lib\/|@tensorflow\/tfjs$)/;
 // names a notebook must not define for itself (`const mean = (`, `function medianOf(`, `sd = (v) =>` in a list, …)
 const STATISTICS = [
-  "mean", "meanOf", "avg", "average", "sum", "sumOf", "variance", "varOf", "sd", "sdOf", "std", "stdOf", "stdev", "sdSample",
-  "se", "seOf", "sem", "standardError", "meanSd", "meanSe", "meanStd", "median", "medianOf", "quantile", "percentile",
-  "minOf", "maxOf", "corr", "correlation", "pearson", "spearman", "ranks", "slopeOf",
+  "mean",
+  "meanOf",
+  "avg",
+  "average",
+  "sum",
+  "sumOf",
+  "variance",
+  "varOf",
+  "sd",
+  "sdOf",
+  "std",
+  "stdOf",
+  "stdev",
+  "sdSample",
+  "se",
+  "seOf",
+  "sem",
+  "standardError",
+  "meanSd",
+  "meanSe",
+  "meanStd",
+  "median",
+  "medianOf",
+  "quantile",
+  "percentile",
+  "minOf",
+  "maxOf",
+  "corr",
+  "correlation",
+  "pearson",
+  "spearman",
+  "ranks",
+  "slopeOf",
 ];
 const NAMES = STATISTICS.join("|");
 const STATISTICS_HELPER = new RegExp(
@@ -71,7 +101,8 @@ test("the statistics-helper check catches local definitions and inline means, no
     "const corr = (x: number[], y: number[]): Corr => {",
     "const quantile = function (v: number[], q: number) { return v[0]; };",
     "const m = xs.reduce((p, q) => p + q, 0) / xs.length;",
-  ]) assert.notEqual(statisticsHelper(bad), null, bad);
+  ])
+    assert.notEqual(statisticsHelper(bad), null, bad);
   for (const ok of [
     "const m = mean(xs), s = sd(xs, 0);",
     "const row = { mean: mean(v), sd: v.length > 1 ? sd(v) : NaN };",
@@ -81,13 +112,17 @@ test("the statistics-helper check catches local definitions and inline means, no
     "const correlate = (x: number[], y: number[]) => ({ r: pearson(x, y) });",
     "const se = (sim.mean - truth) / sim.standardError;",
     "return { n: x.length, pearson: r, p: pOf(r, x.length) };\nconst groups = 1;",
-  ]) assert.equal(statisticsHelper(ok), null, ok);
+  ])
+    assert.equal(statisticsHelper(ok), null, ok);
 });
 
 for (const file of all) {
   const name = relative(root, file);
   test(`hygiene: ${name}`, () => {
-    const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: Cell[]; metadata?: { kernelspec?: { name?: string } } };
+    const nb = JSON.parse(readFileSync(file, "utf8")) as {
+      cells: Cell[];
+      metadata?: { kernelspec?: { name?: string } };
+    };
     assert.equal(nb.metadata?.kernelspec?.name, "tslab", `${name}: kernelspec must be tslab`);
     const [head] = nb.cells;
     assert.equal(head?.cell_type, "markdown", `${name}: the first cell must be the markdown header`);
@@ -104,21 +139,40 @@ for (const file of all) {
     assert.equal(new Set(ids).size, ids.length, `${name}: cell ids repeat`);
     const code = nb.cells.filter((c) => c.cell_type === "code");
     code.forEach((c) => {
-      assert.deepEqual(c.outputs ?? [], [], `${name}: cell ${c.id} carries outputs (strip them; figures/ holds the rendering)`);
-      assert.ok(c.execution_count === null || c.execution_count === undefined, `${name}: cell ${c.id} carries an execution count`);
+      assert.deepEqual(
+        c.outputs ?? [],
+        [],
+        `${name}: cell ${c.id} carries outputs (strip them; figures/ holds the rendering)`,
+      );
+      assert.ok(
+        c.execution_count === null || c.execution_count === undefined,
+        `${name}: cell ${c.id} carries an execution count`,
+      );
       for (const m of src(c).matchAll(/(?:from|import)\s+"([^"]+)"/g)) {
-        assert.ok(ALLOWED_IMPORT.test(m[1]), `${name}: cell ${c.id} imports "${m[1]}" — notebooks import project code from ./lib/ only`);
+        assert.ok(
+          ALLOWED_IMPORT.test(m[1]),
+          `${name}: cell ${c.id} imports "${m[1]}" — notebooks import project code from ./lib/ only`,
+        );
       }
       assert.ok(!/require\(/.test(src(c)), `${name}: cell ${c.id} uses require()`);
       const stats = statisticsHelper(src(c));
       assert.equal(stats, null, `${name}: cell ${c.id} ${stats}`);
     });
     assert.match(src(code[0]), /startFigure\(/, `${name}: the first code cell must start the figure session`);
-    assert.match(src(code[code.length - 1]), /\.finish\(/, `${name}: the last code cell must export the figure (session.finish)`);
+    assert.match(
+      src(code[code.length - 1]),
+      /\.finish\(/,
+      `${name}: the last code cell must export the figure (session.finish)`,
+    );
     // a smoke test runs it: some test/<work>/smoke-*.test.ts names the notebook's file
-    const [work, stem] = relative(join(root, "notebooks"), file).replace(/\.ipynb$/, "").split(/[\\/]/);
+    const [work, stem] = relative(join(root, "notebooks"), file)
+      .replace(/\.ipynb$/, "")
+      .split(/[\\/]/);
     const testDir = join(root, "test", work);
     const tests = readdirSync(testDir).filter((f) => /^smoke-.*\.test\.ts$/.test(f));
-    assert.ok(tests.some((t) => readFileSync(join(testDir, t), "utf8").includes(stem)), `${name}: no test/${work}/smoke-*.test.ts runs it`);
+    assert.ok(
+      tests.some((t) => readFileSync(join(testDir, t), "utf8").includes(stem)),
+      `${name}: no test/${work}/smoke-*.test.ts runs it`,
+    );
   });
 }

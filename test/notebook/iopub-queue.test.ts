@@ -10,11 +10,13 @@ class FakeSocket {
   send(msg: unknown): Promise<void> {
     if (this.busy) throw new Error("Socket is busy writing; only one send operation may be in progress at any time");
     this.busy = true;
-    return new Promise((resolve) => setTimeout(() => {
-      this.busy = false;
-      this.sent.push(String(msg));
-      resolve();
-    }, 5));
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        this.busy = false;
+        this.sent.push(String(msg));
+        resolve();
+      }, 5),
+    );
   }
 }
 
@@ -30,7 +32,8 @@ test("serializeSends queues sends per socket, in order, and wraps a class only o
   class Sock extends FakeSocket {}
   assert.equal(serializeSends(Sock.prototype as never), true);
   assert.equal(serializeSends(Sock.prototype as never), false);
-  const a = new Sock(), b = new Sock();
+  const a = new Sock(),
+    b = new Sock();
   for (let i = 0; i < 5; i++) {
     void a.send(`a${i}`);
     void b.send(`b${i}`);
@@ -47,7 +50,10 @@ test("a failing queued send is reported and does not block the queue", async () 
   let fail = true;
   class Flaky extends FakeSocket {
     send(msg: unknown): Promise<void> {
-      if (msg === "bad" && fail) { fail = false; return Promise.reject(new Error("boom")); }
+      if (msg === "bad" && fail) {
+        fail = false;
+        return Promise.reject(new Error("boom"));
+      }
       return super.send(msg);
     }
   }

@@ -28,11 +28,16 @@ export interface SmokeSandbox {
 }
 
 /** A sandbox for the notebooks of one work; `env` adds variables (e.g. a generated-data directory). */
-export function smokeSandbox(work: string, prefix: string, env: (dir: string) => Record<string, string> = () => ({})): SmokeSandbox {
+export function smokeSandbox(
+  work: string,
+  prefix: string,
+  env: (dir: string) => Record<string, string> = () => ({}),
+): SmokeSandbox {
   let tmp = "";
   const dir = () => (tmp ||= mkdtempSync(join(tmpdir(), `vaelab-${prefix}-`)));
   const runsDir = () => join(dir(), "runs");
-  const record = (name: string) => JSON.parse(readFileSync(join(dir(), "figures", work, `${name}.json`), "utf8")) as FigureRecord;
+  const record = (name: string) =>
+    JSON.parse(readFileSync(join(dir(), "figures", work, `${name}.json`), "utf8")) as FigureRecord;
   const executedPath = (name: string) => join(dir(), `${name}.out.ipynb`);
   return {
     dir: dir,
@@ -43,7 +48,13 @@ export function smokeSandbox(work: string, prefix: string, env: (dir: string) =>
       const d = dir();
       const res = await runNotebook(join(root, "notebooks", work, `${name}.ipynb`), {
         outPath: executedPath(name),
-        env: { VAELAB_PRESET: "smoke", VAELAB_FIGURES_DIR: join(d, "figures"), VAELAB_PNG: "0", VAELAB_RUNS_DIR: runsDir(), ...env(d) },
+        env: {
+          VAELAB_PRESET: "smoke",
+          VAELAB_FIGURES_DIR: join(d, "figures"),
+          VAELAB_PNG: "0",
+          VAELAB_RUNS_DIR: runsDir(),
+          ...env(d),
+        },
       });
       assert.equal(res.ok, true, `${work}/${name} failed`);
       const rec = record(name);
@@ -52,7 +63,8 @@ export function smokeSandbox(work: string, prefix: string, env: (dir: string) =>
       assert.equal(rec.preset, "smoke");
       assert.match(rec.engine, /^vaelab engine: backend=/);
       assert.ok(rec.seconds > 0);
-      for (const c of rec.claims) assert.ok(c.holds === true || c.holds === false || c.holds === null, `claim "${c.text}" has a verdict`);
+      for (const c of rec.claims)
+        assert.ok(c.holds === true || c.holds === false || c.holds === null, `claim "${c.text}" has a verdict`);
       return rec;
     },
     cleanup() {

@@ -12,17 +12,28 @@ import { siSdr } from "../../lib/objectives/si-sdr";
 import { lgammaScalar } from "../../lib/prob/special";
 
 const ready = initEngine();
-const one = (t: tf.Tensor) => { const v = t.dataSync()[0]; t.dispose(); return v; };
+const one = (t: tf.Tensor) => {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+};
 const dot = (a: number[], b: number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 
 /** log ∫∫ N(s | s̃γ, σ²I) N(γ | μ₀, σ²/λ₀) InvGamma(σ² | a₀, b₀) dγ dσ² by a grid in (γ, u = log σ²). */
 function evidenceByQuadrature(s: number[], e: number[], p: BlrPrior): number {
   const T = s.length;
   const logTerms: number[] = [];
-  const nu = 1400, ng = 1400, u0 = -14, u1 = 8, g0 = -12, g1 = 12;
-  const du = (u1 - u0) / nu, dg = (g1 - g0) / ng;
+  const nu = 1400,
+    ng = 1400,
+    u0 = -14,
+    u1 = 8,
+    g0 = -12,
+    g1 = 12;
+  const du = (u1 - u0) / nu,
+    dg = (g1 - g0) / ng;
   for (let i = 0; i < nu; i++) {
-    const u = u0 + (i + 0.5) * du, v = Math.exp(u);
+    const u = u0 + (i + 0.5) * du,
+      v = Math.exp(u);
     // log InvGamma(v) + log v (Jacobian dσ² = v du)
     const lig = p.a0 * Math.log(p.b0) - lgammaScalar(p.a0) - (p.a0 + 1) * u - p.b0 / v + u;
     for (let j = 0; j < ng; j++) {
@@ -30,7 +41,7 @@ function evidenceByQuadrature(s: number[], e: number[], p: BlrPrior): number {
       let r2 = 0;
       for (let t = 0; t < T; t++) r2 += (s[t] - e[t] * g) ** 2;
       const ll = -0.5 * T * Math.log(2 * Math.PI * v) - r2 / (2 * v);
-      const lp = -0.5 * Math.log(2 * Math.PI * v / p.lambda0) - (p.lambda0 * (g - p.mu0) ** 2) / (2 * v);
+      const lp = -0.5 * Math.log((2 * Math.PI * v) / p.lambda0) - (p.lambda0 * (g - p.mu0) ** 2) / (2 * v);
       logTerms.push(ll + lp + lig);
     }
   }
@@ -42,7 +53,10 @@ function evidenceByQuadrature(s: number[], e: number[], p: BlrPrior): number {
 test("BLR evidence (Eq. 55) equals direct numerical integration over γ and σ²", async () => {
   await ready;
   const rng = new Rng("blr");
-  for (const [T, prior] of [[3, { a0: 2, b0: 0.5, mu0: 0.3, lambda0: 1.5 }], [5, { a0: 1.2, b0: 2, mu0: -0.5, lambda0: 0.4 }]] as [number, BlrPrior][]) {
+  for (const [T, prior] of [
+    [3, { a0: 2, b0: 0.5, mu0: 0.3, lambda0: 1.5 }],
+    [5, { a0: 1.2, b0: 2, mu0: -0.5, lambda0: 0.4 }],
+  ] as [number, BlrPrior][]) {
     const e = Array.from({ length: T }, () => rng.normal());
     const s = e.map((v) => 0.8 * v + 0.6 * rng.normal());
     const closed = one(blrLogEvidence(tf.tensor1d(s), tf.tensor1d(e), prior));
@@ -57,7 +71,8 @@ test("BLR loss (Eq. 56) is the negative evidence up to a constant; batched over 
   const p: BlrPrior = { a0: 0.7, b0: 0.2, mu0: 0.1, lambda0: 0.3 };
   const S = tf.tensor2d(Array.from({ length: 3 }, () => Array.from({ length: 6 }, () => rng.normal())));
   const E = tf.tensor2d(Array.from({ length: 3 }, () => Array.from({ length: 6 }, () => rng.normal())));
-  const ev = Array.from(blrLogEvidence(S, E, p).dataSync()), loss = Array.from(blrLoss(S, E, p).dataSync());
+  const ev = Array.from(blrLogEvidence(S, E, p).dataSync()),
+    loss = Array.from(blrLoss(S, E, p).dataSync());
   const c = ev.map((v, i) => v + loss[i]);
   c.forEach((v) => assert.ok(Math.abs(v - c[0]) < 1e-4, `constant ${v} vs ${c[0]}`));
   assert.throws(() => blrLoss(S, tf.zeros([3, 5])), /same shape \[\.\.\., T\], got \[3,6\] and \[3,5\]/);
@@ -79,7 +94,8 @@ test("BLR with a weak prior: rescaling the estimate moves the evidence by −log
     assert.ok(Math.abs(tgt - base + (T + 2 * p.a0) * Math.log(Math.abs(c))) < 1e-2, `target ×${c}: Δ = ${tgt - base}`);
   }
   // b_T (the part that carries the fit) does not change at all when the estimate is rescaled
-  const b1 = one(blrPosterior(tf.tensor1d(s), tf.tensor1d(e), p).bT), b2 = one(blrPosterior(tf.tensor1d(s), tf.tensor1d(e.map((v) => 4 * v)), p).bT);
+  const b1 = one(blrPosterior(tf.tensor1d(s), tf.tensor1d(e), p).bT),
+    b2 = one(blrPosterior(tf.tensor1d(s), tf.tensor1d(e.map((v) => 4 * v)), p).bT);
   assert.ok(Math.abs(b1 - b2) < 1e-6 * b1);
 });
 
@@ -90,7 +106,9 @@ test("H.1: with a weak prior, L_BLR ≈ ½ log s̃ᵀs̃ + (T/2) log ½(sᵀs �
   const p: BlrPrior = { a0: 1e-6, b0: 1e-12, mu0: 0, lambda0: 1e-12 };
   const e = Array.from({ length: T }, () => rng.normal());
   const s = e.map((v) => v + 0.3 * rng.normal());
-  const ss = dot(s, s), ee = dot(e, e), es = dot(e, s);
+  const ss = dot(s, s),
+    ee = dot(e, e),
+    es = dot(e, s);
   const approx = 0.5 * Math.log(ee) + (T / 2) * Math.log(0.5 * (ss - (es * es) / ee));
   const loss = one(blrLoss(tf.tensor1d(s), tf.tensor1d(e), p));
   assert.ok(Math.abs(loss - approx) < 1e-3 * Math.abs(approx), `${loss} vs Eq. 64 ${approx}`);
@@ -108,7 +126,8 @@ test("Appendix G: NSISDR by Eq. 43, Eq. 47 and Eq. 48 agree with siSdr", async (
     const s = Array.from({ length: 64 }, () => rng.normal());
     const e = s.map((v) => (k + 1) * 0.7 * v + rng.normal());
     const alpha = dot(s, e) / dot(s, s);
-    const eq43 = -10 * Math.log10(dot(s, s) * alpha * alpha / s.reduce((acc, v, i) => acc + (alpha * v - e[i]) ** 2, 0));
+    const eq43 =
+      -10 * Math.log10((dot(s, s) * alpha * alpha) / s.reduce((acc, v, i) => acc + (alpha * v - e[i]) ** 2, 0));
     const eq47 = 10 * Math.log10((dot(s, s) * dot(e, e)) / dot(s, e) ** 2 - 1);
     const cos = dot(e, s) / Math.sqrt(dot(e, e) * dot(s, s));
     const eq48 = 10 * Math.log10(cos ** -2 - 1);
@@ -119,7 +138,10 @@ test("Appendix G: NSISDR by Eq. 43, Eq. 47 and Eq. 48 agree with siSdr", async (
 
 test("multivariate Cauchy (Eq. 70): T = 1 is the Cauchy density; T = 2 integrates to 1", async () => {
   await ready;
-  for (const [x, mu, sc] of [[0.3, -1, 2], [5, 0, 0.5]]) {
+  for (const [x, mu, sc] of [
+    [0.3, -1, 2],
+    [5, 0, 0.5],
+  ]) {
     const lib = one(mvcLogDensity(tf.tensor1d([x]), tf.tensor1d([mu]), tf.tensor1d([sc])));
     const want = -Math.log(Math.PI * sc * (1 + ((x - mu) / sc) ** 2));
     assert.ok(Math.abs(lib - want) < 1e-5, `${lib} vs ${want}`);
@@ -134,7 +156,8 @@ test("multivariate Cauchy (Eq. 70): T = 1 is the Cauchy density; T = 2 integrate
   }
   const dens = Array.from(mvcLogDensity(tf.tensor2d(xs), tf.zeros([n, 2]), tf.ones([n, 2])).dataSync());
   dens.forEach((l, i) => {
-    const th = ((i + 0.5) / n) * (Math.PI / 2), r = Math.tan(th);
+    const th = ((i + 0.5) / n) * (Math.PI / 2),
+      r = Math.tan(th);
     total += 2 * Math.PI * r * Math.exp(l) * (1 / Math.cos(th) ** 2) * (Math.PI / 2 / n);
   });
   assert.ok(Math.abs(total - 1) < 2e-3, `∫ p = ${total}`);
@@ -143,13 +166,18 @@ test("multivariate Cauchy (Eq. 70): T = 1 is the Cauchy density; T = 2 integrate
 test("blrLoss keeps float32 precision when the estimate fits well (long T, high SNR): matches a float64 evaluation", async () => {
   await ready;
   const r = new Rng("blr-precision");
-  for (const [T, snr] of [[4000, 40], [16000, 30], [16000, 40]] as const) {
+  for (const [T, snr] of [
+    [4000, 40],
+    [16000, 30],
+    [16000, 40],
+  ] as const) {
     const s = Array.from({ length: T }, (_, t) => Math.sin(t * 0.05) + 0.5 * Math.sin(t * 0.31 + 1));
     const n = Array.from({ length: T }, () => r.normal());
     const sig = Math.sqrt(dot(s, s) / dot(n, n) / 10 ** (snr / 10));
     const e = s.map((v, t) => v + sig * n[t]);
     const p = { a0: 0.5, b0: 1e-6, mu0: 0, lambda0: 1e-6 };
-    const lT = dot(e, e) + p.lambda0, muT = (p.lambda0 * p.mu0 + dot(e, s)) / lT;
+    const lT = dot(e, e) + p.lambda0,
+      muT = (p.lambda0 * p.mu0 + dot(e, s)) / lT;
     const bT = p.b0 + 0.5 * (dot(s, s) + p.lambda0 * p.mu0 ** 2 - lT * muT ** 2);
     const exact = 0.5 * Math.log(lT) + (p.a0 + T / 2) * Math.log(bT);
     const got = one(blrLoss(tf.tensor1d(s), tf.tensor1d(e), p));

@@ -4,19 +4,41 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import {
-  RateController, adaptiveRate, controllerFor, fixedBeta, freeBits, perTermRates, rateDistortion, ratePenalty, summarize, warmupWeight, withWarmup,
+  RateController,
+  adaptiveRate,
+  controllerFor,
+  fixedBeta,
+  freeBits,
+  perTermRates,
+  rateDistortion,
+  ratePenalty,
+  summarize,
+  warmupWeight,
+  withWarmup,
 } from "../../lib/objectives";
 
 before(async () => {
   await initEngine({ quiet: true });
 });
 
-const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
-const num = (t: tf.Tensor) => { const v = t.dataSync()[0]; t.dispose(); return v; };
+const close = (a: number, b: number, tol = 1e-5) =>
+  assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+const num = (t: tf.Tensor) => {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
+};
 
 test("rateDistortion fills rate from ratePerDim or terms, elbo = −(D + R), and checks shapes", async () => {
   const r = tf.tidy(() => {
-    const rec = rateDistortion({ distortion: tf.tensor1d([1, 2]), ratePerDim: tf.tensor2d([[0.5, 1], [2, 3]]), terms: { z: tf.tensor1d([1.5, 5]) } });
+    const rec = rateDistortion({
+      distortion: tf.tensor1d([1, 2]),
+      ratePerDim: tf.tensor2d([
+        [0.5, 1],
+        [2, 3],
+      ]),
+      terms: { z: tf.tensor1d([1.5, 5]) },
+    });
     return rec as unknown as Record<string, tf.Tensor>;
   }) as unknown as ReturnType<typeof rateDistortion>;
   assert.deepEqual(Array.from(await r.rate.data()), [1.5, 5]);
@@ -24,10 +46,19 @@ test("rateDistortion fills rate from ratePerDim or terms, elbo = −(D + R), and
   const s = await summarize(r);
   assert.deepEqual(s, { distortion: 1.5, rate: 3.25, elbo: -4.75, terms: { z: 3.25 }, ratePerDim: [1.25, 2] });
   tf.tidy(() => {
-    const t = rateDistortion({ distortion: tf.tensor1d([1, 2]), terms: { a: tf.tensor1d([1, 1]), b: tf.tensor1d([2, 3]) } });
+    const t = rateDistortion({
+      distortion: tf.tensor1d([1, 2]),
+      terms: { a: tf.tensor1d([1, 1]), b: tf.tensor1d([2, 3]) },
+    });
     assert.deepEqual(Array.from(t.rate.dataSync()), [3, 4]);
-    assert.throws(() => rateDistortion({ distortion: tf.tensor1d([1, 2]), rate: tf.tensor1d([1, 2, 3]) }), /rate must have shape \[2\]/);
-    assert.throws(() => rateDistortion({ distortion: tf.tensor2d([[1]]), rate: tf.tensor1d([1]) }), /distortion must have shape \[B\]/);
+    assert.throws(
+      () => rateDistortion({ distortion: tf.tensor1d([1, 2]), rate: tf.tensor1d([1, 2, 3]) }),
+      /rate must have shape \[2\]/,
+    );
+    assert.throws(
+      () => rateDistortion({ distortion: tf.tensor2d([[1]]), rate: tf.tensor1d([1]) }),
+      /distortion must have shape \[B\]/,
+    );
     assert.throws(() => rateDistortion({ distortion: tf.tensor1d([1]) }), /give rate, ratePerDim or terms/);
   });
 });
@@ -42,7 +73,14 @@ function record(D: number[], perDim: number[][], terms?: Record<string, number[]
 
 test("fixed β: loss = mean D + β mean R", () => {
   tf.tidy(() => {
-    const rec = record([1, 2, 3], [[0.5, 0], [1, 0], [1, 0.5]]); // R = [0.5, 1, 1.5]
+    const rec = record(
+      [1, 2, 3],
+      [
+        [0.5, 0],
+        [1, 0],
+        [1, 0.5],
+      ],
+    ); // R = [0.5, 1, 1.5]
     close(num(fixedBeta(2).loss(rec, 0)), 2 + 2 * 1);
     close(num(fixedBeta().loss(rec, 0)), 3); // β = 1: negative ELBO
     close(num(fixedBeta(0.25).penalty(rec, 7)), 0.25);
@@ -53,7 +91,14 @@ test("fixed β: loss = mean D + β mean R", () => {
 test("free bits: hand values for per-dimension, total and per-term thresholds", () => {
   tf.tidy(() => {
     // per-dim batch means: [0.2, 3]; R = [2.1, 4.3], mean 3.2
-    const rec = record([1, 3], [[0.1, 2], [0.3, 4]], { z: [0.1, 0.3], m: [2, 4] });
+    const rec = record(
+      [1, 3],
+      [
+        [0.1, 2],
+        [0.3, 4],
+      ],
+      { z: [0.1, 0.3], m: [2, 4] },
+    );
     close(num(freeBits({ lambda: 0.5, over: "dims" }).loss(rec, 0)), 2 + (0.5 + 3));
     close(num(freeBits({ lambda: 0.5, over: "dims", beta: 2 }).loss(rec, 0)), 2 + 2 * (0.5 + 3));
     close(num(freeBits({ lambda: 4, over: "total" }).loss(rec, 0)), 2 + 4);
@@ -68,19 +113,35 @@ test("free bits: hand values for per-dimension, total and per-term thresholds", 
 });
 
 test("free bits give zero gradient to dimensions whose batch-mean rate is below λ", async () => {
-  const perDim = tf.tensor2d([[0.1, 2, 0.4], [0.3, 4, 0.8]]); // means [0.2, 3, 0.6]
+  const perDim = tf.tensor2d([
+    [0.1, 2, 0.4],
+    [0.3, 4, 0.8],
+  ]); // means [0.2, 3, 0.6]
   const D = tf.tensor1d([1, 3]);
   const ctl = freeBits({ lambda: 0.5, over: "dims" });
   const g = tf.grad((r: tf.Tensor) => ctl.loss(rateDistortion({ distortion: D, ratePerDim: r }), 0))(perDim);
   const gv = (await g.array()) as number[][];
   // d/dr_{b,k} of Σ_k max(λ, mean_b r_{b,k}) = 1/B above λ, 0 below
-  assert.deepEqual(gv, [[0, 0.5, 0.5], [0, 0.5, 0.5]]);
+  assert.deepEqual(gv, [
+    [0, 0.5, 0.5],
+    [0, 0.5, 0.5],
+  ]);
   // on the total: below λ no gradient at all
-  const gTot = tf.grad((r: tf.Tensor) => freeBits({ lambda: 10, over: "total" }).loss(rateDistortion({ distortion: D, ratePerDim: r }), 0))(perDim);
-  assert.deepEqual(await gTot.array(), [[0, 0, 0], [0, 0, 0]]);
+  const gTot = tf.grad((r: tf.Tensor) =>
+    freeBits({ lambda: 10, over: "total" }).loss(rateDistortion({ distortion: D, ratePerDim: r }), 0),
+  )(perDim);
+  assert.deepEqual(await gTot.array(), [
+    [0, 0, 0],
+    [0, 0, 0],
+  ]);
   // without free bits every dimension gets 1/B
-  const gPlain = tf.grad((r: tf.Tensor) => fixedBeta(1).loss(rateDistortion({ distortion: D, ratePerDim: r }), 0))(perDim);
-  assert.deepEqual(await gPlain.array(), [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
+  const gPlain = tf.grad((r: tf.Tensor) => fixedBeta(1).loss(rateDistortion({ distortion: D, ratePerDim: r }), 0))(
+    perDim,
+  );
+  assert.deepEqual(await gPlain.array(), [
+    [0.5, 0.5, 0.5],
+    [0.5, 0.5, 0.5],
+  ]);
   tf.dispose([perDim, D, g, gTot, gPlain]);
 });
 
@@ -96,7 +157,13 @@ test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, �
   ctl.update(st(1), 3);
   close(ctl.state().beta as number, 1 / 1.1);
   tf.tidy(() => {
-    const rec = record([1, 3], [[1, 0], [3, 0]]);
+    const rec = record(
+      [1, 3],
+      [
+        [1, 0],
+        [3, 0],
+      ],
+    );
     close(num(ctl.loss(rec, 4)), 2 + (1 / 1.1) * 2);
   });
   // checkpoint round trip of the state
@@ -124,23 +191,33 @@ test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, �
 function trainToy(ctl: RateController, steps: number): { rates: number[]; betas: number[] } {
   const rng = new Rng(11);
   const x = tf.tensor1d(Array.from({ length: 256 }, () => 2 * rng.normal()));
-  const a = tf.variable(tf.scalar(0.1)), s = tf.variable(tf.scalar(0)), c = tf.variable(tf.scalar(0.1));
+  const a = tf.variable(tf.scalar(0.1)),
+    s = tf.variable(tf.scalar(0)),
+    c = tf.variable(tf.scalar(0.1));
   const sx2 = 0.25;
   const opt = tf.train.adam(0.05);
-  const rates: number[] = [], betas: number[] = [];
+  const rates: number[] = [],
+    betas: number[] = [];
   for (let t = 0; t < steps; t++) {
     let stats: tf.Tensor | null = null;
-    opt.minimize(() => {
-      const sig2 = tf.exp(tf.mul(2, s));
-      const mu = tf.mul(a, x);
-      const rate = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), sig2), tf.add(1, tf.mul(2, s)))) as tf.Tensor1D;
-      const resid = tf.sub(x, tf.mul(c, mu));
-      const dist = tf.add(0.5 * Math.log(2 * Math.PI * sx2), tf.div(tf.add(tf.square(resid), tf.mul(tf.square(c), sig2)), 2 * sx2)) as tf.Tensor1D;
-      const rec = rateDistortion({ distortion: dist, rate });
-      const loss = ctl.loss(rec, t);
-      stats = tf.keep(tf.stack([loss, tf.mean(rec.distortion), tf.mean(rec.rate)]));
-      return loss;
-    }, false, [a, s, c]);
+    opt.minimize(
+      () => {
+        const sig2 = tf.exp(tf.mul(2, s));
+        const mu = tf.mul(a, x);
+        const rate = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), sig2), tf.add(1, tf.mul(2, s)))) as tf.Tensor1D;
+        const resid = tf.sub(x, tf.mul(c, mu));
+        const dist = tf.add(
+          0.5 * Math.log(2 * Math.PI * sx2),
+          tf.div(tf.add(tf.square(resid), tf.mul(tf.square(c), sig2)), 2 * sx2),
+        ) as tf.Tensor1D;
+        const rec = rateDistortion({ distortion: dist, rate });
+        const loss = ctl.loss(rec, t);
+        stats = tf.keep(tf.stack([loss, tf.mean(rec.distortion), tf.mean(rec.rate)]));
+        return loss;
+      },
+      false,
+      [a, s, c],
+    );
     const v = (stats as unknown as tf.Tensor).dataSync();
     (stats as unknown as tf.Tensor).dispose();
     ctl.update({ loss: v[0], distortion: v[1], rate: v[2], elbo: -v[1] - v[2], terms: {} }, t);
@@ -162,7 +239,10 @@ test("the adaptive controller drives a toy VAE's rate to the target (above and b
     const run = trainToy(adaptiveRate({ target, initial: 0.1, delta: 0.02, tolerance: 0.01 }), 1500);
     const r = mean(run.rates.slice(-100));
     assert.ok(Math.abs(r - target) < 0.05 * target, `target ${target}: final rate ${r}`);
-    assert.ok(Math.abs(r1 - target) > 0.3, "the target differs from what β = 1 gives, so the controller had work to do");
+    assert.ok(
+      Math.abs(r1 - target) > 0.3,
+      "the target differs from what β = 1 gives, so the controller had work to do",
+    );
     const beta = run.betas[run.betas.length - 1];
     assert.ok(target < r1 ? beta > 1 : beta < 1, `β ${beta} moved to the side the target needs`);
   }
@@ -183,7 +263,13 @@ test("sigmoid warm-up: 0 at the start, ½ at the midpoint, 1 from the end on; ha
 
 test("warm-up composes with other controllers: loss = mean D + w(step)·(inner penalty)", () => {
   tf.tidy(() => {
-    const rec = record([1, 3], [[0.1, 2], [0.3, 4]]); // mean D 2, mean R 3.2, per-dim means [0.2, 3]
+    const rec = record(
+      [1, 3],
+      [
+        [0.1, 2],
+        [0.3, 4],
+      ],
+    ); // mean D 2, mean R 3.2, per-dim means [0.2, 3]
     const ctl = withWarmup(fixedBeta(2), { steps: 100 });
     close(num(ctl.loss(rec, 0)), 2);
     close(num(ctl.loss(rec, 50)), 2 + 0.5 * 2 * 3.2);
@@ -203,20 +289,45 @@ test("warm-up composes with other controllers: loss = mean D + w(step)·(inner p
 });
 
 test("perTermRates (VI-EMD Eq. 37): β and free bits per term on per-element rates, remainder unweighted", () => {
-  const zEl = tf.tensor2d([[0.1, 0.5, 1.0], [0.1, 0.3, 2.0]]), mEl = tf.tensor2d([[0.2, 0.4], [0.6, 0.8]]);
-  const make = (z: tf.Tensor, m: tf.Tensor) => rateDistortion({
-    distortion: tf.tensor1d([3, 5]), rate: tf.add(tf.add(tf.sum(z, 1), tf.sum(m, 1)), tf.tensor1d([0.5, 1.5])),
-    terms: { z: tf.sum(z, 1), mask: tf.sum(m, 1) }, termElements: { z, mask: m },
-  });
+  const zEl = tf.tensor2d([
+      [0.1, 0.5, 1.0],
+      [0.1, 0.3, 2.0],
+    ]),
+    mEl = tf.tensor2d([
+      [0.2, 0.4],
+      [0.6, 0.8],
+    ]);
+  const make = (z: tf.Tensor, m: tf.Tensor) =>
+    rateDistortion({
+      distortion: tf.tensor1d([3, 5]),
+      rate: tf.add(tf.add(tf.sum(z, 1), tf.sum(m, 1)), tf.tensor1d([0.5, 1.5])),
+      terms: { z: tf.sum(z, 1), mask: tf.sum(m, 1) },
+      termElements: { z, mask: m },
+    });
   const ctl = perTermRates({ z: { beta: 0.5, freeBits: 0.2 }, mask: { beta: 2 } });
   // z element means 0.1, 0.4, 1.5 → max(0.2, ·) = 0.2, 0.4, 1.5; mask mean total (0.6 + 1.4)/2 = 1; remainder mean 1
   const want = 0.5 * (0.2 + 0.4 + 1.5) + 2 * 1 + 1;
   assert.ok(Math.abs(ctl.penalty(make(zEl, mEl), 0).dataSync()[0] - want) < 1e-5);
   assert.ok(Math.abs(ctl.loss(make(zEl, mEl), 0).dataSync()[0] - (4 + want)) < 1e-5);
   // no gradient for an element below its free bits; β/B otherwise
-  const g = tf.grad((z: tf.Tensor) => ctl.penalty(make(z, mEl), 0))(zEl).arraySync() as number[][];
-  assert.deepEqual(g.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6)), [[0, 0.25, 0.25], [0, 0.25, 0.25]]);
-  assert.throws(() => perTermRates({ z: { freeBits: 0.1 } }).penalty(rateDistortion({ distortion: tf.tensor1d([1]), terms: { z: tf.tensor1d([1]) } }), 0), /need the record's per-element rates termElements\.z/);
+  const g = tf
+    .grad((z: tf.Tensor) => ctl.penalty(make(z, mEl), 0))(zEl)
+    .arraySync() as number[][];
+  assert.deepEqual(
+    g.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6)),
+    [
+      [0, 0.25, 0.25],
+      [0, 0.25, 0.25],
+    ],
+  );
+  assert.throws(
+    () =>
+      perTermRates({ z: { freeBits: 0.1 } }).penalty(
+        rateDistortion({ distortion: tf.tensor1d([1]), terms: { z: tf.tensor1d([1]) } }),
+        0,
+      ),
+    /need the record's per-element rates termElements\.z/,
+  );
   assert.throws(() => perTermRates({ w: {} }).penalty(make(zEl, mEl), 0), /no rate term "w"/);
   assert.throws(() => perTermRates({ z: { beta: -1 } }), /beta of "z" must be ≥ 0/);
 });
@@ -226,7 +337,12 @@ test("controllerFor: each objective's controller; a target rate's unset fields f
   assert.equal(controllerFor({ kind: "si-sdr" }).name, "beta=1");
   assert.equal(controllerFor({ kind: "blr" }).name, "beta=1");
   assert.equal(controllerFor({ kind: "beta", beta: 4 }).name, "beta=4");
-  assert.deepEqual(controllerFor({ kind: "per-term", z: { beta: 2 }, mask: { freeBits: 0.5 } }).state(), { beta_z: 2, freeBits_z: 0, beta_mask: 1, freeBits_mask: 0.5 });
+  assert.deepEqual(controllerFor({ kind: "per-term", z: { beta: 2 }, mask: { freeBits: 0.5 } }).state(), {
+    beta_z: 2,
+    freeBits_z: 0,
+    beta_mask: 1,
+    freeBits_mask: 0.5,
+  });
   const stepAbove = (c: RateController) => {
     c.update({ loss: 0, distortion: 0, rate: 2.03, elbo: 0, terms: {} }, 0);
     return c.state().beta as number;
@@ -234,7 +350,11 @@ test("controllerFor: each objective's controller; a target rate's unset fields f
   // no defaults: adaptiveRate's (β₀ 1e-6, δ 0.01, ±1 % band: 2.03 is above a target of 2)
   close(stepAbove(controllerFor({ kind: "target-rate", target: 2 })), 1e-6 * 1.01, 1e-12);
   const defaults = { initial: 1, delta: 0.1, tolerance: 0.05 };
-  assert.equal(stepAbove(controllerFor({ kind: "target-rate", target: 2 }, defaults)), 1, "inside the defaults' ±5 % band");
+  assert.equal(
+    stepAbove(controllerFor({ kind: "target-rate", target: 2 }, defaults)),
+    1,
+    "inside the defaults' ±5 % band",
+  );
   // the objective's own fields win over the defaults, and the objective is left as given
   const o = { kind: "target-rate" as const, target: 2, initialBeta: 3, tolerance: 0.01 };
   close(stepAbove(controllerFor(o, defaults)), 3 * 1.1, 1e-12);

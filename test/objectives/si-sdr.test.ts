@@ -14,12 +14,15 @@ before(async () => {
 /** The definition, in float64: zero-mean both, α = ⟨ŝ, s⟩/|s|², 10 log10(|αs|² / |αs − ŝ|²). */
 function siSdrRef(est: number[], ref: number[]): number {
   const m = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const me = m(est), mr = m(ref);
-  const e = est.map((v) => v - me), s = ref.map((v) => v - mr);
+  const me = m(est),
+    mr = m(ref);
+  const e = est.map((v) => v - me),
+    s = ref.map((v) => v - mr);
   const dot = e.reduce((a, v, i) => a + v * s[i], 0);
   const ss = s.reduce((a, v) => a + v * v, 0);
   const alpha = dot / ss;
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < s.length; i++) {
     num += (alpha * s[i]) ** 2;
     den += (alpha * s[i] - e[i]) ** 2;
@@ -83,12 +86,21 @@ test("SI-SDR works over leading batch axes: [B, S, T] → [B, S]; pairwise gives
   const pw = pairwiseSiSdr(est, ref);
   assert.deepEqual(pw.shape, [2, 3, 3]);
   const [ev, rv, pv] = [await est.array(), await ref.array(), await pw.array()];
-  for (let b = 0; b < 2; b++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) assert.ok(Math.abs(pv[b][i][j] - siSdrRef(ev[b][i], rv[b][j])) < 1e-3);
+  for (let b = 0; b < 2; b++)
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) assert.ok(Math.abs(pv[b][i][j] - siSdrRef(ev[b][i], rv[b][j])) < 1e-3);
   assert.throws(() => pairwiseSiSdr(est, tf.zeros([2, 2, 50])), /\[B, S, T\]/);
 });
 
 test("permutations: all n! in lexicographic order, identity first", () => {
-  assert.deepEqual(permutations(3), [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]);
+  assert.deepEqual(permutations(3), [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+  ]);
   assert.equal(permutations(4).length, 24);
 });
 
@@ -98,7 +110,8 @@ test("PIT picks the permutation that matches estimates to their sources (2 and 3
   for (const S of [2, 3]) {
     const perms = permutations(S);
     const B = perms.length;
-    const src: number[][][] = [], est: number[][][] = [];
+    const src: number[][][] = [],
+      est: number[][][] = [];
     for (let b = 0; b < B; b++) {
       const sources = Array.from({ length: S }, () => randn(rng, T));
       src.push(sources);
@@ -107,7 +120,11 @@ test("PIT picks the permutation that matches estimates to their sources (2 and 3
     }
     const r = pitSiSdr(tf.tensor3d(est), tf.tensor3d(src));
     assert.deepEqual(r.perms, perms);
-    assert.deepEqual(Array.from(await r.perm.data()), perms.map((_, b) => b), `S=${S}: example b used permutation b`);
+    assert.deepEqual(
+      Array.from(await r.perm.data()),
+      perms.map((_, b) => b),
+      `S=${S}: example b used permutation b`,
+    );
     const values = await r.value.data();
     for (let b = 0; b < B; b++) {
       const want = perms[b].reduce((a, j, i) => a + siSdrRef(est[b][i], src[b][j]), 0) / S;
@@ -117,7 +134,12 @@ test("PIT picks the permutation that matches estimates to their sources (2 and 3
 });
 
 test("PIT: min mode and the gradient flows through the chosen assignment only", async () => {
-  const m = tf.tensor3d([[[1, 5], [7, 2]]]); // identity: mean(1, 2) = 1.5; swap: mean(5, 7) = 6
+  const m = tf.tensor3d([
+    [
+      [1, 5],
+      [7, 2],
+    ],
+  ]); // identity: mean(1, 2) = 1.5; swap: mean(5, 7) = 6
   const mx = permutationInvariant(m, "max");
   assert.deepEqual(Array.from(await mx.value.data()), [6]);
   assert.deepEqual(Array.from(await mx.perm.data()), [1]);

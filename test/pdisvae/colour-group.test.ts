@@ -7,7 +7,15 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../lib/engine/rng";
 import { hsvToRgb, syntheticFaces } from "../../lib/data/synthetic-faces";
 import {
-  cornerColours, coverage, defaultPatch, groupColourSet, hsvCylinder, localDimension, participationDimension, pointSetSpread, singularValues,
+  cornerColours,
+  coverage,
+  defaultPatch,
+  groupColourSet,
+  hsvCylinder,
+  localDimension,
+  participationDimension,
+  pointSetSpread,
+  singularValues,
 } from "../../lib/pdisvae/colour-group";
 import { near } from "../eval/eval-helpers";
 
@@ -43,8 +51,14 @@ test("hsvCylinder: hue is the angle, saturation the radius, value the height", (
   // round trip through hsvToRgb
   const rng = new Rng("colour-group/hsv");
   for (let i = 0; i < 50; i++) {
-    const h = rng.uniform(), s = rng.uniform(), val = rng.uniform();
-    close(hsvCylinder(hsvToRgb(h, s, val)), [s * Math.cos(2 * Math.PI * h), s * Math.sin(2 * Math.PI * h), val], `random colour ${i}`);
+    const h = rng.uniform(),
+      s = rng.uniform(),
+      val = rng.uniform();
+    close(
+      hsvCylinder(hsvToRgb(h, s, val)),
+      [s * Math.cos(2 * Math.PI * h), s * Math.sin(2 * Math.PI * h), val],
+      `random colour ${i}`,
+    );
   }
 });
 
@@ -54,9 +68,12 @@ test("pointSetSpread / singularValues / participationDimension / localDimension 
   near(participationDimension([1, 1, 1]), 3, "three equal");
   assert.equal(participationDimension([0, 0]), 0);
   const rng = new Rng("colour-group/spread");
-  const line = Array.from({ length: 500 }, () => { const t = rng.normal(); return [t, 2 * t, -t]; });
+  const line = Array.from({ length: 500 }, () => {
+    const t = rng.normal();
+    return [t, 2 * t, -t];
+  });
   const sl = pointSetSpread(line);
-  near(sl.sd[0], Math.sqrt(6 * sl.totalVariance / 6), "line: all variance on one axis", 1e-9);
+  near(sl.sd[0], Math.sqrt((6 * sl.totalVariance) / 6), "line: all variance on one axis", 1e-9);
   assert.ok(sl.ratios[1] < 1e-6 && sl.ratios[2] < 1e-6, `line ratios ${sl.ratios}`);
   near(sl.dimension, 1, "line dimension", 1e-5);
   const ball = Array.from({ length: 4000 }, () => [rng.normal(), rng.normal(), rng.normal()]);
@@ -65,20 +82,46 @@ test("pointSetSpread / singularValues / participationDimension / localDimension 
   near(sb.totalVariance, 3, "isotropic total variance", 0.2);
   const flat = Array.from({ length: 4000 }, () => [rng.normal(), 0.5, rng.normal()]);
   assert.ok(Math.abs(pointSetSpread(flat).dimension - 2) < 0.05, "plane dimension");
-  const sv = singularValues([[3, 0], [0, 4], [0, 0]]);
+  const sv = singularValues([
+    [3, 0],
+    [0, 4],
+    [0, 0],
+  ]);
   near(sv[0], 4, "σ₁");
   near(sv[1], 3, "σ₂");
   near(sv[2], 0, "σ₃", 1e-12);
-  const ld = localDimension([[[1, 0], [0, 1], [0, 0]], [[2], [0], [0]], [[0], [0], [0]]]);
-  assert.deepEqual(ld.perPoint.map((x) => Math.round(x * 1e9) / 1e9), [2, 1, 0]);
+  const ld = localDimension([
+    [
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ],
+    [[2], [0], [0]],
+    [[0], [0], [0]],
+  ]);
+  assert.deepEqual(
+    ld.perPoint.map((x) => Math.round(x * 1e9) / 1e9),
+    [2, 1, 0],
+  );
   near(ld.mean, 1.5, "mean over moving points only");
   near(ld.meanGain, (1 + 2 + 0) / 3, "mean gain");
   assert.ok(Number.isNaN(localDimension([[[0], [0], [0]]]).mean));
 });
 
 test("coverage: distances to the nearest reached point", () => {
-  const reached = [[0, 0, 0], [1, 0, 0]];
-  const c = coverage(reached, [[0, 0, 0.05], [0.5, 0, 0], [1, 0.3, 0]], 0.1);
+  const reached = [
+    [0, 0, 0],
+    [1, 0, 0],
+  ];
+  const c = coverage(
+    reached,
+    [
+      [0, 0, 0.05],
+      [0.5, 0, 0],
+      [1, 0.3, 0],
+    ],
+    0.1,
+  );
   near(c.fraction, 1 / 3, "fraction within 0.1");
   near(c.meanDistance, (0.05 + 0.5 + 0.3) / 3, "mean distance");
   near(c.medianDistance, 0.3, "median distance");
@@ -122,10 +165,22 @@ test("groupColourSet: a decoder whose colour depends on z₀, z₁ only", async 
   assert.equal(shifted.local, null);
   shifted.rgb.forEach((c) => near(c[1], 1 / (1 + Math.exp(-3)), "green at z₁ = 3", 1e-6));
   // scale: z₀ = 3 + 0.01·ε keeps red at sigmoid(3 ± small); the draws are reported in z units
-  const narrow = await groupColourSet(decoder, [0], { samples: 40, jacobianPoints: 5, base: [3, 0, 0], scale: [0.01, 1, 1], rng: "t4" });
+  const narrow = await groupColourSet(decoder, [0], {
+    samples: 40,
+    jacobianPoints: 5,
+    base: [3, 0, 0],
+    scale: [0.01, 1, 1],
+    rng: "t4",
+  });
   narrow.z.forEach((zz) => assert.ok(Math.abs(zz[0] - 3) < 0.05, `z₀ ${zz[0]}`));
   narrow.rgb.forEach((c) => near(c[0], 1 / (1 + Math.exp(-3)), "red near sigmoid(3)", 3e-3));
-  const wider = await groupColourSet(decoder, [0], { samples: 40, jacobianPoints: 5, base: [3, 0, 0], scale: [0.02, 1, 1], rng: "t4" });
+  const wider = await groupColourSet(decoder, [0], {
+    samples: 40,
+    jacobianPoints: 5,
+    base: [3, 0, 0],
+    scale: [0.02, 1, 1],
+    rng: "t4",
+  });
   near(wider.local!.meanGain / narrow.local!.meanGain, 2, "the gain per unit ε doubles with the scale", 0.02);
   await assert.rejects(groupColourSet(decoder, [0], { scale: [0, 1, 1] }), /scale/);
   await assert.rejects(groupColourSet(decoder, [3]), /outside/);

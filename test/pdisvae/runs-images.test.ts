@@ -19,11 +19,16 @@ before(async () => {
 test("evaluateLatents on 32×32 images: flat reconstruction R², search over pairs for true groups of sizes 2 and 1", async () => {
   const d = pdSprites();
   const idx = Array.from({ length: 40 }, (_, i) => (i * 37) % d.x.shape[0]);
-  const x = takeRows(d.x, idx), z = takeRows(d.z, idx);
+  const x = takeRows(d.x, idx),
+    z = takeRows(d.z, idx);
   for (const method of ["beta-tcvae", "pdisvae"] as const) {
     const model = createPdisVae(pdisVaePreset("pdsprites-conv", method, 40), new Rng(`img-${method}`));
     try {
-      const ev = await evaluateLatents(model, { x: x, z: z }, d.groups, { searchSizes: [2, 2], pcBatch: 20, pcPasses: 1 });
+      const ev = await evaluateLatents(model, { x: x, z: z }, d.groups, {
+        searchSizes: [2, 2],
+        pcBatch: 20,
+        pcPasses: 1,
+      });
       const flatX = rowsOf({ values: x.values, shape: [40, 32 * 32] });
       const xh = await model.reconstruct(x);
       assert.deepEqual(xh.shape, [40, 32, 32, 1]);
@@ -31,7 +36,11 @@ test("evaluateLatents on 32×32 images: flat reconstruction R², search over pai
       assert.ok(Math.abs(ev.reconstructionR2 - expected) < 1e-12, `${ev.reconstructionR2} vs ${expected}`);
       assert.equal(ev.alignment.estimatedGroups.length, 2);
       assert.deepEqual(ev.alignment.estimatedGroups.flat().sort(), [0, 1, 2, 3]);
-      if (method === "pdisvae") assert.deepEqual(ev.alignment.estimatedGroups, [[0, 1], [2, 3]]);
+      if (method === "pdisvae")
+        assert.deepEqual(ev.alignment.estimatedGroups, [
+          [0, 1],
+          [2, 3],
+        ]);
       else assert.equal(ev.candidates?.length, 3, "three ways to split four latents into two pairs");
       assert.equal(ev.alignment.r2.length, 2);
       assert.ok(ev.alignment.aligned.every((r) => r.length === 3 && r.every(Number.isFinite)));

@@ -16,9 +16,11 @@ test("fig01 notebook runs at smoke and its claims hold as reported", { timeout: 
   assert.equal(pair.filter((t) => t.type === "bar").length, 6);
   assert.equal(pair.filter((t) => t.type === "scatter").length, 30);
   const byText = new Map(rec.claims.map((c) => [c.text, c]));
-  for (const t of ["The groups are independent: (z₁, z₂) ⊥ (z₃, z₄) ⊥ (z₅, z₆)",
+  for (const t of [
+    "The groups are independent: (z₁, z₂) ⊥ (z₃, z₄) ⊥ (z₅, z₆)",
     "Components within each group are highly entangled (MI > 0, and no rotation makes them independent)",
-    "Reconstruction R² ≈ 0.97"]) {
+    "Reconstruction R² ≈ 0.97",
+  ]) {
     assert.equal(byText.get(t)?.holds, true, `claim "${t}": ${byText.get(t)?.ours}`);
   }
   // the PC of the true latent is reported, with our numbers, as not testable (posterior width not given)
@@ -26,13 +28,18 @@ test("fig01 notebook runs at smoke and its claims hold as reported", { timeout: 
   assert.equal(pc?.holds, null);
   assert.match(pc!.ours, /IS estimate at the true model's posterior sd/);
   const data = rec.data as {
-    pairs: { within: boolean; mi: number; z: number }[]; minTC: { tc: number }[]; knnPC: { pc: number };
-    pcTest: { mean: number; N: number; M: number }; pcSweep: { s: number; mean: number }[]; r2: { model: number; clean: number };
+    pairs: { within: boolean; mi: number; z: number }[];
+    minTC: { tc: number }[];
+    knnPC: { pc: number };
+    pcTest: { mean: number; N: number; M: number };
+    pcSweep: { s: number; mean: number }[];
+    r2: { model: number; clean: number };
     posteriorSd: number[];
   };
   assert.equal(data.pairs.length, 15);
   assert.equal(data.pairs.filter((p) => p.within).length, 3);
-  for (const p of data.pairs) assert.ok(p.within ? p.mi > 0.3 : Math.abs(p.mi) < 0.06, `pair MI ${p.mi} (within: ${p.within})`);
+  for (const p of data.pairs)
+    assert.ok(p.within ? p.mi > 0.3 : Math.abs(p.mi) < 0.06, `pair MI ${p.mi} (within: ${p.within})`);
   for (const t of data.minTC) assert.ok(t.tc > 0.3, `min within-group TC ${t.tc}`);
   assert.ok(Math.abs(data.knnPC.pc) < 0.06, `k-NN PC ${data.knnPC.pc}`);
   // the IS estimate of an exactly group-independent latent is a positive bias that shrinks as the posterior widens

@@ -11,78 +11,112 @@ const sandbox = smokeSandbox("pdisvae", "f5");
 after(() => sandbox.cleanup());
 
 interface ModelRow {
-  name: string; K: number; G: number; rmse: number; pcaRmse: number; effective: number; effectiveRank: number[];
+  name: string;
+  K: number;
+  G: number;
+  rmse: number;
+  pcaRmse: number;
+  effective: number;
+  effectiveRank: number[];
   components: { group: number; share: number; meanKL: number; effective: boolean }[];
 }
 
-test("fig05 notebook runs at smoke, says which data it used, and reports its claims", { timeout: 300_000 }, async () => {
-  const rec = await sandbox.run(name);
-  assert.equal(rec.figure, "Fig. 5");
-  const data = rec.data as {
-    standIn: boolean; label: string; frames: number; pixels: number; schedule: { epochs: number; batchSize: number; beta: number };
-    models: ModelRow[]; pca: { k: number; rmse: number }[]; recovery: Record<string, { trueGroup: string; bestR2: number; holders: { group: number; coverage: number }[]; split: boolean }[]>;
-    mixing: Record<string, { group: number; trueGroups: number[] }[]>;
-  };
-  // the data it used is stated, loudly, in the record, the caption and the first output
-  const out = readFileSync(sandbox.executedPath(name), "utf8");
-  if (data.standIn) {
-    assert.match(data.label, /SYNTHETIC STAND-IN/);
-    assert.match(rec.caption, /SYNTHETIC STAND-IN/);
-    assert.ok(rec.differences.some((d) => /stand-in/i.test(d)));
-    assert.match(out, /RUNNING ON THE SYNTHETIC STAND-IN, NOT THE REAL RECORDING/);
-    assert.deepEqual([data.frames, data.pixels], [150, 2500]);
-  } else {
-    assert.match(out, /RUNNING ON THE REAL MOVIE/);
-  }
-  assert.deepEqual(data.schedule, { ...data.schedule, epochs: 5, batchSize: 128, beta: 4 });
-  // plots: frames, (truth maps + series on the stand-in), RMSE, dummy scatter, 4 × (maps + series), (alignment on the stand-in)
-  assert.equal(rec.plots?.length, data.standIn ? 14 : 11);
-  // the 11 configurations, each with its RMSE above the best rank-K affine reconstruction of the training data
-  assert.deepEqual(data.models.map((m) => m.name), ["(12,1)", "(12,2)", "(12,3)", "(12,4)", "(12,6)", "(12,12)", "(1,1)", "(2,2)", "(3,3)", "(4,4)", "(6,6)"]);
-  for (const m of data.models) {
-    assert.ok(m.rmse >= m.pcaRmse - 1e-6, `${m.name}: RMSE ${m.rmse} below the PCA floor ${m.pcaRmse}`);
-    if (data.standIn) assert.ok(m.rmse > 0.04 && m.rmse < 0.3, `${m.name}: RMSE ${m.rmse}`);
-    assert.equal(m.effectiveRank.length, m.G);
-    assert.equal(m.components.length, m.K);
-    assert.equal(m.effective, m.components.filter((c) => c.effective).length);
-    const shares = m.components.reduce((s, c) => s + c.share, 0);
-    assert.ok(Math.abs(shares - 1) < 1e-6, `${m.name}: shares sum to ${shares}`);
-    for (const c of m.components) assert.ok(c.meanKL > -1e-9, `${m.name}: KL ${c.meanKL}`);
-  }
-  const pca = new Map(data.pca.map((p) => [p.k, p.rmse]));
-  for (const [a, b] of [[1, 2], [2, 3], [3, 4], [4, 6], [6, 12]]) assert.ok(pca.get(b)! <= pca.get(a)!, `PCA RMSE not decreasing from K=${a} to K=${b}`);
-  if (data.standIn) {
-    // the stand-in has 6 components and noise sd 0.05: rank 6 and 12 reach the noise floor, rank 1 does not
-    assert.ok(pca.get(6)! > 0.045 && pca.get(6)! < 0.0505, `PCA rank 6: ${pca.get(6)}`);
-    assert.ok(pca.get(12)! < pca.get(6)! && pca.get(12)! > 0.045, `PCA rank 12: ${pca.get(12)}`);
-    assert.ok(pca.get(1)! > 0.07, `PCA rank 1: ${pca.get(1)}`);
-    assert.deepEqual(Object.keys(data.recovery).sort(), ["(12,12)", "(12,4)", "(12,6)", "(6,6)"]);
-    assert.deepEqual(Object.keys(data.mixing).sort(), ["(12,12)", "(12,4)", "(12,6)", "(6,6)"]);
-    for (const rs of Object.values(data.recovery)) {
-      assert.equal(rs.length, 4);
-      for (const r of rs) {
-        assert.ok(r.bestR2 <= 1 + 1e-9, `R² ${r.bestR2}`);
-        assert.equal(r.split, r.holders.length >= 2);
-        for (const h of r.holders) assert.ok(h.coverage >= 0.25);
+test(
+  "fig05 notebook runs at smoke, says which data it used, and reports its claims",
+  { timeout: 300_000 },
+  async () => {
+    const rec = await sandbox.run(name);
+    assert.equal(rec.figure, "Fig. 5");
+    const data = rec.data as {
+      standIn: boolean;
+      label: string;
+      frames: number;
+      pixels: number;
+      schedule: { epochs: number; batchSize: number; beta: number };
+      models: ModelRow[];
+      pca: { k: number; rmse: number }[];
+      recovery: Record<
+        string,
+        { trueGroup: string; bestR2: number; holders: { group: number; coverage: number }[]; split: boolean }[]
+      >;
+      mixing: Record<string, { group: number; trueGroups: number[] }[]>;
+    };
+    // the data it used is stated, loudly, in the record, the caption and the first output
+    const out = readFileSync(sandbox.executedPath(name), "utf8");
+    if (data.standIn) {
+      assert.match(data.label, /SYNTHETIC STAND-IN/);
+      assert.match(rec.caption, /SYNTHETIC STAND-IN/);
+      assert.ok(rec.differences.some((d) => /stand-in/i.test(d)));
+      assert.match(out, /RUNNING ON THE SYNTHETIC STAND-IN, NOT THE REAL RECORDING/);
+      assert.deepEqual([data.frames, data.pixels], [150, 2500]);
+    } else {
+      assert.match(out, /RUNNING ON THE REAL MOVIE/);
+    }
+    assert.deepEqual(data.schedule, { ...data.schedule, epochs: 5, batchSize: 128, beta: 4 });
+    // plots: frames, (truth maps + series on the stand-in), RMSE, dummy scatter, 4 × (maps + series), (alignment on the stand-in)
+    assert.equal(rec.plots?.length, data.standIn ? 14 : 11);
+    // the 11 configurations, each with its RMSE above the best rank-K affine reconstruction of the training data
+    assert.deepEqual(
+      data.models.map((m) => m.name),
+      ["(12,1)", "(12,2)", "(12,3)", "(12,4)", "(12,6)", "(12,12)", "(1,1)", "(2,2)", "(3,3)", "(4,4)", "(6,6)"],
+    );
+    for (const m of data.models) {
+      assert.ok(m.rmse >= m.pcaRmse - 1e-6, `${m.name}: RMSE ${m.rmse} below the PCA floor ${m.pcaRmse}`);
+      if (data.standIn) assert.ok(m.rmse > 0.04 && m.rmse < 0.3, `${m.name}: RMSE ${m.rmse}`);
+      assert.equal(m.effectiveRank.length, m.G);
+      assert.equal(m.components.length, m.K);
+      assert.equal(m.effective, m.components.filter((c) => c.effective).length);
+      const shares = m.components.reduce((s, c) => s + c.share, 0);
+      assert.ok(Math.abs(shares - 1) < 1e-6, `${m.name}: shares sum to ${shares}`);
+      for (const c of m.components) assert.ok(c.meanKL > -1e-9, `${m.name}: KL ${c.meanKL}`);
+    }
+    const pca = new Map(data.pca.map((p) => [p.k, p.rmse]));
+    for (const [a, b] of [
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 6],
+      [6, 12],
+    ])
+      assert.ok(pca.get(b)! <= pca.get(a)!, `PCA RMSE not decreasing from K=${a} to K=${b}`);
+    if (data.standIn) {
+      // the stand-in has 6 components and noise sd 0.05: rank 6 and 12 reach the noise floor, rank 1 does not
+      assert.ok(pca.get(6)! > 0.045 && pca.get(6)! < 0.0505, `PCA rank 6: ${pca.get(6)}`);
+      assert.ok(pca.get(12)! < pca.get(6)! && pca.get(12)! > 0.045, `PCA rank 12: ${pca.get(12)}`);
+      assert.ok(pca.get(1)! > 0.07, `PCA rank 1: ${pca.get(1)}`);
+      assert.deepEqual(Object.keys(data.recovery).sort(), ["(12,12)", "(12,4)", "(12,6)", "(6,6)"]);
+      assert.deepEqual(Object.keys(data.mixing).sort(), ["(12,12)", "(12,4)", "(12,6)", "(6,6)"]);
+      for (const rs of Object.values(data.recovery)) {
+        assert.equal(rs.length, 4);
+        for (const r of rs) {
+          assert.ok(r.bestR2 <= 1 + 1e-9, `R² ${r.bestR2}`);
+          assert.equal(r.split, r.holders.length >= 2);
+          for (const h of r.holders) assert.ok(h.coverage >= 0.25);
+        }
       }
     }
-  }
-  // claims: RMSE, (6,6) gap and dummies are always testable; the anatomy is not on the stand-in
-  const byText = new Map(rec.claims.map((c) => [c.text, c]));
-  for (const t of ["K = 12 configurations give similar reconstruction RMSE across G",
-    "(6, 6) reconstructs clearly worse than the K = 12 models: one component per group is insufficient",
-    "Some groups contain dummy dimensions (effective group rank < H)"]) {
-    assert.equal(typeof byText.get(t)?.holds, "boolean", `claim "${t}"`);
-    assert.match(byText.get(t)!.ours, /\d\.\d/);
-  }
-  if (data.standIn) {
-    for (const t of ["G = 12 splits a dependent (rank-2) oscillation across several groups", "G = 4 is insufficient: a learned group mixes several true groups",
-      "G = 6 is balanced: each true group is captured by one learned group"]) {
+    // claims: RMSE, (6,6) gap and dummies are always testable; the anatomy is not on the stand-in
+    const byText = new Map(rec.claims.map((c) => [c.text, c]));
+    for (const t of [
+      "K = 12 configurations give similar reconstruction RMSE across G",
+      "(6, 6) reconstructs clearly worse than the K = 12 models: one component per group is insufficient",
+      "Some groups contain dummy dimensions (effective group rank < H)",
+    ]) {
       assert.equal(typeof byText.get(t)?.holds, "boolean", `claim "${t}"`);
+      assert.match(byText.get(t)!.ours, /\d\.\d/);
     }
-    const anatomy = rec.claims.find((c) => c.text.startsWith("Real anatomy"));
-    assert.equal(anatomy?.holds, null);
-    assert.match(anatomy!.ours, /needs the real recording/);
-    assert.equal(rec.claims.length, 7);
-  }
-});
+    if (data.standIn) {
+      for (const t of [
+        "G = 12 splits a dependent (rank-2) oscillation across several groups",
+        "G = 4 is insufficient: a learned group mixes several true groups",
+        "G = 6 is balanced: each true group is captured by one learned group",
+      ]) {
+        assert.equal(typeof byText.get(t)?.holds, "boolean", `claim "${t}"`);
+      }
+      const anatomy = rec.claims.find((c) => c.text.startsWith("Real anatomy"));
+      assert.equal(anatomy?.holds, null);
+      assert.match(anatomy!.ours, /needs the real recording/);
+      assert.equal(rec.claims.length, 7);
+    }
+  },
+);

@@ -38,40 +38,71 @@ function page(outputs: string[]): string {
 </script></body></html>`;
 }
 
-test("inline output renders offline with RequireJS present, bundle only in the first output", { skip: chromium ? false : "no Chromium installed" }, async () => {
-  const out: MimeBundle[] = [];
-  const sink = { display: (b: MimeBundle) => { out.push(b); } };
-  show(rdCurve([{ rate: 1, distortion: 3 }, { rate: 2, distortion: 1.5 }, { rate: 4, distortion: 1.2 }]), { sink, id: "first" });
-  show(informationCurve([{ name: "m", samples: [[0, 1, 2], [1, 2, 4]] }]), { sink, id: "second" });
-  const dir = mkdtempSync(join(tmpdir(), "vaelab-browser-"));
-  const file = join(dir, "notebook.html");
-  writeFileSync(file, page(out.map((o) => o["text/html"])));
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const pw = require("playwright-core") as typeof import("playwright-core");
-  const ctx = await pw.chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS], offline: true,
-  });
-  try {
-    const p = await ctx.newPage();
-    const errors: string[] = [];
-    p.on("pageerror", (e) => errors.push(e.message));
-    await p.goto(pathToFileURL(file).href);
-    await p.waitForFunction(
-      'document.querySelectorAll(".vaelab-plot[data-vaelab-rendered=\\"1\\"]").length === 2', undefined, { timeout: 30_000 },
+test(
+  "inline output renders offline with RequireJS present, bundle only in the first output",
+  { skip: chromium ? false : "no Chromium installed" },
+  async () => {
+    const out: MimeBundle[] = [];
+    const sink = {
+      display: (b: MimeBundle) => {
+        out.push(b);
+      },
+    };
+    show(
+      rdCurve([
+        { rate: 1, distortion: 3 },
+        { rate: 2, distortion: 1.5 },
+        { rate: 4, distortion: 1.2 },
+      ]),
+      { sink, id: "first" },
     );
-    const state = await p.evaluate(
-      "({ amd: window.__amd, plotly: typeof window.Plotly, version: window.Plotly && window.Plotly.version," +
-      " traces: ['first', 'second'].map(function (id) { return document.getElementById(id).data.length; })," +
-      " svgs: document.querySelectorAll('.vaelab-plot svg.main-svg').length })",
-    ) as { amd: number; plotly: string; version: string; traces: number[]; svgs: number };
-    assert.deepEqual(errors, []);
-    assert.equal(state.amd, 0, "plotly must not register itself with the page's AMD loader");
-    assert.equal(state.plotly, "object");
-    assert.equal(state.version, "2.35.3");
-    assert.deepEqual(state.traces, [3, 2]);
-    assert.ok(state.svgs >= 2);
-  } finally {
-    await ctx.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    show(
+      informationCurve([
+        {
+          name: "m",
+          samples: [
+            [0, 1, 2],
+            [1, 2, 4],
+          ],
+        },
+      ]),
+      { sink, id: "second" },
+    );
+    const dir = mkdtempSync(join(tmpdir(), "vaelab-browser-"));
+    const file = join(dir, "notebook.html");
+    writeFileSync(file, page(out.map((o) => o["text/html"])));
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const pw = require("playwright-core") as typeof import("playwright-core");
+    const ctx = await pw.chromium.launchPersistentContext(join(dir, "profile"), {
+      executablePath: chromium!,
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+      offline: true,
+    });
+    try {
+      const p = await ctx.newPage();
+      const errors: string[] = [];
+      p.on("pageerror", (e) => errors.push(e.message));
+      await p.goto(pathToFileURL(file).href);
+      await p.waitForFunction(
+        'document.querySelectorAll(".vaelab-plot[data-vaelab-rendered=\\"1\\"]").length === 2',
+        undefined,
+        { timeout: 30_000 },
+      );
+      const state = (await p.evaluate(
+        "({ amd: window.__amd, plotly: typeof window.Plotly, version: window.Plotly && window.Plotly.version," +
+          " traces: ['first', 'second'].map(function (id) { return document.getElementById(id).data.length; })," +
+          " svgs: document.querySelectorAll('.vaelab-plot svg.main-svg').length })",
+      )) as { amd: number; plotly: string; version: string; traces: number[]; svgs: number };
+      assert.deepEqual(errors, []);
+      assert.equal(state.amd, 0, "plotly must not register itself with the page's AMD loader");
+      assert.equal(state.plotly, "object");
+      assert.equal(state.version, "2.35.3");
+      assert.deepEqual(state.traces, [3, 2]);
+      assert.ok(state.svgs >= 2);
+    } finally {
+      await ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -1,9 +1,21 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import {
-  rdCurve, defaultRdWindow, informationCurve, stepSizePlot, scatterPlot, boxPlot, placeBrackets,
-  heatmap, imageGrid, barChart, subplots,
-  colorAt, luminance, VIRIDIS, PALETTE,
+  rdCurve,
+  defaultRdWindow,
+  informationCurve,
+  stepSizePlot,
+  scatterPlot,
+  boxPlot,
+  placeBrackets,
+  heatmap,
+  imageGrid,
+  barChart,
+  subplots,
+  colorAt,
+  luminance,
+  VIRIDIS,
+  PALETTE,
 } from "../../lib/plot/index";
 import type { Figure, Trace } from "../../lib/plot/index";
 
@@ -47,8 +59,18 @@ describe("rdCurve", () => {
     for (const g of ["A", "B"]) {
       const mine = pts.filter((p) => p.group === g);
       const dots = fig.data.find((t) => t.name === g && t.mode === "markers")!;
-      close(nums(dots.x), mine.map((p) => p.rate), 0, "dots x");
-      close(nums(dots.y), mine.map((p) => p.distortion), 0, "dots y");
+      close(
+        nums(dots.x),
+        mine.map((p) => p.rate),
+        0,
+        "dots x",
+      );
+      close(
+        nums(dots.y),
+        mine.map((p) => p.distortion),
+        0,
+        "dots y",
+      );
 
       const rm = byName(fig, new RegExp(`^${g}: running mean`))[0];
       const w = defaultRdWindow(mine.length);
@@ -56,16 +78,32 @@ describe("rdCurve", () => {
       const sorted = [...mine].sort((a, b) => a.rate - b.rate);
       const h = Math.floor(w / 2);
       const expect = sorted.map((_, i) => {
-        let s = 0, n = 0;
-        for (let j = i - h; j <= i + h; j++) if (j >= 0 && j < sorted.length) { s += sorted[j].distortion; n++; }
+        let s = 0,
+          n = 0;
+        for (let j = i - h; j <= i + h; j++)
+          if (j >= 0 && j < sorted.length) {
+            s += sorted[j].distortion;
+            n++;
+          }
         return s / n;
       });
-      close(nums(rm.x), sorted.map((p) => p.rate), 0, "running mean x");
+      close(
+        nums(rm.x),
+        sorted.map((p) => p.rate),
+        0,
+        "running mean x",
+      );
       close(nums(rm.y), expect, 1e-12, "running mean y");
 
       const opt = byName(fig, new RegExp(`^${g}: min −ELBO`))[0];
-      let best = -1, bestV = Infinity;
-      pts.forEach((p, i) => { if (p.group === g && p.distortion + p.rate < bestV) { bestV = p.distortion + p.rate; best = i; } });
+      let best = -1,
+        bestV = Infinity;
+      pts.forEach((p, i) => {
+        if (p.group === g && p.distortion + p.rate < bestV) {
+          bestV = p.distortion + p.rate;
+          best = i;
+        }
+      });
       assert.equal(opt.meta?.index, best);
       assert.equal(opt.meta?.negElbo, bestV);
       close(nums(opt.x), [pts[best].rate]);
@@ -77,27 +115,54 @@ describe("rdCurve", () => {
     const fig = rdCurve(pts, { y: "negElbo", window: 5, isoElbo: [20, 25] });
     assert.match(fig.layout.yaxis?.title?.text ?? "", /−ELBO = D \+ R \(nats\)/);
     const dotsA = fig.data.find((t) => t.name === "A" && t.mode === "markers")!;
-    close(nums(dotsA.y), pts.filter((p) => p.group === "A").map((p) => p.distortion + p.rate), 1e-12);
+    close(
+      nums(dotsA.y),
+      pts.filter((p) => p.group === "A").map((p) => p.distortion + p.rate),
+      1e-12,
+    );
     assert.equal(byName(fig, /running mean/)[0].meta?.window, 5);
     const iso = fig.data.filter((t) => t.legendgroup === "iso-elbo");
-    assert.deepEqual(iso.map((t) => t.meta?.level), [20, 25]);
+    assert.deepEqual(
+      iso.map((t) => t.meta?.level),
+      [20, 25],
+    );
     const isoD = rdCurve(pts, { isoElbo: [20] }).data.filter((t) => t.legendgroup === "iso-elbo")[0];
-    const x = nums(isoD.x), y = nums(isoD.y);
+    const x = nums(isoD.x),
+      y = nums(isoD.y);
     x.forEach((xi, i) => assert.ok(Math.abs(xi + y[i] - 20) < 1e-12, "iso-line must satisfy R + D = 20"));
   });
 
   test("single group is called 'models'; bad input is a clear error", () => {
-    const fig = rdCurve([{ rate: 1, distortion: 2 }, { rate: 2, distortion: 0.5 }], { window: false });
-    assert.deepEqual(fig.data.map((t) => t.name), ["models", "min −ELBO = 2.5 nats"]);
+    const fig = rdCurve(
+      [
+        { rate: 1, distortion: 2 },
+        { rate: 2, distortion: 0.5 },
+      ],
+      { window: false },
+    );
+    assert.deepEqual(
+      fig.data.map((t) => t.name),
+      ["models", "min −ELBO = 2.5 nats"],
+    );
     assert.throws(() => rdCurve([{ rate: NaN, distortion: 1 }]), /point 0 has rate=NaN/);
     assert.throws(() => rdCurve([]), /no points/);
   });
 });
 
 describe("informationCurve", () => {
-  const samples = [[0, 1, 3, 4], [2, 2, 4, 8], [1, 6, 5, 6]];
+  const samples = [
+    [0, 1, 3, 4],
+    [2, 2, 4, 8],
+    [1, 6, 5, 6],
+  ];
   test("mean line and band = mean ± std exactly (ddof 0 by default, 1 on request); area by trapezoid", () => {
-    const fig = informationCurve([{ name: "EDDI", samples }, { name: "random", mean: [0, 1, 1, 2] }], { area: true });
+    const fig = informationCurve(
+      [
+        { name: "EDDI", samples },
+        { name: "random", mean: [0, 1, 1, 2] },
+      ],
+      { area: true },
+    );
     jsonSafe(fig);
     const mean = [1, 3, 4, 6];
     const std0 = [Math.sqrt(2 / 3), Math.sqrt(14 / 3), Math.sqrt(2 / 3), Math.sqrt(8 / 3)];
@@ -106,7 +171,8 @@ describe("informationCurve", () => {
     close(nums(line.y), mean, 1e-12, "mean");
     const band = fig.data.find((t) => t.legendgroup === "EDDI" && t.fill === "toself")!;
     close(nums(band.x), [0, 1, 2, 3, 3, 2, 1, 0], 0, "band x");
-    const up = mean.map((m, i) => m + std0[i]), lo = mean.map((m, i) => m - std0[i]);
+    const up = mean.map((m, i) => m + std0[i]),
+      lo = mean.map((m, i) => m - std0[i]);
     close(nums(band.y), [...up, ...lo.reverse()], 1e-12, "band y");
     assert.equal(band.showlegend, false);
     assert.ok(Math.abs((line.meta?.area as number) - (0.5 * (1 + 3) + 0.5 * (3 + 4) + 0.5 * (4 + 6))) < 1e-12);
@@ -117,7 +183,12 @@ describe("informationCurve", () => {
     const f1 = informationCurve([{ name: "EDDI", samples, x: [0, 2, 4, 6] }], { ddof: 1 });
     const b1 = f1.data.find((t) => t.fill === "toself")!;
     const std1 = std0.map((s) => s * Math.sqrt(3 / 2));
-    close(nums(b1.y).slice(0, 4), mean.map((m, i) => m + std1[i]), 1e-12, "ddof 1 upper");
+    close(
+      nums(b1.y).slice(0, 4),
+      mean.map((m, i) => m + std1[i]),
+      1e-12,
+      "ddof 1 upper",
+    );
     close(nums(f1.data[1].x), [0, 2, 4, 6], 0);
     assert.equal(f1.layout.xaxis?.title?.text, "number of observed items");
   });
@@ -131,23 +202,50 @@ describe("informationCurve", () => {
 describe("stepSizePlot", () => {
   test("log x axis, one trace per series with error bars, training-step line and reference lines", () => {
     const fig = stepSizePlot(
-      [{ name: "Euler", x: [0.01, 0.1, 1], y: [5, 6, 9], yErr: [0.1, 0.2, 0.3] }, { name: "Heun", x: [0.01, 0.1], y: [5, 5.5] }],
-      { trainStep: 0.1, references: [{ y: 4, label: "paper" }, { y: 12, label: "baseline" }] },
+      [
+        { name: "Euler", x: [0.01, 0.1, 1], y: [5, 6, 9], yErr: [0.1, 0.2, 0.3] },
+        { name: "Heun", x: [0.01, 0.1], y: [5, 5.5] },
+      ],
+      {
+        trainStep: 0.1,
+        references: [
+          { y: 4, label: "paper" },
+          { y: 12, label: "baseline" },
+        ],
+      },
     );
     jsonSafe(fig);
     assert.equal(fig.layout.xaxis?.type, "log");
     assert.match(fig.layout.yaxis?.title?.text ?? "", /nats/);
-    assert.deepEqual(fig.data.map((t) => [t.name, t.mode]), [["Euler", "lines+markers"], ["Heun", "lines+markers"]]);
+    assert.deepEqual(
+      fig.data.map((t) => [t.name, t.mode]),
+      [
+        ["Euler", "lines+markers"],
+        ["Heun", "lines+markers"],
+      ],
+    );
     assert.deepEqual((fig.data[0].error_y as { array: number[] }).array, [0.1, 0.2, 0.3]);
     const shapes = fig.layout.shapes ?? [];
     const vline = shapes.find((s) => s.yref === "y domain")!;
     assert.equal(vline.x0, 0.1); // shapes take data values on a log axis
     assert.equal(vline.x1, 0.1);
     const hl = shapes.filter((s) => s.xref === "x domain");
-    assert.deepEqual(hl.map((s) => [s.y0, s.y1]), [[4, 4], [12, 12]]);
+    assert.deepEqual(
+      hl.map((s) => [s.y0, s.y1]),
+      [
+        [4, 4],
+        [12, 12],
+      ],
+    );
     const ann = fig.layout.annotations ?? [];
     assert.equal(ann.find((a) => a.text === "training step")?.x, -1); // annotations take log10
-    assert.deepEqual(ann.filter((a) => a.xref === "x domain").map((a) => [a.text, a.y]), [["paper", 4], ["baseline", 12]]);
+    assert.deepEqual(
+      ann.filter((a) => a.xref === "x domain").map((a) => [a.text, a.y]),
+      [
+        ["paper", 4],
+        ["baseline", 12],
+      ],
+    );
     const r = fig.layout.yaxis?.range as [number, number];
     assert.ok(r[0] < 4 && r[1] > 12, "y range must include the reference lines");
     assert.throws(() => stepSizePlot([{ name: "bad", x: [0, 1], y: [1, 2] }]), /x\[0\]=0; step sizes must be > 0/);
@@ -155,12 +253,16 @@ describe("stepSizePlot", () => {
 });
 
 describe("scatterPlot", () => {
-  const x = [0, 1, 2, 3, 4, 5], y = [5, 4, 3, 2, 1, 0];
+  const x = [0, 1, 2, 3, 4, 5],
+    y = [5, 4, 3, 2, 1, 0];
   test("labels: one markers trace per label (numeric labels sorted), contours per label of 3+ points", () => {
     const fig = scatterPlot({ x, y, label: [2, 1, 2, 1, 0, 2] }, { contours: true });
     jsonSafe(fig);
     const markers = fig.data.filter((t) => t.type === "scatter");
-    assert.deepEqual(markers.map((t) => t.name), ["0", "1", "2"]);
+    assert.deepEqual(
+      markers.map((t) => t.name),
+      ["0", "1", "2"],
+    );
     assert.deepEqual(markers[2].x, [0, 2, 5]);
     assert.deepEqual(markers[2].y, [5, 3, 0]);
     // label 2 has three points and gets a density; labels 0 and 1 (one and two points) do not
@@ -188,29 +290,75 @@ describe("boxPlot", () => {
     { name: "PD", values: [4, 5, 6] },
   ];
   test("one box per group at x = index; brackets sit above the boxes they span and stack", () => {
-    const fig = boxPlot(groups, { brackets: [{ a: "VAE", b: "PD", text: "**" }, { a: 0, b: 1, text: "*" }] });
+    const fig = boxPlot(groups, {
+      brackets: [
+        { a: "VAE", b: "PD", text: "**" },
+        { a: 0, b: 1, text: "*" },
+      ],
+    });
     jsonSafe(fig);
-    assert.deepEqual(fig.data.map((t) => [t.type, t.name, t.x0]), [["box", "VAE", 0], ["box", "TC", 1], ["box", "PD", 2]]);
+    assert.deepEqual(
+      fig.data.map((t) => [t.type, t.name, t.x0]),
+      [
+        ["box", "VAE", 0],
+        ["box", "TC", 1],
+        ["box", "PD", 2],
+      ],
+    );
     assert.deepEqual(fig.layout.xaxis?.ticktext, ["VAE", "TC", "PD"]);
     // data range 1..10 → step 0.72; narrow bracket VAE–TC first at 10+0.72, wide one above it
     const step = 0.08 * 9;
-    const placed = placeBrackets(groups, [{ a: "VAE", b: "PD", text: "**" }, { a: 0, b: 1, text: "*" }], step);
-    assert.deepEqual(placed.map((p) => [p.i, p.j, p.text]), [[0, 2, "**"], [0, 1, "*"]]);
+    const placed = placeBrackets(
+      groups,
+      [
+        { a: "VAE", b: "PD", text: "**" },
+        { a: 0, b: 1, text: "*" },
+      ],
+      step,
+    );
+    assert.deepEqual(
+      placed.map((p) => [p.i, p.j, p.text]),
+      [
+        [0, 2, "**"],
+        [0, 1, "*"],
+      ],
+    );
     assert.ok(Math.abs(placed[1].y - (10 + step)) < 1e-12);
     assert.ok(Math.abs(placed[0].y - (10 + 2 * step)) < 1e-12);
     const ann = fig.layout.annotations ?? [];
-    assert.deepEqual(ann.map((a) => [a.text, a.x]), [["**", 1], ["*", 0.5]]);
+    assert.deepEqual(
+      ann.map((a) => [a.text, a.x]),
+      [
+        ["**", 1],
+        ["*", 0.5],
+      ],
+    );
     assert.equal((fig.layout.shapes ?? []).length, 6); // 3 lines per bracket
     assert.ok((fig.layout.yaxis?.range as number[])[1] > placed[0].y);
-    assert.throws(() => boxPlot(groups, { brackets: [{ a: "VAE", b: "nope", text: "*" }] }), /'nope', which is not one of the 3 groups/);
+    assert.throws(
+      () => boxPlot(groups, { brackets: [{ a: "VAE", b: "nope", text: "*" }] }),
+      /'nope', which is not one of the 3 groups/,
+    );
   });
-
 });
 
 describe("heatmap", () => {
   test("cells at integer coordinates, text per cell with contrasting colour, highlighted cells outlined", () => {
-    const z = [[0.9, 0.1], [0.2, 0.8], [0.05, 0.5]];
-    const fig = heatmap(z, { x: ["z1", "z2"], y: ["a", "b", "c"], highlight: [[0, 0], [1, 1]], zmin: 0, zmax: 1 });
+    const z = [
+      [0.9, 0.1],
+      [0.2, 0.8],
+      [0.05, 0.5],
+    ];
+    const fig = heatmap(z, {
+      x: ["z1", "z2"],
+      y: ["a", "b", "c"],
+      highlight: [
+        [0, 0],
+        [1, 1],
+      ],
+      zmin: 0,
+      zmax: 1,
+    });
     jsonSafe(fig);
     assert.deepEqual(fig.data[0].z, z);
     assert.deepEqual(fig.layout.yaxis?.ticktext, ["a", "b", "c"]);
@@ -221,7 +369,13 @@ describe("heatmap", () => {
     assert.equal(cell(2, 0).text, "0.05");
     assert.equal((cell(2, 0).font as { color: string }).color, "#ffffff"); // dark viridis end
     assert.equal((cell(0, 0).font as { color: string }).color, "#111111"); // light end
-    assert.deepEqual((fig.layout.shapes ?? []).map((s) => [s.x0, s.x1, s.y0, s.y1]), [[-0.5, 0.5, -0.5, 0.5], [0.5, 1.5, 0.5, 1.5]]);
+    assert.deepEqual(
+      (fig.layout.shapes ?? []).map((s) => [s.x0, s.x1, s.y0, s.y1]),
+      [
+        [-0.5, 0.5, -0.5, 0.5],
+        [0.5, 1.5, 0.5, 1.5],
+      ],
+    );
     const custom = heatmap(z, { text: (v, i, j) => `${i}${j}` });
     assert.equal(custom.layout.annotations?.[3].text, "11");
     assert.throws(() => heatmap(z, { highlight: [[3, 0]] }), /outside the 3×2 matrix/);
@@ -248,12 +402,35 @@ describe("imageGrid", () => {
     assert.equal(fig.layout.yaxis?.scaleanchor, "x");
   });
   test("RGB images become an image trace in 0..255; 'auto' stretches each image", () => {
-    const rgb = [[[[0, 0.5, 1], [1, 1, 1]]]]; // one 1×2 RGB image
+    const rgb = [
+      [
+        [
+          [0, 0.5, 1],
+          [1, 1, 1],
+        ],
+      ],
+    ]; // one 1×2 RGB image
     const fig = imageGrid(rgb as number[][][][]);
     assert.equal(fig.data[0].type, "image");
-    assert.deepEqual(fig.data[0].z, [[[0, 128, 255], [255, 255, 255]]]);
-    const auto = imageGrid([[[10, 20], [30, 50]]], { range: "auto" });
-    assert.deepEqual(auto.data[0].z, [[0, 0.25], [0.5, 1]]);
+    assert.deepEqual(fig.data[0].z, [
+      [
+        [0, 128, 255],
+        [255, 255, 255],
+      ],
+    ]);
+    const auto = imageGrid(
+      [
+        [
+          [10, 20],
+          [30, 50],
+        ],
+      ],
+      { range: "auto" },
+    );
+    assert.deepEqual(auto.data[0].z, [
+      [0, 0.25],
+      [0.5, 1],
+    ]);
     assert.throws(() => imageGrid([[1, 2, 3]], { height: 2, width: 2 }), /expected 2×2 or 2×2×3/);
     assert.throws(() => imageGrid([[[1]], [[1, 2]]]), /image 1 is 1×2×1, image 0 is 1×1×1/);
   });
@@ -261,18 +438,31 @@ describe("imageGrid", () => {
 
 describe("barChart", () => {
   test("grouped bars with error bars and a reference line", () => {
-    const fig = barChart(["N=64", "N=256"], [
-      { name: "MWS", values: [1, 2], errors: [0.1, 0.2] },
-      { name: "IS", values: [1.5, 2.5] },
-    ], { references: [{ y: 2.4, label: "true" }], yTitle: "TC (nats)" });
+    const fig = barChart(
+      ["N=64", "N=256"],
+      [
+        { name: "MWS", values: [1, 2], errors: [0.1, 0.2] },
+        { name: "IS", values: [1.5, 2.5] },
+      ],
+      { references: [{ y: 2.4, label: "true" }], yTitle: "TC (nats)" },
+    );
     jsonSafe(fig);
     assert.equal(fig.layout.barmode, "group");
-    assert.deepEqual(fig.data.map((t) => [t.type, t.name]), [["bar", "MWS"], ["bar", "IS"]]);
+    assert.deepEqual(
+      fig.data.map((t) => [t.type, t.name]),
+      [
+        ["bar", "MWS"],
+        ["bar", "IS"],
+      ],
+    );
     assert.deepEqual(fig.data[0].x, ["N=64", "N=256"]);
     assert.deepEqual(fig.data[0].y, [1, 2]);
     assert.deepEqual((fig.data[0].error_y as { array: number[] }).array, [0.1, 0.2]);
     assert.equal(fig.data[1].error_y, undefined);
-    assert.deepEqual(fig.layout.shapes?.map((s) => [s.y0, s.y1]), [[2.4, 2.4]]);
+    assert.deepEqual(
+      fig.layout.shapes?.map((s) => [s.y0, s.y1]),
+      [[2.4, 2.4]],
+    );
     const h = barChart(["a"], [{ name: "s", values: [3], errors: [1] }], { horizontal: true });
     assert.deepEqual([h.data[0].orientation, h.data[0].x, h.data[0].y], ["h", [3], ["a"]]);
     assert.ok(h.data[0].error_x);
@@ -283,11 +473,36 @@ describe("barChart", () => {
 describe("subplots", () => {
   test("panels get their own axes, domains side by side, re-pointed shapes/annotations, deduplicated legend", () => {
     const a = stepSizePlot([{ name: "Euler", x: [0.1, 1], y: [1, 2] }], { trainStep: 0.1, title: "left" });
-    const b = informationCurve([{ name: "Euler", samples: [[1, 2], [3, 4]] }], { title: "right" });
-    const c = heatmap([[1, 0], [0, 1]], { highlight: [[0, 0]] });
+    const b = informationCurve(
+      [
+        {
+          name: "Euler",
+          samples: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
+      { title: "right" },
+    );
+    const c = heatmap(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { highlight: [[0, 0]] },
+    );
     const fig = subplots([a, b, c], { title: "all" });
     jsonSafe(fig);
-    assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]), [["x", "y"], ["x2", "y2"], ["x2", "y2"], ["x3", "y3"]]);
+    assert.deepEqual(
+      fig.data.map((t) => [t.xaxis, t.yaxis]),
+      [
+        ["x", "y"],
+        ["x2", "y2"],
+        ["x2", "y2"],
+        ["x3", "y3"],
+      ],
+    );
     const L = fig.layout as Record<string, { domain: number[]; anchor: string; type?: string; scaleanchor?: string }>;
     assert.equal(L.xaxis.type, "log");
     assert.equal(L.xaxis2.anchor, "y2");
@@ -298,9 +513,18 @@ describe("subplots", () => {
       if (k > 0) assert.ok(d[k][0] > d[k - 1][1], "panels must not overlap");
     }
     const shapes = fig.layout.shapes ?? [];
-    assert.deepEqual(shapes.map((s) => [s.xref, s.yref]), [["x", "y domain"], ["x3", "y3"]]);
+    assert.deepEqual(
+      shapes.map((s) => [s.xref, s.yref]),
+      [
+        ["x", "y domain"],
+        ["x3", "y3"],
+      ],
+    );
     const heads = (fig.layout.annotations ?? []).filter((an) => an.text === "left" || an.text === "right");
-    assert.deepEqual(heads.map((an) => an.xref), ["x domain", "x2 domain"]);
+    assert.deepEqual(
+      heads.map((an) => an.xref),
+      ["x domain", "x2 domain"],
+    );
     // "Euler" appears in two panels: shown once in the legend
     const shown = fig.data.filter((t) => t.name === "Euler" && t.showlegend !== false);
     assert.equal(shown.length, 1);

@@ -3,17 +3,39 @@ import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { show, resetPlotlyBundle, sinkFromTslabDisplay, figureSummary, rdCurve, plotlyBundlePath, PLOT_CLASS } from "../../lib/plot/index";
+import {
+  show,
+  resetPlotlyBundle,
+  sinkFromTslabDisplay,
+  figureSummary,
+  rdCurve,
+  plotlyBundlePath,
+  PLOT_CLASS,
+} from "../../lib/plot/index";
 import type { DisplaySink, MimeBundle } from "../../lib/plot/index";
 
 const root = join(__dirname, "..", "..");
-const fig = rdCurve([{ rate: 1, distortion: 3 }, { rate: 2, distortion: 1.5 }, { rate: 4, distortion: 1 }], { title: "RD </script> test" });
-const bundleMarker = readFileSync(plotlyBundlePath(), "utf8").slice(0, 400).match(/plotly\.js v[\d.]+/)![0];
+const fig = rdCurve(
+  [
+    { rate: 1, distortion: 3 },
+    { rate: 2, distortion: 1.5 },
+    { rate: 4, distortion: 1 },
+  ],
+  { title: "RD </script> test" },
+);
+const bundleMarker = readFileSync(plotlyBundlePath(), "utf8")
+  .slice(0, 400)
+  .match(/plotly\.js v[\d.]+/)![0];
 const count = (s: string, sub: string) => s.split(sub).length - 1;
 
 function fakeSink(): DisplaySink & { out: MimeBundle[] } {
   const out: MimeBundle[] = [];
-  return { out, display: (b: MimeBundle) => { out.push(b); } };
+  return {
+    out,
+    display: (b: MimeBundle) => {
+      out.push(b);
+    },
+  };
 }
 
 test("the plotly bundle is emitted exactly once per sink; every call emits its own div and draw call", () => {
@@ -27,7 +49,10 @@ test("the plotly bundle is emitted exactly once per sink; every call emits its o
   assert.ok(a.length > 1_000_000 && b.length < 50_000, `sizes ${a.length}, ${b.length}`);
   // bundle is neutralised against RequireJS and guarded against a second load
   assert.match(a, /if \(!window\.Plotly\) \{ \(function \(define, module, exports, require\) \{/);
-  for (const [html, id] of [[a, "p-one"], [b, "p-two"]]) {
+  for (const [html, id] of [
+    [a, "p-one"],
+    [b, "p-two"],
+  ]) {
     assert.equal(count(html, `<div id="${id}" class="${PLOT_CLASS}"`), 1);
     assert.equal(count(html, "P.newPlot(el, fig.data, fig.layout, config)"), 1);
     assert.ok(html.includes(`var id = "${id}"`));
@@ -75,7 +100,11 @@ test("a sink that cannot display falls back to the console summary and keeps the
   assert.deepEqual(lines, [`vaelab ${figureSummary(fig)}`]);
   ready = true;
   show(fig, { sink: flaky });
-  assert.equal(count(accepted[0]["text/html"], bundleMarker), 1, "the bundle was not marked as sent by the refused call");
+  assert.equal(
+    count(accepted[0]["text/html"], bundleMarker),
+    1,
+    "the bundle was not marked as sent by the refused call",
+  );
   assert.throws(() => show({} as never), /expected a figure/);
 });
 
@@ -112,7 +141,11 @@ const ex = createExecutor(process.cwd(), { node, browser: node, close() {} }, { 
   const r = spawnSync(process.execPath, ["-e", script], { cwd: root, encoding: "utf8", timeout: 60_000 });
   const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
   assert.ok(line, `no result; stdout=${r.stdout.slice(0, 2000)} stderr=${r.stderr.slice(0, 2000)}`);
-  const res = JSON.parse(line.slice(7)) as { ok1: boolean; ok2: boolean; out: { mimes: string[]; len: number; update: boolean }[] };
+  const res = JSON.parse(line.slice(7)) as {
+    ok1: boolean;
+    ok2: boolean;
+    out: { mimes: string[]; len: number; update: boolean }[];
+  };
   assert.ok(res.ok1 && res.ok2, r.stdout + r.stderr);
   assert.equal(res.out.length, 2);
   for (const o of res.out) {

@@ -32,7 +32,11 @@ function orderedTuples(items: number[], k: number): number[][] {
   if (k === 0) return [[]];
   const out: number[][] = [];
   for (const x of items) {
-    for (const rest of orderedTuples(items.filter((y) => y !== x), k - 1)) out.push([x, ...rest]);
+    for (const rest of orderedTuples(
+      items.filter((y) => y !== x),
+      k - 1,
+    ))
+      out.push([x, ...rest]);
   }
   return out;
 }
@@ -70,7 +74,9 @@ describe("unbiasedness by exhaustive enumeration of batches", () => {
         assertClose(is, truth, `IS mean over ${tuples.length} ordered batches, n*=${star}`, { abs: 1e-12 * truth });
         assertClose(mss, truth, `MSS mean over ${tuples.length} ordered batches, n*=${star}`, { abs: 1e-12 * truth });
         // IS is symmetric in the other members, so unordered batches suffice too.
-        assertClose(avg("IS", subsets(others, M - 1)), truth, `IS over unordered batches, n*=${star}`, { abs: 1e-12 * truth });
+        assertClose(avg("IS", subsets(others, M - 1)), truth, `IS over unordered batches, n*=${star}`, {
+          abs: 1e-12 * truth,
+        });
         // MWS: E = (1/(NM)) (q* + (M−1)/(N−1) Σ_{n≠n*} q_n), which is not q(z).
         const mws = avg("MWS", tuples);
         const mwsExpected = (q[star] + ((M - 1) / (N - 1)) * others.reduce((s, n) => s + q[n], 0)) / (N * M);
@@ -88,14 +94,22 @@ describe("unbiasedness by exhaustive enumeration of batches", () => {
     const q = [1, 0.2, 3, 0.05];
     const N = 10;
     assert.notEqual(estimateQ("MSS", [q[0], q[1], q[2], q[3]], N), estimateQ("MSS", [q[0], q[3], q[2], q[1]], N));
-    assertClose(estimateQ("IS", [q[0], q[1], q[2], q[3]], N), estimateQ("IS", [q[0], q[3], q[2], q[1]], N), "IS", { abs: 1e-15 });
+    assertClose(estimateQ("IS", [q[0], q[1], q[2], q[3]], N), estimateQ("IS", [q[0], q[3], q[2], q[1]], N), "IS", {
+      abs: 1e-15,
+    });
   });
 });
 
 describe("weight matrices", () => {
   test("values, row sums and consistency with estimateQ", () => {
     const rng = new Rng("weights");
-    for (const [M, N] of [[2, 5], [3, 6], [4, 6], [5, 100], [8, 8]]) {
+    for (const [M, N] of [
+      [2, 5],
+      [3, 6],
+      [4, 6],
+      [5, 100],
+      [8, 8],
+    ]) {
       for (const method of ["MWS", "MSS", "IS"] as BatchEstimator[]) {
         const W = estimatorWeights(method, M, N);
         assert.equal(W.length, M);
@@ -108,13 +122,24 @@ describe("weight matrices", () => {
           const order = estimatorOrder(i, M);
           assert.equal(order[0], i);
           const viaRow = W[i].reduce((s, w, j) => s + w * q[j], 0);
-          assertClose(viaRow, estimateQ(method, order.map((j) => q[j]), N), `${method} row ${i} vs estimateQ`, { abs: 1e-15 });
+          assertClose(
+            viaRow,
+            estimateQ(
+              method,
+              order.map((j) => q[j]),
+              N,
+            ),
+            `${method} row ${i} vs estimateQ`,
+            { abs: 1e-15 },
+          );
         }
       }
       if (M >= 3) {
         // IS: every off-diagonal weight (N−1)/((M−1)N).
         const W = estimatorWeights("IS", M, N);
-        for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) if (i !== j) assertClose(W[i][j], (N - 1) / ((M - 1) * N), "IS off-diagonal", { abs: 1e-16 });
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < M; j++)
+            if (i !== j) assertClose(W[i][j], (N - 1) / ((M - 1) * N), "IS off-diagonal", { abs: 1e-16 });
         // MSS: one stratum weight (N−M+1)/(N(M−1)) per row, every column holding it once (cyclic order).
         const S = estimatorWeights("MSS", M, N);
         const strat = (N - M + 1) / (N * (M - 1));
@@ -123,7 +148,8 @@ describe("weight matrices", () => {
           const j = (i + M - 1) % M;
           assertClose(S[i][j], strat, `MSS stratum weight row ${i}`, { abs: 1e-16 });
           perColumn[j]++;
-          for (let k = 0; k < M; k++) if (k !== i && k !== j) assertClose(S[i][k], 1 / (M - 1), "MSS other weight", { abs: 1e-16 });
+          for (let k = 0; k < M; k++)
+            if (k !== i && k !== j) assertClose(S[i][k], 1 / (M - 1), "MSS other weight", { abs: 1e-16 });
         }
         assert.deepEqual(perColumn, new Array(M).fill(1));
       }
@@ -142,13 +168,24 @@ describe("weight matrices", () => {
 });
 
 describe("inverse-importance-weight datasets (Eq. 13–16)", () => {
-  const settings = [[2, 2], [2, 10], [3, 10], [4, 6], [10, 60000], [64, 1000], [128, 737], [256, 256]];
+  const settings = [
+    [2, 2],
+    [2, 10],
+    [3, 10],
+    [4, 6],
+    [10, 60000],
+    [64, 1000],
+    [128, 737],
+    [256, 256],
+  ];
   test("datasets are N × ordered weights, with mean N/M", () => {
     for (const [M, N] of settings) {
       for (const method of ["IS", "MSS"] as const) {
         const d = inverseWeightDataset(method, M, N);
         assert.equal(d.length, M);
-        orderedWeights(method, M, N).forEach((w, k) => assertClose(d[k], N * w, `${method} element ${k}`, { rel: 1e-14 }));
+        orderedWeights(method, M, N).forEach((w, k) =>
+          assertClose(d[k], N * w, `${method} element ${k}`, { rel: 1e-14 }),
+        );
         assertClose(mean(d), N / M, `${method} mean, M=${M}, N=${N}`, { rel: 1e-13 });
       }
     }
@@ -158,14 +195,27 @@ describe("inverse-importance-weight datasets (Eq. 13–16)", () => {
     for (const [M, N] of settings) {
       for (const method of ["IS", "MSS"] as const) {
         const direct = popVariance(inverseWeightDataset(method, M, N));
-        assertClose(inverseWeightVariance(method, M, N), direct, `${method} variance, M=${M}, N=${N}`, { abs: 1e-12, rel: 1e-10 });
+        assertClose(inverseWeightVariance(method, M, N), direct, `${method} variance, M=${M}, N=${N}`, {
+          abs: 1e-12,
+          rel: 1e-10,
+        });
       }
       // Eq. 15 written out: (N − M)² / (M²(M − 1)); Eq. 14: (2M² − (2N + 2)M + N²) / (M²(M − 1)).
-      assertClose(inverseWeightVariance("IS", M, N), (N - M) ** 2 / (M * M * (M - 1)), "Eq. 15", { rel: 1e-14, abs: 1e-15 });
-      assertClose(inverseWeightVariance("MSS", M, N), (2 * M * M - (2 * N + 2) * M + N * N) / (M * M * (M - 1)), "Eq. 14", { rel: 1e-14, abs: 1e-15 });
+      assertClose(inverseWeightVariance("IS", M, N), (N - M) ** 2 / (M * M * (M - 1)), "Eq. 15", {
+        rel: 1e-14,
+        abs: 1e-15,
+      });
+      assertClose(
+        inverseWeightVariance("MSS", M, N),
+        (2 * M * M - (2 * N + 2) * M + N * N) / (M * M * (M - 1)),
+        "Eq. 14",
+        { rel: 1e-14, abs: 1e-15 },
+      );
       // Eq. 16: Var[MSS0] − Var[IS0] = (M − 2)/(M(M − 1)) ≥ 0.
       const diff = inverseWeightVariance("MSS", M, N) - inverseWeightVariance("IS", M, N);
-      assertClose(diff, (M - 2) / (M * (M - 1)), `Eq. 16, M=${M}, N=${N}`, { abs: 1e-9 * (1 + inverseWeightVariance("IS", M, N)) });
+      assertClose(diff, (M - 2) / (M * (M - 1)), `Eq. 16, M=${M}, N=${N}`, {
+        abs: 1e-9 * (1 + inverseWeightVariance("IS", M, N)),
+      });
       assert.ok(diff >= -1e-12);
     }
     // The paper's setting (N = 10, M = 3): Var[IS0] = 49/18, Var[MSS0] = 52/18.
@@ -180,7 +230,9 @@ describe("tensor estimator in log space", () => {
     const M = 5;
     const N = 40;
     const D = 3;
-    const logQ = Array.from({ length: M }, () => Array.from({ length: M }, () => Array.from({ length: D }, () => rng.uniformIn(-8, 1))));
+    const logQ = Array.from({ length: M }, () =>
+      Array.from({ length: M }, () => Array.from({ length: D }, () => rng.uniformIn(-8, 1))),
+    );
     const t = tf.tensor3d(logQ);
     for (const method of ["MWS", "MSS", "IS"] as BatchEstimator[]) {
       const out = logAggregatePosterior(method, t, N);
@@ -203,7 +255,8 @@ describe("tensor estimator in log space", () => {
     const rng = new Rng("pairwise");
     const M = 4;
     const K = 3;
-    const gen = (lo: number, hi: number) => Array.from({ length: M }, () => Array.from({ length: K }, () => rng.uniformIn(lo, hi)));
+    const gen = (lo: number, hi: number) =>
+      Array.from({ length: M }, () => Array.from({ length: K }, () => rng.uniformIn(lo, hi)));
     const z = gen(-2, 2);
     const mu = gen(-2, 2);
     const lv = gen(-3, 1);
@@ -227,7 +280,10 @@ describe("tensor estimator in log space", () => {
     assert.deepEqual(pg.shape, [M, M, K]);
     const direct = values(g.logProb(tf.tile(tf.expandDims(gz, 1), [1, M, 1])));
     values(pg).forEach((x, k) => assertClose(x, direct[k], `gamma pairwise ${k}`, { abs: 1e-6 }));
-    assert.throws(() => pairwiseLogNormal(tf.zeros([4, 3]), tf.zeros([4, 2]), tf.zeros([4, 3])), /mu has shape \[4,2\]/);
+    assert.throws(
+      () => pairwiseLogNormal(tf.zeros([4, 3]), tf.zeros([4, 2]), tf.zeros([4, 3])),
+      /mu has shape \[4,2\]/,
+    );
   });
 
   test("no tensor leaks", () => {

@@ -57,12 +57,51 @@ function gaussianAggregateBatch(rng: Rng, C: number[][], s2: number, M: number):
 
 describe("closed form for Gaussians", () => {
   test("logDetSPD and gaussianPartialCorrelation on known cases", () => {
-    assertClose(logDetSPD([[4, 2], [2, 3]]), Math.log(8), "log det", { abs: 1e-14 });
-    assert.throws(() => logDetSPD([[1, 2], [2, 1]]), /not positive definite/);
+    assertClose(
+      logDetSPD([
+        [4, 2],
+        [2, 3],
+      ]),
+      Math.log(8),
+      "log det",
+      { abs: 1e-14 },
+    );
+    assert.throws(
+      () =>
+        logDetSPD([
+          [1, 2],
+          [2, 1],
+        ]),
+      /not positive definite/,
+    );
     const rho = 0.6;
-    assertClose(gaussianPartialCorrelation([[1, rho], [rho, 2]].map((r, i) => r.map((v, j) => (i === j ? v : rho * Math.sqrt(2)))), [[0], [1]]), -0.5 * Math.log(1 - rho * rho), "bivariate TC = −½ log(1 − ρ²)", { abs: 1e-14 });
-    const block = [[1, 0.5, 0, 0], [0.5, 1, 0, 0], [0, 0, 2, -0.7], [0, 0, -0.7, 1]];
-    assertClose(gaussianPartialCorrelation(block, [[0, 1], [2, 3]]), 0, "independent groups: PC = 0", { abs: 1e-14 });
+    assertClose(
+      gaussianPartialCorrelation(
+        [
+          [1, rho],
+          [rho, 2],
+        ].map((r, i) => r.map((v, j) => (i === j ? v : rho * Math.sqrt(2)))),
+        [[0], [1]],
+      ),
+      -0.5 * Math.log(1 - rho * rho),
+      "bivariate TC = −½ log(1 − ρ²)",
+      { abs: 1e-14 },
+    );
+    const block = [
+      [1, 0.5, 0, 0],
+      [0.5, 1, 0, 0],
+      [0, 0, 2, -0.7],
+      [0, 0, -0.7, 1],
+    ];
+    assertClose(
+      gaussianPartialCorrelation(block, [
+        [0, 1],
+        [2, 3],
+      ]),
+      0,
+      "independent groups: PC = 0",
+      { abs: 1e-14 },
+    );
     assert.ok(gaussianPartialCorrelation(block, singletonGroups(4)) > 0.1, "but TC > 0");
     assertClose(gaussianPartialCorrelation(block, [[0, 1, 2, 3]]), 0, "one group", { abs: 1e-14 });
   });
@@ -70,7 +109,16 @@ describe("closed form for Gaussians", () => {
 
 describe("estimated partial / total correlation", () => {
   test("one group gives PC ≡ 0 exactly, for every estimator", () => {
-    const logQ = gaussianAggregateBatch(new Rng("g1"), [[1, 0.5, 0.2], [0.5, 1, 0.1], [0.2, 0.1, 1]], 0.2, 32);
+    const logQ = gaussianAggregateBatch(
+      new Rng("g1"),
+      [
+        [1, 0.5, 0.2],
+        [0.5, 1, 0.1],
+        [0.2, 0.1, 1],
+      ],
+      0.2,
+      32,
+    );
     for (const method of ["MWS", "MSS", "IS"] as BatchEstimator[]) {
       for (const groups of [[[0, 1, 2]], [[2, 0, 1]]]) {
         const pc = values(partialCorrelation(logQ, groups, method, 1000));
@@ -81,10 +129,18 @@ describe("estimated partial / total correlation", () => {
   });
 
   test("chain rule per sample: TC = PC + Σ_g TC(z_g), and TC uses singleton groups", () => {
-    const C = [[1, 0.6, 0.2, 0.1], [0.6, 1, 0.3, 0.2], [0.2, 0.3, 1, 0.4], [0.1, 0.2, 0.4, 1]];
+    const C = [
+      [1, 0.6, 0.2, 0.1],
+      [0.6, 1, 0.3, 0.2],
+      [0.2, 0.3, 1, 0.4],
+      [0.1, 0.2, 0.4, 1],
+    ];
     const logQ = gaussianAggregateBatch(new Rng("chain"), C, 0.3, 64);
     const groups = contiguousGroups([2, 2]);
-    assert.deepEqual(groups, [[0, 1], [2, 3]]);
+    assert.deepEqual(groups, [
+      [0, 1],
+      [2, 3],
+    ]);
     for (const method of ["MSS", "IS"] as BatchEstimator[]) {
       const tc = values(totalCorrelation(logQ, method, 500));
       assert.deepEqual(values(partialCorrelation(logQ, singletonGroups(4), method, 500)), tc);
@@ -101,7 +157,15 @@ describe("estimated partial / total correlation", () => {
   });
 
   /** Mean PC over a batch drawn from the Gaussian construction, with its standard error. */
-  function estimate(seed: string, C: number[][], s2: number, groups: number[][], M: number, N: number, method: BatchEstimator) {
+  function estimate(
+    seed: string,
+    C: number[][],
+    s2: number,
+    groups: number[][],
+    M: number,
+    N: number,
+    method: BatchEstimator,
+  ) {
     const logQ = gaussianAggregateBatch(new Rng(seed), C, s2, M);
     const pc = partialCorrelation(logQ, groups, method, N);
     const m = momentsWithErrors(values(pc));
@@ -111,44 +175,90 @@ describe("estimated partial / total correlation", () => {
 
   test("bivariate Gaussian aggregate: TC estimate approaches −½ log(1 − ρ²)", () => {
     const rho = 0.6;
-    const C = [[1, rho], [rho, 1]];
+    const C = [
+      [1, rho],
+      [rho, 1],
+    ];
     const truth = gaussianPartialCorrelation(C, singletonGroups(2));
     // The whole dataset as the batch (M = N): IS is then the exact mixture density.
     const full = estimate("tc2-full", C, 0.35, singletonGroups(2), 1000, 1000, "IS");
-    assertClose(full.mean, truth, `TC (M = N = 1000) ${full.mean} ± ${full.meanSe} vs ${truth}`, { abs: 4 * full.meanSe + 0.01 });
+    assertClose(full.mean, truth, `TC (M = N = 1000) ${full.mean} ± ${full.meanSe} vs ${truth}`, {
+      abs: 4 * full.meanSe + 0.01,
+    });
     // A minibatch of 800 from N = 5000 with IS and MSS.
     for (const method of ["IS", "MSS"] as BatchEstimator[]) {
       const mb = estimate(`tc2-${method}`, C, 0.35, singletonGroups(2), 800, 5000, method);
-      assertClose(mb.mean, truth, `${method} TC (M = 800, N = 5000) ${mb.mean} ± ${mb.meanSe} vs ${truth}`, { abs: 4 * mb.meanSe + 0.02 });
+      assertClose(mb.mean, truth, `${method} TC (M = 800, N = 5000) ${mb.mean} ± ${mb.meanSe} vs ${truth}`, {
+        abs: 4 * mb.meanSe + 0.02,
+      });
     }
   });
 
   test("4-D Gaussian aggregate: PC of two groups approaches −½ log det C + ½ Σ_g log det C_g; independent groups give ≈ 0", () => {
-    const C = [[1, 0.5, 0.3, 0.2], [0.5, 1, 0.2, 0.3], [0.3, 0.2, 1, 0.5], [0.2, 0.3, 0.5, 1]];
-    const groups = [[0, 1], [2, 3]];
+    const C = [
+      [1, 0.5, 0.3, 0.2],
+      [0.5, 1, 0.2, 0.3],
+      [0.3, 0.2, 1, 0.5],
+      [0.2, 0.3, 0.5, 1],
+    ];
+    const groups = [
+      [0, 1],
+      [2, 3],
+    ];
     const truth = gaussianPartialCorrelation(C, groups);
     const pc = estimate("pc4", C, 0.3, groups, 1000, 1000, "IS");
     assertClose(pc.mean, truth, `PC ${pc.mean} ± ${pc.meanSe} vs ${truth}`, { abs: 4 * pc.meanSe + 0.01 });
     // Block-diagonal covariance: groups independent (PC → 0) while dimensions within a group are not (TC > 0).
-    const B = [[1, 0.7, 0, 0], [0.7, 1, 0, 0], [0, 0, 1, -0.6], [0, 0, -0.6, 1]];
+    const B = [
+      [1, 0.7, 0, 0],
+      [0.7, 1, 0, 0],
+      [0, 0, 1, -0.6],
+      [0, 0, -0.6, 1],
+    ];
     const pcB = estimate("pc4-block", B, 0.25, groups, 1000, 1000, "IS");
     assertClose(pcB.mean, 0, `block PC ${pcB.mean} ± ${pcB.meanSe}`, { abs: 4 * pcB.meanSe + 0.01 });
     const tcB = estimate("pc4-block", B, 0.25, singletonGroups(4), 1000, 1000, "IS");
     const tcTruth = gaussianPartialCorrelation(B, singletonGroups(4));
-    assertClose(tcB.mean, tcTruth, `block TC ${tcB.mean} ± ${tcB.meanSe} vs ${tcTruth}`, { abs: 4 * tcB.meanSe + 0.02 });
+    assertClose(tcB.mean, tcTruth, `block TC ${tcB.mean} ± ${tcB.meanSe} vs ${tcTruth}`, {
+      abs: 4 * tcB.meanSe + 0.02,
+    });
   });
 
   test("gradients flow to posterior parameters; groups are validated; no leaks", () => {
     const mu = tf.randomNormal([16, 4], 0, 1, "float32", 7);
     const lv = tf.fill([16, 4], -1);
     const z = tf.randomNormal([16, 4], 0, 1, "float32", 8);
-    const [gm, gl] = tf.grads((m: tf.Tensor, l: tf.Tensor) => tf.mean(partialCorrelation(pairwiseLogNormal(z, m, l), [[0, 1], [2, 3]], "IS", 100)))([mu, lv]);
+    const [gm, gl] = tf.grads((m: tf.Tensor, l: tf.Tensor) =>
+      tf.mean(
+        partialCorrelation(
+          pairwiseLogNormal(z, m, l),
+          [
+            [0, 1],
+            [2, 3],
+          ],
+          "IS",
+          100,
+        ),
+      ),
+    )([mu, lv]);
     for (const g of [gm, gl]) {
       const v = values(g);
       assert.ok(v.every(Number.isFinite) && v.some((x) => x !== 0), "finite, non-zero gradient");
     }
     const logQ = tf.zeros([4, 4, 3]);
-    assert.throws(() => partialCorrelation(logQ, [[0, 1], [1, 2]], "IS", 10), /dimension 1 is in more than one group/);
+    assert.throws(
+      () =>
+        partialCorrelation(
+          logQ,
+          [
+            [0, 1],
+            [1, 2],
+          ],
+          "IS",
+          10,
+        ),
+      /dimension 1 is in more than one group/,
+    );
     assert.throws(() => partialCorrelation(logQ, [[0, 1]], "IS", 10), /dimensions 2 are in no group/);
     assert.throws(() => partialCorrelation(logQ, [[0, 1, 2, 3]], "IS", 10), /group index 3 outside/);
     assert.throws(() => partialCorrelation(tf.zeros([4, 3, 2]), [[0, 1]], "IS", 10), /\[M, M, K\]/);
@@ -166,11 +276,20 @@ test("validateGroups: a partition of 0…K−1 (or, without covering, disjoint g
     [[[0], [], [1, 2]], /^Error: t: empty group in \[\[0\],\[\],\[1,2\]\]$/],
     [[[0, 3]], /^Error: t: group index 3 outside 0…2 in \[\[0,3\]\]$/],
     [[[0, 1.5]], /^Error: t: group index 1.5 outside 0…2/],
-    [[[0, 1], [1, 2]], /^Error: t: dimension 1 is in more than one group in \[\[0,1\],\[1,2\]\]$/],
+    [
+      [
+        [0, 1],
+        [1, 2],
+      ],
+      /^Error: t: dimension 1 is in more than one group in \[\[0,1\],\[1,2\]\]$/,
+    ],
   ];
   for (const [groups, message] of bad) {
     assert.throws(() => validateGroups(groups, 3, "t"), message);
     assert.throws(() => validateGroups(groups, 3, "t", { covering: false }), message);
   }
-  assert.throws(() => validateGroups([[0], [2]], 3, "t"), /^Error: t: dimensions 1 are in no group of \[\[0\],\[2\]\]$/);
+  assert.throws(
+    () => validateGroups([[0], [2]], 3, "t"),
+    /^Error: t: dimensions 1 are in no group of \[\[0\],\[2\]\]$/,
+  );
 });

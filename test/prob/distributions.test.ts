@@ -6,7 +6,17 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
-import { Bernoulli, Beta, Distribution, Gamma, Logcosh, LogNormal, Normal, lgammaScalar, normalLogProbFromLogScale } from "../../lib/prob";
+import {
+  Bernoulli,
+  Beta,
+  Distribution,
+  Gamma,
+  Logcosh,
+  LogNormal,
+  Normal,
+  lgammaScalar,
+  normalLogProbFromLogScale,
+} from "../../lib/prob";
 import { assertClose, column, momentsWithErrors, values } from "./helpers";
 
 before(async () => {
@@ -18,7 +28,8 @@ const LOG_2PI = Math.log(2 * Math.PI);
 // Plain-number reference densities, written from the textbook formulas.
 const ref = {
   normal: (x: number, m: number, s: number) => -0.5 * ((x - m) / s) ** 2 - Math.log(s) - 0.5 * LOG_2PI,
-  lognormal: (x: number, m: number, s: number) => -Math.log(x) - Math.log(s) - 0.5 * LOG_2PI - (Math.log(x) - m) ** 2 / (2 * s * s),
+  lognormal: (x: number, m: number, s: number) =>
+    -Math.log(x) - Math.log(s) - 0.5 * LOG_2PI - (Math.log(x) - m) ** 2 / (2 * s * s),
   gamma: (x: number, a: number, b: number) => a * Math.log(b) + (a - 1) * Math.log(x) - b * x - lgammaScalar(a),
   beta: (x: number, a: number, b: number) =>
     (a - 1) * Math.log(x) + (b - 1) * Math.log(1 - x) - (lgammaScalar(a) + lgammaScalar(b) - lgammaScalar(a + b)),
@@ -68,13 +79,20 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
   });
 
   test("normalLogProbFromLogScale: the Normal density with scale exp(logScale), broadcasting", () => {
-    const xs = [[0.1, -0.4, 0.9], [0.25, 0.6, -0.75]];
+    const xs = [
+      [0.1, -0.4, 0.9],
+      [0.25, 0.6, -0.75],
+    ];
     const locs = [[0.5], [-2.0]];
     const logScales = [-1.2, 0, 0.7];
     const v = values(normalLogProbFromLogScale(tf.tensor2d(xs), tf.tensor2d(locs), tf.tensor1d(logScales)));
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 3; j++) {
-        const expected = ref.normal(Math.fround(xs[i][j]), Math.fround(locs[i][0]), Math.exp(Math.fround(logScales[j])));
+        const expected = ref.normal(
+          Math.fround(xs[i][j]),
+          Math.fround(locs[i][0]),
+          Math.exp(Math.fround(logScales[j])),
+        );
         assertClose(v[i * 3 + j], expected, `at (${i},${j})`, { abs: 2e-6, rel: 2e-6 });
       }
     }
@@ -151,7 +169,8 @@ function checkMoments(name: string, d: Distribution, rng: Rng, n: number, sds = 
 describe("sampling: moments and entropy", () => {
   const n = 20000;
   test("Normal", () => checkMoments("Normal", new Normal([-1, 0, 3], [0.5, 1, 2]), new Rng("normal"), n));
-  test("LogNormal", () => checkMoments("LogNormal", new LogNormal([-1, 0, 0.5], [0.3, 0.5, 0.25]), new Rng("lognormal"), n));
+  test("LogNormal", () =>
+    checkMoments("LogNormal", new LogNormal([-1, 0, 0.5], [0.3, 0.5, 0.25]), new Rng("lognormal"), n));
   test("Gamma, one concentration (tf.randomGamma path)", () => {
     checkMoments("Gamma", new Gamma(2.5, [0.5, 1, 4]), new Rng("gamma-uniform"), n);
     checkMoments("Gamma", new Gamma(0.4, [1, 3]), new Rng("gamma-uniform-small"), n);
@@ -169,7 +188,14 @@ describe("sampling: moments and entropy", () => {
     const d = new Normal(tf.zeros([2, 3]), 1);
     assert.deepEqual(d.sample(new Rng(1)).shape, [2, 3]);
     assert.deepEqual(d.sample(new Rng(1), [4, 5]).shape, [4, 5, 2, 3]);
-    for (const make of [() => new Normal(0, 1), () => new Gamma([1, 2], 1), () => new Gamma(2, 1), () => new Beta(2, 3), () => new Logcosh(), () => new Bernoulli(0.3)]) {
+    for (const make of [
+      () => new Normal(0, 1),
+      () => new Gamma([1, 2], 1),
+      () => new Gamma(2, 1),
+      () => new Beta(2, 3),
+      () => new Logcosh(),
+      () => new Bernoulli(0.3),
+    ]) {
       const dist = make();
       const a = values(dist.sample(new Rng("same"), [50]));
       const b = values(dist.sample(new Rng("same"), [50]));
@@ -194,10 +220,17 @@ describe("reparameterisation gradients", () => {
   test("d sample / d parameters match the sampling maps", () => {
     const loc = tf.tensor1d([0.5, -1]);
     const scale = tf.tensor1d([2, 0.5]);
-    const check = (name: string, make: (l: tf.Tensor, s: tf.Tensor) => Distribution, dLoc: (x: number, l: number, s: number) => number, dScale: (x: number, l: number, s: number) => number) => {
+    const check = (
+      name: string,
+      make: (l: tf.Tensor, s: tf.Tensor) => Distribution,
+      dLoc: (x: number, l: number, s: number) => number,
+      dScale: (x: number, l: number, s: number) => number,
+    ) => {
       const seed = `grad-${name}`;
       const x = values(make(loc, scale).sample(new Rng(seed), [3]));
-      const [gl, gs] = tf.grads((l: tf.Tensor, s: tf.Tensor) => tf.sum(make(l, s).sample(new Rng(seed), [3])))([loc, scale]).map(values);
+      const [gl, gs] = tf
+        .grads((l: tf.Tensor, s: tf.Tensor) => tf.sum(make(l, s).sample(new Rng(seed), [3])))([loc, scale])
+        .map(values);
       const L = values(loc);
       const S = values(scale);
       for (let k = 0; k < 2; k++) {
@@ -212,10 +245,25 @@ describe("reparameterisation gradients", () => {
       }
     };
     // x = loc + scale·ε: dx/dloc = 1, dx/dscale = ε = (x − loc)/scale.
-    check("Normal", (l, s) => new Normal(l, s), () => 1, (x, l, s) => (x - l) / s);
-    check("Logcosh", (l, s) => new Logcosh(l, s), () => 1, (x, l, s) => (x - l) / s);
+    check(
+      "Normal",
+      (l, s) => new Normal(l, s),
+      () => 1,
+      (x, l, s) => (x - l) / s,
+    );
+    check(
+      "Logcosh",
+      (l, s) => new Logcosh(l, s),
+      () => 1,
+      (x, l, s) => (x - l) / s,
+    );
     // x = exp(μ + σε): dx/dμ = x, dx/dσ = x (log x − μ)/σ.
-    check("LogNormal", (l, s) => new LogNormal(l, s), (x) => x, (x, l, s) => (x * (Math.log(x) - l)) / s);
+    check(
+      "LogNormal",
+      (l, s) => new LogNormal(l, s),
+      (x) => x,
+      (x, l, s) => (x * (Math.log(x) - l)) / s,
+    );
   });
 });
 
@@ -223,7 +271,14 @@ describe("ownership and errors", () => {
   test("dispose frees only tensors the distribution created", () => {
     const before = tf.memory().numTensors;
     const mine = tf.tensor1d([1, 2]);
-    const ds = [new Normal(0, mine), new Gamma([1, 2], 3), new Beta(mine, 2), new Logcosh(1, 2), new LogNormal(mine, 1), new Bernoulli([0.1, -1])];
+    const ds = [
+      new Normal(0, mine),
+      new Gamma([1, 2], 3),
+      new Beta(mine, 2),
+      new Logcosh(1, 2),
+      new LogNormal(mine, 1),
+      new Bernoulli([0.1, -1]),
+    ];
     ds.push(Normal.fromLogVar(mine, mine), Bernoulli.fromProbs(tf.scalar(0.5)));
     for (const d of ds) d.dispose();
     assert.equal(mine.isDisposed, false);

@@ -14,7 +14,8 @@ const ready = initEngine();
 
 /** erf by Abramowitz–Stegun 7.1.26 is too coarse; use the series for small x and the complement otherwise. */
 function erf(x: number): number {
-  let sum = x, term = x;
+  let sum = x,
+    term = x;
   for (let n = 1; n < 200; n++) {
     term *= (-x * x) / n;
     sum += term / (2 * n + 1);
@@ -23,16 +24,20 @@ function erf(x: number): number {
 }
 
 test("regularizedGammaP: closed forms for a = 1, 1/2, 3 on both branches", () => {
-  for (const x of [0.01, 0.5, 2, 7, 30]) assert.ok(Math.abs(regularizedGammaP(1, x) - (1 - Math.exp(-x))) < 1e-13, `P(1, ${x})`);
-  for (const x of [0.01, 0.3, 1.2, 2.5]) assert.ok(Math.abs(regularizedGammaP(0.5, x) - erf(Math.sqrt(x))) < 1e-12, `P(1/2, ${x})`);
-  for (const x of [0.5, 2, 5, 12]) assert.ok(Math.abs(regularizedGammaP(3, x) - (1 - Math.exp(-x) * (1 + x + x * x / 2))) < 1e-13, `P(3, ${x})`);
+  for (const x of [0.01, 0.5, 2, 7, 30])
+    assert.ok(Math.abs(regularizedGammaP(1, x) - (1 - Math.exp(-x))) < 1e-13, `P(1, ${x})`);
+  for (const x of [0.01, 0.3, 1.2, 2.5])
+    assert.ok(Math.abs(regularizedGammaP(0.5, x) - erf(Math.sqrt(x))) < 1e-12, `P(1/2, ${x})`);
+  for (const x of [0.5, 2, 5, 12])
+    assert.ok(Math.abs(regularizedGammaP(3, x) - (1 - Math.exp(-x) * (1 + x + (x * x) / 2))) < 1e-13, `P(3, ${x})`);
   assert.equal(regularizedGammaP(2, 0), 0);
   assert.throws(() => regularizedGammaP(0, 1), /a must be > 0/);
 });
 
 /** Inverse of P(α, ·) at level u by bisection then Newton (float64). */
 function inverseP(alpha: number, u: number): number {
-  let lo = 0, hi = Math.max(1, alpha) * 50;
+  let lo = 0,
+    hi = Math.max(1, alpha) * 50;
   for (let i = 0; i < 200; i++) {
     const mid = (lo + hi) / 2;
     if (regularizedGammaP(alpha, mid) < u) lo = mid;
@@ -42,25 +47,34 @@ function inverseP(alpha: number, u: number): number {
 }
 
 test("dz/dα equals the finite difference of the inverse CDF at a fixed level", () => {
-  for (const alpha of [0.3, 1, 2.5, 9]) for (const u of [0.1, 0.5, 0.9]) {
-    const z = inverseP(alpha, u), h = 1e-4 * alpha;
-    const fd = (inverseP(alpha + h, u) - inverseP(alpha - h, u)) / (2 * h);
-    const g = gammaSampleShapeGradient(alpha, z);
-    assert.ok(Math.abs(g - fd) < 1e-4 * Math.max(1, Math.abs(fd)), `α=${alpha} u=${u}: ${g} vs ${fd}`);
-  }
+  for (const alpha of [0.3, 1, 2.5, 9])
+    for (const u of [0.1, 0.5, 0.9]) {
+      const z = inverseP(alpha, u),
+        h = 1e-4 * alpha;
+      const fd = (inverseP(alpha + h, u) - inverseP(alpha - h, u)) / (2 * h);
+      const g = gammaSampleShapeGradient(alpha, z);
+      assert.ok(Math.abs(g - fd) < 1e-4 * Math.max(1, Math.abs(fd)), `α=${alpha} u=${u}: ${g} vs ${fd}`);
+    }
 });
 
 test("Gamma(α, β).sample: Monte-Carlo gradients match ∂E z/∂α = 1/β, ∂E z²/∂α = (2α+1)/β², ∂E log z/∂α = ψ'(α)", async () => {
   await ready;
   const N = 40000;
-  for (const [a0, b0] of [[0.4, 1], [2, 3], [6, 0.5]]) {
-    const grads = (f: (z: tf.Tensor) => tf.Tensor) => tf.tidy(() => {
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(f(new Gamma(a, b).sample(new Rng(`g/${a0}`), [N]))))([tf.scalar(a0), tf.scalar(b0)]);
-      return g.map((t) => t.dataSync()[0]);
-    });
+  for (const [a0, b0] of [
+    [0.4, 1],
+    [2, 3],
+    [6, 0.5],
+  ]) {
+    const grads = (f: (z: tf.Tensor) => tf.Tensor) =>
+      tf.tidy(() => {
+        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(f(new Gamma(a, b).sample(new Rng(`g/${a0}`), [N]))))(
+          [tf.scalar(a0), tf.scalar(b0)],
+        );
+        return g.map((t) => t.dataSync()[0]);
+      });
     const [dMeanA, dMeanB] = grads((z) => z);
     assert.ok(Math.abs(dMeanA - 1 / b0) < 0.03 / b0, `α=${a0}: ∂E z/∂α ${dMeanA} vs ${1 / b0}`);
-    assert.ok(Math.abs(dMeanB + a0 / (b0 * b0)) < 0.03 * a0 / (b0 * b0), `∂E z/∂β ${dMeanB} vs ${-a0 / (b0 * b0)}`);
+    assert.ok(Math.abs(dMeanB + a0 / (b0 * b0)) < (0.03 * a0) / (b0 * b0), `∂E z/∂β ${dMeanB} vs ${-a0 / (b0 * b0)}`);
     const [dSqA] = grads((z) => tf.square(z));
     const want = (2 * a0 + 1) / (b0 * b0);
     assert.ok(Math.abs(dSqA - want) < 0.05 * want, `α=${a0}: ∂E z²/∂α ${dSqA} vs ${want}`);
@@ -75,10 +89,20 @@ test("Gamma(α, β).sample: Monte-Carlo gradients match ∂E z/∂α = 1/β, ∂
 test("Beta(a, b).sample: gradient of the Monte-Carlo mean matches ∂(a/(a+b))", async () => {
   await ready;
   const N = 40000;
-  for (const [a0, b0] of [[0.5, 0.8], [2, 5]]) {
-    const [ga, gb] = tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(new Beta(a, b).sample(new Rng(`b/${a0}`), [N])))([tf.scalar(a0), tf.scalar(b0)]).map((t) => t.dataSync()[0]));
+  for (const [a0, b0] of [
+    [0.5, 0.8],
+    [2, 5],
+  ]) {
+    const [ga, gb] = tf.tidy(() =>
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(new Beta(a, b).sample(new Rng(`b/${a0}`), [N])))([
+          tf.scalar(a0),
+          tf.scalar(b0),
+        ])
+        .map((t) => t.dataSync()[0]),
+    );
     const s = a0 + b0;
-    assert.ok(Math.abs(ga - b0 / (s * s)) < 0.05 * b0 / (s * s), `∂/∂a ${ga} vs ${b0 / (s * s)}`);
-    assert.ok(Math.abs(gb + a0 / (s * s)) < 0.05 * a0 / (s * s), `∂/∂b ${gb} vs ${-a0 / (s * s)}`);
+    assert.ok(Math.abs(ga - b0 / (s * s)) < (0.05 * b0) / (s * s), `∂/∂a ${ga} vs ${b0 / (s * s)}`);
+    assert.ok(Math.abs(gb + a0 / (s * s)) < (0.05 * a0) / (s * s), `∂/∂b ${gb} vs ${-a0 / (s * s)}`);
   }
 });

@@ -3,7 +3,12 @@ import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 
 /** Asserts |actual − expected| ≤ abs + rel·|expected|, with a message naming what was compared. */
-export function assertClose(actual: number, expected: number, what: string, opts: { abs?: number; rel?: number } = {}): void {
+export function assertClose(
+  actual: number,
+  expected: number,
+  what: string,
+  opts: { abs?: number; rel?: number } = {},
+): void {
   const abs = opts.abs ?? 0;
   const rel = opts.rel ?? 0;
   const tol = abs + rel * Math.abs(expected);
@@ -44,7 +49,12 @@ export function column(data: ArrayLike<number>, k: number, j: number): number[] 
  * Sample mean and variance with their standard errors (the variance SE from the fourth central moment),
  * so moment checks can say "within a few standard errors".
  */
-export function momentsWithErrors(xs: ArrayLike<number>): { mean: number; meanSe: number; variance: number; varianceSe: number } {
+export function momentsWithErrors(xs: ArrayLike<number>): {
+  mean: number;
+  meanSe: number;
+  variance: number;
+  varianceSe: number;
+} {
   const n = xs.length;
   const m = mean(xs);
   let m2 = 0;

@@ -33,7 +33,9 @@ describe("closed-form KL", () => {
       const se = values(stdErr);
       exact.forEach((k, i) => {
         assert.ok(se[i] > 0 && se[i] < 0.05, `${name}[${i}] standard error ${se[i]} is not small and positive`);
-        assertClose(est[i], k, `${name}[${i}] KL closed form ${k} vs MC ${est[i]} ± ${se[i]}`, { abs: 4 * se[i] + 1e-4 });
+        assertClose(est[i], k, `${name}[${i}] KL closed form ${k} vs MC ${est[i]} ± ${se[i]}`, {
+          abs: 4 * se[i] + 1e-4,
+        });
       });
       p.dispose();
       q.dispose();
@@ -75,7 +77,12 @@ describe("closed-form KL", () => {
     assertClose(values(kl(new Beta(1, 1), new Beta(2, 1)))[0], 1 - Math.log(2), "Beta", { abs: 1e-6 });
     // Bernoulli(½) ‖ Bernoulli(σ(1)).
     const q1 = 1 / (1 + Math.exp(-1));
-    assertClose(values(kl(new Bernoulli(0), new Bernoulli(1)))[0], 0.5 * Math.log(0.5 / q1) + 0.5 * Math.log(0.5 / (1 - q1)), "Bernoulli", { abs: 1e-6 });
+    assertClose(
+      values(kl(new Bernoulli(0), new Bernoulli(1)))[0],
+      0.5 * Math.log(0.5 / q1) + 0.5 * Math.log(0.5 / (1 - q1)),
+      "Bernoulli",
+      { abs: 1e-6 },
+    );
   });
 
   test("gradients of closed forms are finite", () => {
@@ -116,7 +123,9 @@ describe("dispatch and Monte-Carlo KL", () => {
 
   test("Monte-Carlo KL is differentiable through reparameterised samples and rejects n < 2", () => {
     const loc = tf.scalar(0.7);
-    const g = tf.grad((l: tf.Tensor) => klMonteCarlo(new Normal(l, 1), new Normal(0, 1), new Rng("mc-grad"), 5000).estimate)(loc);
+    const g = tf.grad(
+      (l: tf.Tensor) => klMonteCarlo(new Normal(l, 1), new Normal(0, 1), new Rng("mc-grad"), 5000).estimate,
+    )(loc);
     // d/dμ KL(N(μ,1) ‖ N(0,1)) = μ; the MC gradient is exact in expectation.
     assertClose(values(g)[0], 0.7, "MC gradient", { abs: 0.05 });
     assert.throws(() => klMonteCarlo(new Normal(), new Normal(), new Rng(0), 1), /nSamples/);

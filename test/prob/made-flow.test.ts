@@ -11,15 +11,19 @@ import { MadeFlowPrior } from "../../lib/prob/made-flow";
 
 const ready = initEngine();
 
-function randomized(spec: { dim: number; hidden: number[]; flows: number }, seed: number): { prior: MadeFlowPrior; store: ParamStore } {
+function randomized(
+  spec: { dim: number; hidden: number[]; flows: number },
+  seed: number,
+): { prior: MadeFlowPrior; store: ParamStore } {
   const store = new ParamStore(new Rng(seed));
   const prior = new MadeFlowPrior(store, "p", spec);
   // give the zero-initialised output layers weights so that the flows do something
   const rng = new Rng(`w${seed}`);
-  for (const name of store.names()) if (name.endsWith(`/l${spec.hidden.length}/w`)) {
-    const v = store.get(name);
-    v.assign(tf.mul(rng.normalTensor(v.shape), 0.5));
-  }
+  for (const name of store.names())
+    if (name.endsWith(`/l${spec.hidden.length}/w`)) {
+      const v = store.get(name);
+      v.assign(tf.mul(rng.normalTensor(v.shape), 0.5));
+    }
   return { prior, store };
 }
 
@@ -31,7 +35,10 @@ test("untrained prior is the standard normal; bad specs are named", async () => 
   const got = Array.from(p.logProb(z).dataSync());
   const want = Array.from(tf.sub(tf.mul(tf.sum(tf.square(z), -1), -0.5), 2 * Math.log(2 * Math.PI)).dataSync());
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-5));
-  assert.throws(() => new MadeFlowPrior(store, "q", { dim: 0, hidden: [4], flows: 1 }), /dim must be a positive integer/);
+  assert.throws(
+    () => new MadeFlowPrior(store, "q", { dim: 0, hidden: [4], flows: 1 }),
+    /dim must be a positive integer/,
+  );
   assert.throws(() => p.logProb(tf.zeros([2, 3])), /last dimension 4/);
 });
 
@@ -42,17 +49,23 @@ test("one flow is autoregressive in its ordering: ∂ε_j/∂z_i = 0 for i after
     const z0 = new Rng("z").normals(5);
     const J = Array.from({ length: 5 }, (_, i) => {
       const h = 1e-2;
-      const zp = Float32Array.from(z0), zm = Float32Array.from(z0);
+      const zp = Float32Array.from(z0),
+        zm = Float32Array.from(z0);
       zp[i] += h;
       zm[i] -= h;
-      const ep = prior.inverse(tf.tensor2d(zp, [1, 5])).dataSync(), em = prior.inverse(tf.tensor2d(zm, [1, 5])).dataSync();
+      const ep = prior.inverse(tf.tensor2d(zp, [1, 5])).dataSync(),
+        em = prior.inverse(tf.tensor2d(zm, [1, 5])).dataSync();
       return Array.from(ep, (v, j) => (v - em[j]) / (2 * h)); // row i: ∂ε/∂z_i
     });
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) {
-      if (j === i) assert.ok(Math.abs(J[i][j] - 1) < 1e-3, `∂ε_${j}/∂z_${i} = ${J[i][j]}`);
-      else if (j < i) assert.ok(Math.abs(J[i][j]) < 1e-4, `ε_${j} depends on the later z_${i}: ${J[i][j]}`);
-    }
-    assert.ok(J.some((r, i) => r.some((v, j) => j > i && Math.abs(v) > 1e-3)), "the flow does shift later coordinates");
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 5; j++) {
+        if (j === i) assert.ok(Math.abs(J[i][j] - 1) < 1e-3, `∂ε_${j}/∂z_${i} = ${J[i][j]}`);
+        else if (j < i) assert.ok(Math.abs(J[i][j]) < 1e-4, `ε_${j} depends on the later z_${i}: ${J[i][j]}`);
+      }
+    assert.ok(
+      J.some((r, i) => r.some((v, j) => j > i && Math.abs(v) > 1e-3)),
+      "the flow does shift later coordinates",
+    );
   }
 });
 
@@ -65,16 +78,24 @@ test("stacked flows: forward and inverse invert each other; |det J| = 1; the 2-D
   // Jacobian of the composite inverse at one point by central differences
   const z0 = new Rng("z3").normals(3);
   const J = Array.from({ length: 3 }, (_, i) => {
-    const zp = Float32Array.from(z0), zm = Float32Array.from(z0);
+    const zp = Float32Array.from(z0),
+      zm = Float32Array.from(z0);
     zp[i] += 1e-2;
     zm[i] -= 1e-2;
-    const a = prior.inverse(tf.tensor2d(zp, [1, 3])).dataSync(), b = prior.inverse(tf.tensor2d(zm, [1, 3])).dataSync();
+    const a = prior.inverse(tf.tensor2d(zp, [1, 3])).dataSync(),
+      b = prior.inverse(tf.tensor2d(zm, [1, 3])).dataSync();
     return Array.from(a, (v, j) => (v - b[j]) / 2e-2);
   });
-  const det = J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) - J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) + J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
+  const det =
+    J[0][0] * (J[1][1] * J[2][2] - J[1][2] * J[2][1]) -
+    J[0][1] * (J[1][0] * J[2][2] - J[1][2] * J[2][0]) +
+    J[0][2] * (J[1][0] * J[2][1] - J[1][1] * J[2][0]);
   assert.ok(Math.abs(Math.abs(det) - 1) < 2e-3, `det ${det}`);
   const two = randomized({ dim: 2, hidden: [10], flows: 2 }, 5).prior;
-  const n = 240, lo = -9, hi = 9, d = (hi - lo) / n;
+  const n = 240,
+    lo = -9,
+    hi = 9,
+    d = (hi - lo) / n;
   const pts: number[][] = [];
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) pts.push([lo + (i + 0.5) * d, lo + (j + 0.5) * d]);
   const lp = two.logProb(tf.tensor2d(pts)).dataSync();

@@ -5,7 +5,17 @@ import { before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
-import { digamma, digammaScalar, EULER_GAMMA, lbeta, lbetaScalar, lgamma, lgammaScalar, log1p, logCosh } from "../../lib/prob/special";
+import {
+  digamma,
+  digammaScalar,
+  EULER_GAMMA,
+  lbeta,
+  lbetaScalar,
+  lgamma,
+  lgammaScalar,
+  log1p,
+  logCosh,
+} from "../../lib/prob/special";
 import { assertClose, values } from "./helpers";
 
 before(async () => {
@@ -56,7 +66,8 @@ describe("scalar lgamma / digamma / lbeta (float64)", () => {
       assertClose(lgammaScalar(x), lg, `lgammaScalar(${x})`, { abs: 1e-15, rel: 2e-14 });
       assertClose(digammaScalar(x), dg, `digammaScalar(${x})`, { abs: 1e-15, rel: 2e-14 });
     }
-    for (const [a, b, v] of MPMATH_LBETA) assertClose(lbetaScalar(a, b), v, `lbetaScalar(${a}, ${b})`, { abs: 1e-14, rel: 1e-13 });
+    for (const [a, b, v] of MPMATH_LBETA)
+      assertClose(lbetaScalar(a, b), v, `lbetaScalar(${a}, ${b})`, { abs: 1e-14, rel: 1e-13 });
   });
 
   test("exact identities", () => {
@@ -82,14 +93,27 @@ describe("scalar lgamma / digamma / lbeta (float64)", () => {
     for (const x of grid(1e-3, 1e4, 120)) {
       // The difference of two values of size |lgamma(x)| keeps only ~1e-16·|lgamma(x)| absolute accuracy.
       const scale = Math.abs(lgammaScalar(x)) + 1;
-      assertClose(lgammaScalar(x + 1) - lgammaScalar(x), Math.log(x), `lgamma(x+1) − lgamma(x) at ${x}`, { abs: 2e-15 * scale, rel: 1e-13 });
+      assertClose(lgammaScalar(x + 1) - lgammaScalar(x), Math.log(x), `lgamma(x+1) − lgamma(x) at ${x}`, {
+        abs: 2e-15 * scale,
+        rel: 1e-13,
+      });
       assertClose(digammaScalar(x + 1) - digammaScalar(x), 1 / x, `ψ(x+1) − ψ(x) at ${x}`, { abs: 5e-14, rel: 1e-12 });
       // Legendre duplication: ψ(2x) = ½ψ(x) + ½ψ(x + ½) + ln 2.
-      assertClose(digammaScalar(2 * x), 0.5 * digammaScalar(x) + 0.5 * digammaScalar(x + 0.5) + Math.LN2, `ψ duplication at ${x}`, { abs: 1e-13, rel: 1e-13 });
+      assertClose(
+        digammaScalar(2 * x),
+        0.5 * digammaScalar(x) + 0.5 * digammaScalar(x + 0.5) + Math.LN2,
+        `ψ duplication at ${x}`,
+        { abs: 1e-13, rel: 1e-13 },
+      );
     }
     for (let i = 1; i < 40; i++) {
       const x = i / 40;
-      assertClose(lgammaScalar(x) + lgammaScalar(1 - x), Math.log(Math.PI / Math.sin(Math.PI * x)), `reflection at ${x}`, { abs: 1e-14, rel: 1e-14 });
+      assertClose(
+        lgammaScalar(x) + lgammaScalar(1 - x),
+        Math.log(Math.PI / Math.sin(Math.PI * x)),
+        `reflection at ${x}`,
+        { abs: 1e-14, rel: 1e-14 },
+      );
     }
   });
 
@@ -161,13 +185,20 @@ describe("tensor lgamma / digamma / lbeta (float32)", () => {
     const a = tf.tensor1d(MPMATH_LBETA.map((r) => r[0]));
     const b = tf.tensor1d(MPMATH_LBETA.map((r) => r[1]));
     const v = values(lbeta(a, b));
-    MPMATH_LBETA.forEach(([x, y, expected], i) => assertClose(v[i], expected, `lbeta(${x}, ${y})`, { abs: 1e-6, rel: 2e-6 }));
+    MPMATH_LBETA.forEach(([x, y, expected], i) =>
+      assertClose(v[i], expected, `lbeta(${x}, ${y})`, { abs: 1e-6, rel: 2e-6 }),
+    );
     const as = [1e-3, 0.1, 0.7, 1, 2.5, 5.9, 6, 10, 100, 1e3, 1e4];
     const bs = [1e-3, 0.3, 1, 3, 6.5, 50, 1e4];
     const A = as.flatMap((x) => bs.map(() => x));
     const B = as.flatMap(() => bs);
     const got = values(lbeta(tf.tensor1d(A), tf.tensor1d(B)));
-    A.forEach((x, i) => assertClose(got[i], lbetaScalar(Math.fround(x), Math.fround(B[i])), `lbeta(${x}, ${B[i]})`, { abs: 1e-6, rel: 5e-6 }));
+    A.forEach((x, i) =>
+      assertClose(got[i], lbetaScalar(Math.fround(x), Math.fround(B[i])), `lbeta(${x}, ${B[i]})`, {
+        abs: 1e-6,
+        rel: 5e-6,
+      }),
+    );
     // Broadcasting: [3, 1] with [4].
     assert.deepEqual(lbeta(tf.ones([3, 1]), tf.ones([4])).shape, [3, 4]);
   });

@@ -43,7 +43,10 @@ test("kernel writes a kernelspec that starts this project's tslab with this node
   const project = tempDir("kernel-project");
   writeFiles(project, { "package.json": "{}", "notebooks/work/x.ipynb": "{}" });
   const cwdOf = (from: string) =>
-    spawnSync(process.execPath, ["--require", preload, "-e", "process.stdout.write(process.cwd())"], { cwd: from, encoding: "utf8" }).stdout;
+    spawnSync(process.execPath, ["--require", preload, "-e", "process.stdout.write(process.cwd())"], {
+      cwd: from,
+      encoding: "utf8",
+    }).stdout;
   assert.equal(cwdOf(join(project, "notebooks", "work")), realpathSync(project));
   const loose = tempDir("kernel-loose"); // no package.json above: stays put
   assert.equal(cwdOf(loose), realpathSync(loose));
@@ -73,8 +76,16 @@ test("gallery reads VAELAB_FIGURES_DIR; bad commands and options fail with a mes
   const dir = tempDir("cli-gallery");
   writeFiles(dir, {
     "cd-vae/fig01.json": {
-      work: "cd-vae", figure: "Fig. 1", name: "fig01", caption: "c", preset: "smoke", engine: "cpu", seconds: 1,
-      differences: [], data: {}, claims: [{ text: "t", paper: "p", ours: "o", holds: null }],
+      work: "cd-vae",
+      figure: "Fig. 1",
+      name: "fig01",
+      caption: "c",
+      preset: "smoke",
+      engine: "cpu",
+      seconds: 1,
+      differences: [],
+      data: {},
+      claims: [{ text: "t", paper: "p", ours: "o", holds: null }],
     },
   });
   const r = cli(["gallery"], { VAELAB_FIGURES_DIR: dir });
@@ -94,9 +105,19 @@ test("gallery reads VAELAB_FIGURES_DIR; bad commands and options fail with a mes
 });
 
 test("parseArgs: values, =values, switches and the rest after --", () => {
-  const a = parseArgs(["a.ipynb", "--preset", "smoke", "--out=x.ipynb", "--lab", "b.ipynb", "--", "--port", "9"], ["lab"]);
+  const a = parseArgs(
+    ["a.ipynb", "--preset", "smoke", "--out=x.ipynb", "--lab", "b.ipynb", "--", "--port", "9"],
+    ["lab"],
+  );
   assert.deepEqual(a.positional, ["a.ipynb", "b.ipynb"]);
-  assert.deepEqual([...a.flags], [["preset", "smoke"], ["out", "x.ipynb"], ["lab", true]]);
+  assert.deepEqual(
+    [...a.flags],
+    [
+      ["preset", "smoke"],
+      ["out", "x.ipynb"],
+      ["lab", true],
+    ],
+  );
   assert.deepEqual(a.rest, ["--port", "9"]);
   assert.throws(() => parseArgs(["--preset"], []), /--preset needs a value/);
 });

@@ -40,10 +40,13 @@ test("figures runs every notebook into data/executed, keeps going after a failur
   const r = await runFigures({ preset: "smoke", notebooksDir, executedDir, figuresDir, log: (l) => lines.push(l) });
   assert.equal(r.ok, false);
   assert.ok(lines.includes("[1/2] a-work/fig01-ok.ipynb (preset smoke)"), lines.join("\n"));
-  assert.deepEqual(r.notebooks.map((n) => [n.notebook, n.status]), [
-    ["a-work/fig01-ok.ipynb", "ok"],
-    ["b-work/fig02-bad.ipynb", "failed"],
-  ]);
+  assert.deepEqual(
+    r.notebooks.map((n) => [n.notebook, n.status]),
+    [
+      ["a-work/fig01-ok.ipynb", "ok"],
+      ["b-work/fig02-bad.ipynb", "failed"],
+    ],
+  );
   assert.match(r.notebooks[1].error!, /fig02-bad\.ipynb: cell 0 .*failed[\s\S]*boom in fig02/);
 
   // Executed copies land under executedDir; the committed notebooks stay output-free.
@@ -54,7 +57,10 @@ test("figures runs every notebook into data/executed, keeps going after a failur
   assert.deepEqual(committed.cells[1].outputs, []);
 
   // The gallery lists the record the notebook exported.
-  assert.deepEqual(r.gallery.records.map((x) => x.file), ["pdisvae/fig01-test.json"]);
+  assert.deepEqual(
+    r.gallery.records.map((x) => x.file),
+    ["pdisvae/fig01-test.json"],
+  );
   const html = readFileSync(join(figuresDir, "index.html"), "utf8");
   assert.equal((html.match(/<tr class="claim holds-yes"/g) ?? []).length, 1);
   assert.equal((html.match(/<div class="vaelab-plot"/g) ?? []).length, 1);
@@ -65,7 +71,14 @@ test("figures runs every notebook into data/executed, keeps going after a failur
   assert.match(table, /1\/2 ok/);
 
   // --only with no match runs nothing and still succeeds.
-  const none = await runFigures({ preset: "smoke", only: "zzz", notebooksDir, executedDir, figuresDir, log: () => undefined });
+  const none = await runFigures({
+    preset: "smoke",
+    only: "zzz",
+    notebooksDir,
+    executedDir,
+    figuresDir,
+    log: () => undefined,
+  });
   assert.deepEqual(none.notebooks, []);
   assert.equal(none.ok, true);
 });

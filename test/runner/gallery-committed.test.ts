@@ -16,36 +16,54 @@ test("figures/index.html is the gallery of the committed records (run `npm run f
   const { records, problems } = loadRecords(figures);
   assert.deepEqual(problems, [], "every record in figures/ is valid");
   assert.ok(records.length >= 10, `only ${records.length} records`);
-  const fresh = renderGallery(records, problems, { hasPlotly: existsSync(join(figures, "plotly.min.js")), figuresDir: figures });
+  const fresh = renderGallery(records, problems, {
+    hasPlotly: existsSync(join(figures, "plotly.min.js")),
+    figuresDir: figures,
+  });
   assert.equal(readFileSync(index, "utf8"), fresh, "figures/index.html is stale");
 });
 
 const chromium = findChromium();
-test("in a browser, offline: every committed figure draws its data and every claim is listed", { skip: chromium ? false : "no Chromium installed", timeout: 180_000 }, async () => {
-  const { records } = loadRecords(figures);
-  const plots = records.reduce((n, r) => n + (r.record.plots?.length ?? 0), 0);
-  const claims = records.reduce((n, r) => n + r.record.claims.length, 0);
-  const { chromium: pw } = await import("playwright-core");
-  const browser = await pw.launch({ executablePath: chromium!, args: [...CHROMIUM_ARGS] });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.route(/^(?!file:)/, (route) => {
-      errors.push(`network request: ${route.request().url()}`);
-      return route.abort();
-    });
-    await page.goto(`file://${index}`);
-    await page.waitForFunction((n) => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length >= n, plots, { timeout: 150_000 });
-    const drawn = await page.evaluate(() => Array.from(document.querySelectorAll("div.vaelab-plot")).map((el) => {
-      const e = el as HTMLElement & { data?: { x?: unknown[]; y?: unknown[]; z?: unknown[]; values?: unknown[] }[] };
-      return (e.data ?? []).reduce((n, t) => n + Math.max(t.x?.length ?? 0, t.y?.length ?? 0, t.z?.length ?? 0, t.values?.length ?? 0), 0);
-    }));
-    assert.equal(drawn.length, plots, "one plot element per plot in the records");
-    drawn.forEach((n, i) => assert.ok(n > 0, `plot ${i} has no data points`));
-    assert.equal(await page.locator("tr.claim").count(), claims, "every claim is listed");
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
-});
+test(
+  "in a browser, offline: every committed figure draws its data and every claim is listed",
+  { skip: chromium ? false : "no Chromium installed", timeout: 180_000 },
+  async () => {
+    const { records } = loadRecords(figures);
+    const plots = records.reduce((n, r) => n + (r.record.plots?.length ?? 0), 0);
+    const claims = records.reduce((n, r) => n + r.record.claims.length, 0);
+    const { chromium: pw } = await import("playwright-core");
+    const browser = await pw.launch({ executablePath: chromium!, args: [...CHROMIUM_ARGS] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.route(/^(?!file:)/, (route) => {
+        errors.push(`network request: ${route.request().url()}`);
+        return route.abort();
+      });
+      await page.goto(`file://${index}`);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length >= n,
+        plots,
+        { timeout: 150_000 },
+      );
+      const drawn = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("div.vaelab-plot")).map((el) => {
+          const e = el as HTMLElement & {
+            data?: { x?: unknown[]; y?: unknown[]; z?: unknown[]; values?: unknown[] }[];
+          };
+          return (e.data ?? []).reduce(
+            (n, t) => n + Math.max(t.x?.length ?? 0, t.y?.length ?? 0, t.z?.length ?? 0, t.values?.length ?? 0),
+            0,
+          );
+        }),
+      );
+      assert.equal(drawn.length, plots, "one plot element per plot in the records");
+      drawn.forEach((n, i) => assert.ok(n > 0, `plot ${i} has no data points`));
+      assert.equal(await page.locator("tr.claim").count(), claims, "every claim is listed");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);

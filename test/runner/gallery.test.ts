@@ -60,8 +60,14 @@ test("the gallery lists every record grouped by work, with plots, claims and lin
   const dir = galleryFixture();
   const r = buildGallery({ figuresDir: dir });
   assert.equal(r.path, join(dir, "index.html"));
-  assert.deepEqual(r.records.map((x) => x.file), ["pdisvae/table03-batch.json", "vaequisition/fig02-rd.json"]);
-  assert.deepEqual(r.problems.map((p) => p.file), ["cd-vae/not-a-record.json", "pdisvae/broken.json"]);
+  assert.deepEqual(
+    r.records.map((x) => x.file),
+    ["pdisvae/table03-batch.json", "vaequisition/fig02-rd.json"],
+  );
+  assert.deepEqual(
+    r.problems.map((p) => p.file),
+    ["cd-vae/not-a-record.json", "pdisvae/broken.json"],
+  );
 
   const html = readFileSync(r.path, "utf8");
   assert.equal(count(html, /<div class="vaelab-plot"/g), 2);
@@ -86,11 +92,19 @@ test("the gallery lists every record grouped by work, with plots, claims and lin
   assert.match(html, /href="\.\.\/notebooks\/pdisvae\/table03-batch\.ipynb"/);
   assert.match(html, /Unreadable records[\s\S]*broken\.json/);
   // The plot specs round-trip through the embedded JSON.
-  const specs = JSON.parse(/<script type="application\/json" id="vaelab-plot-specs">([\s\S]*?)<\/script>/.exec(html)![1]);
-  assert.deepEqual(specs, batch.plots!.map((p) => ({ data: p.data, layout: p.layout })));
+  const specs = JSON.parse(
+    /<script type="application\/json" id="vaelab-plot-specs">([\s\S]*?)<\/script>/.exec(html)![1],
+  );
+  assert.deepEqual(
+    specs,
+    batch.plots!.map((p) => ({ data: p.data, layout: p.layout })),
+  );
   // Offline: plotly is loaded from a relative path and copied next to the page.
   assert.match(html, /<script src="plotly\.min\.js"><\/script>/);
-  assert.ok(!/https?:\/\//.test(html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, "")), "no remote URLs");
+  assert.ok(
+    !/https?:\/\//.test(html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, "")),
+    "no remote URLs",
+  );
   assert.ok(statSync(join(dir, "plotly.min.js")).size > 1_000_000);
 });
 
@@ -111,35 +125,48 @@ test("an empty or missing figures folder gives a page that says so", () => {
 
 /** A Chromium to drive with playwright-core, if this machine has one. */
 function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+  ];
   return candidates.find((p): p is string => !!p && existsSync(p));
 }
 
 const chromiumPath = findChromium();
-test("in a browser, offline: plotly draws every plot and the claim rows are there", { skip: !chromiumPath && "no chromium found" }, async () => {
-  const { chromium } = await import("playwright-core");
-  const dir = galleryFixture();
-  const r = buildGallery({ figuresDir: dir });
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    // Offline: any request that is not a local file fails the test.
-    await page.route(/^(?!file:)/, (route) => {
-      errors.push(`network request: ${route.request().url()}`);
-      return route.abort();
-    });
-    await page.goto(`file://${r.path}`);
-    await page.waitForFunction(() => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length > 0, null, {
-      timeout: 15_000,
-    });
-    assert.equal(await page.locator("div.vaelab-plot").count(), 2);
-    assert.equal(await page.locator("div.vaelab-plot.js-plotly-plot").count(), 2, "plotly rendered both plots");
-    assert.equal(await page.locator("tr.claim").count(), 4);
-    assert.equal(await page.locator("tr.claim.holds-no").count(), 1);
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
-});
+test(
+  "in a browser, offline: plotly draws every plot and the claim rows are there",
+  { skip: !chromiumPath && "no chromium found" },
+  async () => {
+    const { chromium } = await import("playwright-core");
+    const dir = galleryFixture();
+    const r = buildGallery({ figuresDir: dir });
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      // Offline: any request that is not a local file fails the test.
+      await page.route(/^(?!file:)/, (route) => {
+        errors.push(`network request: ${route.request().url()}`);
+        return route.abort();
+      });
+      await page.goto(`file://${r.path}`);
+      await page.waitForFunction(
+        () => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length > 0,
+        null,
+        {
+          timeout: 15_000,
+        },
+      );
+      assert.equal(await page.locator("div.vaelab-plot").count(), 2);
+      assert.equal(await page.locator("div.vaelab-plot.js-plotly-plot").count(), 2, "plotly rendered both plots");
+      assert.equal(await page.locator("tr.claim").count(), 4);
+      assert.equal(await page.locator("tr.claim.holds-no").count(), 1);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);

@@ -72,34 +72,73 @@ const work = (p: string) => relative(join(root, "notebooks"), p).split(/[\\/]/)[
 
 for (const nb of all) {
   const name = relative(root, nb);
-  test(`nbconvert --execute at smoke: ${name}`, { skip: nbconvertOk ? false : "jupyter nbconvert is not installed (apt-get install jupyter-nbconvert)", timeout: 900_000 }, () => {
-    const out = join(tmp, "executed", work(nb));
-    mkdirSync(out, { recursive: true });
-    const r = spawnSync("jupyter", [
-      "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--ExecutePreprocessor.timeout=840",
-      "--output-dir", out, nb,
-    ], { cwd: root, env: { ...env, VAELAB_RUNS_DIR: join(tmp, "runs", work(nb)) }, encoding: "utf8", maxBuffer: 1 << 26 });
-    assert.equal(r.status, 0, `${name}: nbconvert exited with ${r.status}\n${(r.stderr || "").split("\n").slice(-25).join("\n")}`);
-    const executed = JSON.parse(readFileSync(join(out, nb.split(/[\\/]/).pop()!), "utf8")) as { cells: { cell_type: string; outputs?: OutputLike[] }[] };
-    const code = executed.cells.filter((c) => c.cell_type === "code");
-    // tslab sends no execute_input, so nbconvert leaves execution counts empty; a cell that raised makes
-    // nbconvert exit non-zero (checked above), and every notebook's first and last cells print something
-    assert.ok((code[0].outputs ?? []).length > 0 && (code[code.length - 1].outputs ?? []).length > 0, `${name}: the first or last cell has no output`);
-    code.forEach((c, i) => {
-      for (const o of c.outputs ?? []) {
-        assert.notEqual(o.output_type, "error", `${name}: code cell ${i} raised ${o.ename}: ${o.evalue}`);
-        if (o.output_type === "stream" && o.name === "stderr") {
-          const text = Array.isArray(o.text) ? o.text.join("") : o.text ?? "";
-          assert.ok(!/\bError\b/.test(text), `${name}: code cell ${i} wrote an error to stderr: ${text.slice(0, 300)}`);
+  test(
+    `nbconvert --execute at smoke: ${name}`,
+    {
+      skip: nbconvertOk ? false : "jupyter nbconvert is not installed (apt-get install jupyter-nbconvert)",
+      timeout: 900_000,
+    },
+    () => {
+      const out = join(tmp, "executed", work(nb));
+      mkdirSync(out, { recursive: true });
+      const r = spawnSync(
+        "jupyter",
+        [
+          "nbconvert",
+          "--to",
+          "notebook",
+          "--execute",
+          "--ExecutePreprocessor.kernel_name=tslab",
+          "--ExecutePreprocessor.timeout=840",
+          "--output-dir",
+          out,
+          nb,
+        ],
+        {
+          cwd: root,
+          env: { ...env, VAELAB_RUNS_DIR: join(tmp, "runs", work(nb)) },
+          encoding: "utf8",
+          maxBuffer: 1 << 26,
+        },
+      );
+      assert.equal(
+        r.status,
+        0,
+        `${name}: nbconvert exited with ${r.status}\n${(r.stderr || "").split("\n").slice(-25).join("\n")}`,
+      );
+      const executed = JSON.parse(readFileSync(join(out, nb.split(/[\\/]/).pop()!), "utf8")) as {
+        cells: { cell_type: string; outputs?: OutputLike[] }[];
+      };
+      const code = executed.cells.filter((c) => c.cell_type === "code");
+      // tslab sends no execute_input, so nbconvert leaves execution counts empty; a cell that raised makes
+      // nbconvert exit non-zero (checked above), and every notebook's first and last cells print something
+      assert.ok(
+        (code[0].outputs ?? []).length > 0 && (code[code.length - 1].outputs ?? []).length > 0,
+        `${name}: the first or last cell has no output`,
+      );
+      code.forEach((c, i) => {
+        for (const o of c.outputs ?? []) {
+          assert.notEqual(o.output_type, "error", `${name}: code cell ${i} raised ${o.ename}: ${o.evalue}`);
+          if (o.output_type === "stream" && o.name === "stderr") {
+            const text = Array.isArray(o.text) ? o.text.join("") : (o.text ?? "");
+            assert.ok(
+              !/\bError\b/.test(text),
+              `${name}: code cell ${i} wrote an error to stderr: ${text.slice(0, 300)}`,
+            );
+          }
         }
-      }
-    });
-  });
+      });
+    },
+  );
 }
 
 // ---- the browser ---------------------------------------------------------------------------------
 
-const browserSkip = !notebookOk ? "jupyter notebook is not installed (apt-get install jupyter-notebook)" : !chromium ? "no Chromium installed" : false;
+const browserSkip = !notebookOk
+  ? "jupyter notebook is not installed (apt-get install jupyter-notebook)"
+  : !chromium
+    ? "no Chromium installed"
+    : false;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -123,111 +162,206 @@ async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: st
 }
 
 /** The notebook of each work that the browser test runs (the quickest one). */
-const BROWSER_NOTEBOOKS = ["tour/rd-quickstart.ipynb", "pdisvae/table02-pairwise-vs-groupwise.ipynb", "vaequisition/fig03-information-curves.ipynb", "cd-vae/fig06-poisson-overview.ipynb", "vi-emd/appH-blr-vs-sisdr.ipynb"];
+const BROWSER_NOTEBOOKS = [
+  "tour/rd-quickstart.ipynb",
+  "pdisvae/table02-pairwise-vs-groupwise.ipynb",
+  "vaequisition/fig03-information-curves.ipynb",
+  "cd-vae/fig06-poisson-overview.ipynb",
+  "vi-emd/appH-blr-vs-sisdr.ipynb",
+];
 
-test("Jupyter Notebook in headless Chromium: one notebook per work runs, plots render inline; an interrupted training cell resumes", { skip: browserSkip, timeout: 1_200_000 }, async () => {
-  const { chromium: pw } = await import("playwright-core");
-  const port = await freePort();
-  const token = "vaelab-e2e";
-  const runsDir = join(tmp, "browser-runs");
-  const server: ChildProcess = spawn("jupyter", [
-    "notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${root}`, "--NotebookApp.disable_check_xsrf=True",
-    // CI containers run as root, which Jupyter refuses without this
-    ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-  ], { cwd: root, env: { ...env, VAELAB_RUNS_DIR: runsDir }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let serverLog = "";
-  server.stdout!.on("data", (d) => (serverLog += d));
-  server.stderr!.on("data", (d) => (serverLog += d));
-  const browser = await pw.launch({ executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS] });
-  try {
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api?token=${token}`)).ok, 60_000, `the notebook server (log: ${serverLog.slice(-500)})`);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const open = async (rel: string) => {
-      await page.goto(`http://127.0.0.1:${port}/notebooks/${rel}?token=${token}`);
-      await waitFor(() => page.evaluate(() => {
-        const J = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter;
-        return !!J?.notebook?.kernel?.is_connected();
-      }), 90_000, `the kernel of ${rel}`);
-    };
-    const runAllAndWait = async (rel: string, timeoutMs: number) => {
-      await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
-      await waitFor(() => page.evaluate(() => {
-        const nb = (window as unknown as { Jupyter: { notebook: { get_cells(): { cell_type: string; input_prompt_number?: number | string | null }[] } } }).Jupyter.notebook;
-        const code = nb.get_cells().filter((c) => c.cell_type === "code");
-        const idle = document.querySelector("#kernel_indicator_icon")?.classList.contains("kernel_idle_icon");
-        return !!idle && code.every((c) => typeof c.input_prompt_number === "number");
-      }), timeoutMs, `every cell of ${rel} to run`);
-    };
-    for (const rel of BROWSER_NOTEBOOKS) {
-      const path = join("notebooks", rel);
-      try {
-        statSync(join(root, path));
-      } catch {
-        continue; // that work has no such notebook yet
-      }
-      await open(path);
-      await runAllAndWait(rel, 600_000);
-      const errors = await page.locator(".output_error").count();
-      const plots = await page.evaluate(() => Array.from(document.querySelectorAll(".js-plotly-plot")).map((el) => {
-        const e = el as HTMLElement & { data?: { x?: unknown[]; y?: unknown[]; z?: unknown[]; values?: unknown[] }[] };
-        const drawn = el.querySelectorAll(".scatterlayer path, .scatterlayer .point, .barlayer path, .heatmaplayer image, .boxlayer path, .pielayer path").length;
-        const points = (e.data ?? []).reduce((n, t) => n + Math.max(t.x?.length ?? 0, t.y?.length ?? 0, t.z?.length ?? 0, t.values?.length ?? 0), 0);
-        return { svg: !!el.querySelector("svg.main-svg"), drawn, points };
-      }));
-      await page.screenshot({ path: join(artifacts, rel.replace(/[\\/]/g, "__").replace(/\.ipynb$/, ".png")), fullPage: true });
-      assert.equal(errors, 0, `${rel}: ${errors} cell(s) show an error in the browser`);
-      assert.ok(plots.length >= 1, `${rel}: no plotly figure rendered inline`);
-      plots.forEach((p, i) => {
-        assert.ok(p.svg, `${rel}: plot ${i} has no SVG`);
-        assert.ok(p.points > 0 && p.drawn > 0, `${rel}: plot ${i} draws no data (points ${p.points}, drawn elements ${p.drawn})`);
-      });
-    }
-
-    // interrupt a training cell, run it again, and see it resume from its checkpoint
-    const dir = join(root, "test-artifacts", "jupyter-notebooks");
-    mkdirSync(dir, { recursive: true });
-    const cell = (id: string, src: string) => ({ cell_type: "code", id, metadata: {}, execution_count: null, outputs: [], source: src });
-    const trainSrc = [
-      'import { Rng } from "./lib/engine/rng";',
-      'import { createMlpVae, mlpVaeConfig } from "./lib/models/mlp-vae";',
-      'import { trainOrReload } from "./lib/train/run-cache";',
-      'const X = { values: new Rng("browser-interrupt").normals(512 * 8), shape: [512, 8] };',
-      'const cfg = mlpVaeConfig({ xDim: 8, zDim: 2 });',
-      'const run = await trainOrReload({ model: cfg, data: "browser-interrupt", seed: 1, preset: "smoke" }, (c, rng) => createMlpVae(c.model as typeof cfg, rng),',
-      '  { checkpointEvery: 50, train: () => ({ data: X, batchSize: 64, steps: 8000, progress: "log" as const }) });',
-      'console.log(`RESULT reloaded=${run.reloaded} resumedFrom=${run.resumedFrom}`);',
-    ].join("\n");
-    writeFileSync(join(dir, "interrupt.ipynb"), JSON.stringify({
-      nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
-      cells: [cell("engine", 'import { initEngine } from "./lib/engine/backend";\nawait initEngine({ quiet: true });'), cell("train", trainSrc)],
-    }));
-    const rel = relative(root, join(dir, "interrupt.ipynb"));
-    await open(rel);
-    await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
-    const trainOutput = () => page.locator(".cell").nth(1).locator(".output_wrapper").innerText();
-    await waitFor(async () => /step \d+\/8000/.test(await trainOutput()), 120_000, "training progress in the browser");
-    await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { kernel: { interrupt(): void } } } }).Jupyter.notebook.kernel.interrupt());
-    await waitFor(() => page.evaluate(() => !!document.querySelector("#kernel_indicator_icon")?.classList.contains("kernel_idle_icon")), 60_000, "the kernel to go idle after the interrupt");
-    // tslab aborts requests that arrive within 200 ms of a failed cell (its "stop on error"), as a person's re-run would not
-    await new Promise((r) => setTimeout(r, 1500));
-    await page.evaluate(() => {
-      const nb = (window as unknown as { Jupyter: { notebook: { get_cell(i: number): { execute(): void } } } }).Jupyter.notebook;
-      nb.get_cell(1).execute();
-    });
-    await waitFor(async () => /RESULT /.test(await trainOutput()), 300_000, "the re-run training cell to finish");
-    const text = await trainOutput();
-    await page.screenshot({ path: join(artifacts, "interrupt-resume.png"), fullPage: true });
-    const m = /RESULT reloaded=(\w+) resumedFrom=(\w+)/.exec(text);
-    assert.ok(m, `no result line in: ${text.slice(-400)}`);
-    assert.equal(m![1], "false");
-    assert.ok(Number(m![2]) > 0, `the re-run resumed from its checkpoint (resumedFrom=${m![2]})`);
-  } finally {
-    await browser.close();
+test(
+  "Jupyter Notebook in headless Chromium: one notebook per work runs, plots render inline; an interrupted training cell resumes",
+  { skip: browserSkip, timeout: 1_200_000 },
+  async () => {
+    const { chromium: pw } = await import("playwright-core");
+    const port = await freePort();
+    const token = "vaelab-e2e";
+    const runsDir = join(tmp, "browser-runs");
+    const server: ChildProcess = spawn(
+      "jupyter",
+      [
+        "notebook",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        `--port=${port}`,
+        `--NotebookApp.token=${token}`,
+        `--notebook-dir=${root}`,
+        "--NotebookApp.disable_check_xsrf=True",
+        // CI containers run as root, which Jupyter refuses without this
+        ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
+      ],
+      { cwd: root, env: { ...env, VAELAB_RUNS_DIR: runsDir }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    let serverLog = "";
+    server.stdout!.on("data", (d) => (serverLog += d));
+    server.stderr!.on("data", (d) => (serverLog += d));
+    const browser = await pw.launch({ executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS] });
     try {
-      process.kill(-server.pid!, "SIGTERM");
-    } catch {
-      /* already gone */
+      await waitFor(
+        async () => (await fetch(`http://127.0.0.1:${port}/api?token=${token}`)).ok,
+        60_000,
+        `the notebook server (log: ${serverLog.slice(-500)})`,
+      );
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const open = async (rel: string) => {
+        await page.goto(`http://127.0.0.1:${port}/notebooks/${rel}?token=${token}`);
+        await waitFor(
+          () =>
+            page.evaluate(() => {
+              const J = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } })
+                .Jupyter;
+              return !!J?.notebook?.kernel?.is_connected();
+            }),
+          90_000,
+          `the kernel of ${rel}`,
+        );
+      };
+      const runAllAndWait = async (rel: string, timeoutMs: number) => {
+        await page.evaluate(() =>
+          (
+            window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }
+          ).Jupyter.notebook.execute_all_cells(),
+        );
+        await waitFor(
+          () =>
+            page.evaluate(() => {
+              const nb = (
+                window as unknown as {
+                  Jupyter: {
+                    notebook: { get_cells(): { cell_type: string; input_prompt_number?: number | string | null }[] };
+                  };
+                }
+              ).Jupyter.notebook;
+              const code = nb.get_cells().filter((c) => c.cell_type === "code");
+              const idle = document.querySelector("#kernel_indicator_icon")?.classList.contains("kernel_idle_icon");
+              return !!idle && code.every((c) => typeof c.input_prompt_number === "number");
+            }),
+          timeoutMs,
+          `every cell of ${rel} to run`,
+        );
+      };
+      for (const rel of BROWSER_NOTEBOOKS) {
+        const path = join("notebooks", rel);
+        try {
+          statSync(join(root, path));
+        } catch {
+          continue; // that work has no such notebook yet
+        }
+        await open(path);
+        await runAllAndWait(rel, 600_000);
+        const errors = await page.locator(".output_error").count();
+        const plots = await page.evaluate(() =>
+          Array.from(document.querySelectorAll(".js-plotly-plot")).map((el) => {
+            const e = el as HTMLElement & {
+              data?: { x?: unknown[]; y?: unknown[]; z?: unknown[]; values?: unknown[] }[];
+            };
+            const drawn = el.querySelectorAll(
+              ".scatterlayer path, .scatterlayer .point, .barlayer path, .heatmaplayer image, .boxlayer path, .pielayer path",
+            ).length;
+            const points = (e.data ?? []).reduce(
+              (n, t) => n + Math.max(t.x?.length ?? 0, t.y?.length ?? 0, t.z?.length ?? 0, t.values?.length ?? 0),
+              0,
+            );
+            return { svg: !!el.querySelector("svg.main-svg"), drawn, points };
+          }),
+        );
+        await page.screenshot({
+          path: join(artifacts, rel.replace(/[\\/]/g, "__").replace(/\.ipynb$/, ".png")),
+          fullPage: true,
+        });
+        assert.equal(errors, 0, `${rel}: ${errors} cell(s) show an error in the browser`);
+        assert.ok(plots.length >= 1, `${rel}: no plotly figure rendered inline`);
+        plots.forEach((p, i) => {
+          assert.ok(p.svg, `${rel}: plot ${i} has no SVG`);
+          assert.ok(
+            p.points > 0 && p.drawn > 0,
+            `${rel}: plot ${i} draws no data (points ${p.points}, drawn elements ${p.drawn})`,
+          );
+        });
+      }
+
+      // interrupt a training cell, run it again, and see it resume from its checkpoint
+      const dir = join(root, "test-artifacts", "jupyter-notebooks");
+      mkdirSync(dir, { recursive: true });
+      const cell = (id: string, src: string) => ({
+        cell_type: "code",
+        id,
+        metadata: {},
+        execution_count: null,
+        outputs: [],
+        source: src,
+      });
+      const trainSrc = [
+        'import { Rng } from "./lib/engine/rng";',
+        'import { createMlpVae, mlpVaeConfig } from "./lib/models/mlp-vae";',
+        'import { trainOrReload } from "./lib/train/run-cache";',
+        'const X = { values: new Rng("browser-interrupt").normals(512 * 8), shape: [512, 8] };',
+        "const cfg = mlpVaeConfig({ xDim: 8, zDim: 2 });",
+        'const run = await trainOrReload({ model: cfg, data: "browser-interrupt", seed: 1, preset: "smoke" }, (c, rng) => createMlpVae(c.model as typeof cfg, rng),',
+        '  { checkpointEvery: 50, train: () => ({ data: X, batchSize: 64, steps: 8000, progress: "log" as const }) });',
+        "console.log(`RESULT reloaded=${run.reloaded} resumedFrom=${run.resumedFrom}`);",
+      ].join("\n");
+      writeFileSync(
+        join(dir, "interrupt.ipynb"),
+        JSON.stringify({
+          nbformat: 4,
+          nbformat_minor: 5,
+          metadata: { kernelspec: { name: "tslab", display_name: "TypeScript", language: "typescript" } },
+          cells: [
+            cell("engine", 'import { initEngine } from "./lib/engine/backend";\nawait initEngine({ quiet: true });'),
+            cell("train", trainSrc),
+          ],
+        }),
+      );
+      const rel = relative(root, join(dir, "interrupt.ipynb"));
+      await open(rel);
+      await page.evaluate(() =>
+        (
+          window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }
+        ).Jupyter.notebook.execute_all_cells(),
+      );
+      const trainOutput = () => page.locator(".cell").nth(1).locator(".output_wrapper").innerText();
+      await waitFor(
+        async () => /step \d+\/8000/.test(await trainOutput()),
+        120_000,
+        "training progress in the browser",
+      );
+      await page.evaluate(() =>
+        (
+          window as unknown as { Jupyter: { notebook: { kernel: { interrupt(): void } } } }
+        ).Jupyter.notebook.kernel.interrupt(),
+      );
+      await waitFor(
+        () =>
+          page.evaluate(
+            () => !!document.querySelector("#kernel_indicator_icon")?.classList.contains("kernel_idle_icon"),
+          ),
+        60_000,
+        "the kernel to go idle after the interrupt",
+      );
+      // tslab aborts requests that arrive within 200 ms of a failed cell (its "stop on error"), as a person's re-run would not
+      await new Promise((r) => setTimeout(r, 1500));
+      await page.evaluate(() => {
+        const nb = (window as unknown as { Jupyter: { notebook: { get_cell(i: number): { execute(): void } } } })
+          .Jupyter.notebook;
+        nb.get_cell(1).execute();
+      });
+      await waitFor(async () => /RESULT /.test(await trainOutput()), 300_000, "the re-run training cell to finish");
+      const text = await trainOutput();
+      await page.screenshot({ path: join(artifacts, "interrupt-resume.png"), fullPage: true });
+      const m = /RESULT reloaded=(\w+) resumedFrom=(\w+)/.exec(text);
+      assert.ok(m, `no result line in: ${text.slice(-400)}`);
+      assert.equal(m![1], "false");
+      assert.ok(Number(m![2]) > 0, `the re-run resumed from its checkpoint (resumedFrom=${m![2]})`);
+    } finally {
+      await browser.close();
+      try {
+        process.kill(-server.pid!, "SIGTERM");
+      } catch {
+        /* already gone */
+      }
+      rmSync(join(root, "test-artifacts", "jupyter-notebooks"), { recursive: true, force: true });
     }
-    rmSync(join(root, "test-artifacts", "jupyter-notebooks"), { recursive: true, force: true });
-  }
-});
+  },
+);

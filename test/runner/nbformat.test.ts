@@ -19,7 +19,11 @@ test("ensureCellIds gives unique, valid ids that are the same on every run, and 
   ensureCellIds(a);
   ensureCellIds(b);
   const ids = a.cells.map((c) => c.id!);
-  assert.deepEqual(ids, b.cells.map((c) => c.id), "deterministic");
+  assert.deepEqual(
+    ids,
+    b.cells.map((c) => c.id),
+    "deterministic",
+  );
   assert.equal(new Set(ids).size, 3, "identical sources still get distinct ids");
   assert.ok(ids.every((id) => /^[a-zA-Z0-9_-]{1,64}$/.test(id)));
   assert.equal(a.nbformat_minor, 5);
@@ -42,7 +46,11 @@ test("write then read gives the same notebook; text is stored as line lists with
   if (cell.cell_type !== "code") throw new Error("want a code cell");
   cell.outputs = [
     { output_type: "stream", name: "stdout", text: "1\n2\n" },
-    { output_type: "display_data", data: { "text/html": "<p>\nx</p>", "application/json": { z: 1, a: [1, 2] } }, metadata: {} },
+    {
+      output_type: "display_data",
+      data: { "text/html": "<p>\nx</p>", "application/json": { z: 1, a: [1, 2] } },
+      metadata: {},
+    },
   ];
   const p = join(dir, "sub", "x.ipynb");
   writeNotebook(p, nb);
@@ -57,7 +65,11 @@ test("write then read gives the same notebook; text is stored as line lists with
 
 test("readNotebook names the file and the problem", () => {
   const dir = tempDir("nbformat-bad");
-  writeFiles(dir, { "a.ipynb": "{ not json", "b.ipynb": { nbformat: 3, cells: [] }, "c.ipynb": { nbformat: 4, cells: [{ cell_type: "weird" }] } });
+  writeFiles(dir, {
+    "a.ipynb": "{ not json",
+    "b.ipynb": { nbformat: 3, cells: [] },
+    "c.ipynb": { nbformat: 4, cells: [{ cell_type: "weird" }] },
+  });
   assert.throws(() => readNotebook(join(dir, "a.ipynb")), /a\.ipynb: not a readable notebook/);
   assert.throws(() => readNotebook(join(dir, "b.ipynb")), /b\.ipynb: nbformat must be 4 \(found 3\)/);
   assert.throws(() => readNotebook(join(dir, "c.ipynb")), /c\.ipynb: cell 0 has unknown cell_type "weird"/);

@@ -13,13 +13,20 @@ test("streams of the same name merge; execute_result and error are stored as nbf
   c.add(msg("stream", { name: "stderr", text: "w\n" }));
   c.add(msg("stream", { name: "stdout", text: "c\n" }));
   c.add(msg("execute_result", { execution_count: 7, data: { "text/plain": "42" }, metadata: {} }));
-  c.add(msg("error", { ename: "TypeError", evalue: "x is undefined", traceback: ["TypeError: x is undefined", "  at f"] }));
+  c.add(
+    msg("error", { ename: "TypeError", evalue: "x is undefined", traceback: ["TypeError: x is undefined", "  at f"] }),
+  );
   assert.deepEqual(outs, [
     { output_type: "stream", name: "stdout", text: "ab\n" },
     { output_type: "stream", name: "stderr", text: "w\n" },
     { output_type: "stream", name: "stdout", text: "c\n" },
     { output_type: "execute_result", execution_count: 7, data: { "text/plain": "42" }, metadata: {} },
-    { output_type: "error", ename: "TypeError", evalue: "x is undefined", traceback: ["TypeError: x is undefined", "  at f"] },
+    {
+      output_type: "error",
+      ename: "TypeError",
+      evalue: "x is undefined",
+      traceback: ["TypeError: x is undefined", "  at f"],
+    },
   ]);
   assert.equal(c.stderrText(), "w\n");
 });
@@ -31,8 +38,16 @@ test("update_display_data replaces every output with that display_id, also in ea
   c.add(msg("display_data", { data: { "text/plain": "other" }, metadata: {}, transient: { display_id: "q" } }));
   const cell2 = c.startCell();
   c.add(msg("display_data", { data: { "text/plain": "0%" }, metadata: {}, transient: { display_id: "p" } }));
-  c.add(msg("update_display_data", { data: { "text/html": "<b>100%</b>" }, metadata: { x: 1 }, transient: { display_id: "p" } }));
-  c.add(msg("update_display_data", { data: { "text/plain": "nobody" }, metadata: {}, transient: { display_id: "none" } }));
+  c.add(
+    msg("update_display_data", {
+      data: { "text/html": "<b>100%</b>" },
+      metadata: { x: 1 },
+      transient: { display_id: "p" },
+    }),
+  );
+  c.add(
+    msg("update_display_data", { data: { "text/plain": "nobody" }, metadata: {}, transient: { display_id: "none" } }),
+  );
   const done = { output_type: "display_data", data: { "text/html": "<b>100%</b>" }, metadata: { x: 1 } };
   assert.deepEqual(cell1, [done, { output_type: "display_data", data: { "text/plain": "other" }, metadata: {} }]);
   assert.deepEqual(cell2, [done], "an update adds no output of its own");
@@ -68,7 +83,11 @@ test("errorFromStderr recovers thrown errors (tslab's stderr), dropping kernel f
   assert.deepEqual(errorFromStderr(stderr), {
     ename: "RangeError",
     evalue: "bad size",
-    traceback: ["RangeError: bad size", "    at evalmachine.<anonymous>:2:7", "    at train (/repo/lib/train/loop.ts:10:3)"],
+    traceback: [
+      "RangeError: bad size",
+      "    at evalmachine.<anonymous>:2:7",
+      "    at train (/repo/lib/train/loop.ts:10:3)",
+    ],
   });
 });
 
@@ -78,6 +97,10 @@ test("errorFromStderr recovers TypeScript diagnostics and falls back to the firs
   assert.equal(e.ename, "TypeScriptError");
   assert.equal(e.evalue, "Type 'string' is not assignable to type 'number'. (line 1, column 7)");
   assert.equal(e.traceback.length, 2);
-  assert.deepEqual(errorFromStderr("\nsomething odd\nmore\n"), { ename: "Error", evalue: "something odd", traceback: ["something odd", "more"] });
+  assert.deepEqual(errorFromStderr("\nsomething odd\nmore\n"), {
+    ename: "Error",
+    evalue: "something odd",
+    traceback: ["something odd", "more"],
+  });
   assert.equal(errorFromStderr("").ename, "Error");
 });

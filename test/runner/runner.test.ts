@@ -6,8 +6,21 @@ import { join } from "path";
 import { NotebookRunError, runNotebook } from "../../lib/runner/runner";
 import { makeNotebook, processAlive, tempDir, writeFiles } from "./nb-fixtures";
 
-type SavedOutput = { output_type: string; name?: string; text?: string[]; data?: Record<string, string[]>; ename?: string; evalue?: string };
-type SavedCell = { cell_type: string; id: string; source: string[]; execution_count?: number | null; outputs?: SavedOutput[] };
+type SavedOutput = {
+  output_type: string;
+  name?: string;
+  text?: string[];
+  data?: Record<string, string[]>;
+  ename?: string;
+  evalue?: string;
+};
+type SavedCell = {
+  cell_type: string;
+  id: string;
+  source: string[];
+  execution_count?: number | null;
+  outputs?: SavedOutput[];
+};
 type SavedNotebook = { nbformat: number; nbformat_minor: number; cells: SavedCell[] };
 
 const load = (p: string) => JSON.parse(readFileSync(p, "utf8")) as SavedNotebook;
@@ -23,7 +36,8 @@ test("runs a notebook from its project root, importing local .ts modules, and wr
   writeFiles(project, {
     "package.json": { name: "fixture", private: true },
     // A local module that itself imports another local module: tslab compiles both.
-    "lib/helper.ts": 'import { FACTOR } from "./consts";\nexport function double(x: number): number { return FACTOR * x; }\n',
+    "lib/helper.ts":
+      'import { FACTOR } from "./consts";\nexport function double(x: number): number { return FACTOR * x; }\n',
     "lib/consts.ts": "export const FACTOR: number = 2;\n",
     "notebooks/work/t.ipynb": makeNotebook([
       { markdown: "# runner test" },
@@ -47,11 +61,22 @@ test("runs a notebook from its project root, importing local .ts modules, and wr
   assert.equal(r.outPath, path, "default output is the input file");
   assert.deepEqual(
     r.cells.map((c) => [c.index, c.status]),
-    [[1, "ok"], [2, "ok"], [3, "ok"], [4, "ok"], [5, "skipped"], [6, "ok"]],
+    [
+      [1, "ok"],
+      [2, "ok"],
+      [3, "ok"],
+      [4, "ok"],
+      [5, "skipped"],
+      [6, "ok"],
+    ],
   );
   assert.ok(r.cells.every((c) => c.seconds >= 0 && c.seconds < 30));
   // One progress line per executed cell, naming the index and the seconds.
-  for (const i of [1, 2, 3, 4, 6]) assert.ok(lines.some((l) => new RegExp(`cell +${i} +\\d+\\.\\d\\d s`).test(l)), lines.join("\n"));
+  for (const i of [1, 2, 3, 4, 6])
+    assert.ok(
+      lines.some((l) => new RegExp(`cell +${i} +\\d+\\.\\d\\d s`).test(l)),
+      lines.join("\n"),
+    );
   assert.ok(r.kernelPid && !processAlive(r.kernelPid), "kernel process is gone");
 
   const nb = load(path);
@@ -60,7 +85,10 @@ test("runs a notebook from its project root, importing local .ts modules, and wr
   const ids = nb.cells.map((c) => c.id);
   assert.ok(ids.every((id) => /^[a-zA-Z0-9_-]{1,64}$/.test(id)));
   assert.equal(new Set(ids).size, ids.length, "cell ids are unique");
-  assert.deepEqual(nb.cells.map((c) => c.execution_count ?? null), [null, 1, 2, 3, 4, null, 5]);
+  assert.deepEqual(
+    nb.cells.map((c) => c.execution_count ?? null),
+    [null, 1, 2, 3, 4, null, 5],
+  );
 
   const [, c1, c2, c3, c4, c5, c6] = nb.cells;
   assert.equal(c1.outputs!.length, 1);
@@ -68,10 +96,15 @@ test("runs a notebook from its project root, importing local .ts modules, and wr
   assert.equal(text(c1.outputs![0]), `double: 42\ncwd: ${realpathSync(project)}\npreset: smoke\n`);
   assert.deepEqual(c2.outputs, [{ output_type: "display_data", data: { "text/html": ["<b>bold</b>"] }, metadata: {} }]);
   // The display made in cell 3 was updated in place by cell 4: only the last state is kept.
-  assert.deepEqual(c3.outputs, [{ output_type: "display_data", data: { "text/plain": ["step 2 of 2"] }, metadata: {} }]);
+  assert.deepEqual(c3.outputs, [
+    { output_type: "display_data", data: { "text/plain": ["step 2 of 2"] }, metadata: {} },
+  ]);
   assert.deepEqual(
     c4.outputs!.map((o) => [o.output_type, o.name, text(o)]),
-    [["stream", "stderr", "a warning\n"], ["stream", "stdout", "42\n"]],
+    [
+      ["stream", "stderr", "a warning\n"],
+      ["stream", "stdout", "42\n"],
+    ],
   );
   assert.deepEqual(c5.outputs, []);
   assert.equal(text(c6.outputs![0]), "async done\n");
@@ -102,8 +135,14 @@ test("a failing cell fails the run with notebook, cell index, id and error; late
   assert.match(err.message, new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: cell 2 \\(id ${id}\\) failed`));
   assert.match(err.message, /\| throw new Error\("boom"\);/);
   assert.match(err.message, /Error: boom/);
-  assert.deepEqual(err.result.failures.map((f) => [f.index, f.ename, f.evalue]), [[2, "Error", "boom"]]);
-  assert.deepEqual(err.result.cells.map((c) => c.status), ["ok", "ok", "error", "skipped"]);
+  assert.deepEqual(
+    err.result.failures.map((f) => [f.index, f.ename, f.evalue]),
+    [[2, "Error", "boom"]],
+  );
+  assert.deepEqual(
+    err.result.cells.map((c) => c.status),
+    ["ok", "ok", "error", "skipped"],
+  );
 
   // The executed copy holds the outputs so far, including the error; the input is untouched.
   assert.equal(text(nb.cells[0].outputs![0]), "one\n");
@@ -121,7 +160,9 @@ test("a failing cell fails the run with notebook, cell index, id and error; late
 
 test("a cell that never returns hits the timeout and the kernel is killed", async () => {
   const dir = tempDir("runner-timeout");
-  writeFiles(dir, { "loop.ipynb": makeNotebook([{ code: "let n = 0;" }, { code: "while (true) { n++; }" }, { code: "n" }]) });
+  writeFiles(dir, {
+    "loop.ipynb": makeNotebook([{ code: "let n = 0;" }, { code: "while (true) { n++; }" }, { code: "n" }]),
+  });
   const path = join(dir, "loop.ipynb");
   const t0 = Date.now();
   const err = await runNotebook(path, { cellTimeoutSec: 1.5, log: silent }).then(
@@ -131,7 +172,10 @@ test("a cell that never returns hits the timeout and the kernel is killed", asyn
   const seconds = (Date.now() - t0) / 1000;
   assert.ok(err instanceof NotebookRunError);
   assert.match(err.message, /cell 1 .*failed[\s\S]*CellTimeoutError: cell did not finish within 1.5 s/);
-  assert.deepEqual(err.result.cells.map((c) => c.status), ["ok", "timeout", "skipped"]);
+  assert.deepEqual(
+    err.result.cells.map((c) => c.status),
+    ["ok", "timeout", "skipped"],
+  );
   assert.ok(seconds < 15, `took ${seconds} s`);
   assert.ok(err.result.kernelPid && !processAlive(err.result.kernelPid), "stuck kernel was killed");
   const nb = load(path);

@@ -11,8 +11,13 @@ import { join } from "path";
 
 const root = join(__dirname, "..", "..");
 const script = join(root, "scripts", "patch-tslab.js");
-const run = (file: string) => spawnSync(process.execPath, [script], { env: { ...process.env, VAELAB_TSLAB_CONVERTER: file }, encoding: "utf8" });
-const runJupyter = (file: string) => spawnSync(process.execPath, [script], { env: { ...process.env, VAELAB_TSLAB_CONVERTER: "", VAELAB_TSLAB_JUPYTER: file }, encoding: "utf8" });
+const run = (file: string) =>
+  spawnSync(process.execPath, [script], { env: { ...process.env, VAELAB_TSLAB_CONVERTER: file }, encoding: "utf8" });
+const runJupyter = (file: string) =>
+  spawnSync(process.execPath, [script], {
+    env: { ...process.env, VAELAB_TSLAB_CONVERTER: "", VAELAB_TSLAB_JUPYTER: file },
+    encoding: "utf8",
+  });
 
 test("the installed tslab converter is patched", () => {
   const src = readFileSync(join(root, "node_modules", "tslab", "dist", "converter.js"), "utf8");
@@ -72,7 +77,16 @@ test("the socket patch moves the binds, is idempotent, and refuses unknown code"
       "            this.bindSocket(this.hb, cinfo.hb_port),",
       "        ]);",
     ].join("\n");
-    const original = ["    async init() {", "        this.hb = new zmq.Reply();", "        (async () => {", "            for await (const m of this.shell) handle(m);", "        })();", binds, "    }"].join("\n") + "\n";
+    const original =
+      [
+        "    async init() {",
+        "        this.hb = new zmq.Reply();",
+        "        (async () => {",
+        "            for await (const m of this.shell) handle(m);",
+        "        })();",
+        binds,
+        "    }",
+      ].join("\n") + "\n";
     const f = join(dir, "jupyter.js");
     writeFileSync(f, original);
     assert.equal(runJupyter(f).status, 0);

@@ -41,11 +41,15 @@ function problem(seed: number) {
     }
     return vars;
   };
-  const loss = (vars: Record<string, tf.Variable>) => () => tf.tidy(() => {
-    const h = tf.relu(tf.add(tf.matMul(tf.tensor(x.values, x.shape), vars.w1), vars.b1));
-    const out = tf.matMul(h, vars.w2);
-    return tf.add(tf.mean(tf.square(tf.sub(out, tf.tensor(y.values, y.shape)))), tf.mul(0.01, tf.sum(tf.square(vars.w1)))) as tf.Scalar;
-  });
+  const loss = (vars: Record<string, tf.Variable>) => () =>
+    tf.tidy(() => {
+      const h = tf.relu(tf.add(tf.matMul(tf.tensor(x.values, x.shape), vars.w1), vars.b1));
+      const out = tf.matMul(h, vars.w2);
+      return tf.add(
+        tf.mean(tf.square(tf.sub(out, tf.tensor(y.values, y.shape)))),
+        tf.mul(0.01, tf.sum(tf.square(vars.w1))),
+      ) as tf.Scalar;
+    });
   return { make, loss };
 }
 
@@ -53,11 +57,17 @@ function problem(seed: number) {
 function step(opt: tf.Optimizer, vars: Record<string, tf.Variable>, loss: () => tf.Scalar): void {
   const trainable = [vars.w1, vars.b1, vars.w2];
   const { value, grads } = tf.variableGrads(loss, trainable);
-  opt.applyGradients([...trainable, vars.frozen].map((v) => ({ name: v.name, tensor: grads[v.name] ?? null })) as unknown as tf.NamedTensorMap);
+  opt.applyGradients(
+    [...trainable, vars.frozen].map((v) => ({
+      name: v.name,
+      tensor: grads[v.name] ?? null,
+    })) as unknown as tf.NamedTensorMap,
+  );
   tf.dispose([value, ...Object.values(grads)]);
 }
 
-const snap = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
+const snap = (vars: Record<string, tf.Variable>) =>
+  Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
 
 function trajectory(backend: string, makeOpt: () => tf.Optimizer, steps: number, seed = 1) {
   const prev = tf.getBackend();
@@ -79,7 +89,12 @@ function trajectory(backend: string, makeOpt: () => tf.Optimizer, steps: number,
   }
 }
 
-function assertSameTrajectory(label: string, a: Record<string, Float32Array>[], b: Record<string, Float32Array>[], rtol = 1e-6) {
+function assertSameTrajectory(
+  label: string,
+  a: Record<string, Float32Array>[],
+  b: Record<string, Float32Array>[],
+  rtol = 1e-6,
+) {
   assert.equal(a.length, b.length);
   a.forEach((sa, s) => {
     for (const k of Object.keys(sa)) {
@@ -94,12 +109,19 @@ function assertSameTrajectory(label: string, a: Record<string, Float32Array>[], 
 
 test("fused Adam follows tf.train.adam's trajectory over 20 steps (cpu and native), incl. custom β, ε and a variable with no gradient", () => {
   for (const backend of backends) {
-    for (const [lr, b1, b2, eps] of [[0.01, 0.9, 0.999, null], [0.05, 0.8, 0.95, 1e-4]] as [number, number, number, number | null][]) {
+    for (const [lr, b1, b2, eps] of [
+      [0.01, 0.9, 0.999, null],
+      [0.05, 0.8, 0.95, 1e-4],
+    ] as [number, number, number, number | null][]) {
       const ref = trajectory(backend, () => tf.train.adam(lr, b1, b2, eps as number), 20);
       const fused = trajectory(backend, () => fusedAdam(lr, b1, b2, eps), 20);
       // Same float32 ops in the same order: the trajectories agree to the last bit, not just within tolerance.
       assertSameTrajectory(`${backend} lr=${lr} β=${b1},${b2} ε=${eps}`, fused, ref, 0);
-      assert.deepEqual(Array.from(fused[19].frozen), Array.from(ref[0].frozen), "a variable without a gradient is not updated");
+      assert.deepEqual(
+        Array.from(fused[19].frozen),
+        Array.from(ref[0].frozen),
+        "a variable without a gradient is not updated",
+      );
       assert.notDeepEqual(Array.from(fused[19].w1), Array.from(fused[0].w1), "the others move");
     }
   }
@@ -107,7 +129,9 @@ test("fused Adam follows tf.train.adam's trajectory over 20 steps (cpu and nativ
 
 test("on native every variable is updated by one adamUpdate call, none on cpu", { skip: noNative }, () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const addon = (require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon")).loadAddon() as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const addon = (
+    require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon")
+  ).loadAddon() as unknown as Record<string, (...a: unknown[]) => unknown>;
   const original = addon.adamUpdate;
   let calls = 0;
   addon.adamUpdate = (...a: unknown[]) => {
@@ -155,7 +179,10 @@ test("optimizer state round-trips through a checkpoint, between fused Adam and t
       const prev = tf.getBackend();
       tf.setBackend(backend);
       try {
-        const kinds: [string, () => tf.Optimizer][] = [["fused", () => fusedAdam(0.02)], ["tfjs", () => tf.train.adam(0.02)]];
+        const kinds: [string, () => tf.Optimizer][] = [
+          ["fused", () => fusedAdam(0.02)],
+          ["tfjs", () => tf.train.adam(0.02)],
+        ];
         for (const [saveKind, makeSaver] of kinds) {
           for (const [loadKind, makeLoader] of kinds) {
             const label = `${backend}: ${saveKind} → ${loadKind}`;
@@ -170,7 +197,11 @@ test("optimizer state round-trips through a checkpoint, between fused Adam and t
             // resumed: fresh variables and optimizer, load, 6 steps
             const b = p.make();
             const optB = makeLoader();
-            const state = await loadCheckpoint(dir, { variables: b, optimizer: optB, optimizerVars: [b.w1, b.b1, b.w2, b.frozen] });
+            const state = await loadCheckpoint(dir, {
+              variables: b,
+              optimizer: optB,
+              optimizerVars: [b.w1, b.b1, b.w2, b.frozen],
+            });
             assert.equal(state?.step, 7);
             assert.equal(optB.iterations, 7, `${label}: iterations restored`);
             for (let s = 0; s < 6; s++) step(optB, b, p.loss(b));
@@ -202,7 +233,11 @@ test("createAdam and the trainer use the fused Adam on native and plain tf.train
       const data = toyData(64, 1);
       const model = buildToyVae(new Rng(4));
       const res = await train(model, { data, batchSize: 16, steps: 5, rng: 5, progress: "none" });
-      assert.equal(res.optimizer instanceof FusedAdamOptimizer, backend === "native", `${backend}: the trainer's default optimizer`);
+      assert.equal(
+        res.optimizer instanceof FusedAdamOptimizer,
+        backend === "native",
+        `${backend}: the trainer's default optimizer`,
+      );
       assert.ok(res.history.every((h) => Number.isFinite(h.loss)));
       res.optimizer.dispose();
       model.store.dispose();

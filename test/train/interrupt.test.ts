@@ -28,15 +28,34 @@ const cfg = mlpVaeConfig({ xDim: 6, zDim: 2 });
 test("SIGINT stops training at a step boundary with a checkpoint; a second call resumes to the same end", async () => {
   const listeners = process.listenerCount("SIGINT");
   const dir = join(tmp, "ckpt");
-  const opts = (onStep?: (r: HistoryRow) => void) => ({ data: X, batchSize: 32, steps: 120, rng: 3, progress: "none" as const, checkpoint: { dir, every: 50 }, ...(onStep ? { onStep } : {}) });
-  const m = createMlpVae(cfg, new Rng(1));
-  await assert.rejects(train(m, opts((r) => { if (r.step === 69) process.emit("SIGINT"); })), (e: unknown) => {
-    assert.ok(e instanceof TrainingInterruptedError);
-    assert.equal(e.step, 70);
-    assert.equal(e.checkpointDir, dir);
-    assert.match(e.message, /training interrupted after step 70 of 120; checkpoint saved to .*; run it again to resume from step 70/);
-    return true;
+  const opts = (onStep?: (r: HistoryRow) => void) => ({
+    data: X,
+    batchSize: 32,
+    steps: 120,
+    rng: 3,
+    progress: "none" as const,
+    checkpoint: { dir, every: 50 },
+    ...(onStep ? { onStep } : {}),
   });
+  const m = createMlpVae(cfg, new Rng(1));
+  await assert.rejects(
+    train(
+      m,
+      opts((r) => {
+        if (r.step === 69) process.emit("SIGINT");
+      }),
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof TrainingInterruptedError);
+      assert.equal(e.step, 70);
+      assert.equal(e.checkpointDir, dir);
+      assert.match(
+        e.message,
+        /training interrupted after step 70 of 120; checkpoint saved to .*; run it again to resume from step 70/,
+      );
+      return true;
+    },
+  );
   assert.equal(process.listenerCount("SIGINT"), listeners, "the SIGINT listener is removed");
   const resumed = await train(m, opts());
   assert.equal(resumed.startStep, 70);
@@ -45,15 +64,37 @@ test("SIGINT stops training at a step boundary with a checkpoint; a second call 
   const straight = createMlpVae(cfg, new Rng(1));
   const full = await train(straight, { ...opts(), checkpoint: undefined });
   full.optimizer.dispose();
-  assert.equal(resumed.history[resumed.history.length - 1].loss, full.history[full.history.length - 1].loss, "resumed run ends where the uninterrupted one does");
+  assert.equal(
+    resumed.history[resumed.history.length - 1].loss,
+    full.history[full.history.length - 1].loss,
+    "resumed run ends where the uninterrupted one does",
+  );
 });
 
 test("trainOrReload: a call made while an interrupted run of the same directory stops waits for it and resumes", async () => {
   const runsDir = join(tmp, "runs");
-  const call = (interruptAt: number | null) => trainOrReload({ model: cfg, data: "interrupt-test", seed: 2, preset: "smoke" }, (c, rng) => createMlpVae(c.model as typeof cfg, rng), {
-    runsDir, checkpointEvery: 25,
-    train: () => ({ data: X, batchSize: 32, steps: 100, progress: "none", ...(interruptAt !== null ? { onStep: (r: HistoryRow) => { if (r.step === interruptAt) requestInterrupt(); } } : {}) }),
-  });
+  const call = (interruptAt: number | null) =>
+    trainOrReload(
+      { model: cfg, data: "interrupt-test", seed: 2, preset: "smoke" },
+      (c, rng) => createMlpVae(c.model as typeof cfg, rng),
+      {
+        runsDir,
+        checkpointEvery: 25,
+        train: () => ({
+          data: X,
+          batchSize: 32,
+          steps: 100,
+          progress: "none",
+          ...(interruptAt !== null
+            ? {
+                onStep: (r: HistoryRow) => {
+                  if (r.step === interruptAt) requestInterrupt();
+                },
+              }
+            : {}),
+        }),
+      },
+    );
   const first = call(39);
   const second = call(null); // starts before the first has stopped
   await assert.rejects(first, TrainingInterruptedError);

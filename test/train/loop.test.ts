@@ -22,15 +22,24 @@ test("tensor count is flat across training steps (after step 2 = after step 50)"
   const model = buildToyVae(new Rng(2));
   const counts: number[] = [];
   const res = await train(model, {
-    data, batchSize: 16, steps: 50, rng: 3, progress: "none",
+    data,
+    batchSize: 16,
+    steps: 50,
+    rng: 3,
+    progress: "none",
     controller: adaptiveRate({ target: 1, initial: 0.1 }),
     validate: { every: 10, fn: () => ({ negElbo: model.negElbo(data, 0) }) },
-    onStep: () => { counts.push(tf.memory().numTensors); },
+    onStep: () => {
+      counts.push(tf.memory().numTensors);
+    },
   });
   assert.equal(counts.length, 50);
   assert.equal(counts[1], counts[49], `numTensors after step 2: ${counts[1]}, after step 50: ${counts[49]}`);
   assert.equal(res.history.length, 50);
-  assert.ok(res.history[9].val_negElbo !== undefined && res.history[8].val_negElbo === undefined, "validation every 10 steps");
+  assert.ok(
+    res.history[9].val_negElbo !== undefined && res.history[8].val_negElbo === undefined,
+    "validation every 10 steps",
+  );
   res.optimizer.dispose();
   model.store.dispose();
   data.dispose();
@@ -58,7 +67,12 @@ test("a small Gaussian-MLP VAE reduces its loss (negative ELBO) on a toy dataset
 test("checkpoint/resume: 20 steps straight equals 12 steps, crash, resume from step 10 to 20 (bit-identical)", async () => {
   const data = toyData(64, 7);
   const opts = (dir?: string) => ({
-    data, batchSize: 12, steps: 20, rng: 8, learningRate: 5e-3, progress: "none" as const,
+    data,
+    batchSize: 12,
+    steps: 20,
+    rng: 8,
+    learningRate: 5e-3,
+    progress: "none" as const,
     controller: adaptiveRate({ target: 0.5, initial: 0.5, delta: 0.05 }),
     ...(dir ? { checkpoint: { dir, every: 10 } } : {}),
   });
@@ -69,7 +83,12 @@ test("checkpoint/resume: 20 steps straight equals 12 steps, crash, resume from s
   const dir = path.join(tmp(), "ckpt");
   const crashed = buildToyVae(new Rng(9));
   await assert.rejects(
-    train(crashed, { ...opts(dir), onStep: (row) => { if (row.step === 11) throw new Error("simulated crash"); } }),
+    train(crashed, {
+      ...opts(dir),
+      onStep: (row) => {
+        if (row.step === 11) throw new Error("simulated crash");
+      },
+    }),
     /simulated crash/,
   );
   const { meta } = loadTensors(dir);
@@ -82,9 +101,13 @@ test("checkpoint/resume: 20 steps straight equals 12 steps, crash, resume from s
   assert.deepEqual(await snapshot(resumed.variables), want);
   assert.deepEqual(r2.controller.beta, r1.controller.beta);
   assert.equal(r2.history.length, 20);
-  assert.deepEqual(r2.history.map((r) => r.loss), r1.history.map((r) => r.loss));
+  assert.deepEqual(
+    r2.history.map((r) => r.loss),
+    r1.history.map((r) => r.loss),
+  );
   for (const m of [straight, crashed, resumed]) m.store.dispose();
-  r1.optimizer.dispose(); r2.optimizer.dispose();
+  r1.optimizer.dispose();
+  r2.optimizer.dispose();
   data.dispose();
 });
 
@@ -107,7 +130,15 @@ test("NaN guard: a NaN loss at step 13 stops with the step named, restores the l
   const model = buildToyVae(new Rng(11));
   let err: unknown;
   try {
-    await train(nanAt(model, 13), { data, batchSize: 16, steps: 30, rng: 12, progress: "none", checkpoint: { dir, every: 5 }, metricsCsv: csv });
+    await train(nanAt(model, 13), {
+      data,
+      batchSize: 16,
+      steps: 30,
+      rng: 12,
+      progress: "none",
+      checkpoint: { dir, every: 5 },
+      metricsCsv: csv,
+    });
   } catch (e) {
     err = e;
   }
@@ -150,16 +181,29 @@ test("NaN guard names a non-finite gradient (finite loss) and a parameter blown 
   const before = await snapshot(m1.variables);
   await assert.rejects(
     train(gradNaN, { data, batchSize: 8, steps: 10, rng: 1, progress: "none", optimizer: tf.train.sgd(0) }),
-    (e: unknown) => e instanceof NonFiniteError && e.step === 4 && e.quantity === "gradient of enc/0/w" && /no checkpointing configured/.test(e.message),
+    (e: unknown) =>
+      e instanceof NonFiniteError &&
+      e.step === 4 &&
+      e.quantity === "gradient of enc/0/w" &&
+      /no checkpointing configured/.test(e.message),
   );
-  assert.deepEqual(await snapshot(m1.variables), before, "the bad update was not applied (lr 0 leaves the rest unchanged)");
+  assert.deepEqual(
+    await snapshot(m1.variables),
+    before,
+    "the bad update was not applied (lr 0 leaves the rest unchanged)",
+  );
 
   const m2 = buildToyVae(new Rng(15));
   await assert.rejects(
     train(m2, { data, batchSize: 8, steps: 10, rng: 1, progress: "none", optimizer: tf.train.sgd(Infinity) }),
-    (e: unknown) => e instanceof NonFiniteError && e.step === 0 && /^parameter /.test(e.quantity) && /after the update/.test(e.message),
+    (e: unknown) =>
+      e instanceof NonFiniteError &&
+      e.step === 0 &&
+      /^parameter /.test(e.quantity) &&
+      /after the update/.test(e.message),
   );
-  m1.store.dispose(); m2.store.dispose();
+  m1.store.dispose();
+  m2.store.dispose();
   data.dispose();
 });
 
@@ -167,8 +211,14 @@ test("options are validated with clear messages", async () => {
   const data = toyData(8, 1);
   const m = buildToyVae(new Rng(1));
   await assert.rejects(train(m, { data, batchSize: 4, progress: "none" }), /give steps or epochs/);
-  await assert.rejects(train(m, { data, batchSize: 0, steps: 1, progress: "none" }), /batchSize must be a positive integer/);
-  await assert.rejects(train(m, { data: { x: data, y: tf.zeros([3]) }, batchSize: 2, steps: 1, progress: "none" }), /"y" has 3 examples but "x" has 8/);
+  await assert.rejects(
+    train(m, { data, batchSize: 0, steps: 1, progress: "none" }),
+    /batchSize must be a positive integer/,
+  );
+  await assert.rejects(
+    train(m, { data: { x: data, y: tf.zeros([3]) }, batchSize: 2, steps: 1, progress: "none" }),
+    /"y" has 3 examples but "x" has 8/,
+  );
   m.store.dispose();
   data.dispose();
 });
@@ -189,7 +239,15 @@ test("fixed-β controller and named datasets reach the model's step", async () =
     },
     { data: { x, mask }, batchSize: 8, epochs: 1, progress: "none", controller: fixedBeta(0.5) },
   );
-  assert.deepEqual(seen, [[8, 8], [8, 8], [4, 4]], "last partial batch kept by default");
+  assert.deepEqual(
+    seen,
+    [
+      [8, 8],
+      [8, 8],
+      [4, 4],
+    ],
+    "last partial batch kept by default",
+  );
   assert.equal(res.history[0].ctl_beta, 0.5);
   res.optimizer.dispose();
   m.store.dispose();
@@ -210,7 +268,10 @@ test("typed-array data ({values: Float32Array, shape}) trains like the same tens
   const r2 = await train(m2, { data: t, batchSize: 8, steps: 6, rng: 1, progress: "none" });
   r2.optimizer.dispose();
   assert.deepEqual(await snapshot(m2.variables), w1);
-  await assert.rejects(train(m2, { data: { values, shape: [24, 5] }, batchSize: 8, steps: 1, progress: "none" }), /96 values but shape \[24,5\] needs 120/);
+  await assert.rejects(
+    train(m2, { data: { values, shape: [24, 5] }, batchSize: 8, steps: 1, progress: "none" }),
+    /96 values but shape \[24,5\] needs 120/,
+  );
   m2.store.dispose();
   t.dispose();
 });
@@ -222,7 +283,16 @@ test("a long run returns to the event loop (timers and I/O callbacks fire during
   let step = 0;
   const timer = setInterval(() => firedAtStep.push(step), 20);
   try {
-    const res = await train(model, { data, batchSize: 16, steps: 300, rng: 9, progress: "none", onStep: () => { step++; } });
+    const res = await train(model, {
+      data,
+      batchSize: 16,
+      steps: 300,
+      rng: 9,
+      progress: "none",
+      onStep: () => {
+        step++;
+      },
+    });
     res.optimizer.dispose();
     assert.ok(res.elapsedMs > 100, `the run must outlast several 50 ms slices (took ${res.elapsedMs} ms)`);
   } finally {
@@ -230,7 +300,10 @@ test("a long run returns to the event loop (timers and I/O callbacks fire during
   }
   const total = step;
   // without yielding, an interval never fires while steps run back to back; with it, it fires mid-run
-  assert.ok(firedAtStep.some((s) => s > 0 && s < total), `interval fired at steps [${firedAtStep.slice(0, 10)}…] of ${total}`);
+  assert.ok(
+    firedAtStep.some((s) => s > 0 && s < total),
+    `interval fired at steps [${firedAtStep.slice(0, 10)}…] of ${total}`,
+  );
   model.store.dispose();
   data.dispose();
 });
@@ -244,24 +317,47 @@ test("clipNorm scales the step's gradients to the given global norm (and records
       variables: { "clip/w": w },
       step(batch) {
         const x = batch as tf.Tensor2D;
-        const d = tf.add(tf.mul(tf.sum(tf.mul(w, a)), tf.onesLike(tf.slice(x, [0, 0], [-1, 1]).squeeze([1]))), 0) as tf.Tensor1D;
+        const d = tf.add(
+          tf.mul(tf.sum(tf.mul(w, a)), tf.onesLike(tf.slice(x, [0, 0], [-1, 1]).squeeze([1]))),
+          0,
+        ) as tf.Tensor1D;
         return rateDistortion({ distortion: d, rate: tf.zerosLike(d) as tf.Tensor1D });
       },
     };
     const data = tf.ones([4, 2]);
-    const res = await train(model, { data, batchSize: 4, steps: 1, rng: 1, progress: "none", optimizer: tf.train.sgd(1), ...(clipNorm !== undefined ? { clipNorm } : {}) });
+    const res = await train(model, {
+      data,
+      batchSize: 4,
+      steps: 1,
+      rng: 1,
+      progress: "none",
+      optimizer: tf.train.sgd(1),
+      ...(clipNorm !== undefined ? { clipNorm } : {}),
+    });
     const out = { w: Array.from(await w.data()), row: res.history[0] };
-    w.dispose(); a.dispose(); data.dispose(); res.optimizer.dispose();
+    w.dispose();
+    a.dispose();
+    data.dispose();
+    res.optimizer.dispose();
     return out;
   };
   const clipped = await run(1);
-  assert.ok(Math.abs(clipped.w[0] - (1 - 0.6)) < 1e-6 && Math.abs(clipped.w[1] - (1 - 0.8)) < 1e-6, `clipped update ${clipped.w}`);
+  assert.ok(
+    Math.abs(clipped.w[0] - (1 - 0.6)) < 1e-6 && Math.abs(clipped.w[1] - (1 - 0.8)) < 1e-6,
+    `clipped update ${clipped.w}`,
+  );
   assert.ok(Math.abs(Number(clipped.row.grad_norm) - 5) < 1e-5);
   const loose = await run(10);
-  assert.ok(Math.abs(loose.w[0] - (1 - 3)) < 1e-6 && Math.abs(loose.w[1] - (1 - 4)) < 1e-6, `unclipped update ${loose.w}`);
+  assert.ok(
+    Math.abs(loose.w[0] - (1 - 3)) < 1e-6 && Math.abs(loose.w[1] - (1 - 4)) < 1e-6,
+    `unclipped update ${loose.w}`,
+  );
   const none = await run(undefined);
   assert.deepEqual(none.w, loose.w);
   assert.equal(none.row.grad_norm, undefined);
   const m = buildToyVae(new Rng(1));
-  await assert.rejects(train(m, { data: toyData(8, 1), batchSize: 4, steps: 1, progress: "none", clipNorm: 0 }), /clipNorm must be > 0, got 0/);
+  await assert.rejects(
+    train(m, { data: toyData(8, 1), batchSize: 4, steps: 1, progress: "none", clipNorm: 0 }),
+    /clipNorm must be > 0, got 0/,
+  );
 });

@@ -1,6 +1,13 @@
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { ProgressInfo, createProgress, logProgress, progressLine, terminalProgress, tslabKernel } from "../../lib/train";
+import {
+  ProgressInfo,
+  createProgress,
+  logProgress,
+  progressLine,
+  terminalProgress,
+  tslabKernel,
+} from "../../lib/train";
 import { notebookProgress } from "../../lib/train/progress";
 
 const g = globalThis as { __tslab__?: unknown };
@@ -8,7 +15,15 @@ afterEach(() => {
   delete g.__tslab__;
 });
 
-const info = (step: number, total = 100): ProgressInfo => ({ step, total, epoch: 2, loss: 12.345678, extra: { rate: 1.5 }, elapsedMs: step * 10, msPerStep: 10 });
+const info = (step: number, total = 100): ProgressInfo => ({
+  step,
+  total,
+  epoch: 2,
+  loss: 12.345678,
+  extra: { rate: 1.5 },
+  elapsedMs: step * 10,
+  msPerStep: 10,
+});
 
 test("progressLine shows steps, percentage, epoch, loss, extras, ms/step and ETA", () => {
   const line = progressLine(info(40), "vae");
@@ -18,7 +33,12 @@ test("progressLine shows steps, percentage, epoch, loss, extras, ms/step and ETA
 
 test("terminal progress rewrites one line with \\r and ends with a newline", () => {
   const out: string[] = [];
-  const stream = { write: (s: string) => { out.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  const stream = {
+    write: (s: string) => {
+      out.push(s);
+      return true;
+    },
+  } as unknown as NodeJS.WriteStream;
   const p = terminalProgress(stream, "", 0);
   p.update(info(1));
   p.update(info(2));
@@ -61,12 +81,27 @@ test("inside a tslab kernel, progress is one display updated in place", () => {
 
 test("outside a live kernel (no hook, or displays that throw 'Not ready') progress falls back to the terminal/log", () => {
   assert.equal(tslabKernel(), null);
-  g.__tslab__ = { require: () => ({ newDisplay: () => ({ html() { throw new Error("Not ready"); }, text() { throw new Error("Not ready"); } }) }) };
+  g.__tslab__ = {
+    require: () => ({
+      newDisplay: () => ({
+        html() {
+          throw new Error("Not ready");
+        },
+        text() {
+          throw new Error("Not ready");
+        },
+      }),
+    }),
+  };
   const p = createProgress("auto");
   // must not throw
   p.update(info(1));
   p.done(info(100));
-  g.__tslab__ = { require: () => { throw new Error("no module"); } };
+  g.__tslab__ = {
+    require: () => {
+      throw new Error("no module");
+    },
+  };
   assert.equal(tslabKernel(), null);
 });
 

@@ -16,8 +16,18 @@ before(async () => {
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "vaelab-runs-"));
 
 test("config hash is stable under key reordering (at every level) and changes with the seed", () => {
-  const a = { model: { kind: "vae", sizes: [4, 16, 2], act: "tanh" }, data: { n: 64, gen: "toy" }, preset: "smoke", seed: 1 };
-  const b = { seed: 1, preset: "smoke", data: { gen: "toy", n: 64 }, model: { act: "tanh", sizes: [4, 16, 2], kind: "vae" } };
+  const a = {
+    model: { kind: "vae", sizes: [4, 16, 2], act: "tanh" },
+    data: { n: 64, gen: "toy" },
+    preset: "smoke",
+    seed: 1,
+  };
+  const b = {
+    seed: 1,
+    preset: "smoke",
+    data: { gen: "toy", n: 64 },
+    model: { act: "tanh", sizes: [4, 16, 2], kind: "vae" },
+  };
   assert.equal(configHash(a), configHash(b));
   assert.equal(stableStringify(a), stableStringify(b));
   assert.match(configHash(a), /^[0-9a-f]{16}$/);
@@ -43,14 +53,23 @@ test("runs root: option, then VAELAB_RUNS_DIR, then <repo>/data/runs", () => {
   }
 });
 
-const config: RunConfig = { model: { kind: "toy-vae", xDim: 4, zDim: 2, hidden: 16 }, data: { gen: "toy", n: 64, seed: 3 }, preset: "smoke", seed: 7 };
+const config: RunConfig = {
+  model: { kind: "toy-vae", xDim: 4, zDim: 2, hidden: 16 },
+  data: { gen: "toy", n: 64, seed: 3 },
+  preset: "smoke",
+  seed: 7,
+};
 
 function runOpts(data: tf.Tensor2D, runsDir: string, counter: { steps: number }, crashAt = -1) {
   return {
     runsDir,
     checkpointEvery: 5,
     train: () => ({
-      data, batchSize: 16, steps: 24, learningRate: 5e-3, progress: "none" as const,
+      data,
+      batchSize: 16,
+      steps: 24,
+      learningRate: 5e-3,
+      progress: "none" as const,
       onStep: (row: Record<string, number>) => {
         counter.steps++;
         if (row.step === crashAt) throw new Error("simulated crash");
@@ -67,18 +86,35 @@ test("trainOrReload: first call trains and stores the run; the second reloads it
   assert.equal(c1.steps, 24);
   assert.equal(run1.reloaded, false);
   assert.equal(run1.dir, path.join(root, configHash(config)));
-  assert.deepEqual(fs.readdirSync(run1.dir).sort(), ["config.json", "done.json", "metrics.csv", "weights.bin", "weights.json"]);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(run1.dir, "config.json"), "utf8")), JSON.parse(stableStringify(config)));
+  assert.deepEqual(fs.readdirSync(run1.dir).sort(), [
+    "config.json",
+    "done.json",
+    "metrics.csv",
+    "weights.bin",
+    "weights.json",
+  ]);
+  assert.deepEqual(
+    JSON.parse(fs.readFileSync(path.join(run1.dir, "config.json"), "utf8")),
+    JSON.parse(stableStringify(config)),
+  );
   const w1 = await snapshot(run1.model.variables);
 
   const c2 = { steps: 0 };
-  const reordered: RunConfig = { seed: 7, preset: "smoke", data: { seed: 3, n: 64, gen: "toy" }, model: { hidden: 16, zDim: 2, xDim: 4, kind: "toy-vae" } };
+  const reordered: RunConfig = {
+    seed: 7,
+    preset: "smoke",
+    data: { seed: 3, n: 64, gen: "toy" },
+    model: { hidden: 16, zDim: 2, xDim: 4, kind: "toy-vae" },
+  };
   const run2 = await trainOrReload(reordered, (_c, rng) => buildToyVae(rng), runOpts(data, root, c2));
   assert.equal(c2.steps, 0, "no training step ran");
   assert.equal(run2.reloaded, true);
   assert.deepEqual(await snapshot(run2.model.variables), w1);
   assert.equal(run2.history.length, 24);
-  assert.deepEqual(run2.history.map((r) => r.loss), run1.history.map((r) => r.loss));
+  assert.deepEqual(
+    run2.history.map((r) => r.loss),
+    run1.history.map((r) => r.loss),
+  );
 
   // a freshly built model differs, so the reload really restored the weights
   const fresh = buildToyVae(new Rng(7).fork("init"));
@@ -94,7 +130,10 @@ test("trainOrReload: an interrupted run resumes from its checkpoint and ends whe
 
   const root = tmp();
   const c1 = { steps: 0 };
-  await assert.rejects(trainOrReload(config, (_c, rng) => buildToyVae(rng), runOpts(data, root, c1, 12)), /simulated crash/);
+  await assert.rejects(
+    trainOrReload(config, (_c, rng) => buildToyVae(rng), runOpts(data, root, c1, 12)),
+    /simulated crash/,
+  );
   const dir = path.join(root, configHash(config));
   assert.ok(!fs.existsSync(path.join(dir, "done.json")));
   assert.ok(fs.existsSync(path.join(dir, "checkpoint", "weights.json")));
@@ -117,6 +156,9 @@ test("trainOrReload refuses a run directory whose config.json disagrees with the
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ ...config, seed: 99 }));
   const data = toyData(8, 1);
-  await assert.rejects(trainOrReload(config, (_c, rng) => buildToyVae(rng), runOpts(data, root, { steps: 0 })), (e: Error) => e.message.includes(path.join(dir, "config.json")));
+  await assert.rejects(
+    trainOrReload(config, (_c, rng) => buildToyVae(rng), runOpts(data, root, { steps: 0 })),
+    (e: Error) => e.message.includes(path.join(dir, "config.json")),
+  );
   data.dispose();
 });

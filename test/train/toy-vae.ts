@@ -40,7 +40,10 @@ export function buildToyVae(rng: Rng, xDim = 4, zDim = 2, hidden = 16): ToyVae {
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps));
     const xhat = mlpForward(dec, z);
     // −log N(x; xhat, σ²) summed over dims
-    const nll = tf.add(tf.add(HALF_LOG_2PI, logSigma), tf.div(tf.square(tf.sub(x, xhat)), tf.mul(2, tf.exp(tf.mul(2, logSigma)))));
+    const nll = tf.add(
+      tf.add(HALF_LOG_2PI, logSigma),
+      tf.div(tf.square(tf.sub(x, xhat)), tf.mul(2, tf.exp(tf.mul(2, logSigma)))),
+    );
     const distortion = tf.sum(nll, 1);
     // KL(N(mu, e^logvar) ‖ N(0, 1)) per dimension
     const ratePerDim = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), tf.exp(logvar)), tf.add(1, logvar)));

@@ -9,17 +9,25 @@ import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import { createPartialVae, partialVaeConfig } from "../../lib/models/partial-vae";
 import { train } from "../../lib/train";
-import { AugmentedPartialVae, dequantizationNoise, drawMask, presenceMask, staticMask } from "../../lib/vaequisition/missingness";
+import {
+  AugmentedPartialVae,
+  dequantizationNoise,
+  drawMask,
+  presenceMask,
+  staticMask,
+} from "../../lib/vaequisition/missingness";
 import { fitScaler, standardize, unstandardize } from "../../lib/vaequisition/scaling";
 
 before(async () => {
   await initEngine({ quiet: true });
 });
 
-const rowSums = (m: Float32Array, n: number, D: number) => Array.from({ length: n }, (_, i) => m.subarray(i * D, (i + 1) * D).reduce((s, v) => s + v, 0));
+const rowSums = (m: Float32Array, n: number, D: number) =>
+  Array.from({ length: n }, (_, i) => m.subarray(i * D, (i + 1) * D).reduce((s, v) => s + v, 0));
 
 test("drawMask: exactly 10 % fully missing and 10 % fully observed rows; the rest miss round(ρ·D) dims, ρ ~ U[0,1]", () => {
-  const n = 4000, D = 15;
+  const n = 4000,
+    D = 15;
   const { mask, rho, kind } = drawMask(n, D, new Rng("mask"));
   const sums = rowSums(mask, n, D);
   assert.equal(kind.filter((k) => k === "missing").length, 400);
@@ -54,33 +62,55 @@ test("drawMask: exactly 10 % fully missing and 10 % fully observed rows; the res
 });
 
 test("drawMask bernoulli mode: each dim missing with probability ρ", () => {
-  const n = 3000, D = 15;
+  const n = 3000,
+    D = 15;
   const { mask, rho, kind } = drawMask(n, D, new Rng("bern"), { mode: "bernoulli" });
   const sums = rowSums(mask, n, D);
   // E[missing | ρ] = ρ·D: regress the missing count on ρ over partial rows
-  let sx = 0, sy = 0, sxx = 0, sxy = 0, c = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0,
+    c = 0;
   sums.forEach((s, i) => {
     if (kind[i] !== "partial") return;
-    const y = D - s, x = rho[i];
-    sx += x; sy += y; sxx += x * x; sxy += x * y; c++;
+    const y = D - s,
+      x = rho[i];
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+    c++;
   });
   const slope = (sxy - (sx * sy) / c) / (sxx - (sx * sx) / c);
   assert.ok(Math.abs(slope - D) < 0.6, `slope ${slope} vs ${D}`);
-  assert.ok(sums.some((s, i) => kind[i] === "partial" && s !== D - Math.round(rho[i] * D)), "not the count rule");
+  assert.ok(
+    sums.some((s, i) => kind[i] === "partial" && s !== D - Math.round(rho[i] * D)),
+    "not the count rule",
+  );
 });
 
 test("staticMask: fixed by the seed; the data's own NaNs stay missing", () => {
-  const x = { values: Float32Array.from({ length: 200 * 15 }, (_, i) => (i % 7 === 0 ? NaN : i)), shape: [200, 15] as [number, number] };
-  const a = staticMask(x, 3), b = staticMask(x, 3);
+  const x = {
+    values: Float32Array.from({ length: 200 * 15 }, (_, i) => (i % 7 === 0 ? NaN : i)),
+    shape: [200, 15] as [number, number],
+  };
+  const a = staticMask(x, 3),
+    b = staticMask(x, 3);
   assert.deepEqual(a.values, b.values);
   for (let i = 0; i < x.values.length; i++) if (Number.isNaN(x.values[i])) assert.equal(a.values[i], 0);
-  assert.deepEqual(presenceMask(x).values, Float32Array.from(x.values, (v) => (Number.isNaN(v) ? 0 : 1)));
+  assert.deepEqual(
+    presenceMask(x).values,
+    Float32Array.from(x.values, (v) => (Number.isNaN(v) ? 0 : 1)),
+  );
 });
 
 test("dequantization noise: U(−step/2, step/2)/scale in the given columns, 0 elsewhere", () => {
-  const n = 20000, D = 4;
+  const n = 20000,
+    D = 4;
   const e = dequantizationNoise(n, D, new Rng("dq"), { step: 5, dims: [1, 3], scale: [1, 10, 1, 2] });
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 0; i < n; i++) {
     assert.equal(e[i * D], 0);
     assert.equal(e[i * D + 2], 0);
@@ -95,17 +125,29 @@ test("dequantization noise: U(−step/2, step/2)/scale in the given columns, 0 e
 
 test("AugmentedPartialVae: the model sees x + noise under a fresh mask (exactly), static needs a mask, training runs flat", async () => {
   const D = 6;
-  const m = createPartialVae(partialVaeConfig({ xDim: D, zDim: 2, encoderHidden: [16], decoderHidden: [16] }), new Rng(1));
-  const aug = new AugmentedPartialVae(m, { missingness: "dynamic", dequantize: { step: 5, dims: [1, 2, 3], scale: [1, 5, 5, 5, 1, 1] } });
+  const m = createPartialVae(
+    partialVaeConfig({ xDim: D, zDim: 2, encoderHidden: [16], decoderHidden: [16] }),
+    new Rng(1),
+  );
+  const aug = new AugmentedPartialVae(m, {
+    missingness: "dynamic",
+    dequantize: { step: 5, dims: [1, 2, 3], scale: [1, 5, 5, 5, 1, 1] },
+  });
   assert.equal(aug.variables, m.variables);
   const x = new Rng(2).normalTensor([32, D]);
   const ctx = (step: number) => ({ step, epoch: 0, rng: new Rng("run").fork(`step/${step}`) });
-  const t0 = aug.transform({ x }, ctx(0)), t0b = aug.transform({ x }, ctx(0)), t1 = aug.transform({ x }, ctx(1));
+  const t0 = aug.transform({ x }, ctx(0)),
+    t0b = aug.transform({ x }, ctx(0)),
+    t1 = aug.transform({ x }, ctx(1));
   assert.deepEqual(await t0.mask.data(), await t0b.mask.data());
   assert.notDeepEqual(await t0.mask.data(), await t1.mask.data());
   const want = drawMask(32, D, ctx(0).rng.fork("missingness")).mask;
   assert.deepEqual(await t0.mask.data(), want);
-  const noise = dequantizationNoise(32, D, ctx(0).rng.fork("dequantize"), { step: 5, dims: [1, 2, 3], scale: [1, 5, 5, 5, 1, 1] });
+  const noise = dequantizationNoise(32, D, ctx(0).rng.fork("dequantize"), {
+    step: 5,
+    dims: [1, 2, 3],
+    scale: [1, 5, 5, 5, 1, 1],
+  });
   const diff = await tf.sub(t0.x, x).data();
   diff.forEach((v, i) => assert.ok(Math.abs(v - noise[i]) < 1e-5));
   // the record is the model's step on the transformed batch with the step's "model" stream
@@ -116,10 +158,20 @@ test("AugmentedPartialVae: the model sees x + noise under a fresh mask (exactly)
   const dataMask = tf.concat([tf.zeros([32, 1]), tf.ones([32, D - 1])], 1);
   const tm = aug.transform({ x, mask: dataMask }, ctx(3));
   assert.equal((await tf.sum(tf.slice(tm.mask, [0, 0], [-1, 1])).data())[0], 0);
-  assert.throws(() => new AugmentedPartialVae(m, { missingness: "static" }).transform({ x }, ctx(0)), /static missingness needs the data's mask/);
+  assert.throws(
+    () => new AugmentedPartialVae(m, { missingness: "static" }).transform({ x }, ctx(0)),
+    /static missingness needs the data's mask/,
+  );
   // training through the wrapper
   const counts: number[] = [];
-  const res = await train(aug, { data: { x: { values: Float32Array.from(await x.data()), shape: [32, D] } }, batchSize: 16, steps: 20, rng: 4, progress: "none", onStep: () => void counts.push(tf.memory().numTensors) });
+  const res = await train(aug, {
+    data: { x: { values: Float32Array.from(await x.data()), shape: [32, D] } },
+    batchSize: 16,
+    steps: 20,
+    rng: 4,
+    progress: "none",
+    onStep: () => void counts.push(tf.memory().numTensors),
+  });
   res.optimizer.dispose();
   assert.equal(counts[1], counts[counts.length - 1]);
   assert.ok(res.history.every((h) => Number.isFinite(h.loss as number)));

@@ -10,7 +10,12 @@ import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
 import { THRESHOLD_INDICES, archetypalAudiograms, audiogramPart } from "../../lib/data/audiograms";
 import { partialVaeConfig } from "../../lib/models/partial-vae";
-import { PARTIAL_VAE_TARGET_RATE, evaluatePartialRd, paperTargetRates, trainPartialVaeRun } from "../../lib/vaequisition/runs";
+import {
+  PARTIAL_VAE_TARGET_RATE,
+  evaluatePartialRd,
+  paperTargetRates,
+  trainPartialVaeRun,
+} from "../../lib/vaequisition/runs";
 import { controllerFor } from "../../lib/objectives/controllers";
 import { fitScaler, standardize } from "../../lib/vaequisition/scaling";
 import { staticMask } from "../../lib/vaequisition/missingness";
@@ -45,27 +50,40 @@ test("trainPartialVaeRun: a low target ends at a lower rate than a high one (dyn
   const scaler = fitScaler(train.x);
   const config = partialVaeConfig({ xDim: 15, zDim: 2, encoderHidden: [32], decoderHidden: [32] });
   const base = {
-    config, data: { key: d.key, train: train.x }, scaler, missingness: { kind: "dynamic" as const }, dequantize: { step: 5, dims: THRESHOLD_INDICES.slice() },
-    schedule: { epochs: 30, learningRate: 3e-3, batchSize: 64 }, seed: 3, preset: "smoke" as const, progress: "none" as const, runsDir,
+    config,
+    data: { key: d.key, train: train.x },
+    scaler,
+    missingness: { kind: "dynamic" as const },
+    dequantize: { step: 5, dims: THRESHOLD_INDICES.slice() },
+    schedule: { epochs: 30, learningRate: 3e-3, batchSize: 64 },
+    seed: 3,
+    preset: "smoke" as const,
+    progress: "none" as const,
+    runsDir,
   };
   const lo = await trainPartialVaeRun({ ...base, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } });
   const hi = await trainPartialVaeRun({ ...base, objective: { kind: "target-rate", target: 4, delta: 0.03 } });
   const tail = (h: { rate?: unknown }[]) => h.slice(-40).reduce((s, r) => s + Number(r.rate), 0) / 40;
-  const rLo = tail(lo.run.history), rHi = tail(hi.run.history);
+  const rLo = tail(lo.run.history),
+    rHi = tail(hi.run.history);
   assert.ok(rLo < rHi, `final rates: target 0.5 → ${rLo}, target 4 → ${rHi}`);
   assert.ok(Math.abs(rLo - 0.5) < Math.abs(rHi - 0.5));
   // reload
   const again = await trainPartialVaeRun({ ...base, objective: { kind: "target-rate", target: 0.5, delta: 0.03 } });
   assert.equal(again.run.reloaded, true);
   assert.equal(again.run.hash, lo.run.hash);
-  const w1 = await lo.model.variables["dec/logvar"].data(), w2 = await again.model.variables["dec/logvar"].data();
+  const w1 = await lo.model.variables["dec/logvar"].data(),
+    w2 = await again.model.variables["dec/logvar"].data();
   assert.deepEqual(w1, w2);
   // partial RD on test data under a fixed mask, in data units
   const te = audiogramPart(d, "test");
   const mask = staticMask(te.x, 7);
   const rd = await evaluatePartialRd(lo.acquisition, te.x, mask, { rng: 1 });
   const xs = standardize(te.x, scaler);
-  const ev = await lo.model.evaluate({ x: tf.tensor2d(xs.values, xs.shape), mask: tf.tensor2d(mask.values, mask.shape) }, { rng: 1 });
+  const ev = await lo.model.evaluate(
+    { x: tf.tensor2d(xs.values, xs.shape), mask: tf.tensor2d(mask.values, mask.shape) },
+    { rng: 1 },
+  );
   let jac = 0;
   for (let i = 0; i < mask.values.length; i++) if (mask.values[i]) jac += Math.log(scaler.sd[i % 15]);
   assert.ok(Math.abs(rd.distortionModelScale - ev.distortion) < 1e-9);

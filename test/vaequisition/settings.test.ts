@@ -2,7 +2,15 @@
 // the data sizes are the sweep's, and the scale lines of the notebooks' differences state the table's numbers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VAEQUISITION_SETTINGS, acquisitionFunctionScale, archetypeCurvesScale, archetypeModelScale, realSweepScale, stoppingScale, sweepScale } from "../../lib/vaequisition/settings";
+import {
+  VAEQUISITION_SETTINGS,
+  acquisitionFunctionScale,
+  archetypeCurvesScale,
+  archetypeModelScale,
+  realSweepScale,
+  stoppingScale,
+  sweepScale,
+} from "../../lib/vaequisition/settings";
 import { SWEEP_SETTING_NAMES, sweepPlan } from "../../lib/vaequisition/sweep-settings";
 import { formatNumber as n } from "../../lib/notebook/differences";
 import { PRESETS } from "../../lib/notebook/preset";
@@ -15,12 +23,26 @@ test("sweep plans and the archetype schedule hash as before the settings table; 
     paper: { synthetic: "fc55cd70779c2cb1", real: "ce57e7905d1be2d8", archetypes: "32575057c83f4b01" },
   };
   for (const p of PRESETS) {
-    for (const name of SWEEP_SETTING_NAMES) assert.equal(configHash(sweepPlan(name, p)), want[p][name === "real" ? "real" : "synthetic"], `${name} at ${p}`);
+    for (const name of SWEEP_SETTING_NAMES)
+      assert.equal(configHash(sweepPlan(name, p)), want[p][name === "real" ? "real" : "synthetic"], `${name} at ${p}`);
     // the archetype notebooks' schedule: { epochs, learningRate: 1e-3, batchSize: 128 }
-    assert.equal(configHash({ epochs: VAEQUISITION_SETTINGS[p].archetypes.epochs, learningRate: 1e-3, batchSize: 128 }), want[p].archetypes);
+    assert.equal(
+      configHash({ epochs: VAEQUISITION_SETTINGS[p].archetypes.epochs, learningRate: 1e-3, batchSize: 128 }),
+      want[p].archetypes,
+    );
   }
-  assert.deepEqual(PRESETS.map((p) => VAEQUISITION_SETTINGS[p].sweep.syntheticRows), [1024, 4096, 4096]);
-  assert.deepEqual(PRESETS.map((p) => VAEQUISITION_SETTINGS[p].sweep.realRows), [{ nhanes: 1024, horstat: 256 }, { nhanes: 4096, horstat: 1024 }, { nhanes: 12813, horstat: 2986 }]);
+  assert.deepEqual(
+    PRESETS.map((p) => VAEQUISITION_SETTINGS[p].sweep.syntheticRows),
+    [1024, 4096, 4096],
+  );
+  assert.deepEqual(
+    PRESETS.map((p) => VAEQUISITION_SETTINGS[p].sweep.realRows),
+    [
+      { nhanes: 1024, horstat: 256 },
+      { nhanes: 4096, horstat: 1024 },
+      { nhanes: 12813, horstat: 2986 },
+    ],
+  );
   // plans are copies: a notebook that changes its plan does not change the table
   sweepPlan("real", "demo").targets.push(99);
   assert.equal(sweepPlan("real", "demo").targets.length, 12);
@@ -28,14 +50,30 @@ test("sweep plans and the archetype schedule hash as before the settings table; 
 
 test("every scale line contains the numbers of its preset's entry and the paper preset's", () => {
   for (const p of PRESETS) {
-    const has = (line: string, xs: (number | string)[]) => { for (const x of xs) assert.ok(line.includes(typeof x === "string" ? x : n(x)), `${line} lacks ${x}`); };
+    const has = (line: string, xs: (number | string)[]) => {
+      for (const x of xs) assert.ok(line.includes(typeof x === "string" ? x : n(x)), `${line} lacks ${x}`);
+    };
     for (const q of [p, "paper" as const]) {
-      const a = VAEQUISITION_SETTINGS[q].archetypes, w = VAEQUISITION_SETTINGS[q].sweep;
+      const a = VAEQUISITION_SETTINGS[q].archetypes,
+        w = VAEQUISITION_SETTINGS[q].sweep;
       has(archetypeModelScale(p), [a.epochs, a.samples]);
       has(archetypeCurvesScale(p), [a.epochs, a.samples, a.sequences]);
       has(stoppingScale(p), [a.epochs, a.samples, a.sequences, a.validation]);
-      has(acquisitionFunctionScale(p), [a.seeds, a.epochs, a.samples, a.sequences, a.orderValidation === Infinity ? "all" : a.orderValidation]);
-      const sweep = [`${w.targets.length} target rates`, w.targets[0], w.targets[w.targets.length - 1], w.epochs, w.samples, w.sequences === Number.MAX_SAFE_INTEGER ? "all" : w.sequences];
+      has(acquisitionFunctionScale(p), [
+        a.seeds,
+        a.epochs,
+        a.samples,
+        a.sequences,
+        a.orderValidation === Infinity ? "all" : a.orderValidation,
+      ]);
+      const sweep = [
+        `${w.targets.length} target rates`,
+        w.targets[0],
+        w.targets[w.targets.length - 1],
+        w.epochs,
+        w.samples,
+        w.sequences === Number.MAX_SAFE_INTEGER ? "all" : w.sequences,
+      ];
       has(sweepScale(p), [...sweep, `${w.seeds.synthetic.length} seeds (synthetic) / ${w.seeds.real.length} (real)`]);
       has(realSweepScale(p), [...sweep, `${w.seeds.real.length} seeds`]);
     }

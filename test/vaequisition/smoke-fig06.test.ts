@@ -17,9 +17,13 @@ test("VAEquisition Fig. 6 notebook: acquisition functions over model seeds", { t
   assert.equal(rec.plots?.length, 2);
 
   const d = rec.data as {
-    seeds: number[]; zDim: number; nSequences: number; runHashes: string[];
+    seeds: number[];
+    zDim: number;
+    nSequences: number;
+    runHashes: string[];
     perSeed: { seed: number; order: number[]; area: Record<Policy, number>; mean: Record<Policy, number[]> }[];
-    raw: Record<Policy, Curve>; normalised: Record<Policy, Curve>;
+    raw: Record<Policy, Curve>;
+    normalised: Record<Policy, Curve>;
     areas: Record<Policy, { mean: number; sd: number }>;
     paired: Record<string, { n: number; wins: number; meanDiff: number }>;
     spread: number[];
@@ -31,7 +35,11 @@ test("VAEquisition Fig. 6 notebook: acquisition functions over model seeds", { t
   assert.equal(d.perSeed.length, 2);
   const policies: Policy[] = ["maxVariance", "singleBest", "random"];
   for (const s of d.perSeed) {
-    assert.deepEqual([...s.order].sort((a, b) => a - b), Array.from({ length: 14 }, (_, i) => i + 1), "single-best order is a permutation of the 14 thresholds");
+    assert.deepEqual(
+      [...s.order].sort((a, b) => a - b),
+      Array.from({ length: 14 }, (_, i) => i + 1),
+      "single-best order is a permutation of the 14 thresholds",
+    );
     for (const p of policies) {
       const a = s.area[p];
       assert.ok(Number.isFinite(a) && a > 0, `area ${p} seed ${s.seed}: ${a}`);
@@ -62,7 +70,12 @@ test("VAEquisition Fig. 6 notebook: acquisition functions over model seeds", { t
     assert.equal(d.paired[k].n, 2);
     assert.ok(d.paired[k].wins >= 0 && d.paired[k].wins <= 2);
   }
-  const diff = (d.perSeed[0].area.maxVariance - d.perSeed[0].area.singleBest + d.perSeed[1].area.maxVariance - d.perSeed[1].area.singleBest) / 2;
+  const diff =
+    (d.perSeed[0].area.maxVariance -
+      d.perSeed[0].area.singleBest +
+      d.perSeed[1].area.maxVariance -
+      d.perSeed[1].area.singleBest) /
+    2;
   assert.ok(Math.abs(d.paired.mvVsSb.meanDiff - diff) < 1e-9);
 
   const claims = [

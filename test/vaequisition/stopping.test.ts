@@ -8,8 +8,18 @@ import { Rng } from "../../lib/engine/rng";
 import { fitLinear } from "../../lib/eval/linear-fit";
 import type { AcquisitionTrace } from "../../lib/vaequisition/acquisition";
 import {
-  BASELINE_FEATURES, UQ_FEATURES, evaluateStopping, featureStandardization, fitErrorModel, outcomes, ridgeFit, ridgeLooCV, ridgeLooResiduals, stoppingData,
-  stoppingIndex, trueErrors,
+  BASELINE_FEATURES,
+  UQ_FEATURES,
+  evaluateStopping,
+  featureStandardization,
+  fitErrorModel,
+  outcomes,
+  ridgeFit,
+  ridgeLooCV,
+  ridgeLooResiduals,
+  stoppingData,
+  stoppingIndex,
+  trueErrors,
 } from "../../lib/vaequisition/stopping";
 
 function data(n: number, seed: number) {
@@ -21,7 +31,10 @@ function data(n: number, seed: number) {
 
 test("ridge: λ = 0 is OLS; any λ solves the penalised normal equations with an unpenalised intercept", () => {
   const { X, y } = data(60, 1);
-  const ols = fitLinear(X, y.map((v) => [v]));
+  const ols = fitLinear(
+    X,
+    y.map((v) => [v]),
+  );
   const r0 = ridgeFit(X, y, 0);
   r0.coef.forEach((c, j) => assert.ok(Math.abs(c - ols.coef[j][0]) < 1e-9, `coef ${j}`));
   assert.ok(Math.abs(r0.intercept - ols.intercept[0]) < 1e-9);
@@ -32,7 +45,10 @@ test("ridge: λ = 0 is OLS; any λ solves the penalised normal equations with an
     assert.ok(Math.abs(res.reduce((s, r) => s + r, 0)) < 1e-8, "intercept: residuals sum to 0");
     for (let j = 0; j < 3; j++) {
       const g = res.reduce((s, r, i) => s + (r * (X[i][j] - st.mean[j])) / st.sd[j], 0);
-      assert.ok(Math.abs(g - lambda * f.coef[j] * st.sd[j]) < 1e-8, `λ=${lambda}: normal equation ${j}: ${g} vs ${lambda * f.coef[j] * st.sd[j]}`);
+      assert.ok(
+        Math.abs(g - lambda * f.coef[j] * st.sd[j]) < 1e-8,
+        `λ=${lambda}: normal equation ${j}: ${g} vs ${lambda * f.coef[j] * st.sd[j]}`,
+      );
     }
   }
   const big = ridgeFit(X, y, 1e12);
@@ -46,10 +62,14 @@ test("closed-form LOO residuals equal brute-force refits without each row (same 
   for (const lambda of [0, 0.1, 3, 50]) {
     const closed = ridgeLooResiduals(X, y, lambda, st);
     for (let i = 0; i < X.length; i++) {
-      const Xi = X.filter((_, k) => k !== i), yi = y.filter((_, k) => k !== i);
+      const Xi = X.filter((_, k) => k !== i),
+        yi = y.filter((_, k) => k !== i);
       const refit = ridgeFit(Xi, yi, lambda, st);
       const e = y[i] - refit.predict([X[i]])[0];
-      assert.ok(Math.abs(e - closed[i]) < 1e-9 * Math.max(1, Math.abs(e)), `λ=${lambda} row ${i}: ${closed[i]} vs refit ${e}`);
+      assert.ok(
+        Math.abs(e - closed[i]) < 1e-9 * Math.max(1, Math.abs(e)),
+        `λ=${lambda} row ${i}: ${closed[i]} vs refit ${e}`,
+      );
     }
   }
 });
@@ -62,7 +82,12 @@ test("ridgeLooCV: picks the grid λ with the least LOO error (checked by refitti
   const brute = grid.map((l) => {
     let s = 0;
     for (let i = 0; i < X.length; i++) {
-      const f = ridgeFit(X.filter((_, k) => k !== i), y.filter((_, k) => k !== i), l, st);
+      const f = ridgeFit(
+        X.filter((_, k) => k !== i),
+        y.filter((_, k) => k !== i),
+        l,
+        st,
+      );
       s += (y[i] - f.predict([X[i]])[0]) ** 2;
     }
     return s / X.length;
@@ -83,11 +108,12 @@ test("stopping index: first m with e < τ, else the last; outcomes: FP = max(0, 
   assert.equal(stoppingIndex([9, 5, 4], 5), 2, "strictly below");
   assert.deepEqual(outcomes(6, 2, 4), ["TN", "TN", "FN", "FN", "TP", "TP"]);
   assert.deepEqual(outcomes(6, 4, 1), ["TN", "FP", "FP", "FP", "TP", "TP"]);
-  for (let s = 0; s < 6; s++) for (let sh = 0; sh < 6; sh++) {
-    const o = outcomes(6, s, sh);
-    assert.equal(o.filter((v) => v === "FP").length, Math.max(0, s - sh));
-    assert.equal(o.filter((v) => v === "FN").length, Math.max(0, sh - s));
-  }
+  for (let s = 0; s < 6; s++)
+    for (let sh = 0; sh < 6; sh++) {
+      const o = outcomes(6, s, sh);
+      assert.equal(o.filter((v) => v === "FP").length, Math.max(0, s - sh));
+      assert.equal(o.filter((v) => v === "FN").length, Math.max(0, sh - s));
+    }
 });
 
 /** Fake traces: error e^m = base_i − slope·m + noise, acquisition summary tracking each sequence's own level. */
@@ -98,14 +124,20 @@ function fakeTraces(n: number, seed: number): AcquisitionTrace[] {
     const steps = Array.from({ length: 15 }, (_, m) => {
       const e = 3 + level * Math.exp(-m / 4) + 0.2 * rng.normal();
       const acq = 4 * level * Math.exp(-m / 4) + 0.3 * rng.normal();
-      return { m, rmse: e, acquisitionSummary: acq, partialElbo: -10 - m + rng.normal() } as unknown as AcquisitionTrace["steps"][number];
+      return {
+        m,
+        rmse: e,
+        acquisitionSummary: acq,
+        partialElbo: -10 - m + rng.normal(),
+      } as unknown as AcquisitionTrace["steps"][number];
     });
     return { row: i, order: [], steps } as AcquisitionTrace;
   });
 }
 
 test("evaluateStopping: the oracle has O = 0; the UQ model adapts per sequence and beats the one-index baseline", () => {
-  const val = fakeTraces(200, 5), testT = fakeTraces(128, 6);
+  const val = fakeTraces(200, 5),
+    testT = fakeTraces(128, 6);
   const oracle = evaluateStopping(testT, trueErrors(testT), 5);
   assert.equal(oracle.meanAbsOffset, 0);
   assert.equal(oracle.outcomeShares.FP + oracle.outcomeShares.FN, 0);

@@ -20,7 +20,9 @@ test("metricCurve marks the smallest value and the running-mean minimum over rat
   const line = c.traces[1];
   assert.deepEqual(line.x, [1, 3, 5, 7, 9]);
   const expect = [6.5, 16 / 3, 9.5 / 3, 13.5 / 3, 5.25];
-  (line.y as number[]).forEach((v, i) => assert.ok(Math.abs(v - expect[i]) < 1e-12, `running mean ${i}: ${v} vs ${expect[i]}`));
+  (line.y as number[]).forEach((v, i) =>
+    assert.ok(Math.abs(v - expect[i]) < 1e-12, `running mean ${i}: ${v} vs ${expect[i]}`),
+  );
   assert.deepEqual(c.runningBest.rate, 5);
   assert.ok(Math.abs(c.runningBest.value - 9.5 / 3) < 1e-12);
   assert.equal(c.traces.length, 3);
@@ -34,13 +36,29 @@ test("metricCurve marks the smallest value and the running-mean minimum over rat
 
 test("metricCurve and perTargetMeans reject empty or non-finite input, naming what is wrong", () => {
   assert.throws(() => metricCurve([], { name: "A_RMSE", color: "#000000" }), /A_RMSE.*no points/);
-  assert.throws(() => metricCurve([{ rate: 1, value: NaN, label: "R* = 2, seed 1" }], { name: "O", color: "#000000" }), /"O" point 0 \(R\* = 2, seed 1\)/);
+  assert.throws(
+    () => metricCurve([{ rate: 1, value: NaN, label: "R* = 2, seed 1" }], { name: "O", color: "#000000" }),
+    /"O" point 0 \(R\* = 2, seed 1\)/,
+  );
   assert.throws(() => perTargetMeans([{ target: 2, v: Infinity }], (m) => m.v), /target 2/);
 });
 
 test("perTargetMeans averages the seeds of each target, targets ascending", () => {
-  const ms = [{ target: 4, v: 1 }, { target: 0.5, v: 2 }, { target: 4, v: 3 }, { target: 0.5, v: 6 }, { target: 2, v: 5 }];
-  assert.deepEqual(perTargetMeans(ms, (m) => m.v), [{ target: 0.5, mean: 4, n: 2 }, { target: 2, mean: 5, n: 1 }, { target: 4, mean: 2, n: 2 }]);
+  const ms = [
+    { target: 4, v: 1 },
+    { target: 0.5, v: 2 },
+    { target: 4, v: 3 },
+    { target: 0.5, v: 6 },
+    { target: 2, v: 5 },
+  ];
+  assert.deepEqual(
+    perTargetMeans(ms, (m) => m.v),
+    [
+      { target: 0.5, mean: 4, n: 2 },
+      { target: 2, mean: 5, n: 1 },
+      { target: 4, mean: 2, n: 2 },
+    ],
+  );
 });
 
 test("rateLine spans the panel height at the given rate", () => {

@@ -27,12 +27,17 @@ const tiny = { ...CONV_TASNET_SYNTHETIC, X: 3 };
 
 test("VI-TasNet run toward a target rate: trains, reloads, evaluates consistently", { timeout: 120_000 }, async () => {
   const cfg = pulseConfig({ duration: 0.05 });
-  const b = pulseBatch(cfg, [100000, 100016]), t = pulseBatch(cfg, [102176, 102182]);
+  const b = pulseBatch(cfg, [100000, 100016]),
+    t = pulseBatch(cfg, [102176, 102182]);
   const input = {
     config: viTasNetConfig({ tasnet: tiny, maskPrior: [0, 1] as [number, number] }),
     data: { key: { cfg, range: [100000, 100016] }, train: { mix: b.mixture, sources: b.sources } },
     objective: { kind: "target-rate" as const, target: 20 },
-    schedule: { steps: 8, batchSize: 8, learningRate: 1e-3 }, seed: 1, preset: "smoke" as const, runsDir: tmp, progress: "none" as const,
+    schedule: { steps: 8, batchSize: 8, learningRate: 1e-3 },
+    seed: 1,
+    preset: "smoke" as const,
+    runsDir: tmp,
+    progress: "none" as const,
   };
   const a = await trainSeparationRun(input);
   assert.equal(a.reloaded, false);
@@ -52,16 +57,28 @@ test("VI-TasNet run toward a target rate: trains, reloads, evaluates consistentl
   });
   assert.ok(Math.abs(ev.perMixture.siSdr[0] - est) < 1e-3);
   assert.ok(Math.abs(ev.perMixture.siSdrImprovement[0] - (est - mixScore)) < 1e-3);
-  await assert.rejects(trainSeparationRun({ ...input, objective: { kind: "si-sdr" } }), /a vi-tasnet trains with an ELBO-type objective, got si-sdr/);
-  await assert.rejects(trainSeparationRun({ ...input, data: { ...input.data, train: { ...input.data.train, sources: t.sources } } }), /mixtures \[n, T\] and sources \[n, S, T\] expected/);
+  await assert.rejects(
+    trainSeparationRun({ ...input, objective: { kind: "si-sdr" } }),
+    /a vi-tasnet trains with an ELBO-type objective, got si-sdr/,
+  );
+  await assert.rejects(
+    trainSeparationRun({ ...input, data: { ...input.data, train: { ...input.data.train, sources: t.sources } } }),
+    /mixtures \[n, T\] and sources \[n, S, T\] expected/,
+  );
 });
 
 test("the deterministic TasNet trains on −SI-SDR and is evaluated without rates", { timeout: 120_000 }, async () => {
   const cfg = pulseConfig({ duration: 0.05 });
   const b = pulseBatch(cfg, [100000, 100016]);
   const r = await trainSeparationRun({
-    config: tiny, data: { key: "det", train: { mix: b.mixture, sources: b.sources } }, objective: { kind: "si-sdr" },
-    schedule: { steps: 6, batchSize: 8, learningRate: 1e-3 }, seed: 2, preset: "smoke", runsDir: tmp, progress: "none",
+    config: tiny,
+    data: { key: "det", train: { mix: b.mixture, sources: b.sources } },
+    objective: { kind: "si-sdr" },
+    schedule: { steps: 6, batchSize: 8, learningRate: 1e-3 },
+    seed: 2,
+    preset: "smoke",
+    runsDir: tmp,
+    progress: "none",
   });
   const ev = await evaluateSeparation(r.model, { mix: b.mixture, sources: b.sources });
   assert.ok(Number.isFinite(ev.siSdr) && Number.isFinite(ev.siSdrImprovement));
@@ -71,22 +88,48 @@ test("the deterministic TasNet trains on −SI-SDR and is evaluated without rate
   const d0 = tf.tidy(() => {
     const est = (r.model as ConvTasNet).separate(tf.tensor2d(b.mixture.values.subarray(0, T), [1, T]));
     const src = tf.tensor3d(b.sources.values.subarray(0, 2 * T), [1, 2, T]);
-    const nll = (i: number, j: number) => -blrLogEvidence(src.slice([0, j, 0], [1, 1, T]).reshape([T]), est.slice([0, i, 0], [1, 1, T]).reshape([T])).dataSync()[0];
+    const nll = (i: number, j: number) =>
+      -blrLogEvidence(
+        src.slice([0, j, 0], [1, 1, T]).reshape([T]),
+        est.slice([0, i, 0], [1, 1, T]).reshape([T]),
+      ).dataSync()[0];
     return Math.min(nll(0, 0) + nll(1, 1), nll(0, 1) + nll(1, 0));
   });
-  assert.ok(Number.isFinite(ev.perMixture.distortion[0]) && Math.abs(ev.perMixture.distortion[0] - d0) < 1e-3 * Math.abs(d0) + 1e-3, `D_S ${ev.perMixture.distortion[0]} vs ${d0}`);
+  assert.ok(
+    Number.isFinite(ev.perMixture.distortion[0]) &&
+      Math.abs(ev.perMixture.distortion[0] - d0) < 1e-3 * Math.abs(d0) + 1e-3,
+    `D_S ${ev.perMixture.distortion[0]} vs ${d0}`,
+  );
   assert.ok(Number.isFinite(ev.distortion));
 });
 
-test("a TasNet with loss blr trains on the blr objective (cached apart from the −SI-SDR one); mismatched objectives are named", { timeout: 120_000 }, async () => {
-  const cfg = pulseConfig({ duration: 0.05 });
-  const b = pulseBatch(cfg, [100000, 100016]);
-  const common = { data: { key: "det-blr", train: { mix: b.mixture, sources: b.sources } }, schedule: { steps: 4, batchSize: 8, learningRate: 1e-3 }, seed: 2, preset: "smoke" as const, runsDir: tmp, progress: "none" as const };
-  const r = await trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "blr" } });
-  const s = await trainSeparationRun({ ...common, config: tiny, objective: { kind: "si-sdr" } });
-  assert.notEqual(r.hash, s.hash);
-  const dBlr = r.history[r.history.length - 1].distortion, dSi = s.history[s.history.length - 1].distortion;
-  assert.ok(Math.abs(dBlr) > 100 && Math.abs(dSi) < 100, `BLR run distortion ${dBlr} nats, SI-SDR run ${dSi} dB`);
-  await assert.rejects(() => trainSeparationRun({ ...common, config: tiny, objective: { kind: "blr" } }), /must match the TasNet's loss/);
-  await assert.rejects(() => trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "si-sdr" } }), /must match the TasNet's loss/);
-});
+test(
+  "a TasNet with loss blr trains on the blr objective (cached apart from the −SI-SDR one); mismatched objectives are named",
+  { timeout: 120_000 },
+  async () => {
+    const cfg = pulseConfig({ duration: 0.05 });
+    const b = pulseBatch(cfg, [100000, 100016]);
+    const common = {
+      data: { key: "det-blr", train: { mix: b.mixture, sources: b.sources } },
+      schedule: { steps: 4, batchSize: 8, learningRate: 1e-3 },
+      seed: 2,
+      preset: "smoke" as const,
+      runsDir: tmp,
+      progress: "none" as const,
+    };
+    const r = await trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "blr" } });
+    const s = await trainSeparationRun({ ...common, config: tiny, objective: { kind: "si-sdr" } });
+    assert.notEqual(r.hash, s.hash);
+    const dBlr = r.history[r.history.length - 1].distortion,
+      dSi = s.history[s.history.length - 1].distortion;
+    assert.ok(Math.abs(dBlr) > 100 && Math.abs(dSi) < 100, `BLR run distortion ${dBlr} nats, SI-SDR run ${dSi} dB`);
+    await assert.rejects(
+      () => trainSeparationRun({ ...common, config: tiny, objective: { kind: "blr" } }),
+      /must match the TasNet's loss/,
+    );
+    await assert.rejects(
+      () => trainSeparationRun({ ...common, config: { ...tiny, loss: "blr" }, objective: { kind: "si-sdr" } }),
+      /must match the TasNet's loss/,
+    );
+  },
+);

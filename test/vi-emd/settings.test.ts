@@ -2,7 +2,14 @@
 // table (a changed number would retrain a run), and the scale lines of the notebooks' differences state its numbers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { VI_EMD_SETTINGS, priorSettings, priorsScale, speechScale, speechTasNetScale, syntheticRdScale } from "../../lib/vi-emd/settings";
+import {
+  VI_EMD_SETTINGS,
+  priorSettings,
+  priorsScale,
+  speechScale,
+  speechTasNetScale,
+  syntheticRdScale,
+} from "../../lib/vi-emd/settings";
 import { formatNumber as n } from "../../lib/notebook/differences";
 import { PRESETS } from "../../lib/notebook/preset";
 import { configHash } from "../../lib/train/run-cache";
@@ -24,14 +31,42 @@ test("speech, prior and synthetic-RD settings hash as before the settings table"
 
 test("every scale line contains the numbers of its preset's entry and the paper preset's", () => {
   for (const p of PRESETS) {
-    const has = (line: string, xs: number[]) => { for (const x of xs) assert.ok(line.includes(n(x)), `${line} lacks ${n(x)}`); };
+    const has = (line: string, xs: number[]) => {
+      for (const x of xs) assert.ok(line.includes(n(x)), `${line} lacks ${n(x)}`);
+    };
     for (const q of [p, "paper" as const]) {
-      const s = VI_EMD_SETTINGS[q].speech, c = priorSettings(q), r = VI_EMD_SETTINGS[q].syntheticRd;
-      const speech = (e: typeof s) => [e.tasnet.N, e.nTrain, e.segmentsPerMixture, e.seconds, e.steps, e.batchSize, e.learningRate, e.initialBeta, e.delta, e.nTest, e.evalSeconds];
+      const s = VI_EMD_SETTINGS[q].speech,
+        c = priorSettings(q),
+        r = VI_EMD_SETTINGS[q].syntheticRd;
+      const speech = (e: typeof s) => [
+        e.tasnet.N,
+        e.nTrain,
+        e.segmentsPerMixture,
+        e.seconds,
+        e.steps,
+        e.batchSize,
+        e.learningRate,
+        e.initialBeta,
+        e.delta,
+        e.nTest,
+        e.evalSeconds,
+      ];
       has(speechScale(p), [...speech(s), s.sudormrf.sudormrf!.blocks]);
       has(speechTasNetScale(p), speech(s));
       has(priorsScale(p), speech(c));
-      has(syntheticRdScale(p), [r.targetsPerFrame.length, r.targetsPerFrame[0], r.targetsPerFrame[r.targetsPerFrame.length - 1], r.steps, r.batchSize, r.learningRate, r.seconds, r.nTrain, r.nTest, r.initialBeta, r.delta]);
+      has(syntheticRdScale(p), [
+        r.targetsPerFrame.length,
+        r.targetsPerFrame[0],
+        r.targetsPerFrame[r.targetsPerFrame.length - 1],
+        r.steps,
+        r.batchSize,
+        r.learningRate,
+        r.seconds,
+        r.nTrain,
+        r.nTest,
+        r.initialBeta,
+        r.delta,
+      ]);
     }
   }
 });

@@ -27,34 +27,46 @@ after(() => {
 
 /** max |mix − Σ_i s_i| relative to the mixture's rms, over all training segments. */
 function residual(d: ReturnType<typeof speechExperimentData>): number {
-  const [n, T] = d.train.mix.shape, S = d.train.sources.shape[1];
-  const m = d.train.mix.values, s = d.train.sources.values;
-  let worst = 0, ss = 0;
-  for (let b = 0; b < n; b++) for (let t = 0; t < T; t++) {
-    let sum = 0;
-    for (let i = 0; i < S; i++) sum += s[(b * S + i) * T + t];
-    worst = Math.max(worst, Math.abs(m[b * T + t] - sum));
-    ss += m[b * T + t] ** 2;
-  }
+  const [n, T] = d.train.mix.shape,
+    S = d.train.sources.shape[1];
+  const m = d.train.mix.values,
+    s = d.train.sources.values;
+  let worst = 0,
+    ss = 0;
+  for (let b = 0; b < n; b++)
+    for (let t = 0; t < T; t++) {
+      let sum = 0;
+      for (let i = 0; i < S; i++) sum += s[(b * S + i) * T + t];
+      worst = Math.max(worst, Math.abs(m[b * T + t] - sum));
+      ss += m[b * T + t] ** 2;
+    }
   return worst / Math.sqrt(ss / (n * T));
 }
 
-test("trainCondition clean: training mixtures are the sums of their sources; noisy (the default) are not; keys differ", { timeout: 240_000, skip }, () => {
-  const s = VI_EMD_SETTINGS.smoke.speech;
-  const noisy = speechExperimentData(s);
-  const clean = speechExperimentData(s, { trainCondition: "clean" });
-  assert.equal(noisy.train.condition, "noisy");
-  assert.equal(clean.train.condition, "clean");
-  assert.deepEqual(clean.train.mix.shape, noisy.train.mix.shape);
-  const rc = residual(clean), rn = residual(noisy);
-  assert.ok(rc < 1e-4, `clean training mixtures differ from the sum of sources by ${rc} rms`);
-  assert.ok(rn > 1e-2, `noisy training mixtures equal the sum of sources (${rn} rms)`);
-  // the default key carries no condition (Table 1's cached runs keep their hashes); the clean one does
-  assert.equal((noisy.train.key as Record<string, unknown>).condition, undefined);
-  assert.equal((clean.train.key as Record<string, unknown>).condition, "clean");
-  assert.notDeepEqual(clean.train.key, noisy.train.key);
-  // the test sets do not depend on the training condition (but the standardiser does)
-  assert.deepEqual(clean.test["seen-clean"].ids, noisy.test["seen-clean"].ids);
-  assert.notEqual(clean.standardiser.std, noisy.standardiser.std);
-  assert.throws(() => speechExperimentData(s, { trainCondition: "dry" as "clean" }), /trainCondition must be "noisy" or "clean"/);
-});
+test(
+  "trainCondition clean: training mixtures are the sums of their sources; noisy (the default) are not; keys differ",
+  { timeout: 240_000, skip },
+  () => {
+    const s = VI_EMD_SETTINGS.smoke.speech;
+    const noisy = speechExperimentData(s);
+    const clean = speechExperimentData(s, { trainCondition: "clean" });
+    assert.equal(noisy.train.condition, "noisy");
+    assert.equal(clean.train.condition, "clean");
+    assert.deepEqual(clean.train.mix.shape, noisy.train.mix.shape);
+    const rc = residual(clean),
+      rn = residual(noisy);
+    assert.ok(rc < 1e-4, `clean training mixtures differ from the sum of sources by ${rc} rms`);
+    assert.ok(rn > 1e-2, `noisy training mixtures equal the sum of sources (${rn} rms)`);
+    // the default key carries no condition (Table 1's cached runs keep their hashes); the clean one does
+    assert.equal((noisy.train.key as Record<string, unknown>).condition, undefined);
+    assert.equal((clean.train.key as Record<string, unknown>).condition, "clean");
+    assert.notDeepEqual(clean.train.key, noisy.train.key);
+    // the test sets do not depend on the training condition (but the standardiser does)
+    assert.deepEqual(clean.test["seen-clean"].ids, noisy.test["seen-clean"].ids);
+    assert.notEqual(clean.standardiser.std, noisy.standardiser.std);
+    assert.throws(
+      () => speechExperimentData(s, { trainCondition: "dry" as "clean" }),
+      /trainCondition must be "noisy" or "clean"/,
+    );
+  },
+);

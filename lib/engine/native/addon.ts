@@ -6,10 +6,33 @@ import * as path from "path";
 
 /** Codes shared with native/src/kernels.h (keep in sync). */
 export const UNARY = {
-  exp: 0, log: 1, neg: 2, relu: 3, sigmoid: 4, tanh: 5, softplus: 6, sqrt: 7, square: 8, abs: 9, log1p: 10,
-  elu: 11, relu6: 12, leakyRelu: 13, identity: 14,
+  exp: 0,
+  log: 1,
+  neg: 2,
+  relu: 3,
+  sigmoid: 4,
+  tanh: 5,
+  softplus: 6,
+  sqrt: 7,
+  square: 8,
+  abs: 9,
+  log1p: 10,
+  elu: 11,
+  relu6: 12,
+  leakyRelu: 13,
+  identity: 14,
 } as const;
-export const BINARY = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, squaredDifference: 6, pow: 7, prelu: 8 } as const;
+export const BINARY = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  maximum: 4,
+  minimum: 5,
+  squaredDifference: 6,
+  pow: 7,
+  prelu: 8,
+} as const;
 export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 
 type F32 = Float32Array;
@@ -17,8 +40,21 @@ type Word = Float32Array | Int32Array;
 
 /** The addon's entry points. All write into `out` arrays the caller allocated. */
 export interface NativeAddon {
-  gemm(a: F32, b: F32, out: F32, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean,
-    aIndex: Int32Array | null, bIndex: Int32Array | null, aCount: number, bCount: number): void;
+  gemm(
+    a: F32,
+    b: F32,
+    out: F32,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    aIndex: Int32Array | null,
+    bIndex: Int32Array | null,
+    aCount: number,
+    bCount: number,
+  ): void;
   unary(op: number, x: F32, out: F32, alpha: number): void;
   binary(op: number, a: F32, aShape: number[], b: F32, bShape: number[], out: F32, outShape: number[]): void;
   reduce(op: number, x: F32, shape: number[], axes: number[], out: F32): void;
@@ -31,7 +67,9 @@ export interface NativeAddon {
 }
 
 /** native/ of this checkout, or VAELAB_NATIVE_DIR (a copy built elsewhere; the tests use it). */
-export const NATIVE_ROOT = process.env.VAELAB_NATIVE_DIR ? path.resolve(process.env.VAELAB_NATIVE_DIR) : path.resolve(__dirname, "..", "..", "..", "native");
+export const NATIVE_ROOT = process.env.VAELAB_NATIVE_DIR
+  ? path.resolve(process.env.VAELAB_NATIVE_DIR)
+  : path.resolve(__dirname, "..", "..", "..", "native");
 const ADDON_FILE = path.join(NATIVE_ROOT, "build", "Release", "vaelab_native.node");
 const STATUS_FILE = path.join(NATIVE_ROOT, "build-status.json");
 
@@ -55,7 +93,9 @@ export function loadAddon(): NativeAddon {
     loaded = require(ADDON_FILE) as NativeAddon;
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-    throw new Error(`${ADDON_FILE} failed to load (${msg}); rebuild with 'npm run build:native' (needs libopenblas-dev)`);
+    throw new Error(
+      `${ADDON_FILE} failed to load (${msg}); rebuild with 'npm run build:native' (needs libopenblas-dev)`,
+    );
   }
   const threads = Number(process.env.VAELAB_NATIVE_THREADS ?? "");
   if (Number.isInteger(threads) && threads > 0) loaded.setThreads(threads);

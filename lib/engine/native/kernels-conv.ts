@@ -45,9 +45,23 @@ type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
 type Rounding = "floor" | "round" | "ceil" | undefined;
 
 function geomOf(info: tf.backend_util.Conv2DInfo): ConvGeom {
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.outChannels,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    info.padInfo.top, info.padInfo.left];
+  return [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
 }
 
 const sameShape = (a: number[], b: number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -58,7 +72,10 @@ const usable = (g: ConvGeom) => g.every((v) => Number.isInteger(v) && v >= 0) &&
  * A kernel that resolves the geometry and runs natively, or hands the call to the cpu kernel when
  * `plan` returns null (or the inputs are not float32 NHWC).
  */
-function convKernel(name: string, plan: (a: KernelArgs) => { geom: ConvGeom; run: (g: ConvGeom) => Info } | null): NativeKernel {
+function convKernel(
+  name: string,
+  plan: (a: KernelArgs) => { geom: ConvGeom; run: (g: ConvGeom) => Info } | null,
+): NativeKernel {
   const cpu = cpuKernel(name);
   return (args) => {
     if (!allFloat32(...Object.values(args.inputs)) || !nhwc(args.attrs)) return cpu(args);
@@ -67,9 +84,23 @@ function convKernel(name: string, plan: (a: KernelArgs) => { geom: ConvGeom; run
   };
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: tf.NamedAttrMap, dilations: number | [number, number], depthwise: boolean) {
-  return tf.backend_util.computeConv2DInfo(xShape as Shape4, filterShape as Shape4, attrs.strides as number | [number, number],
-    dilations, attrs.pad as Pad, attrs.dimRoundingMode as Rounding, depthwise, "channelsLast");
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.NamedAttrMap,
+  dilations: number | [number, number],
+  depthwise: boolean,
+) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as Shape4,
+    filterShape as Shape4,
+    attrs.strides as number | [number, number],
+    dilations,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as Rounding,
+    depthwise,
+    "channelsLast",
+  );
 }
 
 const dilationsOf = (attrs: tf.NamedAttrMap) => (attrs.dilations as number | [number, number] | undefined) ?? 1;
@@ -79,54 +110,78 @@ export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
   if (typeof native.conv2d !== "function") return; // an addon built before conv.cc existed
 
   // ---- Conv2D family ----
-  const forward = (depthwise: boolean) => ({ inputs, backend, attrs = {} }: KernelArgs) => {
-    const { x, filter } = inputs;
-    if (x.shape.length !== 4 || filter.shape.length !== 4 || filter.shape[2] !== x.shape[3]) return null;
-    const dil = dilationsOf(attrs);
-    if (depthwise && !tf.backend_util.eitherStridesOrDilationsAreOne(attrs.strides as number | number[], dil)) return null;
-    const info = convInfo(x.shape, filter.shape, attrs, dil, depthwise);
-    return {
-      geom: geomOf(info),
-      run: (g: ConvGeom) => {
-        const out = new Float32Array(size(info.outShape));
-        (depthwise ? native.depthwiseConv2d : native.conv2d)(values(backend, x), values(backend, filter), out, g);
-        fusedTail(native, backend, out, info.outShape, attrs, inputs.bias, inputs.preluActivationWeights);
-        return backend.makeTensorInfo(info.outShape, "float32", out);
-      },
+  const forward =
+    (depthwise: boolean) =>
+    ({ inputs, backend, attrs = {} }: KernelArgs) => {
+      const { x, filter } = inputs;
+      if (x.shape.length !== 4 || filter.shape.length !== 4 || filter.shape[2] !== x.shape[3]) return null;
+      const dil = dilationsOf(attrs);
+      if (depthwise && !tf.backend_util.eitherStridesOrDilationsAreOne(attrs.strides as number | number[], dil))
+        return null;
+      const info = convInfo(x.shape, filter.shape, attrs, dil, depthwise);
+      return {
+        geom: geomOf(info),
+        run: (g: ConvGeom) => {
+          const out = new Float32Array(size(info.outShape));
+          (depthwise ? native.depthwiseConv2d : native.conv2d)(values(backend, x), values(backend, filter), out, g);
+          fusedTail(native, backend, out, info.outShape, attrs, inputs.bias, inputs.preluActivationWeights);
+          return backend.makeTensorInfo(info.outShape, "float32", out);
+        },
+      };
     };
-  };
 
-  const backpropInput = (depthwise: boolean) => ({ inputs, backend, attrs = {} }: KernelArgs) => {
-    const { dy, filter } = inputs;
-    const inputShape = attrs.inputShape as number[];
-    if (dy.shape.length !== 4 || filter.shape.length !== 4 || inputShape?.length !== 4 || filter.shape[2] !== inputShape[3]) return null;
-    const info = convInfo(inputShape, filter.shape, attrs, depthwise ? dilationsOf(attrs) : 1, depthwise);
-    if (!sameShape(info.outShape, dy.shape)) return null;
-    return {
-      geom: geomOf(info),
-      run: (g: ConvGeom) => {
-        const out = new Float32Array(size(info.inShape));
-        (depthwise ? native.depthwiseBackpropInput : native.conv2dBackpropInput)(values(backend, dy), values(backend, filter), out, g);
-        return backend.makeTensorInfo(info.inShape.slice(), "float32", out);
-      },
+  const backpropInput =
+    (depthwise: boolean) =>
+    ({ inputs, backend, attrs = {} }: KernelArgs) => {
+      const { dy, filter } = inputs;
+      const inputShape = attrs.inputShape as number[];
+      if (
+        dy.shape.length !== 4 ||
+        filter.shape.length !== 4 ||
+        inputShape?.length !== 4 ||
+        filter.shape[2] !== inputShape[3]
+      )
+        return null;
+      const info = convInfo(inputShape, filter.shape, attrs, depthwise ? dilationsOf(attrs) : 1, depthwise);
+      if (!sameShape(info.outShape, dy.shape)) return null;
+      return {
+        geom: geomOf(info),
+        run: (g: ConvGeom) => {
+          const out = new Float32Array(size(info.inShape));
+          (depthwise ? native.depthwiseBackpropInput : native.conv2dBackpropInput)(
+            values(backend, dy),
+            values(backend, filter),
+            out,
+            g,
+          );
+          return backend.makeTensorInfo(info.inShape.slice(), "float32", out);
+        },
+      };
     };
-  };
 
-  const backpropFilter = (depthwise: boolean) => ({ inputs, backend, attrs = {} }: KernelArgs) => {
-    const { x, dy } = inputs;
-    const filterShape = attrs.filterShape as number[];
-    if (x.shape.length !== 4 || dy.shape.length !== 4 || filterShape?.length !== 4 || filterShape[2] !== x.shape[3]) return null;
-    const info = convInfo(x.shape, filterShape, attrs, depthwise ? dilationsOf(attrs) : 1, depthwise);
-    if (!sameShape(info.outShape, dy.shape)) return null;
-    return {
-      geom: geomOf(info),
-      run: (g: ConvGeom) => {
-        const out = new Float32Array(size(filterShape));
-        (depthwise ? native.depthwiseBackpropFilter : native.conv2dBackpropFilter)(values(backend, x), values(backend, dy), out, g);
-        return backend.makeTensorInfo(filterShape.slice(), "float32", out);
-      },
+  const backpropFilter =
+    (depthwise: boolean) =>
+    ({ inputs, backend, attrs = {} }: KernelArgs) => {
+      const { x, dy } = inputs;
+      const filterShape = attrs.filterShape as number[];
+      if (x.shape.length !== 4 || dy.shape.length !== 4 || filterShape?.length !== 4 || filterShape[2] !== x.shape[3])
+        return null;
+      const info = convInfo(x.shape, filterShape, attrs, depthwise ? dilationsOf(attrs) : 1, depthwise);
+      if (!sameShape(info.outShape, dy.shape)) return null;
+      return {
+        geom: geomOf(info),
+        run: (g: ConvGeom) => {
+          const out = new Float32Array(size(filterShape));
+          (depthwise ? native.depthwiseBackpropFilter : native.conv2dBackpropFilter)(
+            values(backend, x),
+            values(backend, dy),
+            out,
+            g,
+          );
+          return backend.makeTensorInfo(filterShape.slice(), "float32", out);
+        },
+      };
     };
-  };
 
   reg("Conv2D", convKernel("Conv2D", forward(false)));
   reg("FusedConv2D", convKernel("FusedConv2D", forward(false)));
@@ -142,4 +197,3 @@ export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
 export function convAddon(addon: NativeAddon): NativeConvAddon {
   return addon as unknown as NativeConvAddon;
 }
-

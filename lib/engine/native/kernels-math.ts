@@ -2,7 +2,18 @@
 // reductions and transpose. Float32 only; other dtypes and empty tensors run the cpu kernels.
 import * as tf from "@tensorflow/tfjs";
 import { BINARY, NativeAddon, REDUCE, UNARY } from "./addon";
-import { allFloat32, Backend, Info, KernelArgs, NativeKernel, size, uninitF32, values, withFallback, words } from "./kernel-util";
+import {
+  allFloat32,
+  Backend,
+  Info,
+  KernelArgs,
+  NativeKernel,
+  size,
+  uninitF32,
+  values,
+  withFallback,
+  words,
+} from "./kernel-util";
 
 type Reg = (name: string, fn: NativeKernel) => void;
 
@@ -10,15 +21,27 @@ const nonEmpty = (...ts: (Info | undefined)[]) => ts.every((t) => !t || size(t.s
 
 /** Activation codes of the fused kernels that map onto a native unary op. */
 const FUSED_UNARY: Record<string, number> = {
-  linear: UNARY.identity, relu: UNARY.relu, relu6: UNARY.relu6, elu: UNARY.elu, sigmoid: UNARY.sigmoid, leakyrelu: UNARY.leakyRelu,
+  linear: UNARY.identity,
+  relu: UNARY.relu,
+  relu6: UNARY.relu6,
+  elu: UNARY.elu,
+  sigmoid: UNARY.sigmoid,
+  leakyrelu: UNARY.leakyRelu,
 };
 
 /**
  * Applies bias (broadcast add) and activation in place on `out` of shape `shape`: the tail of every
  * fused kernel (matmul, conv2d, depthwise), done natively.
  */
-export function fusedTail(native: NativeAddon, backend: Backend, out: Float32Array, shape: number[], attrs: tf.NamedAttrMap,
-  bias?: Info, prelu?: Info): void {
+export function fusedTail(
+  native: NativeAddon,
+  backend: Backend,
+  out: Float32Array,
+  shape: number[],
+  attrs: tf.NamedAttrMap,
+  bias?: Info,
+  prelu?: Info,
+): void {
   if (bias) native.binary(BINARY.add, out, shape, values(backend, bias), bias.shape, out, shape);
   const activation = (attrs.activation as string | undefined) ?? "linear";
   if (activation === "prelu") {
@@ -26,33 +49,45 @@ export function fusedTail(native: NativeAddon, backend: Backend, out: Float32Arr
     native.binary(BINARY.prelu, out, shape, values(backend, prelu), prelu.shape, out, shape);
   } else if (activation !== "linear") {
     const code = FUSED_UNARY[activation];
-    if (code === undefined) throw new Error(`fused kernel: activation '${activation}' is not supported by the native backend`);
+    if (code === undefined)
+      throw new Error(`fused kernel: activation '${activation}' is not supported by the native backend`);
     native.unary(code, out, out, Number(attrs.leakyreluAlpha ?? 0.2));
   }
 }
 
 function matMul(native: NativeAddon, backend: Backend, a: Info, b: Info, transA: boolean, transB: boolean): Info {
-  const ra = a.shape.length, rb = b.shape.length;
+  const ra = a.shape.length,
+    rb = b.shape.length;
   const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
   const k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
   const kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
   const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
   if (k !== kb) {
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transA} and transposeB=${transB} must match.`);
+    throw new Error(
+      `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transA} and transposeB=${transB} must match.`,
+    );
   }
-  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+  const outerA = a.shape.slice(0, -2),
+    outerB = b.shape.slice(0, -2);
   const outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
   const batch = size(outer);
   // Batch index of each output matrix into a and b under full numpy broadcasting of the outer dims.
-  let aIndex: Int32Array | null = null, bIndex: Int32Array | null = null;
-  const aCount = size(outerA), bCount = size(outerB);
+  let aIndex: Int32Array | null = null,
+    bIndex: Int32Array | null = null;
+  const aCount = size(outerA),
+    bCount = size(outerB);
   if (aCount !== batch || bCount !== batch || outerA.length !== outerB.length) {
     aIndex = new Int32Array(batch);
     bIndex = new Int32Array(batch);
     const rank = outer.length;
-    const pa = [...Array(rank - outerA.length).fill(1), ...outerA], pb = [...Array(rank - outerB.length).fill(1), ...outerB];
+    const pa = [...Array(rank - outerA.length).fill(1), ...outerA],
+      pb = [...Array(rank - outerB.length).fill(1), ...outerB];
     for (let i = 0; i < batch; i++) {
-      let rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
+      let rem = i,
+        ia = 0,
+        ib = 0,
+        sa = 1,
+        sb = 1;
       for (let d = rank - 1; d >= 0; d--) {
         const idx = rem % outer[d];
         rem = Math.floor(rem / outer[d]);
@@ -66,73 +101,132 @@ function matMul(native: NativeAddon, backend: Backend, a: Info, b: Info, transA:
     }
   }
   const out = uninitF32(batch * m * n);
-  native.gemm(values(backend, a), values(backend, b), out, batch, m, n, k, transA, transB, aIndex, bIndex, aCount, bCount);
+  native.gemm(
+    values(backend, a),
+    values(backend, b),
+    out,
+    batch,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    aIndex,
+    bIndex,
+    aCount,
+    bCount,
+  );
   return backend.makeTensorInfo([...outer, m, n], "float32", out);
 }
 
 export function registerMathKernels(native: NativeAddon, reg: Reg): void {
   const f32 = ({ inputs }: KernelArgs) => allFloat32(...Object.values(inputs)) && nonEmpty(...Object.values(inputs));
 
-  reg("BatchMatMul", withFallback("BatchMatMul", f32, ({ inputs, backend, attrs }) =>
-    matMul(native, backend, inputs.a, inputs.b, Boolean(attrs?.transposeA), Boolean(attrs?.transposeB))));
+  reg(
+    "BatchMatMul",
+    withFallback("BatchMatMul", f32, ({ inputs, backend, attrs }) =>
+      matMul(native, backend, inputs.a, inputs.b, Boolean(attrs?.transposeA), Boolean(attrs?.transposeB)),
+    ),
+  );
 
-  reg("_FusedMatMul", withFallback("_FusedMatMul", f32, ({ inputs, backend, attrs }) => {
-    const r = matMul(native, backend, inputs.a, inputs.b, Boolean(attrs?.transposeA), Boolean(attrs?.transposeB));
-    fusedTail(native, backend, values(backend, r), r.shape, attrs ?? {}, inputs.bias, inputs.preluActivationWeights);
-    return r;
-  }));
+  reg(
+    "_FusedMatMul",
+    withFallback("_FusedMatMul", f32, ({ inputs, backend, attrs }) => {
+      const r = matMul(native, backend, inputs.a, inputs.b, Boolean(attrs?.transposeA), Boolean(attrs?.transposeB));
+      fusedTail(native, backend, values(backend, r), r.shape, attrs ?? {}, inputs.bias, inputs.preluActivationWeights);
+      return r;
+    }),
+  );
 
   // Unary ops: same formulas as the cpu kernels (see native/src/elementwise.cc).
   const unary: [string, number][] = [
-    ["Exp", UNARY.exp], ["Log", UNARY.log], ["Neg", UNARY.neg], ["Relu", UNARY.relu], ["Sigmoid", UNARY.sigmoid],
-    ["Tanh", UNARY.tanh], ["Softplus", UNARY.softplus], ["Sqrt", UNARY.sqrt], ["Square", UNARY.square], ["Abs", UNARY.abs],
-    ["Log1p", UNARY.log1p], ["Elu", UNARY.elu], ["Relu6", UNARY.relu6], ["LeakyRelu", UNARY.leakyRelu],
+    ["Exp", UNARY.exp],
+    ["Log", UNARY.log],
+    ["Neg", UNARY.neg],
+    ["Relu", UNARY.relu],
+    ["Sigmoid", UNARY.sigmoid],
+    ["Tanh", UNARY.tanh],
+    ["Softplus", UNARY.softplus],
+    ["Sqrt", UNARY.sqrt],
+    ["Square", UNARY.square],
+    ["Abs", UNARY.abs],
+    ["Log1p", UNARY.log1p],
+    ["Elu", UNARY.elu],
+    ["Relu6", UNARY.relu6],
+    ["LeakyRelu", UNARY.leakyRelu],
   ];
   for (const [name, code] of unary) {
-    reg(name, withFallback(name, f32, ({ inputs, backend, attrs }) => {
-      const x = inputs.x;
-      const out = uninitF32(size(x.shape));
-      native.unary(code, values(backend, x), out, Number(attrs?.alpha ?? 0));
-      return backend.makeTensorInfo(x.shape.slice(), "float32", out);
-    }));
+    reg(
+      name,
+      withFallback(name, f32, ({ inputs, backend, attrs }) => {
+        const x = inputs.x;
+        const out = uninitF32(size(x.shape));
+        native.unary(code, values(backend, x), out, Number(attrs?.alpha ?? 0));
+        return backend.makeTensorInfo(x.shape.slice(), "float32", out);
+      }),
+    );
   }
 
   const binary: [string, number][] = [
-    ["Add", BINARY.add], ["Sub", BINARY.sub], ["Multiply", BINARY.mul], ["RealDiv", BINARY.div], ["Maximum", BINARY.maximum],
-    ["Minimum", BINARY.minimum], ["SquaredDifference", BINARY.squaredDifference], ["Pow", BINARY.pow], ["Prelu", BINARY.prelu],
+    ["Add", BINARY.add],
+    ["Sub", BINARY.sub],
+    ["Multiply", BINARY.mul],
+    ["RealDiv", BINARY.div],
+    ["Maximum", BINARY.maximum],
+    ["Minimum", BINARY.minimum],
+    ["SquaredDifference", BINARY.squaredDifference],
+    ["Pow", BINARY.pow],
+    ["Prelu", BINARY.prelu],
   ];
   for (const [name, code] of binary) {
-    reg(name, withFallback(name, f32, ({ inputs, backend }) => {
-      const [a, b] = name === "Prelu" ? [inputs.x, inputs.alpha] : [inputs.a, inputs.b];
-      const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = uninitF32(size(shape));
-      native.binary(code, values(backend, a), a.shape, values(backend, b), b.shape, out, shape);
-      return backend.makeTensorInfo(shape, "float32", out);
-    }));
+    reg(
+      name,
+      withFallback(name, f32, ({ inputs, backend }) => {
+        const [a, b] = name === "Prelu" ? [inputs.x, inputs.alpha] : [inputs.a, inputs.b];
+        const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+        const out = uninitF32(size(shape));
+        native.binary(code, values(backend, a), a.shape, values(backend, b), b.shape, out, shape);
+        return backend.makeTensorInfo(shape, "float32", out);
+      }),
+    );
   }
 
   // Reductions; Max names its axes `reductionIndices`, the others `axis`.
-  const reductions: [string, number, string][] = [["Sum", REDUCE.sum, "axis"], ["Mean", REDUCE.mean, "axis"], ["Max", REDUCE.max, "reductionIndices"], ["Min", REDUCE.min, "axis"]];
+  const reductions: [string, number, string][] = [
+    ["Sum", REDUCE.sum, "axis"],
+    ["Mean", REDUCE.mean, "axis"],
+    ["Max", REDUCE.max, "reductionIndices"],
+    ["Min", REDUCE.min, "axis"],
+  ];
   for (const [name, code, axisAttr] of reductions) {
-    reg(name, withFallback(name, f32, ({ inputs, backend, attrs }) => {
-      const x = inputs.x;
-      const axes = tf.util.parseAxisParam(attrs?.[axisAttr] as number | number[], x.shape);
-      const reduced = new Set(axes);
-      const keep = x.shape.filter((_, i) => !reduced.has(i));
-      const out = uninitF32(size(keep));
-      native.reduce(code, values(backend, x), x.shape, [...reduced], out);
-      const shape = attrs?.keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keep;
-      return backend.makeTensorInfo(shape, "float32", out);
-    }));
+    reg(
+      name,
+      withFallback(name, f32, ({ inputs, backend, attrs }) => {
+        const x = inputs.x;
+        const axes = tf.util.parseAxisParam(attrs?.[axisAttr] as number | number[], x.shape);
+        const reduced = new Set(axes);
+        const keep = x.shape.filter((_, i) => !reduced.has(i));
+        const out = uninitF32(size(keep));
+        native.reduce(code, values(backend, x), x.shape, [...reduced], out);
+        const shape = attrs?.keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keep;
+        return backend.makeTensorInfo(shape, "float32", out);
+      }),
+    );
   }
 
-  reg("Transpose", withFallback("Transpose", ({ inputs }) => (inputs.x.dtype === "float32" || inputs.x.dtype === "int32") && nonEmpty(inputs.x),
-    ({ inputs, backend, attrs }) => {
-      const x = inputs.x;
-      const perm = attrs?.perm as number[];
-      const shape = perm.map((p) => x.shape[p]);
-      const out = x.dtype === "int32" ? new Int32Array(size(shape)) : uninitF32(size(shape));
-      native.transpose(words(backend, x), x.shape, perm, out);
-      return backend.makeTensorInfo(shape, x.dtype, out);
-    }));
+  reg(
+    "Transpose",
+    withFallback(
+      "Transpose",
+      ({ inputs }) => (inputs.x.dtype === "float32" || inputs.x.dtype === "int32") && nonEmpty(inputs.x),
+      ({ inputs, backend, attrs }) => {
+        const x = inputs.x;
+        const perm = attrs?.perm as number[];
+        const shape = perm.map((p) => x.shape[p]);
+        const out = x.dtype === "int32" ? new Int32Array(size(shape)) : uninitF32(size(shape));
+        native.transpose(words(backend, x), x.shape, perm, out);
+        return backend.makeTensorInfo(shape, x.dtype, out);
+      },
+    ),
+  );
 }

@@ -41,11 +41,16 @@ export function registerNativeBackend(): NativeAddon {
   registerMiscKernels(native, reg);
   for (const k of tf.getKernelsForBackend("cpu")) {
     const fn = mine.get(k.kernelName);
-    tf.registerKernel({ ...k, backendName: NATIVE_BACKEND, ...(fn ? { kernelFunc: fn as unknown as tf.KernelFunc } : {}) });
+    tf.registerKernel({
+      ...k,
+      backendName: NATIVE_BACKEND,
+      ...(fn ? { kernelFunc: fn as unknown as tf.KernelFunc } : {}),
+    });
   }
   for (const [name, fn] of mine) {
     overridden.add(name);
-    if (!tf.getKernel(name, NATIVE_BACKEND)) tf.registerKernel({ kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: fn as unknown as tf.KernelFunc });
+    if (!tf.getKernel(name, NATIVE_BACKEND))
+      tf.registerKernel({ kernelName: name, backendName: NATIVE_BACKEND, kernelFunc: fn as unknown as tf.KernelFunc });
   }
   return native;
 }
