@@ -21,6 +21,9 @@ export interface MixtureRow {
   noise?: string;
   /** Samples. */
   length: number;
+  /** The metadata CSV and line this row came from (for error messages). */
+  csv?: string;
+  line?: number;
 }
 
 export interface LibriMixLayout {
@@ -74,25 +77,40 @@ export function readMixtureMetadata(
   if (!fs.existsSync(csvFile)) throw new Error(`readMixtureMetadata: ${csvFile} does not exist`);
   const corpus = opts.corpus ?? "Libri2Mix";
   const S = opts.sources ?? 2;
+  const pathCols = ["mixture_path", ...Array.from({ length: S }, (_, i) => `source_${i + 1}_path`)];
+  const need = () => ["mixture_ID", ...pathCols, "length"];
   let base = opts.base;
   if (!base) {
     const parts = path.resolve(csvFile).split(path.sep);
     const i = parts.lastIndexOf(corpus);
     base = i > 0 ? parts.slice(0, i).join(path.sep) || path.sep : path.dirname(csvFile);
   }
-  const table = aq.fromCSV(fs.readFileSync(csvFile, "utf8"), { parse: { mixture_ID: String } } as never);
+  const text = fs.readFileSync(csvFile, "utf8");
+  if (text.trim() === "")
+    throw new Error(
+      `readMixtureMetadata: ${csvFile} is empty (expected a header row ${need().join(",")} and one row per mixture)`,
+    );
+  const table = aq.fromCSV(text, { parse: { mixture_ID: String } } as never);
   const cols = table.columnNames();
-  const need = ["mixture_ID", "mixture_path", ...Array.from({ length: S }, (_, i) => `source_${i + 1}_path`), "length"];
-  const missing = need.filter((c) => !cols.includes(c));
+  const missing = need().filter((c) => !cols.includes(c));
   if (missing.length)
     throw new Error(`readMixtureMetadata: ${csvFile} has no column ${missing.join(", ")} (header: ${cols.join(", ")})`);
   const hasNoise = cols.includes("noise_path");
-  return (table.objects() as Record<string, unknown>[]).map((r, i) => {
+  const objects = table.objects() as Record<string, unknown>[];
+  if (objects.length === 0) throw new Error(`readMixtureMetadata: ${csvFile} has a header but no rows`);
+  return objects.map((r, i) => {
     const length = Number(r.length);
     if (!(Number.isInteger(length) && length > 0))
       throw new Error(
         `readMixtureMetadata: ${csvFile} row ${i + 2}: length ${JSON.stringify(r.length)} is not a positive integer`,
       );
+    for (const c of ["mixture_ID", ...pathCols]) {
+      const v = r[c];
+      if (v === null || v === undefined || String(v).trim() === "")
+        throw new Error(
+          `readMixtureMetadata: ${csvFile} line ${i + 2} column ${c} is empty; fill it in or remove the row`,
+        );
+    }
     const res = (p: unknown) => resolveCorpusPath(String(p), base!, corpus);
     return {
       id: String(r.mixture_ID),
@@ -100,11 +118,16 @@ export function readMixtureMetadata(
       sources: Array.from({ length: S }, (_, k) => res(r[`source_${k + 1}_path`])),
       ...(hasNoise && r.noise_path ? { noise: res(r.noise_path) } : {}),
       length,
+      csv: csvFile,
+      line: i + 2,
     };
   });
 }
 
-/** One mixture and its sources as mono float samples, checked for rate and length. */
+/**
+ * One mixture and its sources as mono float samples, checked for rate and length: a file with fewer
+ * samples than the row's `length` is an error (it would otherwise be zero-padded into segments).
+ */
 export function loadMixture(
   row: MixtureRow,
   opts: { sampleRate?: number } = {},
@@ -114,6 +137,10 @@ export function loadMixture(
     const w = readWav(f);
     if (w.sampleRate !== want)
       throw new Error(`loadMixture: ${f} is sampled at ${w.sampleRate} Hz, expected ${want} Hz (mixture ${row.id})`);
+    if (w.samples.length < row.length)
+      throw new Error(
+        `loadMixture: ${f} has ${w.samples.length} samples, fewer than the length ${row.length} given for mixture ${row.id}${row.csv ? ` in ${row.csv} line ${row.line}` : ""}; the file is truncated or the metadata belong to another version of the corpus (regenerate the file or remove the row)`,
+      );
     return w.samples;
   };
   const mixture = read(row.mixture);

@@ -12,8 +12,12 @@
 // don't know) are treated the same way. By default every such code is missing (NaN); 666 can instead be
 // mapped to a censoring value (noResponse: number). Values outside [−10, 120] dB HL are also missing.
 //
+// Broken files are errors naming the file: an XPORT file shorter than its header's record layout says
+// (truncated download), a threshold or demographic variable stored as characters.
+//
 // HÖRSTAT (von Gablenz & Holube 2015) is not openly downloadable; `loadHorstatCsv` reads a CSV in the
-// layout HORSTAT_CSV_COLUMNS below (one row per person: id, age, optional sex, the 14 thresholds).
+// layout HORSTAT_CSV_COLUMNS below (one row per person: id, age, optional sex, the 14 thresholds); ages
+// outside 0–120 years are errors.
 //
 // Stand-in. When the real files are absent under data/external/, the notebooks use populations drawn
 // from published age- and sex-dependent hearing-threshold statistics, ISO 7029:2000 ("Acoustics —
@@ -55,7 +59,48 @@ export interface XportData {
 const BLANK_NUMBER = ibmToIeee(Buffer.alloc(8, 0x20)) as number;
 
 /**
+ * Checks a SAS XPORT v5 file's size against its header's record layout (80-byte records; observations of
+ * the NAMESTRs' summed length after the OBS header, the last record padded with blanks) and throws an
+ * error naming the file and the missing bytes when it is truncated. A file cut exactly at an observation
+ * boundary that is also a record boundary cannot be told from a whole one. Files whose layout is not the
+ * plain one-member v5 layout (v8 headers, several members) are not checked.
+ */
+export function checkXportSize(file: string, buf: Buffer): void {
+  const REC = 80;
+  const text = (at: number, n: number) => buf.toString("latin1", at, at + n);
+  const cut = (why: string): never => {
+    throw new Error(`readXport: ${file} is truncated: ${why} (download the file again)`);
+  };
+  if (buf.length % REC !== 0)
+    cut(
+      `it is ${buf.length} bytes, not a whole number of 80-byte records: at least ${REC - (buf.length % REC)} bytes are missing`,
+    );
+  const HDR = "HEADER RECORD*******";
+  if (buf.length < 8 * REC || text(0, 28) !== `${HDR}LIBRARY ` || text(3 * REC, 28) !== `${HDR}MEMBER  `) return;
+  if (text(7 * REC, 28) !== `${HDR}NAMESTR `) return;
+  const nameLen = Number(text(3 * REC + 74, 4)),
+    nvar = Number(text(7 * REC + 54, 4));
+  if (!(nameLen === 140 || nameLen === 136) || !(Number.isInteger(nvar) && nvar > 0)) return;
+  const namesAt = 8 * REC,
+    obsHeader = namesAt + Math.ceil((nvar * nameLen) / REC) * REC;
+  if (obsHeader + REC > buf.length) return cut(`the header ends after ${buf.length} bytes`);
+  if (text(obsHeader, 28) !== `${HDR}OBS     `) return;
+  const dataAt = obsHeader + REC;
+  if (buf.indexOf(`${HDR}MEMBER  `, dataAt, "latin1") >= 0) return; // several members: not checked
+  let obsLen = 0;
+  for (let i = 0; i < nvar; i++) obsLen += buf.readInt16BE(namesAt + i * nameLen + 4);
+  if (!(obsLen > 0)) return;
+  const rem = (buf.length - dataAt) % obsLen;
+  for (let i = buf.length - rem; i < buf.length; i++)
+    if (buf[i] !== 0x20 && buf[i] !== 0)
+      cut(
+        `the last observation is cut off after ${rem} of its ${obsLen} bytes: at least ${obsLen - rem} bytes are missing`,
+      );
+}
+
+/**
  * Read a one-member SAS XPORT v5 file (all columns, or `keep`). Missing numbers come back as null.
+ * A truncated file is an error (checkXportSize).
  * xport-js reads the blank padding of the file's last 80-byte record as extra observations when an
  * observation is shorter than the padding; trailing rows whose every field is blank are dropped here.
  */
@@ -70,6 +115,7 @@ export async function readXport(file: string, opts: { keep?: string[] } = {}): P
       `readXport: ${file} is not a SAS XPORT v5 file (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`,
     );
   }
+  checkXportSize(file, fs.readFileSync(file));
   const want = opts.keep?.map((k) => k.toUpperCase());
   if (want) {
     const have = new Set(meta.map((m) => m.name.toUpperCase()));
@@ -232,6 +278,17 @@ export async function loadNhanesColumns(
     report.files.push(auxFile, demoFile);
     const aux = await readXport(auxFile, { keep: ["SEQN", ...thrVars] });
     const demo = await readXport(demoFile, { keep: ["SEQN", "RIDAGEYR", "RIAGENDR"] });
+    // a numeric variable stored as characters would come back as all-missing (and every row kept)
+    for (const [d, f] of [
+      [aux, auxFile],
+      [demo, demoFile],
+    ] as const) {
+      const chars = d.columns.filter((k) => k.type !== "num").map((k) => k.name);
+      if (chars.length)
+        throw new Error(
+          `loadNhanes: ${f}: column ${chars.join(", ")} ${chars.length > 1 ? "are" : "is"} stored as characters, not numbers; this is not the CDC's file (use the .XPT as downloaded from the NHANES site)`,
+        );
+    }
     const col = (d: XportData, name: string) => d.columns.findIndex((k) => k.name.toUpperCase() === name);
     const dSeqn = col(demo, "SEQN"),
       dAge = col(demo, "RIDAGEYR"),
@@ -276,7 +333,8 @@ export async function loadNhanes(opts: NhanesLoadOptions): Promise<{ frame: Data
  * The CSV layout `loadHorstatCsv` expects: a header row naming (in any order, any letter case) `id`,
  * `age`, optionally `sex` (1/2, m/f, male/female), and the 14 thresholds L500 … L8000, R500 … R8000 in
  * dB HL. Separator "," or ";" or tab (from the header); with ";" or tab a decimal comma is accepted.
- * Empty, "NA", "NaN" and "." cells, and the NHANES no-response codes, are missing.
+ * Empty, "NA", "NaN" and "." cells, and the NHANES no-response codes, are missing. Ages outside
+ * HORSTAT_AGE_RANGE (0–120 years) are errors.
  */
 export const HORSTAT_CSV_COLUMNS: readonly string[] = Object.freeze([
   "id",
@@ -285,6 +343,8 @@ export const HORSTAT_CSV_COLUMNS: readonly string[] = Object.freeze([
   ...AUDIOGRAM_COLUMNS.slice(1),
 ]);
 const HORSTAT_REQUIRED = ["id", "age", ...AUDIOGRAM_COLUMNS.slice(1)];
+/** Ages (years) `loadHorstatCsv` accepts; others are errors (an empty cell is missing). */
+export const HORSTAT_AGE_RANGE: readonly [number, number] = Object.freeze([0, 120] as [number, number]);
 
 function splitCsvLine(line: string, sep: string): string[] {
   const out: string[] = [];
@@ -359,7 +419,12 @@ export function readHorstatCsvColumns(file: string, cleaning: ThresholdCleaning 
     if (Number.isNaN(id)) throw new Error(`loadHorstatCsv: ${file} line ${line} column id is empty`);
     out.id.push(id);
     out.source.push(`HÖRSTAT-style CSV ${base}`);
-    out.age.push(num(cells[idx("age")], line, "age"));
+    const age = num(cells[idx("age")], line, "age");
+    if (age < HORSTAT_AGE_RANGE[0] || age > HORSTAT_AGE_RANGE[1])
+      throw new Error(
+        `loadHorstatCsv: ${file} line ${line} column age: ${cells[idx("age")]} is outside the accepted range ${HORSTAT_AGE_RANGE[0]}–${HORSTAT_AGE_RANGE[1]} years; fix the row or leave the cell empty (missing)`,
+      );
+    out.age.push(age);
     out.sex.push(idx("sex") >= 0 ? sexOf(cells[idx("sex")], line) : NaN);
     for (const c of AUDIOGRAM_COLUMNS.slice(1))
       out.thresholds[c].push(cleanThreshold(num(cells[idx(c)], line, c), cleaning));

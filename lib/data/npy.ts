@@ -1,8 +1,9 @@
 // NumPy .npy files (format versions 1.0, 2.0 and 3.0) for float arrays: a reader that parses the header
 // and checks the data against it, and a writer (used by tests and for exporting arrays to Python).
 // Supported dtypes: float32 and float64, little- or big-endian ('<f4', '<f8', '>f4', '>f8'); the values
-// come back as float32. Fortran-ordered arrays, other dtypes, truncated files and files with bytes beyond
-// the array are refused with an error that names the file and says what was found.
+// come back as float32. Fortran-ordered arrays, other dtypes, truncated files, files with bytes beyond
+// the array and float64 values beyond the float32 range (which would become ±Infinity) are refused with an
+// error that names the file and says what was found.
 // Format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
 import type { ArrayN } from "./dataset";
 
@@ -85,7 +86,21 @@ export function parseNpy(buf: Uint8Array, name: string): NpyArray {
   const view = new DataView(buf.buffer, buf.byteOffset + h.dataOffset, need);
   const values = new Float32Array(count);
   if (dt.bytes === 4) for (let i = 0; i < count; i++) values[i] = view.getFloat32(4 * i, dt.little);
-  else for (let i = 0; i < count; i++) values[i] = view.getFloat64(8 * i, dt.little);
+  else
+    for (let i = 0; i < count; i++) {
+      const v = view.getFloat64(8 * i, dt.little);
+      values[i] = v;
+      if (!Number.isFinite(values[i]) && Number.isFinite(v)) {
+        const at: number[] = [];
+        for (let k = h.shape.length - 1, r = i; k >= 0; k--) {
+          at.unshift(r % h.shape[k]);
+          r = Math.floor(r / h.shape[k]);
+        }
+        throw new Error(
+          `${name}: value ${v} at index ${i} (element [${at.join(", ")}]) is outside the float32 range (±3.4028235e38) the values are read into; rescale the array (or store it as float32) before saving`,
+        );
+      }
+    }
   return { values, shape: h.shape, dtype: h.descr as NpyDtype };
 }
 

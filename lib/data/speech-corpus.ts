@@ -95,7 +95,7 @@ export interface Standardiser {
   std: number;
 }
 
-/** Mean and standard deviation of all samples of `mix` (the training mixtures). */
+/** Mean and standard deviation of all samples of `mix` (the training mixtures); NaN/Inf or silence is an error. */
 export function fitStandardiser(mix: ArrayN): Standardiser {
   let s = 0,
     ss = 0;
@@ -104,6 +104,13 @@ export function fitStandardiser(mix: ArrayN): Standardiser {
   const mean = s / v.length;
   for (let i = 0; i < v.length; i++) ss += (v[i] - mean) ** 2;
   const std = Math.sqrt(ss / v.length);
+  if (!Number.isFinite(mean) || !Number.isFinite(std)) {
+    const i = v.findIndex((x) => !Number.isFinite(x));
+    const T = mix.shape[mix.shape.length - 1] ?? v.length;
+    throw new Error(
+      `fitStandardiser: the training mixtures hold a non-finite value (${v[i]} at segment ${Math.floor(i / T)}, sample ${i % T}); check the corpus files for NaN/Inf`,
+    );
+  }
   if (!(std > 0)) throw new Error("fitStandardiser: the training mixtures are silent");
   return { mean, std };
 }

@@ -136,6 +136,8 @@ export function loadVoltageImaging(path: string, opts: LoadVoltageOptions = {}):
     throw new Error(`${path}: unknown movie format (use .npy, or .f32 with a .json sidecar)`);
   }
   const [F, H, W] = movie.shape;
+  if (F < 1) throw new Error(`${path}: the movie has no frames (shape (${movie.shape.join(", ")}))`);
+  if (H < 1 || W < 1) throw new Error(`${path}: the movie has no pixels (shape (${movie.shape.join(", ")}))`);
   let bad = 0;
   for (let i = 0; i < movie.values.length; i++) {
     if (!Number.isFinite(movie.values[i])) {

@@ -43,15 +43,39 @@ export function defaultJupyterDataDir(): string {
   return join(REPO_ROOT, "data", "jupyter");
 }
 
+/** The temporary name writeFileAtomic gives a write of `name`: `.<name>.tmp-<pid>-<8 hex digits>`. */
+const TEMP_PATTERN = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * A file-system error with the file it concerns in its message (Node's write/fsync errors name none);
+ * `code` and `syscall` are kept, the original error is the `cause`.
+ */
+export function fileError(what: string, file: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  const out = Object.assign(new Error(`${what} ${file} (${err.message ?? String(e)})`), { cause: e });
+  return Object.assign(out, err.code ? { code: err.code } : {}, err.syscall ? { syscall: err.syscall } : {});
+}
+
 /**
  * Write `data` to `file` atomically: a temporary sibling is written, fsynced and renamed over `file`.
- * A crash at any point leaves either the old or the new complete file, never a partial one.
+ * A crash at any point leaves either the old or the new complete file, never a partial one (and perhaps
+ * a stale temporary, which cleanStaleTemporaries removes). Errors name `file` ("cannot write <file> (…)")
+ * and keep the errno `code` (ENOSPC, EROFS, EACCES, …).
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fileError("cannot create the folder", dir, e);
+  }
   const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  const fd = fs.openSync(tmp, "w");
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, "w");
+  } catch (e) {
+    throw fileError("cannot write", file, e);
+  }
   try {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let written = 0;
@@ -60,11 +84,58 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } catch (e) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw fileError("cannot write", file, e);
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw fileError("cannot write", file, e);
+  }
   syncDir(dir);
+}
+
+/** True if a process with this pid exists (on this host); EPERM means it exists but is not ours. */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Remove the temporaries writeFileAtomic left in `dir` (not recursive) when a process crashed mid-write:
+ * only names of its pattern (`.<name>.tmp-<pid>-<hex>`), and only where that pid is not alive or is this
+ * process (whose writes are synchronous, so none of its own is in flight). Returns the removed paths;
+ * a folder that does not exist or cannot be changed is left alone.
+ */
+export function cleanStaleTemporaries(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_PATTERN.exec(name);
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pid !== process.pid && pidAlive(pid)) continue;
+    const file = join(dir, name);
+    try {
+      if (!fs.lstatSync(file).isFile()) continue;
+      fs.rmSync(file, { force: true });
+      removed.push(file);
+    } catch {
+      /* read-only or vanished: nothing to clean here */
+    }
+  }
+  return removed;
 }
 
 /** Make a rename durable (best effort: some platforms cannot fsync a directory). */

@@ -203,6 +203,16 @@ export function loadTensors(dir: string): { tensors: Record<string, tf.Tensor>; 
   return { tensors, meta: manifest.meta };
 }
 
+/**
+ * Check that `dir` holds a complete save (a valid manifest and a binary of the right size and checksum)
+ * without creating tensors; throws like loadTensors, naming the file at fault. Returns the manifest.
+ */
+export function verifyTensors(dir: string): WeightsManifest {
+  const manifest = readManifest(dir);
+  readBinary(dir, manifest);
+  return manifest;
+}
+
 /** True if `dir` holds a weights manifest (it may still be corrupt; loadTensors checks). */
 export function hasTensors(dir: string): boolean {
   return fs.existsSync(path.join(dir, MANIFEST_FILE));

@@ -126,13 +126,27 @@ export class MaxNormSpace {
     return best[k - 1];
   }
 
-  /** Number of members other than `row` (which need not be a member) strictly within max-norm distance r of it. */
+  /**
+   * Number of members other than `row` (which need not be a member) strictly within max-norm distance r of it.
+   * "Within" compares distances |x_j − x_0| < r, computed exactly as kthDistance computes them, so the
+   * point at distance exactly r (the one that defined r) is never counted.
+   */
   countWithin(row: number, r: number): number {
     if (!(r > 0)) return 0;
     const x0 = this.data[row * this.d];
-    // First position with key > x0 − r, first position with key ≥ x0 + r.
-    const from = lowerBound(this.keys, x0 - r, true);
-    const to = lowerBound(this.keys, x0 + r, false);
+    // The sorted positions [from, to) whose first coordinate is strictly within r of x0. The bounds
+    // x0 ∓ r are rounded, so they only seed the search: a key at distance exactly r can fall on
+    // either side of a rounded bound (points [0.3, 0.9], r = 0.9 − 0.3: 0.9 − r < 0.3). The edges are
+    // then moved until they agree with |key − x0| < r, which (float subtraction being monotone) holds
+    // on one contiguous run of the sorted keys.
+    const keys = this.keys;
+    const inside = (q: number) => Math.abs(keys[q] - x0) < r;
+    let from = lowerBound(keys, x0 - r, true);
+    let to = lowerBound(keys, x0 + r, false);
+    while (from > 0 && inside(from - 1)) from--;
+    while (from < to && !inside(from)) from++;
+    while (to < this.size && inside(to)) to++;
+    while (to > from && !inside(to - 1)) to--;
     let c = 0;
     if (this.d === 1) {
       c = to - from;

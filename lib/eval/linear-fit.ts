@@ -15,7 +15,11 @@
 //    on standardised outputs (equal SS_tot) it equals the uniform average.
 //  - "uniform_average": the mean of the per-output R² (sklearn's default; scale-free per output).
 //  - "raw_values": per-output R² (use rawR2).
-// As sklearn (force_finite=True), an output with SS_tot = 0 scores 1 if it is predicted exactly, else 0.
+// As sklearn (force_finite=True), a constant output (SS_tot = 0) scores 1 if it is predicted exactly, else 0;
+// "variance_weighted" weighs each output's R² by its SS_tot, so constant outputs drop out of it (their
+// SS_res is not added in), and when every output is constant it falls back to the uniform average.
+// An output counts as constant when all its values are equal (its SS_tot is then exactly 0; sklearn
+// subtracts a rounded mean, which for some constants, e.g. 0.1 in three rows, leaves SS_tot ≈ 1e-33).
 
 import type { ArrayView } from "../data/dataset";
 
@@ -244,14 +248,18 @@ export function sumsOfSquares(
   for (let c = 0; c < q; c++) mean[c] /= n;
   const ssRes = new Array<number>(q).fill(0);
   const ssTot = new Array<number>(q).fill(0);
+  const constant = new Array<boolean>(q).fill(true);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < q; c++) {
       const r = yTrue[i][c] - yPred[i][c];
       const d = yTrue[i][c] - mean[c];
       ssRes[c] += r * r;
       ssTot[c] += d * d;
+      if (yTrue[i][c] !== yTrue[0][c]) constant[c] = false;
     }
   }
+  // A constant output's rounded mean can differ from its value by an ulp: its SS_tot is exactly 0.
+  for (let c = 0; c < q; c++) if (constant[c]) ssTot[c] = 0;
   return { ssRes, ssTot };
 }
 
@@ -271,10 +279,18 @@ export function r2Score(yTrue: Rows, yPred: Rows, average: R2Average = "variance
   const { ssRes, ssTot } = sumsOfSquares(yTrue, yPred);
   if (average === "uniform_average") return ssRes.reduce((s, r, c) => s + r2FromSums(r, ssTot[c]), 0) / ssRes.length;
   if (average !== "variance_weighted") throw new Error(`lib/eval/linear-fit r2Score: unknown average '${average}'`);
-  return r2FromSums(
-    ssRes.reduce((a, b) => a + b, 0),
-    ssTot.reduce((a, b) => a + b, 0),
-  );
+  // Σ_q SS_tot,q·R²_q / Σ_q SS_tot,q = 1 − Σ SS_res,q / Σ SS_tot,q over the non-constant outputs (sklearn).
+  let res = 0;
+  let tot = 0;
+  for (let c = 0; c < ssRes.length; c++) {
+    if (ssTot[c] === 0) continue;
+    res += ssRes[c];
+    tot += ssTot[c];
+  }
+  // Every output constant: sklearn's weights are all 0 and it takes the uniform average.
+  // (No outputs at all: 1, as before.)
+  if (tot === 0) return ssRes.length ? ssRes.reduce((s, r) => s + r2FromSums(r, 0), 0) / ssRes.length : 1;
+  return 1 - res / tot;
 }
 
 /** Fit Y from X by least squares with intercept and score the fit on the same rows. */

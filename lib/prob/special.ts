@@ -235,13 +235,19 @@ export function digamma(x: tf.Tensor): tf.Tensor {
   });
 }
 
-/** Elementwise log B(a, b) for broadcastable float32 tensors, stable when one argument is large. */
+/**
+ * Elementwise log B(a, b) for broadcastable float32 tensors, stable when one argument is large.
+ * big/small are picked with one tf.where on a ≥ b rather than tf.maximum/tf.minimum: on a tie a == b
+ * those two both pass their gradient to a (b got none), and their gradients do not reduce over
+ * broadcast axes. With one condition, a tie sends ∂/∂big to a and ∂/∂small to b, which are equal there.
+ */
 export function lbeta(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   asFloat(a, "lbeta");
   asFloat(b, "lbeta");
   return tf.tidy(() => {
-    const big = tf.maximum(a, b);
-    const small = tf.minimum(a, b);
+    const aIsBig = tf.greaterEqual(a, b);
+    const big = tf.where(aIsBig, a, b);
+    const small = tf.where(aIsBig, b, a);
     const direct = tf.sub(tf.add(lgamma(a), lgamma(b)), lgamma(tf.add(a, b)));
     // For big ≥ 6: lgamma(small) + [lgamma(big) − lgamma(big + small)] from the Stirling forms.
     const bigSafe = tf.maximum(big, ASYMP_MIN);

@@ -1,8 +1,11 @@
 // Training checkpoints: variables + optimizer state (one weights.json/.bin pair), and state.json
 // (step, controller state, metrics history). A checkpoint directory is replaced as a whole: the new
 // one is written to "<dir>.new", then "<dir>" → "<dir>.old", "<dir>.new" → "<dir>", "<dir>.old" removed,
-// so a crash at any moment leaves a complete checkpoint ("<dir>", or "<dir>.old" if the crash fell
-// between the two renames; loadCheckpoint looks there too).
+// so a crash at any moment leaves a complete checkpoint: "<dir>"; or "<dir>.old" if the crash fell between
+// the two renames; or only "<dir>.new" if a resumed run crashed again after removing that "<dir>.old".
+// loadCheckpoint looks in that order, and uses "<dir>.old" and "<dir>.new" only when they are complete and
+// pass their checksum. A checkpoint written for a run records the run's hash, and loading it for another
+// run is refused.
 import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
@@ -11,6 +14,7 @@ import {
   OptimizerStateInfo,
   assignVariables,
   captureOptimizerState,
+  verifyTensors,
   disposeAll,
   loadTensors,
   restoreOptimizerState,
@@ -38,21 +42,51 @@ interface CheckpointMeta {
   step: number;
   variables: string[];
   optimizer: OptimizerStateInfo;
+  /** Hash of the run the checkpoint was written for (absent in checkpoints written before it was recorded). */
+  run?: string;
 }
 
-/** Where a complete checkpoint lives: dir, or dir.old after a crash between renames; null if none. */
-export function findCheckpoint(dir: string): string | null {
-  for (const d of [dir, `${dir}.old`]) {
-    if (fs.existsSync(path.join(d, MANIFEST_FILE)) && fs.existsSync(path.join(d, CHECKPOINT_STATE_FILE))) return d;
+/** The run a checkpoint belongs to: its hash is recorded, and `dir` is named in the refusal of another run's. */
+export interface CheckpointRun {
+  hash: string;
+  dir: string;
+}
+
+function hasFiles(d: string): boolean {
+  return fs.existsSync(path.join(d, MANIFEST_FILE)) && fs.existsSync(path.join(d, CHECKPOINT_STATE_FILE));
+}
+
+/** True if `d` holds a whole checkpoint: both files present, the binary passing its checksum, one step in both. */
+function isComplete(d: string): boolean {
+  if (!hasFiles(d)) return false;
+  try {
+    const manifest = verifyTensors(d);
+    const state = JSON.parse(fs.readFileSync(path.join(d, CHECKPOINT_STATE_FILE), "utf8")) as CheckpointState;
+    return (manifest.meta as Partial<CheckpointMeta>)?.step === state.step;
+  } catch {
+    return false;
   }
+}
+
+/**
+ * Where the checkpoint to resume from lives: `dir`; else `dir.old` (a crash between the renames) or
+ * `dir.new` (a second crash after `dir.old` was removed) if complete and checksum-valid; null if none.
+ */
+export function findCheckpoint(dir: string): string | null {
+  if (hasFiles(dir)) return dir;
+  for (const d of [`${dir}.old`, `${dir}.new`]) if (isComplete(d)) return d;
   return null;
 }
 
-/** Write a checkpoint of `variables`, `optimizer` and `state` to `dir` (replacing it atomically). */
+/**
+ * Write a checkpoint of `variables`, `optimizer` and `state` to `dir` (replacing it atomically); with
+ * `run`, the run's hash is recorded in it.
+ */
 export async function saveCheckpoint(
   dir: string,
   parts: { variables: Record<string, tf.Variable>; optimizer: tf.Optimizer },
   state: CheckpointState,
+  run?: CheckpointRun,
 ): Promise<void> {
   await assertFiniteVariables(parts.variables, `checkpoint ${dir}`);
   const named: Record<string, tf.Tensor> = {};
@@ -68,6 +102,7 @@ export async function saveCheckpoint(
       step: state.step,
       variables: Object.keys(parts.variables),
       optimizer: opt.info,
+      ...(run ? { run: run.hash } : {}),
     };
     await saveTensors(fresh, named, meta);
     writeFileAtomic(path.join(fresh, CHECKPOINT_STATE_FILE), JSON.stringify(state));
@@ -80,13 +115,24 @@ export async function saveCheckpoint(
   fs.rmSync(old, { recursive: true, force: true });
 }
 
+/** Refuse a checkpoint written for another run (one written before run hashes were recorded is accepted). */
+function checkRun(m: Partial<CheckpointMeta>, manifest: string, run: CheckpointRun | undefined): void {
+  if (!run || m.run === undefined) return;
+  if (m.run !== run.hash)
+    throw new Error(
+      `checkpoint: ${manifest} belongs to run ${String(m.run)}, not ${run.hash}; delete ${run.dir} to retrain`,
+    );
+}
+
 /**
  * Load a checkpoint into `variables` and `optimizer` (trainable variables in optimizer order given by
- * `optimizerVars`); returns its state, or null if there is no checkpoint. Errors name the file at fault.
+ * `optimizerVars`); returns its state, or null if there is no checkpoint. Errors name the file at fault;
+ * with `run`, a checkpoint recording another run's hash is refused before anything is assigned.
  */
 export async function loadCheckpoint(
   dir: string,
   parts: { variables: Record<string, tf.Variable>; optimizer: tf.Optimizer; optimizerVars: tf.Variable[] },
+  run?: CheckpointRun,
 ): Promise<CheckpointState | null> {
   const where = findCheckpoint(dir);
   if (!where) return null;
@@ -104,6 +150,7 @@ export async function loadCheckpoint(
     const m = meta as Partial<CheckpointMeta>;
     if (!m || m.kind !== "vaelab-checkpoint" || !m.optimizer)
       throw new Error(`checkpoint: ${manifest} is not a training checkpoint`);
+    checkRun(m, manifest, run);
     if (m.step !== state.step)
       throw new Error(
         `checkpoint: ${manifest} is at step ${m.step} but ${stateFile} at step ${state.step} (mixed saves)`,

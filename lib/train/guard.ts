@@ -41,3 +41,49 @@ export async function assertFiniteVariables(vars: Record<string, tf.Variable>, w
   const i = firstFalse(v);
   if (i >= 0) throw new Error(`${what}: parameter "${names[i]}" is not finite; refusing to save it`);
 }
+
+/** Where flat index `i` of an array of `shape` lies: "row r", "row r, column c" or "row r, index [j, k, …] within the row". */
+function position(i: number, shape: number[]): string {
+  const inner = shape.slice(1).reduce((a, b) => a * b, 1);
+  const row = Math.floor(i / inner);
+  if (shape.length <= 1) return `row ${row}`;
+  let rest = i - row * inner;
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 1; d--) {
+    idx.unshift(rest % shape[d]);
+    rest = Math.floor(rest / shape[d]);
+  }
+  return shape.length === 2 ? `row ${row}, column ${idx[0]}` : `row ${row}, index [${idx.join(", ")}] within the row`;
+}
+
+/**
+ * Throw, naming the field, the first bad row/column and the count, when a float tensor of the training
+ * data holds NaN or ±Inf (checked once before training, so that the fault is not reported later as a
+ * non-finite loss at some step). `data` is one tensor or named ones.
+ */
+export async function assertFiniteData(data: tf.Tensor | Record<string, tf.Tensor>): Promise<void> {
+  const named: [string | null, tf.Tensor][] =
+    data instanceof tf.Tensor ? [[null, data]] : Object.keys(data).map((k) => [k, data[k]]);
+  const floats = named.filter(([, t]) => t.dtype === "float32");
+  if (floats.length === 0) return;
+  const flags = finiteFlags(floats.map(([, t]) => t));
+  const ok = await flags.data();
+  flags.dispose();
+  const f = firstFalse(ok);
+  if (f < 0) return;
+  const [name, t] = floats[f];
+  const values = await t.data();
+  let first = -1,
+    count = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) continue;
+    if (first < 0) first = i;
+    count++;
+  }
+  const what = name === null ? "the training data" : `the training data "${name}"`;
+  throw new Error(
+    `train: ${what} has a non-finite value (${values[first]}) at ${position(first, t.shape)}` +
+      ` (${count} non-finite value${count === 1 ? "" : "s"} in all); fix or drop those rows before training` +
+      ` (or pass allowNonFiniteData: true if the model masks them)`,
+  );
+}

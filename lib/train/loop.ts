@@ -19,9 +19,9 @@ import {
   gatherBatch,
   toTensorDataset,
 } from "./batches";
-import { CheckpointState, findCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { CheckpointRun, CheckpointState, findCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { createAdam } from "./fused-adam";
-import { NonFiniteError, finiteFlags, firstFalse } from "./guard";
+import { NonFiniteError, assertFiniteData, finiteFlags, firstFalse } from "./guard";
 import { HistoryRow, columnName, epochSummary, writeCsv } from "./history";
 import { TrainingInterruptedError, clearInterrupt, interruptRequested, watchInterrupts } from "./interrupt";
 import { ProgressMode, ProgressSink, createProgress } from "./progress";
@@ -57,6 +57,8 @@ export interface CheckpointOptions {
   every: number;
   /** Resume from an existing checkpoint in `dir` (default true). */
   resume?: boolean;
+  /** The run the checkpoints belong to (trainOrReload): its hash is recorded, another run's checkpoint refused. */
+  run?: CheckpointRun;
 }
 
 export interface TrainOptions {
@@ -94,6 +96,11 @@ export interface TrainOptions {
   onStep?: (row: HistoryRow) => void | Promise<void>;
   /** On a non-finite value, load the last checkpoint back into the model (default true). */
   restoreOnNonFinite?: boolean;
+  /**
+   * Float data are checked once before training and NaN/±Inf refused, naming the field, row and column;
+   * set this when the model masks such entries itself (default false).
+   */
+  allowNonFiniteData?: boolean;
 }
 
 export interface TrainResult {
@@ -127,6 +134,30 @@ function totalSteps(opts: TrainOptions, stepsPerEpoch: number): number {
   return total;
 }
 
+/**
+ * Free what a failed tf.variableGrads left behind: when the forward pass throws, tfjs leaves the gradient
+ * tape's saved tensors (kept, so no scope frees them) and the tape itself in place.
+ */
+function releaseGradientTape(): void {
+  type Node = { saved?: tf.Tensor[] };
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: Node[] | null } }).state;
+  if (!state || state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
+}
+
+/** An error from the file system: it has an errno code such as ENOSPC, EROFS, EACCES (not Node's ERR_…). */
+export function isFsError(e: unknown): e is NodeJS.ErrnoException {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  return e instanceof Error && typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+}
+
+/** A write failure told with what was being written and at which step (code and cause kept). */
+function writeFailure(e: NodeJS.ErrnoException, what: string, then: string): Error {
+  const out = Object.assign(new Error(`train: ${what} failed: ${e.message}; ${then}`), { cause: e });
+  return Object.assign(out, { code: e.code, ...(e.syscall ? { syscall: e.syscall } : {}) });
+}
+
 function numericState(s: ControllerState): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of Object.keys(s)) if (typeof s[k] === "number") out[k] = s[k] as number;
@@ -155,8 +186,6 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const controller = opts.controller ?? fixedBeta(1);
   if (opts.clipNorm !== undefined && !(opts.clipNorm > 0))
     throw new Error(`train: clipNorm must be > 0, got ${opts.clipNorm}`);
-  const ownOptimizer = !opts.optimizer;
-  const optimizer = opts.optimizer ?? createAdam(opts.learningRate ?? 1e-3);
   const varNames = Object.keys(model.variables);
   const trainable = varNames.filter((k) => model.variables[k].trainable);
   const trainVars = trainable.map((k) => model.variables[k]);
@@ -164,12 +193,21 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const ckpt = opts.checkpoint;
   if (ckpt && !(Number.isInteger(ckpt.every) && ckpt.every >= 1))
     throw new Error(`train: checkpoint.every must be a positive integer, got ${ckpt.every}`);
+  if (!opts.allowNonFiniteData) await assertFiniteData(data);
+  const ownOptimizer = !opts.optimizer;
+  const optimizer = opts.optimizer ?? createAdam(opts.learningRate ?? 1e-3);
   const parts = { variables: model.variables, optimizer, optimizerVars: trainVars };
 
   let history: HistoryRow[] = [];
   let step = 0;
   if (ckpt && ckpt.resume !== false && findCheckpoint(ckpt.dir)) {
-    const state = await loadCheckpoint(ckpt.dir, parts);
+    let state: CheckpointState | null;
+    try {
+      state = await loadCheckpoint(ckpt.dir, parts, ckpt.run);
+    } catch (e) {
+      if (ownOptimizer) optimizer.dispose();
+      throw e;
+    }
     if (state) {
       step = state.step;
       history = state.history ?? [];
@@ -184,9 +222,31 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
   const checkpointNow = async () => {
     if (!ckpt) return;
     const state: CheckpointState = { step, controller: controller.state(), history };
-    await saveCheckpoint(ckpt.dir, parts, state);
+    try {
+      await saveCheckpoint(ckpt.dir, parts, state, ckpt.run);
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw writeFailure(
+        e,
+        `saving the checkpoint after step ${step} to ${ckpt.dir}`,
+        `the previous complete checkpoint is kept, so once the cause is fixed (space, permissions) running again resumes from it`,
+      );
+    }
     lastSaved = step;
-    if (opts.metricsCsv) writeCsv(opts.metricsCsv, history);
+    writeMetrics();
+  };
+  const writeMetrics = () => {
+    if (!opts.metricsCsv) return;
+    try {
+      writeCsv(opts.metricsCsv, history);
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw writeFailure(
+        e,
+        `writing the metrics after step ${step}`,
+        "fix the cause (space, permissions) and run again",
+      );
+    }
   };
 
   const info = (loss: number, extra?: Record<string, number>) => {
@@ -207,12 +267,16 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
     let restored: number | null = null;
     let note: string;
     if (ckpt && (opts.restoreOnNonFinite ?? true) && findCheckpoint(ckpt.dir)) {
-      const state = await loadCheckpoint(ckpt.dir, parts);
-      if (state) {
-        controller.load(state.controller);
-        restored = state.step;
+      try {
+        const state = await loadCheckpoint(ckpt.dir, parts, ckpt.run);
+        if (state) {
+          controller.load(state.controller);
+          restored = state.step;
+        }
+        note = `restored the last good checkpoint (after step ${restored}) from ${ckpt.dir}`;
+      } catch (e) {
+        note = `could not restore the last checkpoint from ${ckpt.dir}: ${(e as Error).message.split("\n")[0]}`;
       }
-      note = `restored the last good checkpoint (after step ${restored}) from ${ckpt.dir}`;
     } else {
       note = ckpt ? `no checkpoint had been written to ${ckpt.dir} yet` : "no checkpointing configured";
     }
@@ -237,13 +301,19 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
       let value: tf.Scalar | null = null;
       let gradFlags: tf.Tensor1D | null = null;
       try {
-        const res = tf.variableGrads(() => {
-          const record = model.step(batch, ctx);
-          const loss = controller.loss(record, s);
-          termNames = Object.keys(record.terms);
-          means = tf.keep(tf.concat([tf.reshape(loss, [1]), recordMeans(record)]) as tf.Tensor1D);
-          return loss;
-        }, trainVars);
+        let res: ReturnType<typeof tf.variableGrads>;
+        try {
+          res = tf.variableGrads(() => {
+            const record = model.step(batch, ctx);
+            const loss = controller.loss(record, s);
+            termNames = Object.keys(record.terms);
+            means = tf.keep(tf.concat([tf.reshape(loss, [1]), recordMeans(record)]) as tf.Tensor1D);
+            return loss;
+          }, trainVars);
+        } catch (e) {
+          releaseGradientTape();
+          throw e;
+        }
         grads = res.grads;
         value = res.value;
         gradFlags = finiteFlags(trainVars.map((v) => grads[v.name]));
@@ -356,7 +426,7 @@ async function trainOn(model: TrainableModel, opts: TrainOptions, data: TensorDa
       }
     }
     if (ckpt && lastSaved !== step) await checkpointNow();
-    if (opts.metricsCsv) writeCsv(opts.metricsCsv, history);
+    writeMetrics();
     progress.done(info(lastLoss));
   } catch (e) {
     if (!(e instanceof NonFiniteError) && !(e instanceof TrainingInterruptedError))

@@ -2,14 +2,23 @@
 // and lives in <runs root>/<hash>/ with config.json, weights.json/.bin, metrics.csv and done.json.
 // A completed run is reloaded instead of retrained; an interrupted one resumes from its checkpoint/.
 // The runs root is data/runs/ of the repository unless VAELAB_RUNS_DIR or opts.runsDir says otherwise.
+// Nothing of another run is used silently: the reloaded weights, done.json and the checkpoint all record
+// the run hash, and one that names another run is refused ("delete <dir> to retrain"). A process that may
+// train takes the directory's lock (run.lock, see run-lock.ts) first, which also proves the directory
+// writable before any step; a completed run is reloaded without it. Stale temporaries of a crashed save are
+// removed when the run is opened. Write failures (no space, read-only) name the file, the run and the step.
+import * as tf from "@tensorflow/tfjs";
 import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
 import { Rng, Seed } from "../engine/rng";
-import { runsRoot, writeFileAtomic } from "../engine/paths";
-import { restoreVariables, saveVariables } from "../engine/weights";
+import { cleanStaleTemporaries, runsRoot, writeFileAtomic } from "../engine/paths";
+import { MANIFEST_FILE, assignVariables, disposeAll, loadTensors, saveVariables } from "../engine/weights";
 import { HistoryRow, readCsv } from "./history";
-import { TrainOptions, TrainResult, TrainableModel, train } from "./loop";
+import { TrainOptions, TrainResult, TrainableModel, isFsError, train } from "./loop";
+import { LOCK_FILE, RunLock, acquireRunLock } from "./run-lock";
+
+export { LOCK_FILE };
 
 /** What identifies a run. Extra fields (e.g. training hyperparameters) are part of the hash too. */
 export interface RunConfig {
@@ -129,6 +138,63 @@ export async function trainOrReload<M extends TrainableModel>(
   }
 }
 
+/** An errno error told in context: `prefix` + its message + `suffix` (code and cause kept). */
+function withContext(prefix: string, e: NodeJS.ErrnoException, suffix = ""): Error {
+  const out = Object.assign(new Error(`${prefix}${e.message}${suffix}`), { cause: e });
+  return Object.assign(out, { code: e.code, ...(e.syscall ? { syscall: e.syscall } : {}) });
+}
+
+const ELSEWHERE = "or point VAELAB_RUNS_DIR (or the runsDir option) at a writable folder";
+
+/** Take the run's lock, explaining a directory that cannot be written. */
+function lockRun(dir: string): RunLock {
+  try {
+    return acquireRunLock(dir, "trainOrReload");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    if (["EROFS", "EACCES", "EPERM"].includes(code))
+      throw withContext(
+        `trainOrReload: the run directory ${dir} is not writable (`,
+        e as Error,
+        `), and training writes its checkpoints, metrics and weights there; make it writable, ${ELSEWHERE}`,
+      );
+    throw withContext(`trainOrReload: cannot create the lock file ${path.join(dir, LOCK_FILE)} (`, e as Error, ")");
+  }
+}
+
+/**
+ * Refuse weights or a done.json that belong to another run: the manifest's meta.hash (saveVariables in
+ * runInDir) and done.json's hash must be this run's. A manifest without a hash is accepted when done.json
+ * names this run (every run written by trainOrReload records the hash in both).
+ */
+function reloadWeights(dir: string, hash: string, vars: Record<string, tf.Variable>): void {
+  const doneFile = path.join(dir, DONE_FILE);
+  const manifest = path.join(dir, MANIFEST_FILE);
+  const retrain = `delete ${dir} to retrain`;
+  let done: { hash?: unknown };
+  try {
+    done = JSON.parse(fs.readFileSync(doneFile, "utf8")) ?? {};
+  } catch (e) {
+    throw new Error(`trainOrReload: ${doneFile} is unreadable (${(e as Error).message.split("\n")[0]}); ${retrain}`);
+  }
+  if (done.hash !== undefined && done.hash !== hash)
+    throw new Error(`trainOrReload: ${doneFile} belongs to run ${String(done.hash)}, not ${hash}; ${retrain}`);
+  const { tensors, meta } = loadTensors(dir);
+  try {
+    const saved = (meta as { hash?: unknown } | null)?.hash;
+    if (saved !== undefined && saved !== hash)
+      throw new Error(`trainOrReload: ${manifest} belongs to run ${String(saved)}, not ${hash}; ${retrain}`);
+    if (saved === undefined && done.hash !== hash)
+      throw new Error(
+        `trainOrReload: ${manifest} records no run hash and ${doneFile} does not name run ${hash} either; ${retrain}`,
+      );
+    assignVariables(vars, tensors, manifest);
+  } finally {
+    disposeAll(tensors);
+  }
+}
+
 async function runInDir<M extends TrainableModel>(
   config: RunConfig,
   text: string,
@@ -137,68 +203,104 @@ async function runInDir<M extends TrainableModel>(
   build: (config: RunConfig, rng: Rng) => M | Promise<M>,
   opts: RunOptions<M>,
 ): Promise<Run<M>> {
-  fs.mkdirSync(dir, { recursive: true });
-  const configFile = path.join(dir, CONFIG_FILE);
-  if (fs.existsSync(configFile)) {
-    let saved: string;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw withContext(
+      `trainOrReload: cannot create the run directory ${dir} (`,
+      e as Error,
+      `); make ${path.dirname(dir)} writable, ${ELSEWHERE}`,
+    );
+  }
+  const doneFile = path.join(dir, DONE_FILE);
+  const ckptDir = path.join(dir, CHECKPOINT_DIR);
+  // A completed run is only read, so it is reloaded without the lock (and from a read-only folder);
+  // anything that may train takes it first, before a single step, and so finds out whether it can write.
+  const lock = opts.retrain || !fs.existsSync(doneFile) ? lockRun(dir) : null;
+  try {
+    for (const d of [dir, ckptDir, `${ckptDir}.new`, `${ckptDir}.old`]) cleanStaleTemporaries(d);
+    const configFile = path.join(dir, CONFIG_FILE);
+    if (fs.existsSync(configFile)) {
+      let saved: string;
+      try {
+        saved = stableStringify(JSON.parse(fs.readFileSync(configFile, "utf8")));
+      } catch (e) {
+        throw new Error(
+          `trainOrReload: ${configFile} is unreadable (${(e as Error).message.split("\n")[0]}); delete ${dir} to retrain`,
+        );
+      }
+      if (saved !== text)
+        throw new Error(
+          `trainOrReload: ${configFile} holds a different config than the one hashing to ${hash}; delete ${dir} to retrain`,
+        );
+    } else {
+      writeFileAtomic(configFile, JSON.stringify(JSON.parse(text), null, 2) + "\n");
+    }
+
+    const root = new Rng(config.seed);
+    const model = await build(config, root.fork("init"));
+    if (fs.existsSync(doneFile) && !opts.retrain) {
+      reloadWeights(dir, hash, model.variables);
+      const metrics = path.join(dir, METRICS_FILE);
+      return {
+        model,
+        hash,
+        dir,
+        reloaded: true,
+        resumedFrom: null,
+        history: fs.existsSync(metrics) ? readCsv(metrics) : [],
+      };
+    }
+    if (opts.retrain) fs.rmSync(doneFile, { force: true });
+
+    const run = `trainOrReload: run ${hash} (${dir}): `;
+    const trainOpts = opts.train(model, { config, dir });
+    let result: TrainResult;
     try {
-      saved = stableStringify(JSON.parse(fs.readFileSync(configFile, "utf8")));
+      result = await train(model, {
+        rng: root.fork("train"),
+        ...trainOpts,
+        checkpoint: {
+          dir: ckptDir,
+          every: opts.checkpointEvery ?? 100,
+          resume: !opts.retrain,
+          run: { hash, dir },
+        },
+        metricsCsv: path.join(dir, METRICS_FILE),
+      });
     } catch (e) {
-      throw new Error(
-        `trainOrReload: ${configFile} is unreadable (${(e as Error).message.split("\n")[0]}); delete ${dir} to retrain`,
+      throw isFsError(e) ? withContext(run, e) : e;
+    }
+    if (!trainOpts.optimizer) result.optimizer.dispose();
+    try {
+      await saveVariables(dir, model.variables, { hash, steps: result.steps, controller: result.controller });
+      writeFileAtomic(
+        doneFile,
+        JSON.stringify(
+          { hash, steps: result.steps, finishedAt: new Date().toISOString(), controller: result.controller },
+          null,
+          2,
+        ) + "\n",
+      );
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      throw withContext(
+        `${run}saving the trained weights after step ${result.steps} failed (the checkpoint in ${ckptDir} is kept, ` +
+          `so running again only saves): `,
+        e,
       );
     }
-    if (saved !== text)
-      throw new Error(
-        `trainOrReload: ${configFile} holds a different config than the one hashing to ${hash}; delete ${dir} to retrain`,
-      );
-  } else {
-    writeFileAtomic(configFile, JSON.stringify(JSON.parse(text), null, 2) + "\n");
-  }
-
-  const root = new Rng(config.seed);
-  const model = await build(config, root.fork("init"));
-  const doneFile = path.join(dir, DONE_FILE);
-  if (fs.existsSync(doneFile) && !opts.retrain) {
-    restoreVariables(dir, model.variables);
-    const metrics = path.join(dir, METRICS_FILE);
+    if (!opts.keepCheckpoint) fs.rmSync(ckptDir, { recursive: true, force: true });
     return {
       model,
       hash,
       dir,
-      reloaded: true,
-      resumedFrom: null,
-      history: fs.existsSync(metrics) ? readCsv(metrics) : [],
+      reloaded: false,
+      resumedFrom: result.startStep > 0 ? result.startStep : null,
+      history: result.history,
+      result,
     };
+  } finally {
+    lock?.release();
   }
-  if (opts.retrain) fs.rmSync(doneFile, { force: true });
-
-  const trainOpts = opts.train(model, { config, dir });
-  const ckptDir = path.join(dir, CHECKPOINT_DIR);
-  const result = await train(model, {
-    rng: root.fork("train"),
-    ...trainOpts,
-    checkpoint: { dir: ckptDir, every: opts.checkpointEvery ?? 100, resume: !opts.retrain },
-    metricsCsv: path.join(dir, METRICS_FILE),
-  });
-  if (!trainOpts.optimizer) result.optimizer.dispose();
-  await saveVariables(dir, model.variables, { hash, steps: result.steps, controller: result.controller });
-  writeFileAtomic(
-    doneFile,
-    JSON.stringify(
-      { hash, steps: result.steps, finishedAt: new Date().toISOString(), controller: result.controller },
-      null,
-      2,
-    ) + "\n",
-  );
-  if (!opts.keepCheckpoint) fs.rmSync(ckptDir, { recursive: true, force: true });
-  return {
-    model,
-    hash,
-    dir,
-    reloaded: false,
-    resumedFrom: result.startStep > 0 ? result.startStep : null,
-    history: result.history,
-    result,
-  };
 }

@@ -149,3 +149,192 @@ test("LibriMix layout: metadata with foreign absolute paths is re-rooted; mixtur
   assert.throws(() => readMixtureMetadata(join(dir, "none.csv")), /none\.csv does not exist/);
   assert.throws(() => mixtureSegments(rows, { seconds: 5 }), /none of the 3 mixtures is 5 s long/);
 });
+
+/** A 16-bit mono WAV written by hand: `declared` data-chunk size, `bytes` of data present, extra chunks. */
+function wavWith(o: {
+  declared: number;
+  bytes: number;
+  rate?: number;
+  format?: number;
+  bits?: number;
+  before?: Buffer;
+  after?: Buffer;
+}): Buffer {
+  const bits = o.bits ?? 16,
+    rate = o.rate ?? 8000;
+  const fmt = Buffer.alloc(24);
+  fmt.write("fmt ", 0, "ascii");
+  fmt.writeUInt32LE(16, 4);
+  fmt.writeUInt16LE(o.format ?? 1, 8);
+  fmt.writeUInt16LE(1, 10);
+  fmt.writeUInt32LE(rate, 12);
+  fmt.writeUInt32LE((rate * bits) / 8, 16);
+  fmt.writeUInt16LE(bits / 8, 20);
+  fmt.writeUInt16LE(bits, 22);
+  const dh = Buffer.alloc(8);
+  dh.write("data", 0, "ascii");
+  dh.writeUInt32LE(o.declared, 4);
+  const data = Buffer.alloc(o.bytes);
+  for (let i = 0; i + 1 < o.bytes; i += 2) data.writeInt16LE(((i * 37) % 2000) - 1000, i);
+  const body = Buffer.concat([
+    Buffer.from("WAVE", "ascii"),
+    o.before ?? Buffer.alloc(0),
+    fmt,
+    dh,
+    data,
+    o.after ?? Buffer.alloc(0),
+  ]);
+  const riff = Buffer.alloc(8);
+  riff.write("RIFF", 0, "ascii");
+  riff.writeUInt32LE(body.length, 4);
+  return Buffer.concat([riff, body]);
+}
+
+/** Every character of an error message is printable (no raw bytes from the file). */
+const printable = (e: unknown) => {
+  const m = (e as Error).message;
+  assert.ok(!/[\x00-\x1f\x7f-\x9f\ufffd]/.test(m), `raw bytes in: ${JSON.stringify(m)}`);
+  return true;
+};
+
+test("WAV faults: truncated data chunk, no samples, rate 0, NaN/Inf/out-of-range floats are errors naming the file", () => {
+  // header says 1600 bytes (800 samples), 600 present
+  assert.throws(
+    () => decodeWav(wavWith({ declared: 1600, bytes: 600 }), "cut.wav"),
+    (e: Error) =>
+      printable(e) &&
+      /cut\.wav: .*data chunk declares 1600 bytes \(800 samples\) but only 600 \(300 samples\) are present/.test(
+        e.message,
+      ),
+  );
+  const f = join(dir, "cut.wav");
+  writeFileSync(f, wavWith({ declared: 1600, bytes: 600 }));
+  assert.throws(
+    () => readWav(f),
+    (e: Error) => e.message.includes(f) && /truncated/.test(e.message),
+  );
+  // header only: no samples
+  assert.throws(() => decodeWav(wavWith({ declared: 0, bytes: 0 }), "empty.wav"), /empty\.wav: .*no samples/);
+  assert.throws(() => decodeWav(encodeWav(new Float32Array(0), 8000), "e2.wav"), /e2\.wav: .*no samples/);
+  // sample rate 0
+  assert.throws(() => decodeWav(wavWith({ declared: 20, bytes: 20, rate: 0 }), "r0.wav"), /r0\.wav: .*sample rate 0/);
+  // float samples: NaN, Inf, far outside [−1, 1]
+  for (const [bad, what] of [
+    [NaN, /sample 3 is NaN/],
+    [Infinity, /sample 3 is Infinity/],
+    [-Infinity, /sample 3 is -Infinity/],
+    [32767, /sample 3 is 32767, outside \[−4, 4\]/],
+  ] as const) {
+    const x = Float32Array.from([0.1, -0.2, 0.3, bad, 0.5, NaN]);
+    assert.throws(
+      () => decodeWav(encodeWav(x, 8000, "float32"), "f.wav"),
+      (e: Error) => printable(e) && e.message.includes("f.wav") && what.test(e.message),
+      String(bad),
+    );
+  }
+  // modest overshoot of a float file (headroom) is kept as it is
+  const loud = Float32Array.from([0.5, 1.5, -3.9, 4]);
+  assert.deepEqual(decodeWav(encodeWav(loud, 8000, "float32"), "loud.wav").samples, loud);
+});
+
+test("WAV streaming sizes (0, 0x7ffff000, 0xffffffff) run to the end of the file; missing pad bytes; printable messages", () => {
+  const whole = decodeWav(wavWith({ declared: 600, bytes: 600 }), "whole.wav").samples;
+  assert.equal(whole.length, 300);
+  for (const declared of [0, 0x7ffff000, 0xffffffff]) {
+    const w = decodeWav(wavWith({ declared, bytes: 600 }), `stream-${declared}.wav`);
+    assert.deepEqual(w.samples, whole, `declared ${declared}`);
+  }
+  // a genuinely empty data chunk followed by another chunk is empty, not the chunk's bytes
+  const list = Buffer.alloc(8 + 4);
+  list.write("LIST", 0, "ascii");
+  list.writeUInt32LE(4, 4);
+  list.write("INFO", 8, "ascii");
+  assert.throws(() => decodeWav(wavWith({ declared: 0, bytes: 0, after: list }), "e.wav"), /e\.wav: .*no samples/);
+  // an odd-sized chunk before fmt whose writer left out the pad byte
+  const odd = Buffer.alloc(8 + 5);
+  odd.write("junk", 0, "ascii");
+  odd.writeUInt32LE(5, 4);
+  odd.write("abcde", 8, "ascii");
+  assert.deepEqual(decodeWav(wavWith({ declared: 600, bytes: 600, before: odd }), "nopad.wav").samples, whole);
+  // with the pad byte it reads the same
+  const padded = Buffer.concat([odd, Buffer.alloc(1)]);
+  assert.deepEqual(decodeWav(wavWith({ declared: 600, bytes: 600, before: padded }), "pad.wav").samples, whole);
+  // a chunk with binary bytes for an id that runs past the end: the id is printed escaped
+  const junk = Buffer.from([0x01, 0xff, 0x41, 0x0a, 0xff, 0xff, 0x00, 0x00]);
+  assert.throws(
+    () => decodeWav(wavWith({ declared: 600, bytes: 600, before: junk }), "bin.wav"),
+    (e: Error) => printable(e) && /bin\.wav: chunk "\\x01\\xffA\\x0a" .*runs past the end/.test(e.message),
+  );
+});
+
+/** A small LibriMix-layout corpus with one mixture per entry of `n` (samples in the files) and CSV `length`s. */
+function brokenCorpus(name: string, n: number[], lengths: number[], cells?: (id: string, i: number) => string[]) {
+  const root = join(dir, name),
+    corpus = join(root, "Libri2Mix", "wav8k", "min");
+  for (const d of ["train/mix_clean", "train/s1", "train/s2", "metadata"])
+    mkdirSync(join(corpus, d), { recursive: true });
+  const lines = ["mixture_ID,mixture_path,source_1_path,source_2_path,length"];
+  n.forEach((len, i) => {
+    const id = `m${i}`;
+    const p = (sub: string) => join(corpus, "train", sub, `${id}.wav`);
+    writeWav(p("s1"), sine(len, 300), 8000, "float32");
+    writeWav(p("s2"), sine(len, 150, 8000, 0.3), 8000, "float32");
+    writeWav(
+      p("mix_clean"),
+      sine(len, 300).map((v, t) => v + 0.3 * Math.sin((2 * Math.PI * 150 * t) / 8000)),
+      8000,
+      "float32",
+    );
+    lines.push((cells ? cells(id, i) : [id, p("mix_clean"), p("s1"), p("s2"), String(lengths[i])]).join(","));
+  });
+  const csv = librimixMetadataPath({ root, split: "train", condition: "clean" });
+  writeFileSync(csv, lines.join("\n") + "\n");
+  return { csv, corpus };
+}
+
+test("LibriMix faults: WAV shorter than the CSV length, empty CSV, empty path cell, NaN audio: errors naming the file", () => {
+  // the second mixture's files hold 4000 samples, the CSV says 16000: no zero padding into the segments
+  const { csv, corpus } = brokenCorpus("short", [16000, 4000], [16000, 16000]);
+  const rows = readMixtureMetadata(csv);
+  assert.throws(
+    () => mixtureSegments(rows, { seconds: 2 }),
+    (e: Error) =>
+      e.message.includes(join(corpus, "train", "mix_clean", "m1.wav")) &&
+      /has 4000 samples, fewer than the length 16000/.test(e.message) &&
+      e.message.includes(`${csv} line 3`),
+  );
+  assert.throws(() => loadMixture(rows[1]), /m1\.wav has 4000 samples, fewer than the length 16000/);
+  // empty CSV, header-only CSV
+  const empty = join(dir, "empty.csv");
+  writeFileSync(empty, "");
+  assert.throws(
+    () => readMixtureMetadata(empty),
+    (e: Error) => e.message.includes(empty) && /is empty/.test(e.message),
+  );
+  writeFileSync(empty, "\n\n");
+  assert.throws(() => readMixtureMetadata(empty), /empty\.csv is empty/);
+  writeFileSync(empty, "mixture_ID,mixture_path,source_1_path,source_2_path,length\n");
+  assert.throws(() => readMixtureMetadata(empty), /empty\.csv has a header but no rows/);
+  // an empty path cell
+  const holes = brokenCorpus("holes", [800, 800], [800, 800], (id, i) => [
+    id,
+    join(dir, "x.wav"),
+    i === 1 ? "" : join(dir, "y.wav"),
+    join(dir, "z.wav"),
+    "800",
+  ]);
+  assert.throws(
+    () => readMixtureMetadata(holes.csv),
+    (e: Error) => e.message.includes(holes.csv) && /line 3 column source_1_path is empty/.test(e.message),
+  );
+  // NaN in a mixture: the WAV is named
+  const nan = brokenCorpus("nan", [800], [800]);
+  const nanRows = readMixtureMetadata(nan.csv);
+  const x = sine(800, 300);
+  x[17] = NaN;
+  writeWav(nanRows[0].mixture, x, 8000, "float32");
+  assert.throws(
+    () => mixtureSegments(nanRows, { seconds: 0.1 }),
+    (e: Error) => e.message.includes(nanRows[0].mixture) && /sample 17 is NaN/.test(e.message),
+  );
+});

@@ -313,3 +313,98 @@ test("stand-in populations: labelled, 5 dB steps, medians follow ISO 7029 + offs
   assert.equal(hs.kind, "stand-in");
   assert.match(hs.note, /not HÖRSTAT/);
 });
+
+test("a truncated XPORT file is an error naming the file and the missing bytes (not fewer rows)", async () => {
+  const dir = tmp();
+  const c15 = NHANES_CYCLES[4];
+  const aux = Array.from({ length: 50 }, (_, i) => ({ seqn: 1000 + i, thr: { L500: 5 * (i % 5) } }));
+  const demo = aux.map((a, i) => ({ seqn: a.seqn, age: 20 + i, sex: 1 + (i % 2) }));
+  writeCycle(dir, c15, aux, demo);
+  const f = path.join(dir, c15.aux);
+  const whole = fs.readFileSync(f);
+  assert.equal((await readXport(f)).rows.length, 50);
+  assert.equal((await loadNhanes({ dir, cycles: [c15] })).report.counts[0].kept, 50);
+  // header: 8 records + 18 NAMESTRs (32 records) + OBS header = 3280 bytes; 50 observations of 144 bytes
+  assert.equal(whole.length, 3280 + 7200);
+  const cases: [number, RegExp][] = [
+    [Math.floor(whole.length / 2), /5240 bytes, not a whole number of 80-byte records: at least 40 bytes are missing/],
+    [whole.length - 13, /10467 bytes, not a whole number of 80-byte records: at least 13 bytes are missing/],
+    [3280 + 400, /the last observation is cut off after 112 of its 144 bytes: at least 32 bytes are missing/],
+  ];
+  for (const [size, why] of cases) {
+    fs.writeFileSync(f, whole.subarray(0, size));
+    await assert.rejects(
+      readXport(f),
+      (e: Error) => e.message.includes(f) && /truncated/.test(e.message) && why.test(e.message),
+    );
+    await assert.rejects(
+      loadNhanes({ dir, cycles: [c15] }),
+      (e: Error) => e.message.includes(f) && why.test(e.message),
+    );
+  }
+});
+
+test("loadNhanes: a threshold or demographic column stored as characters is an error naming the file and column", async () => {
+  const dir = tmp();
+  const c15 = NHANES_CYCLES[4];
+  writeCycle(dir, c15, [{ seqn: 1, thr: {} }], [{ seqn: 1, age: 40, sex: 1 }]);
+  const vars = AUDIOGRAM_COLUMNS.slice(1).map((c) => NHANES_THRESHOLD_VARIABLES[c]);
+  const auxFile = path.join(dir, c15.aux);
+  writeXport(auxFile, {
+    name: "AUX_I",
+    columns: [
+      { name: "SEQN", type: "num" },
+      ...vars.map((v) => ({ name: v, type: v === "AUXU2KR" ? ("char" as const) : ("num" as const) })),
+    ],
+    rows: [1, 2].map((s) => [s, ...vars.map((v) => (v === "AUXU2KR" ? "15" : 10))]),
+  });
+  await assert.rejects(
+    loadNhanes({ dir, cycles: [c15] }),
+    (e: Error) => e.message.includes(auxFile) && /column AUXU2KR is stored as characters/.test(e.message),
+  );
+  writeCycle(dir, c15, [{ seqn: 1, thr: {} }], [{ seqn: 1, age: 40, sex: 1 }]);
+  const demoFile = path.join(dir, c15.demo);
+  writeXport(demoFile, {
+    name: "DEMO_I",
+    columns: [
+      { name: "SEQN", type: "num" },
+      { name: "RIAGENDR", type: "num" },
+      { name: "RIDAGEYR", type: "char" },
+    ],
+    rows: [[1, 1, "40"]],
+  });
+  await assert.rejects(
+    loadNhanes({ dir, cycles: [c15] }),
+    (e: Error) => e.message.includes(demoFile) && /column RIDAGEYR is stored as characters/.test(e.message),
+  );
+});
+
+test("HÖRSTAT-style CSV: ages outside 0–120 years are errors naming the file, line and value", async () => {
+  const dir = tmp();
+  const thr = AUDIOGRAM_COLUMNS.slice(1);
+  const file = path.join(dir, "ages.csv");
+  for (const [age, ok] of [
+    ["-5", false],
+    ["300", false],
+    ["120", true],
+    ["0", true],
+    ["", true],
+  ] as const) {
+    fs.writeFileSync(
+      file,
+      [
+        ["id", "age", ...thr].join(","),
+        ["1", "50", ...thr.map(() => "10")].join(","),
+        ["2", age, ...thr.map(() => "10")].join(","),
+      ].join("\n"),
+    );
+    if (ok) assert.equal((await loadHorstatCsv(file)).shape[0], 2, age);
+    else
+      await assert.rejects(
+        loadHorstatCsv(file),
+        (e: Error) =>
+          e.message.includes(file) &&
+          e.message.includes(`line 3 column age: ${age} is outside the accepted range 0–120 years`),
+      );
+  }
+});

@@ -97,6 +97,40 @@ test("real corpora under the external directory are used (LibriMix train-100 / t
   }
 });
 
+test("faults in a real corpus: NaN audio names the WAV, a short WAV names the CSV row; NaN segments are not 'silent'", () => {
+  const ext = join(dir, "external-faults");
+  miniCorpus(ext, "Libri2Mix", "train-100", 3);
+  const set = () =>
+    speechSet({
+      domain: "seen",
+      split: "train",
+      condition: "clean",
+      n: 3,
+      externalDir: ext,
+      generatedDir: join(dir, "g"),
+    });
+  const tr = set();
+  const x = tone(6100, 300, 0.1);
+  x[5] = NaN;
+  writeWav(tr.rows[1].mixture, x, 8000, "float32");
+  assert.throws(
+    () => speechSegments(tr.rows, { seconds: 0.5, seed: 1 }),
+    (e: Error) => e.message.includes(tr.rows[1].mixture) && /sample 5 is NaN/.test(e.message),
+  );
+  writeWav(tr.rows[1].mixture, tone(3000, 300, 0.1), 8000, "float32");
+  assert.throws(
+    () => speechSegments(set().rows, { seconds: 0.5, seed: 1 }),
+    (e: Error) =>
+      e.message.includes(tr.rows[1].mixture) &&
+      /has 3000 samples, fewer than the length 6100/.test(e.message) &&
+      /mixture_train-100_mix_clean\.csv line 3/.test(e.message),
+  );
+  const v = new Float32Array(8).fill(0.5);
+  v[6] = NaN;
+  assert.throws(() => fitStandardiser({ values: v, shape: [2, 4] }), /non-finite value.*segment 1, sample 2/);
+  assert.throws(() => fitStandardiser({ values: new Float32Array(8), shape: [2, 4] }), /silent/);
+});
+
 test(
   "without real corpora: the espeak-ng stand-in, per split and size, train and test different",
   { skip: espeakAvailable().ok ? false : espeakAvailable().reason, timeout: 120_000 },

@@ -130,6 +130,42 @@ test("bad files give errors that name the file and say what is wrong", () => {
   assert.throws(() => loadVoltageImaging(other), /movie\.tif: unknown movie format/);
 });
 
+test("float64 values beyond the float32 range and movies with no frames are errors naming the file", () => {
+  const big = Float64Array.from(movie);
+  big[7] = 1e300;
+  big[9] = -1e39;
+  const p = join(tmp, "big.npy");
+  writeFileSync(p, encodeNpy(big, [F, H, W], { dtype: "<f8" }));
+  assert.throws(
+    () => loadVoltageImaging(p),
+    (e: Error) =>
+      e.message.startsWith(`${p}: `) &&
+      /value 1e\+300 at index 7 \(element \[0, 1, 2\]\) is outside the float32 range/.test(e.message),
+  );
+  assert.throws(
+    () => parseNpy(encodeNpy([1, -1e39], [2], { dtype: ">f8" }), "be.npy"),
+    /be\.npy: .*-1e\+39 at index 1/,
+  );
+  // the largest float32 and values that round to it, NaN/Inf (handled by nonFinite) and tiny values still load
+  const edge = parseNpy(
+    encodeNpy([3.4028234663852886e38, -3.4028235e38, 1e-50, NaN, Infinity], [5], { dtype: "<f8" }),
+    "e",
+  );
+  assert.deepEqual(Array.from(edge.values), [3.4028234663852886e38, -3.4028234663852886e38, 0, NaN, Infinity]);
+  for (const shape of [
+    [0, H, W],
+    [F, 0, W],
+  ]) {
+    const z = join(tmp, `empty-${shape.join("x")}.npy`);
+    writeFileSync(z, encodeNpy(new Float32Array(0), shape));
+    assert.throws(
+      () => loadVoltageImaging(z),
+      (e: Error) => e.message.startsWith(`${z}: `) && /has no (frames|pixels)/.test(e.message),
+      shape.join("x"),
+    );
+  }
+});
+
 test("stand-in: labelled, 150 × 50 × 50, pixels = maps · seriesᵀ + noise 0.05, deterministic by seed", () => {
   const s = voltageStandIn();
   assert.equal(s.standIn, true);

@@ -14,6 +14,7 @@ import {
   saveTensors,
   saveVariables,
 } from "../../lib/engine/weights";
+import { errnoError, withFsFault } from "../train/fs-fault";
 
 before(async () => {
   await initEngine({ quiet: true });
@@ -248,4 +249,23 @@ test("saveTensors rejects unsupported dtypes and disposed tensors by name", asyn
   d.dispose();
   await assert.rejects(saveTensors(dir, { d }), /"d" is disposed/);
   c.dispose();
+});
+
+test("a failed write (no space left) names the file being written and leaves no temporary behind", async () => {
+  const dir = tmpDir();
+  const t = tf.tensor1d([1, 2, 3]);
+  await withFsFault(
+    "writeSync",
+    () => errnoError("ENOSPC", "write", "no space left on device"),
+    async () => {
+      await assert.rejects(saveTensors(dir, { t }), (e: NodeJS.ErrnoException) => {
+        assert.ok(e.message.includes(path.join(dir, "weights.bin")), e.message);
+        assert.match(e.message, /ENOSPC: no space left on device/);
+        assert.equal(e.code, "ENOSPC");
+        return true;
+      });
+    },
+  );
+  assert.deepEqual(fs.readdirSync(dir), []);
+  t.dispose();
 });

@@ -123,6 +123,65 @@ test("R² edge cases and input checks", () => {
   assert.throws(() => fitLinear(X6, Y6).predict([[1, 2, 3]]), /predict got 3 columns, the fit has 2/);
 });
 
+test("constant outputs (SS_tot = 0): left out of variance_weighted, as sklearn r2_score", () => {
+  // scikit-learn 1.9.1 r2_score(yt, yp, multioutput=…) (force_finite=True). Before the fix the constant
+  // output's SS_res was added to the numerator: 1 − (0.34 + 0.06 + 0.53)/(10 + 0 + 4.3) = 0.934965….
+  const yt = [
+    [1, 2, 0.5],
+    [2, 2, 1.5],
+    [4, 2, 1],
+    [3, 2, 3],
+    [5, 2, 2.5],
+  ];
+  const yp = [
+    [1.2, 2.1, 0.4],
+    [1.8, 1.9, 1.9],
+    [3.7, 2, 1.2],
+    [3.4, 2.2, 2.6],
+    [4.9, 2, 2.1],
+  ];
+  near(r2Score(yt, yp), 0.9391608391608393, "one constant output, variance_weighted");
+  near(r2Score(yt, yp, "uniform_average"), 0.6142480620155039, "one constant output, uniform_average");
+  const raw = rawR2(yt, yp); // sklearn raw_values [0.966, 0, 0.8767441860465117]
+  near(raw[0], 0.966, "raw 0");
+  assert.equal(raw[1], 0, "raw 1 (constant, not predicted exactly)");
+  near(raw[2], 0.8767441860465117, "raw 2");
+  // The constant output predicted exactly also drops out: the same as the two varying outputs alone.
+  const exact = yp.map((r) => [r[0], 2, r[2]]);
+  near(r2Score(yt, exact), 0.9391608391608393, "constant output predicted exactly");
+  // Every output constant: sklearn falls back to the uniform average of 1 (exact) / 0 (not exact).
+  const ct = [
+    [3, -1],
+    [3, -1],
+    [3, -1],
+    [3, -1],
+  ];
+  const cp = [
+    [3, -1],
+    [3, -0.5],
+    [3, -1],
+    [3, -1],
+  ];
+  assert.equal(r2Score(ct, cp), 0.5, "all constant, one predicted exactly (sklearn 0.5)");
+  assert.equal(r2Score(ct, cp, "uniform_average"), 0.5, "all constant, uniform_average");
+  assert.equal(r2Score(ct, ct), 1, "all constant, all exact (sklearn 1.0)");
+  assert.equal(r2Score(ct, [[2.5, -1], ...cp.slice(1)]), 0, "all constant, none exact (sklearn 0.0)");
+  // An output of equal values counts as constant even where its mean rounds (0.1 × 3 / 3 ≠ 0.1):
+  // 1 − 0.02/2 = 0.99 and raw [0, 0.99]. sklearn gives 0.985 and raw R² −1.7e31 here, from SS_tot ≈ 5.8e-34.
+  const rt = [
+    [0.1, 1],
+    [0.1, 2],
+    [0.1, 3],
+  ];
+  const rp = [
+    [0.1, 1.1],
+    [0.2, 2],
+    [0.1, 2.9],
+  ];
+  near(r2Score(rt, rp), 0.99, "constant 0.1 output left out");
+  near(rawR2(rt, rp)[0], 0, "constant 0.1 output, raw");
+});
+
 test("rowsOf converts a row-major {values, shape} matrix (lib/data's layout)", () => {
   assert.deepEqual(rowsOf({ values: Float32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2] }), [
     [1, 2],

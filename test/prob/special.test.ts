@@ -5,6 +5,7 @@ import { before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
+import { Beta } from "../../lib/prob/beta";
 import {
   digamma,
   digammaScalar,
@@ -239,5 +240,66 @@ describe("tensor lgamma / digamma / lbeta (float32)", () => {
       tf.grad((t: tf.Tensor) => lbeta(lgamma(t), digamma(t)))(tf.tensor1d([3, 4]));
     });
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe("lbeta gradients (issue 19: ties a == b used to send the whole gradient to a)", () => {
+  // [a, b, lbeta(a, b), ∂/∂a = ψ(a) − ψ(a+b), ∂/∂b = ψ(b) − ψ(a+b)] from scipy 1.17 (betaln, digamma),
+  // float64. Ties on both branches (a = b < 6: direct; ≥ 6: Stirling form) and off ties in both orders.
+  const SCIPY_LBETA_GRAD: [number, number, number, number, number][] = [
+    [8, 8, -10.848948661710063, -0.7253718503718507, -0.7253718503718507],
+    [6, 6, -7.927324360309794, -0.7365440115440118, -0.7365440115440118],
+    [20, 20, -27.95199188624447, -0.7058033817926939, -0.7058033817926939],
+    [150, 150, -209.1831263597569, -0.6948166249889578, -0.6948166249889578],
+    [3, 3, -3.4011973816621555, -0.7833333333333333, -0.7833333333333333],
+    [0.5, 0.5, 1.1447298858494, -1.3862943611198908, -1.3862943611198908],
+    [8, 3, -5.886104031450156, -0.3361111111111117, -1.4289682539682542],
+    [3, 8, -5.886104031450156, -1.4289682539682542, -0.3361111111111117],
+    [50, 0.7, -2.4754516864821854, -0.014041886250934166, -5.136055113376761],
+    [0.7, 50, -2.4754516864821854, -5.136055113376761, -0.014041886250934166],
+    [6.5, 6, -8.284293709297259, -0.6922843208749794, -0.7790779828431118],
+    [7, 7.5, -9.749150392920251, -0.7664853902505193, -0.6925122411028997],
+  ];
+
+  test("values and tf.grads match the digamma closed forms, at ties and off ties", () => {
+    const a = tf.tensor1d(SCIPY_LBETA_GRAD.map((r) => r[0]));
+    const b = tf.tensor1d(SCIPY_LBETA_GRAD.map((r) => r[1]));
+    const v = values(lbeta(a, b));
+    const [ga, gb] = tf
+      .grads((x: tf.Tensor, y: tf.Tensor) => lbeta(x, y))([a, b])
+      .map(values);
+    // float32 tolerances: values 1e-6 + 2e-6 relative (|lbeta| up to 209, one ulp there is 1.5e-5);
+    // gradients (O(1)) 2e-6 + 2e-6 relative (observed ≤ 4.2e-7). The old tie bug was off by ~0.7.
+    SCIPY_LBETA_GRAD.forEach(([x, y, lb, da, db], i) => {
+      assertClose(v[i], lb, `lbeta(${x}, ${y})`, { abs: 1e-6, rel: 2e-6 });
+      assertClose(ga[i], da, `∂lbeta/∂a at (${x}, ${y})`, { abs: 2e-6, rel: 2e-6 });
+      assertClose(gb[i], db, `∂lbeta/∂b at (${x}, ${y})`, { abs: 2e-6, rel: 2e-6 });
+    });
+  });
+
+  test("broadcast tie: ∂/∂b of Σ lbeta([8, 10], 8) sums ψ(8) − ψ(a_i + 8)", () => {
+    const [ga, gb] = tf
+      .grads((x: tf.Tensor, y: tf.Tensor) => lbeta(x, y))([tf.tensor1d([8, 10]), tf.scalar(8)])
+      .map(values);
+    // scipy: ψ(8) − ψ(16) = −0.7253718503718507, ψ(10) − ψ(18) = −0.610584268672504,
+    // ∂/∂b = (ψ(8) − ψ(16)) + (ψ(8) − ψ(18)) = −1.572067230155466.
+    assertClose(ga[0], -0.7253718503718507, "∂/∂a at (8, 8)", { abs: 2e-6, rel: 2e-6 });
+    assertClose(ga[1], -0.610584268672504, "∂/∂a at (10, 8)", { abs: 2e-6, rel: 2e-6 });
+    assertClose(gb[0], -1.572067230155466, "∂/∂b summed", { abs: 4e-6, rel: 2e-6 });
+  });
+
+  test("Beta.logProb gradients at a tie a == b", () => {
+    // ∂/∂a log p(x) = log x − ψ(a) + ψ(a+b), ∂/∂b = log(1 − x) − ψ(b) + ψ(a+b); scipy 1.17:
+    // (a, b, x) = (8, 8, 0.5): both 0.032224669811905415; (12, 12, 0.3): −0.48955863811644096, 0.3577392222707628.
+    const [ga, gb] = tf
+      .grads((a: tf.Tensor, b: tf.Tensor) => new Beta(a, b).logProb(tf.tensor1d([0.5, 0.3])))([
+        tf.tensor1d([8, 12]),
+        tf.tensor1d([8, 12]),
+      ])
+      .map(values);
+    assertClose(ga[0], 0.032224669811905415, "∂ log p/∂a at a = b = 8, x = 0.5", { abs: 2e-6, rel: 2e-6 });
+    assertClose(gb[0], 0.032224669811905415, "∂ log p/∂b at a = b = 8, x = 0.5", { abs: 2e-6, rel: 2e-6 });
+    assertClose(ga[1], -0.48955863811644096, "∂ log p/∂a at a = b = 12, x = 0.3", { abs: 2e-6, rel: 2e-6 });
+    assertClose(gb[1], 0.3577392222707628, "∂ log p/∂b at a = b = 12, x = 0.3", { abs: 2e-6, rel: 2e-6 });
   });
 });

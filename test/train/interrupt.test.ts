@@ -4,6 +4,7 @@
 // waits for an interrupted run of the same directory before reading it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -14,6 +15,7 @@ import { train } from "../../lib/train/loop";
 import { TrainingInterruptedError, requestInterrupt } from "../../lib/train/interrupt";
 import { trainOrReload } from "../../lib/train/run-cache";
 import type { HistoryRow } from "../../lib/train/history";
+import { loadTensors } from "../../lib/engine/weights";
 
 let tmp = "";
 before(async () => {
@@ -102,4 +104,55 @@ test("trainOrReload: a call made while an interrupted run of the same directory 
   assert.equal(run.reloaded, false);
   assert.equal(run.resumedFrom, 40, "the second call resumed from the interrupted run's checkpoint");
   assert.equal(run.history.length, 100);
+});
+
+test("SIGTERM is handled like SIGINT: checkpoint at the next step boundary, then the same message", async () => {
+  const dir = join(tmp, "ckpt-term");
+  const listeners = process.listenerCount("SIGTERM");
+  // a listener of our own, so that the loop does not pass the signal on to this test process
+  const mine = () => undefined;
+  process.on("SIGTERM", mine);
+  try {
+    const m = createMlpVae(cfg, new Rng(1));
+    await assert.rejects(
+      train(m, {
+        data: X,
+        batchSize: 32,
+        steps: 120,
+        rng: 3,
+        progress: "none",
+        checkpoint: { dir, every: 50 },
+        onStep: (r) => {
+          if (r.step === 69) process.emit("SIGTERM");
+        },
+      }),
+      (e: unknown) =>
+        e instanceof TrainingInterruptedError &&
+        e.step === 70 &&
+        /training interrupted after step 70 of 120; checkpoint saved to .*; run it again to resume from step 70/.test(
+          e.message,
+        ),
+    );
+  } finally {
+    process.off("SIGTERM", mine);
+  }
+  assert.equal(process.listenerCount("SIGTERM"), listeners, "the SIGTERM listener is removed");
+});
+
+test("a real SIGTERM to a training process: checkpoint, the message reaches the caller, then the process ends by SIGTERM", () => {
+  const dir = join(tmp, "ckpt-child");
+  const child = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "sigterm-child.ts"), dir, "69"], {
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.equal(child.signal, "SIGTERM", `stdout: ${child.stdout}\nstderr: ${child.stderr}`);
+  // a real signal is delivered when the loop next yields to the event loop (at most ~50 ms later)
+  const m = /caught: training interrupted after step (\d+) of 120; checkpoint saved to/.exec(child.stdout);
+  assert.ok(m, child.stdout);
+  assert.doesNotMatch(child.stdout, /still alive|finished/);
+  const step = Number(m[1]);
+  assert.ok(step >= 70 && step < 120, `stopped after step ${step}`);
+  const { meta, tensors } = loadTensors(dir);
+  assert.equal((meta as { step: number }).step, step, "the checkpoint is at the step the message names");
+  for (const t of Object.values(tensors)) t.dispose();
 });

@@ -361,3 +361,106 @@ test("clipNorm scales the step's gradients to the given global norm (and records
     /clipNorm must be > 0, got 0/,
   );
 });
+
+test("NaN/Inf in the training data is refused before the first step, naming the field, row and column", async () => {
+  const x = toyData(20, 2);
+  const values = Float32Array.from(await x.data());
+  values[5 * 4 + 2] = NaN;
+  const m = buildToyVae(new Rng(3));
+  let steps = 0;
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    train(m, {
+      data: { values, shape: [20, 4] },
+      batchSize: 8,
+      steps: 4,
+      progress: "none",
+      onStep: () => void steps++,
+    }),
+    /train: the training data has a non-finite value \(NaN\) at row 5, column 2/,
+  );
+  const inf = tf.tensor2d(
+    Float32Array.from(values, (v) => (Number.isNaN(v) ? 1 : v)),
+    [20, 4],
+  );
+  const bad = tf.tensor2d(
+    Float32Array.from(values, (v, i) => (i === 17 * 4 ? -Infinity : Number.isNaN(v) ? 1 : v)),
+    [20, 4],
+  );
+  await assert.rejects(
+    train(
+      { variables: m.variables, step: (b, ctx) => m.step((b as Record<string, tf.Tensor>).x, ctx) },
+      { data: { x: inf, y: bad }, batchSize: 8, steps: 4, progress: "none" },
+    ),
+    /the training data "y" has a non-finite value \(-Infinity\) at row 17, column 0/,
+  );
+  assert.equal(steps, 0);
+  tf.dispose([inf, bad]);
+  assert.equal(tf.memory().numTensors, before, "the check leaves no tensors");
+  // opting out lets a model that masks such entries train
+  const r = await train(
+    { variables: m.variables, step: (b, ctx) => m.step(tf.where(tf.isNaN(b as tf.Tensor), 0, b as tf.Tensor), ctx) },
+    { data: { values, shape: [20, 4] }, batchSize: 8, steps: 2, progress: "none", allowNonFiniteData: true },
+  );
+  r.optimizer.dispose();
+  m.store.dispose();
+  x.dispose();
+});
+
+test("a NaN while the last checkpoint is corrupt reports both the NaN and the failed restore", async () => {
+  const data = toyData(64, 10);
+  const dir = path.join(tmp(), "ckpt");
+  const model = buildToyVae(new Rng(11));
+  let err: unknown;
+  try {
+    await train(nanAt(model, 13), {
+      data,
+      batchSize: 16,
+      steps: 30,
+      rng: 12,
+      progress: "none",
+      checkpoint: { dir, every: 5 },
+      onStep: (row) => {
+        if (row.step !== 11) return;
+        const bin = path.join(dir, "weights.bin");
+        const bytes = fs.readFileSync(bin);
+        bytes[0] ^= 0xff;
+        fs.writeFileSync(bin, bytes);
+      },
+    });
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof NonFiniteError, String(err));
+  assert.equal(err.step, 13);
+  assert.equal(err.restoredStep, null);
+  assert.match(err.message, /non-finite loss at step 13/);
+  assert.match(err.message, /could not restore the last checkpoint/);
+  assert.match(err.message, /checksum/);
+  assert.ok(err.message.includes(path.join(dir, "weights.bin")), err.message);
+  model.store.dispose();
+  data.dispose();
+});
+
+test("a model step that throws leaks no tensors", async () => {
+  const data = toyData(32, 1);
+  const m = buildToyVae(new Rng(2));
+  const throwing: TrainableModel = {
+    variables: m.variables,
+    step(b, ctx) {
+      const r = m.step(b, ctx);
+      if (ctx.step === 3) throw new Error("model failure");
+      return r;
+    },
+  };
+  for (let k = 0; k < 2; k++) {
+    const before = tf.memory().numTensors;
+    await assert.rejects(train(throwing, { data, batchSize: 8, steps: 10, rng: 1, progress: "none" }), /model failure/);
+    assert.equal(tf.memory().numTensors, before, `tensors leaked: ${tf.memory().numTensors - before}`);
+  }
+  // training still works afterwards (the gradient tape was reset)
+  const r = await train(m, { data, batchSize: 8, steps: 3, rng: 1, progress: "none" });
+  r.optimizer.dispose();
+  m.store.dispose();
+  data.dispose();
+});
