@@ -356,15 +356,7 @@ export class ConvTasNet implements TrainableModel {
     if (sources.rank !== 3 || sources.shape[0] !== B || sources.shape[1] !== S || sources.shape[2] !== T) {
       throw new Error(`ConvTasNet.blrDistortion: sources must have shape [${B}, ${S}, ${T}], got [${sources.shape}]`);
     }
-    const shape = [B, S, S, T];
-    const nll = tf.neg(
-      blrLogEvidence(
-        tf.broadcastTo(tf.expandDims(sources, 1), shape),
-        tf.broadcastTo(tf.expandDims(est, 2), shape),
-        DEFAULT_BLR_PRIOR,
-      ),
-    );
-    return tf.mul(permutationInvariant(nll, "min").value, S) as tf.Tensor1D;
+    return pitBlrDistortion(est, sources);
   }
 
   /** Scalar loss −mean PIT SI-SDR (dB) for a batch. Call inside tf.tidy / a gradient function. */
@@ -383,6 +375,23 @@ export class ConvTasNet implements TrainableModel {
   dispose(): void {
     this.store.dispose();
   }
+}
+
+/**
+ * [B] Σ_i −log p_BLR(s_π(i) | ŝ_i) of estimates [B, S, T] against sources [B, S, T] under utterance-level PIT,
+ * with DEFAULT_BLR_PRIOR (nats). Call inside tf.tidy.
+ */
+export function pitBlrDistortion(est: tf.Tensor, sources: tf.Tensor): tf.Tensor1D {
+  const [B, S, T] = est.shape;
+  const shape = [B, S, S, T];
+  const nll = tf.neg(
+    blrLogEvidence(
+      tf.broadcastTo(tf.expandDims(sources, 1), shape),
+      tf.broadcastTo(tf.expandDims(est, 2), shape),
+      DEFAULT_BLR_PRIOR,
+    ),
+  );
+  return tf.mul(permutationInvariant(nll, "min").value, S) as tf.Tensor1D;
 }
 
 export function createConvTasNet(config: ConvTasNetConfig, rng: Rng): ConvTasNet {

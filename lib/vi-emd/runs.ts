@@ -6,17 +6,16 @@
 // bits (Eq. 37); a deterministic Conv-TasNet trains on −SI-SDR (or, with loss "blr", the BLR evidence).
 // Evaluation on a set of mixtures: per mixture the PIT SI-SDR and SI-SDRi of the estimates (means of the
 // encoding and mask distributions, or samples), the BLR distortion D_S (also of a deterministic TasNet's
-// estimates, under DEFAULT_BLR_PRIOR), the rates R_z and R_M, the ELBO and, for the multitask model, the
+// estimates, under the default BLR prior), the rates R_z and R_M, the ELBO and, for the multitask model, the
 // mixture ELBO.
 import * as tf from "@tensorflow/tfjs";
 import { Rng, Seed } from "../engine/rng";
 import type { ArrayN } from "../data/dataset";
 import { Objective, TargetRateDefaults, controllerFor } from "../objectives/controllers";
-import { DEFAULT_BLR_PRIOR, blrLogEvidence } from "../objectives/blr";
 import { pairwiseSiSdr, permutationInvariant } from "../objectives/si-sdr";
 import type { Run } from "../train/run-cache";
 import { RunRequest, trainRun } from "../train/run";
-import { ConvTasNet, ConvTasNetConfig, createConvTasNet } from "../models/conv-tasnet";
+import { ConvTasNet, ConvTasNetConfig, createConvTasNet, pitBlrDistortion } from "../models/conv-tasnet";
 import { ViTasNet, ViTasNetConfig, createViTasNet } from "../models/vi-tasnet";
 
 /** The objectives of a (VI-)TasNet: ELBO-type ones for a VI-TasNet, si-sdr or (loss "blr", Table 3) blr for a deterministic TasNet. */
@@ -131,15 +130,7 @@ function evaluateBatch(
     const est = model.separate(mix);
     const pit = permutationInvariant(pairwiseSiSdr(est, src), "max");
     // the BLR distortion of the deterministic estimates, as the VI model's D_S (PIT over −log p, summed over sources)
-    const shape = [m, S, S, T];
-    const nll = tf.neg(
-      blrLogEvidence(
-        tf.broadcastTo(tf.expandDims(src, 1), shape),
-        tf.broadcastTo(tf.expandDims(est, 2), shape),
-        DEFAULT_BLR_PRIOR,
-      ),
-    );
-    const d = tf.mul(permutationInvariant(nll, "min").value, S).arraySync() as number[];
+    const d = pitBlrDistortion(est, src).arraySync() as number[];
     return { siSdr: pit.value.arraySync() as number[], mixScore, d, rz: null, rm: null, mixElbo: null };
   } finally {
     tf.engine().endScope();
