@@ -8,15 +8,22 @@
 // (paper: "four overtones"; `harmonics` counts the fundamental too, so 5; Fig. 10's "OT" conditions 0 /
 // +1 / doubled are harmonics 1 / 6 / 10). The mixture is the sum of the two sources plus noise of sd
 // `noiseAmplitude` (paper's "NA", training domain 0.5), white by default, or amplitude-modulated at 2 Hz
-// ("AMN"), or band-limited to the speakers' frequency ranges ("BPFN").
+// ("AMN"), or band-pass filtered to the speakers' frequency ranges ("BPFN": M, "band-pass filtering of the
+// noise … to have the noise only be in the region of the speaker Gaussian pulse frequencies").
+// BPFN filters the white noise of sd `noiseAmplitude`: the out-of-band power is removed, not put back, so
+// the filtered noise keeps the white noise's spectral density inside the bands and its sd is
+// NA·√(bands' share of 0 … fs/2) (0.5·√(200/4000) ≈ 0.11 for the training speakers).
 // Choices the paper does not state (ours): amplitudes U[0.5, 1]; overtone k (k = 2, 3, …) has amplitude
 // 1/k of the fundamental and its own random phase; AM envelope (1 + sin(2π·2t + φ))/2 (average power 3/8
-// of the unmodulated noise); band-limited noise as 256 random-phase sinusoids with frequencies uniform in
-// the speakers' bands, scaled to the same sd.
+// of the unmodulated noise); the pass bands of BPFN are the speakers' fundamental ranges (the paper's
+// "frequency ranges that define the speakers"), realised as an ideal (brick-wall) filter: white Gaussian
+// noise over the next power of two ≥ T samples, its DFT bins outside the bands zeroed, the first T samples
+// of the inverse kept.
 // Examples are keyed: example i comes from Rng(`${seed}/${i}`), so any example can be made alone, and the
 // paper's index ranges (replicate r: training [r·100000, r·100000 + 2048), then 128 validation, then 1024
 // per test configuration) are reproduced by `pulseSplits`.
 import { Rng, Seed } from "../engine/rng";
+import { fft } from "../eval/stft";
 import type { ArrayN } from "./dataset";
 
 export interface PulseConfig {
@@ -171,27 +178,51 @@ export function pulseExample(cfg: PulseConfig, index: number): PulseExample {
 function noise(cfg: PulseConfig, T: number, rng: Rng): Float32Array {
   const out = new Float32Array(T);
   const sd = cfg.noiseAmplitude;
-  if (cfg.noise === "bandpass") {
-    // 256 random-phase sinusoids in the speakers' bands; each has variance a²/2, so a = sd·√(2/256)
-    const K = 256,
-      a = sd * Math.sqrt(2 / K);
-    const widths = cfg.speakers.map(([lo, hi]) => hi - lo),
-      total = widths.reduce((s, w) => s + w, 0);
-    for (let k = 0; k < K; k++) {
-      let u = rng.uniform() * total,
-        b = 0;
-      while (b < widths.length - 1 && u >= widths[b]) u -= widths[b++];
-      const f = cfg.speakers[b][0] + u,
-        ph = 2 * Math.PI * rng.uniform();
-      for (let t = 0; t < T; t++) out[t] += a * Math.sin(2 * Math.PI * f * (t / cfg.sampleRate) + ph);
-    }
-    return out;
-  }
+  if (cfg.noise === "bandpass") return bandpassNoise(cfg, T, rng);
   const ph = 2 * Math.PI * rng.uniform();
   for (let t = 0; t < T; t++) {
     const env = cfg.noise === "am" ? (1 + Math.sin(2 * Math.PI * 2 * (t / cfg.sampleRate) + ph)) / 2 : 1;
     out[t] = sd * env * rng.normal();
   }
+  return out;
+}
+
+/** The share of 0 … fs/2 that BPFN's pass bands (the speakers' fundamental ranges, overlaps counted once) cover. */
+export function bandpassShare(cfg: PulseConfig): number {
+  const nyq = cfg.sampleRate / 2;
+  const bands = cfg.speakers.map(([lo, hi]) => [Math.min(lo, nyq), Math.min(hi, nyq)]).sort((a, b) => a[0] - b[0]);
+  let covered = 0,
+    end = -Infinity;
+  for (const [lo, hi] of bands) {
+    const a = Math.max(lo, end);
+    if (hi > a) covered += hi - a;
+    end = Math.max(end, hi);
+  }
+  return covered / nyq;
+}
+
+/** White Gaussian noise of sd NA, ideally band-pass filtered to the speakers' ranges (out-of-band power removed). */
+function bandpassNoise(cfg: PulseConfig, T: number, rng: Rng): Float32Array {
+  let n = 1;
+  while (n < T) n <<= 1;
+  const re = new Float64Array(n),
+    im = new Float64Array(n);
+  for (let t = 0; t < n; t++) re[t] = cfg.noiseAmplitude * rng.normal();
+  fft(re, im);
+  const pass = (k: number) => {
+    const f = (Math.min(k, n - k) * cfg.sampleRate) / n;
+    return cfg.speakers.some(([lo, hi]) => f >= lo && f <= hi);
+  };
+  for (let k = 0; k < n; k++)
+    if (!pass(k)) {
+      re[k] = 0;
+      im[k] = 0;
+    }
+  // inverse DFT through the forward one: ifft(X) = conj(fft(conj(X))) / n
+  for (let k = 0; k < n; k++) im[k] = -im[k];
+  fft(re, im);
+  const out = new Float32Array(T);
+  for (let t = 0; t < T; t++) out[t] = re[t] / n;
   return out;
 }
 

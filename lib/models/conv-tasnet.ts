@@ -4,13 +4,17 @@
 //   encoder  w = ReLU(conv1d(x)): N filters of length L, stride L/2, no bias            [B, T] → [B, F, N]
 //   masker   gLN(w) → 1×1 conv N→B → R repeats of X conv blocks with dilations 1, 2, …, 2^(X−1)
 //            (lib/nets/tcn: 1×1 B→H, PReLU, gLN, depthwise P-tap dilated, PReLU, gLN, 1×1 residual
-//            H→B and 1×1 skip H→Sc) → Σ skips / (X·R) → PReLU → 1×1 conv Sc→S·N → sigmoid
+//            H→B and 1×1 skip H→Sc) → Σ skips / (X·R) → PReLU → 1×1 conv Sc→S·N → ReLU (or sigmoid)
 //                                                                                  → masks [B, S, F, N]
 //   decoder  ŝ_i = transposed conv1d(m_i ⊙ w): N → 1, length L, stride L/2, no bias   → [B, S, T]
 // Training loss: −SI-SDR under utterance-level PIT over the S sources (lib/objectives/si-sdr), or with
 // loss "blr" the negative BLR evidence under PIT (VI-EMD supplement L, Table 3's "TasNet, BLR").
 // The skip sum is divided by the number of blocks as the VI-EMD supplement does for stability
 // (seed 001, App. J: "normalizing the summed skip connections by the depth of the masking network").
+// Mask activation: the presets use ReLU, as the VI-EMD thesis' TasNet ("a ReLU activated TasNet mask",
+// App. B Sec. 3; App. L: log-normal masks are "more similar to a ReLU gated/rectified TasNet mask") and
+// asteroid's LibriMix recipe (mask_act "relu"); Luo & Mesgarani's paper uses a sigmoid, kept as the option
+// maskActivation "sigmoid".
 // Layout is channels-last [B, F, C] throughout.
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
@@ -53,7 +57,7 @@ export interface ConvTasNetConfig {
   R: number;
   /** Sources S. */
   S: number;
-  /** Mask nonlinearity (the paper: sigmoid). */
+  /** Mask nonlinearity: "relu" (the VI-EMD thesis and asteroid; the presets) or "sigmoid" (Luo & Mesgarani 2019). */
   maskActivation: "sigmoid" | "relu";
   /** When present, the masker is the improved SuDoRMRF module (lib/nets/sudormrf) instead of the TCN (X, R, H, Sc, P unused). */
   sudormrf?: { blocks: number; depth: number; hidden: number };
@@ -78,7 +82,7 @@ export const CONV_TASNET_SYNTHETIC: ConvTasNetConfig = Object.freeze({
   X: 8,
   R: 1,
   S: 2,
-  maskActivation: "sigmoid",
+  maskActivation: "relu",
 }) as ConvTasNetConfig;
 
 /** The paper's best causal-free configuration (Table I; asteroid's LibriMix recipe): ≈5.05M parameters. */
@@ -94,7 +98,7 @@ export const CONV_TASNET_LIBRIMIX: ConvTasNetConfig = Object.freeze({
   X: 8,
   R: 3,
   S: 2,
-  maskActivation: "sigmoid",
+  maskActivation: "relu",
 }) as ConvTasNetConfig;
 
 /** The synthetic model with a small SuDoRMRF masker (4 U-blocks of depth 4 at 32 channels; our sizes). */
@@ -270,7 +274,7 @@ export class ConvTasNet implements TrainableModel {
     });
   }
 
-  /** Masks [B, S, F, N] in (0, 1) (sigmoid) from the encoding w [B, F, N]. */
+  /** Masks [B, S, F, N] from the encoding w [B, F, N]: ≥ 0 (relu) or in (0, 1) (sigmoid). */
   masks(w: tf.Tensor): tf.Tensor4D {
     const c = this.config;
     if (w.rank !== 3 || w.shape[2] !== c.N)

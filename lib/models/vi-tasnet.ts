@@ -57,7 +57,12 @@ export type MaskFamily = "lognormal" | "beta";
 
 export interface ViTasNetConfig {
   kind: "vi-tasnet";
-  /** Sizes (N, L, stride, B, H, Sc, P, X, R, S) as for Conv-TasNet; its maskActivation is unused. */
+  /**
+   * Sizes (N, L, stride, B, H, Sc, P, X, R, S) as for Conv-TasNet. Its maskActivation does not apply (the masks
+   * are distributions): viTasNetConfig stores it as "sigmoid" whatever the sizes carry, so a VI-TasNet's run key
+   * does not change with the deterministic TasNet's mask activation (the presets' switch to ReLU kept every
+   * VI-TasNet run).
+   */
   tasnet: ConvTasNetConfig;
   encoding: EncodingFamily;
   mask: MaskFamily;
@@ -87,7 +92,7 @@ export function viTasNetConfig(c: Partial<ViTasNetConfig> & { tasnet: ConvTasNet
     mask = c.mask ?? "lognormal";
   const cfg: ViTasNetConfig = {
     kind: "vi-tasnet",
-    tasnet: { ...c.tasnet },
+    tasnet: { ...c.tasnet, maskActivation: "sigmoid" },
     encoding,
     mask,
     encodingPrior: c.encodingPrior ?? DEFAULT_ENCODING_PRIOR[encoding],

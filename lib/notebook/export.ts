@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "fs";
 import { join } from "path";
 import type { Claim, FigureRecord } from "./figure-record";
+import { claimProblem, formatTally, tallyClaims } from "./claims";
 import { figuresRoot } from "../engine/paths";
 import type { Figure } from "../plot/types";
 import { escapeHtml, figureJson, plotDivHtml, plotlyBundlePath } from "../plot/html";
@@ -60,9 +61,8 @@ export function validateRecord(r: FigureRecord): void {
   if (r.data === undefined) throw new Error(`${where}: field 'data' is missing`);
   if (!Array.isArray(r.claims)) throw new Error(`${where}: field 'claims' must be an array`);
   r.claims.forEach((c: Claim, i: number) => {
-    if (!c || typeof c.text !== "string" || !(c.holds === true || c.holds === false || c.holds === null)) {
-      throw new Error(`${where}: claims[${i}] needs text (string) and holds (true, false or null)`);
-    }
+    const problem = claimProblem(c, { requireKind: true });
+    if (problem) throw new Error(`${where}: claims[${i}] ${problem}`);
   });
   if (r.differences !== undefined && !Array.isArray(r.differences))
     throw new Error(`${where}: field 'differences' must be an array of strings`);
@@ -166,6 +166,8 @@ figure { margin: 12px 0 20px; } figcaption { font-size: 13px; color: #555; margi
 table { border-collapse: collapse; font-size: 14px; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }
 td.holds { text-align: center; font-size: 17px; width: 3em; }
+tr.kind-check td { background: #f6f6f6; color: #555; }
+td.kind, td.cause { font-size: 13px; }
 td.yes { color: #009E73; } td.no { color: #D55E00; } td.na { color: #888; }
 pre { background: #f4f4f4; padding: 10px; overflow: auto; max-height: 420px; font-size: 12px; }
 code { font-size: 13px; } ul.summary { font-family: monospace; font-size: 13px; }
@@ -194,7 +196,8 @@ export function recordHtml(r: FigureRecord, plotlySrc: string, maxJsonChars = 20
   const claims = r.claims
     .map((c) => {
       const cls = c.holds === true ? "yes" : c.holds === false ? "no" : "na";
-      return `<tr><td>${e(c.text)}</td><td>${e(c.paper)}</td><td>${e(c.ours)}</td><td class="holds ${cls}">${HOLDS(c.holds)}</td></tr>`;
+      const cause = c.cause ? `<b>${e(c.cause.class)}</b>: ${e(c.cause.note)}` : "";
+      return `<tr class="kind-${c.kind ?? "unclassified"}"><td>${e(c.text)}</td><td class="kind">${e(c.kind ?? "")}</td><td>${e(c.paper)}</td><td>${e(c.ours)}</td><td class="holds ${cls}">${HOLDS(c.holds)}</td><td class="cause">${cause}</td></tr>`;
     })
     .join("\n");
   let json = prettyJson(r.data);
@@ -221,7 +224,7 @@ export function recordHtml(r: FigureRecord, plotlySrc: string, maxJsonChars = 20
 ${r.differences && r.differences.length ? `<section id="differences"><h2>Differences from the paper</h2>\n<ul>${r.differences.map((d) => `<li>${e(d)}</li>`).join("\n")}</ul></section>` : ""}
 ${plots.length ? `<section id="plots">\n${plotHtml}\n</section>` : ""}
 <section id="claims"><h2>Claims</h2>
-${r.claims.length ? `<table><thead><tr><th>claim</th><th>paper</th><th>ours</th><th>holds</th></tr></thead>\n<tbody>\n${claims}\n</tbody></table>` : "<p>No claims recorded.</p>"}
+${r.claims.length ? `<p>${e(formatTally(tallyClaims(r.claims)))}. A result is a finding of the paper that could have come out otherwise; a check holds by construction.</p>\n<table><thead><tr><th>claim</th><th>kind</th><th>paper</th><th>ours</th><th>holds</th><th>why not</th></tr></thead>\n<tbody>\n${claims}\n</tbody></table>` : "<p>No claims recorded.</p>"}
 </section>
 <section id="data"><h2>Data</h2>
 <ul class="summary">${summary}</ul>

@@ -10,6 +10,7 @@ import type { Claim, FigureRecord, Work } from "./figure-record";
 import { getPreset, type Preset } from "./preset";
 import { renderText, type PresetText } from "./differences";
 import { installKernelSendQueue } from "./iopub-queue";
+import { formatTally, makeClaim, tallyClaims, type ClaimOptions } from "./claims";
 
 export interface FigureMeta {
   work: Work;
@@ -57,25 +58,36 @@ export class FigureSession {
     this.plots.push(recordPlot(fig, title));
   }
 
-  /** Record one of the paper's claims and whether our run supports it (null: not testable here). */
-  claim(text: string, paper: string, ours: string, holds: boolean | null): Claim {
-    const c = { text, paper, ours, holds };
+  /**
+   * Record one of the paper's claims and whether our run supports it (null: not testable here). `kind` says whether
+   * it is a result of the paper or a check that holds by construction; `cause` says why it would fail (kept only
+   * when it does not hold).
+   */
+  claim(text: string, paper: string, ours: string, holds: boolean | null, options: ClaimOptions): Claim {
+    const c = makeClaim(text, paper, ours, holds, options, this.preset);
     this.claims.push(c);
     return c;
   }
 
-  /** Display the claims as a table (holds ✓ / ✗ / –). */
+  /** Display the claims as a table (holds ✓ / ✗ / –, kind, and the cause of each one that does not hold). */
   showClaims(): void {
-    const rows = this.claims.map((c) => [c.text, c.paper, c.ours, c.holds]);
-    const caption = `Claims of ${this.meta.figure} at preset '${this.preset}'`;
-    showHtml(
-      htmlTable(["claim", "paper", "ours", "holds"], rows, caption),
-      textTable(["claim", "paper", "ours", "holds"], rows, caption),
-    );
+    const columns = ["claim", "kind", "paper", "ours", "holds", "why not"];
+    const rows = this.claims.map((c) => [
+      c.text,
+      c.kind ?? "",
+      c.paper,
+      c.ours,
+      c.holds,
+      c.cause ? `${c.cause.class}: ${c.cause.note}` : "",
+    ]);
+    const caption = `Claims of ${this.meta.figure} at preset '${this.preset}': ${formatTally(tallyClaims(this.claims))}`;
+    showHtml(htmlTable(columns, rows, caption), textTable(columns, rows, caption));
   }
 
   /** Write figures/<work>/<name>.{json,html,png}: the numbers, the paper's values, the plots and the claims. */
   async finish(data: unknown, paper?: unknown): Promise<ExportResult> {
+    const unexplained = this.claims.filter((c) => c.holds === false && !c.cause);
+    for (const c of unexplained) console.warn(`warning: claim without a cause does not hold: ${c.text}`);
     const record: FigureRecord = {
       ...this.meta,
       preset: this.preset,

@@ -13,9 +13,11 @@ import { GroupAlignment, alignGroups, latentMSE, reconstructionR2, searchGroupin
 import { rowsOf } from "../eval/linear-fit";
 import { Preset } from "../notebook/preset";
 import { ProgressMode } from "../train/progress";
-import type { Run } from "../train/run-cache";
-import { RunRequest, Schedule, trainRun } from "../train/run";
+import type { Run, RunConfig } from "../train/run-cache";
+import { RunRequest, Schedule, runKey, trainRun } from "../train/run";
 import { PdisVae, PdisVaeConfig, PdisVaeMethod, createPdisVae, pdisVaePreset, penaltyTerm } from "../models/pdisvae";
+import { contiguousGroups } from "../prob/correlation";
+import { GroupingProtocol, commonSigmaCorrelation, scottBandwidth } from "./protocols";
 
 /** How every PDisVAE-family model trains: under its own controller, on full batches only (its batch estimators need them). */
 const PDISVAE_TRAINING = {
@@ -36,15 +38,103 @@ function checkTrainingRows(where: string, input: RunRequest<PdisVaeConfig, Array
     throw new Error(`${where}: batch size ${input.schedule.batchSize} exceeds the ${n} training rows`);
 }
 
+/**
+ * The seed of restart `restart` of a run seeded `seed`. Restart 0 is the run itself; restart r > 0 draws its own
+ * initialisation and batches from the seed "<seed>/restart-<r>" (the run cache seeds both from the key's seed).
+ */
+export function restartSeed(seed: Seed, restart: number): Seed {
+  if (!(Number.isInteger(restart) && restart >= 0))
+    throw new Error(`restartSeed: restart must be a non-negative integer, got ${restart}`);
+  return restart === 0 ? seed : `${String(seed)}/restart-${restart}`;
+}
+
+/** A PDisVAE-family run request, optionally restart r of the run (see restartSeed). */
+export interface PdisVaeRunRequest extends RunRequest<PdisVaeConfig, ArrayN> {
+  /** Restart index: 0 or absent is the run itself, with its key unchanged; r > 0 adds {restart: r} to the key. */
+  restart?: number;
+}
+
+/** The request trainRun gets for `input`: restart 0 is the request unchanged (no key field), r > 0 adds its own. */
+function restartRequest(input: PdisVaeRunRequest): RunRequest<PdisVaeConfig, ArrayN> & { key?: { restart: number } } {
+  const { restart, ...request } = input;
+  const r = restart ?? 0;
+  const tag = r > 0 ? ` restart ${r}` : "";
+  return {
+    ...request,
+    ...(r > 0 ? { key: { restart: r } } : {}),
+    seed: restartSeed(request.seed, r),
+    label: `${request.label ?? `${request.config.method} seed ${String(request.seed)}`}${tag}`,
+  };
+}
+
+/** The run key (what the run cache hashes) of `input`, as trainPdisVaeRun builds it. */
+export function pdisVaeRunKey(input: PdisVaeRunRequest): RunConfig {
+  return runKey(restartRequest(input));
+}
+
 /** Train the model of `input` on its training rows (or reload it when this exact run completed before). */
-export async function trainPdisVaeRun(input: RunRequest<PdisVaeConfig, ArrayN>): Promise<Run<PdisVae>> {
+export async function trainPdisVaeRun(input: PdisVaeRunRequest): Promise<Run<PdisVae>> {
   checkTrainingRows("trainPdisVaeRun", input);
-  return trainRun({
-    ...input,
-    ...PDISVAE_TRAINING,
-    build: createPdisVae,
-    label: input.label ?? `${input.config.method} seed ${String(input.seed)}`,
-  });
+  const request = restartRequest(input);
+  return trainRun({ ...request, ...PDISVAE_TRAINING, build: createPdisVae, label: request.label! });
+}
+
+/** Which of a run's restarts was kept, and why. */
+export interface RestartChoice {
+  /** Restarts trained (R). */
+  restarts: number;
+  /** The restart kept: the lowest training objective. */
+  chosen: number;
+  /** Training objective of every restart (datasetObjective on the training rows, the same draws for all). */
+  objectives: number[];
+  hashes: string[];
+  /** Seconds spent training in this call over all restarts (0 for reloaded ones). */
+  trainSeconds: number;
+  /** True when every restart was reloaded. */
+  reloaded: boolean;
+}
+
+/**
+ * Train (or reload) restarts 0…R−1 of one run and keep the one with the lowest training objective (no labels are
+ * used: `datasetObjective` on the training rows with one stream for all restarts). Restart 0 is the run itself, so
+ * a from-scratch run trained before is reused. The other models are disposed.
+ */
+export async function trainBestOfRestarts(
+  input: RunRequest<PdisVaeConfig, ArrayN>,
+  restarts: number,
+  opts: { objectivePasses?: number } = {},
+): Promise<{ run: Run<PdisVae>; choice: RestartChoice }> {
+  if (!(Number.isInteger(restarts) && restarts >= 1))
+    throw new Error(`trainBestOfRestarts: restarts must be a positive integer, got ${restarts}`);
+  let best: Run<PdisVae> | null = null;
+  const objectives: number[] = [],
+    hashes: string[] = [];
+  let chosen = -1,
+    trainSeconds = 0,
+    reloaded = true;
+  for (let r = 0; r < restarts; r++) {
+    const t0 = Date.now();
+    const run = await trainPdisVaeRun({ ...input, restart: r });
+    if (!run.reloaded) {
+      trainSeconds += (Date.now() - t0) / 1000;
+      reloaded = false;
+    }
+    const objective = await datasetObjective(run.model, input.data.train, {
+      batchSize: Math.min(input.schedule.batchSize, input.data.train.shape[0]),
+      passes: opts.objectivePasses ?? 4,
+      rng: `restart-objective/${String(input.seed)}`,
+    });
+    objectives.push(objective);
+    hashes.push(run.hash);
+    if (best === null || objective < objectives[chosen]) {
+      best?.model.dispose();
+      best = run;
+      chosen = r;
+    } else {
+      run.model.dispose();
+    }
+  }
+  return { run: best!, choice: { restarts, chosen, objectives, hashes, trainSeconds, reloaded } };
 }
 
 /** The metrics of Sec. 4.1 / Fig. 3(a) for one trained model on one data set with known latents. */
@@ -64,10 +154,31 @@ export interface LatentEvaluation {
   alignment: GroupAlignment;
   /** For methods without groups: every grouping tried with its latent R² (Fig. 2's panels); else null. */
   candidates: { groups: number[][]; r2: number[][]; assignment: number[]; latentR2: number }[] | null;
+  /**
+   * The numbers that depend on the grouping, under each protocol of lib/pdisvae/protocols: "best" is the grouping
+   * above (post-hoc search, or the model's own groups); "contiguous" scores (ẑ₁, ẑ₂), (ẑ₃, ẑ₄), … for every method
+   * (identical to "best" for PDisVAE and ISA-VAE). PC at the learned σ (as `pc`) and at the common σ.
+   */
+  protocols: Record<GroupingProtocol, ProtocolScores>;
+  /** The common posterior σ of the authors' PC protocol (Scott's bandwidth of the training-set size and K, unless given). */
+  commonSigma: number;
   /** Posterior means on the held-out rows, [N, K]. */
   latents: number[][];
   /** True latents of the held-out rows. */
   truth: number[][];
+}
+
+/** The grouping-dependent numbers of one model under one grouping protocol. */
+export interface ProtocolScores {
+  alignment: GroupAlignment;
+  latentR2: number;
+  latentMSE: number;
+  /** PC with the protocol's grouping at each row's learned posterior σ (minibatch IS as `pc`). */
+  pc: number;
+  /** PC with the protocol's grouping at the common σ: whole set, weights 1/n with the self term, 10 draws. */
+  pcCommonSigma: number;
+  /** TC at the common σ (independent of the grouping). */
+  tcCommonSigma: number;
 }
 
 export interface LatentEvaluationOptions {
@@ -81,6 +192,10 @@ export interface LatentEvaluationOptions {
   searchSizes?: number[];
   /** Stream of the PC draws. */
   rng?: Rng | Seed;
+  /** σ of the common-σ PC (default scottBandwidth(config.datasetSize, K), the authors' fixed encoder σ). */
+  commonSigma?: number;
+  /** Monte-Carlo draws of the common-σ PC (default 10, the authors'). */
+  commonSigmaSamples?: number;
 }
 
 /** Methods whose latent has no group structure of its own: their grouping is searched post hoc (Sec. 4.1). */
@@ -126,16 +241,52 @@ export async function evaluateLatents(
   }
   const pcBatch = opts.pcBatch ?? 128;
   const passes = pcBatch === "exact" ? 1 : Math.max(1, opts.pcPasses ?? 4);
-  let pc = 0,
-    tc = 0;
-  for (let p = 0; p < passes; p++) {
-    const c = await model.datasetCorrelation(test.x, {
-      groups: alignment.estimatedGroups,
-      batch: pcBatch === "exact" ? undefined : Math.min(pcBatch, test.x.shape[0]),
-      rng: rng.fork(`pc-${p}`),
+  const learnedSigmaPc = async (groups: number[][], tag: string) => {
+    let pc = 0,
+      tc = 0;
+    for (let p = 0; p < passes; p++) {
+      const c = await model.datasetCorrelation(test.x, {
+        groups,
+        batch: pcBatch === "exact" ? undefined : Math.min(pcBatch, test.x.shape[0]),
+        rng: rng.fork(`${tag}${p}`),
+      });
+      pc += c.pc / passes;
+      tc += c.tc / passes;
+    }
+    return { pc, tc };
+  };
+  // the streams of the original protocol ("pc-p") are unchanged, so its numbers are the same as before
+  const { pc, tc } = await learnedSigmaPc(alignment.estimatedGroups, "pc-");
+  const K = model.zDim;
+  const commonSigma = opts.commonSigma ?? scottBandwidth(model.config.datasetSize, K);
+  const meanMatrix = { values: Float32Array.from(latents.flat()), shape: [latents.length, K] as [number, number] };
+  const atCommonSigma = (groups: number[][]) =>
+    commonSigmaCorrelation(meanMatrix, commonSigma, groups, {
+      samples: opts.commonSigmaSamples ?? 10,
+      rng: rng.fork("common-sigma"),
     });
-    pc += c.pc / passes;
-    tc += c.tc / passes;
+  const bestCommon = atCommonSigma(alignment.estimatedGroups);
+  const best: ProtocolScores = {
+    alignment,
+    latentR2: alignment.latentR2,
+    latentMSE: latentMSE(truth, alignment.aligned),
+    pc,
+    pcCommonSigma: bestCommon.pc,
+    tcCommonSigma: bestCommon.tc,
+  };
+  let contiguous = best;
+  if (!hasOwnGroups(model.method)) {
+    const groups = contiguousGroups(opts.searchSizes ?? model.config.groupSizes);
+    const a = alignGroups(fit.est, groups, fit.truth, trueGroups, alignOpts);
+    const common = atCommonSigma(a.estimatedGroups);
+    contiguous = {
+      alignment: a,
+      latentR2: a.latentR2,
+      latentMSE: latentMSE(truth, a.aligned),
+      pc: (await learnedSigmaPc(a.estimatedGroups, "contiguous-pc-")).pc,
+      pcCommonSigma: common.pc,
+      tcCommonSigma: common.tc,
+    };
   }
   // images [N, S, S, C] are scored as flat rows [N, S·S·C]
   const flat = (a: ArrayView) => rowsOf({ values: a.values, shape: [a.shape[0], a.values.length / a.shape[0]] });
@@ -147,9 +298,11 @@ export async function evaluateLatents(
     tc,
     latentR2: alignment.latentR2,
     reconstructionR2: reconstructionR2(xRows, xHat),
-    latentMSE: latentMSE(truth, alignment.aligned),
+    latentMSE: best.latentMSE,
     alignment,
     candidates,
+    protocols: { best, contiguous },
+    commonSigma,
     latents,
     truth,
   };
@@ -167,6 +320,8 @@ export interface GridRun {
   /** Seconds spent training in this call (0 when reloaded). */
   trainSeconds: number;
   evaluation: LatentEvaluation;
+  /** For a best-of-restarts row (trainEvaluateRestarts): which restart was kept and every restart's objective. */
+  restarts?: RestartChoice;
 }
 
 export interface GridOptions {
@@ -224,6 +379,54 @@ export async function trainEvaluateGrid(opts: GridOptions): Promise<GridRun[]> {
           run.model.dispose();
         }
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * The "best of R restarts" row of a grid: for every seed, restarts 0…R−1 of `method` (restart 0 is the grid's own
+ * run, reloaded) and the one with the lowest training objective, evaluated like trainEvaluateGrid (β = betas[0]).
+ */
+export async function trainEvaluateRestarts(
+  opts: Omit<GridOptions, "methods" | "betas"> & { method?: PdisVaeMethod; beta?: number; restarts: number },
+): Promise<GridRun[]> {
+  const { data } = opts;
+  const method = opts.method ?? "pdisvae",
+    beta = opts.beta ?? 4;
+  const train = { x: takeRows(data.x, data.split.train), z: takeRows(data.z, data.split.train) };
+  const test = { x: takeRows(data.x, data.split.test), z: takeRows(data.z, data.split.test) };
+  const out: GridRun[] = [];
+  for (const seed of opts.seeds) {
+    const { run, choice } = await trainBestOfRestarts(
+      {
+        config: { ...pdisVaePreset(opts.setup, method, train.x.shape[0]), beta },
+        data: { key: data.key, train: train.x },
+        seed,
+        schedule: opts.schedule,
+        preset: opts.preset,
+        progress: opts.progress,
+        runsDir: opts.runsDir,
+        label: `${method} seed ${seed}`,
+      },
+      opts.restarts,
+    );
+    try {
+      const evaluation = await evaluateLatents(run.model, test, data.groups, { fit: train, rng: `evaluate/${seed}` });
+      const r: GridRun = {
+        method,
+        seed,
+        beta,
+        hash: run.hash,
+        reloaded: choice.reloaded,
+        trainSeconds: choice.trainSeconds,
+        evaluation,
+        restarts: choice,
+      };
+      out.push(r);
+      opts.onRun?.(r);
+    } finally {
+      run.model.dispose();
     }
   }
   return out;

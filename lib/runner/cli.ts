@@ -3,9 +3,10 @@ import { spawn } from "child_process";
 import { existsSync } from "fs";
 import { relative, resolve } from "path";
 import { runFigures, summaryTable } from "./figures";
-import { buildGallery } from "./gallery";
+import { buildGallery, loadRecords } from "./gallery";
+import { claimsReport } from "./claims-report";
 import { hasJupyter, JUPYTER_MISSING, jupyterPathWith, KERNEL_NAME, writeKernelSpec } from "./kernelspec";
-import { defaultJupyterDataDir, NOTEBOOKS_DIR } from "../engine/paths";
+import { defaultJupyterDataDir, figuresRoot, NOTEBOOKS_DIR } from "../engine/paths";
 import { parsePreset, Preset } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
 
@@ -19,6 +20,9 @@ const HELP = `usage: tsx lib/runner/cli.ts <command> [options]
         copies to data/executed/, rebuild figures/index.html; exit 1 if any notebook failed
   gallery [--figures-dir d]
         only rebuild figures/index.html from figures/<work>/<name>.json
+  claims [--figures-dir d]
+        count the claims of figures/<work>/<name>.json: results and checks apart, and the
+        cause of every claim that does not hold
   kernel [--dir d]
         register this project's tslab kernel in a project-local Jupyter data dir
         (default data/jupyter) and print how to use it
@@ -130,6 +134,15 @@ function cmdGallery(args: Args): number {
   return 0;
 }
 
+function cmdClaims(args: Args): number {
+  checkFlags(args, ["figures-dir"], "claims");
+  const dir = str(args, "figures-dir");
+  const { records, problems } = loadRecords(dir ? resolve(dir) : figuresRoot());
+  console.log(claimsReport(records));
+  for (const p of problems) console.log(`unreadable record ${p.file}: ${p.reason}`);
+  return problems.length === 0 ? 0 : 1;
+}
+
 function cmdKernel(args: Args): number {
   checkFlags(args, ["dir"], "kernel");
   const dataDir = resolve(str(args, "dir") ?? defaultJupyterDataDir());
@@ -179,6 +192,8 @@ export async function main(argv: string[]): Promise<number> {
       return cmdFigures(args);
     case "gallery":
       return cmdGallery(args);
+    case "claims":
+      return cmdClaims(args);
     case "kernel":
       return cmdKernel(args);
     case "jupyter":

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
 import { join, resolve } from "path";
 import type { Claim, FigureRecord } from "../notebook/figure-record";
+import { claimProblem, formatTally, holdShare, tallyClaims } from "../notebook/claims";
 import { figuresRoot } from "../engine/paths";
 import { ensureSharedPlotly } from "../notebook/export";
 
@@ -69,11 +70,8 @@ export function recordProblem(x: unknown): string | null {
   if (typeof r.seconds !== "number") return `field "seconds" must be a number`;
   if (!Array.isArray(r.claims)) return `field "claims" must be a list`;
   for (const [i, c] of (r.claims as unknown[]).entries()) {
-    const claim = c as Record<string, unknown>;
-    if (!claim || typeof claim.text !== "string") return `claims[${i}].text must be a string`;
-    if (!(claim.holds === true || claim.holds === false || claim.holds === null)) {
-      return `claims[${i}].holds must be true, false or null`;
-    }
+    const problem = claimProblem(c, { requireKind: false });
+    if (problem) return `claims[${i}] ${problem}`;
   }
   if (r.plots !== undefined && !Array.isArray(r.plots)) return `field "plots" must be a list`;
   if (r.differences !== undefined && !Array.isArray(r.differences)) return `field "differences" must be a list`;
@@ -119,7 +117,7 @@ export function renderGallery(
   const sections = order.map((work) => {
     const title = WORKS.find((w) => w.id === work)?.title ?? work;
     const list = byWork.get(work)!.sort((a, b) => a.record.name.localeCompare(b.record.name));
-    const tally = countClaims(list.flatMap((r) => r.record.claims));
+    const tally = formatTally(tallyClaims(list.flatMap((r) => r.record.claims)));
     return `<section class="work" id="work-${attr(work)}">
 <h2>${esc(title)}</h2>
 <p class="tally">${list.length} figure${list.length === 1 ? "" : "s"} · claims: ${tally}</p>
@@ -147,7 +145,8 @@ ${ctx.hasPlotly ? `<script src="plotly.min.js"></script>` : ""}
 <body>
 <header>
 <h1>vaelab — reproduced figures</h1>
-<p>${records.length} figure record${records.length === 1 ? "" : "s"} from <code>figures/&lt;work&gt;/&lt;name&gt;.json</code>. ✓ the claim holds in our run, ✗ it does not, – not testable at this preset.</p>
+<p>${records.length} figure record${records.length === 1 ? "" : "s"} from <code>figures/&lt;work&gt;/&lt;name&gt;.json</code>. ✓ the claim holds in our run, ✗ it does not, – not testable at this preset. A <i>result</i> is a finding of the paper that could have come out otherwise; a <i>check</i> holds by construction and is counted apart. “Why not” names the cause of each failure.</p>
+<p class="tally">${esc(overallSummary(records.map((r) => r.record)))}</p>
 <nav>${nav}</nav>
 </header>
 <main>
@@ -187,7 +186,8 @@ function renderRecord(
         .join("")}</ul></details>`
     : "";
   const claims = rec.claims.length
-    ? `<table class="claims"><thead><tr><th>claim</th><th>paper</th><th>ours</th><th>holds</th></tr></thead><tbody>
+    ? `<p class="tally">${esc(formatTally(tallyClaims(rec.claims)))}</p>
+<table class="claims"><thead><tr><th>claim</th><th>kind</th><th>paper</th><th>ours</th><th>holds</th><th>why not</th></tr></thead><tbody>
 ${rec.claims.map(renderClaim).join("\n")}
 </tbody></table>`
     : `<p class="no-claims">No claims stated.</p>`;
@@ -212,16 +212,24 @@ function renderClaim(c: Claim): string {
       : c.holds === false
         ? ["holds-no", "✗", "does not hold"]
         : ["holds-na", "–", "not testable"];
-  return `<tr class="claim ${cls}"><td>${esc(c.text)}</td><td>${esc(String(c.paper ?? ""))}</td><td>${esc(
-    String(c.ours ?? ""),
-  )}</td><td class="holds" title="${label}">${mark}</td></tr>`;
+  const cause = c.cause ? `<b>${esc(c.cause.class)}</b>: ${esc(c.cause.note)}` : "";
+  return `<tr class="claim ${cls} kind-${attr(c.kind ?? "unclassified")}"><td>${esc(c.text)}</td><td class="kind">${esc(
+    c.kind ?? "",
+  )}</td><td>${esc(String(c.paper ?? ""))}</td><td>${esc(String(c.ours ?? ""))}</td><td class="holds" title="${label}">${mark}</td><td class="cause">${cause}</td></tr>`;
 }
 
-function countClaims(claims: Claim[]): string {
-  const yes = claims.filter((c) => c.holds === true).length;
-  const no = claims.filter((c) => c.holds === false).length;
-  const na = claims.length - yes - no;
-  return `${yes} ✓ · ${no} ✗ · ${na} –`;
+/** The headline over all records: the share of testable result claims that hold, checks apart, causes counted. */
+export function overallSummary(records: readonly FigureRecord[]): string {
+  const t = tallyClaims(records.flatMap((r) => r.claims));
+  const share = holdShare(t.result);
+  const head = Number.isFinite(share)
+    ? `Result claims: ${t.result.holds} of ${t.result.holds + t.result.fails} testable hold (${Math.round(100 * share)} %)`
+    : "No result claims yet";
+  const causes = Object.entries(t.causes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  return `${head}. All claims: ${formatTally(t)}.${causes ? ` Causes of claims that do not hold or are not testable: ${causes}.` : ""}`;
 }
 
 function formatSeconds(s: number): string {
@@ -285,5 +293,7 @@ td.holds { text-align: center; font-weight: bold; width: 3em; }
 tr.holds-yes td.holds { color: #080; }
 tr.holds-no td.holds { color: #b00; }
 tr.holds-na td.holds { color: #888; }
+tr.kind-check td { background: #f6f6f6; color: #555; }
+td.kind, td.cause { font-size: .85em; }
 .problems { color: #a00; }
 `;

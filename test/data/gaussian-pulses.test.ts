@@ -3,7 +3,14 @@
 // Fig. 10 condition valid, the paper's index ranges, named errors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PULSE_CONDITIONS, pulseBatch, pulseConfig, pulseExample, pulseSplits } from "../../lib/data/gaussian-pulses";
+import {
+  PULSE_CONDITIONS,
+  bandpassShare,
+  pulseBatch,
+  pulseConfig,
+  pulseExample,
+  pulseSplits,
+} from "../../lib/data/gaussian-pulses";
 
 /** Power of x at frequency f (Hz) by a single-bin DFT, normalised by length. */
 function power(x: Float32Array, f: number, fs: number): number {
@@ -37,7 +44,7 @@ test("examples are keyed by index; a batch stacks the same examples", () => {
   assert.notDeepEqual(pulseExample(pulseConfig({ duration: 0.5, seed: "other" }), 7).mixture, a.mixture);
 });
 
-test("mixture = sources + noise with sd NA (white), 3/8 of the power (2 Hz AM), band-limited (BPFN)", () => {
+test("mixture = sources + noise with sd NA (white), 3/8 of the power (2 Hz AM), white noise band-pass filtered (BPFN)", () => {
   const white = pulseExample(pulseConfig({ noiseAmplitude: 0.5 }), 1);
   assert.ok(Math.abs(sd(residual(white)) - 0.5) < 0.01, `white sd ${sd(residual(white))}`);
   const none = pulseExample(pulseConfig({ noiseAmplitude: 0 }), 1);
@@ -46,8 +53,23 @@ test("mixture = sources + noise with sd NA (white), 3/8 of the power (2 Hz AM), 
   const am = pulseExample(pulseConfig({ noise: "am" }), 1);
   const ratio = sd(residual(am)) ** 2 / 0.25;
   assert.ok(Math.abs(ratio - 3 / 8) < 0.03, `AM power ratio ${ratio}`);
-  const bp = residual(pulseExample(pulseConfig({ noise: "bandpass", duration: 1 }), 1));
-  assert.ok(Math.abs(sd(bp) - 0.5) < 0.05, `band-passed sd ${sd(bp)}`);
+  const bpCfg = pulseConfig({ noise: "bandpass", duration: 1 });
+  const bp = residual(pulseExample(bpCfg, 1));
+  // the filter removes the out-of-band power of the white noise: sd NA·√(200 Hz of bands / 4000 Hz)
+  assert.equal(bandpassShare(bpCfg), 0.05);
+  assert.ok(Math.abs(sd(bp) - 0.5 * Math.sqrt(0.05)) < 0.01, `band-passed sd ${sd(bp)}`);
+  assert.equal(
+    bandpassShare(
+      pulseConfig({
+        speakers: [
+          [200, 400],
+          [100, 300],
+        ],
+      }),
+    ),
+    300 / 4000,
+    "overlap counted once",
+  );
   const inBand = [150, 180, 320, 350].map((f) => power(bp, f, 8000)),
     outBand = [600, 1000, 2500].map((f) => power(bp, f, 8000));
   assert.ok(

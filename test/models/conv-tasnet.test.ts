@@ -54,7 +54,7 @@ test("the librimix preset has ≈5.05M parameters (paper: 5.1M) and the formula 
   }
 });
 
-test("synthetic preset: encoder [B, 999, 32] for 1 s at 8 kHz, masks in (0, 1), separate → [B, 2, 8000]; other lengths are padded and cropped", async () => {
+test("synthetic preset: encoder [B, 999, 32] for 1 s at 8 kHz, ReLU masks ≥ 0 (sigmoid option in (0, 1)), separate → [B, 2, 8000]; other lengths are padded and cropped", async () => {
   const m = createConvTasNet(convTasNetPreset("synthetic"), new Rng(1));
   const { mix } = toneMixtures(new Rng(2), 2, 8000);
   const before = tf.memory().numTensors;
@@ -70,8 +70,17 @@ test("synthetic preset: encoder [B, 999, 32] for 1 s at 8 kHz, masks in (0, 1), 
   assert.ok(minOf(w) >= 0, "ReLU encoder");
   const masks = m.masks(w);
   assert.deepEqual(masks.shape, [2, 2, 999, 32]);
+  // the thesis' (and asteroid's) TasNet masks are ReLU-activated: non-negative, unbounded, some exactly 0
+  assert.equal(m.config.maskActivation, "relu");
   const [lo, hi] = [minOf(masks), maxOf(masks)];
-  assert.ok(lo > 0 && hi < 1, `masks in (0, 1): [${lo}, ${hi}]`);
+  assert.ok(lo === 0 && hi > 0, `ReLU masks ≥ 0 with zeros: [${lo}, ${hi}]`);
+  // the sigmoid option (Luo & Mesgarani) keeps the same weights and maps the same logits into (0, 1)
+  const sig = createConvTasNet({ ...convTasNetPreset("synthetic"), maskActivation: "sigmoid" }, new Rng(1));
+  const sigMasks = sig.masks(w);
+  const [slo, shi] = [minOf(sigMasks), maxOf(sigMasks)];
+  assert.ok(slo > 0 && shi < 1, `sigmoid masks in (0, 1): [${slo}, ${shi}]`);
+  sigMasks.dispose();
+  sig.dispose();
   const est = m.separate(mix);
   assert.deepEqual(est.shape, [2, 2, 8000]);
   const odd = tf.zeros([1, 1001]);

@@ -29,6 +29,11 @@ test("config: defaults follow the paper; bad families and priors are named", () 
   assert.deepEqual(viTasNetConfig({ tasnet: tiny, encoding: "gamma", mask: "beta" }).encodingPrior, [0.5, 1]);
   assert.throws(() => viTasNetConfig({ tasnet: tiny, encoding: "weibull" as EncodingFamily }), /encoding must be/);
   assert.throws(() => viTasNetConfig({ tasnet: tiny, mask: "beta", maskPrior: [0, 1] }), /maskPrior must be/);
+  // the deterministic TasNet's mask activation does not apply to a VI-TasNet: the config (and its run key) ignore it
+  assert.deepEqual(
+    viTasNetConfig({ tasnet: { ...tiny, maskActivation: "relu" } }),
+    viTasNetConfig({ tasnet: { ...tiny, maskActivation: "sigmoid" } }),
+  );
 });
 
 test("distortion = min over assignments of Σ −log BLR evidence, recomputed from the estimates; PIT ignores source order", async () => {

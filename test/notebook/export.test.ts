@@ -29,9 +29,16 @@ function record(name = "fig01-rd"): FigureRecord {
     data: { points: pts, curve: new Float32Array([1, 2, 3]), best: { rate: 2, negElbo: 3.5 }, missing: NaN },
     paper: { best: 3.4 },
     claims: [
-      { text: "optimum at moderate rate", paper: "R≈2", ours: "R=2", holds: true },
-      { text: "distortion falls", paper: "yes", ours: "no", holds: false },
-      { text: "needs paper scale", paper: "10⁵ steps", ours: "–", holds: null },
+      { text: "optimum at moderate rate", paper: "R≈2", ours: "R=2", holds: true, kind: "result" },
+      {
+        text: "distortion falls",
+        paper: "yes",
+        ours: "no",
+        holds: false,
+        kind: "result",
+        cause: { class: "scale", note: "trained for 1/100 of the paper's steps" },
+      },
+      { text: "needs paper scale", paper: "10⁵ steps", ours: "–", holds: null, kind: "check" },
     ],
     plots: [
       recordPlot(rdCurve(pts, { title: "RD" })),
@@ -100,6 +107,9 @@ test("exportFigure writes the record as JSON and a standalone HTML page using th
       ["no", "✗"],
       ["na", "–"],
     ]);
+    assert.ok(html.includes("results 1 ✓ · 1 ✗; checks 0 ✓ · 1 –"), "tally of results and checks apart");
+    assert.ok(html.includes("<b>scale</b>: trained for 1/100 of the paper&#39;s steps") || html.includes("<b>scale</b>: trained for 1/100 of the paper's steps"));
+    assert.equal((html.match(/<tr class="kind-check">/g) ?? []).length, 1);
     assert.ok(html.includes("<li>points: 3 records {rate, distortion}</li>"));
     assert.ok(html.includes("<li>curve: 3 numbers, 1 … 3</li>"));
     assert.ok(html.includes("the paper's values"));
@@ -149,7 +159,18 @@ test("invalid records are rejected naming the field", async () => {
     await assert.rejects(exportFigure(bad({ data: undefined }), { root, png: false }), /field 'data' is missing/);
     await assert.rejects(
       exportFigure(bad({ claims: [{ text: "x", paper: "", ours: "", holds: "yes" }] }), { root, png: false }),
-      /claims\[0\] needs text/,
+      /claims\[0\] holds must be true, false or null/,
+    );
+    await assert.rejects(
+      exportFigure(bad({ claims: [{ text: "x", paper: "", ours: "", holds: true }] }), { root, png: false }),
+      /claims\[0\] kind is required \(result or check\)/,
+    );
+    await assert.rejects(
+      exportFigure(bad({ claims: [{ text: "x", paper: "", ours: "", holds: false, kind: "result", cause: { class: "bad luck", note: "n" } }] }), {
+        root,
+        png: false,
+      }),
+      /claims\[0\] cause\.class must be one of scale, stand-in/,
     );
     assert.ok(!existsSync(join(root, "vaequisition")), "nothing is written for an invalid record");
   } finally {

@@ -85,13 +85,13 @@ test("gallery reads VAELAB_FIGURES_DIR; bad commands and options fail with a mes
       seconds: 1,
       differences: [],
       data: {},
-      claims: [{ text: "t", paper: "p", ours: "o", holds: null }],
+      claims: [{ text: "t", paper: "p", ours: "o", holds: null, kind: "result", cause: { class: "stand-in", note: "n" } }],
     },
   });
   const r = cli(["gallery"], { VAELAB_FIGURES_DIR: dir });
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /1 records/);
-  assert.match(readFileSync(join(dir, "index.html"), "utf8"), /<tr class="claim holds-na">/);
+  assert.match(readFileSync(join(dir, "index.html"), "utf8"), /<tr class="claim holds-na kind-result">/);
 
   const bad = cli(["frobnicate"]);
   assert.equal(bad.code, 1);

@@ -14,7 +14,7 @@ fs.mkdirSync(path.join(root, "pdisvae"), { recursive: true });
 const record = {
   work: "pdisvae", figure: "Fig. 1", name: "fig01-test", caption: "a test figure",
   preset: process.env.VAELAB_PRESET, engine: "none", seconds: 0.1, differences: [], data: { x: [1, 2] },
-  claims: [{ text: "one plus one is two", paper: "2", ours: String(1 + 1), holds: 1 + 1 === 2 }],
+  claims: [{ text: "one plus one is two", paper: "2", ours: String(1 + 1), holds: 1 + 1 === 2, kind: "check" }],
   plots: [{ title: "line", data: [{ type: "scatter", x: [1, 2], y: [1, 2] }], layout: {} }],
 };
 fs.writeFileSync(path.join(root, "pdisvae", "fig01-test.json"), JSON.stringify(record));
@@ -62,7 +62,7 @@ test("figures runs every notebook into data/executed, keeps going after a failur
     ["pdisvae/fig01-test.json"],
   );
   const html = readFileSync(join(figuresDir, "index.html"), "utf8");
-  assert.equal((html.match(/<tr class="claim holds-yes"/g) ?? []).length, 1);
+  assert.equal((html.match(/<tr class="claim holds-yes kind-check"/g) ?? []).length, 1);
   assert.equal((html.match(/<div class="vaelab-plot"/g) ?? []).length, 1);
 
   const table = summaryTable(r.notebooks);

@@ -41,7 +41,8 @@ test(
         errors.push(`network request: ${route.request().url()}`);
         return route.abort();
       });
-      await page.goto(`file://${index}`);
+      // 35 records with ~100 live plots: the load event alone can take a minute on a busy 2-core machine
+      await page.goto(`file://${index}`, { timeout: 150_000 });
       await page.waitForFunction(
         (n) => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length >= n,
         plots,

@@ -18,8 +18,15 @@ const batch: FigureRecord = {
   differences: ["stand-in data"],
   data: { rows: [1, 2] },
   claims: [
-    { text: "MSS beats MWS", paper: "0.1 < 0.2", ours: "0.11 < 0.19", holds: true },
-    { text: "IS is unbiased", paper: "yes", ours: "bias 0.3", holds: false },
+    { text: "MSS beats MWS", paper: "0.1 < 0.2", ours: "0.11 < 0.19", holds: true, kind: "result" },
+    {
+      text: "IS is unbiased",
+      paper: "yes",
+      ours: "bias 0.3",
+      holds: false,
+      kind: "check",
+      cause: { class: "implementation", note: "the weights <b>drop</b> a term" },
+    },
     { text: "needs paper scale", paper: "n/a", ours: "n/a", holds: null },
   ],
   plots: [
@@ -37,7 +44,7 @@ const rd: FigureRecord = {
   seconds: 3,
   differences: [],
   data: {},
-  claims: [{ text: "rate grows with beta^-1", paper: "monotone", ours: "monotone", holds: true }],
+  claims: [{ text: "rate grows with beta^-1", paper: "monotone", ours: "monotone", holds: true, kind: "result" }],
 };
 
 /** A figures folder with two works, files to link, and two unusable .json files. */
@@ -78,6 +85,11 @@ test("the gallery lists every record grouped by work, with plots, claims and lin
   assert.deepEqual(marks, ["✓", "✓", "✗", "–"]);
   assert.ok(html.indexOf('id="work-vaequisition"') < html.indexOf('id="work-pdisvae"'));
   assert.match(html, /Table 3/);
+  // results and checks are counted apart; the old record without kinds is "unclassified"; causes are shown, escaped
+  assert.match(html, /results 1 ✓; checks 0 ✓ · 1 ✗; unclassified 0 ✓ · 1 –/);
+  assert.match(html, /Result claims: 2 of 2 testable hold \(100 %\)\. All claims: results 2 ✓; checks 0 ✓ · 1 ✗; unclassified 0 ✓ · 1 –\. Causes of claims that do not hold or are not testable: implementation 1, none 1\./);
+  assert.match(html, /<td class="cause"><b>implementation<\/b>: the weights &lt;b&gt;drop&lt;\/b&gt; a term<\/td>/);
+  assert.equal(count(html, /<tr class="claim holds-no kind-check">/g), 1);
   assert.match(html, /preset <b>smoke<\/b> · engine tfjs wasm \(2 threads\) · 1 min 15 s/);
   // Text is escaped; script data cannot close its <script> element.
   assert.ok(!html.includes("<script>alert(1)"));
@@ -111,8 +123,9 @@ test("the gallery lists every record grouped by work, with plots, claims and lin
 test("recordProblem names the bad field", () => {
   assert.equal(recordProblem(batch), null);
   assert.match(recordProblem({ ...batch, seconds: "1" })!, /seconds/);
-  assert.match(recordProblem({ ...batch, claims: [{ text: "x", holds: "yes" }] })!, /claims\[0\]\.holds/);
+  assert.match(recordProblem({ ...batch, claims: [{ text: "x", holds: "yes" }] })!, /claims\[0\] holds must be/);
   assert.match(recordProblem([])!, /not a JSON object/);
+  assert.match(recordProblem({ ...batch, claims: [{ text: "x", holds: true, kind: "finding" }] })!, /kind must be/);
 });
 
 test("an empty or missing figures folder gives a page that says so", () => {
