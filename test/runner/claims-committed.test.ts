@@ -1,0 +1,66 @@
+// The committed figure records' claims (issue 20): every claim says whether it is a result or a check, and every
+// claim that does not hold says why. Records rendered before kinds existed are listed below until the main job
+// re-renders them; the list may only shrink.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "path";
+import { loadRecords } from "../../lib/runner/gallery";
+
+const figures = join(__dirname, "..", "..", "figures");
+
+/** Records awaiting a demo re-render by the main job (their claims have no kind yet). */
+const AWAITING_RERENDER = new Set<string>([
+  "cd-vae/fig03-poisson-processes.json",
+  "cd-vae/fig04-poisson-step-size.json",
+  "cd-vae/fig05-mnist-step-size.json",
+  "cd-vae/fig06-poisson-overview.json",
+  "cd-vae/fig07-poisson-latent-example.json",
+  "cd-vae/fig08-mnist-samples.json",
+  "pdisvae/fig01-groupwise-latents.json",
+  "pdisvae/fig02-alignment-matrices.json",
+  "pdisvae/fig03-groupwise-methods.json",
+  "pdisvae/fig04-fig10-table04-pdsprites.json",
+  "pdisvae/fig05-voltage-imaging.json",
+  "pdisvae/fig07-beta-ablation.json",
+  "pdisvae/fig08-fig09-independent.json",
+  "pdisvae/fig11-fig12-faces.json",
+  "pdisvae/table02-pairwise-vs-groupwise.json",
+  "pdisvae/table03-fig06-batch-estimators.json",
+  "tour/rd-quickstart.json",
+  "vaequisition/fig01-archetypes.json",
+  "vaequisition/fig02-acquisition-sequence.json",
+  "vaequisition/fig03-information-curves.json",
+  "vaequisition/fig04-uq-predictors.json",
+  "vaequisition/fig05-stopping.json",
+  "vaequisition/fig06-acquisition-functions.json",
+  "vaequisition/fig07-rd-real.json",
+  "vaequisition/fig08-area-vs-rate.json",
+  "vaequisition/fig09-rate-grid.json",
+  "vaequisition/fig10-stopping-vs-rate.json",
+  "vi-emd/appH-blr-vs-sisdr.json",
+  "vi-emd/fig02-fig10-synthetic-rd.json",
+  "vi-emd/fig03-multitask-uq.json",
+  "vi-emd/fig04-fig05-outputs.json",
+  "vi-emd/fig09-pulse-spectrograms.json",
+  "vi-emd/table01-table04-generalization.json",
+  "vi-emd/table02-fig07-fig08-free-bits.json",
+  "vi-emd/table03-priors.json",
+]);
+
+test("every committed claim has a kind, and every claim that does not hold has a cause", () => {
+  const { records, problems } = loadRecords(figures);
+  assert.deepEqual(problems, []);
+  for (const { file, record } of records) {
+    const kinds = record.claims.filter((c) => c.kind !== undefined).length;
+    if (AWAITING_RERENDER.has(file)) {
+      assert.equal(kinds, 0, `${file} was re-rendered with kinds: remove it from AWAITING_RERENDER`);
+      continue;
+    }
+    assert.equal(kinds, record.claims.length, `${file}: every claim needs a kind`);
+    for (const c of record.claims) {
+      if (c.holds === false) assert.ok(c.cause, `${file}: "${c.text}" does not hold and says no cause`);
+    }
+  }
+  const files = new Set(records.map((r) => r.file));
+  for (const f of AWAITING_RERENDER) assert.ok(files.has(f), `${f} is listed but not in figures/`);
+});
