@@ -1,12 +1,12 @@
 // Command line for the notebooks: run, figures, gallery, kernel, jupyter. See `help` below.
 import { spawn } from "child_process";
-import { existsSync } from "fs";
-import { relative, resolve } from "path";
+import { existsSync, readFileSync, writeFileSync } from "fs";
+import { join, relative, resolve } from "path";
 import { runFigures, summaryTable } from "./figures";
 import { buildGallery, loadRecords } from "./gallery";
-import { claimsReport } from "./claims-report";
+import { claimsMarkdown, claimsReport, replaceClaimsTable } from "./claims-report";
 import { hasJupyter, JUPYTER_MISSING, jupyterPathWith, KERNEL_NAME, writeKernelSpec } from "./kernelspec";
-import { defaultJupyterDataDir, figuresRoot, NOTEBOOKS_DIR } from "../engine/paths";
+import { defaultJupyterDataDir, figuresRoot, NOTEBOOKS_DIR, REPO_ROOT } from "../engine/paths";
 import { parsePreset, Preset } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
 
@@ -20,9 +20,10 @@ const HELP = `usage: tsx lib/runner/cli.ts <command> [options]
         copies to data/executed/, rebuild figures/index.html; exit 1 if any notebook failed
   gallery [--figures-dir d]
         only rebuild figures/index.html from figures/<work>/<name>.json
-  claims [--figures-dir d]
+  claims [--figures-dir d] [--markdown | --update-readme]
         count the claims of figures/<work>/<name>.json: results and checks apart, and the
-        cause of every claim that does not hold
+        cause of every claim that does not hold (--markdown: print the README's claims table;
+        --update-readme: rewrite that table in README.md)
   kernel [--dir d]
         register this project's tslab kernel in a project-local Jupyter data dir
         (default data/jupyter) and print how to use it
@@ -135,10 +136,14 @@ function cmdGallery(args: Args): number {
 }
 
 function cmdClaims(args: Args): number {
-  checkFlags(args, ["figures-dir"], "claims");
+  checkFlags(args, ["figures-dir", "markdown", "update-readme"], "claims");
   const dir = str(args, "figures-dir");
   const { records, problems } = loadRecords(dir ? resolve(dir) : figuresRoot());
-  console.log(claimsReport(records));
+  if (args.flags.has("update-readme")) {
+    const readme = join(REPO_ROOT, "README.md");
+    writeFileSync(readme, replaceClaimsTable(readFileSync(readme, "utf8"), claimsMarkdown(records)));
+    console.log(`rewrote the claims table in ${displayPath(readme)} (${records.length} records)`);
+  } else console.log(args.flags.has("markdown") ? claimsMarkdown(records) : claimsReport(records));
   for (const p of problems) console.log(`unreadable record ${p.file}: ${p.reason}`);
   return problems.length === 0 ? 0 : 1;
 }
@@ -184,7 +189,7 @@ async function cmdJupyter(args: Args): Promise<number> {
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const args = parseArgs(rest, ["lab", "keep-going"]);
+  const args = parseArgs(rest, ["lab", "keep-going", "markdown", "update-readme"]);
   switch (command) {
     case "run":
       return cmdRun(args);

@@ -9,7 +9,7 @@ import { figuresRoot } from "../engine/paths";
 import { ensureSharedPlotly } from "../notebook/export";
 
 /** Display names and order of the works in the gallery; unknown works follow, sorted. */
-const WORKS: { id: string; title: string }[] = [
+export const WORKS: { id: string; title: string }[] = [
   { id: "tour", title: "Tour — the paths every reproduction uses (not paper figures)" },
   { id: "vaequisition", title: "VAEquisition — partial VAE for audiogram acquisition (thesis, App. A)" },
   { id: "vi-emd", title: "VI-EMD — variational speaker separation (thesis, App. B)" },

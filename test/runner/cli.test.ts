@@ -85,7 +85,9 @@ test("gallery reads VAELAB_FIGURES_DIR; bad commands and options fail with a mes
       seconds: 1,
       differences: [],
       data: {},
-      claims: [{ text: "t", paper: "p", ours: "o", holds: null, kind: "result", cause: { class: "stand-in", note: "n" } }],
+      claims: [
+        { text: "t", paper: "p", ours: "o", holds: null, kind: "result", cause: { class: "stand-in", note: "n" } },
+      ],
     },
   });
   const r = cli(["gallery"], { VAELAB_FIGURES_DIR: dir });

@@ -87,7 +87,10 @@ test("the gallery lists every record grouped by work, with plots, claims and lin
   assert.match(html, /Table 3/);
   // results and checks are counted apart; the old record without kinds is "unclassified"; causes are shown, escaped
   assert.match(html, /results 1 ✓; checks 0 ✓ · 1 ✗; unclassified 0 ✓ · 1 –/);
-  assert.match(html, /Result claims: 2 of 2 testable hold \(100 %\)\. All claims: results 2 ✓; checks 0 ✓ · 1 ✗; unclassified 0 ✓ · 1 –\. Causes of claims that do not hold or are not testable: implementation 1, none 1\./);
+  assert.match(
+    html,
+    /Result claims: 2 of 2 testable hold \(100 %\)\. All claims: results 2 ✓; checks 0 ✓ · 1 ✗; unclassified 0 ✓ · 1 –\. Causes of claims that do not hold or are not testable: implementation 1, none 1\./,
+  );
   assert.match(html, /<td class="cause"><b>implementation<\/b>: the weights &lt;b&gt;drop&lt;\/b&gt; a term<\/td>/);
   assert.equal(count(html, /<tr class="claim holds-no kind-check">/g), 1);
   assert.match(html, /preset <b>smoke<\/b> · engine tfjs wasm \(2 threads\) · 1 min 15 s/);
