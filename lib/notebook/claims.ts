@@ -50,7 +50,8 @@ export function claimProblem(c: unknown, opts: { requireKind: boolean }): string
     if (!cause || typeof cause !== "object") return "cause must be {class, note}";
     if (!CAUSE_CLASSES.includes(cause.class as ClaimCause["class"]))
       return `cause.class must be one of ${CAUSE_CLASSES.join(", ")}, not ${JSON.stringify(cause.class)}`;
-    if (typeof cause.note !== "string" || cause.note.trim().length === 0) return "cause.note must be a non-empty string";
+    if (typeof cause.note !== "string" || cause.note.trim().length === 0)
+      return "cause.note must be a non-empty string";
     if (claim.holds === true) return "a claim that holds has no cause";
   }
   return null;

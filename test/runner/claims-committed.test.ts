@@ -26,7 +26,6 @@ const AWAITING_RERENDER = new Set<string>([
   "pdisvae/fig11-fig12-faces.json",
   "pdisvae/table02-pairwise-vs-groupwise.json",
   "pdisvae/table03-fig06-batch-estimators.json",
-  "tour/rd-quickstart.json",
   "vaequisition/fig01-archetypes.json",
   "vaequisition/fig02-acquisition-sequence.json",
   "vaequisition/fig03-information-curves.json",
