@@ -1,6 +1,7 @@
 // The VI-EMD speech data (thesis App. B, Table 1/4, Fig. 4–5): LibriMix (seen domain) and VCTK-2mix (unseen
-// domain) when their files are under data/external/, else the espeak-ng STAND-IN of lib/data/speech-standin
-// (American voices = seen, British/Scottish/Caribbean voices = unseen), built once under
+// domain) when their files are under data/external/, else the synthetic STAND-IN of lib/data/speech-standin
+// (espeak-ng American voices, dry = seen; flite and espeak-ng Scottish/British/American voices through a sox
+// channel, same pitch and rate distributions = unseen), built once under
 // data/generated/speech-standin/ (or $VAELAB_GENERATED_DIR/speech-standin/; gitignored).
 //   real:     data/external/Libri2Mix/wav8k/min/metadata/mixture_{train-100,test}_mix_{clean,both}.csv
 //             data/external/VCTK-2mix/wav8k/min/metadata/mixture_test_mix_{clean,both}.csv
@@ -26,9 +27,11 @@ export interface SpeechSet {
   split: "train" | "test";
   condition: SpeechCondition;
   rows: MixtureRow[];
-  /** "real" (LibriMix / VCTK-2mix files) or "stand-in" (espeak-ng synthesis). */
+  /** "real" (LibriMix / VCTK-2mix files) or "stand-in" (espeak-ng / flite synthesis). */
   source: "real" | "stand-in";
   corpus: string;
+  /** Stand-in only: the talkers of each mixture (lib/data/speech-standin readStandInSpeakers). */
+  speakersFile?: string;
   /** One line for the notebook's output. */
   label: string;
 }
@@ -86,7 +89,8 @@ export function speechSet(o: {
     rows,
     source: "stand-in",
     corpus,
-    label: `STAND-IN for ${rc.name} (${rc.corpus} not found at ${csv}): ${rows.length} espeak-ng mixtures, ${o.domain} voices, ${o.split} ${o.condition}, ${b.built ? "built now" : "cached"} in ${b.corpusDir}`,
+    speakersFile: b.speakers,
+    label: `STAND-IN for ${rc.name} (${rc.corpus} not found at ${csv}): ${rows.length} synthetic mixtures (${[...new Set(domain.voices.map((v) => v.engine))].join(" + ")}${domain.channel ? ", sox channel" : ", dry"}), ${o.domain} voices, ${o.split} ${o.condition}, ${b.built ? "built now" : "cached"} in ${b.corpusDir}`,
   };
 }
 

@@ -1,7 +1,7 @@
 // The VI-EMD speech experiment of Table 1 / Table 4 (thesis App. B) in one place, so that the Table 1/4
 // notebook and the Fig. 4–5 notebook train (or reload) exactly the same runs:
 //  - data: the seen domain's NOISY training mixtures (or, with trainCondition "clean", the clean ones of
-//    Table 2/3 and Fig. 3; LibriMix train-100, or the espeak-ng stand-in), fixed-
+//    Table 2/3 and Fig. 3; LibriMix train-100, or the synthetic stand-in), fixed-
 //    length segments standardised with the training mixtures' mean and sd; four test sets (seen/unseen ×
 //    noisy/clean) with the same standardisation (lib/data/speech-corpus);
 //  - models: TasNet (−SI-SDR) and VI-TasNet (Gaussian encodings N(0, 1) prior, log-normal masks LN(0.9, 1)
@@ -10,6 +10,7 @@
 //  - sizes and schedules per preset: VI_EMD_SETTINGS[preset].speech (lib/vi-emd/settings).
 import type { ArrayN } from "../data/dataset";
 import { SpeechSet, Standardiser, speechSegments, speechSet } from "../data/speech-corpus";
+import { STANDIN_VERSION } from "../data/speech-standin";
 import type { ConvTasNetConfig } from "../models/conv-tasnet";
 import { ViTasNetConfig, viTasNetConfig } from "../models/vi-tasnet";
 import { SeparationObjective } from "./runs";
@@ -120,6 +121,8 @@ export function speechExperimentData(
         seconds: s.seconds,
         segments: s.segmentsPerMixture,
         standardiser: st,
+        // the stand-in's synthesis version: a rebuilt corpus never reuses runs trained on an older one
+        ...(train.source === "stand-in" ? { standIn: STANDIN_VERSION } : {}),
         ...(trainCondition === "clean" ? { condition: "clean" } : {}),
       },
     },

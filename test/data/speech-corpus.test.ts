@@ -1,5 +1,5 @@
 // The VI-EMD speech sets: real LibriMix / VCTK-2mix files are used when their metadata exist under the
-// external directory (a miniature corpus written here), else the espeak-ng stand-in (built per domain, split
+// external directory (a miniature corpus written here), else the synthetic stand-in (built per domain, split
 // and size, train and test drawn from different seeds); segments are standardised with the training
 // statistics and the sources keep summing to the clean mixture.
 import { test, before, after } from "node:test";
@@ -132,7 +132,7 @@ test("faults in a real corpus: NaN audio names the WAV, a short WAV names the CS
 });
 
 test(
-  "without real corpora: the espeak-ng stand-in, per split and size, train and test different",
+  "without real corpora: the synthetic stand-in, per split and size, train and test different, with its talkers",
   { skip: espeakAvailable().ok ? false : espeakAvailable().reason, timeout: 120_000 },
   () => {
     const gen = join(dir, "gen2"),
@@ -184,5 +184,8 @@ test(
       generatedDir: gen,
     });
     assert.match(un.label, /STAND-IN for VCTK-2mix/);
+    assert.match(un.label, /flite.*sox channel/);
+    assert.match(tr.label, /espeak-ng, dry/);
+    assert.ok(un.speakersFile && tr.speakersFile, "stand-in sets name their talkers' file");
   },
 );

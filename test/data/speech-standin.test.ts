@@ -1,6 +1,8 @@
 // Windowed-sinc resampling (a tone is kept, content above the new Nyquist frequency is removed) and the
-// espeak-ng speech stand-in: disjoint domains, deterministic mixtures at LibriMix-like levels, clean =
-// s1 + s2 and noisy = clean + noise, and a corpus in the LibriMix layout that lib/data/librimix reads back.
+// espeak-ng / flite / sox speech stand-in: disjoint voices and vocabularies, other engines and a channel on the
+// unseen side, the same pitch and rate distributions in both domains (targets met within a few per cent),
+// deterministic mixtures at LibriMix-like levels, clean = s1 + s2 and noisy = clean + noise, a corpus in the
+// LibriMix layout that lib/data/librimix reads back, and a missing program named with its Debian package.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "fs";
@@ -11,9 +13,14 @@ import { resample } from "../../lib/data/resample";
 import {
   SEEN_SPEECH_DOMAIN,
   UNSEEN_SPEECH_DOMAIN,
+  SPEECH_PROSODY,
   buildSpeechStandIn,
   espeakAvailable,
+  programAvailable,
+  readStandInSpeakers,
+  standInAvailable,
   standInMixture,
+  standInPrograms,
   standInSentence,
 } from "../../lib/data/speech-standin";
 import { loadMixture, readMixtureMetadata } from "../../lib/data/librimix";
@@ -42,8 +49,19 @@ test("resample: a 1 kHz tone survives 22 050 → 8 000 Hz (and 8 → 16 kHz); a 
   assert.throws(() => resample(new Float32Array(4), 0, 8000), /rates must be > 0/);
 });
 
-test("domains differ in voices and vocabulary; sentences are seeded", () => {
-  assert.equal(SEEN_SPEECH_DOMAIN.voices.filter((v) => UNSEEN_SPEECH_DOMAIN.voices.includes(v)).length, 0);
+test("domains differ in voices, engines, channel and vocabulary, not in gender balance; sentences are seeded", () => {
+  const names = (d: typeof SEEN_SPEECH_DOMAIN) => d.voices.map((v) => `${v.engine}/${v.voice}`);
+  assert.equal(names(SEEN_SPEECH_DOMAIN).filter((v) => names(UNSEEN_SPEECH_DOMAIN).includes(v)).length, 0);
+  assert.deepEqual([...new Set(SEEN_SPEECH_DOMAIN.voices.map((v) => v.engine))], ["espeak-ng"]);
+  assert.ok(
+    UNSEEN_SPEECH_DOMAIN.voices.some((v) => v.engine === "flite"),
+    "the unseen side uses another engine",
+  );
+  assert.equal(SEEN_SPEECH_DOMAIN.channel, null);
+  assert.ok(UNSEEN_SPEECH_DOMAIN.channel, "the unseen side has a recording channel");
+  for (const d of [SEEN_SPEECH_DOMAIN, UNSEEN_SPEECH_DOMAIN])
+    for (const g of ["m", "f"]) assert.equal(d.voices.filter((v) => v.gender === g).length, 3, `${d.name} ${g}`);
+  assert.deepEqual(standInPrograms(), ["espeak-ng", "flite", "sox"]);
   assert.equal(
     SEEN_SPEECH_DOMAIN.vocabulary.nouns.filter((w) => UNSEEN_SPEECH_DOMAIN.vocabulary.nouns.includes(w)).length,
     0,
@@ -51,6 +69,14 @@ test("domains differ in voices and vocabulary; sentences are seeded", () => {
   assert.equal(standInSentence(SEEN_SPEECH_DOMAIN, new Rng(1)), standInSentence(SEEN_SPEECH_DOMAIN, new Rng(1)));
   const s = standInSentence(UNSEEN_SPEECH_DOMAIN, new Rng(2));
   assert.match(s, /^The \w+ \w+ \w+ the \w+ \w+ .+\.$/);
+});
+
+test("a missing program is named with the Debian package to install", () => {
+  const r = programAvailable("vaelab-no-such-synth");
+  assert.equal(r.ok, false);
+  assert.match(r.reason, /apt-get install vaelab-no-such-synth/);
+  const a = standInAvailable();
+  if (!a.ok) assert.match(a.reason, /apt-get install espeak-ng flite sox/);
 });
 
 const espeak = espeakAvailable();
@@ -70,7 +96,38 @@ test(
     a.noisy.forEach((v, t) => assert.ok(Math.abs(v - a.clean[t] - a.noise[t]) < 1e-6));
     assert.ok(Math.max(...a.noisy.map(Math.abs)) <= 0.9 + 1e-6);
     const u = standInMixture(UNSEEN_SPEECH_DOMAIN, "t", 4);
-    assert.ok(UNSEEN_SPEECH_DOMAIN.voices.includes(u.speakers[0].voice));
+    assert.ok(UNSEEN_SPEECH_DOMAIN.voices.some((v) => v.voice === u.speakers[0].voice));
+    assert.ok(
+      u.speakers.every((s) => s.channel.includes("reverb")),
+      "unseen utterances pass through the channel",
+    );
+    assert.ok(
+      a.speakers.every((s) => s.channel.length === 0),
+      "seen utterances are dry",
+    );
+  },
+);
+
+test(
+  "matched prosody: F0 and rate targets from the same ranges in both domains, realised within 10 % (F0) by every engine",
+  { skip: espeak.ok ? false : espeak.reason, timeout: 120_000 },
+  () => {
+    for (const d of [SEEN_SPEECH_DOMAIN, UNSEEN_SPEECH_DOMAIN])
+      for (let i = 0; i < 4; i++)
+        for (const s of standInMixture(d, "prosody", i).speakers) {
+          const [lo, hi] = SPEECH_PROSODY.f0Hz[s.gender];
+          assert.ok(s.f0 >= lo && s.f0 <= hi, `${s.voice} target F0 ${s.f0}`);
+          const [wl, wh] = SPEECH_PROSODY.wordsPerMinute;
+          assert.ok(s.wpm >= wl && s.wpm <= wh, `${s.voice} target rate ${s.wpm}`);
+          assert.ok(
+            Math.abs(Math.log(s.measuredF0 / s.f0)) < 0.1,
+            `${s.engine} ${s.voice}: F0 ${s.measuredF0} for ${s.f0}`,
+          );
+          assert.ok(
+            Math.abs(Math.log(s.measuredWpm / s.wpm)) < 0.3,
+            `${s.engine} ${s.voice}: ${s.measuredWpm} wpm for ${s.wpm}`,
+          );
+        }
   },
 );
 
@@ -88,6 +145,8 @@ test(
     assert.equal(m.mixture.length, direct.noisy.length);
     m.mixture.forEach((v, t) => assert.ok(Math.abs(v - direct.noisy[t]) < 1e-6));
     assert.equal(readMixtureMetadata(r.clean, { corpus: "StandIn2Mix-unseen" }).length, 3);
+    const talkers = readStandInSpeakers(r.speakers);
+    assert.deepEqual(talkers[rows[1].id], JSON.parse(JSON.stringify(direct.speakers)));
     assert.equal(
       buildSpeechStandIn({ dir, domain: UNSEEN_SPEECH_DOMAIN, split: "test", n: 3, seed: "t" }).built,
       false,
