@@ -80,7 +80,15 @@ export interface SeparationEvaluation {
   rate: number;
   elbo: number;
   /** Per mixture. */
-  perMixture: { siSdr: number[]; siSdrImprovement: number[]; distortion: number[]; mixtureElbo?: number[] };
+  perMixture: {
+    siSdr: number[];
+    siSdrImprovement: number[];
+    distortion: number[];
+    /** VI models: the rates of each mixture (empty for a deterministic TasNet). */
+    rateZ: number[];
+    rateMask: number[];
+    mixtureElbo?: number[];
+  };
   n: number;
 }
 
@@ -184,6 +192,8 @@ export async function evaluateSeparation(
       siSdr: acc.siSdr,
       siSdrImprovement: acc.siSdri,
       distortion: acc.d,
+      rateZ: acc.rz,
+      rateMask: acc.rm,
       ...(acc.mixElbo.length ? { mixtureElbo: acc.mixElbo } : {}),
     },
     n,

@@ -12,7 +12,12 @@
 //         gradients and their special functions make a VI step about ten times dearer than a TasNet step on the
 //         CPU. Smoke: 3 steps, 4 test mixtures of 0.25 s. Paper = 200 epochs of train-100 at batch 4 (App. J).
 // syntheticRd: the Gaussian-pulse RD curves of Fig. 2 (top) / Fig. 10 (paper: K.1, ≤ 800 epochs of 2048 3 s
-//         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, targets 10⁻³ … 10³ nats per frame).
+//         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, targets 10⁻³ … 10³ nats per frame). Demo: the paper's 3 s
+//         examples (so the pulses' envelopes, sd 0.05–0.3 s, cover a small part of an example as in K.1), batch 2
+//         and 250 steps (≈ 1500 s of audio per model, as the former 350 steps of batch 8 on 0.5 s), 24 test
+//         examples per condition (72 s of audio): the first run of 6 models × 19 conditions fits ≈ 20 min on
+//         the 2-core CPU.
+// Deterministic TasNets (speech, priors): the presets' ReLU masks (lib/models/conv-tasnet; the thesis' TasNet).
 // The entries feed run keys: a changed number retrains.
 import {
   CONV_TASNET_LIBRIMIX,
@@ -135,12 +140,12 @@ export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.f
     },
     priors: { batchSize: 4, steps: 200, seconds: 0.25, evalSeconds: 0.5 },
     syntheticRd: {
-      seconds: 0.5,
+      seconds: 3,
       nTrain: 1024,
-      nTest: 64,
+      nTest: 24,
       targetsPerFrame: logSpace(0, 2.5, 6),
-      steps: 350,
-      batchSize: 8,
+      steps: 250,
+      batchSize: 2,
       learningRate: 3e-3,
       initialBeta: 1e-2,
       delta: 0.03,

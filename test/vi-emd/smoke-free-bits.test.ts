@@ -8,6 +8,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "path";
 import { claimOf, finite, smokeSandbox } from "../notebook/smoke-harness";
+import { studentTTwoSided, welchTTest } from "../../lib/eval/stat-tests";
 import { espeakAvailable } from "../../lib/data/speech-standin";
 
 const esp = espeakAvailable();
@@ -104,24 +105,48 @@ test(
       assert.equal(c.holds, null, t);
       assert.match(c.ours, /not tested/);
     }
-    // holds agree with the recorded numbers
+    // holds agree with the recorded per-mixture numbers (paired t-test, Welch's t-test; two-sided p < 0.05)
+    type Per = { siSdri: number[]; total: number[] };
+    const P = (k: string, s: string) => (d.table[k][s] as unknown as { per: Per }).per;
     const T = (k: string, s: string) => d.table[k][s];
+    const above = (a: number[], b: number[]) => {
+      const dd = a.map((v, i) => v - b[i]);
+      const m = dd.reduce((x, y) => x + y, 0) / dd.length;
+      const se = Math.sqrt(dd.reduce((x, y) => x + (y - m) ** 2, 0) / (dd.length - 1) / dd.length);
+      return m > 0 && (se > 0 ? studentTTwoSided(m / se, dd.length - 1) < 0.05 : true);
+    };
     const others = ["λ8", "λ128 β1/8"];
+    for (const k of ["ELBO", ...others])
+      for (const s of ["seen-noisy", "unseen-noisy"]) {
+        assert.ok(P(k, s).siSdri.length > 1, `${k} ${s}: per-mixture values`);
+        assert.equal(P(k, s).total.length, P(k, s).siSdri.length);
+      }
     assert.equal(
       claimOf(rec, tested[0]).holds,
-      others.every((k) => T("ELBO", "seen-noisy").totalNorm < 0.5 * T(k, "seen-noisy").totalNorm),
+      others.every(
+        (k) =>
+          T("ELBO", "seen-noisy").totalNorm < 0.5 * T(k, "seen-noisy").totalNorm &&
+          above(P(k, "seen-noisy").total, P("ELBO", "seen-noisy").total),
+      ),
     );
     assert.equal(
       claimOf(rec, tested[1]).holds,
       others.every(
         (k) =>
-          T("ELBO", "seen-noisy").siSdri < T(k, "seen-noisy").siSdri &&
-          T("ELBO", "unseen-noisy").siSdri < T(k, "unseen-noisy").siSdri,
+          above(P(k, "seen-noisy").siSdri, P("ELBO", "seen-noisy").siSdri) &&
+          above(P(k, "unseen-noisy").siSdri, P("ELBO", "unseen-noisy").siSdri),
       ),
     );
     assert.equal(
       claimOf(rec, tested[5]).holds,
-      others.every((k) => T(k, "seen-noisy").siSdri > T(k, "unseen-noisy").siSdri),
+      others.every((k) => {
+        const t = welchTTest(P(k, "seen-noisy").siSdri, P(k, "unseen-noisy").siSdri);
+        return t.meanDiff > 0 && t.pValue < 0.05;
+      }),
     );
+    for (const c of rec.claims) {
+      assert.equal(c.kind, "result", c.text);
+      if (c.holds !== true) assert.ok(c.cause, `${c.text}: a claim that does not hold has a cause`);
+    }
   },
 );

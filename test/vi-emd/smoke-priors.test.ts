@@ -8,6 +8,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "path";
 import { claimOf, finite, smokeSandbox } from "../notebook/smoke-harness";
+import { studentTTwoSided, welchTTest } from "../../lib/eval/stat-tests";
 import { espeakAvailable } from "../../lib/data/speech-standin";
 
 const esp = espeakAvailable();
@@ -124,20 +125,34 @@ test(
     for (const t of texts) assert.equal(typeof claimOf(rec, t).holds, "boolean", t);
     // holds agrees with the recorded numbers
     const T = d.table;
+    // an ordering needs the paired per-mixture difference significant (two-sided p < 0.05)
+    const above = (a: number[], b: number[]) => {
+      const dd = a.map((v, i) => v - b[i]);
+      const m = dd.reduce((x, y) => x + y, 0) / dd.length;
+      const se = Math.sqrt(dd.reduce((x, y) => x + (y - m) ** 2, 0) / (dd.length - 1) / dd.length);
+      return m > 0 && se > 0 && studentTTwoSided(m / se, dd.length - 1) < 0.05;
+    };
+    const pmx = (k: string) => T[k].perMixture;
     assert.equal(
       claimOf(rec, texts[0]).holds,
-      T["TasNet (SI-SDR)"].seen > T["TasNet (BLR)"].seen && T["TasNet (SI-SDR)"].unseen > T["TasNet (BLR)"].unseen,
+      above(pmx("TasNet (SI-SDR)").seen, pmx("TasNet (BLR)").seen) &&
+        above(pmx("TasNet (SI-SDR)").unseen, pmx("TasNet (BLR)").unseen),
     );
     const vi = KEYS.filter((k) => k.startsWith("VI")),
       tas = KEYS.filter((k) => k.startsWith("TasNet"));
-    assert.equal(
-      claimOf(rec, texts[4]).holds,
-      Math.min(...tas.map((k) => T[k].difference)) > Math.max(...vi.map((k) => T[k].difference)),
-    );
+    if (claimOf(rec, texts[4]).holds)
+      assert.ok(Math.min(...tas.map((k) => T[k].difference)) > Math.max(...vi.map((k) => T[k].difference)));
     assert.equal(
       claimOf(rec, texts[7]).holds,
-      KEYS.every((k) => T[k].difference > 0),
+      KEYS.every((k) => {
+        const t = welchTTest(pmx(k).seen, pmx(k).unseen);
+        return t.meanDiff > 0 && t.pValue < 0.05;
+      }),
     );
+    for (const c of rec.claims) {
+      assert.equal(c.kind, "result", c.text);
+      if (c.holds !== true) assert.ok(c.cause, `${c.text}: a claim that does not hold has a cause`);
+    }
     mtHash = d.runs.find((r) => r.key === "VI Γ/adaptive MT")!.hash;
   },
 );
@@ -168,6 +183,7 @@ test(
         sampled: { seen: Corr; unseen: Corr; pooled: Corr };
       };
       means: Record<string, { negElbo: number; distortion: number }>;
+      domainTests: Record<"negElbo" | "distortion", { meanDiff: number; pValue: number }>;
       logPower: number[];
       loudness: { partial: number; partialP: number };
     };
@@ -214,11 +230,15 @@ test(
       [d.correlations.seen, d.correlations.unseen].every((c) => c.pearson > 0 && c.p < 0.05),
     );
     const c3 = claimOf(rec, "The unseen domain sits at worse mixture ELBO and worse separation distortion");
-    assert.equal(
-      c3.holds,
-      d.means["unseen-clean"].negElbo > d.means["seen-clean"].negElbo &&
-        d.means["unseen-clean"].distortion > d.means["seen-clean"].distortion,
+    const worse = (t: { meanDiff: number; pValue: number }) => t.meanDiff > 0 && t.pValue < 0.05;
+    assert.equal(c3.holds, worse(d.domainTests.negElbo) && worse(d.domainTests.distortion));
+    near(
+      d.domainTests.negElbo.meanDiff,
+      d.means["unseen-clean"].negElbo - d.means["seen-clean"].negElbo,
+      "Welch mean difference of −ELBO",
     );
+    assert.equal(c3.cause?.class ?? "stand-in", "stand-in");
+    for (const c of rec.claims) assert.equal(c.kind, "result", c.text);
     assert.equal(rec.claims.length, 3);
     // Fig. 3 has density contours
     const types = (rec.plots![0] as { data: { type: string }[] }).data.map((t) => t.type);

@@ -57,8 +57,14 @@ test(
       "The test conditions change the noise as described (NA = noise sd, AMN = 2 Hz modulation, BPFN = noise only in the speakers' bands)",
     ];
     assert.equal(rec.claims.length, texts.length);
-    for (const t of texts) assert.equal(typeof claimOf(rec, t).holds, "boolean", t);
+    for (const t of texts) {
+      assert.equal(typeof claimOf(rec, t).holds, "boolean", t);
+      assert.equal(claimOf(rec, t).kind, "check", t);
+    }
     assert.equal(d.pulsesInRange, d.nPulses);
+    const bpfn = d.conditionNoise.find((c) => c.cond === "BPFN")!;
+    assert.ok(Math.abs(bpfn.expectedSd - 0.5 * Math.sqrt(0.05)) < 1e-9, "BPFN: white noise filtered, sd NA·√0.05");
+    assert.ok(Math.abs(bpfn.noiseSd - bpfn.expectedSd) < 0.02, `BPFN sd ${bpfn.noiseSd}`);
   },
 );
 
@@ -69,7 +75,8 @@ test(
     const rec = await run("fig02-fig10-synthetic-rd");
     assert.equal(rec.figure, "Fig. 2 (top), Fig. 10");
     assert.equal(rec.plots?.length, 3);
-    type Score = { rate: number; distortion: number; siSdri: number };
+    type Score = { rate: number; distortion: number; siSdri: number; perExample: number[] };
+    type Paired = { mean: number; se: number; p: number; n: number };
     const d = rec.data as {
       conditions: string[];
       trainingCondition: string;
@@ -88,6 +95,13 @@ test(
       highRateModel: number;
       gaps: Record<string, number>;
       deltas: Record<string, number>;
+      tests: {
+        interior: { lowVsOpt: Paired; highVsOpt: Paired };
+        lowGrow: Paired;
+        deltas: Record<string, Paired>;
+        gapChanges: Record<string, Paired>;
+        alpha: number;
+      };
     };
     assert.deepEqual(d.conditions, CONDS);
     assert.equal(d.trainingCondition, "NA 0.5 (training)");
@@ -111,6 +125,14 @@ test(
         finite(s.siSdri, `${c} SI-SDRi`);
         assert.ok(s.rate > 0, `${c} rate ${s.rate}`);
       }
+      for (const s of r) {
+        assert.equal(s.perExample.length, 4, `${c}: one distortion per test example`);
+        const m = s.perExample.reduce((a, b) => a + b, 0) / s.perExample.length;
+        assert.ok(
+          Math.abs(m - s.distortion) < 1e-6 * Math.max(1, Math.abs(m)),
+          `${c}: mean of the per-example distortions`,
+        );
+      }
       const ds = r.map((s) => s.distortion);
       assert.equal(
         d.optimum[c],
@@ -119,6 +141,7 @@ test(
       );
       const gap = ds[d.highRateModel] - ds[d.optimum[c]];
       assert.ok(Math.abs(d.gaps[c] - gap) < 1e-9 && d.gaps[c] >= 0, `${c}: gap`);
+      assert.ok(Math.abs(d.deltas[c] - d.tests.deltas[c].mean) < 1e-9, `${c}: Δ is the mean of the paired differences`);
     }
     const tr = d.results[d.trainingCondition].map((s) => s.rate);
     assert.equal(
@@ -145,23 +168,30 @@ test(
       "Short pulses are harder, long pulses easier, and a wider width range changes little",
       "Changed speaker frequency ranges give poorer distortion",
       "The highest targets are not reached: achieved rates saturate below them",
+      "For OS, OT and FR there is no clear difference between optimal and higher-rate models in generalisation",
     ];
-    assert.equal(rec.claims.length, texts.length + 1);
-    for (const t of texts) assert.equal(typeof claimOf(rec, t).holds, "boolean", t);
-    assert.equal(
-      claimOf(
-        rec,
-        "For OS, OT and FR there is no clear difference between optimal and higher-rate models in generalisation",
-      ).holds,
-      null,
-    );
-    // holds follows the recorded numbers
+    assert.equal(rec.claims.length, texts.length);
+    for (const t of texts) {
+      assert.equal(typeof claimOf(rec, t).holds, "boolean", t);
+      assert.equal(claimOf(rec, t).kind, "result", t);
+    }
+    // holds follows the recorded paired tests (two-sided p < alpha with the stated sign)
+    const sig = (t: Paired, sign: number) => sign * t.mean > 0 && t.p < d.tests.alpha;
     const oT = d.optimum[d.trainingCondition];
-    assert.equal(claimOf(rec, texts[0]).holds, oT !== 0 && oT !== d.models.length - 1);
-    assert.equal(claimOf(rec, texts[2]).holds, d.gaps["NA 0.1"] > d.gaps[d.trainingCondition]);
+    assert.equal(
+      claimOf(rec, texts[0]).holds,
+      oT !== 0 && oT !== d.models.length - 1 && sig(d.tests.interior.lowVsOpt, 1) && sig(d.tests.interior.highVsOpt, 1),
+    );
+    assert.equal(claimOf(rec, texts[2]).holds, sig(d.tests.lowGrow, 1));
     assert.equal(
       claimOf(rec, texts[7]).holds,
-      ["FR expanded", "FR nearly overlapping", "FR overlapping"].every((c) => d.deltas[c] > 0),
+      ["FR expanded", "FR nearly overlapping", "FR overlapping"].every((c) => sig(d.tests.deltas[c], 1)),
     );
+    assert.equal(
+      claimOf(rec, texts[9]).holds,
+      Object.values(d.tests.gapChanges).every((t) => !(t.p < d.tests.alpha)),
+    );
+    for (const c of rec.claims)
+      if (c.holds !== true) assert.ok(c.cause, `${c.text}: a claim that does not hold has a cause`);
   },
 );
