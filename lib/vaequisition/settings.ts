@@ -4,8 +4,9 @@
 //             Fig. 6; schedule and sizes chosen by us: the paper gives none).
 // sweep:      the rate sweeps of Sec. 4.6 (Fig. 7–10, lib/vaequisition/sweep-settings). paper: Sec. 4.6's target rates
 //             0.125 … 15 nats (paperTargetRates), ten seeds on synthetic data and three on the (larger) real data, N = 12 813
-//             NHANES and 2 986 HÖRSTAT audiograms; demo: a log-spaced subset of the targets that still resolves
-//             the curves and smaller stand-ins; smoke: tiny, for CI.
+//             NHANES and 2 986 HÖRSTAT audiograms; demo: 10 targets, 0.5-nat steps where the optima lie (0.5 … 3
+//             nats) and a few high rates, × 3 seeds (the optima are read off running means over rate), smaller
+//             stand-ins; smoke: tiny, for CI.
 // Schedules and data sizes feed run keys: a changed number retrains.
 import { formatNumber as n, scaleLine } from "../notebook/differences";
 import type { Preset } from "../notebook/preset";
@@ -24,6 +25,13 @@ export interface VaequisitionSettings {
     /** Fig. 6: model seeds, and validation audiograms for the single-best order (Infinity: all). */
     seeds: number;
     orderValidation: number;
+    /**
+     * Fig. 6's comparison of the policies: posterior draws per predictive step (the predictive variance by the
+     * Rao–Blackwellised estimator, see lib/vaequisition/acquisition) and test sequences (Number.MAX_SAFE_INTEGER: every
+     * test audiogram). Evaluation only: changing them keeps the trained models.
+     */
+    policySamples: number;
+    policySequences: number;
   };
   sweep: {
     /** Target rates (nats) and seeds of the synthetic and the real settings. */
@@ -41,7 +49,16 @@ export interface VaequisitionSettings {
 
 export const VAEQUISITION_SETTINGS: Readonly<Record<Preset, VaequisitionSettings>> = Object.freeze({
   smoke: {
-    archetypes: { epochs: 40, samples: 32, sequences: 16, validation: 32, seeds: 2, orderValidation: 32 },
+    archetypes: {
+      epochs: 40,
+      samples: 32,
+      sequences: 16,
+      validation: 32,
+      seeds: 2,
+      orderValidation: 32,
+      policySamples: 32,
+      policySequences: 16,
+    },
     sweep: {
       targets: [0.5, 2, 8],
       seeds: { synthetic: [1], real: [1] },
@@ -53,10 +70,24 @@ export const VAEQUISITION_SETTINGS: Readonly<Record<Preset, VaequisitionSettings
     },
   },
   demo: {
-    archetypes: { epochs: 400, samples: 64, sequences: 128, validation: 128, seeds: 4, orderValidation: 128 },
+    // Fig. 6: 6 seeds (was 4), S = 256 draws and every test audiogram (was 64 and 128) for the policy comparison, whose
+    // max-variance vs single-best verdict flipped with the Monte-Carlo stream at 64 draws
+    archetypes: {
+      epochs: 400,
+      samples: 64,
+      sequences: 128,
+      validation: 128,
+      seeds: 6,
+      orderValidation: 128,
+      policySamples: 256,
+      policySequences: Number.MAX_SAFE_INTEGER,
+    },
     sweep: {
-      targets: [0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 11, 15],
-      seeds: { synthetic: [1, 2], real: [1, 2] },
+      // 0.5-nat steps from 0.5 to 3 nats, where the optima of the partial ELBO, A_RMSE and Ŝ lie (Fig. 7–10 at demo
+      // and the thesis' ≈ 3 nats), then 4, 5 (the thesis' static test-distortion optimum), 8 and 15 for the high rates;
+      // three seeds so that the running means over rate (the thesis plots moving averages) rest on 3 models a target
+      targets: [0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 8, 15],
+      seeds: { synthetic: [1, 2, 3], real: [1, 2, 3] },
       epochs: 150,
       sequences: 128,
       samples: 64,
@@ -65,7 +96,16 @@ export const VAEQUISITION_SETTINGS: Readonly<Record<Preset, VaequisitionSettings
     },
   },
   paper: {
-    archetypes: { epochs: 5000, samples: 256, sequences: 128, validation: 410, seeds: 10, orderValidation: Infinity },
+    archetypes: {
+      epochs: 5000,
+      samples: 256,
+      sequences: 128,
+      validation: 410,
+      seeds: 10,
+      orderValidation: Infinity,
+      policySamples: 256,
+      policySequences: Number.MAX_SAFE_INTEGER,
+    },
     sweep: {
       targets: paperTargetRates(),
       seeds: { synthetic: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], real: [1, 2, 3] },
@@ -98,7 +138,7 @@ export function describeArchetypes(uses: {
 /** Fig. 6: seeds × epochs of the 4-D partial VAEs and the evaluation sizes. */
 export function describeAcquisitionFunctions(s: VaequisitionSettings): string {
   const a = s.archetypes;
-  return `${a.seeds} model seeds × ${n(a.epochs)} epochs, ${a.samples} posterior draws per predictive step, ${a.sequences} test sequences, single-best order fitted on ${all(a.orderValidation)} validation audiograms`;
+  return `${a.seeds} model seeds × ${n(a.epochs)} epochs; single-best order fitted on ${all(a.orderValidation)} validation audiograms with ${a.samples} posterior draws per step; policies compared on ${all(a.policySequences)} test sequences with ${a.policySamples} posterior draws per step (Rao–Blackwellised predictive variance)`;
 }
 
 /** The rate sweep of an entry: targets × seeds (of the named settings), epochs, sequences and draws. */

@@ -115,19 +115,22 @@ test(
     assert.equal(cRd.holds, d.spearman.seen < -0.5 && d.spearman.unseen < -0.5);
     const cHigh = claimOf(
       rec,
-      "The unseen domain (HÖRSTAT) has higher partial distortion than the training domain at all rates (every model)",
+      `The unseen domain (HÖRSTAT) has higher partial distortion than the training domain at all rates (every model)${d.standIn ? " — untestable on the stand-in" : ""}`,
     );
-    assert.equal(cHigh.holds, d.higherDistortion.models === 3);
+    // claims about the real NHANES → HÖRSTAT shift are untestable on the stand-in (cause: stand-in)
+    assert.equal(cHigh.holds, d.standIn ? null : d.higherDistortion.models === 3);
+    if (d.standIn) assert.equal(cHigh.cause?.class, "stand-in");
     const cOpt = claimOf(
       rec,
-      "The optimal rate (min partial −ELBO) is higher on the unseen domain than on the training domain, not lower as anticipated",
+      `The optimal rate (running-mean minimum of the partial −ELBO over rate) is higher on the unseen domain than on the training domain, not lower as anticipated${d.standIn ? " — untestable on the stand-in" : ""}`,
     );
-    assert.equal(cOpt.holds, d.optimum.unseen.rate > d.optimum.seen.rate);
+    assert.equal(cOpt.holds, d.standIn ? null : d.runningOptimum.unseen.rate > d.runningOptimum.seen.rate);
     const cKl = claimOf(
       rec,
-      "Penalising the KL term more harshly does not induce better generalisation (unseen optimum not at a lower target rate; −ELBO gap does not shrink toward low rates: ρ(target, gap) ≤ 0.3)",
+      `Penalising the KL term more harshly does not induce better generalisation (unseen running-mean optimum not at a lower target rate; −ELBO gap does not shrink toward low rates: ρ(target, gap) ≤ 0.3, our threshold)${d.standIn ? " — untestable on the stand-in" : ""}`,
     );
-    assert.equal(typeof cKl.holds, "boolean");
+    assert.equal(typeof cKl.holds, d.standIn ? "object" : "boolean");
+    for (const c of rec.claims) assert.ok(c.kind === "result" || c.kind === "check", `claim "${c.text}" has a kind`);
     assert.equal(rec.claims.length, 4);
   },
 );
@@ -261,39 +264,44 @@ test(
     assert.equal(
       claimOf(
         rec,
-        "Small corruption: the area under the RMSE information curve is only slightly worse than on the training domain (0 < mean A_u/A_s − 1 ≤ 10 %)",
+        "Small corruption: the area under the RMSE information curve is only slightly worse than on the training domain (0 < mean A_u/A_s − 1 ≤ 10 %, our threshold)",
       ).holds,
       a.meanRelIncrease > 0 && a.meanRelIncrease <= 0.1,
     );
     assert.equal(
-      claimOf(rec, "Small corruption: the loss is larger for higher rates (Spearman ρ(target rate, A_u − A_s) ≥ 0.3)")
-        .holds,
+      claimOf(
+        rec,
+        "Small corruption: the loss is larger for higher rates (Spearman ρ(target rate, A_u − A_s) ≥ 0.3, our threshold)",
+      ).holds,
       a.rhoTargetGap >= 0.3,
     );
     assert.equal(
       claimOf(
         rec,
-        "Small corruption: the optimal rate remains about the same or slightly higher (R*_s − tol ≤ R*_u ≤ max(2·R*_s, R*_s + tol), tol = max(0.5 nats, 0.25·R*_s))",
+        "Small corruption: the optimal rate (running-mean minimum) remains about the same or slightly higher (R*_s − tol ≤ R*_u ≤ max(2·R*_s, R*_s + tol), tol = max(0.5 nats, 0.25·R*_s), our tolerance)",
       ).holds,
-      a.comparison.sameOrSlightlyHigher,
+      a.runningComparison.sameOrSlightlyHigher,
     );
     assert.equal(
       claimOf(
         rec,
-        "Large corruption: the area under the RMSE information curve is much worse (mean A_u/A_s − 1 ≥ 20 %)",
+        "Large corruption: the area under the RMSE information curve is much worse (mean A_u/A_s − 1 ≥ 20 %, our threshold)",
       ).holds,
       b.meanRelIncrease >= 0.2,
     );
     assert.equal(
-      claimOf(rec, "Large corruption: the optimal rate is lower than on the training domain (R*_u < R*_s − tol)").holds,
-      b.comparison.lower,
+      claimOf(
+        rec,
+        "Large corruption: the optimal rate (running-mean minimum) is lower than on the training domain (R*_u < R*_s − tol)",
+      ).holds,
+      b.runningComparison.lower,
     );
     assert.equal(
       claimOf(
         rec,
-        "Real data: the optimal rate on the unseen domain (HÖRSTAT) is similar to or slightly higher than on the training domain (same rule as for the small corruption)",
+        `Real data: the optimal rate (running-mean minimum) on the unseen domain (HÖRSTAT) is similar to or slightly higher than on the training domain (same rule as for the small corruption)${d.standIn ? " — untestable on the stand-in" : ""}`,
       ).holds,
-      c.comparison.sameOrSlightlyHigher,
+      d.standIn ? null : c.runningComparison.sameOrSlightlyHigher,
     );
     assert.equal(rec.claims.length, 6);
   },
@@ -391,12 +399,14 @@ test(
         assert.ok(Math.abs(m.test.negElbo - m.test.distortion - m.test.rate) < 1e-6, "−ELBO = D_p + R");
       assert.ok(row.rhoTrain >= -1 && row.rhoTrain <= 1);
       assert.equal(row.gapOpens, row.rhoGap >= 0.5 && row.gapHigh - row.gapLow >= 1);
-      assert.equal(row.dInterior, row.optima.D.target < Math.max(...SMOKE_TARGETS));
-      assert.equal(row.dTopQuarter, row.optima.D.rate >= row.rateQ75);
+      // the optima the claims use are the running-mean minima (issue 20); the markers stay the best single models
+      const topRates = ms.filter((m) => m.target === Math.max(...SMOKE_TARGETS)).map((m) => m.test.rate);
+      assert.equal(row.dInterior, row.running.D < Math.min(...topRates));
+      assert.equal(row.dTopQuarter, row.running.D >= row.rateQ75);
     });
     const [s1, s2, s3] = d.rows;
     const nearer = (r: Row9, k: "A" | "O" | "S") =>
-      Math.abs(r.optima[k].rate - r.optima.L.rate) < Math.abs(r.optima[k].rate - r.optima.D.rate);
+      Math.abs(r.running[k] - r.running.L) < Math.abs(r.running[k] - r.running.D);
     const byStart = (prefix: string) => {
       const c = rec.claims.find((k) => k.text.startsWith(prefix));
       assert.ok(c, `claim "${prefix}…" missing`);
@@ -407,7 +417,7 @@ test(
       byStart("Static missingness: training distortion keeps falling").holds,
       s1.rhoTrain <= -0.8 && s1.dInterior,
     );
-    assert.equal(byStart("Static missingness: the min partial −ELBO").holds, s1.optima.L.rate < s1.optima.D.rate);
+    assert.equal(byStart("Static missingness: the min partial −ELBO").holds, s1.running.L < s1.running.D);
     assert.equal(byStart("Static missingness: the train/test gap opens").holds, s1.gapOpens);
     assert.equal(
       byStart("Dynamic missingness + dequantisation (rows 2–3): the gap does not open").holds,
@@ -419,7 +429,7 @@ test(
     );
     assert.equal(
       byStart("All rows: the best A_RMSE").holds,
-      d.rows.every((r) => r.optima.A.rate < r.optima.D.rate && nearer(r, "A")),
+      d.rows.every((r) => r.running.A < r.running.D && nearer(r, "A")),
     );
     assert.equal(
       byStart("All rows: the best stopping offset").holds,
@@ -431,10 +441,13 @@ test(
     );
     assert.equal(
       byStart("Row 2 (synthetic, dynamic)").holds,
-      (["A", "O", "S"] as const).every((k) => s2.optima[k].rate < s2.optima.L.rate),
+      (["A", "O", "S"] as const).every((k) => s2.running[k] < s2.running.L),
     );
+    // row 3's pattern is a finding about NHANES itself: untestable on the stand-in
+    assert.equal(byStart("Row 3 (real").holds === null, d.standIn);
     assert.equal(rec.claims.length, 11);
-    assert.ok(rec.claims.every((c) => typeof c.holds === "boolean"));
+    assert.ok(rec.claims.every((c) => c.kind === "result" || c.kind === "check"));
+    assert.ok(rec.claims.every((c) => typeof c.holds === "boolean" || (d.standIn && c.text.startsWith("Row 3 (real"))));
   },
 );
 
@@ -523,8 +536,16 @@ test(
       );
       const diffs = row.perTarget.map((p) => p.baseline.offset - p.uq.offset);
       assert.equal(row.largestDiff, Math.max(...diffs));
-      const best = ms.map((m) => m.negElbo).indexOf(Math.min(...ms.map((m) => m.negElbo)));
-      assert.equal(row.elboOptimum.target, ms[best].target);
+      // the ELBO-optimal target: the lowest mean −ELBO over a target's seeds
+      const targets = [...new Set(ms.map((m) => m.target))];
+      const meanOf = (t: number) => {
+        const v = ms.filter((m) => m.target === t).map((m) => m.negElbo);
+        return v.reduce((a, b) => a + b, 0) / v.length;
+      };
+      assert.equal(
+        row.elboOptimum.target,
+        targets.reduce((b, t) => (meanOf(t) < meanOf(b) ? t : b)),
+      );
       assert.equal(
         row.nearOptimum,
         row.largestDiffTarget >= row.elboOptimum.target / 2 && row.largestDiffTarget <= 2 * row.elboOptimum.target,
@@ -534,8 +555,8 @@ test(
     });
     assert.equal(rec.claims.length, 11);
     assert.ok(
-      rec.claims.every((c) => typeof c.holds === "boolean"),
-      "every claim is tested",
+      rec.claims.every((c) => typeof c.holds === "boolean" || (d.standIn && c.text.includes("at τ = 5 dB"))),
+      "every claim is tested (the real-data 5 dB claim is untestable on the stand-in)",
     );
     // the real sweep also evaluates stopping at 5 dB; the claim follows the recorded shares
     const at5 = d.models[1].map((m) => m.extraStops.find((e) => e.tau === 5)!);
@@ -549,7 +570,7 @@ test(
     );
     const share = at5.reduce((a, e) => a + e.uqAtLast, 0) / at5.length;
     const c5 = rec.claims.find((k) => k.text.includes("at τ = 5 dB"));
-    assert.equal(c5?.holds, share >= 0.5);
+    assert.equal(c5?.holds, d.standIn ? null : share >= 0.5);
     // a stricter threshold cannot stop earlier: per model Ŝ(5 dB) ≥ Ŝ(7 dB) for the same predictions
     d.models[1].forEach((m, i) =>
       assert.ok(at5[i].uq.stop >= m.uq.stop - 1e-12 && at5[i].baseline.stop >= m.baseline.stop - 1e-12),

@@ -12,7 +12,7 @@ import { initEngine } from "../../lib/engine/backend";
 import { archetypalAudiograms, audiogramPart } from "../../lib/data/audiograms";
 import { paperTargetRates, evaluatePartialRd, trainPartialVaeRun } from "../../lib/vaequisition/runs";
 import { SweepPlan, SweepSetting, argMin, optimum, rateSweep } from "../../lib/vaequisition/sweep";
-import { STOP_TAU_DB, sweepPlan, sweepSetting } from "../../lib/vaequisition/sweep-settings";
+import { STOP_TAU_DB, SWEEP_SETTING_NAMES, sweepPlan, sweepSetting } from "../../lib/vaequisition/sweep-settings";
 import { staticMask } from "../../lib/vaequisition/missingness";
 import { fitScaler } from "../../lib/vaequisition/scaling";
 import { partialVaeConfig } from "../../lib/models/partial-vae";
@@ -254,7 +254,9 @@ test("sweep settings: data, splits, corruptions, labelled stand-ins; plans per p
     real.setting.train.shape[0] + real.setting.validation.x.shape[0] + real.setting.domains[0].x.shape[0],
     1024,
   );
-  assert.deepEqual(sweepPlan("real", "demo").targets, [0.25, 0.5, 1, 1.5, 2, 3, 4, 5, 6, 8, 11, 15]);
+  // demo: 0.5-nat steps up to 3 nats where the optima lie, then a few high rates; 3 seeds (issue 20)
+  assert.deepEqual(sweepPlan("real", "demo").targets, [0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 8, 15]);
+  for (const name of SWEEP_SETTING_NAMES) assert.deepEqual(sweepPlan(name, "demo").seeds, [1, 2, 3]);
   assert.deepEqual(sweepPlan("real", "paper").targets, paperTargetRates());
   assert.equal(sweepPlan("real", "paper").seeds.length, 3);
   assert.equal(sweepPlan("synthetic-dynamic", "paper").seeds.length, 10);
