@@ -61,7 +61,8 @@ export function commonSigmaCorrelation(
 ): CommonSigmaCorrelation {
   const where = "commonSigmaCorrelation";
   const [n, K] = means.shape;
-  if (means.values.length !== n * K) throw new Error(`${where}: means has ${means.values.length} values, not ${n}×${K}`);
+  if (means.values.length !== n * K)
+    throw new Error(`${where}: means has ${means.values.length} values, not ${n}×${K}`);
   if (n < 2) throw new Error(`${where}: need at least 2 rows, got ${n}`);
   if (!(sigma > 0) || !Number.isFinite(sigma)) throw new Error(`${where}: sigma must be positive, got ${sigma}`);
   validateGroups(groups, K, where);

@@ -38,7 +38,31 @@ interface Data {
     r2: number[][];
     matchedR2: number[];
     normalizedMI: number[][];
+    hash: string;
+    pcCommonSigma: number;
+    contiguous: {
+      groups: number[][];
+      latentR2: number;
+      latentMSE: number;
+      pcCommonSigma: number;
+      pc: number;
+      mig: number;
+    };
   }[];
+  commonSigma: number;
+  restarts: number;
+  bestOfRestarts: {
+    seed: number;
+    hash: string;
+    chosen: number;
+    objectives: number[];
+    hashes: string[];
+    latentR2: number;
+  }[];
+  betaTcvaeMixing: {
+    contiguous: { groups: number[][]; minShare: number[] };
+    best: { groups: number[][]; minShare: number[] };
+  };
   table4: { method: string; pc: Stat; r2: Stat; mse: Stat; mig: Stat; recon: Stat }[];
   emptyTriangles: {
     margin: number;
@@ -56,7 +80,7 @@ interface Data {
     dummy: boolean;
   }[];
   traversals: { method: string; group: string; dims: number[]; moves: number; resizes: number }[];
-  orderings: { key: string; agree: number; total: number }[];
+  orderings: { key: string; agree: number; total: number; ties: string[] }[];
   ranks: { pdisvaeR2: number; pdisVaePC: number };
 }
 
@@ -125,7 +149,7 @@ test(
     // Table 4 is the mean of the runs (one seed: no sd)
     for (const t of d.table4) {
       const r = d.runs.find((x) => x.method === t.method)!;
-      assert.equal(t.pc.mean, r.pc);
+      assert.equal(t.pc.mean, r.pcCommonSigma, "Table 4's PC is read at the common σ");
       assert.equal(t.r2.mean, r.latentR2);
       assert.equal(t.mig.mean, r.mig);
       assert.equal(t.pc.sd, null, "a single seed has no sd (NaN in JSON is null)");
@@ -165,11 +189,29 @@ test(
       r2s.every((v) => v <= pdR2),
     );
     assert.equal(d.ranks.pdisvaeR2, 1 + r2s.filter((v) => v > pdR2).length);
-    const pcs = d.runs.map((r) => r.pc);
+    const pcs = d.runs.map((r) => r.pcCommonSigma);
     assert.equal(
       byText.get("PDisVAE has the second-lowest PC")?.holds,
-      pcs.filter((v) => v < d.runs[4].pc).length <= 1,
+      pcs.filter((v) => v < d.runs[4].pcCommonSigma).length <= 1,
     );
+    // the common σ is Scott's bandwidth of 805 images and K = 4
+    assert.ok(Math.abs(d.commonSigma - Math.pow(805, -1 / 8)) < 1e-12);
+    for (const r of d.runs) {
+      assert.deepEqual(r.contiguous.groups, [
+        [0, 1],
+        [2, 3],
+      ]);
+      // the contiguous pairing is one of the 3 the search tried
+      assert.ok(r.contiguous.latentR2 <= r.latentR2 + 1e-12, `${r.method}: contiguous ${r.contiguous.latentR2}`);
+    }
+    // best of R = 2: restart 0 is the from-scratch run, the kept one has the lowest training objective
+    assert.equal(d.restarts, 2);
+    assert.equal(d.bestOfRestarts.length, 1);
+    const b = d.bestOfRestarts[0];
+    assert.equal(b.hashes[0], d.runs[4].hash);
+    assert.equal(b.hashes.length, 2);
+    assert.equal(b.hash, b.hashes[b.chosen]);
+    assert.equal(b.objectives[b.chosen], Math.min(...b.objectives));
     const pdEmpty = d.emptyTriangles.perMethod.find((e) => e.method === "pdisvae")!;
     assert.equal(byText.get("PDisVAE's location group shows the two empty triangles")?.holds, pdEmpty.ratio < 0.5);
     const pdSize = d.sizeGroup.find((s) => s.method === "pdisvae")!;
@@ -178,12 +220,22 @@ test(
       pdSize.effective && pdSize.dummy,
     );
     assert.equal(pdSize.effective, pdSize.sizeR2 >= 0.5 && pdSize.locationR2 < 0.1);
+    // β-TCVAE's mixing is judged on the contiguous pairs Fig. 4(b) traverses; the best grouping is kept beside
     const bt = d.runs[3],
       btMix = bt.assignment.map((g) => Math.min(bt.normalizedMI[0][g], bt.normalizedMI[1][g]));
+    assert.deepEqual(d.betaTcvaeMixing.best.minShare, btMix);
+    assert.deepEqual(d.betaTcvaeMixing.contiguous.groups, [
+      [0, 1],
+      [2, 3],
+    ]);
     assert.equal(
       byText.get("β-TCVAE mixes size and location in both groups")?.holds,
-      btMix.every((v) => v >= 0.1),
+      d.betaTcvaeMixing.contiguous.minShare.every((v) => v >= 0.1),
     );
+    for (const c of rec.claims) {
+      assert.equal(c.kind, "result");
+      if (!c.holds) assert.ok(c.cause && c.cause.note.length > 0, `${c.text}: a cause`);
+    }
     assert.deepEqual(
       d.orderings.map((o) => o.key),
       ["pc", "r2", "mse", "mig"],
@@ -191,7 +243,10 @@ test(
     const ordClaims = rec.claims.filter((c) => c.text.startsWith("Table 4 ordering of "));
     assert.equal(ordClaims.length, 4);
     d.orderings.forEach((o, k) => {
-      assert.equal(o.total, o.key === "r2" ? 9 : 10, "pairs with different paper means (R²: VAE and ICA tie at 0.22)");
+      // only the pairs the paper's mean (sd) over 10 seeds separates are demanded; its near-ties are listed
+      assert.equal(o.total + o.ties.length, 10);
+      if (o.key === "r2") assert.ok(o.ties.includes("VAE/ICA"), "VAE and ICA tie at 0.22 in the paper");
+      if (o.key === "pc") assert.ok(o.ties.includes("ISA-VAE/PDisVAE"), "0.70 (0.01) vs 0.68 (0.04) in the paper");
       assert.equal(ordClaims[k].holds, o.agree === o.total);
     });
   },

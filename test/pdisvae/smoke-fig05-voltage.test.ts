@@ -95,23 +95,37 @@ test(
         }
       }
     }
-    // claims: RMSE, (6,6) gap and dummies are always testable; the anatomy is not on the stand-in
+    // claims: RMSE and dummies are always testable; the (6,6) gap, G = 4 / G = 6 and the anatomy read the
+    // recording's rank and group count, which the stand-in invents: untestable (–, cause stand-in) on it
     const byText = new Map(rec.claims.map((c) => [c.text, c]));
     for (const t of [
       "K = 12 configurations give similar reconstruction RMSE across G",
-      "(6, 6) reconstructs clearly worse than the K = 12 models: one component per group is insufficient",
       "Some groups contain dummy dimensions (effective group rank < H)",
     ]) {
       assert.equal(typeof byText.get(t)?.holds, "boolean", `claim "${t}"`);
       assert.match(byText.get(t)!.ours, /\d\.\d/);
     }
+    const gap66 = byText.get(
+      "(6, 6) reconstructs clearly worse than the K = 12 models: one component per group is insufficient",
+    )!;
+    assert.match(gap66.ours, /\d\.\d/);
+    assert.equal(gap66.holds, data.standIn ? null : gap66.holds);
+    for (const c of rec.claims) {
+      assert.equal(c.kind, "result");
+      if (c.holds !== true) assert.ok(c.cause && c.cause.note.length > 0, `${c.text}: a cause`);
+    }
     if (data.standIn) {
+      assert.equal(gap66.cause?.class, "stand-in");
+      assert.equal(
+        typeof byText.get("G = 12 splits a dependent (rank-2) oscillation across several groups")?.holds,
+        "boolean",
+      );
       for (const t of [
-        "G = 12 splits a dependent (rank-2) oscillation across several groups",
         "G = 4 is insufficient: a learned group mixes several true groups",
         "G = 6 is balanced: each true group is captured by one learned group",
       ]) {
-        assert.equal(typeof byText.get(t)?.holds, "boolean", `claim "${t}"`);
+        assert.equal(byText.get(t)?.holds, null, `claim "${t}"`);
+        assert.equal(byText.get(t)?.cause?.class, "stand-in");
       }
       const anatomy = rec.claims.find((c) => c.text.startsWith("Real anatomy"));
       assert.equal(anatomy?.holds, null);
