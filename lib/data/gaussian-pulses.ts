@@ -23,7 +23,7 @@
 // paper's index ranges (replicate r: training [r·100000, r·100000 + 2048), then 128 validation, then 1024
 // per test configuration) are reproduced by `pulseSplits`.
 import { Rng, Seed } from "../engine/rng";
-import { fft } from "../eval/stft";
+import { fft } from "./stft";
 import type { ArrayN } from "./dataset";
 
 export interface PulseConfig {

@@ -261,7 +261,8 @@ test(
     ])
       assert.equal(typeof claimOf(rec, t).holds, "boolean");
     assert.equal(
-      claimOf(rec, "The UQ model reduces the mean absolute offset by about two measurements (ours: a reduction of 1–3)").holds,
+      claimOf(rec, "The UQ model reduces the mean absolute offset by about two measurements (ours: a reduction of 1–3)")
+        .holds,
       d.offsetReduction >= 1 && d.offsetReduction <= 3,
     );
   },

@@ -2,7 +2,7 @@
 // Parseval for a rectangular frame, and the spectral centroid of a cosine filter.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fft, powerSpectrum, spectralCentroid, stft, toDb } from "../../lib/eval/stft";
+import { fft, powerSpectrum, spectralCentroid, stft, toDb } from "../../lib/data/stft";
 
 test("fft equals the direct DFT", () => {
   const n = 16;

@@ -1,4 +1,5 @@
-// Short-time Fourier transform for looking at audio next to learned encodings (VI-EMD Fig. 4–5):
+// Short-time Fourier transform for looking at audio next to learned encodings (VI-EMD Fig. 4–5) and FFT filtering of
+// generated signals (band-pass noise); a data-layer primitive like resample.ts, so the data generators can use it:
 // Hann-windowed frames of `frame` samples (a power of two) every `hop` samples, no padding, radix-2 FFT;
 // power |X_k|² for k = 0 … frame/2 at frequencies k·fs/frame. Also the spectral centroid of a short
 // filter (e.g. a TasNet decoder basis function) from its zero-padded DFT, used to order latent channels
