@@ -42,7 +42,10 @@ test("claimProblem accepts records written before kinds only when asked to", () 
   const old = { text: "t", paper: "p", ours: "o", holds: true };
   assert.equal(claimProblem(old, { requireKind: false }), null);
   assert.match(claimProblem(old, { requireKind: true })!, /kind is required/);
-  assert.match(claimProblem({ ...old, kind: "result", cause }, { requireKind: true })!, /a claim that holds has no cause/);
+  assert.match(
+    claimProblem({ ...old, kind: "result", cause }, { requireKind: true })!,
+    /a claim that holds has no cause/,
+  );
 });
 
 test("tallyClaims counts results, checks and unclassified claims apart, and the causes", () => {

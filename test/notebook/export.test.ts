@@ -108,7 +108,10 @@ test("exportFigure writes the record as JSON and a standalone HTML page using th
       ["na", "–"],
     ]);
     assert.ok(html.includes("results 1 ✓ · 1 ✗; checks 0 ✓ · 1 –"), "tally of results and checks apart");
-    assert.ok(html.includes("<b>scale</b>: trained for 1/100 of the paper&#39;s steps") || html.includes("<b>scale</b>: trained for 1/100 of the paper's steps"));
+    assert.ok(
+      html.includes("<b>scale</b>: trained for 1/100 of the paper&#39;s steps") ||
+        html.includes("<b>scale</b>: trained for 1/100 of the paper's steps"),
+    );
     assert.equal((html.match(/<tr class="kind-check">/g) ?? []).length, 1);
     assert.ok(html.includes("<li>points: 3 records {rate, distortion}</li>"));
     assert.ok(html.includes("<li>curve: 3 numbers, 1 … 3</li>"));
@@ -166,10 +169,17 @@ test("invalid records are rejected naming the field", async () => {
       /claims\[0\] kind is required \(result or check\)/,
     );
     await assert.rejects(
-      exportFigure(bad({ claims: [{ text: "x", paper: "", ours: "", holds: false, kind: "result", cause: { class: "bad luck", note: "n" } }] }), {
-        root,
-        png: false,
-      }),
+      exportFigure(
+        bad({
+          claims: [
+            { text: "x", paper: "", ours: "", holds: false, kind: "result", cause: { class: "bad luck", note: "n" } },
+          ],
+        }),
+        {
+          root,
+          png: false,
+        },
+      ),
       /claims\[0\] cause\.class must be one of scale, stand-in/,
     );
     assert.ok(!existsSync(join(root, "vaequisition")), "nothing is written for an invalid record");
