@@ -10,15 +10,10 @@ const figures = join(__dirname, "..", "..", "figures");
 
 /** Records awaiting a demo re-render by the main job (their claims have no kind yet). */
 const AWAITING_RERENDER = new Set<string>([
-  "cd-vae/fig03-poisson-processes.json",
-  "cd-vae/fig04-poisson-step-size.json",
   "cd-vae/fig05-mnist-step-size.json",
-  "cd-vae/fig06-poisson-overview.json",
-  "cd-vae/fig07-poisson-latent-example.json",
   "cd-vae/fig08-mnist-samples.json",
   "pdisvae/fig01-groupwise-latents.json",
   "pdisvae/fig02-alignment-matrices.json",
-  "pdisvae/fig03-groupwise-methods.json",
   "pdisvae/fig04-fig10-table04-pdsprites.json",
   "pdisvae/fig05-voltage-imaging.json",
   "pdisvae/fig07-beta-ablation.json",
