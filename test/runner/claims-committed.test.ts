@@ -12,7 +12,6 @@ const figures = join(__dirname, "..", "..", "figures");
 const AWAITING_RERENDER = new Set<string>([
   "cd-vae/fig05-mnist-step-size.json",
   "cd-vae/fig08-mnist-samples.json",
-  "pdisvae/fig04-fig10-table04-pdsprites.json",
   "pdisvae/fig11-fig12-faces.json",
   "vi-emd/fig03-multitask-uq.json",
   "vi-emd/fig04-fig05-outputs.json",
