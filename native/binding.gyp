@@ -8,6 +8,7 @@
         "src/addon.cc",
         "src/gemm.cc",
         "src/elementwise.cc",
+        "src/special.cc",
         "src/reduce.cc",
         "src/transpose.cc",
         "src/thread_pool.cc",

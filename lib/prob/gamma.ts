@@ -6,6 +6,7 @@
 // The rate enters as z/β, which autodiff handles. Beta samples X/(X+Y) inherit the gradients.
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
+import { SPECIAL_KERNELS } from "../engine/special-kernels";
 import {
   addAll,
   broadcastShapes,
@@ -95,6 +96,18 @@ export function gammaSampleShapeGradient(alpha: number, z: number): number {
   return Number.isFinite(g) ? g : 0;
 }
 
+/** dz/dα for draws z at concentrations α, as a tensor of `shape`: one native kernel where the backend has it. */
+function sampleShapeGradient(alphas: Float32Array, z: Float32Array, shape: number[]): tf.Tensor {
+  if (tf.getKernel(SPECIAL_KERNELS.gammaShapeGrad, tf.getBackend()))
+    return tf.tidy(() => {
+      const inputs = { a: tf.tensor(alphas, shape, "float32"), b: tf.tensor(z, shape, "float32") };
+      return tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, inputs) as tf.Tensor;
+    });
+  const dz = new Float32Array(z.length);
+  for (let i = 0; i < z.length; i++) dz[i] = gammaSampleShapeGradient(alphas[i], Math.max(z[i], FLOAT32_MIN_NORMAL));
+  return tf.tensor(dz, shape, "float32");
+}
+
 /**
  * Gamma(α, 1) samples of shape `shape`, where the concentration tensor broadcasts to `shape`,
  * reparameterised implicitly: gradients reach the concentration (see the header).
@@ -120,12 +133,7 @@ export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: n
     void save;
     return {
       value: tf.tensor(z, shape, "float32"),
-      gradFunc: (dy: tf.Tensor) => {
-        const dz = new Float32Array(z.length);
-        for (let i = 0; i < z.length; i++)
-          dz[i] = gammaSampleShapeGradient(alphas[i], Math.max(z[i], FLOAT32_MIN_NORMAL));
-        return tf.mul(dy, tf.tensor(dz, shape, "float32"));
-      },
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, sampleShapeGradient(alphas, z, shape)),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
   return draw(alphaFull);

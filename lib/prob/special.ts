@@ -7,9 +7,13 @@
 //    than shifting up to a large argument avoids the cancellation that would ruin the relative accuracy
 //    near the roots lgamma(1) = lgamma(2) = 0.
 //  - x ≥ 2.5: shift up to y ≥ 6 and use the Stirling / asymptotic series.
-// Tensor versions select the region with tf.where after clamping each branch's input into its region,
-// so no branch produces Inf/NaN and gradients (tf.grad) stay finite.
+// Tensor versions run one special-function kernel where the backend has it (the native backend: the
+// float64 method above in C++, rounded once to float32; gradients ψ, ψ′ and ψ(a) − ψ(a + b) registered
+// below) and composed tfjs ops elsewhere. The composed versions select the region with tf.where after
+// clamping each branch's input into its region, so no branch produces Inf/NaN and tf.grad stays finite;
+// a VI-TasNet step with beta masks spent half its time in them (≈ 40 small ops per lgamma).
 import * as tf from "@tensorflow/tfjs";
+import { SPECIAL_KERNELS } from "../engine/special-kernels";
 
 /** Euler–Mascheroni constant γ. */
 export const EULER_GAMMA = 0.5772156649015329;
@@ -133,6 +137,48 @@ export function lbetaScalar(a: number, b: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Special-function kernels and their gradients
+
+function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+function runKernel(name: string, inputs: tf.NamedTensorMap): tf.Tensor {
+  return tf.engine().runKernel(name, inputs) as tf.Tensor;
+}
+
+/** Sums a broadcast gradient back to an input's shape (as tfjs' own binary-op gradients do). */
+function reduceTo(g: tf.Tensor, shape: number[]): tf.Tensor {
+  const axes = tf.backend_util.getReductionAxes(shape, g.shape);
+  return tf.reshape(axes.length > 0 ? tf.sum(g, axes) : g, shape);
+}
+
+tf.registerGradient({
+  kernelName: SPECIAL_KERNELS.lgamma,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, digamma(saved[0])) }),
+});
+// ψ′ needs the kernel: it runs only where digamma ran as one (no second derivative: ψ″ is not registered).
+tf.registerGradient({
+  kernelName: SPECIAL_KERNELS.digamma,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, runKernel(SPECIAL_KERNELS.trigamma, { x: saved[0] })) }),
+});
+tf.registerGradient({
+  kernelName: SPECIAL_KERNELS.lbeta,
+  inputsToSave: ["a", "b"],
+  gradFunc: (dy, saved) => {
+    const [a, b] = saved;
+    const d = dy as tf.Tensor;
+    const psiSum = () => digamma(tf.add(a, b));
+    return {
+      a: () => reduceTo(tf.mul(d, tf.sub(digamma(a), psiSum())), a.shape),
+      b: () => reduceTo(tf.mul(d, tf.sub(digamma(b), psiSum())), b.shape),
+    };
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
 // Tensor versions (float32, differentiable)
 
 function hornerTensor(coeffs: number[], t: tf.Tensor): tf.Tensor {
@@ -196,6 +242,11 @@ function regions(x: tf.Tensor) {
 /** Elementwise log Γ(x) for a float32 tensor, x > 0 (≈1e-6 relative on [1e-3, 1e4], absolute near the roots 1, 2). */
 export function lgamma(x: tf.Tensor): tf.Tensor {
   asFloat(x, "lgamma");
+  return hasKernel(SPECIAL_KERNELS.lgamma) ? runKernel(SPECIAL_KERNELS.lgamma, { x }) : lgammaComposed(x);
+}
+
+/** lgamma from composed tfjs ops (backends without the kernel). */
+export function lgammaComposed(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const r = regions(x);
     // Series branch: lgamma(2+t) − [x < 1.5] log x − [x < 0.5] log(1+x).
@@ -215,6 +266,11 @@ export function lgamma(x: tf.Tensor): tf.Tensor {
 /** Elementwise ψ(x) = d/dx log Γ(x) for a float32 tensor, x > 0. */
 export function digamma(x: tf.Tensor): tf.Tensor {
   asFloat(x, "digamma");
+  return hasKernel(SPECIAL_KERNELS.digamma) ? runKernel(SPECIAL_KERNELS.digamma, { x }) : digammaComposed(x);
+}
+
+/** digamma from composed tfjs ops (backends without the kernel). */
+export function digammaComposed(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const r = regions(x);
     let series = hornerTensor(DG_F32, r.t);
@@ -244,6 +300,11 @@ export function digamma(x: tf.Tensor): tf.Tensor {
 export function lbeta(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   asFloat(a, "lbeta");
   asFloat(b, "lbeta");
+  return hasKernel(SPECIAL_KERNELS.lbeta) ? runKernel(SPECIAL_KERNELS.lbeta, { a, b }) : lbetaComposed(a, b);
+}
+
+/** lbeta from composed tfjs ops (backends without the kernel). */
+export function lbetaComposed(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const aIsBig = tf.greaterEqual(a, b);
     const big = tf.where(aIsBig, a, b);

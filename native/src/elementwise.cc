@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "kernels.h"
+#include "special.h"
 #include "thread_pool.h"
 
 namespace vaelab {
@@ -61,6 +62,10 @@ void Unary(int op, const float* x, float* out, int64_t size, float alpha) {
     case kRelu6: Map(x, out, size, [](float v) { return v <= 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v); }); break;
     case kLeakyRelu: Map(x, out, size, [alpha](float v) { return v < 0.0f ? alpha * v : v; }); break;
     case kIdentity: Map(x, out, size, [](float v) { return v; }); break;
+    // Special functions: evaluated in float64 (special.cc), rounded once to float32.
+    case kLgamma: Map(x, out, size, [](float v) { return static_cast<float>(LgammaF64(v)); }); break;
+    case kDigamma: Map(x, out, size, [](float v) { return static_cast<float>(DigammaF64(v)); }); break;
+    case kTrigamma: Map(x, out, size, [](float v) { return static_cast<float>(TrigammaF64(v)); }); break;
     default: break;  // addon.cc validates op codes
   }
 }
@@ -187,6 +192,13 @@ void Binary(int op, const float* a, const Dims& a_shape, const float* b, const D
       break;
     case kPow: BroadcastOp(l, a, b, out, size, JsPow); break;
     case kPrelu: BroadcastOp(l, a, b, out, size, [](float x, float s) { return x < 0.0f ? s * x : x; }); break;
+    case kLbeta:
+      BroadcastOp(l, a, b, out, size, [](float x, float y) { return static_cast<float>(LbetaF64(x, y)); });
+      break;
+    case kGammaShapeGrad:
+      BroadcastOp(l, a, b, out, size,
+                  [](float al, float z) { return static_cast<float>(GammaSampleShapeGradF64(al, z)); });
+      break;
     default: break;
   }
 }

@@ -8,13 +8,13 @@ namespace vaelab {
 
 using Dims = std::vector<int64_t>;
 
-// Codes shared with lib/engine/native.ts (keep in sync).
+// Codes shared with lib/engine/native/addon.ts (keep in sync).
 enum UnaryOp : int {
   kExp = 0, kLog, kNeg, kRelu, kSigmoid, kTanh, kSoftplus, kSqrt, kSquare, kAbs, kLog1p,
-  kElu, kRelu6, kLeakyRelu, kIdentity, kUnaryCount
+  kElu, kRelu6, kLeakyRelu, kIdentity, kLgamma, kDigamma, kTrigamma, kUnaryCount
 };
 enum BinaryOp : int {
-  kAdd = 0, kSub, kMul, kDiv, kMaximum, kMinimum, kSquaredDifference, kPow, kPrelu, kBinaryCount
+  kAdd = 0, kSub, kMul, kDiv, kMaximum, kMinimum, kSquaredDifference, kPow, kPrelu, kLbeta, kGammaShapeGrad, kBinaryCount
 };
 enum ReduceOp : int { kSum = 0, kMean, kMax, kMin, kReduceCount };
 

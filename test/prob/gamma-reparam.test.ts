@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
+import { SPECIAL_KERNELS } from "../../lib/engine/special-kernels";
 import { Rng } from "../../lib/engine/rng";
 import { Gamma, gammaSampleShapeGradient, regularizedGammaP } from "../../lib/prob/gamma";
 import { Beta } from "../../lib/prob/beta";
@@ -104,5 +105,31 @@ test("Beta(a, b).sample: gradient of the Monte-Carlo mean matches ∂(a/(a+b))",
     const s = a0 + b0;
     assert.ok(Math.abs(ga - b0 / (s * s)) < (0.05 * b0) / (s * s), `∂/∂a ${ga} vs ${b0 / (s * s)}`);
     assert.ok(Math.abs(gb + a0 / (s * s)) < (0.05 * a0) / (s * s), `∂/∂b ${gb} vs ${-a0 / (s * s)}`);
+  }
+});
+
+test("the native dz/dα kernel matches gammaSampleShapeGradient (float64 in both, rounded to float32)", async (t) => {
+  if (!tf.findBackendFactory("native")) return t.skip("no native backend");
+  const initial = tf.getBackend();
+  await tf.setBackend("native");
+  try {
+    const alphas: number[] = [],
+      zs: number[] = [];
+    for (const a of [0.05, 0.3, 1, 2.5, 10, 100, 1000])
+      for (const q of [1e-40, 1e-6, 0.01, 0.3, 0.7, 0.99]) {
+        alphas.push(Math.fround(a));
+        // a spread of z from tiny (floored at the smallest normal float32) to the upper tail
+        zs.push(Math.fround(q < 1e-30 ? q : a * (q / (1 - q)) ** (1 / Math.max(1, Math.sqrt(a)))));
+      }
+    const got = (
+      tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: tf.tensor1d(alphas), b: tf.tensor1d(zs) }) as tf.Tensor
+    ).dataSync();
+    alphas.forEach((a, i) => {
+      const want = Math.fround(gammaSampleShapeGradient(a, Math.max(zs[i], 1.1754943508222875e-38)));
+      const tol = 1e-6 * Math.abs(want) + 1e-30;
+      assert.ok(Math.abs(got[i] - want) <= tol, `α ${a}, z ${zs[i]}: kernel ${got[i]}, JS ${want}`);
+    });
+  } finally {
+    await tf.setBackend(initial);
   }
 });

@@ -21,6 +21,9 @@ export const UNARY = {
   relu6: 12,
   leakyRelu: 13,
   identity: 14,
+  lgamma: 15,
+  digamma: 16,
+  trigamma: 17,
 } as const;
 export const BINARY = {
   add: 0,
@@ -32,6 +35,8 @@ export const BINARY = {
   squaredDifference: 6,
   pow: 7,
   prelu: 8,
+  lbeta: 9,
+  gammaShapeGrad: 10,
 } as const;
 export const REDUCE = { sum: 0, mean: 1, max: 2, min: 3 } as const;
 

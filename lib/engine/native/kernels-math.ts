@@ -1,6 +1,7 @@
 // Native kernels for matmul (plain and fused), elementwise unary/binary ops with broadcasting,
 // reductions and transpose. Float32 only; other dtypes and empty tensors run the cpu kernels.
 import * as tf from "@tensorflow/tfjs";
+import { SPECIAL_KERNELS } from "../special-kernels";
 import { BINARY, NativeAddon, REDUCE, UNARY } from "./addon";
 import {
   allFloat32,
@@ -165,6 +166,34 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
         return backend.makeTensorInfo(x.shape.slice(), "float32", out);
       }),
     );
+  }
+
+  // Special functions, float64 inside; only lib/prob/special calls them, always with float32 inputs.
+  const special: [string, number][] = [
+    [SPECIAL_KERNELS.lgamma, UNARY.lgamma],
+    [SPECIAL_KERNELS.digamma, UNARY.digamma],
+    [SPECIAL_KERNELS.trigamma, UNARY.trigamma],
+  ];
+  for (const [name, code] of special) {
+    reg(name, ({ inputs, backend }) => {
+      const x = inputs.x;
+      const out = uninitF32(size(x.shape));
+      native.unary(code, values(backend, x), out, 0);
+      return backend.makeTensorInfo(x.shape.slice(), "float32", out);
+    });
+  }
+  const specialBinary: [string, number][] = [
+    [SPECIAL_KERNELS.lbeta, BINARY.lbeta],
+    [SPECIAL_KERNELS.gammaShapeGrad, BINARY.gammaShapeGrad],
+  ];
+  for (const [name, code] of specialBinary) {
+    reg(name, ({ inputs, backend }) => {
+      const { a, b } = inputs;
+      const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      const out = uninitF32(size(shape));
+      native.binary(code, values(backend, a), a.shape, values(backend, b), b.shape, out, shape);
+      return backend.makeTensorInfo(shape, "float32", out);
+    });
   }
 
   const binary: [string, number][] = [
