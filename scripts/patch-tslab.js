@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Patches two races in tslab 1.0.22. Runs at `npm install`/`npm ci` (postinstall); idempotent; each patch
+// Patches three races in tslab 1.0.22. Runs at `npm install`/`npm ci` (postinstall); idempotent; each patch
 // refuses to touch code it does not recognise (a tslab upgrade must be looked at by a person).
 //
 // 1. converter.js: tslab replaces TypeScript's debounce timer with a single slot and throws "Unexpected
@@ -11,6 +11,14 @@
 //    (or the status publish) then throws "Socket is blocked by a bind or unbind operation" (EBUSY), the
 //    shell loop dies and the kernel never answers (our notebook tests saw it as a start-up timeout). The
 //    patch binds the sockets before the loops start.
+// 3. jupyter.js: every output (console.log, process.stdout/stderr.write, displays) is sent with ZeroMQ's
+//    send() without waiting; when the socket cannot take a message at once (a burst of output, or output
+//    written while a long synchronous computation keeps the event loop busy) the next send throws
+//    "Socket is busy writing" inside the user's code: a child process writing to stderr made
+//    execFileSync throw it (the speech stand-in build), a progress bar killed a training cell, and the
+//    runner saw "an error without a message" with later outputs lost. The patch keeps one send in flight
+//    per socket and queues the rest in order, and lifts the iopub publisher's high-water mark, beyond which
+//    ZeroMQ silently drops messages when the reader falls behind a burst (lib/runner lifts its own too).
 const fs = require("fs");
 const path = require("path");
 
@@ -69,6 +77,54 @@ const PATCHES = [
     ],
     done: "the kernel binds its sockets before it reads from them",
   },
+  {
+    name: "send queue",
+    file: process.env.VAELAB_TSLAB_JUPYTER || path.join(dist, "jupyter.js"),
+    mark: "/* vaelab: sends queued while the socket is busy */",
+    edits: [
+      {
+        // A publisher drops messages beyond its high-water mark (1000) when the reader falls behind a burst.
+        from: "        this.iopub = new zmq.Publisher();\n",
+        to: "        this.iopub = new zmq.Publisher({ sendHighWaterMark: 0 });\n",
+      },
+      {
+        from: `        heads.push(hash.digest("hex"));
+        sock.send(heads.concat(bodies));
+    }`,
+        to: `        heads.push(hash.digest("hex"));
+        /* vaelab: sends queued while the socket is busy */
+        // One send in flight per socket, the rest queued in order; ZeroMQ sockets are sealed objects, so the
+        // queues live in a WeakMap.
+        const queues = globalThis.vaelabSendQueues || (globalThis.vaelabSendQueues = new WeakMap());
+        let q = queues.get(sock);
+        if (!q)
+            queues.set(sock, (q = { pending: [], pumping: false }));
+        q.pending.push(heads.concat(bodies));
+        if (q.pumping)
+            return;
+        q.pumping = true;
+        (async () => {
+            while (q.pending.length > 0) {
+                try {
+                    await sock.send(q.pending[0]);
+                    q.pending.shift();
+                }
+                catch (e) {
+                    if (/busy/i.test(String(e && e.message))) {
+                        await new Promise((r) => setTimeout(r, 1));
+                        continue;
+                    }
+                    q.pending.shift();
+                    require("fs").writeSync(2, \`tslab: message dropped: \${e && e.message}\\n\`);
+                }
+            }
+            q.pumping = false;
+        })();
+    }`,
+      },
+    ],
+    done: "output bursts and output during long synchronous code are queued, not thrown into the cell",
+  },
 ];
 
 function apply(p) {
@@ -98,6 +154,6 @@ function apply(p) {
 const only = process.env.VAELAB_TSLAB_CONVERTER
   ? [PATCHES[0]]
   : process.env.VAELAB_TSLAB_JUPYTER
-    ? [PATCHES[1]]
+    ? PATCHES.filter((p) => p.file === process.env.VAELAB_TSLAB_JUPYTER)
     : PATCHES;
 process.exit(only.map(apply).reduce((a, b) => Math.max(a, b), 0));

@@ -291,7 +291,9 @@ export function synthesizeRaw(
       buf = execFileSync(
         "espeak-ng",
         ["-v", voice.voice, "-s", String(Math.round(rate)), "-p", String(Math.round(pitch)), "--stdout", text],
-        { maxBuffer: 1 << 27 },
+        // stderr captured, not forwarded: execFileSync otherwise writes the child's (empty) stderr to ours on
+        // every call, a burst of messages that a notebook kernel must send on while this loop keeps it busy
+        { maxBuffer: 1 << 27, stdio: ["ignore", "pipe", "pipe"] },
       );
     } catch (e) {
       throw engineError("espeak-ng", voice.voice, e);

@@ -23,7 +23,7 @@ interface ZmqSubscriber extends ZmqSocket {
 }
 interface ZmqModule {
   Dealer: new (options?: { linger?: number }) => ZmqSocket;
-  Subscriber: new (options?: { linger?: number }) => ZmqSubscriber;
+  Subscriber: new (options?: { linger?: number; receiveHighWaterMark?: number }) => ZmqSubscriber;
 }
 
 /** Path of node_modules/tslab/bin/tslab, resolved from this project. */
@@ -141,7 +141,8 @@ export class KernelClient {
     const zmq = loadZmq();
     this.shell = new zmq.Dealer({ linger: 0 });
     this.control = new zmq.Dealer({ linger: 0 });
-    this.iopub = new zmq.Subscriber({ linger: 0 });
+    // No high-water mark: a burst of outputs beyond 1000 messages would otherwise be dropped.
+    this.iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
     const addr = (port: number) => `${conn.transport}://${conn.ip}:${port}`;
     this.iopub.subscribe();
     this.iopub.connect(addr(conn.iopub_port));
@@ -237,7 +238,9 @@ export class KernelClient {
     let finished = started;
     let idle!: () => void;
     const idleSeen = new Promise<void>((r) => (idle = r));
+    let lastIopub = Date.now();
     this.iopubListeners.set(id, (m) => {
+      lastIopub = Date.now();
       if (m.header.msg_type === "status") {
         if (m.content.execution_state === "busy") started = m.header.date ?? new Date().toISOString();
         if (m.content.execution_state === "idle") {
@@ -251,8 +254,12 @@ export class KernelClient {
     try {
       const work = (async () => {
         const reply = await this.request(this.shell, msg);
-        // Outputs travel on iopub, which is not ordered with shell: wait for idle (briefly, in case it was lost).
-        await Promise.race([idleSeen, delay(5_000)]);
+        // Outputs travel on iopub, which is not ordered with shell: wait for idle, which the kernel sends after
+        // the cell's last output. A burst of output can still be arriving (tslab queues it, see
+        // scripts/patch-tslab.js), so give up only after 5 s without any message, in case idle was lost.
+        let idleArrived = false;
+        void idleSeen.then(() => (idleArrived = true));
+        while (!idleArrived && Date.now() - lastIopub < 5_000) await Promise.race([idleSeen, delay(100)]);
         return reply;
       })();
       const reply = await withTimeout(work, timeoutMs, () => {

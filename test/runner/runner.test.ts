@@ -111,6 +111,37 @@ test("runs a notebook from its project root, importing local .ts modules, and wr
   assert.equal(nb.cells[0].cell_type, "markdown");
 });
 
+test("a burst of output while a cell runs synchronously arrives whole, in order, and does not fail the cell", async () => {
+  // execFileSync writes each child's (empty) stderr to ours: 1500 stream messages while the event loop is
+  // blocked. tslab unpatched threw "Socket is busy writing" into the cell, and ZeroMQ's high-water mark (1000)
+  // dropped messages when the reader fell behind (scripts/patch-tslab.js, lib/runner/kernel-client.ts).
+  const dir = tempDir("runner-burst");
+  writeFiles(dir, {
+    "burst.ipynb": makeNotebook([
+      {
+        code: [
+          'const { execFileSync } = require("child_process");',
+          'for (let i = 0; i < 1500; i++) { execFileSync("true"); if (i % 100 === 0) console.log(`at ${i}`); }',
+          'console.log("finished");',
+        ].join("\n"),
+      },
+    ]),
+  });
+  const out = join(dir, "executed", "burst.ipynb");
+  const r = await runNotebook(join(dir, "burst.ipynb"), { outPath: out, log: silent });
+  assert.deepEqual(
+    r.cells.map((c) => c.status),
+    ["ok"],
+  );
+  const outputs = load(out).cells[0].outputs!;
+  const stdout = outputs
+    .filter((o) => o.name === "stdout")
+    .map(text)
+    .join("");
+  const want = [...Array.from({ length: 15 }, (_, i) => `at ${i * 100}`), "finished"].join("\n") + "\n";
+  assert.equal(stdout, want);
+});
+
 test("a failing cell fails the run with notebook, cell index, id and error; later cells are not run", async () => {
   // No package.json above: the kernel runs in the notebook's folder and imports are relative to it.
   const dir = tempDir("runner-fail");

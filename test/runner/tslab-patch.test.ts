@@ -1,7 +1,8 @@
 // scripts/patch-tslab.js (postinstall) makes tslab's one-slot rebuild timer behave like setTimeout/clearTimeout,
 // so a lib file changing during a long cell no longer fails the next cell with "Unexpected pending rebuildTimer",
 // and makes the kernel bind its ZeroMQ sockets before its receive loops start (an early kernel_info_request
-// otherwise hit "Socket is blocked by a bind or unbind operation" and the kernel never answered).
+// otherwise hit "Socket is blocked by a bind or unbind operation" and the kernel never answered), and makes it
+// queue its sends (a burst of output threw "Socket is busy writing" into the cell or was dropped).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
@@ -65,6 +66,13 @@ test("the installed tslab kernel binds its sockets before reading from them", ()
   assert.equal(src.split("this.bindSocket(this.shell, cinfo.shell_port)").length, 2, "the shell socket is bound once");
 });
 
+test("the installed tslab kernel queues its sends and lifts the iopub high-water mark", () => {
+  const src = readFileSync(join(root, "node_modules", "tslab", "dist", "jupyter.js"), "utf8");
+  assert.ok(src.includes("/* vaelab: sends queued while the socket is busy */"), "npm ci runs the postinstall patch");
+  assert.ok(src.includes("new zmq.Publisher({ sendHighWaterMark: 0 })"));
+  assert.ok(!src.includes("        sock.send(heads.concat(bodies));"), "no unqueued send is left");
+});
+
 test("the socket patch moves the binds, is idempotent, and refuses unknown code", () => {
   const dir = mkdtempSync(join(tmpdir(), "vaelab-tslab-"));
   try {
@@ -79,7 +87,12 @@ test("the socket patch moves the binds, is idempotent, and refuses unknown code"
     ].join("\n");
     const original =
       [
+        "    signAndSend(key, sock) {",
+        '        heads.push(hash.digest("hex"));',
+        "        sock.send(heads.concat(bodies));",
+        "    }",
         "    async init() {",
+        "        this.iopub = new zmq.Publisher();",
         "        this.hb = new zmq.Reply();",
         "        (async () => {",
         "            for await (const m of this.shell) handle(m);",
@@ -93,6 +106,8 @@ test("the socket patch moves the binds, is idempotent, and refuses unknown code"
     const once = readFileSync(f, "utf8");
     assert.ok(once.indexOf("bindSocket(this.shell") < once.indexOf("for await (const m of this.shell)"));
     assert.equal(once.split("bindSocket(this.shell").length, 2);
+    assert.ok(once.includes("q.pending.push(heads.concat(bodies))"), "the send queue patch applied to the same file");
+    assert.ok(once.includes("new zmq.Publisher({ sendHighWaterMark: 0 })"));
     assert.equal(runJupyter(f).status, 0);
     assert.equal(readFileSync(f, "utf8"), once, "idempotent");
     writeFileSync(f, "something else");
