@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch versions of the five `npm run bench` models, for comparison (not used in CI).
+"""PyTorch versions of the six `npm run bench` models, for comparison (not used in CI).
 
 Same architectures, sizes, batches, losses and optimiser (Adam, lr 1e-3) as lib/bench/models.ts;
 PyTorch's own layouts (NCHW) and initialisations, which do not change the cost of a step. Prints a
@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MODELS = ["mlp-vae", "conv-vae", "tasnet", "pvae", "cdvae"]
+MODELS = ["mlp-vae", "conv-vae", "tasnet", "vi-tasnet", "pvae", "cdvae"]
 
 
 def gaussian_kl(mu, logvar):
@@ -138,6 +138,67 @@ class ConvTasNet(nn.Module):
         return -perms.max(1).values.mean()
 
 
+# ---- vi-tasnet: Table 3's gamma VI-TasNet (gamma q / Γ(½, 1), beta masks / Beta(1, 1), BLR, MC KL); 4 x 2000 ----
+
+class TcnMasker(nn.Module):
+    def __init__(self, N=32, B=16, H=16, Sc=8, P=3, X=8, R=1, out=64):
+        super().__init__()
+        self.norm = GLN(N)
+        self.bottleneck = nn.Conv1d(N, B, 1)
+        self.blocks = nn.ModuleList([TcnBlock(B, H, Sc, P, 2 ** x) for _ in range(R) for x in range(X)])
+        self.prelu = nn.PReLU()
+        self.out = nn.Conv1d(Sc, out, 1)
+
+    def forward(self, w):  # [B, N, F] → [B, out, F]
+        h = self.bottleneck(self.norm(w))
+        skips = 0
+        for blk in self.blocks:
+            h, s = blk(h)
+            skips = skips + s
+        return self.out(self.prelu(skips / len(self.blocks)))
+
+
+def blr_nll(s, est, a0=0.5, b0=1e-6, mu0=0.0, lam0=1e-6):
+    """−log p(s | est) of the Bayesian linear regression s = γ·est + ε (lib/objectives/blr), over the last axis."""
+    T = s.shape[-1]
+    lam = (est * est).sum(-1) + lam0
+    mu = ((est * s).sum(-1) + lam0 * mu0) / lam
+    b = b0 + 0.5 * ((s - mu.unsqueeze(-1) * est).pow(2).sum(-1) + lam0 * (mu - mu0) ** 2)
+    a = a0 + T / 2
+    c = -(T / 2) * math.log(2 * math.pi) + 0.5 * math.log(lam0) + a0 * math.log(b0) + math.lgamma(a) - math.lgamma(a0)
+    return -(c - 0.5 * torch.log(lam) - a * torch.log(b))
+
+
+class ViTasNet(nn.Module):
+    def __init__(self, N=32, L=16, stride=8, S=2):
+        super().__init__()
+        self.N, self.S, self.L, self.stride = N, S, L, stride
+        self.enc = nn.Conv1d(1, N, L, stride=stride)
+        self.masker = TcnMasker(N=N, out=2 * S * N)
+        self.dec = nn.ConvTranspose1d(N, 1, L, stride=stride, bias=False)
+        self.prior_z = torch.distributions.Gamma(torch.tensor(0.5), torch.tensor(1.0))
+        self.prior_m = torch.distributions.Beta(torch.tensor(1.0), torch.tensor(1.0))
+
+    def loss(self, mix, sources):
+        bsz, T = mix.shape
+        frames = math.ceil((T - self.L) / self.stride) + 1
+        pad = (frames - 1) * self.stride + self.L - T
+        h = self.enc(F.pad(mix, (0, pad)).unsqueeze(1))  # [B, N, F]
+        qz = torch.distributions.Gamma(F.softplus(h) + 1e-6, torch.tensor(1.0))
+        z = qz.rsample().clamp_min(1.1754943508222875e-38)
+        ab = self.masker(z).view(bsz, 2, self.S, self.N, -1)
+        qm = torch.distributions.Beta(F.softplus(ab[:, 0]) + 1e-6, F.softplus(ab[:, 1]) + 1e-6)
+        m = qm.rsample().clamp(1.1754943508222875e-38, 1 - 2 ** -24)  # [B, S, N, F]
+        est = self.dec((m * z.unsqueeze(1)).view(bsz * self.S, self.N, -1)).view(bsz, self.S, -1)[..., :T]
+        nll = blr_nll(sources.unsqueeze(1).expand(-1, self.S, -1, -1), est.unsqueeze(2).expand(-1, -1, self.S, -1))
+        perms = torch.stack([nll[:, 0, 0] + nll[:, 1, 1], nll[:, 0, 1] + nll[:, 1, 0]], 1)  # [B, 2]
+        distortion = perms.min(1).values
+        rate = (qz.log_prob(z) - self.prior_z.log_prob(z)).flatten(1).sum(1) + (
+            qm.log_prob(m) - self.prior_m.log_prob(m)
+        ).flatten(1).sum(1)
+        return (distortion + rate).mean()
+
+
 def tone_mixtures(batch, T, sr=8000, seed=0):
     g = torch.Generator().manual_seed(seed)
     t = torch.arange(T, dtype=torch.float32) / sr
@@ -225,6 +286,10 @@ def build(name, seed):
     if name == "tasnet":
         m = ConvTasNet()
         mix, sources = tone_mixtures(4, 8000, seed=seed)
+        return m, (lambda: m.loss(mix, sources)), 4
+    if name == "vi-tasnet":
+        m = ViTasNet()
+        mix, sources = tone_mixtures(4, 2000, seed=seed)
         return m, (lambda: m.loss(mix, sources)), 4
     if name == "pvae":
         m = PartialVae()

@@ -1,8 +1,9 @@
-// The benchmark's model registry: five representative training steps, one per kind of network the
-// reproductions train (dense VAE, conv VAE, Conv-TasNet, partial VAE, one CD-VAE SDE level). Each
+// The benchmark's model registry: six representative training steps, one per kind of network the
+// reproductions train (dense VAE, conv VAE, Conv-TasNet, VI-TasNet with gamma/beta sampling, partial VAE,
+// one CD-VAE SDE level). Each
 // entry builds a model, a fixed seeded batch and an Adam optimizer; `step()` runs one optimisation
 // step and reads the loss back (a sync point, as a training loop does), so wall time per step is the
-// real cost on the backend. scripts/bench_torch.py implements the same five steps in PyTorch.
+// real cost on the backend. scripts/bench_torch.py implements the same six steps in PyTorch.
 import { createAdam } from "../train/fused-adam";
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../engine/rng";
@@ -12,6 +13,7 @@ import { fixedBeta } from "../objectives/controllers";
 import { RateDistortion } from "../objectives/rate-distortion";
 import { createConvTasNet, convTasNetPreset } from "../models/conv-tasnet";
 import { createConvVae, convVaePreset } from "../models/conv-vae";
+import { createViTasNet, viTasNetConfig } from "../models/vi-tasnet";
 import { createMlpVae, mlpVaePreset } from "../models/mlp-vae";
 import { PARTIAL_VAE_BENCHMARK, createPartialVae } from "../models/partial-vae";
 import type { Batch } from "../train/batches";
@@ -292,6 +294,38 @@ export const BENCH_MODELS: Readonly<Record<string, BenchModel>> = Object.freeze(
       return adamBench(
         m.store.trainable(),
         () => m.loss(mix, sources),
+        rng.fork("steps"),
+        m.parameterCount(),
+        () => {
+          tf.dispose([mix, sources]);
+          m.dispose();
+        },
+      );
+    },
+  },
+  "vi-tasnet": {
+    name: "vi-tasnet",
+    description:
+      "VI-TasNet as Table 3's gamma model: gamma encodings (Γ(½, 1) prior), beta masks (Beta(1, 1) prior), BLR likelihood, single-sample Monte-Carlo KL, on the 'synthetic' Conv-TasNet; [4, 2000] (0.25 s at 8 kHz)",
+    batch: 4,
+    build(seed: number): BenchInstance {
+      const rng = new Rng(`bench/vi-tasnet/${seed}`);
+      const config = viTasNetConfig({
+        tasnet: convTasNetPreset("synthetic"),
+        encoding: "gamma",
+        mask: "beta",
+        likelihood: "blr",
+        kl: "monte-carlo",
+      });
+      const m = createViTasNet(config, rng.fork("init"));
+      const { mix, sources } = toneMixtures(rng.fork("data"), 4, 2000);
+      return adamBench(
+        m.store.trainable(),
+        (_s, r) =>
+          tf.tidy(() => {
+            const { record } = m.forward(mix, sources, r);
+            return tf.mean(tf.add(record.distortion, record.rate)) as tf.Scalar;
+          }),
         rng.fork("steps"),
         m.parameterCount(),
         () => {

@@ -20,12 +20,14 @@ before(async () => {
 
 const TINY_LEVEL: SdeLevelConfig = { size: 4, stateChannels: 3, hidden: 4, dataChannels: 1, steps: 5 };
 
-test("the registry: five models with their batches; building gives the expected parameter counts", () => {
-  assert.deepEqual(benchModelNames(), ["mlp-vae", "conv-vae", "tasnet", "pvae", "cdvae"]);
+test("the registry: six models with their batches; building gives the expected parameter counts", () => {
+  assert.deepEqual(benchModelNames(), ["mlp-vae", "conv-vae", "tasnet", "vi-tasnet", "pvae", "cdvae"]);
   const want: Record<string, { batch: number; params: number }> = {
     "mlp-vae": { batch: 128, params: 784 * 512 + 512 * 64 + 32 * 512 + 512 * 784 },
     "conv-vae": { batch: 64, params: 469173 },
     tasnet: { batch: 4, params: 8673 },
+    // the TasNet's, with a bias on the encoder (16·32 + 32) and two values per mask (+ 8·64 + 64 in the mask conv)
+    "vi-tasnet": { batch: 4, params: 8673 + 32 + 8 * 64 + 64 },
     pvae: { batch: 128, params: 5038 },
     cdvae: { batch: 32, params: 37459 },
   };
@@ -38,7 +40,7 @@ test("the registry: five models with their batches; building gives the expected 
     assert.ok(Number.isNaN(inst.lastLoss()));
     inst.dispose();
   }
-  assert.throws(() => benchModel("nope"), /no model "nope" \(have: mlp-vae, conv-vae, tasnet, pvae, cdvae\)/);
+  assert.throws(() => benchModel("nope"), /no model "nope" \(have: mlp-vae, conv-vae, tasnet, vi-tasnet, pvae, cdvae\)/);
   // the cdvae level's parameters: bottom-up 1→32→32, prior 16→32→16, posterior 48→32→16, decoder 16→1, σ, σ_x
   const conv = (i: number, o: number) => 9 * i * o + o;
   assert.equal(
@@ -221,5 +223,5 @@ test("CLI: --quick --models mlp-vae --backends cpu,wasm,tfjs-node --json prints 
     encoding: "utf8",
   });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--models: unknown nope \(known: mlp-vae, conv-vae, tasnet, pvae, cdvae\)/);
+  assert.match(bad.stderr, /--models: unknown nope \(known: mlp-vae, conv-vae, tasnet, vi-tasnet, pvae, cdvae\)/);
 });
