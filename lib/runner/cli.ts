@@ -1,8 +1,9 @@
-// Command line for the notebooks: run, figures, gallery, kernel, jupyter. See `help` below.
+// Command line for the notebooks: run, figures, gallery, claims, kernel, jupyter. See usage() and HELP below.
 import { spawn } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import { join, relative, resolve } from "path";
-import { runFigures, summaryTable } from "./figures";
+import { parseArgs } from "util";
+import { estimateLine, planFigures, planTable, runFigures, summaryTable } from "./figures";
 import { buildGallery, loadRecords } from "./gallery";
 import { claimsMarkdown, claimsReport, replaceClaimsTable } from "./claims-report";
 import { hasJupyter, JUPYTER_MISSING, jupyterPathWith, KERNEL_NAME, writeKernelSpec } from "./kernelspec";
@@ -10,90 +11,276 @@ import { defaultJupyterDataDir, figuresRoot, NOTEBOOKS_DIR, REPO_ROOT } from "..
 import { parsePreset, Preset } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
 
-const HELP = `usage: tsx lib/runner/cli.ts <command> [options]
+const CLI = "tsx lib/runner/cli.ts";
+const TIMEOUT_HELP = "--timeout s     per-cell limit in seconds (default 3600; 0 = none)";
 
-  run <nb.ipynb...> [--preset p] [--out path] [--timeout s] [--keep-going]
-        execute notebooks on the project's tslab kernel and write the outputs back
-        (in place unless --out; --out needs exactly one notebook)
-  figures [--preset smoke|demo|paper] [--only substring] [--timeout s]
-        run every notebooks/**.ipynb (default preset: $VAELAB_PRESET or demo), write executed
-        copies to data/executed/, rebuild figures/index.html; exit 1 if any notebook failed
-  gallery [--figures-dir d]
-        only rebuild figures/index.html from figures/<work>/<name>.json
-  claims [--figures-dir d] [--markdown | --update-readme]
-        count the claims of figures/<work>/<name>.json: results and checks apart, and the
-        cause of every claim that does not hold (--markdown: print the README's claims table;
-        --update-readme: rewrite that table in README.md)
-  kernel [--dir d]
-        register this project's tslab kernel in a project-local Jupyter data dir
-        (default data/jupyter) and print how to use it
-  jupyter [--lab] [--dir d] [-- jupyter args...]
-        register the kernel, then start jupyter notebook (or lab) in notebooks/
+export type Command = "run" | "figures" | "gallery" | "claims" | "kernel" | "jupyter";
 
-  --timeout s   per-cell limit in seconds (default 3600; 0 = none)`;
+interface CommandSpec {
+  /** The npm script that runs this command. */
+  npm?: string;
+  /** What follows the command's name in a usage line. */
+  synopsis: string;
+  /** What it does, one or more lines. */
+  about: string;
+  /** Its options (util.parseArgs config; --help/-h is added to every command) and their help lines. */
+  options: Record<string, { type: "string" | "boolean"; help: string }>;
+  /** Whether it takes positional words (run: notebooks). */
+  positionals?: boolean;
+  /** jupyter: everything after the first "--" goes to the started program, unparsed. */
+  passRest?: boolean;
+  /** jupyter: options it does not know (and the words after them) go to the started program too. */
+  passUnknownOptions?: boolean;
+  /** A hint for a positional word it does not take, or an option it does not know. */
+  hint?: (word: string, kind: "argument" | "option") => string | undefined;
+}
 
-interface Args {
-  positional: string[];
-  flags: Map<string, string | true>;
+const COMMANDS: Record<Command, CommandSpec> = {
+  run: {
+    npm: "nb",
+    synopsis: "<nb.ipynb...> [--preset p] [--out path] [--timeout s] [--keep-going]",
+    about:
+      "execute notebooks on the project's tslab kernel and write the outputs back\n" +
+      "(in place unless --out; --out needs exactly one notebook)",
+    options: {
+      preset: {
+        type: "string",
+        help: "--preset p      smoke | demo | paper (default: $VAELAB_PRESET, else the notebook's)",
+      },
+      out: { type: "string", help: "--out path      write the executed notebook there (one notebook only)" },
+      timeout: { type: "string", help: TIMEOUT_HELP },
+      "keep-going": { type: "boolean", help: "--keep-going    run the remaining cells after a failing one" },
+    },
+    positionals: true,
+  },
+  figures: {
+    npm: "figures",
+    synopsis: "[--preset smoke|demo|paper] [--only substring] [--timeout s] [--list | --dry-run]",
+    about:
+      "run every notebooks/**.ipynb (default preset: $VAELAB_PRESET or demo), write executed\n" +
+      "copies to data/executed/, rebuild figures/index.html; exit 1 if any notebook failed.\n" +
+      "Prints the estimated total (measured times from the figure records) before it starts.",
+    options: {
+      preset: { type: "string", help: "--preset p      smoke | demo | paper (default: $VAELAB_PRESET, else demo)" },
+      only: { type: "string", help: "--only text     only the notebooks whose path under notebooks/ contains text" },
+      timeout: { type: "string", help: TIMEOUT_HELP },
+      list: {
+        type: "boolean",
+        help: "--list          print the notebooks that would run and their measured times; run nothing",
+      },
+      "dry-run": { type: "boolean", help: "--dry-run       --list plus the estimated total; run nothing" },
+    },
+    hint: (word, kind) =>
+      kind === "option"
+        ? undefined
+        : (["smoke", "demo", "paper"] as string[]).includes(word)
+          ? `did you mean --preset ${word}?`
+          : `did you mean --only ${word}?`,
+  },
+  gallery: {
+    synopsis: "[--figures-dir d]",
+    about: "only rebuild figures/index.html from figures/<work>/<name>.json",
+    options: {
+      "figures-dir": {
+        type: "string",
+        help: "--figures-dir d the figures folder (default: $VAELAB_FIGURES_DIR, else figures/)",
+      },
+    },
+  },
+  claims: {
+    npm: "claims",
+    synopsis: "[--figures-dir d] [--markdown | --update-readme]",
+    about:
+      "count the claims of figures/<work>/<name>.json: results and checks apart, and the\n" +
+      "cause of every claim that does not hold",
+    options: {
+      "figures-dir": {
+        type: "string",
+        help: "--figures-dir d the figures folder (default: $VAELAB_FIGURES_DIR, else figures/)",
+      },
+      markdown: { type: "boolean", help: "--markdown      print the README's claims table" },
+      "update-readme": { type: "boolean", help: "--update-readme rewrite that table in README.md" },
+    },
+  },
+  kernel: {
+    npm: "kernel:install",
+    synopsis: "[--dir d]",
+    about:
+      "register this project's tslab kernel in a project-local Jupyter data dir\n" +
+      "(default data/jupyter) and print how to use it",
+    options: { dir: { type: "string", help: "--dir d         the Jupyter data dir (default data/jupyter)" } },
+  },
+  jupyter: {
+    npm: "jupyter",
+    synopsis: "[--lab] [--dir d] [-- jupyter args...]",
+    about:
+      "register the kernel, then start jupyter notebook (or lab) in notebooks/;\n" +
+      "Jupyter's own options go to Jupyter (npm run jupyter -- --no-browser --port 8889), as does everything after --",
+    options: {
+      lab: { type: "boolean", help: "--lab           start JupyterLab instead of the classic notebook" },
+      dir: { type: "string", help: "--dir d         the Jupyter data dir for the kernel (default data/jupyter)" },
+    },
+    passRest: true,
+    passUnknownOptions: true,
+    hint: (word, kind) =>
+      kind === "argument" && word === "lab"
+        ? "did you mean --lab?"
+        : `pass Jupyter's own arguments after --, as in: npm run jupyter -- -- ${word}`,
+  },
+};
+
+const COMMAND_NAMES = Object.keys(COMMANDS) as Command[];
+
+/** The usage of one command: how to call it, what it does, its options. */
+export function usage(command: Command): string {
+  const spec = COMMANDS[command];
+  return [
+    `usage: ${CLI} ${command} ${spec.synopsis}`,
+    ...(spec.npm ? [`   or: npm run ${spec.npm} -- ${spec.synopsis}`] : []),
+    "",
+    ...spec.about.split("\n").map((l) => `  ${l}`),
+    "",
+    ...Object.values(spec.options).map((o) => `  ${o.help}`),
+    "  -h, --help      print this help",
+  ].join("\n");
+}
+
+/** The overall usage: every command in brief. */
+export const HELP = [
+  `usage: ${CLI} <command> [options]`,
+  "",
+  ...COMMAND_NAMES.flatMap((c) => [
+    `  ${c} ${COMMANDS[c].synopsis}`,
+    ...COMMANDS[c].about.split("\n").map((l) => `        ${l}`),
+  ]),
+  "",
+  `  ${TIMEOUT_HELP}`,
+  "",
+  `${CLI} <command> --help prints a command's options.`,
+  "npm scripts: " +
+    COMMAND_NAMES.filter((c) => COMMANDS[c].npm)
+      .map((c) => `npm run ${COMMANDS[c].npm} (${c})`)
+      .join(", "),
+  "with npm, options go after --, e.g. npm run figures -- --help",
+].join("\n");
+
+/** A command line that does not fit the command's usage; exit code 2. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    /** The command whose usage follows the message, or undefined for the overall usage. */
+    readonly command?: Command,
+  ) {
+    super(message);
+  }
+}
+
+/** The parsed command line of one command. */
+export interface ParsedCommand {
+  /** --help or -h was given: print the usage and do nothing else. */
+  help: boolean;
+  values: { [name: string]: string | boolean | undefined };
+  positionals: string[];
+  /** jupyter: the words after the first "--", untouched. */
   rest: string[];
 }
 
-/** Parse "--name value", "--name=value" and bare "--switch"; everything after "--" goes to `rest`. */
-export function parseArgs(argv: string[], switches: string[]): Args {
-  const out: Args = { positional: [], flags: new Map(), rest: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") {
-      out.rest = argv.slice(i + 1);
-      break;
+/**
+ * Parse `argv` (the words after the command) with util.parseArgs in strict mode. Throws UsageError with a
+ * one-line message naming the first word that does not fit: an unknown option, a stray positional word, an
+ * option without its value or a switch with one. --help/-h anywhere before "--" wins over everything else.
+ */
+export function parseCommand(command: Command, argv: string[]): ParsedCommand {
+  const spec = COMMANDS[command];
+  let own = argv;
+  let rest: string[] = [];
+  const end = spec.passRest ? argv.indexOf("--") : -1;
+  if (end >= 0) [own, rest] = [argv.slice(0, end), argv.slice(end + 1)];
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type };
+  const fail = (message: string, word?: string, kind?: "argument" | "option") => {
+    const hint = word !== undefined && kind ? spec.hint?.(word, kind) : undefined;
+    return new UsageError(`${command}: ${message}${hint ? ` (${hint})` : ""}`, command);
+  };
+
+  // Loose first, to find and name the offending word ourselves (util's own messages are long and generic).
+  let { tokens } = parseArgs({ args: own, options, strict: false, allowPositionals: true, tokens: true });
+  if (spec.passUnknownOptions) {
+    // An option we do not know goes to the program, with the words up to the next option (its value, if any).
+    const mine: string[] = [],
+      theirs: string[] = [];
+    let passing = false;
+    for (const t of tokens) {
+      if (t.kind === "option") passing = !options[t.name];
+      const words = own.slice(
+        t.index,
+        t.index + (t.kind === "option" && t.value !== undefined && !t.inlineValue ? 2 : 1),
+      );
+      (passing ? theirs : mine).push(...words);
     }
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      const name = a.slice(2, eq < 0 ? undefined : eq);
-      if (eq >= 0) out.flags.set(name, a.slice(eq + 1));
-      else if (switches.includes(name)) out.flags.set(name, true);
-      else {
-        const v = argv[i + 1];
-        if (v === undefined || v.startsWith("--")) throw new Error(`option --${name} needs a value`);
-        out.flags.set(name, v);
-        i++;
-      }
-    } else out.positional.push(a);
+    own = mine;
+    rest = [...theirs, ...rest];
+    ({ tokens } = parseArgs({ args: own, options, strict: false, allowPositionals: true, tokens: true }));
   }
-  return out;
+  if (tokens.some((t) => t.kind === "option" && t.name === "help"))
+    return { help: true, values: {}, positionals: [], rest };
+  for (const t of tokens) {
+    if (t.kind === "positional" && !spec.positionals)
+      throw fail(`unexpected argument '${t.value}'`, t.value, "argument");
+    if (t.kind !== "option") continue;
+    const o = options[t.name];
+    if (!o) throw fail(`unknown option '${t.rawName}'`, t.rawName, "option");
+    if (o.type === "boolean" && t.value !== undefined) throw fail(`option ${t.rawName} takes no value`);
+    if (o.type === "string" && (t.value === undefined || (!t.inlineValue && t.value.startsWith("-")))) {
+      throw fail(`option ${t.rawName} needs a value`);
+    }
+  }
+  try {
+    const r = parseArgs({ args: own, options, strict: true, allowPositionals: !!spec.positionals });
+    return { help: false, values: r.values, positionals: r.positionals, rest };
+  } catch (e) {
+    throw fail((e as Error).message.split("\n")[0]);
+  }
 }
 
-function str(args: Args, name: string): string | undefined {
-  const v = args.flags.get(name);
+function str(args: ParsedCommand, name: string): string | undefined {
+  const v = args.values[name];
   return typeof v === "string" ? v : undefined;
 }
 
-function checkFlags(args: Args, allowed: string[], command: string): void {
-  for (const k of args.flags.keys()) {
-    if (!allowed.includes(k)) throw new Error(`${command}: unknown option --${k}\n\n${HELP}`);
-  }
+function flag(args: ParsedCommand, name: string): boolean {
+  return args.values[name] === true;
 }
 
-function timeoutOf(args: Args): number | undefined {
+function timeoutOf(args: ParsedCommand, command: Command): number | undefined {
   const t = str(args, "timeout");
   if (t === undefined) return undefined;
   const s = Number(t);
-  if (!Number.isFinite(s) || s < 0) throw new Error(`--timeout must be a number of seconds >= 0, got '${t}'`);
+  if (t.trim() === "" || !Number.isFinite(s) || s < 0) {
+    throw new UsageError(`${command}: --timeout must be a number of seconds >= 0, got '${t}'`, command);
+  }
   return s;
 }
 
-function presetOf(args: Args): Preset | undefined {
+function presetOf(args: ParsedCommand, command: Command): Preset | undefined {
   const p = str(args, "preset");
-  return p === undefined ? undefined : parsePreset(p, "--preset");
+  if (p === undefined) return undefined;
+  try {
+    return parsePreset(p, "--preset");
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}`, command);
+  }
 }
 
-async function cmdRun(args: Args): Promise<number> {
-  checkFlags(args, ["preset", "out", "timeout", "keep-going"], "run");
-  const notebooks = args.positional;
-  if (notebooks.length === 0) throw new Error(`run: name at least one notebook\n\n${HELP}`);
+async function cmdRun(args: ParsedCommand): Promise<number> {
+  const notebooks = args.positionals;
+  if (notebooks.length === 0) throw new UsageError("run: name at least one notebook", "run");
   const out = str(args, "out");
-  if (out && notebooks.length > 1) throw new Error("run: --out needs exactly one notebook");
-  const preset = presetOf(args);
+  if (out && notebooks.length > 1) throw new UsageError("run: --out needs exactly one notebook", "run");
+  const preset = presetOf(args, "run");
+  const cellTimeoutSec = timeoutOf(args, "run");
   let failed = 0;
   for (const nb of notebooks) {
     if (!existsSync(nb)) throw new Error(`run: no such notebook: ${nb}`);
@@ -101,8 +288,8 @@ async function cmdRun(args: Args): Promise<number> {
     try {
       const r = await runNotebook(nb, {
         outPath: out,
-        cellTimeoutSec: timeoutOf(args),
-        stopOnError: !args.flags.has("keep-going"),
+        cellTimeoutSec,
+        stopOnError: !flag(args, "keep-going"),
         env: preset ? { VAELAB_PRESET: preset } : {},
       });
       console.log(
@@ -116,18 +303,25 @@ async function cmdRun(args: Args): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-async function cmdFigures(args: Args): Promise<number> {
-  checkFlags(args, ["preset", "only", "timeout"], "figures");
-  const preset = presetOf(args) ?? parsePreset(process.env.VAELAB_PRESET || "demo", "VAELAB_PRESET");
-  const r = await runFigures({ preset, only: str(args, "only"), cellTimeoutSec: timeoutOf(args) });
+async function cmdFigures(args: ParsedCommand): Promise<number> {
+  const preset = presetOf(args, "figures") ?? parsePreset(process.env.VAELAB_PRESET || "demo", "VAELAB_PRESET");
+  const only = str(args, "only");
+  const cellTimeoutSec = timeoutOf(args, "figures");
+  const plan = planFigures({ preset, only });
+  if (flag(args, "list") || flag(args, "dry-run")) {
+    console.log(planTable(plan));
+    if (flag(args, "dry-run")) console.log(`${estimateLine(plan)}\ndry run: nothing was run`);
+    return 0;
+  }
+  console.log(plan.notebooks.length > 0 ? `${estimateLine(plan)}; --dry-run lists them` : estimateLine(plan));
+  const r = await runFigures({ preset, only, cellTimeoutSec });
   console.log(`\ngallery: ${displayPath(r.gallery.path)} (${r.gallery.records.length} records)`);
   for (const p of r.gallery.problems) console.log(`  unreadable record ${p.file}: ${p.reason}`);
   if (r.notebooks.length > 0) console.log("\n" + summaryTable(r.notebooks));
   return r.ok ? 0 : 1;
 }
 
-function cmdGallery(args: Args): number {
-  checkFlags(args, ["figures-dir"], "gallery");
+function cmdGallery(args: ParsedCommand): number {
   const dir = str(args, "figures-dir");
   const r = buildGallery({ figuresDir: dir ? resolve(dir) : undefined });
   console.log(`wrote ${displayPath(r.path)}: ${r.records.length} records`);
@@ -135,21 +329,19 @@ function cmdGallery(args: Args): number {
   return 0;
 }
 
-function cmdClaims(args: Args): number {
-  checkFlags(args, ["figures-dir", "markdown", "update-readme"], "claims");
+function cmdClaims(args: ParsedCommand): number {
   const dir = str(args, "figures-dir");
   const { records, problems } = loadRecords(dir ? resolve(dir) : figuresRoot());
-  if (args.flags.has("update-readme")) {
+  if (flag(args, "update-readme")) {
     const readme = join(REPO_ROOT, "README.md");
     writeFileSync(readme, replaceClaimsTable(readFileSync(readme, "utf8"), claimsMarkdown(records)));
     console.log(`rewrote the claims table in ${displayPath(readme)} (${records.length} records)`);
-  } else console.log(args.flags.has("markdown") ? claimsMarkdown(records) : claimsReport(records));
+  } else console.log(flag(args, "markdown") ? claimsMarkdown(records) : claimsReport(records));
   for (const p of problems) console.log(`unreadable record ${p.file}: ${p.reason}`);
   return problems.length === 0 ? 0 : 1;
 }
 
-function cmdKernel(args: Args): number {
-  checkFlags(args, ["dir"], "kernel");
+function cmdKernel(args: ParsedCommand): number {
   const dataDir = resolve(str(args, "dir") ?? defaultJupyterDataDir());
   const path = writeKernelSpec(dataDir);
   console.log(`registered kernel '${KERNEL_NAME}' (this project's tslab) in ${displayPath(path)}`);
@@ -161,8 +353,7 @@ function cmdKernel(args: Args): number {
   return 0;
 }
 
-async function cmdJupyter(args: Args): Promise<number> {
-  checkFlags(args, ["lab", "dir"], "jupyter");
+async function cmdJupyter(args: ParsedCommand): Promise<number> {
   const dataDir = resolve(str(args, "dir") ?? defaultJupyterDataDir());
   const path = writeKernelSpec(dataDir);
   console.log(`registered kernel '${KERNEL_NAME}' in ${displayPath(path)}`);
@@ -171,7 +362,7 @@ async function cmdJupyter(args: Args): Promise<number> {
     console.error(JUPYTER_MISSING);
     return 2;
   }
-  const app = args.flags.has("lab") ? "lab" : "notebook";
+  const app = flag(args, "lab") ? "lab" : "notebook";
   console.log(`starting jupyter ${app} in ${displayPath(NOTEBOOKS_DIR)}`);
   const child = spawn("jupyter", [app, ...args.rest], { cwd: NOTEBOOKS_DIR, env, stdio: "inherit" });
   // Ctrl-C goes to Jupyter too (same process group); let it ask and shut down itself.
@@ -186,32 +377,51 @@ async function cmdJupyter(args: Args): Promise<number> {
   });
 }
 
-/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+const HANDLERS: Record<Command, (args: ParsedCommand) => number | Promise<number>> = {
+  run: cmdRun,
+  figures: cmdFigures,
+  gallery: cmdGallery,
+  claims: cmdClaims,
+  kernel: cmdKernel,
+  jupyter: cmdJupyter,
+};
+
+function isCommand(word: string | undefined): word is Command {
+  return word !== undefined && (COMMAND_NAMES as string[]).includes(word);
+}
+
+/**
+ * Run the CLI with `argv` (without node and script); resolves to the exit code: 0 done (or help printed),
+ * 1 a run failed, 2 the command line does not fit the usage (the message and the usage go to stderr).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const args = parseArgs(rest, ["lab", "keep-going", "markdown", "update-readme"]);
-  switch (command) {
-    case "run":
-      return cmdRun(args);
-    case "figures":
-      return cmdFigures(args);
-    case "gallery":
-      return cmdGallery(args);
-    case "claims":
-      return cmdClaims(args);
-    case "kernel":
-      return cmdKernel(args);
-    case "jupyter":
-      return cmdJupyter(args);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
+  try {
+    if (command === "help" || command === "--help" || command === "-h") {
+      if (rest.length === 0) console.log(HELP);
+      else if (rest.length === 1 && isCommand(rest[0])) console.log(usage(rest[0]));
+      else throw new UsageError(`help: unknown command '${rest.join(" ")}'`);
+      return 0;
+    }
+    if (command === undefined) {
       console.log(HELP);
-      return command === undefined ? 1 : 0;
-    default:
-      console.error(`unknown command '${command}'\n\n${HELP}`);
       return 1;
+    }
+    if (!isCommand(command)) {
+      throw new UsageError(
+        command.startsWith("-") ? `unknown option '${command}' before the command` : `unknown command '${command}'`,
+      );
+    }
+    const args = parseCommand(command, rest);
+    if (args.help) {
+      console.log(usage(command));
+      return 0;
+    }
+    return await HANDLERS[command](args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n\n${e.command ? usage(e.command) : HELP}`);
+    return 2;
   }
 }
 

@@ -2,10 +2,10 @@
 // (data/executed/...), then rebuild the gallery. One failing notebook does not stop the others.
 import { existsSync, readdirSync, statSync } from "fs";
 import { join, relative } from "path";
-import { buildGallery, GalleryResult } from "./gallery";
+import { buildGallery, GalleryResult, loadRecords } from "./gallery";
 import { EXECUTED_DIR, figuresRoot, NOTEBOOKS_DIR } from "../engine/paths";
-import type { Preset } from "../notebook/preset";
-import { NotebookRunError, runNotebook } from "./runner";
+import { Preset, PRESETS } from "../notebook/preset";
+import { displayPath, NotebookRunError, runNotebook } from "./runner";
 
 /** Every *.ipynb under `dir`, sorted, skipping hidden folders and .ipynb_checkpoints. */
 export function findNotebooks(dir: string): string[] {
@@ -18,6 +18,15 @@ export function findNotebooks(dir: string): string[] {
     else if (name.endsWith(".ipynb")) out.push(p);
   }
   return out;
+}
+
+/** The notebooks `figures` runs: findNotebooks(notebooksDir) whose path relative to it contains `only`. */
+export function selectNotebooks(notebooksDir: string, only?: string): string[] {
+  return findNotebooks(notebooksDir).filter((p) => !only || relative(notebooksDir, p).includes(only));
+}
+
+function noNotebooks(notebooksDir: string, only?: string): string {
+  return only ? `no notebook under ${notebooksDir} matches '${only}'` : `no notebooks under ${notebooksDir}`;
 }
 
 export interface FiguresOptions {
@@ -54,11 +63,8 @@ export async function runFigures(opts: FiguresOptions): Promise<FiguresResult> {
   const notebooksDir = opts.notebooksDir ?? NOTEBOOKS_DIR;
   const executedDir = opts.executedDir ?? EXECUTED_DIR;
   const figuresDir = opts.figuresDir ?? figuresRoot();
-  const all = findNotebooks(notebooksDir);
-  const chosen = all.filter((p) => !opts.only || relative(notebooksDir, p).includes(opts.only));
-  if (chosen.length === 0) {
-    log(opts.only ? `no notebook under ${notebooksDir} matches '${opts.only}'` : `no notebooks under ${notebooksDir}`);
-  }
+  const chosen = selectNotebooks(notebooksDir, opts.only);
+  if (chosen.length === 0) log(noNotebooks(notebooksDir, opts.only));
   const summaries: NotebookSummary[] = [];
   for (const [i, nb] of chosen.entries()) {
     const rel = relative(notebooksDir, nb);
@@ -97,4 +103,121 @@ export function summaryTable(rows: NotebookSummary[]): string {
     ...body.map(line),
     `${rows.filter((r) => r.status === "ok").length}/${rows.length} ok, ${total.toFixed(1)} s`,
   ].join("\n");
+}
+
+// --- what a run would do, and how long it took last time (`figures --list`, `--dry-run`) ---
+
+/** One notebook a run would execute, with the time measured for it. */
+export interface PlannedNotebook {
+  /** Path relative to the notebooks folder. */
+  notebook: string;
+  /** Measured seconds at the plan's preset, if a figure record has them. */
+  seconds?: number;
+  /** Measured seconds at other presets (shown when there is none at the plan's preset). */
+  otherPresets: { preset: string; seconds: number }[];
+}
+
+export interface FiguresPlan {
+  preset: Preset;
+  only?: string;
+  notebooksDir: string;
+  /** Where the measured times come from: the figure records <figuresDir>/<work>/<name>.json. */
+  figuresDir: string;
+  notebooks: PlannedNotebook[];
+}
+
+/**
+ * Measured seconds per notebook and preset, from the figure records in `figuresDir`: a record's `seconds` is
+ * the notebook's wall time from startFigure() to that export; a notebook with several records gets the
+ * largest. Keyed by the record's `notebook` path without its leading "notebooks/". Records without a
+ * `notebook` field, or unreadable ones, give nothing.
+ */
+export function measuredSeconds(figuresDir: string): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  for (const { record } of loadRecords(figuresDir).records) {
+    if (typeof record.notebook !== "string" || !Number.isFinite(record.seconds)) continue;
+    const key = notebookKey(record.notebook);
+    const byPreset = out.get(key) ?? new Map<string, number>();
+    byPreset.set(record.preset, Math.max(byPreset.get(record.preset) ?? 0, record.seconds));
+    out.set(key, byPreset);
+  }
+  return out;
+}
+
+function notebookKey(path: string): string {
+  return path.replace(/\\/g, "/").replace(/^(\.\/)?notebooks\//, "");
+}
+
+/** smoke, demo, paper, then anything else. */
+function presetRank(p: string): number {
+  const i = (PRESETS as readonly string[]).indexOf(p);
+  return i < 0 ? PRESETS.length : i;
+}
+
+/** What `figures` would run with these options, each notebook with its measured time; runs nothing. */
+export function planFigures(
+  opts: Pick<FiguresOptions, "preset" | "only" | "notebooksDir" | "figuresDir">,
+): FiguresPlan {
+  const notebooksDir = opts.notebooksDir ?? NOTEBOOKS_DIR;
+  const figuresDir = opts.figuresDir ?? figuresRoot();
+  const times = measuredSeconds(figuresDir);
+  const notebooks = selectNotebooks(notebooksDir, opts.only).map((p): PlannedNotebook => {
+    const rel = relative(notebooksDir, p);
+    const byPreset = times.get(notebookKey(rel)) ?? new Map<string, number>();
+    return {
+      notebook: rel,
+      seconds: byPreset.get(opts.preset),
+      otherPresets: [...byPreset]
+        .filter(([q]) => q !== opts.preset)
+        .sort(([a], [b]) => presetRank(a) - presetRank(b))
+        .map(([preset, seconds]) => ({ preset, seconds })),
+    };
+  });
+  return { preset: opts.preset, only: opts.only, notebooksDir, figuresDir, notebooks };
+}
+
+/** "1.4 s", "3 min 20 s", "2 h 5 min". */
+export function formatDuration(s: number): string {
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The notebooks of a plan, one a line with its measured time or "time unknown". */
+export function planTable(plan: FiguresPlan): string {
+  if (plan.notebooks.length === 0) return noNotebooks(plan.notebooksDir, plan.only);
+  const n = plan.notebooks.length;
+  const width = Math.max(...plan.notebooks.map((x) => x.notebook.length));
+  const rows = plan.notebooks.map((x) => {
+    let time = x.seconds === undefined ? "time unknown" : formatDuration(x.seconds);
+    if (x.seconds === undefined && x.otherPresets.length > 0) {
+      time += ` (${x.otherPresets.map((o) => `${o.preset}: ${formatDuration(o.seconds)}`).join(", ")})`;
+    }
+    return `  ${x.notebook.padEnd(width)}  ${time}`;
+  });
+  return [
+    `${n} notebook${n === 1 ? "" : "s"} at preset ${plan.preset}; measured time to the figure export, from ` +
+      `${displayPath(plan.figuresDir)}/<work>/<name>.json:`,
+    ...rows,
+  ].join("\n");
+}
+
+/** One line: the plan's estimated total from the measured times, and how many notebooks it covers. */
+export function estimateLine(plan: FiguresPlan): string {
+  const n = plan.notebooks.length;
+  const what = `${n} notebook${n === 1 ? "" : "s"} at preset ${plan.preset}`;
+  const known = plan.notebooks.filter((x) => x.seconds !== undefined);
+  const total = known.reduce((s, x) => s + (x.seconds ?? 0), 0);
+  if (n === 0) return `estimated total: nothing to run (0 notebooks at preset ${plan.preset})`;
+  if (known.length === 0) {
+    return `estimated total: unknown for ${what} (no measured times at preset ${plan.preset} in ${displayPath(plan.figuresDir)})`;
+  }
+  const notIncluded = "kernel start-up not included";
+  if (known.length === n) return `estimated total: ${formatDuration(total)} for ${what} (measured; ${notIncluded})`;
+  return (
+    `estimated total: at least ${formatDuration(total)} for ${what} ` +
+    `(${known.length} measured, ${n - known.length} time unknown; ${notIncluded})`
+  );
 }
