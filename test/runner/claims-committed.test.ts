@@ -10,7 +10,6 @@ const figures = join(__dirname, "..", "..", "figures");
 
 /** Records awaiting a demo re-render by the main job (their claims have no kind yet). */
 const AWAITING_RERENDER = new Set<string>([
-  "cd-vae/fig08-mnist-samples.json",
   "vi-emd/fig03-multitask-uq.json",
   "vi-emd/fig04-fig05-outputs.json",
   "vi-emd/table01-table04-generalization.json",
