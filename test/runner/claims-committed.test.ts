@@ -10,11 +10,7 @@ const figures = join(__dirname, "..", "..", "figures");
 
 /** Records awaiting a demo re-render by the main job (their claims have no kind yet). */
 const AWAITING_RERENDER = new Set<string>([
-  "vi-emd/fig03-multitask-uq.json",
-  "vi-emd/fig04-fig05-outputs.json",
-  "vi-emd/table01-table04-generalization.json",
   "vi-emd/table02-fig07-fig08-free-bits.json",
-  "vi-emd/table03-priors.json",
 ]);
 
 test("every committed claim has a kind, and every claim that does not hold has a cause", () => {
