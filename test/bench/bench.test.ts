@@ -40,7 +40,10 @@ test("the registry: six models with their batches; building gives the expected p
     assert.ok(Number.isNaN(inst.lastLoss()));
     inst.dispose();
   }
-  assert.throws(() => benchModel("nope"), /no model "nope" \(have: mlp-vae, conv-vae, tasnet, vi-tasnet, pvae, cdvae\)/);
+  assert.throws(
+    () => benchModel("nope"),
+    /no model "nope" \(have: mlp-vae, conv-vae, tasnet, vi-tasnet, pvae, cdvae\)/,
+  );
   // the cdvae level's parameters: bottom-up 1→32→32, prior 16→32→16, posterior 48→32→16, decoder 16→1, σ, σ_x
   const conv = (i: number, o: number) => 9 * i * o + o;
   assert.equal(

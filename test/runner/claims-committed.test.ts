@@ -9,9 +9,7 @@ import { loadRecords } from "../../lib/runner/gallery";
 const figures = join(__dirname, "..", "..", "figures");
 
 /** Records awaiting a demo re-render by the main job (their claims have no kind yet). */
-const AWAITING_RERENDER = new Set<string>([
-  "vi-emd/table02-fig07-fig08-free-bits.json",
-]);
+const AWAITING_RERENDER = new Set<string>(["vi-emd/table02-fig07-fig08-free-bits.json"]);
 
 test("every committed claim has a kind, and every claim that does not hold has a cause", () => {
   const { records, problems } = loadRecords(figures);
