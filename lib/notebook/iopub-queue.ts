@@ -8,6 +8,10 @@
 // died that way minutes into a run, with nothing in the cell's output (the error message itself could not
 // be sent either).
 //
+// The project's own kernel gets the same queue, and no high-water mark on its output socket, from the
+// install-time patch (scripts/patch-tslab.js), which also covers output sent before a notebook's first cell
+// runs; this runtime wrapper remains for tslab installs that patch did not reach (a kernel from a global tslab).
+//
 // serializeSends() wraps a socket class's send so that a send issued while another is pending waits for
 // it (per socket, in order) instead of throwing. installKernelSendQueue() applies it to the zeromq module
 // the running tslab kernel uses; startFigure() calls it, so every notebook gets it. Outside a kernel it does
