@@ -23,9 +23,32 @@ function dirFrom(override: string | undefined, env: string, fallback: string): s
   return v ? resolve(v) : fallback;
 }
 
-/** figures/ root: `override`, else VAELAB_FIGURES_DIR, else <repo>/figures. */
+/** figures/: the committed figure records and gallery, written only by the main job at COMMITTED_PRESET. */
+export const COMMITTED_FIGURES_DIR = join(REPO_ROOT, "figures");
+
+/** The preset whose renderings are committed in figures/. */
+export const COMMITTED_PRESET = "demo";
+
+/**
+ * Where a notebook's export writes: `override`, else VAELAB_FIGURES_DIR (the main job sets it), else
+ * <repo>/data/figures — so interactive and `npm run nb` runs never overwrite the committed figures/.
+ */
 export function figuresRoot(override?: string): string {
-  return dirFrom(override, "VAELAB_FIGURES_DIR", join(REPO_ROOT, "figures"));
+  return dirFrom(override, "VAELAB_FIGURES_DIR", join(REPO_ROOT, "data", "figures"));
+}
+
+/** The figure records that reports and the gallery read: `override`, else VAELAB_FIGURES_DIR, else figures/. */
+export function committedFiguresRoot(override?: string): string {
+  return dirFrom(override, "VAELAB_FIGURES_DIR", COMMITTED_FIGURES_DIR);
+}
+
+/**
+ * Where the main job at `preset` writes: VAELAB_FIGURES_DIR if set, else figures/ at the committed preset and
+ * data/figures/<preset>/ at any other (a smoke or paper run never mixes into the committed gallery).
+ */
+export function mainJobFiguresDir(preset: string): string {
+  const fallback = preset === COMMITTED_PRESET ? COMMITTED_FIGURES_DIR : join(REPO_ROOT, "data", "figures", preset);
+  return dirFrom(undefined, "VAELAB_FIGURES_DIR", fallback);
 }
 
 /** Trained runs: `override`, else VAELAB_RUNS_DIR, else <repo>/data/runs. */

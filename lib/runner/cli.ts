@@ -1,13 +1,13 @@
 // Command line for the notebooks: run, figures, gallery, claims, kernel, jupyter. See usage() and HELP below.
 import { spawn } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
-import { join, relative, resolve } from "path";
+import { basename, isAbsolute, join, relative, resolve } from "path";
 import { parseArgs } from "util";
 import { estimateLine, planFigures, planTable, runFigures, summaryTable } from "./figures";
 import { buildGallery, loadRecords } from "./gallery";
 import { claimsMarkdown, claimsReport, replaceClaimsTable } from "./claims-report";
 import { hasJupyter, JUPYTER_MISSING, jupyterPathWith, KERNEL_NAME, writeKernelSpec } from "./kernelspec";
-import { defaultJupyterDataDir, figuresRoot, NOTEBOOKS_DIR, REPO_ROOT } from "../engine/paths";
+import { committedFiguresRoot, defaultJupyterDataDir, EXECUTED_DIR, NOTEBOOKS_DIR, REPO_ROOT } from "../engine/paths";
 import { parsePreset, Preset } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
 
@@ -40,14 +40,16 @@ const COMMANDS: Record<Command, CommandSpec> = {
     npm: "nb",
     synopsis: "<nb.ipynb...> [--preset p] [--out path] [--timeout s] [--keep-going]",
     about:
-      "execute notebooks on the project's tslab kernel and write the outputs back\n" +
-      "(in place unless --out; --out needs exactly one notebook)",
+      "execute notebooks on the project's tslab kernel; the executed copy goes to data/executed/<path>\n" +
+      "(or --out, one notebook only; --in-place writes the outputs into the notebook itself), figure\n" +
+      "exports to data/figures/ — never the committed figures/, which only the main job writes",
     options: {
       preset: {
         type: "string",
         help: "--preset p      smoke | demo | paper (default: $VAELAB_PRESET, else the notebook's)",
       },
       out: { type: "string", help: "--out path      write the executed notebook there (one notebook only)" },
+      "in-place": { type: "boolean", help: "--in-place      write the outputs into the notebook itself" },
       timeout: { type: "string", help: TIMEOUT_HELP },
       "keep-going": { type: "boolean", help: "--keep-going    run the remaining cells after a failing one" },
     },
@@ -274,11 +276,22 @@ function presetOf(args: ParsedCommand, command: Command): Preset | undefined {
   }
 }
 
+/** data/executed/<path below notebooks/ (or the repository, or the file name for notebooks elsewhere)>. */
+export function executedCopyPath(nb: string): string {
+  const abs = resolve(nb);
+  const under = (dir: string) => {
+    const r = relative(dir, abs);
+    return r && !r.startsWith("..") && !isAbsolute(r) ? r : null;
+  };
+  return join(EXECUTED_DIR, under(NOTEBOOKS_DIR) ?? under(REPO_ROOT) ?? basename(abs));
+}
+
 async function cmdRun(args: ParsedCommand): Promise<number> {
   const notebooks = args.positionals;
   if (notebooks.length === 0) throw new UsageError("run: name at least one notebook", "run");
   const out = str(args, "out");
   if (out && notebooks.length > 1) throw new UsageError("run: --out needs exactly one notebook", "run");
+  if (out && flag(args, "in-place")) throw new UsageError("run: --out and --in-place exclude each other", "run");
   const preset = presetOf(args, "run");
   const cellTimeoutSec = timeoutOf(args, "run");
   let failed = 0;
@@ -287,7 +300,7 @@ async function cmdRun(args: ParsedCommand): Promise<number> {
     console.log(`${nb}${preset ? ` (preset ${preset})` : ""}`);
     try {
       const r = await runNotebook(nb, {
-        outPath: out,
+        outPath: out ?? (flag(args, "in-place") ? undefined : executedCopyPath(nb)),
         cellTimeoutSec,
         stopOnError: !flag(args, "keep-going"),
         env: preset ? { VAELAB_PRESET: preset } : {},
@@ -331,7 +344,7 @@ function cmdGallery(args: ParsedCommand): number {
 
 function cmdClaims(args: ParsedCommand): number {
   const dir = str(args, "figures-dir");
-  const { records, problems } = loadRecords(dir ? resolve(dir) : figuresRoot());
+  const { records, problems } = loadRecords(dir ? resolve(dir) : committedFiguresRoot());
   if (flag(args, "update-readme")) {
     const readme = join(REPO_ROOT, "README.md");
     writeFileSync(readme, replaceClaimsTable(readFileSync(readme, "utf8"), claimsMarkdown(records)));

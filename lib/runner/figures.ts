@@ -3,7 +3,13 @@
 import { existsSync, readdirSync, statSync } from "fs";
 import { join, relative } from "path";
 import { buildGallery, GalleryResult, loadRecords } from "./gallery";
-import { EXECUTED_DIR, figuresRoot, NOTEBOOKS_DIR } from "../engine/paths";
+import {
+  COMMITTED_FIGURES_DIR,
+  COMMITTED_PRESET,
+  EXECUTED_DIR,
+  mainJobFiguresDir,
+  NOTEBOOKS_DIR,
+} from "../engine/paths";
 import { Preset, PRESETS } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
 
@@ -62,8 +68,11 @@ export async function runFigures(opts: FiguresOptions): Promise<FiguresResult> {
   const log = opts.log ?? ((line: string) => process.stdout.write(line + "\n"));
   const notebooksDir = opts.notebooksDir ?? NOTEBOOKS_DIR;
   const executedDir = opts.executedDir ?? EXECUTED_DIR;
-  const figuresDir = opts.figuresDir ?? figuresRoot();
+  const figuresDir = opts.figuresDir ?? mainJobFiguresDir(opts.preset);
   const chosen = selectNotebooks(notebooksDir, opts.only);
+  log(
+    `figures go to ${displayPath(figuresDir)}${figuresDir === COMMITTED_FIGURES_DIR ? "" : ` (the committed figures/ is written only at preset ${COMMITTED_PRESET})`}`,
+  );
   if (chosen.length === 0) log(noNotebooks(notebooksDir, opts.only));
   const summaries: NotebookSummary[] = [];
   for (const [i, nb] of chosen.entries()) {
@@ -159,7 +168,7 @@ export function planFigures(
   opts: Pick<FiguresOptions, "preset" | "only" | "notebooksDir" | "figuresDir">,
 ): FiguresPlan {
   const notebooksDir = opts.notebooksDir ?? NOTEBOOKS_DIR;
-  const figuresDir = opts.figuresDir ?? figuresRoot();
+  const figuresDir = opts.figuresDir ?? mainJobFiguresDir(opts.preset);
   const times = measuredSeconds(figuresDir);
   const notebooks = selectNotebooks(notebooksDir, opts.only).map((p): PlannedNotebook => {
     const rel = relative(notebooksDir, p);

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, resolve } from "path";
 import type { Claim, FigureRecord } from "../notebook/figure-record";
 import { claimProblem, formatTally, holdShare, tallyClaims } from "../notebook/claims";
-import { figuresRoot } from "../engine/paths";
+import { committedFiguresRoot } from "../engine/paths";
 import { ensureSharedPlotly } from "../notebook/export";
 
 /** Display names and order of the works in the gallery; unknown works follow, sorted. */
@@ -18,7 +18,7 @@ export const WORKS: { id: string; title: string }[] = [
 ];
 
 export interface GalleryOptions {
-  /** Folder holding <work>/<name>.json records; index.html is written here (default figuresRoot()). */
+  /** Folder holding <work>/<name>.json records; index.html is written here (default committedFiguresRoot()). */
   figuresDir?: string;
 }
 
@@ -90,7 +90,7 @@ function tryEnsurePlotly(figuresDir: string): boolean {
 
 /** Write <figuresDir>/index.html for the records found there. */
 export function buildGallery(opts: GalleryOptions = {}): GalleryResult {
-  const figuresDir = resolve(opts.figuresDir ?? figuresRoot());
+  const figuresDir = resolve(opts.figuresDir ?? committedFiguresRoot());
   const { records, problems } = loadRecords(figuresDir);
   mkdirSync(figuresDir, { recursive: true });
   const hasPlotly = tryEnsurePlotly(figuresDir);

@@ -5,7 +5,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { exportPngs, findChromium, rdCurve, heatmap, plotlyBundlePath } from "../../lib/plot/index";
 import { exportFigure, exportFigures, recordPlot, summarizeData, SHARED_PLOTLY } from "../../lib/notebook/export";
-import { figuresRoot } from "../../lib/engine/paths";
+import { committedFiguresRoot, figuresRoot, mainJobFiguresDir } from "../../lib/engine/paths";
 import type { FigureRecord } from "../../lib/notebook/figure-record";
 
 const tmpRoot = () => mkdtempSync(join(tmpdir(), "vaelab-figs-"));
@@ -129,14 +129,21 @@ test("exportFigure writes the record as JSON and a standalone HTML page using th
   }
 });
 
-test("the figures root comes from the option, else VAELAB_FIGURES_DIR, else <repo>/figures", () => {
+test("exports go to the option, else VAELAB_FIGURES_DIR, else data/figures; only the main job at demo writes figures/", () => {
   const saved = process.env.VAELAB_FIGURES_DIR;
+  const repo = join(__dirname, "..", "..");
   try {
     process.env.VAELAB_FIGURES_DIR = "/tmp/some-figs";
     assert.equal(figuresRoot(), "/tmp/some-figs");
     assert.equal(figuresRoot("/tmp/other"), "/tmp/other");
+    assert.equal(mainJobFiguresDir("smoke"), "/tmp/some-figs");
     delete process.env.VAELAB_FIGURES_DIR;
-    assert.equal(figuresRoot(), join(__dirname, "..", "..", "figures"));
+    // an interactive or `npm run nb` export never lands in the committed figures/ (issue 18)
+    assert.equal(figuresRoot(), join(repo, "data", "figures"));
+    assert.equal(committedFiguresRoot(), join(repo, "figures"));
+    assert.equal(mainJobFiguresDir("demo"), join(repo, "figures"));
+    assert.equal(mainJobFiguresDir("smoke"), join(repo, "data", "figures", "smoke"));
+    assert.equal(mainJobFiguresDir("paper"), join(repo, "data", "figures", "paper"));
   } finally {
     if (saved === undefined) delete process.env.VAELAB_FIGURES_DIR;
     else process.env.VAELAB_FIGURES_DIR = saved;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import { chmodSync, existsSync, readFileSync, realpathSync } from "fs";
 import { join, resolve } from "path";
-import { Command, parseCommand, UsageError } from "../../lib/runner/cli";
+import { Command, executedCopyPath, parseCommand, UsageError } from "../../lib/runner/cli";
 import { estimateLine, findNotebooks, formatDuration, planFigures, planTable } from "../../lib/runner/figures";
 import { kernelCwdFor } from "../../lib/runner/kernelspec";
 import { makeNotebook, tempDir, writeFiles } from "./nb-fixtures";
@@ -352,4 +352,19 @@ test("planFigures / estimateLine: measured times per notebook and preset, the la
     "1 h 2 min",
     "2 h 0 min",
   ]);
+});
+
+test("run writes the executed copy under data/executed/, never into the notebook unless --in-place (issue 18)", () => {
+  assert.equal(
+    executedCopyPath(join(repo, "notebooks", "vi-emd", "table03-priors.ipynb")),
+    join(repo, "data", "executed", "vi-emd", "table03-priors.ipynb"),
+  );
+  assert.equal(
+    executedCopyPath(join(repo, "scratch", "x.ipynb")),
+    join(repo, "data", "executed", "scratch", "x.ipynb"),
+  );
+  assert.equal(executedCopyPath("/elsewhere/mine.ipynb"), join(repo, "data", "executed", "mine.ipynb"));
+  const r = cli(["run", "a.ipynb", "--out", "b.ipynb", "--in-place"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^run: --out and --in-place exclude each other/);
 });
