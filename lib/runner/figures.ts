@@ -208,7 +208,8 @@ export function planTable(plan: FiguresPlan): string {
   });
   return [
     `${n} notebook${n === 1 ? "" : "s"} at preset ${plan.preset}; measured time to the figure export, from ` +
-      `${displayPath(plan.figuresDir)}/<work>/<name>.json:`,
+      `${displayPath(plan.figuresDir)}/<work>/<name>.json (the last render's: one that reloaded trained runs from ` +
+      `data/runs is faster than a first run):`,
     ...rows,
   ].join("\n");
 }
