@@ -96,16 +96,16 @@ export function gammaSampleShapeGradient(alpha: number, z: number): number {
   return Number.isFinite(g) ? g : 0;
 }
 
-/** dz/dα for draws z at concentrations α, as a tensor of `shape`: one native kernel where the backend has it. */
-function sampleShapeGradient(alphas: Float32Array, z: Float32Array, shape: number[]): tf.Tensor {
+/**
+ * dz/dα for draws z at concentrations α: one native kernel on the saved tensors where the backend has it,
+ * else the float64 JS loop over the same values (kept as arrays by the sampler).
+ */
+function sampleShapeGradient(alpha: tf.Tensor, draws: tf.Tensor, alphas: Float32Array, z: Float32Array): tf.Tensor {
   if (tf.getKernel(SPECIAL_KERNELS.gammaShapeGrad, tf.getBackend()))
-    return tf.tidy(() => {
-      const inputs = { a: tf.tensor(alphas, shape, "float32"), b: tf.tensor(z, shape, "float32") };
-      return tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, inputs) as tf.Tensor;
-    });
+    return tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: alpha, b: draws }) as tf.Tensor;
   const dz = new Float32Array(z.length);
   for (let i = 0; i < z.length; i++) dz[i] = gammaSampleShapeGradient(alphas[i], Math.max(z[i], FLOAT32_MIN_NORMAL));
-  return tf.tensor(dz, shape, "float32");
+  return tf.tensor(dz, draws.shape, "float32");
 }
 
 /**
@@ -129,11 +129,12 @@ export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: n
     for (let i = 0; i < alphas.length; i++) z[i] = standardGammaScalar(rng, alphas[i]);
   }
   const draw = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
-    void a;
-    void save;
+    // the backward pass reads α and z from these tensors rather than uploading the arrays again
+    const value = tf.tensor(z, shape, "float32");
+    save([a, value]);
     return {
-      value: tf.tensor(z, shape, "float32"),
-      gradFunc: (dy: tf.Tensor) => tf.mul(dy, sampleShapeGradient(alphas, z, shape)),
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, sampleShapeGradient(saved[0], saved[1], alphas, z)),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
   return draw(alphaFull);
