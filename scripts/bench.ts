@@ -7,6 +7,7 @@
 //   npm run bench -- --models mlp-vae,pvae --backends native,wasm
 //   npm run bench -- --quick --json                a few steps per pair (smoke test)
 //   npm run -s bench -- --json > rows.json         (-s: without npm's "> vaelab bench" banner on stdout)
+//   npm run bench -- --notebooks --only vi-emd --write   first-run time of whole notebooks (lib/bench/notebooks)
 //   npm run bench -- --torch                       add PyTorch rows (scripts/bench_torch.py) if a python3 has torch
 //                                                  ($VAELAB_PYTHON, python3 on PATH, or /usr/bin/python3)
 //
@@ -14,9 +15,12 @@
 // --cpu-max-steps n (2: the pure-JS cpu backend takes tens of seconds per conv step), --quick,
 // --torch, --seed n, --timeout s (per pair, 1800).
 import { spawn, spawnSync } from "child_process";
+import { parseArgs as nodeParseArgs } from "util";
 import { join } from "path";
 import { BENCH_MODELS, benchModelNames } from "../lib/bench/models";
 import { BenchRow, addCpuRatios, machineLine, renderTable } from "../lib/bench/report";
+import { notebookTimingTable, timeNotebookFirstRuns } from "../lib/bench/notebooks";
+import { PRESETS, Preset } from "../lib/notebook/preset";
 
 const ALL_BACKENDS = ["tfjs-node-gpu", "tfjs-node", "native", "wasm", "cpu"];
 const ALL_MODELS = benchModelNames();
@@ -283,6 +287,7 @@ function torchRows(opts: Options, log: (s: string) => void): BenchRow[] {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === "--child") return child(argv.slice(1));
+  if (argv.includes("--notebooks")) return notebooksMode(argv.filter((a) => a !== "--notebooks"));
   const opts = parseArgs(argv);
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const tfjs = (require("@tensorflow/tfjs/package.json") as { version: string }).version;
@@ -353,6 +358,63 @@ async function main(): Promise<void> {
   }
   lines.push("", "× vs cpu = cpu ms/step ÷ this ms/step (speed-up over tfjs's pure-JS cpu backend).");
   console.log(lines.join("\n"));
+}
+
+// ---- --notebooks: first-run times of whole notebooks (lib/bench/notebooks) --------------------------
+
+const NOTEBOOKS_USAGE = `usage: npm run bench -- --notebooks [--only text] [--preset smoke|demo|paper] [--write] [--timeout s]
+
+  run each notebook alone on an empty run cache (it trains everything it needs) and print its first-run time;
+  figures go to a temporary folder, never to figures/. Takes as long as the notebooks do (hours for all at demo).
+
+  --only text   only the notebooks whose path under notebooks/ contains text
+  --preset p    smoke | demo | paper (default: demo)
+  --write       record each time in notebooks/timings.json (the notebooks' headers print it)
+  --timeout s   per-cell limit in seconds (default 3600)`;
+
+async function notebooksMode(argv: string[]): Promise<void> {
+  let values: { only?: string; preset?: string; write?: boolean; timeout?: string; help?: boolean };
+  try {
+    ({ values } = nodeParseArgs({
+      args: argv,
+      options: {
+        only: { type: "string" },
+        preset: { type: "string" },
+        write: { type: "boolean" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    console.error(`bench --notebooks: ${(e as Error).message}\n\n${NOTEBOOKS_USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(NOTEBOOKS_USAGE);
+    return;
+  }
+  const preset = values.preset ?? "demo";
+  if (!(PRESETS as readonly string[]).includes(preset)) {
+    console.error(`bench --notebooks: --preset must be smoke, demo or paper, got ${preset}`);
+    process.exit(2);
+  }
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0)) {
+    console.error(`bench --notebooks: --timeout needs seconds ≥ 0, got ${values.timeout}`);
+    process.exit(2);
+  }
+  const rows = await timeNotebookFirstRuns({
+    preset: preset as Preset,
+    only: values.only,
+    write: values.write ?? false,
+    machine: machineLine(),
+    cellTimeoutSec: timeout,
+  });
+  console.log(notebookTimingTable(rows));
+  if (values.write) console.log("written to notebooks/timings.json");
+  if (rows.some((r) => !r.ok)) process.exit(1);
 }
 
 main().catch((e) => {

@@ -10,6 +10,7 @@ import type { Claim, FigureRecord, Work } from "./figure-record";
 import { getPreset, type Preset } from "./preset";
 import { renderText, type PresetText } from "./differences";
 import { installKernelSendQueue } from "./iopub-queue";
+import { firstRunLine } from "../runner/timings";
 import { formatTally, makeClaim, tallyClaims, type ClaimOptions } from "./claims";
 
 export interface FigureMeta {
@@ -102,6 +103,15 @@ export class FigureSession {
   }
 }
 
+/** The notebook's measured first-run time (notebooks/timings.json); a broken table costs this line, not the run. */
+function budgetLine(notebook: string, preset: Preset): string {
+  try {
+    return firstRunLine(notebook, preset);
+  } catch (e) {
+    return `first run: unknown (${(e as Error).message})`;
+  }
+}
+
 /**
  * Start a notebook: initialise the engine (fastest available backend), read the preset (notebooks read it as
  * session.preset), render the preset-dependent caption and differences, print engine and preset.
@@ -120,5 +130,6 @@ export async function startFigure(setup: FigureSetup): Promise<FigureSession> {
   console.log(session.engineLine);
   for (const f of engine.fallbacks) console.log(`  ${f}`);
   console.log(`preset: ${session.preset} (set VAELAB_PRESET=smoke|demo|paper)`);
+  console.log(budgetLine(meta.notebook, preset));
   return session;
 }

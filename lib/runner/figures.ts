@@ -12,6 +12,7 @@ import {
 } from "../engine/paths";
 import { Preset, PRESETS } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
+import { FirstRunTiming, readTimings, timingKey } from "./timings";
 
 /** Every *.ipynb under `dir`, sorted, skipping hidden folders and .ipynb_checkpoints. */
 export function findNotebooks(dir: string): string[] {
@@ -124,6 +125,8 @@ export interface PlannedNotebook {
   seconds?: number;
   /** Measured seconds at other presets (shown when there is none at the plan's preset). */
   otherPresets: { preset: string; seconds: number }[];
+  /** The first run's time at the plan's preset, from <notebooksDir>/timings.json (lib/runner/timings). */
+  firstRun?: FirstRunTiming;
 }
 
 export interface FiguresPlan {
@@ -170,11 +173,13 @@ export function planFigures(
   const notebooksDir = opts.notebooksDir ?? NOTEBOOKS_DIR;
   const figuresDir = opts.figuresDir ?? mainJobFiguresDir(opts.preset);
   const times = measuredSeconds(figuresDir);
+  const firstRuns = readTimings(join(notebooksDir, "timings.json")).notebooks;
   const notebooks = selectNotebooks(notebooksDir, opts.only).map((p): PlannedNotebook => {
     const rel = relative(notebooksDir, p);
     const byPreset = times.get(notebookKey(rel)) ?? new Map<string, number>();
     return {
       notebook: rel,
+      firstRun: firstRuns[timingKey(rel)]?.[opts.preset],
       seconds: byPreset.get(opts.preset),
       otherPresets: [...byPreset]
         .filter(([q]) => q !== opts.preset)
@@ -204,6 +209,10 @@ export function planTable(plan: FiguresPlan): string {
     if (x.seconds === undefined && x.otherPresets.length > 0) {
       time += ` (${x.otherPresets.map((o) => `${o.preset}: ${formatDuration(o.seconds)}`).join(", ")})`;
     }
+    if (x.firstRun) {
+      const f = x.firstRun;
+      time = `first run ${formatDuration(f.seconds)} (${f.measured}, ${f.conditions}); last render ${time}`;
+    }
     return `  ${x.notebook.padEnd(width)}  ${time}`;
   });
   return [
@@ -218,8 +227,10 @@ export function planTable(plan: FiguresPlan): string {
 export function estimateLine(plan: FiguresPlan): string {
   const n = plan.notebooks.length;
   const what = `${n} notebook${n === 1 ? "" : "s"} at preset ${plan.preset}`;
-  const known = plan.notebooks.filter((x) => x.seconds !== undefined);
-  const total = known.reduce((s, x) => s + (x.seconds ?? 0), 0);
+  // a first run's time where timings.json has one (a main job from scratch trains everything), else the last render's
+  const timeOf = (x: PlannedNotebook) => x.firstRun?.seconds ?? x.seconds;
+  const known = plan.notebooks.filter((x) => timeOf(x) !== undefined);
+  const total = known.reduce((s, x) => s + (timeOf(x) ?? 0), 0);
   if (n === 0) return `estimated total: nothing to run (0 notebooks at preset ${plan.preset})`;
   if (known.length === 0) {
     return `estimated total: unknown for ${what} (no measured times at preset ${plan.preset} in ${displayPath(plan.figuresDir)})`;
