@@ -122,12 +122,13 @@ export const LIVE_PLOT_HINT =
   "trusted (File > Trust Notebook, or run it with `npm run nb`, which signs it), or re-run the cell.";
 
 /**
- * A plot div, its fallback, and the script that draws `fig` into the div. The fallback (`text`, e.g. the
- * figure's text summary, and LIVE_PLOT_HINT) is visible as long as no script runs: an untrusted notebook,
- * whose scripts Jupyter strips, shows it instead of a blank box. The script hides it, waits (up to ~10 s)
- * for the div to be attached (the classic Notebook inserts output HTML before attaching it), draws with
- * window.Plotly (loading it first if the page has none, see loaderJs), marks the div with
- * data-vaelab-rendered="1", and shows the fallback again with the reason when plotly cannot be had.
+ * A plot div, its text fallback, and the script that draws `fig` into the div. The fallback (`text`, the
+ * figure's text summary in notebooks, and LIVE_PLOT_HINT; none on exported pages, which list the data) is
+ * visible as long as no script runs: an untrusted notebook, whose scripts Jupyter strips, shows it instead
+ * of a blank box. The script hides it, waits (up to ~10 s) for the div to be attached (the classic Notebook
+ * inserts output HTML before attaching it), draws with window.Plotly (loading it first if the page has none,
+ * see loaderJs), marks the div with data-vaelab-rendered="1", and shows the fallback again with the reason
+ * when plotly cannot be had.
  */
 export function plotDivHtml(fig: Figure, id: string, opts: { text?: string } = {}): string {
   const w = typeof fig.layout.width === "number" ? fig.layout.width : 700;
@@ -143,6 +144,7 @@ export function plotDivHtml(fig: Figure, id: string, opts: { text?: string } = {
     `    var t = document.getElementById(${JSON.stringify(textId)});\n` +
     `    el.style.minHeight = "";\n` +
     `    if (t) { t.style.display = ""; t.lastChild.textContent = "vaelab: no live plot here: " + why + ". " + ${JSON.stringify(LIVE_PLOT_HINT)}; }\n` +
+    `    else el.textContent = "vaelab: plot not drawn: " + why;\n` +
     `  }\n` +
     `  function draw() {\n` +
     `    var el = document.getElementById(id);\n` +
@@ -159,7 +161,9 @@ export function plotDivHtml(fig: Figure, id: string, opts: { text?: string } = {
     `})();`;
   return (
     `<div id="${escapeHtml(id)}" class="${PLOT_CLASS}" data-title="${escapeHtml(title)}" style="width:${w}px"></div>\n` +
-    `<pre id="${escapeHtml(textId)}" class="${PLOT_TEXT_CLASS}">${opts.text ? escapeHtml(opts.text) + "\n" : ""}<span>${escapeHtml(LIVE_PLOT_HINT)}</span></pre>\n` +
+    (opts.text
+      ? `<pre id="${escapeHtml(textId)}" class="${PLOT_TEXT_CLASS}">${escapeHtml(opts.text)}\n<span>${escapeHtml(LIVE_PLOT_HINT)}</span></pre>\n`
+      : "") +
     `<script type="text/javascript">${escapeScript(js)}</script>`
   );
 }
