@@ -24,7 +24,7 @@ export { pairPlot, histogramCounts } from "./pair-plot";
 export type { PairPlotOptions } from "./pair-plot";
 export { show, showHtml, kernelSink, sinkFromTslabDisplay, resetPlotlyBundle, figureSummary, figureText } from "./show";
 export type { DisplaySink, MimeBundle, ShowOptions, TslabLikeDisplay } from "./show";
-export { PLOT_CLASS, plotDivHtml, plotlyInlineScript, plotlyBundlePath } from "./html";
+export { PLOT_CLASS, PLOT_TEXT_CLASS, plotDivHtml, plotlyInlineScript, plotlyBundlePath } from "./html";
 export { exportPngs, findChromium } from "./png";
 export type { PngOptions, PngResult } from "./png";
 export { htmlTable, textTable, formatCell } from "./table";

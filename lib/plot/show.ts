@@ -1,6 +1,10 @@
-// Inline display of a figure under tslab. The plotly.js bundle travels once per kernel process (in the
-// first show()'s output); later outputs carry only a div and a Plotly.newPlot call, so a notebook
-// works offline in the classic Notebook and JupyterLab. Outside a kernel, show() prints one line.
+// Inline display of a figure under tslab. Every output draws on its own: its script uses window.Plotly,
+// and when the page has none (a reloaded page, a reopened notebook, a re-run after the bundle was sent)
+// fetches plotly.js from the Jupyter server (lib/plot/html.ts, loaderJs); where it cannot, the output shows
+// the figure's text summary and how to get the live plot. The first output per kernel process still
+// carries the whole bundle inline: that is what makes an executed copy (npm run nb starts a fresh kernel,
+// so its first plot has it) draw with no server at all, in `jupyter nbconvert --to html`, VS Code or any
+// other viewer; later outputs stay small. Outside a kernel, show() prints one line.
 import type { Figure } from "./types";
 import { plotDivHtml, plotlyInlineScript } from "./html";
 
@@ -129,7 +133,10 @@ export function nextPlotId(): string {
   return `vaelab-plot-${st.session}-${st.counter}`;
 }
 
-/** Forget that `sink` (default: the kernel) has the plotly bundle, e.g. after clearing all outputs. */
+/**
+ * Forget that `sink` (default: the kernel) has the plotly bundle, so that the next output embeds it again,
+ * e.g. after clearing all outputs of a notebook that must draw without a Jupyter server.
+ */
 export function resetPlotlyBundle(sink?: DisplaySink): void {
   const s = sink ?? kernelSink();
   if (s) state().sent.delete(s);
@@ -183,8 +190,8 @@ export function figureText(fig: Figure): string {
 }
 
 /**
- * Display a figure inline. In a tslab kernel: one display_data with text/html (div + draw script,
- * preceded by the plotly bundle the first time per sink) and text/plain. Outside a kernel: prints
+ * Display a figure inline. In a tslab kernel: one display_data with text/html (div, text fallback and
+ * draw script, preceded by the plotly bundle the first time per sink) and text/plain. Outside a kernel: prints
  * figureSummary() and returns. Returns nothing so that a trailing `show(fig)` prints no value.
  */
 export function show(fig: Figure, opts: ShowOptions = {}): void {
@@ -199,8 +206,9 @@ export function show(fig: Figure, opts: ShowOptions = {}): void {
   const st = state();
   const id = opts.id ?? nextPlotId();
   const first = !st.sent.has(sink);
-  const html = (first ? plotlyInlineScript() + "\n" : "") + plotDivHtml(fig, id);
-  const shown = sink.display({ "text/html": html, "text/plain": figureText(fig) });
+  const text = figureText(fig);
+  const html = (first ? plotlyInlineScript() + "\n" : "") + plotDivHtml(fig, id, { text });
+  const shown = sink.display({ "text/html": html, "text/plain": text });
   if (shown === false) {
     console.log(`vaelab ${figureSummary(fig)}`);
     return;

@@ -10,6 +10,7 @@ import { hasJupyter, JUPYTER_MISSING, jupyterPathWith, KERNEL_NAME, writeKernelS
 import { committedFiguresRoot, defaultJupyterDataDir, EXECUTED_DIR, NOTEBOOKS_DIR, REPO_ROOT } from "../engine/paths";
 import { parsePreset, Preset } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
+import { signNotebook } from "./trust";
 
 const CLI = "tsx lib/runner/cli.ts";
 const TIMEOUT_HELP = "--timeout s     per-cell limit in seconds (default 3600; 0 = none)";
@@ -41,8 +42,9 @@ const COMMANDS: Record<Command, CommandSpec> = {
     synopsis: "<nb.ipynb...> [--preset p] [--out path] [--timeout s] [--keep-going]",
     about:
       "execute notebooks on the project's tslab kernel; the executed copy goes to data/executed/<path>\n" +
-      "(or --out, one notebook only; --in-place writes the outputs into the notebook itself), figure\n" +
-      "exports to data/figures/ — never the committed figures/, which only the main job writes",
+      "(or --out, one notebook only; --in-place writes the outputs into the notebook itself), signed so\n" +
+      "that Jupyter trusts its plots; figure exports go to data/figures/ — never the committed figures/,\n" +
+      "which only the main job writes",
     options: {
       preset: {
         type: "string",
@@ -308,9 +310,12 @@ async function cmdRun(args: ParsedCommand): Promise<number> {
       console.log(
         `ok: ${r.cells.filter((c) => c.status === "ok").length} cells in ${r.seconds.toFixed(1)} s -> ${displayPath(r.outPath)}`,
       );
+      console.log(`  ${signNotebook(r.outPath).note}`);
     } catch (e) {
       failed++;
       console.error(e instanceof NotebookRunError ? e.message : `${nb}: ${(e as Error).message}`);
+      // the notebook is written up to the failing cell: its plots should show too
+      if (e instanceof NotebookRunError) console.error(`  ${signNotebook(e.result.outPath).note}`);
     }
   }
   return failed === 0 ? 0 : 1;

@@ -1,10 +1,11 @@
 // Registering the project's own tslab as a Jupyter kernel without global installs: a kernelspec in
 // a project-local Jupyter data folder, found by Jupyter through JUPYTER_PATH.
 import { spawnSync } from "child_process";
-import { existsSync, mkdirSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { delimiter, dirname, join, resolve } from "path";
 import { tslabBinPath } from "./kernel-client";
 import { defaultJupyterDataDir, REPO_ROOT } from "../engine/paths";
+import { plotlyBundlePath, PLOTLY_RESOURCE } from "../plot/html";
 
 /**
  * Kernel name. It matches the notebooks' metadata.kernelspec.name ("tslab"), so Jupyter started
@@ -64,11 +65,22 @@ export function kernelSpec(specDir: string): KernelSpec {
   };
 }
 
-/** Write <dataDir>/kernels/tslab/kernel.json and its preload script; returns the kernel.json path. */
+/**
+ * Write <dataDir>/kernels/tslab/kernel.json, its preload script and a link to plotly.js; returns the
+ * kernel.json path. Jupyter serves a kernelspec's files at <base>/kernelspecs/tslab/<file> whatever folder
+ * it was started in, so plot outputs that find no window.Plotly load it from there (lib/plot/html.ts).
+ */
 export function writeKernelSpec(dataDir: string = defaultJupyterDataDir()): string {
   const dir = join(resolve(dataDir), "kernels", KERNEL_NAME);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, CWD_PRELOAD), CWD_PRELOAD_SOURCE);
+  const plotly = join(dir, PLOTLY_RESOURCE);
+  rmSync(plotly, { force: true });
+  try {
+    symlinkSync(plotlyBundlePath(), plotly);
+  } catch {
+    copyFileSync(plotlyBundlePath(), plotly); // a file system without symlinks
+  }
   const path = join(dir, "kernel.json");
   writeFileSync(path, JSON.stringify(kernelSpec(dir), null, 1) + "\n");
   return path;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { pathToFileURL } from "url";
-import { show, rdCurve, informationCurve, findChromium } from "../../lib/plot/index";
+import { show, rdCurve, informationCurve, findChromium, plotlyBundlePath } from "../../lib/plot/index";
 import type { MimeBundle } from "../../lib/plot/index";
 import { CHROMIUM_ARGS } from "../../lib/plot/png";
 
@@ -103,6 +103,104 @@ test(
     } finally {
       await ctx.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+/** A classic-Notebook-like page at http://jupyter.test/ (RequireJS stand-in, base URL on <body>) with `outputs`. */
+function jupyterLikePage(outputs: string[]): string {
+  return page(outputs).replace("<body>", '<body data-base-url="/">');
+}
+
+/** Outputs of a kernel that already sent the bundle (a re-run, or Run All twice): no bundle in any of them. */
+function outputsWithoutBundle(ids: string[]): string[] {
+  const out: MimeBundle[] = [];
+  const sink = { display: (b: MimeBundle) => void out.push(b) };
+  show(rdCurve([{ rate: 1, distortion: 2 }]), { sink, id: "already-sent" });
+  for (const id of ids)
+    show(
+      rdCurve([
+        { rate: 1, distortion: 3 },
+        { rate: 2, distortion: 1.5 },
+      ]),
+      { sink, id },
+    );
+  return out.slice(1).map((o) => o["text/html"]);
+}
+
+test(
+  "outputs without the bundle load plotly.js once from the Jupyter server; without it they show the text and why",
+  { skip: chromium ? false : "no Chromium installed" },
+  async () => {
+    const html = outputsWithoutBundle(["a", "b"]);
+    assert.ok(html.every((h) => h.length < 50_000));
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const pw = require("playwright-core") as typeof import("playwright-core");
+    const browser = await pw.chromium.launch({ executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS] });
+    try {
+      const open = async (serveBundle: string | null) => {
+        const ctx = await browser.newContext();
+        const p = await ctx.newPage();
+        const requests: string[] = [];
+        await p.route("http://jupyter.test/**", (route) => {
+          const path = new URL(route.request().url()).pathname;
+          requests.push(path);
+          if (path === "/notebooks/x.ipynb")
+            return route.fulfill({ contentType: "text/html", body: jupyterLikePage(html) });
+          if (path === serveBundle)
+            return route.fulfill({ contentType: "application/javascript", path: plotlyBundlePath() });
+          return route.fulfill({ status: 404, body: "not found" });
+        });
+        const errors: string[] = [];
+        p.on("pageerror", (e) => errors.push(e.message));
+        await p.goto("http://jupyter.test/notebooks/x.ipynb");
+        return { ctx, p, requests, errors };
+      };
+
+      // the server of `npm run jupyter`: plotly.js from our kernelspec's folder, fetched once for both outputs
+      const served = await open("/kernelspecs/tslab/plotly.min.js");
+      await served.p.waitForFunction('document.querySelectorAll(".vaelab-plot svg.main-svg").length >= 2', undefined, {
+        timeout: 30_000,
+      });
+      const s = (await served.p.evaluate(
+        "({ amd: window.__amd, texts: Array.from(document.querySelectorAll('.vaelab-plot-text')).map(function (t) { return getComputedStyle(t).display; }) })",
+      )) as { amd: number; texts: string[] };
+      assert.deepEqual(served.errors, []);
+      assert.equal(s.amd, 0, "the fetched bundle must not register with the page's AMD loader");
+      assert.deepEqual(s.texts, ["none", "none"], "the text fallback is hidden once the plot is drawn");
+      assert.deepEqual(
+        served.requests.filter((r) => r.endsWith(".js")),
+        ["/kernelspecs/tslab/plotly.min.js"],
+        "one shared load",
+      );
+      await served.ctx.close();
+
+      // a server started in the repository root: the first place 404s, the second serves it
+      const repoRoot = await open("/files/node_modules/plotly.js-dist-min/plotly.min.js");
+      await repoRoot.p.waitForFunction(
+        'document.querySelectorAll(".vaelab-plot svg.main-svg").length >= 2',
+        undefined,
+        { timeout: 30_000 },
+      );
+      await repoRoot.ctx.close();
+
+      // nowhere to load from: both outputs show their text summary and say why, no blank boxes
+      const none = await open(null);
+      await none.p.waitForFunction(
+        "Array.from(document.querySelectorAll('.vaelab-plot-text')).filter(function (t) { return t.offsetHeight > 0 && /could not load plotly/.test(t.innerText); }).length === 2",
+        undefined,
+        { timeout: 30_000 },
+      );
+      const text = await none.p.locator(".vaelab-plot-text").first().innerText();
+      assert.match(text, /^plot: 3 traces \(scatter×3\); x: rate R \(nats\)/);
+      assert.match(
+        text,
+        /\nvaelab: no live plot here: could not load plotly\.js \(\/kernelspecs\/tslab\/plotly\.min\.js: HTTP 404;/,
+      );
+      assert.match(text, /open the notebook with `npm run jupyter`/);
+      await none.ctx.close();
+    } finally {
+      await browser.close();
     }
   },
 );

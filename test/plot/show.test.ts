@@ -60,6 +60,10 @@ test("the plotly bundle is emitted exactly once per sink; every call emits its o
   // the title's "</script>" must not close the script early (only the real closing tags remain)
   assert.equal(count(b, "</script>"), 1);
   assert.ok(b.includes("RD <\\/script> test"));
+  // the text summary is in the HTML too, visible where no script runs (an untrusted notebook)
+  assert.ok(
+    b.includes(`<pre id="p-two-text" class="vaelab-plot-text">plot &quot;RD &lt;/script&gt; test&quot;: 3 traces`),
+  );
   // text/plain fallback travels in the same message
   assert.match(sink.out[0]["text/plain"], /^plot "RD <\/script> test": 3 traces \(scatter×3\); x: rate R \(nats\)/);
   assert.match(sink.out[0]["text/plain"], /running mean/);
