@@ -13,6 +13,7 @@ import {
 import { Preset, PRESETS } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
 import { FirstRunTiming, readTimings, timingKey } from "./timings";
+import { signNotebook } from "./trust";
 
 /** Every *.ipynb under `dir`, sorted, skipping hidden folders and .ipynb_checkpoints. */
 export function findNotebooks(dir: string): string[] {
@@ -88,6 +89,8 @@ export async function runFigures(opts: FiguresOptions): Promise<FiguresResult> {
         env: { VAELAB_PRESET: opts.preset, VAELAB_FIGURES_DIR: figuresDir },
         log,
       });
+      // signed, so that Jupyter shows the executed copy's plots (an untrusted notebook's scripts are stripped)
+      log(`  ${signNotebook(outPath).note}`);
       summaries.push({ notebook: rel, status: "ok", seconds: (Date.now() - t0) / 1000, outPath });
     } catch (e) {
       const message = e instanceof NotebookRunError ? e.message : `${rel}: ${(e as Error).message}`;
