@@ -86,6 +86,61 @@ function escapeHtml(s: string): string {
 }
 
 /**
+ * The loss (and rate, when the run reports one) seen so far, drawn as small inline SVG line charts beside the
+ * progress bar: plain SVG, no script, so it shows in untrusted and reopened notebooks too. At most `maxPoints`
+ * points are kept (every other one is dropped when full), so a long run costs a constant amount.
+ */
+export class CurveHistory {
+  private steps: number[] = [];
+  private series: Record<string, number[]> = {};
+  constructor(private readonly maxPoints = 200) {}
+
+  add(p: ProgressInfo): void {
+    if (this.steps.length > 0 && p.step <= this.steps[this.steps.length - 1]) return;
+    const values: Record<string, number> = { loss: p.loss };
+    if (p.extra && Number.isFinite(p.extra.rate)) values.rate = p.extra.rate;
+    this.steps.push(p.step);
+    for (const [k, v] of Object.entries(values))
+      (this.series[k] ??= new Array(this.steps.length - 1).fill(NaN)).push(v);
+    for (const k of Object.keys(this.series)) if (this.series[k].length < this.steps.length) this.series[k].push(NaN);
+    if (this.steps.length > this.maxPoints) {
+      const keep = (_: number, i: number) => i % 2 === 0 || i === this.steps.length - 1;
+      this.steps = this.steps.filter(keep);
+      for (const k of Object.keys(this.series)) this.series[k] = this.series[k].filter(keep);
+    }
+  }
+
+  /** One chart per series ("" until two points exist). */
+  svg(): string {
+    if (this.steps.length < 2) return "";
+    const charts = Object.entries(this.series).map(([name, v]) => sparklineSvg(this.steps, v, name));
+    return `<div style="margin-top:2px">${charts.join(" ")}</div>`;
+  }
+}
+
+/** A 220 × 48 px line chart of (x, y) with its name and last value; non-finite points are skipped. */
+export function sparklineSvg(x: number[], y: number[], name: string, width = 220, height = 48): string {
+  const pts = x.map((xi, i) => [xi, y[i]] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
+  if (pts.length < 2) return "";
+  const xs = pts.map((p) => p[0]),
+    ys = pts.map((p) => p[1]);
+  const x0 = Math.min(...xs),
+    x1 = Math.max(...xs),
+    y0 = Math.min(...ys),
+    y1 = Math.max(...ys);
+  const pad = 14; // room for the label line at the top
+  const sx = (v: number) => (x1 > x0 ? ((v - x0) / (x1 - x0)) * (width - 2) + 1 : width / 2);
+  const sy = (v: number) => (y1 > y0 ? height - 2 - ((v - y0) / (y1 - y0)) * (height - pad - 3) : (height + pad) / 2);
+  const line = pts.map(([a, b]) => `${sx(a).toFixed(1)},${sy(b).toFixed(1)}`).join(" ");
+  const lastY = ys[ys.length - 1];
+  return (
+    `<svg width="${width}" height="${height}" style="vertical-align:top;background:#fafafa;border:1px solid #ddd">` +
+    `<text x="3" y="10" font-size="10" fill="#555">${escapeHtml(name)} ${fmtNum(lastY)} (${fmtNum(y0)} … ${fmtNum(y1)})</text>` +
+    `<polyline fill="none" stroke="#1f77b4" stroke-width="1.2" points="${line}"/></svg>`
+  );
+}
+
+/**
  * A single in-place notebook display. The first write happens in createProgress (which falls back to the
  * terminal if it throws). Later writes never throw: tslab sends display updates on its iopub ZeroMQ socket
  * without waiting, and when the previous send has not finished (a busy machine, a slow client) zeromq throws
@@ -94,11 +149,13 @@ function escapeHtml(s: string): string {
  */
 export function notebookProgress(display: TslabDisplay, label = "", minIntervalMs = 250): ProgressSink {
   let last = -Infinity;
+  const curves = new CurveHistory();
   const html = (p: ProgressInfo, message?: string) => {
     const pct = p.total > 0 ? Math.min(100, (100 * p.step) / p.total) : 100;
+    curves.add(p);
     return (
       `<div style="font-family:monospace;font-size:12px"><progress value="${pct.toFixed(1)}" max="100" style="width:240px;vertical-align:middle"></progress> ` +
-      `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}</div>`
+      `${escapeHtml(progressLine(p, label))}${message ? `<br>${escapeHtml(message)}` : ""}${curves.svg()}</div>`
     );
   };
   const tryWrite = (s: string): boolean => {

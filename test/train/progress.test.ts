@@ -8,7 +8,7 @@ import {
   terminalProgress,
   tslabKernel,
 } from "../../lib/train";
-import { notebookProgress } from "../../lib/train/progress";
+import { CurveHistory, notebookProgress, sparklineSvg } from "../../lib/train/progress";
 
 const g = globalThis as { __tslab__?: unknown };
 afterEach(() => {
@@ -124,4 +124,50 @@ test("a notebook display that fails to write (zeromq 'Socket is busy writing') n
   assert.equal(shown.length, 1, "updates resume once the socket is free");
   await new Promise((r) => setTimeout(r, 120));
   assert.match(shown[shown.length - 1], /fit step 100\/100[\s\S]*finished/, "the final state is written by the retry");
+});
+
+test("the notebook display carries live loss and rate charts (plain SVG) that follow the run", () => {
+  const writes: string[] = [];
+  const sink = notebookProgress({ html: (s) => void writes.push(s), text: () => {} }, "run", 0);
+  const at = (step: number, loss: number, rate?: number) => ({
+    step,
+    total: 10,
+    epoch: 0,
+    loss,
+    extra: rate === undefined ? undefined : { rate },
+    elapsedMs: step,
+    msPerStep: 1,
+  });
+  sink.update(at(1, 10, 5));
+  assert.doesNotMatch(writes[0], /<svg/, "no chart from a single point");
+  sink.update(at(2, 8, 4));
+  sink.done(at(3, 6, 3));
+  const last = writes[writes.length - 1];
+  assert.equal((last.match(/<svg/g) ?? []).length, 2, "one chart for the loss, one for the rate");
+  assert.match(last, /loss 6\.0000 \(6\.0000 … 10\.0000\)/);
+  assert.match(last, /rate 3\.0000/);
+  assert.doesNotMatch(last, /<script/, "no script: it draws in untrusted notebooks");
+  // three points, decreasing loss: the polyline falls left to right (SVG y grows downwards)
+  const pts = /points="([^"]+)"/
+    .exec(last)![1]
+    .split(" ")
+    .map((p) => p.split(",").map(Number));
+  assert.equal(pts.length, 3);
+  assert.ok(pts[0][1] < pts[1][1] && pts[1][1] < pts[2][1], JSON.stringify(pts));
+  assert.ok(
+    pts.every(([x, y]) => x >= 0 && x <= 220 && y >= 0 && y <= 48),
+    "inside the box",
+  );
+});
+
+test("CurveHistory keeps a bounded number of points and skips repeated steps", () => {
+  const h = new CurveHistory(8);
+  for (let s = 1; s <= 100; s++) {
+    h.add({ step: s, total: 100, epoch: 0, loss: 1 / s, elapsedMs: 0, msPerStep: 1 });
+    h.add({ step: s, total: 100, epoch: 0, loss: 99, elapsedMs: 0, msPerStep: 1 }); // same step again: ignored
+  }
+  const pts = /points="([^"]+)"/.exec(h.svg())![1].split(" ");
+  assert.ok(pts.length <= 8 && pts.length >= 4, `${pts.length} points`);
+  assert.doesNotMatch(h.svg(), /99\.0000/);
+  assert.equal(sparklineSvg([1], [2], "x"), "");
 });
