@@ -190,7 +190,7 @@ export function recordHtml(r: FigureRecord, plotlySrc: string, maxJsonChars = 20
     .map((p, i) => {
       const fig: Figure = { data: p.data as Figure["data"], layout: p.layout as Figure["layout"] };
       const own = fig.layout.title?.text;
-      return `<figure>\n${plotDivHtml(fig, `plot-${i + 1}`)}\n${p.title && p.title !== own ? `<figcaption>${e(p.title)}</figcaption>\n` : ""}</figure>`;
+      return `<figure>\n${plotDivHtml(fig, `plot-${i + 1}`, { fit: false })}\n${p.title && p.title !== own ? `<figcaption>${e(p.title)}</figcaption>\n` : ""}</figure>`;
     })
     .join("\n");
   const claims = r.claims

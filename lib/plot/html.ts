@@ -63,16 +63,45 @@ export function escapeHtml(s: string): string {
     .replace(/'/g, "&#39;");
 }
 
+/** Plotly config of every live plot; `responsive` redraws it when its container changes width. */
+export function plotConfig(responsive: boolean): Record<string, unknown> {
+  return { displaylogo: false, responsive, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+}
+
+/**
+ * Sizing of a plot that fits its container: the div is as wide as its container up to the figure's
+ * designed width (a 1600-px grid shrinks in a notebook cell or a gallery card instead of being
+ * clipped) and keeps the designed height; the layout drops its width so plotly autosizes to the div.
+ */
+export function fitSizing(layout: Figure["layout"]): { style: string; layout: Figure["layout"] } {
+  const w = typeof layout.width === "number" ? layout.width : 700;
+  const h = typeof layout.height === "number" ? layout.height : 450;
+  const rest = { ...layout };
+  delete rest.width;
+  return { style: `width:100%;max-width:${w}px;height:${h}px`, layout: { ...rest, height: h, autosize: true } };
+}
+
+export interface PlotDivOptions {
+  /**
+   * Fit the container (default true: notebook output). False draws at the designed size, as the
+   * exported pages do, so their PNG/SVG/PDF keep the figure's full size.
+   */
+  fit?: boolean;
+}
+
 /**
  * A plot div plus the script that draws `fig` into it. The script waits (up to ~10 s) for both the
  * div to be attached (the classic Notebook inserts output HTML before attaching it) and window.Plotly,
  * and marks the div with data-vaelab-rendered="1" when drawn.
  */
-export function plotDivHtml(fig: Figure, id: string): string {
+export function plotDivHtml(fig: Figure, id: string, opts: PlotDivOptions = {}): string {
+  const fit = opts.fit ?? true;
   const w = typeof fig.layout.width === "number" ? fig.layout.width : 700;
   const h = typeof fig.layout.height === "number" ? fig.layout.height : 450;
   const title = fig.layout.title?.text ?? "";
-  const config = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  const sized = fit ? fitSizing(fig.layout) : { style: `width:${w}px;min-height:${h}px`, layout: fig.layout };
+  fig = { data: fig.data, layout: sized.layout };
+  const config = plotConfig(fit);
   const js =
     `(function () {\n` +
     `  var id = ${JSON.stringify(id)}, fig = ${figureJson(fig)}, config = ${JSON.stringify(config)}, tries = 0;\n` +
@@ -90,7 +119,7 @@ export function plotDivHtml(fig: Figure, id: string): string {
     `  draw();\n` +
     `})();`;
   return (
-    `<div id="${escapeHtml(id)}" class="${PLOT_CLASS}" data-title="${escapeHtml(title)}" style="width:${w}px;min-height:${h}px"></div>\n` +
+    `<div id="${escapeHtml(id)}" class="${PLOT_CLASS}" data-title="${escapeHtml(title)}" style="${sized.style}"></div>\n` +
     `<script type="text/javascript">${escapeScript(js)}</script>`
   );
 }
