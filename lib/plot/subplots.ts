@@ -18,6 +18,41 @@ export interface SubplotOptions {
   height?: number;
 }
 
+/**
+ * Pixel sizes used to keep text apart (plotly lays text out itself; these are generous upper bounds
+ * for our 12–17 px fonts). Exported for the layout tests.
+ */
+export const TEXT_PX = {
+  /** x tick labels below an axis (log axes with minor labels included). */
+  tickLabels: 28,
+  /** an x-axis title below the tick labels (measured: its bottom is ~65 px below the axis line). */
+  axisTitle: 40,
+  /** one line of a panel heading (15 px font), and its gap above the panel. */
+  headingLine: 20,
+  headingShift: 8,
+  /** one line of the overall title (17 px font). */
+  titleLine: 24,
+  /** average character widths of the heading and title fonts. */
+  headingChar: 8.2,
+  titleChar: 9.4,
+  /** slack between stacked texts. */
+  pad: 10,
+};
+
+/** Break `text` into lines of at most `maxChars` at spaces (plotly <br>); a longer word stays whole. */
+export function wrapText(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/ +/)) {
+    if (line && line.length + 1 + word.length > maxChars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 const hasColorbar = (t: Trace): boolean =>
   t.showscale !== false &&
   (["heatmap", "contour", "histogram2dcontour", "histogram2d"].includes(t.type) ||
@@ -40,18 +75,42 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
   const rows = Math.ceil(n / cols);
   const anyColorbar = figs.some((f) => f.data.some(hasColorbar));
   const hs = opts.hSpacing ?? (anyColorbar ? 0.14 : 0.08);
-  const vs = opts.vSpacing ?? 0.14;
-  const cw = (1 - hs * (cols - 1)) / cols,
-    rh = (1 - vs * (rows - 1)) / rows;
-
+  const cw = (1 - hs * (cols - 1)) / cols;
+  const width = opts.width ?? cols * 420 + 60;
   const height = opts.height ?? rows * 340 + 190;
-  const margin = { l: 70, r: 30, t: opts.title ? 90 : 50, b: 150 };
-  const layout: Layout = baseLayout({ title: opts.title, width: opts.width ?? cols * 420 + 60, height });
+  const margin = { l: 70, r: 30, t: 0, b: 150 };
+
+  // Headings and the title are wrapped to their width, and the margins and row gaps are sized in
+  // pixels for the text they hold, so a heading never runs into the x-axis title of the row above.
+  const panelPx = cw * (width - margin.l - margin.r);
+  const headings = figs.map((f, k) => {
+    const h = opts.titles?.[k] ?? f.layout.title?.text;
+    return h ? wrapText(h, Math.max(12, Math.floor(panelPx / TEXT_PX.headingChar))) : [];
+  });
+  const titleLines = opts.title ? wrapText(opts.title, Math.max(20, Math.floor((width - 40) / TEXT_PX.titleChar))) : [];
+  const headingPx = (lines: number) => (lines ? TEXT_PX.headingShift + lines * TEXT_PX.headingLine : 0);
+  const rowHeadingPx = (r: number) =>
+    headingPx(Math.max(0, ...headings.slice(r * cols, (r + 1) * cols).map((h) => h.length)));
+  const anyXTitle = figs.some((f) => !!f.layout.xaxis?.title?.text);
+  margin.t = (titleLines.length ? 20 + titleLines.length * TEXT_PX.titleLine : 0) + rowHeadingPx(0) + TEXT_PX.pad + 10;
+  const plotHeight = height - margin.t - margin.b;
+  let gapPx = 0;
+  for (let r = 1; r < rows; r++) gapPx = Math.max(gapPx, rowHeadingPx(r));
+  gapPx += TEXT_PX.tickLabels + (anyXTitle ? TEXT_PX.axisTitle : 0) + TEXT_PX.pad;
+  const vs = rows > 1 ? Math.max(opts.vSpacing ?? 0.14, gapPx / plotHeight) : 0;
+  const rh = (1 - vs * (rows - 1)) / rows;
+  if (rh <= 0.05)
+    throw new Error(
+      `plot/subplots: ${rows} rows do not fit in height ${height} (each row needs ${gapPx} px of gap); give a larger height`,
+    );
+
+  const layout: Layout = baseLayout({ title: titleLines.join("<br>") || undefined, width, height });
   delete layout.xaxis;
   delete layout.yaxis;
   layout.margin = margin;
+  // the title hangs from the top edge, so its lines grow down into the space reserved above
+  if (layout.title) layout.title = { ...layout.title, yref: "container", y: 1 - 10 / height, yanchor: "top" };
   // horizontal legend under the panels, below the x-axis titles (~70 px)
-  const plotHeight = height - margin.t - margin.b;
   layout.legend = {
     ...(layout.legend as object),
     orientation: "h",
@@ -126,10 +185,9 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
         yref: remapRef(an.yref, "y", yid, k) as string,
       });
     }
-    const heading = opts.titles?.[k] ?? f.layout.title?.text;
-    if (heading) {
+    if (headings[k].length) {
       annotations.push({
-        text: heading,
+        text: headings[k].join("<br>"),
         x: 0.5,
         y: 1,
         xref: `${xid} domain`,
@@ -137,7 +195,7 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
         showarrow: false,
         xanchor: "center",
         yanchor: "bottom",
-        yshift: 8,
+        yshift: TEXT_PX.headingShift,
         font: { size: 15 },
       });
     }
