@@ -35,6 +35,8 @@ export const TEXT_PX = {
   /** average character widths of the heading and title fonts. */
   headingChar: 8.2,
   titleChar: 9.4,
+  /** a colour bar beside a panel: the bar, its tick labels and its title. */
+  colorbar: 90,
   /** slack between stacked texts. */
   pad: 10,
 };
@@ -73,12 +75,23 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
   if (n === 0) throw new Error("plot/subplots: no figures");
   const cols = Math.max(1, Math.min(opts.cols ?? n, n));
   const rows = Math.ceil(n / cols);
-  const anyColorbar = figs.some((f) => f.data.some(hasColorbar));
-  const hs = opts.hSpacing ?? (anyColorbar ? 0.14 : 0.08);
-  const cw = (1 - hs * (cols - 1)) / cols;
   const width = opts.width ?? cols * 420 + 60;
   const height = opts.height ?? rows * 340 + 190;
   const margin = { l: 70, r: 30, t: 0, b: 150 };
+  // the gap after a column: hSpacing if given, else 0.08 plus room for the colour bars of that
+  // column's panels (only the columns that have one, so a 5-column figure with 3 bars stays wide)
+  const colHasBar = Array.from({ length: cols }, (_, c) =>
+    figs.some((f, k) => k % cols === c && f.data.some(hasColorbar)),
+  );
+  const gapAfter = colHasBar.map((bar, c) =>
+    c === cols - 1 ? 0 : (opts.hSpacing ?? 0.08 + (bar ? TEXT_PX.colorbar / (width - margin.l - margin.r) : 0)),
+  );
+  const cw = (1 - gapAfter.reduce((a, b) => a + b, 0)) / cols;
+  if (cw <= 0.03)
+    throw new Error(
+      `plot/subplots: ${cols} columns do not fit in width ${width}; give a larger width or a smaller hSpacing`,
+    );
+  const colX0 = gapAfter.map((_, c) => c * cw + gapAfter.slice(0, c).reduce((a, b) => a + b, 0));
 
   // Headings and the title are wrapped to their width, and the margins and row gaps are sized in
   // pixels for the text they hold, so a heading never runs into the x-axis title of the row above.
@@ -130,7 +143,7 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
       yid = "y" + s;
     const r = Math.floor(k / cols),
       c = k % cols;
-    const xd: [number, number] = [c * (cw + hs), c * (cw + hs) + cw];
+    const xd: [number, number] = [colX0[c], colX0[c] + cw];
     const yTop = 1 - r * (rh + vs);
     const yd: [number, number] = [yTop - rh, yTop];
     for (const key of Object.keys(f.layout)) {

@@ -648,6 +648,20 @@ describe("spectrogramTrace", () => {
     assert.ok(cbs[0].x > L.xaxis.domain[1] && cbs[0].x < L.xaxis2.domain[0], "bar between the panels");
     assert.ok(cbs[1].x > L.xaxis2.domain[1]);
     assert.equal(cbs[1].title.text, "power (dB)", "the title survives the placement");
+    // VI-EMD Fig. 4: 5 columns, bars only in columns 1–3: only their gaps widen
+    const line: Figure = { data: [{ type: "scatter", y: [1, 2] }], layout: {} };
+    const bar: Figure = { data: [t], layout: {} };
+    const f4 = subplots([line, bar, bar, bar, line], { cols: 5, width: 1600 });
+    const D = f4.layout as unknown as Record<string, { domain: [number, number] }>;
+    const xd = ["xaxis", "xaxis2", "xaxis3", "xaxis4", "xaxis5"].map((k) => D[k].domain);
+    const gaps = xd.slice(1).map((d, c) => d[0] - xd[c][1]);
+    assert.ok(Math.abs(gaps[0] - 0.08) < 1e-9);
+    for (const g of gaps.slice(1)) assert.ok(Math.abs(g - (0.08 + 90 / 1500)) < 1e-9);
+    assert.ok(Math.abs(xd[4][1] - 1) < 1e-9, "the last column ends at the edge");
+    assert.throws(
+      () => subplots([line, line, line, line, line], { cols: 5, width: 300, hSpacing: 0.25 }),
+      /5 columns do not fit/,
+    );
     assert.throws(() => spectrogramTrace([[1]], { x: [0], y: [0], colorTitle: "" }), /colorTitle/);
     assert.throws(
       () => spectrogramTrace([[1, 2]], { x: [0], y: [0], colorTitle: "dB" }),
