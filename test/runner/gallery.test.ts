@@ -54,6 +54,7 @@ function galleryFixture(): string {
   writeFiles(dir, {
     "pdisvae/table03-batch.json": batch,
     "pdisvae/table03-batch.html": "<html></html>",
+    "pdisvae/table03-batch.svg": "<svg></svg>",
     "pdisvae/broken.json": "{ nope",
     "vaequisition/fig02-rd.json": rd,
     "cd-vae/not-a-record.json": { foo: 1 },
@@ -114,6 +115,8 @@ test("the gallery lists every record grouped by work, with plots, claims and lin
   assert.match(html, /href="pdisvae\/table03-batch\.html"/);
   assert.match(html, /href="pdisvae\/table03-batch\.png"/);
   assert.match(html, /href="pdisvae\/table03-batch\.json"/);
+  assert.match(html, /href="pdisvae\/table03-batch\.svg"/);
+  assert.ok(!html.includes("table03-batch.pdf"), "no link to a PDF that was not written");
   assert.match(html, /href="vaequisition\/fig02-rd\.json"/);
   assert.ok(!html.includes('href="vaequisition/fig02-rd.html"'));
   assert.match(html, /href="\.\.\/notebooks\/pdisvae\/table03-batch\.ipynb"/);
