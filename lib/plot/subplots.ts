@@ -41,6 +41,9 @@ export const TEXT_PX = {
   pad: 10,
 };
 
+/** The least height of a panel's plot area, px (a given height grows to keep it). */
+export const MIN_PANEL_PX = 150;
+
 /** Break `text` into lines of at most `maxChars` at spaces (plotly <br>); a longer word stays whole. */
 export function wrapText(text: string, maxChars: number): string[] {
   const lines: string[] = [];
@@ -76,7 +79,7 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
   const cols = Math.max(1, Math.min(opts.cols ?? n, n));
   const rows = Math.ceil(n / cols);
   const width = opts.width ?? cols * 420 + 60;
-  const height = opts.height ?? rows * 340 + 190;
+  let height = opts.height ?? rows * 340 + 190;
   const margin = { l: 70, r: 30, t: 0, b: 150 };
   // the gap after a column: hSpacing if given, else 0.08 plus room for the colour bars of that
   // column's panels (only the columns that have one, so a 5-column figure with 3 bars stays wide)
@@ -106,16 +109,16 @@ export function subplots(figs: readonly Figure[], opts: SubplotOptions = {}): Fi
     headingPx(Math.max(0, ...headings.slice(r * cols, (r + 1) * cols).map((h) => h.length)));
   const anyXTitle = figs.some((f) => !!f.layout.xaxis?.title?.text);
   margin.t = (titleLines.length ? 20 + titleLines.length * TEXT_PX.titleLine : 0) + rowHeadingPx(0) + TEXT_PX.pad + 10;
-  const plotHeight = height - margin.t - margin.b;
   let gapPx = 0;
   for (let r = 1; r < rows; r++) gapPx = Math.max(gapPx, rowHeadingPx(r));
   gapPx += TEXT_PX.tickLabels + (anyXTitle ? TEXT_PX.axisTitle : 0) + TEXT_PX.pad;
-  const vs = rows > 1 ? Math.max(opts.vSpacing ?? 0.14, gapPx / plotHeight) : 0;
+  // the requested gap (a fraction of the plot area), at least the text's; a figure too short for its
+  // rows and gaps grows, so no panel is squeezed below MIN_PANEL_PX
+  gapPx = Math.max(gapPx, (opts.vSpacing ?? 0.14) * (height - margin.t - margin.b));
+  height = Math.max(height, margin.t + margin.b + rows * MIN_PANEL_PX + (rows - 1) * gapPx);
+  const plotHeight = height - margin.t - margin.b;
+  const vs = rows > 1 ? gapPx / plotHeight : 0;
   const rh = (1 - vs * (rows - 1)) / rows;
-  if (rh <= 0.05)
-    throw new Error(
-      `plot/subplots: ${rows} rows do not fit in height ${height} (each row needs ${gapPx} px of gap); give a larger height`,
-    );
 
   const layout: Layout = baseLayout({ title: titleLines.join("<br>") || undefined, width, height });
   delete layout.xaxis;
