@@ -1,6 +1,6 @@
 // Annotated heatmap: a matrix (e.g. R² between true factors and latents) with the value written in
 // every cell and chosen cells (e.g. the optimal assignment) outlined. Row 0 is drawn at the top.
-import type { Annotation, Datum, Figure, Shape } from "./types";
+import type { Annotation, Datum, Figure, Shape, Trace } from "./types";
 import { baseLayout, colorAt, luminance, VIRIDIS, ColorScale } from "./style";
 import { finiteRange } from "./range";
 
@@ -136,5 +136,43 @@ export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions 
       },
     ],
     layout,
+  };
+}
+
+export interface SpectrogramTraceOptions {
+  /** Frame times (x) and bin centres (y: frequencies or channel labels), one per column / row of z. */
+  x: readonly Datum[];
+  y: readonly Datum[];
+  /** Colour-bar title with its unit, e.g. "power (dB)" or "log |z|": required, a colour means nothing without it. */
+  colorTitle: string;
+  zmin?: number;
+  zmax?: number;
+  /** A plotly colour-scale name or stops (default "Viridis"). */
+  colorscale?: string | ColorScale;
+  name?: string;
+}
+
+/**
+ * A heatmap trace of magnitudes over time (spectrograms, latent activations) with its colour bar and
+ * the bar's title (unit). In subplots() each panel's bar is placed beside its panel.
+ */
+export function spectrogramTrace(z: readonly (readonly number[])[], o: SpectrogramTraceOptions): Trace {
+  if (!o.colorTitle) throw new Error("plot/spectrogramTrace: colorTitle (the unit of the colours) is required");
+  if (z.length !== o.y.length)
+    throw new Error(`plot/spectrogramTrace: ${z.length} rows of z for ${o.y.length} y values`);
+  z.forEach((r, i) => {
+    if (r.length !== o.x.length)
+      throw new Error(`plot/spectrogramTrace: row ${i} of z has ${r.length} columns for ${o.x.length} x values`);
+  });
+  return {
+    type: "heatmap",
+    z: z.map((r) => r.map((v) => (Number.isFinite(v) ? v : null))),
+    x: [...o.x],
+    y: [...o.y],
+    colorscale: o.colorscale ?? "Viridis",
+    ...(o.zmin !== undefined ? { zmin: o.zmin } : {}),
+    ...(o.zmax !== undefined ? { zmax: o.zmax } : {}),
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    colorbar: { title: { text: o.colorTitle, side: "right" }, thickness: 12 },
   };
 }

@@ -79,6 +79,32 @@ export const PLOTLY_PATHS: readonly string[] = [
 /** Window property holding the one in-flight (or finished) load of plotly.js, shared by all outputs of a page. */
 export const PLOTLY_LOAD_KEY = "__vaelabPlotlyLoad";
 
+/** Plotly config of every live plot; `responsive` redraws it when its container changes width. */
+export function plotConfig(responsive: boolean): Record<string, unknown> {
+  return { displaylogo: false, responsive, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+}
+
+/**
+ * Sizing of a plot that fits its container: the div is as wide as its container up to the figure's
+ * designed width (a 1600-px grid shrinks in a notebook cell or a gallery card instead of being
+ * clipped) and keeps the designed height; the layout drops its width so plotly autosizes to the div.
+ */
+export function fitSizing(layout: Figure["layout"]): { style: string; layout: Figure["layout"] } {
+  const w = typeof layout.width === "number" ? layout.width : 700;
+  const h = typeof layout.height === "number" ? layout.height : 450;
+  const rest = { ...layout };
+  delete rest.width;
+  return { style: `width:100%;max-width:${w}px;height:${h}px`, layout: { ...rest, height: h, autosize: true } };
+}
+
+export interface PlotDivOptions {
+  /**
+   * Fit the container (default true: notebook output). False draws at the designed size, as the
+   * exported pages do, so their PNG/SVG/PDF keep the figure's full size.
+   */
+  fit?: boolean;
+}
+
 /**
  * Script text defining loadPlotly(): a promise of window.Plotly. When the page has none (a reloaded page, a
  * saved notebook reopened, a re-run after the kernel already sent the bundle), it fetches the bundle from the
@@ -130,11 +156,14 @@ export const LIVE_PLOT_HINT =
  * see loaderJs), marks the div with data-vaelab-rendered="1", and shows the fallback again with the reason
  * when plotly cannot be had.
  */
-export function plotDivHtml(fig: Figure, id: string, opts: { text?: string } = {}): string {
+export function plotDivHtml(fig: Figure, id: string, opts: PlotDivOptions & { text?: string } = {}): string {
+  const fit = opts.fit ?? true;
   const w = typeof fig.layout.width === "number" ? fig.layout.width : 700;
   const h = typeof fig.layout.height === "number" ? fig.layout.height : 450;
   const title = fig.layout.title?.text ?? "";
-  const config = { displaylogo: false, responsive: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  const sized = fit ? fitSizing(fig.layout) : { style: `width:${w}px;min-height:${h}px`, layout: fig.layout };
+  fig = { data: fig.data, layout: sized.layout };
+  const config = plotConfig(fit);
   const textId = `${id}-text`;
   const js =
     `(function () {\n` +
@@ -160,7 +189,7 @@ export function plotDivHtml(fig: Figure, id: string, opts: { text?: string } = {
     `  draw();\n` +
     `})();`;
   return (
-    `<div id="${escapeHtml(id)}" class="${PLOT_CLASS}" data-title="${escapeHtml(title)}" style="width:${w}px"></div>\n` +
+    `<div id="${escapeHtml(id)}" class="${PLOT_CLASS}" data-title="${escapeHtml(title)}" style="${sized.style}"></div>\n` +
     (opts.text
       ? `<pre id="${escapeHtml(textId)}" class="${PLOT_TEXT_CLASS}">${escapeHtml(opts.text)}\n<span>${escapeHtml(LIVE_PLOT_HINT)}</span></pre>\n`
       : "") +

@@ -1,7 +1,21 @@
 // The figure gallery: figures/index.html lists every exported figure record figures/<work>/<name>.json
-// with its caption, run facts, plots (plotly, loaded from a local plotly.min.js so the page works
-// offline), claims table and links to the record's files.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "fs";
+// with its caption, run facts, plots, claims table and links to the record's files. Each record's
+// plots show as its PNG; the live plotly plots (plotly loaded from a local plotly.min.js so the page
+// works offline) are drawn on a click, or when scrolled into view where there is no PNG. Their specs
+// live in <work>/<name>.plots.js (a script, since file:// pages cannot fetch JSON), so the page
+// itself stays small and loads in a moment.
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "fs";
 import { join, resolve } from "path";
 import type { Claim, FigureRecord } from "../notebook/figure-record";
 import { claimProblem, formatTally, holdShare, tallyClaims } from "../notebook/claims";
@@ -88,12 +102,66 @@ function tryEnsurePlotly(figuresDir: string): boolean {
   }
 }
 
-/** Write <figuresDir>/index.html for the records found there. */
+/** Suffix of a record's plot-spec script next to its .json. */
+export const PLOTS_JS = ".plots.js";
+
+/** Global object the plot-spec scripts fill in, keyed by record stem ("pdisvae/fig03-scatter"). */
+const SPECS_GLOBAL = "vaelabPlotSpecs";
+
+/** The plot-spec script of a record (<work>/<name>.plots.js), or null if it has no plots. */
+export function plotSpecScript(r: LoadedRecord): string | null {
+  const plots = r.record.plots ?? [];
+  if (plots.length === 0) return null;
+  const specs = plots.map((p) => ({
+    title: p.title ?? "",
+    data: Array.isArray(p.data) ? p.data : [],
+    layout: p.layout ?? {},
+  }));
+  const stem = r.file.replace(/\.json$/, "");
+  return `(window.${SPECS_GLOBAL} = window.${SPECS_GLOBAL} || {})[${JSON.stringify(stem)}] = ${jsonForScript(specs)};\n`;
+}
+
+/** Write each record's .plots.js (only when changed) and remove those whose record is gone. */
+function writePlotSpecScripts(figuresDir: string, records: LoadedRecord[]): void {
+  const wanted = new Map<string, string>();
+  for (const r of records) {
+    const js = plotSpecScript(r);
+    if (js !== null) wanted.set(r.file.replace(/\.json$/, PLOTS_JS), js);
+  }
+  for (const [file, js] of wanted) {
+    const path = join(figuresDir, file);
+    if (!existsSync(path) || readFileSync(path, "utf8") !== js) writeFileSync(path, js);
+  }
+  for (const work of readdirSync(figuresDir)) {
+    const dir = join(figuresDir, work);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const name of readdirSync(dir)) {
+      if (name.endsWith(PLOTS_JS) && !wanted.has(`${work}/${name}`)) unlinkSync(join(dir, name));
+    }
+  }
+}
+
+/** Width and height of a PNG from its header, or null if the file is missing or not a PNG. */
+export function pngSize(path: string): { width: number; height: number } | null {
+  if (!existsSync(path)) return null;
+  const buf = Buffer.alloc(24);
+  const fd = openSync(path, "r");
+  try {
+    if (readSync(fd, buf, 0, 24, 0) < 24) return null;
+  } finally {
+    closeSync(fd);
+  }
+  if (buf.toString("latin1", 1, 4) !== "PNG" || buf.toString("latin1", 12, 16) !== "IHDR") return null;
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+/** Write <figuresDir>/index.html (and each record's .plots.js) for the records found there. */
 export function buildGallery(opts: GalleryOptions = {}): GalleryResult {
   const figuresDir = resolve(opts.figuresDir ?? committedFiguresRoot());
   const { records, problems } = loadRecords(figuresDir);
   mkdirSync(figuresDir, { recursive: true });
   const hasPlotly = tryEnsurePlotly(figuresDir);
+  writePlotSpecScripts(figuresDir, records);
   const path = join(figuresDir, "index.html");
   writeFileSync(path, renderGallery(records, problems, { hasPlotly, figuresDir }));
   return { path, records, problems };
@@ -112,7 +180,6 @@ export function renderGallery(
   }
   const known = WORKS.map((w) => w.id);
   const order = [...known.filter((w) => byWork.has(w)), ...[...byWork.keys()].filter((w) => !known.includes(w)).sort()];
-  const plots: { data: unknown[]; layout: Record<string, unknown> }[] = [];
 
   const sections = order.map((work) => {
     const title = WORKS.find((w) => w.id === work)?.title ?? work;
@@ -121,7 +188,7 @@ export function renderGallery(
     return `<section class="work" id="work-${attr(work)}">
 <h2>${esc(title)}</h2>
 <p class="tally">${list.length} figure${list.length === 1 ? "" : "s"} · claims: ${tally}</p>
-${list.map((r) => renderRecord(r, plots, ctx.figuresDir)).join("\n")}
+${list.map((r) => renderRecord(r, ctx.figuresDir)).join("\n")}
 </section>`;
   });
 
@@ -148,38 +215,43 @@ ${ctx.hasPlotly ? `<script src="plotly.min.js"></script>` : ""}
 <p>${records.length} figure record${records.length === 1 ? "" : "s"} from <code>figures/&lt;work&gt;/&lt;name&gt;.json</code>. ✓ the claim holds in our run, ✗ it does not, – not testable at this preset. A <i>result</i> is a finding of the paper that could have come out otherwise; a <i>check</i> holds by construction and is counted apart. “Why not” names the cause of each failure.</p>
 <p class="tally">${esc(overallSummary(records.map((r) => r.record)))}</p>
 <nav>${nav}</nav>
+<p class="live-note">Each figure shows as its PNG; click it for the interactive plots${
+    ctx.hasPlotly ? ` or <button type="button" id="draw-all">draw all interactive plots</button> (slow)` : ""
+  }.</p>
 </header>
 <main>
 ${empty}
 ${sections.join("\n")}
 ${problemList}
 </main>
-<script type="application/json" id="vaelab-plot-specs">${jsonForScript(plots)}</script>
 <script>${RENDER_SCRIPT}</script>
 </body>
 </html>
 `;
 }
 
-function renderRecord(
-  r: LoadedRecord,
-  plots: { data: unknown[]; layout: Record<string, unknown> }[],
-  figuresDir: string,
-): string {
+/** PNG exports are shot at device scale 2 (lib/plot/png.ts): show them at half their pixel size. */
+const PNG_SCALE = 2;
+
+function renderRecord(r: LoadedRecord, figuresDir: string): string {
   const rec = r.record;
   const stem = r.file.replace(/\.json$/, "");
-  const links = ["html", "json", "png"]
+  const links = ["html", "json", "png", "svg", "pdf"]
     .filter((ext) => ext === "json" || existsSync(join(figuresDir, `${stem}.${ext}`)))
     .map((ext) => `<a href="${attr(`${stem}.${ext}`)}">${ext}</a>`)
     .join(" · ");
-  const plotDivs = (rec.plots ?? [])
-    .map((p) => {
-      const i = plots.push({ data: Array.isArray(p.data) ? p.data : [], layout: p.layout ?? {} }) - 1;
-      return `<figure class="plot"><div class="vaelab-plot" id="vaelab-plot-${i}" data-spec="${i}"></div>${
-        p.title ? `<figcaption>${esc(p.title)}</figcaption>` : ""
-      }</figure>`;
-    })
-    .join("\n");
+  const plots = rec.plots ?? [];
+  let plotBox = "";
+  if (plots.length) {
+    const png = pngSize(join(figuresDir, `${stem}.png`));
+    const n = `${plots.length} interactive plot${plots.length === 1 ? "" : "s"}`;
+    const thumb = png
+      ? `<img class="thumb" src="${attr(`${stem}.png`)}" width="${Math.round(png.width / PNG_SCALE)}" height="${Math.round(
+          png.height / PNG_SCALE,
+        )}" loading="lazy" alt="${attr(`${rec.figure}: ${plots.map((p) => p.title ?? "").join("; ")}`)}" title="click for the ${n}">`
+      : `<p class="no-thumb">${plots.map((p) => esc(p.title ?? "")).join(" · ")}</p>`;
+    plotBox = `<div class="plots${png ? "" : " no-png"}" data-record="${attr(stem)}" data-src="${attr(stem + PLOTS_JS)}">${thumb}<button type="button" class="draw">draw the ${n}</button></div>`;
+  }
   const differences = rec.differences?.length
     ? `<details class="differences"><summary>Differences from the paper (${rec.differences.length})</summary><ul>${rec.differences
         .map((d) => `<li>${esc(String(d))}</li>`)
@@ -199,7 +271,7 @@ ${rec.claims.map(renderClaim).join("\n")}
 <p class="caption">${esc(rec.caption)}</p>
 <p class="meta">preset <b>${esc(rec.preset)}</b> · engine ${esc(rec.engine)} · ${esc(formatSeconds(rec.seconds))}${notebook}</p>
 ${differences}
-${plotDivs}
+${plotBox}
 ${claims}
 <p class="links">${links}</p>
 </article>`;
@@ -257,20 +329,64 @@ function jsonForScript(x: unknown): string {
     .replace(/\u2029/g, "\\u2029");
 }
 
+// Draws a record's plots in place of its thumbnail: loads <stem>.plots.js, then one plotly div per
+// plot, as wide as the card up to the figure's own width, at the figure's height.
 const RENDER_SCRIPT = `
 (function () {
-  var specs = JSON.parse(document.getElementById("vaelab-plot-specs").textContent);
-  var divs = document.querySelectorAll("div.vaelab-plot");
-  for (var i = 0; i < divs.length; i++) {
-    var div = divs[i];
-    var spec = specs[Number(div.getAttribute("data-spec"))];
-    if (typeof Plotly === "undefined") {
-      div.textContent = "plotly.min.js is missing next to index.html; run: npx tsx lib/runner/cli.ts gallery";
-      div.className += " missing";
-      continue;
-    }
-    Plotly.newPlot(div, spec.data, spec.layout, { responsive: true, displaylogo: false });
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("div.plots"));
+  var loading = {};
+  function load(src) {
+    if (!loading[src]) loading[src] = new Promise(function (ok, fail) {
+      var s = document.createElement("script");
+      s.src = src; s.onload = ok;
+      s.onerror = function () { fail(new Error(src + " is missing; run: npx tsx lib/runner/cli.ts gallery")); };
+      document.head.appendChild(s);
+    });
+    return loading[src];
   }
+  function fail(box, msg) {
+    var p = document.createElement("p"); p.className = "missing"; p.textContent = msg; box.appendChild(p);
+  }
+  function draw(box) {
+    if (box.drawing) return box.drawing;
+    var button = box.querySelector("button.draw");
+    if (button) button.remove();
+    if (typeof Plotly === "undefined") {
+      fail(box, "plotly.min.js is missing next to index.html; run: npx tsx lib/runner/cli.ts gallery");
+      return (box.drawing = Promise.resolve());
+    }
+    box.drawing = load(box.getAttribute("data-src")).then(function () {
+      var specs = window.${SPECS_GLOBAL}[box.getAttribute("data-record")] || [];
+      var thumb = box.querySelector(".thumb, .no-thumb");
+      if (thumb) thumb.remove();
+      return Promise.all(specs.map(function (spec) {
+        var layout = Object.assign({}, spec.layout);
+        var w = typeof layout.width === "number" ? layout.width : 700;
+        var h = typeof layout.height === "number" ? layout.height : 450;
+        delete layout.width; layout.height = h; layout.autosize = true;
+        var fig = document.createElement("figure"); fig.className = "plot";
+        var div = document.createElement("div"); div.className = "vaelab-plot";
+        div.style.width = "100%"; div.style.maxWidth = w + "px"; div.style.height = h + "px";
+        fig.appendChild(div);
+        if (spec.title) { var c = document.createElement("figcaption"); c.textContent = spec.title; fig.appendChild(c); }
+        box.appendChild(fig);
+        return Plotly.newPlot(div, spec.data, layout, { responsive: true, displaylogo: false });
+      }));
+    }).then(function () { box.classList.add("drawn"); }, function (e) { fail(box, String(e.message || e)); });
+    return box.drawing;
+  }
+  boxes.forEach(function (box) { box.addEventListener("click", function () { draw(box); }); });
+  // records without a PNG draw when they come near the screen
+  var bare = boxes.filter(function (b) { return b.classList.contains("no-png"); });
+  if (window.IntersectionObserver) {
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) { seen.unobserve(e.target); draw(e.target); } });
+    }, { rootMargin: "200px" });
+    bare.forEach(function (b) { seen.observe(b); });
+  } else bare.forEach(draw);
+  window.vaelabDrawAll = function () { return Promise.all(boxes.map(draw)); };
+  var all = document.getElementById("draw-all");
+  if (all) all.addEventListener("click", function () { window.vaelabDrawAll(); });
 })();
 `;
 
@@ -284,9 +400,11 @@ h3 .name { font-weight: normal; color: #777; font-size: .8em; margin-left: .5rem
 .caption { font-style: italic; }
 .meta, .tally, .links { color: #555; font-size: .9em; }
 figure.plot { margin: .5rem 0; }
+div.plots { margin: .5rem 0; }
+div.plots img.thumb { display: block; max-width: 100%; height: auto; cursor: zoom-in; }
+div.plots p.missing { color: #a00; }
+div.plots.drawn button.draw { display: none; }
 figcaption { color: #555; font-size: .9em; text-align: center; }
-div.vaelab-plot { min-height: 360px; }
-div.vaelab-plot.missing { min-height: 0; color: #a00; }
 table.claims { border-collapse: collapse; width: 100%; font-size: .9em; margin-top: .5rem; }
 table.claims th, table.claims td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 td.holds { text-align: center; font-weight: bold; width: 3em; }

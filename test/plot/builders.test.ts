@@ -12,12 +12,15 @@ import {
   imageGrid,
   barChart,
   subplots,
+  spectrogramTrace,
+  wrapText,
   colorAt,
   luminance,
   VIRIDIS,
   PALETTE,
 } from "../../lib/plot/index";
 import type { Figure, Trace } from "../../lib/plot/index";
+import { MIN_PANEL_PX, TEXT_PX } from "../../lib/plot/subplots";
 
 const nums = (v: unknown): number[] => {
   assert.ok(Array.isArray(v), "expected an array");
@@ -532,5 +535,141 @@ describe("subplots", () => {
     const cb = fig.data[3].colorbar as { x: number };
     assert.ok(cb.x > L.xaxis3.domain[1]);
     assert.throws(() => subplots([fig]), /panel 0 already has xaxis2/);
+  });
+});
+
+describe("subplots layout: headings clear the axis titles of the row above", () => {
+  type Dom = Record<string, { domain: [number, number] }>;
+  const scatterPanel = (k: number) =>
+    scatterPlot(
+      { x: [0, 1, 2], y: [1, 0, 2] },
+      { xTitle: `ẑ${k}`, yTitle: `ẑ${k + 1}`, title: `across (ẑ${k}, ẑ${k + 1}): min TC 0.012` },
+    );
+  /** Pixel gap between row r-1's domain bottom and row r's domain top, for every row. */
+  const rowGaps = (fig: Figure, rows: number, cols: number): number[] => {
+    const m = fig.layout.margin as { t: number; b: number };
+    const plotH = (fig.layout.height as number) - m.t - m.b;
+    const L = fig.layout as unknown as Dom;
+    const yd = (k: number) => L[k === 0 ? "yaxis" : `yaxis${k + 1}`].domain;
+    return Array.from({ length: rows - 1 }, (_, r) => (yd(r * cols)[0] - yd((r + 1) * cols)[1]) * plotH);
+  };
+  const need = TEXT_PX.tickLabels + TEXT_PX.axisTitle + TEXT_PX.headingShift + TEXT_PX.headingLine;
+
+  test("PDisVAE Fig. 3(b): 2 × 3 scatter panels with axis titles and headings, 1100 × 760", () => {
+    const fig = subplots(
+      Array.from({ length: 6 }, (_, k) => scatterPanel(k)),
+      {
+        cols: 3,
+        title:
+          "Fig. 3(b): PDisVAE seed 2 before alignment (colour: angle of the true group-1 pair on the across panels, of the matching true pair on the group panels)",
+        width: 1100,
+        height: 760,
+      },
+    );
+    // the fixed 0.14 gap was 73 px here: the headings sat on the x-axis titles above them
+    for (const g of rowGaps(fig, 2, 3)) assert.ok(g >= need, `row gap ${g.toFixed(0)} px < ${need} px`);
+    // the long title wraps to the figure's width, and the top margin holds its lines and the headings
+    const title = fig.layout.title as { text: string; y: number; yanchor: string };
+    const lines = title.text.split("<br>");
+    assert.equal(lines.length, 2);
+    for (const l of lines) assert.ok(l.length * TEXT_PX.titleChar <= 1100 - 40, l);
+    const m = fig.layout.margin as { t: number };
+    const titleBottom = 10 + lines.length * TEXT_PX.titleLine;
+    assert.equal(title.yanchor, "top");
+    assert.ok(
+      titleBottom + TEXT_PX.headingShift + TEXT_PX.headingLine <= m.t,
+      `title ends at ${titleBottom}, margin ${m.t}`,
+    );
+    // each heading sits just above its panel's domain
+    const heads = (fig.layout.annotations ?? []).filter((a) => String(a.text).startsWith("across"));
+    assert.equal(heads.length, 6);
+    for (const h of heads) assert.deepEqual([h.y, h.yanchor, h.yshift], [1, "bottom", TEXT_PX.headingShift]);
+  });
+
+  test("VI-EMD Fig. 10: a requested vSpacing too small for the text is widened; headings wider than a panel wrap", () => {
+    const panels = Array.from({ length: 19 }, () =>
+      rdCurve([
+        { rate: 0.01, distortion: 0 },
+        { rate: 1, distortion: -0.5 },
+      ]),
+    );
+    const fig = subplots(panels, {
+      cols: 4,
+      titles: Array.from({ length: 19 }, (_, k) =>
+        k === 3 ? "NA 0.5 (training condition, the one every model saw)" : `NA ${k}`,
+      ),
+      title: "Fig. 10",
+      width: 1500,
+      height: 1800,
+      vSpacing: 0.06,
+    });
+    const gaps = rowGaps(fig, 5, 4);
+    // row 1 (below the wrapped heading's row 0) and the others: all clear the tick labels and the x title
+    for (const g of gaps) assert.ok(g >= need, `row gap ${g.toFixed(0)} px < ${need} px`);
+    const long = (fig.layout.annotations ?? []).find((a) => String(a.text).startsWith("NA 0.5"))!;
+    assert.ok(String(long.text).includes("<br>"), "a heading wider than its panel wraps");
+    // a larger requested spacing is kept
+    const roomy = subplots(panels.slice(0, 8), { cols: 4, height: 1000, vSpacing: 0.3 });
+    const L = roomy.layout as unknown as Dom;
+    assert.ok(Math.abs(L.yaxis.domain[0] - L.yaxis5.domain[1] - 0.3) < 1e-9);
+    // too short for 19 rows with their text: the figure grows so each panel keeps MIN_PANEL_PX
+    const tall = subplots(panels, { cols: 1, height: 600 });
+    const tm = tall.layout.margin as { t: number; b: number };
+    const panelPx = (tall.layout.height! - tm.t - tm.b - 18 * rowGaps(tall, 19, 1)[0]) / 19;
+    assert.ok(tall.layout.height! > 600 && Math.abs(panelPx - MIN_PANEL_PX) < 1e-6, `panel ${panelPx} px`);
+  });
+
+  test("wrapText breaks at spaces and keeps a long word whole", () => {
+    assert.deepEqual(wrapText("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+    assert.deepEqual(wrapText("supercalifragilistic x", 5), ["supercalifragilistic", "x"]);
+    assert.deepEqual(wrapText("short", 80), ["short"]);
+  });
+});
+
+describe("spectrogramTrace", () => {
+  test("a magnitude heatmap with a titled colour bar, placed beside its panel in subplots", () => {
+    const t = spectrogramTrace(
+      [
+        [-60, -10],
+        [-3, NaN],
+      ],
+      { x: [0, 0.1], y: [100, 200], zmin: -60, zmax: 0, colorTitle: "power (dB)" },
+    );
+    assert.deepEqual(t.z, [
+      [-60, -10],
+      [-3, null],
+    ]);
+    assert.deepEqual(t.colorbar, { title: { text: "power (dB)", side: "right" }, thickness: 12 });
+    const fig = subplots(
+      [
+        { data: [t], layout: {} },
+        { data: [{ ...t }], layout: {} },
+      ],
+      { cols: 2 },
+    );
+    const L = fig.layout as unknown as Record<string, { domain: [number, number] }>;
+    const cbs = fig.data.map((d) => d.colorbar as { x: number; title: { text: string } });
+    assert.ok(cbs[0].x > L.xaxis.domain[1] && cbs[0].x < L.xaxis2.domain[0], "bar between the panels");
+    assert.ok(cbs[1].x > L.xaxis2.domain[1]);
+    assert.equal(cbs[1].title.text, "power (dB)", "the title survives the placement");
+    // VI-EMD Fig. 4: 5 columns, bars only in columns 1–3: only their gaps widen
+    const line: Figure = { data: [{ type: "scatter", y: [1, 2] }], layout: {} };
+    const bar: Figure = { data: [t], layout: {} };
+    const f4 = subplots([line, bar, bar, bar, line], { cols: 5, width: 1600 });
+    const D = f4.layout as unknown as Record<string, { domain: [number, number] }>;
+    const xd = ["xaxis", "xaxis2", "xaxis3", "xaxis4", "xaxis5"].map((k) => D[k].domain);
+    const gaps = xd.slice(1).map((d, c) => d[0] - xd[c][1]);
+    assert.ok(Math.abs(gaps[0] - 0.08) < 1e-9);
+    for (const g of gaps.slice(1)) assert.ok(Math.abs(g - (0.08 + 90 / 1500)) < 1e-9);
+    assert.ok(Math.abs(xd[4][1] - 1) < 1e-9, "the last column ends at the edge");
+    assert.throws(
+      () => subplots([line, line, line, line, line], { cols: 5, width: 300, hSpacing: 0.25 }),
+      /5 columns do not fit/,
+    );
+    assert.throws(() => spectrogramTrace([[1]], { x: [0], y: [0], colorTitle: "" }), /colorTitle/);
+    assert.throws(
+      () => spectrogramTrace([[1, 2]], { x: [0], y: [0], colorTitle: "dB" }),
+      /row 0 of z has 2 columns for 1 x values/,
+    );
   });
 });

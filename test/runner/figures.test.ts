@@ -63,7 +63,7 @@ test("figures runs every notebook into data/executed, keeps going after a failur
   );
   const html = readFileSync(join(figuresDir, "index.html"), "utf8");
   assert.equal((html.match(/<tr class="claim holds-yes kind-check"/g) ?? []).length, 1);
-  assert.equal((html.match(/<div class="vaelab-plot"/g) ?? []).length, 1);
+  assert.equal((html.match(/<div class="plots/g) ?? []).length, 1, "the record's plots, drawn on demand");
 
   const table = summaryTable(r.notebooks);
   assert.match(table, /a-work\/fig01-ok\.ipynb +ok +\d+\.\d/);

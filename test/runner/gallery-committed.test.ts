@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "fs";
 import { join } from "path";
-import { loadRecords, renderGallery } from "../../lib/runner/gallery";
+import { loadRecords, plotSpecScript, PLOTS_JS, renderGallery } from "../../lib/runner/gallery";
 import { findChromium } from "../../lib/plot/index";
 import { CHROMIUM_ARGS } from "../../lib/plot/png";
 
@@ -21,6 +21,13 @@ test("figures/index.html is the gallery of the committed records (run `npm run f
     figuresDir: figures,
   });
   assert.equal(readFileSync(index, "utf8"), fresh, "figures/index.html is stale");
+  for (const r of records) {
+    const js = plotSpecScript(r);
+    const file = join(figures, r.file.replace(/\.json$/, PLOTS_JS));
+    if (js !== null) assert.equal(readFileSync(file, "utf8"), js, `${file} is stale`);
+  }
+  // the page loads in a moment: the plot specs are in the .plots.js files, not in the page
+  assert.ok(fresh.length < 1_000_000, `figures/index.html is ${fresh.length} bytes`);
 });
 
 const chromium = findChromium();
@@ -41,8 +48,9 @@ test(
         errors.push(`network request: ${route.request().url()}`);
         return route.abort();
       });
-      // 35 records with ~100 live plots: the load event alone can take a minute on a busy 2-core machine
-      await page.goto(`file://${index}`, { timeout: 150_000 });
+      // the page shows PNGs; draw every live plot (~100) to check them all
+      await page.goto(`file://${index}`, { timeout: 30_000 });
+      await page.evaluate(() => (window as unknown as { vaelabDrawAll(): Promise<void> }).vaelabDrawAll());
       await page.waitForFunction(
         (n) => document.querySelectorAll("div.vaelab-plot.js-plotly-plot .main-svg").length >= n,
         plots,
