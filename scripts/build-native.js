@@ -103,7 +103,7 @@ function main() {
     console.log(
       `vaelab: native engine build failed after ${secs} s: ${errLine.trim()}\n${out.split("\n").slice(-25).join("\n")}`,
     );
-    console.log(`vaelab: the install goes on without it (backend choice falls through to wasm); ${HINT}`);
+    console.log(`vaelab: the install goes on without it (training falls back to the cpu backend); ${HINT}`);
     return;
   }
   writeStatus(true, `built in ${secs} s`);

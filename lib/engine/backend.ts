@@ -1,7 +1,7 @@
 // Backend choice. Models are written against the @tensorflow/tfjs API; at start we pick the fastest
-// backend that loads here: tfjs-node-gpu, tfjs-node, then any faster CPU backend registered by the
-// project (see registerCandidate), then wasm, then the pure-JS cpu backend. VAELAB_BACKEND forces one.
-// A candidate that fails says why in one line and the choice falls through to the next.
+// backend that loads here and can train every model: tfjs-node-gpu, tfjs-node, then any faster CPU backend
+// registered by the project (see registerCandidate), then wasm, then the pure-JS cpu backend. VAELAB_BACKEND
+// forces one. A candidate that fails says why in one line and the choice falls through to the next.
 import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
 
@@ -30,6 +30,27 @@ export interface EngineInfo {
 }
 
 const candidates: BackendCandidate[] = [];
+
+/**
+ * Kernels that training the project's models needs and a tfjs backend may lack: the gradients of conv2d (every
+ * conv model) and of depthwise conv (the TCNs of Conv-TasNet, VI-TasNet, SuDoRMRF). tfjs 4.22's wasm backend has
+ * none of the three. Found by profiling one training step of every bench model on cpu (tf.profile's kernelNames)
+ * against tf.getKernelsForBackend("wasm"): wasm has every other kernel those steps run.
+ */
+export const TRAINING_KERNELS: readonly string[] = [
+  "Conv2DBackpropFilter",
+  "DepthwiseConv2dNativeBackpropFilter",
+  "DepthwiseConv2dNativeBackpropInput",
+];
+
+/** How to get the native engine, for messages that end in a fix. */
+export const NATIVE_ENGINE_FIX =
+  "get the native engine: bash scripts/setup.sh (as root or with sudo), or apt-get install g++ make python3 libopenblas-dev && npm run build:native";
+
+/** The `kernels` that tfjs backend `tfBackend` has not registered. */
+export function missingKernels(tfBackend: string, kernels: readonly string[] = TRAINING_KERNELS): string[] {
+  return kernels.filter((k) => !tf.getKernel(k, tfBackend));
+}
 
 /** Register a backend candidate (the native engine registers itself here). */
 export function registerCandidate(c: BackendCandidate): void {
@@ -111,8 +132,15 @@ registerCandidate({ name: "cpu", priority: 10, load: async () => "cpu", threads:
 let chosen: EngineInfo | null = null;
 let choosing: Promise<EngineInfo> | null = null;
 
-async function activate(c: BackendCandidate): Promise<string> {
+/** Load and activate `c`; unless forced, refuse (before activating) a backend that cannot train every model. */
+async function activate(c: BackendCandidate, forced: boolean): Promise<string> {
   const tfName = await c.load();
+  const missing = forced ? [] : missingKernels(tfName);
+  if (missing.length > 0)
+    throw new Error(
+      // short: firstLine keeps 200 characters, and the native engine's line above already says how to get it
+      `it cannot train the conv models (no ${missing.join(", ")} kernel); VAELAB_BACKEND=${c.name} forces it for dense models`,
+    );
   const ok = await tf.setBackend(tfName);
   if (!ok) throw new Error(`tf.setBackend('${tfName}') returned false`);
   await tf.ready();
@@ -143,7 +171,7 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
           `VAELAB_BACKEND=${force} is not a known backend; known: ${ordered.map((x) => x.name).join(", ")}`,
         );
       try {
-        tfName = await activate(c);
+        tfName = await activate(c, true);
         picked = c;
       } catch (e) {
         throw new Error(`VAELAB_BACKEND=${force} could not be used: ${firstLine(e)}`);
@@ -151,7 +179,7 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
     } else {
       for (const c of ordered) {
         try {
-          tfName = await activate(c);
+          tfName = await activate(c, false);
           picked = c;
           break;
         } catch (e) {
@@ -162,6 +190,7 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
       }
     }
     if (!picked) throw new Error("no tfjs backend could be activated");
+    explainMissingKernels(force);
     chosen = {
       backend: picked.name,
       tfBackend: tfName,
@@ -176,6 +205,36 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
     return chosen;
   })();
   return choosing;
+}
+
+let explaining = false;
+
+/**
+ * tfjs reports an op without a kernel on the active backend as "Kernel 'X' not registered for backend 'Y'" (from
+ * deep inside a gradient, for the conv backprops on a forced wasm): rethrow it as one line that also says how to
+ * fix it. Wraps the engine's runKernel once; the path without an error only gains a try block.
+ */
+function explainMissingKernels(force: string): void {
+  if (explaining) return;
+  explaining = true;
+  const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
+  const runKernel = engine.runKernel.bind(engine);
+  engine.runKernel = (...args: unknown[]) => {
+    try {
+      return runKernel(...args);
+    } catch (e) {
+      const m = e instanceof Error ? /^Kernel '([^']+)' not registered for backend '([^']+)'$/.exec(e.message) : null;
+      if (!m) throw e;
+      const [, kernel, backend] = m;
+      const why = force ? ` (forced by VAELAB_BACKEND=${force})` : "";
+      const unforce = force
+        ? `unset VAELAB_BACKEND (the automatic choice picks a backend that trains every model), `
+        : "";
+      throw new Error(
+        `vaelab: kernel '${kernel}' is not available on backend '${backend}'${why}; ${unforce}use VAELAB_BACKEND=cpu, or ${NATIVE_ENGINE_FIX}`,
+      );
+    }
+  };
 }
 
 /** The engine report; initialises the engine if needed. */

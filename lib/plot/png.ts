@@ -32,7 +32,14 @@ export interface PngResult {
   note?: string;
 }
 
-/** Launch flags: headless, sandbox-free (containers), and no network chatter or first-run UI. */
+/**
+ * Launch flags: headless, sandbox-free (containers), no first-run UI, and no network at all. Despite the
+ * --disable-* flags, Chromium's own services (Debian's build: network time at clients2.google.com, the update client
+ * at update.googleapis.com, accounts.google.com) looked up their hosts in DNS at every launch. The host-resolver rule
+ * makes every host name and IP literal "not found" without a query, so nothing leaves the machine; loopback stays
+ * reachable (the Jupyter browser test). Those services can only be switched off by --disable-features, and a second
+ * --disable-features would replace Playwright's own list (Chromium keeps the last). test/plot/png-network.test.ts.
+ */
 export const CHROMIUM_ARGS: readonly string[] = [
   "--headless",
   "--no-sandbox",
@@ -42,6 +49,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1",
 ];
 
 /** The Chromium to use, or null if none is installed. An explicit path must exist. */

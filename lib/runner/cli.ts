@@ -1,5 +1,5 @@
 // Command line for the notebooks: run, figures, gallery, claims, kernel, jupyter. See usage() and HELP below.
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
 import { basename, isAbsolute, join, relative, resolve } from "path";
 import { parseArgs } from "util";
@@ -371,6 +371,20 @@ function cmdKernel(args: ParsedCommand): number {
   return 0;
 }
 
+export const JUPYTERLAB_MISSING =
+  "jupyter: --lab needs JupyterLab, which is not installed ('jupyter lab --version' failed). Install it, then run this again:\n" +
+  "  python3 -m pip install --user jupyterlab   (Debian 12 has no package for it; there: pipx install jupyterlab)\n" +
+  "or leave out --lab: npm run jupyter starts the classic notebook.";
+
+/**
+ * The words that start Jupyter: the app, --allow-root when we run as root (Jupyter refuses to start as root
+ * without it, "Running as root is not recommended"), then the user's own words untouched.
+ */
+export function jupyterArgs(app: "notebook" | "lab", rest: string[], uid: number | undefined): string[] {
+  const allowRoot = uid === 0 && !rest.includes("--allow-root");
+  return [app, ...(allowRoot ? ["--allow-root"] : []), ...rest];
+}
+
 async function cmdJupyter(args: ParsedCommand): Promise<number> {
   const dataDir = resolve(str(args, "dir") ?? defaultJupyterDataDir());
   const path = writeKernelSpec(dataDir);
@@ -381,8 +395,15 @@ async function cmdJupyter(args: ParsedCommand): Promise<number> {
     return 2;
   }
   const app = flag(args, "lab") ? "lab" : "notebook";
+  // Without JupyterLab, `jupyter lab` only says "Jupyter command `jupyter-lab` not found."
+  if (app === "lab" && spawnSync("jupyter", ["lab", "--version"], { env, stdio: "ignore" }).status !== 0) {
+    console.error(JUPYTERLAB_MISSING);
+    return 2;
+  }
+  const argv = jupyterArgs(app, args.rest, process.getuid?.());
+  if (argv.length > args.rest.length + 1) console.log("running as root: passing --allow-root to Jupyter");
   console.log(`starting jupyter ${app} in ${displayPath(NOTEBOOKS_DIR)}`);
-  const child = spawn("jupyter", [app, ...args.rest], { cwd: NOTEBOOKS_DIR, env, stdio: "inherit" });
+  const child = spawn("jupyter", argv, { cwd: NOTEBOOKS_DIR, env, stdio: "inherit" });
   // Ctrl-C goes to Jupyter too (same process group); let it ask and shut down itself.
   process.removeAllListeners("SIGINT");
   process.on("SIGINT", () => undefined);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import { chmodSync, existsSync, readFileSync, realpathSync } from "fs";
 import { join, resolve } from "path";
-import { Command, executedCopyPath, parseCommand, UsageError } from "../../lib/runner/cli";
+import { Command, executedCopyPath, jupyterArgs, parseCommand, UsageError } from "../../lib/runner/cli";
 import { estimateLine, findNotebooks, formatDuration, planFigures, planTable } from "../../lib/runner/figures";
 import { kernelCwdFor } from "../../lib/runner/kernelspec";
 import { makeNotebook, tempDir, writeFiles } from "./nb-fixtures";
@@ -229,19 +229,64 @@ test("parseCommand: options of each command, switches, --x=v, -h anywhere, words
   }
 });
 
-test("jupyter passes everything after -- to Jupyter untouched", () => {
-  const dir = tempDir("fake-jupyter");
+/** A fake `jupyter` that logs its words, one a line, to the returned file; `lab` fails unless `withLab`. */
+function fakeJupyter(name: string, withLab: boolean): { bin: string; log: string; dir: string } {
+  const dir = tempDir(name);
   const bin = join(dir, "bin");
   const log = join(dir, "args.txt");
-  writeFiles(bin, { jupyter: `#!/bin/sh\nprintf '%s\\n' "$@" >> "${log}"\n` });
+  const noLab = withLab ? "" : `[ "$1" = lab ] && { echo 'Jupyter command \`jupyter-lab\` not found.' >&2; exit 1; }\n`;
+  writeFiles(bin, { jupyter: `#!/bin/sh\nprintf '%s\\n' "$@" >> "${log}"\n${noLab}exit 0\n` });
   chmodSync(join(bin, "jupyter"), 0o755);
+  return { bin, log, dir };
+}
+// As root we add --allow-root (Jupyter refuses root without it); the tests run as whoever runs them.
+const ASROOT = process.getuid?.() === 0 ? "--allow-root\n" : "";
+
+test("jupyter passes everything after -- to Jupyter untouched", () => {
+  const { bin, log, dir } = fakeJupyter("fake-jupyter", true);
   const r = cli(["jupyter", "--lab", "--dir", join(dir, "data"), "--", "--no-browser", "--port", "9", "-h"], {
     PATH: `${bin}:${process.env.PATH}`,
   });
   assert.equal(r.code, 0, r.err);
-  // The first call is hasJupyter's `jupyter --version`, then the real start.
-  assert.equal(readFileSync(log, "utf8"), "--version\nlab\n--no-browser\n--port\n9\n-h\n");
+  // hasJupyter's `jupyter --version`, the JupyterLab check, then the real start.
+  assert.equal(readFileSync(log, "utf8"), `--version\nlab\n--version\nlab\n${ASROOT}--no-browser\n--port\n9\n-h\n`);
   assert.match(r.out, /starting jupyter lab/);
+});
+
+test("npm run jupyter -- --no-browser starts the notebook with --no-browser (issue 18)", () => {
+  const { bin, log, dir } = fakeJupyter("fake-jupyter-nb", false);
+  const r = cli(["jupyter", "--dir", join(dir, "data"), "--no-browser"], { PATH: `${bin}:${process.env.PATH}` });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(readFileSync(log, "utf8"), `--version\nnotebook\n${ASROOT}--no-browser\n`);
+  assert.equal(/running as root: passing --allow-root to Jupyter/.test(r.out), ASROOT !== "");
+});
+
+test("jupyter --lab without JupyterLab refuses with our message and the fix, and starts nothing (issue 18)", () => {
+  const { bin, log, dir } = fakeJupyter("fake-jupyter-nolab", false);
+  const r = cli(["jupyter", "--lab", "--dir", join(dir, "data"), "--no-browser"], {
+    PATH: `${bin}:${process.env.PATH}`,
+  });
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.equal(readFileSync(log, "utf8"), "--version\nlab\n--version\n", "only the checks ran");
+  assert.match(r.err, /^jupyter: --lab needs JupyterLab, which is not installed/m);
+  assert.match(r.err, /pip install --user jupyterlab/);
+  assert.match(r.err, /or leave out --lab/);
+  assert.doesNotMatch(r.out + r.err, /jupyter-lab` not found/);
+});
+
+test("jupyterArgs: --allow-root right after the app when uid is 0, never twice, the user's words untouched", () => {
+  assert.deepEqual(jupyterArgs("notebook", ["--no-browser"], 0), ["notebook", "--allow-root", "--no-browser"]);
+  assert.deepEqual(jupyterArgs("lab", ["--port", "9", "--", "x"], 0), [
+    "lab",
+    "--allow-root",
+    "--port",
+    "9",
+    "--",
+    "x",
+  ]);
+  assert.deepEqual(jupyterArgs("notebook", ["--allow-root"], 0), ["notebook", "--allow-root"]);
+  assert.deepEqual(jupyterArgs("notebook", ["--no-browser"], 1000), ["notebook", "--no-browser"]);
+  assert.deepEqual(jupyterArgs("lab", [], undefined), ["lab"], "no uid (Windows): nothing added");
 });
 
 // A figure record as the notebooks export them, for `notebook` at `preset`, measured `seconds`.
