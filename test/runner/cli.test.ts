@@ -414,3 +414,27 @@ test("run writes the executed copy under data/executed/, never into the notebook
   assert.equal(r.code, 2);
   assert.match(r.err, /^run: --out and --in-place exclude each other/);
 });
+
+test("running a notebook outside the main job leaves git status clean (issue 18)", { timeout: 300_000 }, () => {
+  const status = () =>
+    spawnSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: repo, encoding: "utf8" }).stdout;
+  const before = status();
+  const env: NodeJS.ProcessEnv = { ...process.env, INIT_CWD: repo };
+  delete env.VAELAB_FIGURES_DIR; // the default: what a user's `npm run nb` does
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      join(repo, "lib/runner/cli.ts"),
+      "run",
+      "notebooks/pdisvae/table03-fig06-batch-estimators.ipynb",
+      "--preset",
+      "smoke",
+    ],
+    { cwd: repo, env, encoding: "utf8", timeout: 240_000, killSignal: "SIGTERM" },
+  );
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  assert.match(r.stdout, /data\/executed\/pdisvae\/table03-fig06-batch-estimators\.ipynb/, "says where the copy went");
+  assert.equal(status(), before, "git status changed: a run outside the main job wrote a tracked or unignored file");
+});
