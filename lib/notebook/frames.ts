@@ -156,7 +156,7 @@ export function showFrame(t: Frame, opts: ShowFrameOptions = {}): void {
 export interface RunsTableOptions {
   /** Runs root (default VAELAB_RUNS_DIR, else data/runs). */
   runsDir?: string;
-  /** Only these runs, in this order (default: every run folder, sorted by hash). */
+  /** Only these runs, in this order, each once (default: every run folder, sorted by hash). */
   hashes?: readonly string[];
   /** More config fields as columns, dotted paths (e.g. "model.beta"). */
   fields?: readonly string[];
@@ -247,14 +247,15 @@ function runRow(dir: string, hash: string, opts: RunsTableOptions): Record<strin
 export function runsTable(opts: RunsTableOptions = {}): Frame {
   const root = runsRoot(opts.runsDir);
   const warn = opts.warn ?? ((m: string) => console.warn(`warning: ${m}`));
-  const hashes =
-    opts.hashes ??
-    (fs.existsSync(root)
+  // a run asked for twice (e.g. a best-of-restarts row that kept restart 0) is listed once
+  const hashes = opts.hashes
+    ? [...new Set(opts.hashes)]
+    : fs.existsSync(root)
       ? fs
           .readdirSync(root)
           .filter((h) => fs.statSync(path.join(root, h)).isDirectory())
           .sort()
-      : []);
+      : [];
   const rows: Record<string, unknown>[] = [];
   for (const hash of hashes) {
     const dir = path.join(root, hash);

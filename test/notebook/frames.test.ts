@@ -165,10 +165,10 @@ test("runsTable: a row per run with config, status and final metrics; broken fol
     assert.match(warnings[1], /d000[\\/]metrics\.csv, line 3 \(the last\), column loss: "oops" is not a number/);
     assert.match(warnings[2], /e000[\\/]config\.json is missing/);
     assert.match(warnings[3], /f000[\\/]done\.json names run zzzz, not f000/);
-    // only the runs asked for, in that order; a missing one is a warning
+    // only the runs asked for, in that order, each once; a missing one is a warning
     const some = runsTable({
       runsDir: root,
-      hashes: ["b000", "nope", "a000"],
+      hashes: ["b000", "nope", "a000", "b000"],
       metrics: ["loss"],
       warn: (m) => warnings.push(m),
     });
