@@ -9,6 +9,8 @@ import * as path from "path";
 import * as aq from "arquero";
 import type { ColumnTable } from "arquero";
 import { committedFiguresRoot, runsRoot } from "../engine/paths";
+import { AGE_INDEX, AUDIOGRAM_COLUMNS, EARS, FREQUENCIES_HZ, thresholdIndex } from "../data/audiograms";
+import type { Matrix } from "../data/dataset";
 import { mean, sd } from "../eval/summary";
 import { CONFIG_FILE, DONE_FILE, METRICS_FILE, CHECKPOINT_DIR } from "../train/run-cache";
 import { showHtml } from "../plot/show";
@@ -24,7 +26,7 @@ export function frame(rows: readonly object[]): Frame {
 }
 
 /** A row's nested plain objects as dotted keys; arrays and other values are kept as they are. */
-export function flatten(
+function flatten(
   row: Record<string, unknown>,
   prefix = "",
   out: Record<string, unknown> = {},
@@ -36,6 +38,30 @@ export function flatten(
     else out[key] = v;
   }
   return out;
+}
+
+/**
+ * Audiograms [N, 15] (AUDIOGRAM_COLUMNS: age, then the L and R thresholds) as a tidy table: one row per audiogram, ear
+ * and frequency — `audiogram` (row index), `age`, `ear`, `freqHz`, `threshold` (dB HL). A missing (NaN) threshold
+ * has no row; a missing age is null.
+ */
+export function audiogramFrame(x: Matrix): Frame {
+  const [n, cols] = x.shape;
+  if (cols !== AUDIOGRAM_COLUMNS.length)
+    throw new Error(
+      `frames.audiogramFrame: audiograms have ${AUDIOGRAM_COLUMNS.length} columns (${AUDIOGRAM_COLUMNS.join(", ")}), got ${cols}`,
+    );
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const age = x.values[i * cols + AGE_INDEX];
+    for (const ear of EARS)
+      for (const f of FREQUENCIES_HZ) {
+        const v = x.values[i * cols + thresholdIndex(ear, f)];
+        if (!Number.isNaN(v))
+          rows.push({ audiogram: i, age: Number.isNaN(age) ? null : age, ear: ear, freqHz: f, threshold: v });
+      }
+  }
+  return aq.from(rows);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -118,10 +144,7 @@ function columnCells(values: unknown[], digits: number): Cell[] {
 }
 
 /** The columns and display cells of `t` (at most `limit` rows) and the caption, which says when rows were left out. */
-export function frameCells(
-  t: Frame,
-  opts: ShowFrameOptions = {},
-): { columns: string[]; rows: Cell[][]; caption: string } {
+function frameCells(t: Frame, opts: ShowFrameOptions = {}): { columns: string[]; rows: Cell[][]; caption: string } {
   const digits = opts.digits ?? 4,
     limit = opts.limit ?? 50;
   const columns = t.columnNames();
