@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { frame, frameText, op, recordFrame, runsTable, summarize } from "../../lib/notebook/frames";
+import { audiogramFrame, frame, frameText, op, recordFrame, runsTable, summarize } from "../../lib/notebook/frames";
 import type { FigureRecord } from "../../lib/notebook/figure-record";
 
 // rows in the order b, a, a, b, a, c: groups keep the order they first appear in
@@ -101,6 +101,22 @@ test("frameText: settings as written, measurements to 4 digits, missing as –, 
   assert.match(lines[3], /^0\.1 +0\.6667 +– +✓ *$/);
   assert.match(lines[4], /^4 +0\.5000 +1\.000e-7 +✗ *$/);
   assert.equal(lines.length, 5);
+});
+
+test("audiogramFrame: one row per audiogram, ear and frequency; missing thresholds left out", () => {
+  // two audiograms: age, L500…L8000, R500…R8000
+  const a = [70, 10, 15, 20, 30, 40, 50, 60, 11, 16, 21, 31, 41, 51, NaN];
+  const b = [NaN, 0, 5, 10, 20, 30, 40, 50, 2, 7, 12, 22, 32, 42, 52];
+  const t = audiogramFrame({ values: Float32Array.from([...a, ...b]), shape: [2, 15] });
+  assert.equal(t.numRows(), 27);
+  assert.deepEqual(t.objects()[0], { audiogram: 0, age: 70, ear: "L", freqHz: 500, threshold: 10 });
+  assert.deepEqual(t.objects()[7], { audiogram: 0, age: 70, ear: "R", freqHz: 500, threshold: 11 });
+  assert.deepEqual(t.objects()[13], { audiogram: 1, age: null, ear: "L", freqHz: 500, threshold: 0 });
+  // per ear and frequency: L500 = (10 + 0) / 2, R8000 only from audiogram 1
+  const s = summarize(t, ["ear", "freqHz"], ["threshold"]).objects() as Record<string, unknown>[];
+  assert.deepEqual(s[0], { ear: "L", freqHz: 500, n: 2, "threshold mean": 5, "threshold sd": Math.sqrt(50) });
+  assert.deepEqual(s[13], { ear: "R", freqHz: 8000, n: 1, "threshold mean": 52, "threshold sd": null });
+  assert.throws(() => audiogramFrame({ values: new Float32Array(14), shape: [1, 14] }), /15 columns .* got 14/);
 });
 
 function writeRun(root: string, hash: string, files: Record<string, string>): void {
