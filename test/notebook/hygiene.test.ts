@@ -1,7 +1,7 @@
 // Notebook hygiene (issue 8), for every notebook under notebooks/: a markdown header cell that names the
 // paper, the claim and the differences from the paper (the tour says it is not a paper figure); a stable,
 // unique id on every cell; no stale outputs or execution counts in git (the committed rendering is
-// figures/); code imports only from the project's lib/ (and tfjs); the tslab kernel; a setup cell that
+// figures/); code imports only from the project's lib/ (and tfjs, and arquero for data frames); the tslab kernel; a setup cell that
 // starts the figure session and a last code cell that exports it; every notebook has a smoke test; no
 // notebook-local statistics helpers (they live in lib/eval/summary, or in the work's lib folder when specific).
 import { test } from "node:test";
@@ -31,7 +31,8 @@ interface Cell {
 
 const all = notebooks(join(root, "notebooks"));
 const src = (c: Cell) => (Array.isArray(c.source) ? c.source.join("") : c.source);
-const ALLOWED_IMPORT = /^(\.\/lib\/|@tensorflow\/tfjs$)/;
+// tfjs for tensors, arquero for tidy tables (README, Dependencies: lib/notebook/frames re-exports what is needed)
+const ALLOWED_IMPORT = /^(\.\/lib\/|@tensorflow\/tfjs$|arquero$)/;
 // names a notebook must not define for itself (`const mean = (`, `function medianOf(`, `sd = (v) =>` in a list, …)
 const STATISTICS = [
   "mean",
@@ -84,6 +85,12 @@ export function statisticsHelper(code: string): string | null {
   if (m) return `computes an inline mean "${m[0]}" (use mean from ./lib/eval/summary)`;
   return null;
 }
+
+test("notebooks may import lib/, tfjs and arquero (data frames), nothing else", () => {
+  for (const ok of ["./lib/notebook/frames", "@tensorflow/tfjs", "arquero"]) assert.ok(ALLOWED_IMPORT.test(ok), ok);
+  for (const bad of ["danfojs-node", "arquero/src/op", "../lib/x", "fs", "@tensorflow/tfjs-node"])
+    assert.ok(!ALLOWED_IMPORT.test(bad), bad);
+});
 
 test("there are notebooks for every work", () => {
   const works = new Set(all.map((p) => relative(join(root, "notebooks"), p).split(/[\\/]/)[0]));
@@ -151,7 +158,7 @@ for (const file of all) {
       for (const m of src(c).matchAll(/(?:from|import)\s+"([^"]+)"/g)) {
         assert.ok(
           ALLOWED_IMPORT.test(m[1]),
-          `${name}: cell ${c.id} imports "${m[1]}" — notebooks import project code from ./lib/ only`,
+          `${name}: cell ${c.id} imports "${m[1]}" — notebooks import project code from ./lib/ only (and tfjs, arquero)`,
         );
       }
       assert.ok(!/require\(/.test(src(c)), `${name}: cell ${c.id} uses require()`);
