@@ -15,14 +15,20 @@ import { displayPath, NotebookRunError, runNotebook } from "./runner";
 import { FirstRunTiming, readTimings, timingKey } from "./timings";
 import { signNotebook } from "./trust";
 
-/** Every *.ipynb under `dir`, sorted, skipping hidden folders and .ipynb_checkpoints. */
-export function findNotebooks(dir: string): string[] {
+/** The start-here notebook (notebooks/index.ipynb, lib/runner/notebook-headers): a table of contents, not a figure. */
+export const INDEX_NOTEBOOK = "index.ipynb";
+
+/**
+ * Every *.ipynb under `dir`, sorted, skipping hidden folders, .ipynb_checkpoints and the start-here table of
+ * contents at the top (notebooks/index.ipynb: no figure, nothing to run).
+ */
+export function findNotebooks(dir: string, top = true): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith(".")) continue;
+    if (name.startsWith(".") || (top && name === INDEX_NOTEBOOK)) continue;
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...findNotebooks(p));
+    if (statSync(p).isDirectory()) out.push(...findNotebooks(p, false));
     else if (name.endsWith(".ipynb")) out.push(p);
   }
   return out;

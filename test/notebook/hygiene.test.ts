@@ -6,20 +6,14 @@
 // notebook-local statistics helpers (they live in lib/eval/summary, or in the work's lib folder when specific).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "fs";
+import { readFileSync, readdirSync } from "fs";
 import { join, relative } from "path";
+import { findNotebooks } from "../../lib/runner/figures";
 
 const root = join(__dirname, "..", "..");
 
-function notebooks(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...notebooks(p));
-    else if (name.endsWith(".ipynb")) out.push(p);
-  }
-  return out.sort();
-}
+// the notebooks `figures` runs (notebooks/index.ipynb, the generated table of contents, is not one)
+const notebooks = (dir: string) => findNotebooks(dir);
 
 interface Cell {
   cell_type: string;

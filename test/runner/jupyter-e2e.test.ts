@@ -12,13 +12,14 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { createServer } from "net";
 import { tmpdir } from "os";
 import { join, relative } from "path";
 import { findChromium } from "../../lib/plot/index";
 import { CHROMIUM_ARGS } from "../../lib/plot/png";
 import { jupyterPathWith, writeKernelSpec } from "../../lib/runner/kernelspec";
+import { findNotebooks } from "../../lib/runner/figures";
 
 const root = join(__dirname, "..", "..");
 const has = (cmd: string, args: string[]) => {
@@ -49,15 +50,8 @@ before(() => {
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-function notebooks(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...notebooks(p));
-    else if (name.endsWith(".ipynb")) out.push(p);
-  }
-  return out;
-}
+// the notebooks `figures` runs (notebooks/index.ipynb, the generated table of contents, is not one)
+const notebooks = (dir: string) => findNotebooks(dir);
 
 interface OutputLike {
   output_type: string;

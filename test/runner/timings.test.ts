@@ -15,8 +15,18 @@ import {
 } from "../../lib/runner/timings";
 import { timeNotebookFirstRuns } from "../../lib/bench/notebooks";
 import { estimateLine, findNotebooks, planFigures, planTable } from "../../lib/runner/figures";
-import { NOTEBOOKS_DIR } from "../../lib/engine/paths";
+import { COMMITTED_FIGURES_DIR, NOTEBOOKS_DIR } from "../../lib/engine/paths";
 import { makeNotebook, tempDir, writeFiles } from "./nb-fixtures";
+import { readNotebook } from "../../lib/runner/nbformat";
+import {
+  INDEX_NOTEBOOK,
+  currentRunTime,
+  indexEntries,
+  indexMarkdown,
+  indexNotebook,
+  runTimeParagraph,
+  withRunTime,
+} from "../../lib/runner/notebook-headers";
 
 const good = {
   machine: "test CPU, 2 cores",
@@ -147,4 +157,61 @@ test("figures --list / --dry-run take a notebook's first-run time from <notebook
   );
   // the first run where known (700 s), else the last render (30 s)
   assert.match(estimateLine(plan), /^estimated total: 12 min 10 s for 2 notebooks at preset demo \(measured;/);
+});
+
+test("every notebook's header says its run time as notebooks/timings.json has it", () => {
+  const timings = readTimings();
+  for (const path of findNotebooks(NOTEBOOKS_DIR)) {
+    const rel = path.slice(NOTEBOOKS_DIR.length + 1);
+    const nb = readNotebook(path);
+    assert.equal(
+      currentRunTime(nb),
+      runTimeParagraph(rel, timings),
+      `${rel}: header's "Run time." paragraph is missing or stale (run: npx tsx scripts/sync-notebook-headers.ts)`,
+    );
+  }
+});
+
+test("withRunTime replaces an existing paragraph, appends a missing one, and refuses a code-first notebook", () => {
+  const nb = makeNotebook([{ markdown: "# T\n\n**Run time.** old\n\nmore" }, { code: "1" }]) as any;
+  const replaced = withRunTime(nb, "**Run time.** new", "t");
+  assert.equal(replaced.cells[0].source, "# T\n\n**Run time.** new\n\nmore");
+  const appended = withRunTime(makeNotebook([{ markdown: "# T" }]) as any, "**Run time.** x", "t");
+  assert.equal(appended.cells[0].source, "# T\n\n**Run time.** x");
+  assert.throws(
+    () => withRunTime(makeNotebook([{ code: "1" }]) as any, "p", "w/x.ipynb"),
+    /w\/x\.ipynb: the first cell/,
+  );
+  assert.match(runTimeParagraph("w/a.ipynb", good), /took ≈ 12 min \(2026-12-07; empty run cache\)/);
+});
+
+test("notebooks/index.ipynb lists every notebook with its first run and is current", () => {
+  const text = readFileSync(join(NOTEBOOKS_DIR, INDEX_NOTEBOOK), "utf8");
+  const want = indexNotebook(indexEntries(COMMITTED_FIGURES_DIR, NOTEBOOKS_DIR), readTimings());
+  assert.equal(text, want, "notebooks/index.ipynb is stale (run: npx tsx scripts/sync-notebook-headers.ts)");
+  for (const p of findNotebooks(NOTEBOOKS_DIR)) {
+    const rel = p.slice(NOTEBOOKS_DIR.length + 1);
+    assert.ok(text.includes(`](${rel})`), `index links ${rel}`);
+  }
+  assert.ok(
+    !findNotebooks(NOTEBOOKS_DIR).some((p) => p.endsWith(`notebooks/${INDEX_NOTEBOOK}`)),
+    "figures does not run it",
+  );
+});
+
+test("indexMarkdown: a row per notebook, ordered by work, with time, conditions and results", () => {
+  const md = indexMarkdown(
+    [
+      { notebook: "w/a.ipynb", work: "pdisvae", figure: "Fig. 3", caption: "a | b", results: "2 of 5" },
+      { notebook: "t/q.ipynb", work: "tour", figure: "RD", caption: "c", results: null },
+    ],
+    good as any,
+  );
+  const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| work") && !l.startsWith("| ---"));
+  assert.equal(rows.length, 2);
+  assert.match(rows[0], /^\| tour \| \[RD\]\(t\/q\.ipynb\) \| c \| not measured \|/);
+  assert.match(
+    rows[1],
+    /^\| pdisvae \| \[Fig\. 3\]\(w\/a\.ipynb\) \| a \\\| b \| ≈ 12 min \(2026-12-07\) \| empty run cache \| 2 of 5 \|$/,
+  );
 });
