@@ -82,7 +82,11 @@ tf.registerGradient({
     const [x, gamma] = saved;
     const [dx, dgamma, dbeta] = tf
       .engine()
-      .runKernel(FUSED_KERNELS.globalLayerNormGrad, { dy: dy as tf.Tensor, x, gamma }, { eps: attrs.eps }) as tf.Tensor[];
+      .runKernel(
+        FUSED_KERNELS.globalLayerNormGrad,
+        { dy: dy as tf.Tensor, x, gamma },
+        { eps: attrs.eps },
+      ) as tf.Tensor[];
     return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
   },
 });

@@ -264,7 +264,16 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
 }
 
 interface GlnAddon {
-  glnForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, batch: number, time: number, channels: number, eps: number, out: Float32Array): void;
+  glnForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    batch: number,
+    time: number,
+    channels: number,
+    eps: number,
+    out: Float32Array,
+  ): void;
   glnBackward(
     dy: Float32Array,
     x: Float32Array,
@@ -291,21 +300,33 @@ function registerGlnKernels(addon: NativeAddon, reg: Reg): void {
       throw new Error(`${name}: expected a non-empty float32 [B, T, C] input, got ${x.dtype} [${x.shape}]`);
     const [b, t, c] = x.shape;
     for (const p of [gamma, ...rest])
-      if (p.shape.length !== 1 || p.shape[0] !== c) throw new Error(`${name}: parameters must have shape [${c}], got [${p.shape}]`);
+      if (p.shape.length !== 1 || p.shape[0] !== c)
+        throw new Error(`${name}: parameters must have shape [${c}], got [${p.shape}]`);
     return [b, t, c];
   };
   reg(FUSED_KERNELS.globalLayerNorm, ({ inputs, backend, attrs }) => {
     const { x, gamma, beta } = inputs;
     const [b, t, c] = dims(FUSED_KERNELS.globalLayerNorm, x, gamma, beta);
     const out = uninitF32(size(x.shape));
-    native.glnForward(values(backend, x), values(backend, gamma), values(backend, beta), b, t, c, Number(attrs?.eps), out);
+    native.glnForward(
+      values(backend, x),
+      values(backend, gamma),
+      values(backend, beta),
+      b,
+      t,
+      c,
+      Number(attrs?.eps),
+      out,
+    );
     return backend.makeTensorInfo(x.shape.slice(), "float32", out);
   });
   reg(FUSED_KERNELS.globalLayerNormGrad, ({ inputs, backend, attrs }) => {
     const { dy, x, gamma } = inputs;
     const [b, t, c] = dims(FUSED_KERNELS.globalLayerNormGrad, x, gamma);
     if (dy.shape.join() !== x.shape.join() || dy.dtype !== "float32")
-      throw new Error(`${FUSED_KERNELS.globalLayerNormGrad}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`);
+      throw new Error(
+        `${FUSED_KERNELS.globalLayerNormGrad}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`,
+      );
     const dx = uninitF32(size(x.shape));
     const dgamma = new Float32Array(c),
       dbeta = new Float32Array(c);
