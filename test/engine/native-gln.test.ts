@@ -225,6 +225,23 @@ describe("fused global layer norm on native", { skip: skip ?? undefined }, () =>
     });
   }
 
+  test("results do not depend on the thread count (1 vs 4 pool threads, bit for bit)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
+    const addon = loadAddon();
+    const prev = addon.threads();
+    const k = CASES[2];
+    try {
+      addon.setThreads(1);
+      const one = on("native", () => run(k, globalLayerNorm));
+      addon.setThreads(4);
+      const four = on("native", () => run(k, globalLayerNorm));
+      for (let j = 0; j < 4; j++) assert.deepEqual(four[j], one[j], NAMES[j]);
+    } finally {
+      addon.setThreads(prev);
+    }
+  });
+
   test("the switch: fusedGln(false) runs the composed ops on native", () => {
     const k = CASES[0];
     const before = fusedGln();
