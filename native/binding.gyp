@@ -13,7 +13,8 @@
         "src/transpose.cc",
         "src/thread_pool.cc",
         "src/conv.cc",
-        "src/misc.cc"
+        "src/misc.cc",
+        "src/gln.cc"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "defines": ["NAPI_VERSION=8"],

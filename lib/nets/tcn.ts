@@ -14,6 +14,7 @@
 //   "same"-padded dilated convolution.
 // - wasm lacks DepthwiseConv2dNativeBackpropFilter/Input, so TCNs train on cpu / native / tfjs-node only.
 import * as tf from "@tensorflow/tfjs";
+import { FUSED_KERNELS } from "../engine/native/fused-kernels";
 import { DenseParams, dense } from "./mlp";
 import { ParamStore, constant, glorotUniform, uniformInit, zeros } from "./params";
 
@@ -39,10 +40,21 @@ export function createGln(store: ParamStore, name: string, channels: number, eps
 /**
  * Global layer norm: each example normalised by the mean and variance over all of its time steps and
  * channels, then scaled and shifted per channel: γ ⊙ (x − E[x]) / √(Var[x] + ε) + β. x [B, T, C].
+ * One fused kernel forward and one backward where the backend has them (native: float64 moments,
+ * native/src/gln.cc), the composed tfjs ops elsewhere (globalLayerNormComposed).
  */
 export function globalLayerNorm(x: tf.Tensor, p: GlnParams): tf.Tensor3D {
   if (x.rank !== 3 || x.shape[2] !== p.gamma.shape[0])
     throw new Error(`globalLayerNorm: input must have shape [B, T, ${p.gamma.shape[0]}], got [${x.shape}]`);
+  if (fusedGlnOn && x.dtype === "float32" && x.size > 0 && tf.getKernel(FUSED_KERNELS.globalLayerNorm, tf.getBackend()))
+    return tf
+      .engine()
+      .runKernel(FUSED_KERNELS.globalLayerNorm, { x, gamma: p.gamma, beta: p.beta }, { eps: p.eps }) as tf.Tensor3D;
+  return globalLayerNormComposed(x, p);
+}
+
+/** globalLayerNorm from composed tfjs ops (backends without the fused kernel; the parity reference). */
+export function globalLayerNormComposed(x: tf.Tensor, p: GlnParams): tf.Tensor3D {
   return tf.tidy(() => {
     const mean = tf.mean(x, [1, 2], true);
     const centred = tf.sub(x, mean);
@@ -50,6 +62,34 @@ export function globalLayerNorm(x: tf.Tensor, p: GlnParams): tf.Tensor3D {
     return tf.add(tf.mul(p.gamma, tf.mul(centred, tf.rsqrt(tf.add(variance, p.eps)))), p.beta) as tf.Tensor3D;
   });
 }
+
+// VAELAB_FUSED_GLN=0 keeps the composed ops on every backend (for before/after timings).
+let fusedGlnOn = process.env.VAELAB_FUSED_GLN !== "0";
+
+/** Whether globalLayerNorm uses the fused kernel where one exists; `enabled` switches it (tests, benchmarks). */
+export function fusedGln(enabled?: boolean): boolean {
+  if (enabled !== undefined) fusedGlnOn = enabled;
+  return fusedGlnOn;
+}
+
+// dx, dγ, dβ from one backward kernel call. It runs here, not inside the per-input thunks: tfjs calls
+// each thunk in its own tidy, which would dispose the other two outputs; created here, they live in
+// the backward pass's scope, which frees the ones not asked for.
+tf.registerGradient({
+  kernelName: FUSED_KERNELS.globalLayerNorm,
+  inputsToSave: ["x", "gamma"],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, gamma] = saved;
+    const [dx, dgamma, dbeta] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.globalLayerNormGrad,
+        { dy: dy as tf.Tensor, x, gamma },
+        { eps: attrs.eps },
+      ) as tf.Tensor[];
+    return { x: () => dx, gamma: () => dgamma, beta: () => dbeta };
+  },
+});
 
 // ---- PReLU -------------------------------------------------------------------------------------------
 

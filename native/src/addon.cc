@@ -141,6 +141,7 @@ napi_value JsBlasConfig(napi_env env, napi_callback_info) {
 
 void RegisterConv(napi_env env, napi_value exports);  // conv.cc
 void RegisterMisc(napi_env env, napi_value exports);  // misc.cc
+void RegisterGln(napi_env env, napi_value exports);   // gln.cc
 
 }  // namespace vaelab
 
@@ -163,6 +164,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   Export(env, exports, "blasConfig", JsBlasConfig);
   RegisterConv(env, exports);
   RegisterMisc(env, exports);
+  RegisterGln(env, exports);
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // reductions and transpose. Float32 only; other dtypes and empty tensors run the cpu kernels.
 import * as tf from "@tensorflow/tfjs";
 import { SPECIAL_KERNELS } from "../special-kernels";
+import { FUSED_KERNELS } from "./fused-kernels";
 import { BINARY, NativeAddon, REDUCE, UNARY } from "./addon";
 import {
   allFloat32,
@@ -196,6 +197,8 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
     });
   }
 
+  registerGlnKernels(native, reg);
+
   const binary: [string, number][] = [
     ["Add", BINARY.add],
     ["Sub", BINARY.sub],
@@ -258,4 +261,91 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
       },
     ),
   );
+}
+
+interface GlnAddon {
+  glnForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    batch: number,
+    time: number,
+    channels: number,
+    eps: number,
+    out: Float32Array,
+  ): void;
+  glnBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    batch: number,
+    time: number,
+    channels: number,
+    eps: number,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
+}
+
+/**
+ * The fused global layer norm (native/src/gln.cc): forward and backward one kernel each, float64
+ * moments inside. Only lib/nets/tcn.ts calls them, with float32, non-empty [B, T, C] inputs.
+ */
+function registerGlnKernels(addon: NativeAddon, reg: Reg): void {
+  const native = addon as unknown as GlnAddon & NativeAddon;
+  if (typeof native.glnForward !== "function") return; // an addon built before gln.cc existed
+  const dims = (name: string, x: Info, gamma: Info, ...rest: Info[]): [number, number, number] => {
+    if (x.shape.length !== 3 || size(x.shape) === 0 || !allFloat32(x, gamma, ...rest))
+      throw new Error(`${name}: expected a non-empty float32 [B, T, C] input, got ${x.dtype} [${x.shape}]`);
+    const [b, t, c] = x.shape;
+    for (const p of [gamma, ...rest])
+      if (p.shape.length !== 1 || p.shape[0] !== c)
+        throw new Error(`${name}: parameters must have shape [${c}], got [${p.shape}]`);
+    return [b, t, c];
+  };
+  reg(FUSED_KERNELS.globalLayerNorm, ({ inputs, backend, attrs }) => {
+    const { x, gamma, beta } = inputs;
+    const [b, t, c] = dims(FUSED_KERNELS.globalLayerNorm, x, gamma, beta);
+    const out = uninitF32(size(x.shape));
+    native.glnForward(
+      values(backend, x),
+      values(backend, gamma),
+      values(backend, beta),
+      b,
+      t,
+      c,
+      Number(attrs?.eps),
+      out,
+    );
+    return backend.makeTensorInfo(x.shape.slice(), "float32", out);
+  });
+  reg(FUSED_KERNELS.globalLayerNormGrad, ({ inputs, backend, attrs }) => {
+    const { dy, x, gamma } = inputs;
+    const [b, t, c] = dims(FUSED_KERNELS.globalLayerNormGrad, x, gamma);
+    if (dy.shape.join() !== x.shape.join() || dy.dtype !== "float32")
+      throw new Error(
+        `${FUSED_KERNELS.globalLayerNormGrad}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`,
+      );
+    const dx = uninitF32(size(x.shape));
+    const dgamma = new Float32Array(c),
+      dbeta = new Float32Array(c);
+    native.glnBackward(
+      values(backend, dy),
+      values(backend, x),
+      values(backend, gamma),
+      b,
+      t,
+      c,
+      Number(attrs?.eps),
+      dx,
+      dgamma,
+      dbeta,
+    );
+    return [
+      backend.makeTensorInfo(x.shape.slice(), "float32", dx),
+      backend.makeTensorInfo([c], "float32", dgamma),
+      backend.makeTensorInfo([c], "float32", dbeta),
+    ];
+  });
 }
