@@ -22,7 +22,7 @@ import { BenchRow, addCpuRatios, machineLine, renderTable } from "../lib/bench/r
 import { notebookTimingTable, timeNotebookFirstRuns } from "../lib/bench/notebooks";
 import { PRESETS, Preset } from "../lib/notebook/preset";
 
-const ALL_BACKENDS = ["tfjs-node-gpu", "tfjs-node", "native", "wasm", "cpu"];
+const ALL_BACKENDS = ["webgpu", "tfjs-node-gpu", "tfjs-node", "native", "wasm", "cpu"];
 const ALL_MODELS = benchModelNames();
 const RESULT_MARK = "VAELAB_BENCH_RESULT ";
 const root = join(__dirname, "..");

@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 
 # g++, make, python3, libopenblas-dev build the native CPU engine at `npm ci` (native/); chromium renders the PNG
 # exports and drives the browser tests; jupyter-notebook and jupyter-nbconvert serve `npm run jupyter` and the tests
-# that go through real Jupyter; espeak-ng and flite synthesise VI-EMD's speech stand-in and sox resamples it.
-PACKAGES=(g++ make python3 libopenblas-dev chromium jupyter-notebook jupyter-nbconvert espeak-ng flite sox)
+# that go through real Jupyter; espeak-ng and flite synthesise VI-EMD's speech stand-in and sox resamples it;
+# libvulkan1 is the Vulkan loader that the webgpu backend (Dawn) needs: on a GPU with the vendor's driver, and in
+# test/engine/webgpu.test.ts on chromium's SwiftShader (a CPU Vulkan driver, which the test points Dawn at itself).
+PACKAGES=(g++ make python3 libopenblas-dev chromium jupyter-notebook jupyter-nbconvert espeak-ng flite sox libvulkan1)
 
 say() { echo "vaelab setup: $*"; }
 
@@ -44,6 +46,7 @@ consequences() {
   esac
   case "$m" in *" chromium "*) say "  without chromium: figures are exported without PNGs, the browser tests skip" ;; esac
   case "$m" in *" jupyter-"*) say "  without jupyter-notebook jupyter-nbconvert: no 'npm run jupyter' (the headless 'npm run figures' needs no Jupyter)" ;; esac
+  case "$m" in *" libvulkan1 "*) say "  without libvulkan1: no webgpu backend (GPU training through Dawn), the webgpu tests skip" ;; esac
   case "$m" in *" espeak-ng "* | *" flite "* | *" sox "*) say "  without espeak-ng flite sox: VI-EMD's speech stand-in cannot be synthesised (its tests skip, naming the reason)" ;; esac
 }
 

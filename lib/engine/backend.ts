@@ -1,17 +1,21 @@
 // Backend choice. Models are written against the @tensorflow/tfjs API; at start we pick the fastest
-// backend that loads here and can train every model: tfjs-node-gpu, tfjs-node, then any faster CPU backend
-// registered by the project (see registerCandidate), then wasm, then the pure-JS cpu backend. VAELAB_BACKEND
-// forces one. A candidate that fails says why in one line and the choice falls through to the next.
+// backend that loads here and can train every model: webgpu on a real GPU, tfjs-node-gpu, tfjs-node, then any
+// faster CPU backend registered by the project (see registerCandidate), then wasm, then the pure-JS cpu backend.
+// VAELAB_BACKEND forces one. A candidate that fails says why in one line and the choice falls through to the next.
 import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
+import { describeAdapter, loadWebgpu, webgpuAdapter, type AdapterReport } from "./webgpu";
 
 export interface BackendCandidate {
   /** Name accepted by VAELAB_BACKEND (e.g. "tfjs-node", "native", "wasm"). */
   name: string;
-  /** Higher is tried first. Built-ins: tfjs-node-gpu 100, tfjs-node 90, wasm 20, cpu 10. */
+  /** Higher is tried first. Built-ins: webgpu 110, tfjs-node-gpu 100, tfjs-node 90, native 50, wasm 20, cpu 10. */
   priority: number;
-  /** Load and register the backend; return the tfjs backend name to activate. Throw with a one-line reason if unavailable. */
-  load: () => Promise<string>;
+  /**
+   * Load and register the backend; return the tfjs backend name to activate. Throw with a one-line reason if
+   * unavailable. `forced`: named by VAELAB_BACKEND (webgpu then accepts a software adapter).
+   */
+  load: (forced: boolean) => Promise<string>;
   /** Threads the backend uses, if it knows. */
   threads?: () => number;
 }
@@ -27,6 +31,8 @@ export interface EngineInfo {
   forced: boolean;
   /** One line per candidate that was tried and failed, in order. */
   fallbacks: string[];
+  /** The GPU adapter, when the backend is webgpu. */
+  adapter?: AdapterReport;
 }
 
 const candidates: BackendCandidate[] = [];
@@ -87,6 +93,7 @@ function requireTfjsNode(pkg: string): string {
   return "tensorflow";
 }
 
+registerCandidate({ name: "webgpu", priority: 110, load: (forced) => loadWebgpu(forced), threads: () => 1 });
 registerCandidate({
   name: "tfjs-node-gpu",
   priority: 100,
@@ -134,7 +141,7 @@ let choosing: Promise<EngineInfo> | null = null;
 
 /** Load and activate `c`; unless forced, refuse (before activating) a backend that cannot train every model. */
 async function activate(c: BackendCandidate, forced: boolean): Promise<string> {
-  const tfName = await c.load();
+  const tfName = await c.load(forced);
   const missing = forced ? [] : missingKernels(tfName);
   if (missing.length > 0)
     throw new Error(
@@ -201,6 +208,7 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
       threads: picked.threads ? picked.threads() : os.cpus().length,
       forced: Boolean(force),
       fallbacks,
+      ...(picked.name === "webgpu" && webgpuAdapter() ? { adapter: webgpuAdapter()! } : {}),
     };
     return chosen;
   })();
@@ -244,7 +252,7 @@ export function engineInfo(): Promise<EngineInfo> {
 
 /** One line for notebook headers and figure JSON. */
 export function describeEngine(info: EngineInfo): string {
-  return `vaelab engine: backend=${info.backend} (tf '${info.tfBackend}'), tfjs ${info.tfjs}, node ${info.node}, ${info.platform}, threads ${info.threads}/${info.cpus} cpus${info.forced ? ", forced by VAELAB_BACKEND" : ""}`;
+  return `vaelab engine: backend=${info.backend} (tf '${info.tfBackend}'), tfjs ${info.tfjs}, node ${info.node}, ${info.platform}, threads ${info.threads}/${info.cpus} cpus${info.adapter ? `, ${describeAdapter(info.adapter)}` : ""}${info.forced ? ", forced by VAELAB_BACKEND" : ""}`;
 }
 
 /** Names of registered candidates, highest priority first. */

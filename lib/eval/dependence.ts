@@ -226,12 +226,12 @@ export interface IsPartialCorrelation {
  * estimator in batches (lib/prob/correlation's partialCorrelation), see the header. `sd` is one number for
  * every dimension or one per dimension. Rows left over after the last full batch of a pass are not used.
  */
-export function isPartialCorrelation(
+export async function isPartialCorrelation(
   z: Rows,
   sd: number | readonly number[],
   groups: number[][],
   opts: IsPartialCorrelationOptions = {},
-): IsPartialCorrelation {
+): Promise<IsPartialCorrelation> {
   const where = `${WHERE} isPartialCorrelation`;
   const [n, K] = checkRows(z, "z", where);
   validateGroups(groups, K, where);
@@ -262,7 +262,7 @@ export function isPartialCorrelation(
     for (let b = 0; b + M <= N; b += M) {
       const mu = order.slice(b, b + M).map((i) => z[i]);
       const zs = mu.map((m) => m.map((v, k) => v + sds[k] * draws.normal()));
-      const pc = tf.tidy(() => {
+      const pcT = tf.tidy(() => {
         const logQ = pairwiseLogNormal(
           tf.tensor2d(zs, [M, K]),
           tf.tensor2d(
@@ -274,8 +274,10 @@ export function isPartialCorrelation(
             [M, K],
           ),
         );
-        return partialCorrelation(logQ, groups, "is", N).dataSync();
+        return partialCorrelation(logQ, groups, "is", N);
       });
+      const pc = await pcT.data(); // async: a GPU backend cannot read synchronously in Node
+      pcT.dispose();
       for (const v of pc) sum += v;
       count += pc.length;
     }

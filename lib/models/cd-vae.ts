@@ -271,9 +271,12 @@ export class CdVae implements TrainableModel {
     return this.store.count();
   }
 
-  /** σ_l of each level (numbers). */
-  diffusions(): number[] {
-    return this.diffusionRaw.map((v) => tf.tidy(() => tf.softplus(v).dataSync()[0]));
+  /** σ_l of each level (numbers; an async read, as a GPU backend needs in Node). */
+  async diffusions(): Promise<number[]> {
+    const s = tf.tidy(() => this.diffusionRaw.map((v) => tf.softplus(v)));
+    const out = await Promise.all(s.map(async (t) => (await t.data())[0]));
+    tf.dispose(s);
+    return out;
   }
 
   /** BU features keyed by resolution. */

@@ -53,12 +53,12 @@ export interface CommonSigmaCorrelation {
  * aggregate q̂(z) = (1/n) Σ_j q(z | j) over every row including the row's own (the IS estimator with M = N, whose
  * weights are all 1/n), averaged over `samples` draws.
  */
-export function commonSigmaCorrelation(
+export async function commonSigmaCorrelation(
   means: Matrix,
   sigma: number,
   groups: number[][],
   opts: CommonSigmaOptions = {},
-): CommonSigmaCorrelation {
+): Promise<CommonSigmaCorrelation> {
   const where = "commonSigmaCorrelation";
   const [n, K] = means.shape;
   if (means.values.length !== n * K)
@@ -82,7 +82,7 @@ export function commonSigmaCorrelation(
         const logQ = pairwiseLogNormal(z, mu, lv);
         return tf.stack([tf.mean(partialCorrelation(logQ, groups, "IS", n)), tf.mean(totalCorrelation(logQ, "IS", n))]);
       });
-      const [pc, tc] = v.dataSync();
+      const [pc, tc] = await v.data(); // async: a GPU backend cannot read synchronously in Node
       tf.dispose([v, eps]);
       pcPerSample.push(pc);
       tcSum += tc;

@@ -265,7 +265,7 @@ export async function evaluateLatents(
       samples: opts.commonSigmaSamples ?? 10,
       rng: rng.fork("common-sigma"),
     });
-  const bestCommon = atCommonSigma(alignment.estimatedGroups);
+  const bestCommon = await atCommonSigma(alignment.estimatedGroups);
   const best: ProtocolScores = {
     alignment,
     latentR2: alignment.latentR2,
@@ -278,7 +278,7 @@ export async function evaluateLatents(
   if (!hasOwnGroups(model.method)) {
     const groups = contiguousGroups(opts.searchSizes ?? model.config.groupSizes);
     const a = alignGroups(fit.est, groups, fit.truth, trueGroups, alignOpts);
-    const common = atCommonSigma(a.estimatedGroups);
+    const common = await atCommonSigma(a.estimatedGroups);
     contiguous = {
       alignment: a,
       latentR2: a.latentR2,
@@ -452,19 +452,17 @@ export function copyPermutedLinearWeights(source: PdisVae, target: PdisVae, perm
       dst = target.variables[name];
     if (src.shape.join() !== dst.shape.join())
       throw new Error(`${where}: "${name}" has shape [${src.shape}] in the source, [${dst.shape}] in the target`);
-    const v = src.arraySync() as number[] | number[][];
-    let out: number[] | number[][] = v;
-    if (name === "enc/0/w")
-      out = (v as number[][]).map((row) => [...perm.map((p) => row[p]), ...perm.map((p) => row[K + p])]);
-    else if (name === "enc/0/b")
-      out = [...perm.map((p) => (v as number[])[p]), ...perm.map((p) => (v as number[])[K + p])];
-    else if (name === "dec/0/w") out = perm.map((p) => (v as number[][])[p]);
+    // permuted on the device (tf.gather copies exactly), not read back: a GPU backend has no synchronous reads in Node
+    const meanAndLogVar = [...perm, ...perm.map((p) => K + p)];
+    let t: tf.Tensor;
+    if (name === "enc/0/w") t = tf.gather(src, meanAndLogVar, 1);
+    else if (name === "enc/0/b") t = tf.gather(src, meanAndLogVar);
+    else if (name === "dec/0/w") t = tf.gather(src, [...perm]);
     else if (name.startsWith("enc/") || (name.startsWith("dec/") && name !== "dec/0/b" && name !== "dec/logstd")) {
       throw new Error(
         `${where}: "${name}" is not a parameter of a linear model; only linear encoders/decoders can be permuted`,
       );
-    }
-    const t = tf.tensor(out as number[], dst.shape);
+    } else t = tf.clone(src);
     dst.assign(t);
     t.dispose();
   }

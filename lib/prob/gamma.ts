@@ -117,6 +117,12 @@ function sampleShapeGradient(alpha: tf.Tensor, draws: tf.Tensor, alphas: Float32
  */
 export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
   const alphaFull = expandTo(concentration, shape);
+  // The draws are made on the host inside a synchronous loss closure, so this reads synchronously; webgpu has no
+  // such read in Node (a device-side sampler and a gammaShapeGrad kernel there are issue 17's follow-up).
+  if (tf.getBackend() === "webgpu")
+    throw new Error(
+      "lib/prob/gamma: Gamma draws (VI-TasNet, Beta, Lp-nested priors) do not run on webgpu yet; use VAELAB_BACKEND=native",
+    );
   const alphas = alphaFull.dataSync() as Float32Array;
   if (alphas.length === 0) return tf.zeros(shape);
   const first = alphas[0];

@@ -85,8 +85,9 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     // The scalars as float32, exactly as tfjs's ops see them: β and 1 − β become float32 scalar
     // tensors, 1 − β^t is a float32 Sub of the float32 running product, −lr and ε likewise.
     const f = Math.fround;
-    const acc1 = st.accBeta1.dataSync()[0],
-      acc2 = st.accBeta2.dataSync()[0];
+    // read from the native backend's own storage (this path runs only there), not through a synchronous tensor read
+    const acc1 = values(backend, st.accBeta1)[0],
+      acc2 = values(backend, st.accBeta2)[0];
     const b1 = f(this.beta1),
       b2 = f(this.beta2);
     const scalars = [
@@ -159,7 +160,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       [st.accBeta1, b1],
       [st.accBeta2, b2],
     ] as [tf.Variable, number][]) {
-      const t = tf.scalar(f(acc.dataSync()[0] * beta));
+      const t = tf.scalar(f(values(backend, acc)[0] * beta));
       acc.assign(t);
       t.dispose();
     }

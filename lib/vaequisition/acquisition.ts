@@ -83,13 +83,13 @@ function observedVarianceOf(m: AcquisitionModel, D: number): number[] {
  * unobserved entries of x may be anything (NaN included). `truth` (default: x) must be finite where the
  * RMSE/NLL are wanted; rows with a non-finite truth get NaN for both.
  */
-export function predictive(
+export async function predictive(
   am: AcquisitionModel,
   x: number[][],
   mask: number[][],
   rng: Rng,
   truth: number[][] = x,
-): PredictiveRow[] {
+): Promise<PredictiveRow[]> {
   const model = am.model;
   const D = model.xDim,
     K = model.zDim,
@@ -126,7 +126,8 @@ export function predictive(
     const px = model.decodeDistribution(tf.reshape(z, [S * B, K]));
     return [q.mean, q.logVar, px.mean, px.logVar];
   });
-  const [zm, zlv, mv, lvv] = [zMean.dataSync(), zLogVar.dataSync(), means.dataSync(), logVars.dataSync()];
+  // async reads: a GPU backend cannot read synchronously in Node
+  const [zm, zlv, mv, lvv] = await Promise.all([zMean.data(), zLogVar.data(), means.data(), logVars.data()]);
   tf.dispose([zMean, zLogVar, means, logVars]);
   const sumLogSd = (pred: (d: number) => boolean) => sc.sd.reduce((s, v, d) => (pred(d) ? s + Math.log(v) : s), 0);
   const out: PredictiveRow[] = [];
@@ -195,7 +196,10 @@ export function predictive(
 }
 
 /** q(z | x) with every column observed (the "full posterior" of Fig. 2), per row. */
-export function fullPosterior(am: AcquisitionModel, x: number[][]): { zMean: number[]; zLogVar: number[] }[] {
+export async function fullPosterior(
+  am: AcquisitionModel,
+  x: number[][],
+): Promise<{ zMean: number[]; zLogVar: number[] }[]> {
   const D = am.model.xDim;
   const sc = scalerOf(am);
   const xs = tf.tensor2d(
@@ -203,7 +207,7 @@ export function fullPosterior(am: AcquisitionModel, x: number[][]): { zMean: num
     [x.length, D],
   );
   const q = am.model.encode(xs, tf.onesLike(xs));
-  const [m, lv] = [q.mean.arraySync(), q.logVar.arraySync()];
+  const [m, lv] = await Promise.all([q.mean.array(), q.logVar.array()]);
   tf.dispose([xs, q.mean, q.logVar]);
   return m.map((zMean, i) => ({ zMean, zLogVar: lv[i] }));
 }
@@ -271,7 +275,11 @@ function summary(acq: number[], candidates: number[]): number {
  * Acquire every row of `x` (data units, complete rows) column by column under `policy`, all rows in one
  * batch per step. Step m's draws come from rng.fork("step/m"), so a run is reproducible.
  */
-export function runAcquisition(am: AcquisitionModel, x: Matrix, opts: AcquisitionRunOptions): AcquisitionTrace[] {
+export async function runAcquisition(
+  am: AcquisitionModel,
+  x: Matrix,
+  opts: AcquisitionRunOptions,
+): Promise<AcquisitionTrace[]> {
   const where = "runAcquisition";
   const D = am.model.xDim;
   if (x.shape[1] !== D) throw new Error(`${where}: data have ${x.shape[1]} columns, the model ${D}`);
@@ -304,7 +312,7 @@ export function runAcquisition(am: AcquisitionModel, x: Matrix, opts: Acquisitio
   const observed: number[][] = X.map(() => first.slice());
   const traces: AcquisitionTrace[] = X.map((_, i) => ({ row: i, order: [], steps: [] }));
   if (opts.includePrior) {
-    const prior = predictive(
+    const prior = await predictive(
       am,
       X,
       X.map(() => new Array<number>(D).fill(0)),
@@ -319,7 +327,7 @@ export function runAcquisition(am: AcquisitionModel, x: Matrix, opts: Acquisitio
       o.forEach((d) => (r[d] = 1));
       return r;
     });
-    const state = predictive(am, X, masks, rng.fork(`step/${m}`), T);
+    const state = await predictive(am, X, masks, rng.fork(`step/${m}`), T);
     for (let i = 0; i < B; i++) {
       const s = state[i];
       const step: AcquisitionStep = {
@@ -392,11 +400,11 @@ export function curveSummary(curves: number[][]): { mean: number[]; sd: number[]
  * whose observation gives the lowest mean e_RMSE over the validation rows; returns the order and the
  * mean RMSE after each addition. Each evaluation draws from rng.fork("greedy/t/u").
  */
-export function singleBestOrder(
+export async function singleBestOrder(
   am: AcquisitionModel,
   x: Matrix,
   opts: { first?: number[]; candidates?: number[]; truth?: Matrix; rng: Rng | Seed },
-): { order: number[]; meanRmse: number[] } {
+): Promise<{ order: number[]; meanRmse: number[] }> {
   const D = am.model.xDim;
   const X = rowsOf(x);
   X.forEach((r, i) => {
@@ -418,7 +426,7 @@ export function singleBestOrder(
         obs.forEach((d) => (r[d] = 1));
         return r;
       });
-      const st = predictive(am, X, mask, rng.fork(`greedy/${t}/${u}`), T);
+      const st = await predictive(am, X, mask, rng.fork(`greedy/${t}/${u}`), T);
       const err = st.reduce((s, p) => s + p.rmse, 0) / st.length;
       if (err < bestErr) {
         bestErr = err;

@@ -253,7 +253,7 @@ export async function rateSweep(
         const trainRd = await evaluatePartialRd(am, setting.train, trainEvalMask, {
           rng: `sweep-eval/${pv.run.hash}/train-rd`,
         });
-        const valTraces = runAcquisition(am, validationSeq.x, {
+        const valTraces = await runAcquisition(am, validationSeq.x, {
           policy: { kind: "max-variance" },
           truth: validationSeq.truth,
           rng: rng.fork("validation"),
@@ -266,7 +266,7 @@ export async function rateSweep(
           const rd = await evaluatePartialRd(am, d.x, domainMasks[i], {
             rng: `sweep-eval/${pv.run.hash}/rd/${d.name}`,
           });
-          const traces: AcquisitionTrace[] = runAcquisition(am, domainSeq[i].x, {
+          const traces: AcquisitionTrace[] = await runAcquisition(am, domainSeq[i].x, {
             policy: { kind: "max-variance" },
             truth: domainSeq[i].truth,
             rng: rng.fork(`acquire/${d.name}`),

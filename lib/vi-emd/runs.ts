@@ -101,15 +101,18 @@ interface BatchScores {
   mixElbo: number[] | null;
 }
 
-/** Scores of mixtures [i, i + m) as plain numbers; every tensor made here is freed before returning. */
-function evaluateBatch(
+/**
+ * Scores of mixtures [i, i + m) as plain numbers (async reads: a GPU backend has none synchronous in Node); every
+ * tensor made here is freed before returning.
+ */
+async function evaluateBatch(
   model: ViTasNet | ConvTasNet,
   data: { mix: ArrayN; sources: ArrayN },
   i: number,
   m: number,
   rng: Rng,
   mean: boolean,
-): BatchScores {
+): Promise<BatchScores> {
   const T = data.mix.shape[1],
     S = data.sources.shape[1];
   tf.engine().startScope();
@@ -117,29 +120,29 @@ function evaluateBatch(
     const mix = tf.tensor2d(data.mix.values.subarray(i * T, (i + m) * T), [m, T]);
     const src = tf.tensor3d(data.sources.values.subarray(i * S * T, (i + m) * S * T), [m, S, T]);
     // SI-SDR of the unprocessed mixture against each reference (for SI-SDRi), averaged over references
-    const mixScore = tf
+    const mixScore = (await tf
       .mean(
         tf.squeeze(tf.slice(pairwiseSiSdr(tf.tile(tf.expandDims(mix, 1), [1, S, 1]), src), [0, 0, 0], [m, 1, S]), [1]),
         1,
       )
-      .arraySync() as number[];
+      .array()) as number[];
     if (model instanceof ViTasNet) {
       const f = model.forward(mix, src, rng, { mean });
-      const arr = (t: tf.Tensor) => t.arraySync() as number[];
+      const arr = async (t: tf.Tensor) => (await t.array()) as number[];
       return {
-        siSdr: arr(f.siSdr),
+        siSdr: await arr(f.siSdr),
         mixScore,
-        d: arr(f.separationDistortion),
-        rz: arr(f.record.terms.z),
-        rm: arr(f.record.terms.mask),
-        mixElbo: f.mixtureElbo ? arr(f.mixtureElbo) : null,
+        d: await arr(f.separationDistortion),
+        rz: await arr(f.record.terms.z),
+        rm: await arr(f.record.terms.mask),
+        mixElbo: f.mixtureElbo ? await arr(f.mixtureElbo) : null,
       };
     }
     const est = model.separate(mix);
     const pit = permutationInvariant(pairwiseSiSdr(est, src), "max");
     // the BLR distortion of the deterministic estimates, as the VI model's D_S (PIT over −log p, summed over sources)
-    const d = pitBlrDistortion(est, src).arraySync() as number[];
-    return { siSdr: pit.value.arraySync() as number[], mixScore, d, rz: null, rm: null, mixElbo: null };
+    const d = (await pitBlrDistortion(est, src).array()) as number[];
+    return { siSdr: (await pit.value.array()) as number[], mixScore, d, rz: null, rm: null, mixElbo: null };
   } finally {
     tf.engine().endScope();
   }
@@ -164,7 +167,7 @@ export async function evaluateSeparation(
   };
   for (let i = 0; i < n; i += bs) {
     const m = Math.min(bs, n - i);
-    const out = evaluateBatch(model, data, i, m, rng.fork(`batch/${i}`), !o.sample);
+    const out = await evaluateBatch(model, data, i, m, rng.fork(`batch/${i}`), !o.sample);
     out.siSdr.forEach((v, k) => {
       acc.siSdr.push(v);
       acc.siSdri.push(v - out.mixScore[k]);

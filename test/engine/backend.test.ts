@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
-import { mkdtempSync } from "fs";
+import { existsSync, mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 
@@ -123,4 +123,27 @@ test("forced wasm: a conv gradient fails with one line naming the kernel, the ba
     /^ERR vaelab: kernel 'Conv2DBackpropFilter' is not available on backend 'wasm' \(forced by VAELAB_BACKEND=wasm\); unset VAELAB_BACKEND .*VAELAB_BACKEND=cpu.*bash scripts\/setup\.sh/,
   );
   assert.doesNotMatch(r.stderr, /not registered for backend/);
+});
+
+const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
+
+test("webgpu: without a Vulkan driver the automatic choice skips it in one line, without Dawn's loader warnings (issue 17)", () => {
+  const r = runEngine({ VAELAB_BACKEND: "", VK_ICD_FILENAMES: "/nonexistent/icd.json" });
+  assert.equal(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout.split("\n")[0]);
+  assert.notEqual(info.backend, "webgpu");
+  const line = info.fallbacks.find((f: string) => f.startsWith("vaelab: backend webgpu unavailable:"));
+  assert.match(line, /no Vulkan (loader|driver)/);
+  assert.doesNotMatch(r.stderr, /vkCreateInstance|loader_get_json/);
+});
+
+test("webgpu: the automatic choice refuses a software adapter (SwiftShader) in one line (issue 17)", (t) => {
+  if (!existsSync(SWIFTSHADER)) return t.skip(`no ${SWIFTSHADER} (Debian's chromium ships it)`);
+  const r = runEngine({ VAELAB_BACKEND: "", VK_ICD_FILENAMES: SWIFTSHADER });
+  assert.equal(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout.split("\n")[0]);
+  assert.notEqual(info.backend, "webgpu");
+  const line = info.fallbacks.find((f: string) => f.startsWith("vaelab: backend webgpu unavailable:"));
+  assert.ok(line, info.fallbacks.join("\n"));
+  assert.match(line, /(no Vulkan loader|software one \(google swiftshader\).*VAELAB_BACKEND=webgpu forces it)/);
 });

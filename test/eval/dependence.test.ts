@@ -188,7 +188,7 @@ test("isPartialCorrelation equals a direct computation of log q̂(z) − Σ log 
   const sd = [0.7, 0.5, 0.9];
   const M = 3,
     N = 6;
-  const res = isPartialCorrelation(z, sd, groups, { batch: M, passes: 2, rng: new Rng("dep/is") });
+  const res = await isPartialCorrelation(z, sd, groups, { batch: M, passes: 2, rng: new Rng("dep/is") });
   assert.equal(res.passes.length, 2);
   assert.equal(res.N, N);
   // direct: same batches and draws as the implementation (forks pass<p>/order and pass<p>/draws)
@@ -213,10 +213,10 @@ test("isPartialCorrelation equals a direct computation of log q̂(z) − Σ log 
     }
     near(res.passes[p], sum / N, `pass ${p}`, 2e-5, 1e-4);
   }
-  const one = isPartialCorrelation(z, 0.5, [[0, 1, 2]], { batch: 3, passes: 1 });
+  const one = await isPartialCorrelation(z, 0.5, [[0, 1, 2]], { batch: 3, passes: 1 });
   near(one.mean, 0, "one group", 1e-6);
-  assert.throws(() => isPartialCorrelation(z, [1, 2], groups), /sd must be positive, one number or 3/);
-  assert.throws(() => isPartialCorrelation(z, 1, groups, { batch: 7 }), /2 ≤ M ≤ N = 6/);
+  await assert.rejects(() => isPartialCorrelation(z, [1, 2], groups), /sd must be positive, one number or 3/);
+  await assert.rejects(() => isPartialCorrelation(z, 1, groups, { batch: 7 }), /2 ≤ M ≤ N = 6/);
 });
 
 test("plugInMutualInformation: exact counts on a hand table, XOR samples (pairs ≈ Miller–Madow bias, group ≈ log 2)", () => {

@@ -107,7 +107,7 @@ test("initial rate = closed-form KL; path rate per level = ½((a − b)/σ)²·r
     b = -0.2;
   setHeads(m, { post: a, prior: b, mu, logVar: lv });
   const x = images(3, "x2");
-  const sig = m.diffusions();
+  const sig = await m.diffusions();
   for (const step of [0.1, 0.3]) {
     const out = tf.tidy(() => {
       const f = m.forward(x, new Rng(5), { step });
@@ -285,7 +285,7 @@ test("conditionLevels: levels below it lose the data; unconditioned 'prior' runs
     b = -0.2;
   setHeads(m, { post: a, prior: b });
   const x = images(3, "x-cond");
-  const sig = m.diffusions(),
+  const sig = await m.diffusions(),
     k = m.config.latentChannels;
   const paths = (o: Record<string, unknown>) =>
     tf.tidy(() => {
@@ -340,7 +340,7 @@ test("record: drifts at the posterior states give the recorded rate densities, w
     m.variables[`td/${l}/prior/3/b`].assign(new Rng(`qb${l}`).normalTensor([k]));
   });
   const x = images(3, "x-rec");
-  const sig = m.diffusions();
+  const sig = await m.diffusions();
   tf.tidy(() => {
     const f = m.forward(x, new Rng(22), { step: 0.25, record: true });
     f.levels.forEach((lv, l) => {

@@ -78,7 +78,7 @@ test("commonSigmaCorrelation: Scott's σ; uniform weights with the self term; in
   const sigma = 0.6,
     groups = [[0, 1], [2]];
   const means = { values: Float32Array.from(mu.flat()), shape: [4, 3] as [number, number] };
-  const got = commonSigmaCorrelation(means, sigma, groups, { samples: 1, rng: "t" });
+  const got = await commonSigmaCorrelation(means, sigma, groups, { samples: 1, rng: "t" });
   const eps = new Rng("t").fork("draw-0").normalTensor([4, 3]);
   const e = (await eps.array()) as number[][];
   eps.dispose();
@@ -93,7 +93,7 @@ test("commonSigmaCorrelation: Scott's σ; uniform weights with the self term; in
   const rng = new Rng("indep");
   const n = 600;
   const ind = { values: Float32Array.from({ length: n * 4 }, () => rng.normal()), shape: [n, 4] as [number, number] };
-  const r = commonSigmaCorrelation(ind, scottBandwidth(n, 4), [
+  const r = await commonSigmaCorrelation(ind, scottBandwidth(n, 4), [
     [0, 1],
     [2, 3],
   ]);
@@ -104,8 +104,8 @@ test("commonSigmaCorrelation: Scott's σ; uniform weights with the self term; in
     values: Float32Array.from({ length: n * 2 }, (_, i) => (i % 2 === 0 ? Math.cos(i) : Math.sin(i - 1)) * 2),
     shape: [n, 2] as [number, number],
   };
-  const narrow = commonSigmaCorrelation(dep, 0.1, [[0], [1]]).pc,
-    wide = commonSigmaCorrelation(dep, 1.0, [[0], [1]]).pc;
+  const narrow = (await commonSigmaCorrelation(dep, 0.1, [[0], [1]])).pc,
+    wide = (await commonSigmaCorrelation(dep, 1.0, [[0], [1]])).pc;
   assert.ok(narrow > wide, `a ring: PC at σ = 0.1 (${narrow}) > at σ = 1 (${wide})`);
 });
 

@@ -72,7 +72,7 @@ function closedForm(
   return { mean, variance, A, c, sig2 };
 }
 
-test("the predictive distribution matches the linear-decoder closed form (both estimators), for partial and empty observed sets", () => {
+test("the predictive distribution matches the linear-decoder closed form (both estimators), for partial and empty observed sets", async () => {
   const m = linearModel(1);
   const am: AcquisitionModel = { model: m, samples: 6000 };
   const rng = new Rng(3);
@@ -82,7 +82,7 @@ test("the predictive distribution matches the linear-decoder closed form (both e
     [0, 0, 0, 0, 0],
     [1, 1, 1, 1, 1],
   ];
-  const st = predictive(am, x, masks, new Rng(4));
+  const st = await predictive(am, x, masks, new Rng(4));
   st.forEach((p, b) => {
     const cf = closedForm(m, p.zMean, p.zLogVar);
     for (let d = 0; d < D; d++) {
@@ -134,12 +134,12 @@ test("the predictive distribution matches the linear-decoder closed form (both e
     "the empty set gives the prior predictive",
   );
   // the full posterior equals the fully observed row's posterior
-  const full = fullPosterior(am, [x[2]])[0];
+  const full = (await fullPosterior(am, [x[2]]))[0];
   full.zMean.forEach((v, k) => assert.ok(Math.abs(v - st[2].zMean[k]) < 1e-6));
   m.dispose();
 });
 
-test("data units: the predictive mean is mean + sd·(model units), variance ·sd², NLL and ELBO shift by Σ log sd", () => {
+test("data units: the predictive mean is mean + sd·(model units), variance ·sd², NLL and ELBO shift by Σ log sd", async () => {
   const m = linearModel(5);
   const sc = { mean: [50, 10, 20, 30, 40], sd: [15, 10, 12, 14, 20] };
   const rng = new Rng(6);
@@ -149,8 +149,8 @@ test("data units: the predictive mean is mean + sd·(model units), variance ·sd
     [1, 0, 0, 1, 0],
     [1, 1, 1, 1, 1],
   ];
-  const a = predictive({ model: m, samples: 50 }, z, masks, new Rng(7));
-  const b = predictive({ model: m, samples: 50, scaler: sc }, xData, masks, new Rng(7));
+  const a = await predictive({ model: m, samples: 50 }, z, masks, new Rng(7));
+  const b = await predictive({ model: m, samples: 50, scaler: sc }, xData, masks, new Rng(7));
   const logSd = sc.sd.reduce((s, v) => s + Math.log(v), 0);
   for (let i = 0; i < 2; i++) {
     for (let d = 0; d < D; d++) {
@@ -165,7 +165,7 @@ test("data units: the predictive mean is mean + sd·(model units), variance ·sd
   m.dispose();
 });
 
-test("runAcquisition: max-variance takes the argmax, each candidate once after age; the final RMSE is the measurement noise", () => {
+test("runAcquisition: max-variance takes the argmax, each candidate once after age; the final RMSE is the measurement noise", async () => {
   const m = linearModel(8);
   const rng = new Rng(9);
   const n = 12;
@@ -173,7 +173,7 @@ test("runAcquisition: max-variance takes the argmax, each candidate once after a
   const noisy = clean.map((r) => r.map((v) => v + 0.3 * rng.normal()));
   const mat = (r: number[][]) => ({ values: Float32Array.from(r.flat()), shape: [r.length, D] as [number, number] });
   const am: AcquisitionModel = { model: m, samples: 32, observedVariance: 0.09 };
-  const traces = runAcquisition(am, mat(noisy), {
+  const traces = await runAcquisition(am, mat(noisy), {
     policy: { kind: "max-variance" },
     truth: mat(clean),
     rng: 10,
@@ -203,24 +203,27 @@ test("runAcquisition: max-variance takes the argmax, each candidate once after a
     assert.ok(t.prior && t.prior.partialDistortion === 0);
   }
   // deterministic
-  const again = runAcquisition(am, mat(noisy), { policy: { kind: "max-variance" }, truth: mat(clean), rng: 10 });
+  const again = await runAcquisition(am, mat(noisy), { policy: { kind: "max-variance" }, truth: mat(clean), rng: 10 });
   assert.deepEqual(
     again.map((t) => t.order),
     traces.map((t) => t.order),
   );
   // random: permutations that differ between sequences; fixed: followed as given
-  const rnd = runAcquisition(am, mat(noisy), { policy: { kind: "random" }, rng: 11 });
+  const rnd = await runAcquisition(am, mat(noisy), { policy: { kind: "random" }, rng: 11 });
   assert.ok(rnd.every((t) => [...t.order].sort().join() === "1,2,3,4"));
   assert.ok(new Set(rnd.map((t) => t.order.join())).size > 3);
-  const fx = runAcquisition(am, mat(noisy), { policy: { kind: "fixed", order: [3, 1, 4, 2] }, rng: 12 });
+  const fx = await runAcquisition(am, mat(noisy), { policy: { kind: "fixed", order: [3, 1, 4, 2] }, rng: 12 });
   assert.ok(fx.every((t) => t.order.join() === "3,1,4,2"));
-  assert.throws(
+  await assert.rejects(
     () => runAcquisition(am, mat(noisy), { policy: { kind: "fixed", order: [3, 1] }, rng: 1 }),
     /permutation of the candidates/,
   );
   const withNaN = mat(noisy);
   withNaN.values[7] = NaN;
-  assert.throws(() => runAcquisition(am, withNaN, { policy: { kind: "random" }, rng: 1 }), /row 1 has missing values/);
+  await assert.rejects(
+    () => runAcquisition(am, withNaN, { policy: { kind: "random" }, rng: 1 }),
+    /row 1 has missing values/,
+  );
   assert.deepEqual(completeRows(withNaN), [0, ...Array.from({ length: n - 2 }, (_, i) => i + 2)]);
   // curves and areas (Eq. 6)
   const curves = informationCurves(traces, "rmse");
@@ -236,34 +239,33 @@ test("runAcquisition: max-variance takes the argmax, each candidate once after a
   m.dispose();
 });
 
-test("singleBestOrder: each step is the brute-force argmin of the validation mean RMSE", () => {
+test("singleBestOrder: each step is the brute-force argmin of the validation mean RMSE", async () => {
   const m = linearModel(13);
   const rng = new Rng(14);
   const rows = Array.from({ length: 20 }, () => Array.from({ length: D }, () => rng.normal()));
   const x = { values: Float32Array.from(rows.flat()), shape: [20, D] as [number, number] };
   const am: AcquisitionModel = { model: m, samples: 16 };
-  const { order, meanRmse } = singleBestOrder(am, x, { rng: 15 });
+  const { order, meanRmse } = await singleBestOrder(am, x, { rng: 15 });
   assert.deepEqual([...order].sort(), [1, 2, 3, 4]);
   const X = rows.map((r) => r.map((v) => Math.fround(v)));
   const prefix: number[] = [0];
-  order.forEach((chosen, t) => {
-    const errs = [1, 2, 3, 4]
-      .filter((u) => !prefix.includes(u))
-      .map((u) => {
-        const obs = [...prefix, u];
-        const st = predictive(
-          am,
-          X,
-          X.map(() => Array.from({ length: D }, (_, d) => (obs.includes(d) ? 1 : 0))),
-          new Rng(15).fork(`greedy/${t}/${u}`),
-        );
-        return { u, e: st.reduce((s, p) => s + p.rmse, 0) / st.length };
-      });
+  for (const [t, chosen] of order.entries()) {
+    const errs: { u: number; e: number }[] = [];
+    for (const u of [1, 2, 3, 4].filter((u) => !prefix.includes(u))) {
+      const obs = [...prefix, u];
+      const st = await predictive(
+        am,
+        X,
+        X.map(() => Array.from({ length: D }, (_, d) => (obs.includes(d) ? 1 : 0))),
+        new Rng(15).fork(`greedy/${t}/${u}`),
+      );
+      errs.push({ u, e: st.reduce((s, p) => s + p.rmse, 0) / st.length });
+    }
     const best = errs.reduce((p, q) => (q.e < p.e ? q : p));
     assert.equal(chosen, best.u, `step ${t}`);
     assert.ok(Math.abs(meanRmse[t] - best.e) < 1e-12);
     prefix.push(chosen);
-  });
+  }
   assert.equal(meanRmse[meanRmse.length - 1], 0, "everything observed against itself: no error");
   m.dispose();
 });
