@@ -7,7 +7,7 @@
 //   npm run bench -- --models mlp-vae,pvae --backends native,wasm
 //   npm run bench -- --quick --json                a few steps per pair (smoke test)
 //   npm run -s bench -- --json > rows.json         (-s: without npm's "> vaelab bench" banner on stdout)
-//   npm run bench -- --notebooks --only vi-emd --write   first-run time of whole notebooks (lib/bench/notebooks)
+//   npm run bench -- --notebooks --only vi-emd --write   first-run time of whole notebooks (lib/runner/notebook-timing)
 //   npm run bench -- --torch                       add PyTorch rows (scripts/bench_torch.py) if a python3 has torch
 //                                                  ($VAELAB_PYTHON, python3 on PATH, or /usr/bin/python3)
 //
@@ -19,7 +19,7 @@ import { parseArgs as nodeParseArgs } from "util";
 import { join } from "path";
 import { BENCH_MODELS, benchModelNames } from "../lib/bench/models";
 import { BenchRow, addCpuRatios, machineLine, renderTable } from "../lib/bench/report";
-import { notebookTimingTable, timeNotebookFirstRuns } from "../lib/bench/notebooks";
+import { notebookTimingTable, timeNotebookFirstRuns } from "../lib/runner/notebook-timing";
 import { PRESETS, Preset } from "../lib/notebook/preset";
 
 const ALL_BACKENDS = ["webgpu", "tfjs-node-gpu", "tfjs-node", "native", "wasm", "cpu"];
@@ -360,7 +360,7 @@ async function main(): Promise<void> {
   console.log(lines.join("\n"));
 }
 
-// ---- --notebooks: first-run times of whole notebooks (lib/bench/notebooks) --------------------------
+// ---- --notebooks: first-run times of whole notebooks (lib/runner/notebook-timing) --------------------------
 
 const NOTEBOOKS_USAGE = `usage: npm run bench -- --notebooks [--only text] [--preset smoke|demo|paper] [--write] [--timeout s]
 

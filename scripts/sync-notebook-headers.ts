@@ -15,7 +15,7 @@ import {
   runTimeParagraph,
   withRunTime,
 } from "../lib/runner/notebook-headers";
-import { readTimings } from "../lib/runner/timings";
+import { readTimings } from "../lib/notebook/timings";
 
 const timings = readTimings();
 let changed = 0;

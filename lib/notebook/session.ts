@@ -10,7 +10,7 @@ import type { Claim, FigureRecord, Work } from "./figure-record";
 import { getPreset, type Preset } from "./preset";
 import { renderText, type PresetText } from "./differences";
 import { installKernelSendQueue } from "./iopub-queue";
-import { firstRunLine } from "../runner/timings";
+import { firstRunLine } from "./timings";
 import { formatTally, makeClaim, tallyClaims, type ClaimOptions } from "./claims";
 
 export interface FigureMeta {

@@ -12,7 +12,7 @@ import {
 } from "../engine/paths";
 import { Preset, PRESETS } from "../notebook/preset";
 import { displayPath, NotebookRunError, runNotebook } from "./runner";
-import { FirstRunTiming, readTimings, timingKey } from "./timings";
+import { FirstRunTiming, readTimings, timingKey } from "../notebook/timings";
 import { signNotebook } from "./trust";
 
 /** The start-here notebook (notebooks/index.ipynb, lib/runner/notebook-headers): a table of contents, not a figure. */
@@ -134,7 +134,7 @@ export interface PlannedNotebook {
   seconds?: number;
   /** Measured seconds at other presets (shown when there is none at the plan's preset). */
   otherPresets: { preset: string; seconds: number }[];
-  /** The first run's time at the plan's preset, from <notebooksDir>/timings.json (lib/runner/timings). */
+  /** The first run's time at the plan's preset, from <notebooksDir>/timings.json (lib/notebook/timings). */
   firstRun?: FirstRunTiming;
 }
 

@@ -10,7 +10,7 @@ export { INDEX_NOTEBOOK };
 import { loadRecords } from "./gallery";
 import type { Notebook } from "./nbformat";
 import { joinText, splitLines } from "./nbformat";
-import { TimingsFile, roughDuration, timingKey } from "./timings";
+import { TimingsFile, roughDuration, timingKey } from "../notebook/timings";
 
 export const RUN_TIME_MARK = "**Run time.**";
 

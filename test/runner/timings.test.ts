@@ -12,8 +12,8 @@ import {
   roughDuration,
   timingKey,
   validateTimings,
-} from "../../lib/runner/timings";
-import { timeNotebookFirstRuns } from "../../lib/bench/notebooks";
+} from "../../lib/notebook/timings";
+import { timeNotebookFirstRuns } from "../../lib/runner/notebook-timing";
 import { estimateLine, findNotebooks, planFigures, planTable } from "../../lib/runner/figures";
 import { COMMITTED_FIGURES_DIR, NOTEBOOKS_DIR } from "../../lib/engine/paths";
 import { makeNotebook, tempDir, writeFiles } from "./nb-fixtures";

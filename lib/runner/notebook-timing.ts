@@ -1,4 +1,4 @@
-// `npm run bench -- --notebooks`: each notebook's first-run time, measured rather than summed. Every notebook runs
+// `npm run bench -- --notebooks` (scripts/bench.ts): each notebook's first-run time, measured rather than summed. Every notebook runs
 // alone on an empty run cache (a fresh VAELAB_RUNS_DIR, so it trains everything it needs, including models it
 // would otherwise reload from another notebook's runs) and exports into a temporary figures folder (figures/ is
 // the main job's). Generated data sets (the speech stand-in) stay cached: building them is data preparation, said
@@ -8,9 +8,9 @@ import { loadavg, tmpdir } from "os";
 import { join, relative } from "path";
 import { NOTEBOOKS_DIR } from "../engine/paths";
 import type { Preset } from "../notebook/preset";
-import { formatDuration, selectNotebooks } from "../runner/figures";
-import { runNotebook } from "../runner/runner";
-import { FirstRunTiming, recordTiming } from "../runner/timings";
+import { formatDuration, selectNotebooks } from "./figures";
+import { runNotebook } from "./runner";
+import { FirstRunTiming, recordTiming } from "../notebook/timings";
 
 export interface NotebookTimingOptions {
   preset: Preset;
