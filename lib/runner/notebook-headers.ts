@@ -21,7 +21,7 @@ export function runTimeParagraph(notebookPath: string, timings: TimingsFile): st
     ? `The first run at \`demo\` took ${roughDuration(t.seconds)} (${t.measured}; ${t.conditions})`
     : "The first run at `demo` has not been measured yet";
   return (
-    `${RUN_TIME_MARK} The first code cell compiles the library (≈ 20–30 s) before anything appears. ${demo}; ` +
+    `${RUN_TIME_MARK} The first code cell compiles the library (≈ 5–30 s, longer on a busy machine) before anything appears. ${demo}; ` +
     "a re-run reloads trained models from `data/runs/`. The first output line repeats this for the preset in use " +
     "(`notebooks/timings.json`; `npm run bench -- --notebooks` measures it)."
   );
@@ -84,7 +84,7 @@ export function indexMarkdown(entries: IndexEntry[], timings: TimingsFile): stri
     "run it top to bottom (Cell > Run All): it says what it reproduces and what differs from the paper, trains or reloads",
     "its models, shows the figure, and ends with a claims table saying which of the paper's claims hold in this run.",
     "",
-    "- **Time.** The first code cell of every notebook compiles the library (≈ 20–30 s) before anything appears. The",
+    "- **Time.** The first code cell of every notebook compiles the library (≈ 5–30 s, longer on a busy machine) before anything appears. The",
     "  table gives each notebook's first run at the `demo` preset on a 2-core CPU (`notebooks/timings.json`); a re-run",
     "  reloads the trained models from `data/runs/` and takes seconds to a minute. `smoke` (`VAELAB_PRESET=smoke`) runs",
     "  every notebook in seconds with meaningless numbers; `paper` is the papers' scale, for a GPU box.",
