@@ -13,6 +13,7 @@ import { AGE_INDEX, AUDIOGRAM_COLUMNS, EARS, FREQUENCIES_HZ, thresholdIndex } fr
 import type { Matrix } from "../data/dataset";
 import { mean, sd } from "../eval/summary";
 import { CONFIG_FILE, DONE_FILE, METRICS_FILE, CHECKPOINT_DIR } from "../train/run-cache";
+import { readCsv } from "../train/history";
 import { showHtml } from "../plot/show";
 import { htmlTable, textTable, type Cell } from "../plot/table";
 import type { FigureRecord, Work } from "./figure-record";
@@ -206,28 +207,6 @@ function readJson(file: string): unknown {
   }
 }
 
-/** metrics.csv's last row by its header; errors name the file, the line and the column. */
-function lastMetrics(file: string): Record<string, number> {
-  const lines = fs
-    .readFileSync(file, "utf8")
-    .split(/\r?\n/)
-    .filter((l) => l.length > 0);
-  if (lines.length < 2) return {};
-  const cols = lines[0].split(","),
-    cells = lines[lines.length - 1].split(",");
-  const where = `${file}, line ${lines.length} (the last)`;
-  if (cells.length !== cols.length)
-    throw new Error(`${where} has ${cells.length} fields, the header has ${cols.length}`);
-  const row: Record<string, number> = {};
-  cells.forEach((c, j) => {
-    const v = Number(c);
-    if (c !== "" && Number.isNaN(v) && c !== "NaN")
-      throw new Error(`${where}, column ${cols[j]}: "${c}" is not a number`);
-    if (c !== "") row[cols[j]] = v;
-  });
-  return row;
-}
-
 /** One run folder as a row; throws naming the file at fault. */
 function runRow(dir: string, hash: string, opts: RunsTableOptions): Record<string, unknown> {
   const configFile = path.join(dir, CONFIG_FILE);
@@ -240,7 +219,8 @@ function runRow(dir: string, hash: string, opts: RunsTableOptions): Record<strin
   if (done?.hash !== undefined && done.hash !== hash)
     throw new Error(`${doneFile} names run ${String(done.hash)}, not ${hash}`);
   const metricsFile = path.join(dir, METRICS_FILE);
-  const final = fs.existsSync(metricsFile) ? lastMetrics(metricsFile) : {};
+  // the last logged row (readCsv checks every line and names the file, line and column at fault)
+  const final = fs.existsSync(metricsFile) ? (readCsv(metricsFile).at(-1) ?? {}) : {};
   const model = at(config, "model"),
     data = at(config, "data");
   const row: Record<string, unknown> = {

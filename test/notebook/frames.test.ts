@@ -178,7 +178,7 @@ test("runsTable: a row per run with config, status and final metrics; broken fol
     ]);
     assert.equal(warnings.length, 4, warnings.join("\n"));
     assert.match(warnings[0], /c000.*c000[\\/]config\.json is not valid JSON/);
-    assert.match(warnings[1], /d000[\\/]metrics\.csv, line 3 \(the last\), column loss: "oops" is not a number/);
+    assert.match(warnings[1], /d000[\\/]metrics\.csv: line 3, column loss: "oops" is not a number/);
     assert.match(warnings[2], /e000[\\/]config\.json is missing/);
     assert.match(warnings[3], /f000[\\/]done\.json names run zzzz, not f000/);
     // only the runs asked for, in that order, each once; a missing one is a warning
