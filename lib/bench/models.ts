@@ -48,7 +48,7 @@ export function adamBench(
   cleanup: () => void,
   learningRate = 1e-3,
 ): BenchInstance {
-  // The trainer's optimizer: the fused native Adam on the native backend, tf.train.adam elsewhere.
+  // The trainer's optimizer: the fused Adam on the native and webgpu backends, tf.train.adam elsewhere.
   const optimizer = createAdam(learningRate);
   let s = 0;
   let last = NaN;

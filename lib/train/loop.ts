@@ -71,7 +71,7 @@ export interface TrainOptions {
   epochs?: number;
   /** Seed or stream for batch order and step randomness (default seed 0). */
   rng?: Rng | Seed;
-  /** Default Adam(learningRate): tf.train.adam, fused into one native call per variable on the native backend (same maths and state). Its state is checkpointed. */
+  /** Default Adam(learningRate): tf.train.adam, fused into one call per variable on the native and webgpu backends (same maths and state). Its state is checkpointed. */
   optimizer?: tf.Optimizer;
   /** For the default Adam (default 1e-3). */
   learningRate?: number;
