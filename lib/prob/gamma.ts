@@ -111,18 +111,16 @@ function sampleShapeGradient(alpha: tf.Tensor, draws: tf.Tensor, alphas: Float32
 /**
  * Gamma(α, 1) samples of shape `shape`, where the concentration tensor broadcasts to `shape`,
  * reparameterised implicitly: gradients reach the concentration (see the header).
- * A single concentration uses tf.randomGamma (rate fixed at 1: tfjs 4.22 multiplies by its `beta`
- * argument although it documents it as a rate). Different concentrations per element use our own
- * Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
+ * Where the backend has the gamma-draw kernel (webgpu: lib/engine/webgpu-special) the draws and their gradient
+ * stay on the device, keyed by two words from `rng`; a concentration ≤ 0 gives NaN there (checking it would read
+ * back). Elsewhere the draws are made on the host: a single concentration uses tf.randomGamma (rate fixed at 1:
+ * tfjs 4.22 multiplies by its `beta` argument although it documents it as a rate); different concentrations per
+ * element use our own Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
  */
 export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
   const alphaFull = expandTo(concentration, shape);
-  // The draws are made on the host inside a synchronous loss closure, so this reads synchronously; webgpu has no
-  // such read in Node (a device-side sampler and a gammaShapeGrad kernel there are issue 17's follow-up).
-  if (tf.getBackend() === "webgpu")
-    throw new Error(
-      "lib/prob/gamma: Gamma draws (VI-TasNet, Beta, Lp-nested priors) do not run on webgpu yet; use VAELAB_BACKEND=native",
-    );
+  if (tf.getKernel(SPECIAL_KERNELS.gammaSample, tf.getBackend())) return sampleOnDevice(rng, alphaFull);
+  // host draws inside a synchronous loss closure, so this reads synchronously (webgpu takes the branch above)
   const alphas = alphaFull.dataSync() as Float32Array;
   if (alphas.length === 0) return tf.zeros(shape);
   const first = alphas[0];
@@ -144,6 +142,23 @@ export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: n
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
   return draw(alphaFull);
+}
+
+/** The device path: one draw kernel forward, one gammaShapeGrad kernel backward, no read of α or z. */
+function sampleOnDevice(rng: Rng, alphaFull: tf.Tensor): tf.Tensor {
+  const seed = [Math.floor(rng.uniform() * 2 ** 32), Math.floor(rng.uniform() * 2 ** 32)];
+  if (alphaFull.size === 0) return tf.zeros(alphaFull.shape);
+  const alpha = alphaFull.dtype === "float32" ? alphaFull : tf.cast(alphaFull, "float32");
+  const draw = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const value = tf.engine().runKernel(SPECIAL_KERNELS.gammaSample, { alpha: a }, { seed }) as tf.Tensor;
+    save([a, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.mul(dy, tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: saved[0], b: saved[1] }) as tf.Tensor),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
+  return draw(alpha);
 }
 
 /** Independent Gamma(α = concentration, β = rate): density β^α x^(α−1) e^(−βx) / Γ(α). Reparameterised (implicitly). */
