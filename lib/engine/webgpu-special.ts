@@ -171,11 +171,6 @@ fn main(index : i32) {
   }
 }
 
-function sameShape(name: string, a: tf.TensorInfo, b: tf.TensorInfo): void {
-  if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i]))
-    throw new Error(`${name}: a ${JSON.stringify(a.shape)} and b ${JSON.stringify(b.shape)} must have one shape`);
-}
-
 /** Register the kernels above for tfjs's webgpu backend (once; lib/engine/backend calls it when webgpu loads). */
 export function registerWebgpuSpecialKernels(): void {
   if (tf.getKernel(SPECIAL_KERNELS.gammaSample, "webgpu")) return;
@@ -196,8 +191,9 @@ export function registerWebgpuSpecialKernels(): void {
     backendName: "webgpu",
     kernelFunc: ({ inputs, backend }) => {
       const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      sameShape(SPECIAL_KERNELS.gammaShapeGrad, a, b);
-      return (backend as WebGPUBackend).runWebGPUProgram(new GammaShapeGradProgram(a.shape), [a, b], "float32");
+      // a and b broadcast, as in the native kernel (the shader's getXByOutputIndex maps each element)
+      const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return (backend as WebGPUBackend).runWebGPUProgram(new GammaShapeGradProgram(shape), [a, b], "float32");
     },
   });
 }

@@ -4,6 +4,8 @@
 // at its CDF level u = P(α, z), so dz/dα = −(∂P/∂α)(α, z) / p(z; α), with P the regularised lower
 // incomplete gamma function (series / continued fraction in float64) and ∂P/∂α by a central difference.
 // The rate enters as z/β, which autodiff handles. Beta samples X/(X+Y) inherit the gradients.
+// On webgpu both the draws and dz/dα are WGSL kernels (lib/engine/webgpu-special; dz/dα there in float32 by the
+// series / continued fraction differentiated in α, within 2e-5 of this file's float64 reference).
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { SPECIAL_KERNELS } from "../engine/special-kernels";
