@@ -9,6 +9,6 @@ export const SPECIAL_KERNELS = Object.freeze({
   lbeta: "VaelabLbeta",
   /** dz/dα of Gamma(α, 1) draws z (inputs a = α, b = z): the implicit reparameterisation gradient. */
   gammaShapeGrad: "VaelabGammaShapeGrad",
-  /** Gamma(α, 1) draws, one per element of `alpha` (attr seed: two uint32 words from the caller's Rng). */
+  /** Gamma(α, 1) draws of attr `shape`, `alpha` broadcast to it (attr seed: two uint32 words from the caller's Rng). */
   gammaSample: "VaelabGammaSample",
 });

@@ -13,8 +13,12 @@
 //      fraction: dz/dα = z·(h·(log z − ψ(α)) + ∂h/∂α),          1 − P = z^α e^−z / Γ(α) · h
 //    so no lgamma or exp enters; ψ is computed in the shader. Like the float64 path: z is clamped to the smallest
 //    normal float32 and a non-finite result is 0.
+//  - VaelabLgamma, VaelabDigamma, VaelabTrigamma, VaelabLbeta: lib/prob/special's float32 method (series around 2
+//    below 2.5, shifted Stirling / asymptotic series above) in one dispatch each, where the composed ops take ≈ 40
+//    (each a WebGPU dispatch with its host overhead); their gradients are the ones lib/prob/special registers.
 import * as tf from "@tensorflow/tfjs";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
+import { SPECIAL_F32_COEFFS } from "../prob/special";
 import { SPECIAL_KERNELS } from "./special-kernels";
 
 /** The backend's dispatch helpers; the package is loaded only after navigator.gpu exists (lib/engine/webgpu). */
@@ -22,6 +26,83 @@ function util(): typeof import("@tensorflow/tfjs-backend-webgpu").webgpu_util {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   return (require("@tensorflow/tfjs-backend-webgpu") as typeof import("@tensorflow/tfjs-backend-webgpu")).webgpu_util;
 }
+
+/** Horner's rule unrolled into a WGSL expression in `t`. */
+function horner(coeffs: readonly number[], t: string): string {
+  return coeffs
+    .slice(0, -1)
+    .reduceRight(
+      (acc, c) => `(${acc}) * ${t} + (${c.toPrecision(10)})`,
+      `${coeffs[coeffs.length - 1].toPrecision(10)}`,
+    );
+}
+
+const C = SPECIAL_F32_COEFFS;
+// ψ′ tail: ψ′(y) = 1/y + 1/(2y²) + Σ B_2k / y^(2k+1) (four terms below float32 resolution for y ≥ 10)
+const TRIGAMMA_ASYMP = [1 / 6, -1 / 30, 1 / 42, -1 / 30];
+const SPECIAL_WGSL = `
+fn log1pF(x : f32) -> f32 {
+  let u = 1.0 + x;
+  let d = u - 1.0;
+  return select(log(u) * (x / d), x, d == 0.0);
+}
+// ω(y) = lgamma(y) − [(y − ½) log y − y + ½ log 2π], y ≥ 6
+fn stirlingF(y : f32) -> f32 {
+  let r = 1.0 / y;
+  let r2 = r * r;
+  return (${horner(C.stirling, "r2")}) * r;
+}
+// t = x − 2, x − 1 or x: the series variable of lgamma(2 + t) for x in [1.5, 2.5), [0.5, 1.5), (0, 0.5)
+fn seriesT(x : f32) -> f32 { return select(select(x, x - 1.0, x >= 0.5), x - 2.0, x >= 1.5); }
+fn lgammaF(x : f32) -> f32 {
+  if (!(x > 0.0)) { return select(uniforms.NAN, uniforms.INFINITY, x == 0.0); }
+  if (x < 2.5) {
+    let t = seriesT(x);
+    var s = t * (${horner(C.lgammaSeries, "t")});
+    if (x < 1.5) { s = s - log(x); }
+    if (x < 0.5) { s = s - log1pF(x); }
+    return s;
+  }
+  if (x >= 3.0e38) { return uniforms.INFINITY; }
+  let y = select(x + 4.0, x, x >= 6.0);
+  var r = (y - 0.5) * log(y) - y + 0.9189385332046728 + stirlingF(y);
+  if (x < 6.0) { r = r - log(x * (x + 1.0) * (x + 2.0) * (x + 3.0)); }
+  return r;
+}
+fn digammaF(x : f32) -> f32 {
+  if (!(x > 0.0)) { return select(uniforms.NAN, -uniforms.INFINITY, x == 0.0); }
+  if (x < 2.5) {
+    let t = seriesT(x);
+    var s = ${horner(C.digammaSeries, "t")};
+    if (x < 1.5) { s = s - 1.0 / x; }
+    if (x < 0.5) { s = s - 1.0 / (x + 1.0); }
+    return s;
+  }
+  let y = select(x + 4.0, x, x >= 6.0);
+  let r2 = 1.0 / (y * y);
+  var r = log(y) - 0.5 / y - (${horner(C.digammaAsymp, "r2")}) * r2;
+  if (x < 6.0) { r = r - (1.0 / x + 1.0 / (x + 1.0) + 1.0 / (x + 2.0) + 1.0 / (x + 3.0)); }
+  return r;
+}
+fn trigammaF(x : f32) -> f32 {
+  if (!(x > 0.0)) { return select(uniforms.NAN, uniforms.INFINITY, x == 0.0); }
+  var y = x;
+  var corr = 0.0;
+  while (y < 10.0) { corr = corr + 1.0 / (y * y); y = y + 1.0; }
+  let r = 1.0 / y;
+  let r2 = r * r;
+  return corr + r + 0.5 * r2 + (${horner(TRIGAMMA_ASYMP, "r2")}) * r2 * r;
+}
+// log B(a, b); for max(a, b) ≥ 6, lgamma(big) − lgamma(big + small) from the Stirling forms (no large difference)
+fn lbetaF(a : f32, b : f32) -> f32 {
+  if (!(a > 0.0) || !(b > 0.0)) { return uniforms.NAN; }
+  let big = max(a, b);
+  let small = min(a, b);
+  if (big < 6.0) { return lgammaF(a) + lgammaF(b) - lgammaF(a + b); }
+  let d = -(big - 0.5) * log1pF(small / big) - small * log(big + small) + small + stirlingF(big) - stirlingF(big + small);
+  return lgammaF(small) + d;
+}
+`;
 
 const PHILOX = `
 fn mulhilo(a : u32, b : u32) -> vec2<u32> {
@@ -110,16 +191,7 @@ class GammaShapeGradProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    return `
-// ψ(x), x > 0: recur up to y ≥ 6, then the asymptotic series (float32-accurate there)
-fn digammaF(x0 : f32) -> f32 {
-  var x = x0;
-  var acc = 0.0;
-  while (x < 6.0) { acc = acc - 1.0 / x; x = x + 1.0; }
-  let r2 = 1.0 / (x * x);
-  let tail = r2 * (1.0 / 12.0 - r2 * (1.0 / 120.0 - r2 * (1.0 / 252.0 - r2 * (1.0 / 240.0 - r2 / 132.0))));
-  return acc + log(x) - 0.5 / x - tail;
-}
+    return `${SPECIAL_WGSL}
 fn shapeGrad(a : f32, z : f32) -> f32 {
   let x = max(z, 1.1754943508222875e-38);
   let lx = log(x);
@@ -171,6 +243,41 @@ fn main(index : i32) {
   }
 }
 
+/** One of the functions above, elementwise over one input or two broadcast ones. */
+class SpecialProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  variableNames: string[];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [64, 1, 1];
+  size = true;
+
+  constructor(
+    private readonly fn: string,
+    arity: 1 | 2,
+    shape: number[],
+  ) {
+    this.outputShape = shape;
+    this.shaderKey = `vaelab_${fn}`;
+    this.variableNames = arity === 1 ? ["A"] : ["A", "B"];
+    this.dispatchLayout = util().flatDispatchLayout(shape);
+    this.dispatch = util().computeDispatch(this.dispatchLayout, shape, this.workgroupSize);
+  }
+
+  getUserCode(): string {
+    const args = this.variableNames.map((v) => `get${v}ByOutputIndex(index)`).join(", ");
+    return `${SPECIAL_WGSL}
+fn main(index : i32) {
+  if (index < uniforms.size) { setOutputAtIndex(index, ${this.fn}(${args})); }
+}`;
+  }
+}
+
+function float32(kernel: string, ...xs: tf.TensorInfo[]): void {
+  for (const x of xs) if (x.dtype !== "float32") throw new Error(`${kernel}: expected float32, got ${x.dtype}`);
+}
+
 /** Register the kernels above for tfjs's webgpu backend (once; lib/engine/backend calls it when webgpu loads). */
 export function registerWebgpuSpecialKernels(): void {
   if (tf.getKernel(SPECIAL_KERNELS.gammaSample, "webgpu")) return;
@@ -179,11 +286,37 @@ export function registerWebgpuSpecialKernels(): void {
     backendName: "webgpu",
     kernelFunc: ({ inputs, backend, attrs }) => {
       const alpha = inputs.alpha as tf.TensorInfo;
-      const seed = (attrs as { seed: [number, number] }).seed;
-      if (alpha.dtype !== "float32") throw new Error(`${SPECIAL_KERNELS.gammaSample}: alpha must be float32`);
-      return (backend as WebGPUBackend).runWebGPUProgram(new GammaSampleProgram(alpha.shape), [alpha], "float32", [
+      const { seed, shape } = attrs as unknown as { seed: [number, number]; shape: number[] };
+      float32(SPECIAL_KERNELS.gammaSample, alpha);
+      // α broadcasts to the draws' shape (the shader's getAByOutputIndex maps each element)
+      tf.backend_util.assertAndGetBroadcastShape(alpha.shape, shape);
+      return (backend as WebGPUBackend).runWebGPUProgram(new GammaSampleProgram(shape), [alpha], "float32", [
         { type: "uint32", data: seed },
       ]);
+    },
+  });
+  for (const [name, fn] of [
+    [SPECIAL_KERNELS.lgamma, "lgammaF"],
+    [SPECIAL_KERNELS.digamma, "digammaF"],
+    [SPECIAL_KERNELS.trigamma, "trigammaF"],
+  ])
+    tf.registerKernel({
+      kernelName: name,
+      backendName: "webgpu",
+      kernelFunc: ({ inputs, backend }) => {
+        const x = inputs.x as tf.TensorInfo;
+        float32(name, x);
+        return (backend as WebGPUBackend).runWebGPUProgram(new SpecialProgram(fn, 1, x.shape), [x], "float32");
+      },
+    });
+  tf.registerKernel({
+    kernelName: SPECIAL_KERNELS.lbeta,
+    backendName: "webgpu",
+    kernelFunc: ({ inputs, backend }) => {
+      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      float32(SPECIAL_KERNELS.lbeta, a, b);
+      const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+      return (backend as WebGPUBackend).runWebGPUProgram(new SpecialProgram("lbetaF", 2, shape), [a, b], "float32");
     },
   });
   tf.registerKernel({

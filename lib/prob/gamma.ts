@@ -120,8 +120,8 @@ function sampleShapeGradient(alpha: tf.Tensor, draws: tf.Tensor, alphas: Float32
  * element use our own Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
  */
 export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
+  if (tf.getKernel(SPECIAL_KERNELS.gammaSample, tf.getBackend())) return sampleOnDevice(rng, concentration, shape);
   const alphaFull = expandTo(concentration, shape);
-  if (tf.getKernel(SPECIAL_KERNELS.gammaSample, tf.getBackend())) return sampleOnDevice(rng, alphaFull);
   // host draws inside a synchronous loss closure, so this reads synchronously (webgpu takes the branch above)
   const alphas = alphaFull.dataSync() as Float32Array;
   if (alphas.length === 0) return tf.zeros(shape);
@@ -146,18 +146,31 @@ export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: n
   return draw(alphaFull);
 }
 
-/** The device path: one draw kernel forward, one gammaShapeGrad kernel backward, no read of α or z. */
-function sampleOnDevice(rng: Rng, alphaFull: tf.Tensor): tf.Tensor {
+/**
+ * The device path: one draw kernel forward, one gammaShapeGrad kernel backward, no read of α or z. The kernels
+ * broadcast α themselves and the gradient is summed back to α's shape here: tf.broadcastTo's gradient (Tile's) is
+ * one slice and one add per repetition, thousands of dispatches for a scalar α.
+ */
+function sampleOnDevice(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
+  const out = tf.backend_util.assertAndGetBroadcastShape(concentration.shape, shape);
+  if (out.length !== shape.length || out.some((d, i) => d !== shape[i]))
+    throw new Error(
+      `lib/prob/gamma: concentration of shape ${JSON.stringify(concentration.shape)} does not broadcast to ${JSON.stringify(shape)}`,
+    );
   const seed = [Math.floor(rng.uniform() * 2 ** 32), Math.floor(rng.uniform() * 2 ** 32)];
-  if (alphaFull.size === 0) return tf.zeros(alphaFull.shape);
-  const alpha = alphaFull.dtype === "float32" ? alphaFull : tf.cast(alphaFull, "float32");
+  if (shape.some((d) => d === 0)) return tf.zeros(shape);
+  const alpha = concentration.dtype === "float32" ? concentration : tf.cast(concentration, "float32");
   const draw = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
-    const value = tf.engine().runKernel(SPECIAL_KERNELS.gammaSample, { alpha: a }, { seed }) as tf.Tensor;
+    const value = tf.engine().runKernel(SPECIAL_KERNELS.gammaSample, { alpha: a }, { seed, shape }) as tf.Tensor;
     save([a, value]);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.mul(dy, tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: saved[0], b: saved[1] }) as tf.Tensor),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [al, z] = saved;
+        const g = tf.mul(dy, tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: al, b: z }) as tf.Tensor);
+        const axes = tf.backend_util.getReductionAxes(al.shape, g.shape);
+        return tf.reshape(axes.length > 0 ? tf.sum(g, axes) : g, al.shape);
+      },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
   return draw(alpha);

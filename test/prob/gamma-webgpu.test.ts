@@ -24,7 +24,16 @@ import {
 } from "../../lib/prob/gamma";
 import { Beta } from "../../lib/prob/beta";
 import { klBetaBeta, klGammaGamma } from "../../lib/prob/kl";
-import { digamma, digammaScalar, lgamma, lgammaScalar } from "../../lib/prob/special";
+import {
+  digamma,
+  digammaComposed,
+  digammaScalar,
+  lbeta,
+  lbetaScalar,
+  lgamma,
+  lgammaComposed,
+  lgammaScalar,
+} from "../../lib/prob/special";
 
 /** Draws of Gamma(α, 1), shape [n], on the current backend. */
 async function draws(seed: string, alpha: number, n: number): Promise<Float32Array> {
@@ -123,14 +132,37 @@ test("Gamma draws and dz/dα on webgpu: device kernels, no host reads (issue 17)
     }
   });
 
-  await t.test("per-element concentrations (broadcast [5] → [3000, 5]): each column's mean is its α", async () => {
-    const alphas = [0.2, 0.7, 2, 5, 12];
-    const a = tf.tensor1d(alphas);
-    const z = sampleStandardGamma(new Rng("gamma-webgpu/columns"), a, [3000, 5]);
-    const m = (await tf.mean(z, 0).data()) as Float32Array;
-    alphas.forEach((al, j) => assert.ok(Math.abs(m[j] - al) <= 5 * Math.sqrt(al / 3000), `column ${j}: ${m[j]}`));
-    tf.dispose([a, z]);
-  });
+  await t.test(
+    "per-element concentrations (broadcast [5] → [3000, 5]): column means α, gradients summed back to [5]",
+    async () => {
+      const alphas = [0.2, 0.7, 2, 5, 12];
+      const a = tf.tensor1d(alphas);
+      const z = sampleStandardGamma(new Rng("gamma-webgpu/columns"), a, [3000, 5]);
+      const m = (await tf.mean(z, 0).data()) as Float32Array;
+      alphas.forEach((al, j) => assert.ok(Math.abs(m[j] - al) <= 5 * Math.sqrt(al / 3000), `column ${j}: ${m[j]}`));
+      // the same draws from α already broadcast (the kernel sees the same α per element)
+      const full = tf.broadcastTo(a, [3000, 5]);
+      const zFull = sampleStandardGamma(new Rng("gamma-webgpu/columns"), full, [3000, 5]);
+      assert.deepEqual(await zFull.data(), await z.data());
+      // the gradient reaches the [5] concentration as column sums of dz/dα, without tf.broadcastTo's Tile gradient
+      // (a slice and an add per repeated row: 6000 dispatches here)
+      let grad: tf.Tensor[] = [];
+      const profile = await tf.profile(async () => {
+        grad = tf.grads((x: tf.Tensor) => tf.sum(sampleStandardGamma(new Rng("gamma-webgpu/columns"), x, [3000, 5])))([
+          a,
+        ]);
+        await grad[0].data();
+      });
+      assert.ok(profile.kernels.length < 30, `${profile.kernels.length} kernels for one draw and its gradient`);
+      const dzFull = tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: full, b: zFull }) as tf.Tensor;
+      const want = await tf.sum(dzFull, 0).data();
+      const got = await grad[0].data();
+      alphas.forEach((_, j) =>
+        assert.ok(Math.abs(got[j] - want[j]) <= 1e-5 * Math.abs(want[j]), `∂/∂α${j}: ${got[j]} vs ${want[j]}`),
+      );
+      tf.dispose([a, z, full, zFull, dzFull, ...grad]);
+    },
+  );
 
   await t.test("reproducible for equal Rng state; the stream moves on between calls", async () => {
     const a = await draws("gamma-webgpu/repro", 0.7, 1000);
@@ -188,25 +220,37 @@ test("Gamma draws and dz/dα on webgpu: device kernels, no host reads (issue 17)
     },
   );
 
-  await t.test("lgamma and digamma (composed ops) on webgpu match float64, with gradients ψ and ψ′", async () => {
-    const xs = Array.from({ length: 60 }, (_, i) => 0.01 * Math.pow(10000, i / 59)).map(Math.fround);
-    const x = tf.tensor1d(xs);
-    const [lg, dg] = await Promise.all([lgamma(x).data(), digamma(x).data()]);
-    const [glg] = tf.grads((v: tf.Tensor) => tf.sum(lgamma(v)))([x]);
-    const [gdg] = tf.grads((v: tf.Tensor) => tf.sum(digamma(v)))([x]);
-    const [d1, d2] = await Promise.all([glg.data(), gdg.data()]);
-    xs.forEach((v, i) => {
+  await t.test(
+    "lgamma, digamma, ψ′ and lbeta on webgpu (WGSL kernels, and the composed ops) match float64",
+    async () => {
+      for (const k of ["lgamma", "digamma", "trigamma", "lbeta"] as const)
+        assert.ok(tf.getKernel(SPECIAL_KERNELS[k], "webgpu"), `${k} is a webgpu kernel`);
+      const xs = Array.from({ length: 60 }, (_, i) => 0.01 * Math.pow(10000, i / 59)).map(Math.fround);
+      const x = tf.tensor1d(xs);
+      const [glg] = tf.grads((v: tf.Tensor) => tf.sum(lgamma(v)))([x]);
+      const [gdg] = tf.grads((v: tf.Tensor) => tf.sum(digamma(v)))([x]);
+      const [lg, dg, d1, d2, lgc, dgc] = await Promise.all(
+        [lgamma(x), digamma(x), glg, gdg, lgammaComposed(x), digammaComposed(x)].map((t) => t.data()),
+      );
       const close = (got: number, ref: number, what: string) =>
-        assert.ok(Math.abs(got - ref) <= 2e-5 * Math.max(1, Math.abs(ref)), `${what}(${v}) = ${got}, float64 ${ref}`);
-      close(lg[i], lgammaScalar(v), "lgamma");
-      close(dg[i], digammaScalar(v), "digamma");
-      close(d1[i], digammaScalar(v), "lgamma′");
-      // ψ′ by a central difference of the float64 ψ (≈1e-9 relative)
-      const h = 1e-4 * v;
-      close(d2[i], (digammaScalar(v + h) - digammaScalar(v - h)) / (2 * h), "digamma′");
-    });
-    tf.dispose([x, glg, gdg]);
-  });
+        assert.ok(Math.abs(got - ref) <= 2e-5 * Math.max(1, Math.abs(ref)), `${what} = ${got}, float64 ${ref}`);
+      xs.forEach((v, i) => {
+        close(lg[i], lgammaScalar(v), `lgamma(${v})`);
+        close(lgc[i], lgammaScalar(v), `composed lgamma(${v})`);
+        close(dg[i], digammaScalar(v), `digamma(${v})`);
+        close(dgc[i], digammaScalar(v), `composed digamma(${v})`);
+        close(d1[i], digammaScalar(v), `lgamma′(${v})`);
+        // ψ′ by a central difference of the float64 ψ (≈1e-9 relative)
+        const h = 1e-4 * v;
+        close(d2[i], (digammaScalar(v + h) - digammaScalar(v - h)) / (2 * h), `digamma′(${v})`);
+      });
+      // lbeta on both branches (max < 6: lgamma sums; ≥ 6: Stirling differences), a [8, 1] against b [8]
+      const as = [0.03, 0.4, 1, 2.5, 5.9, 6, 40, 900].map(Math.fround);
+      const lb = await lbeta(tf.tensor2d(as, [8, 1]), tf.tensor1d(as)).data();
+      as.forEach((a, i) => as.forEach((b, j) => close(lb[i * 8 + j], lbetaScalar(a, b), `lbeta(${a}, ${b})`)));
+      tf.dispose([x, glg, gdg]);
+    },
+  );
 
   // native where it is built (the suite's default backend), else cpu: the host path there
   const { registerNativeBackend } = await import("../../lib/engine/native/register");
