@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import * as os from "os";
 import { describeAdapter, loadWebgpu, webgpuAdapter, type AdapterReport } from "./webgpu";
+import { registerWebgpuSpecialKernels } from "./webgpu-special";
 
 export interface BackendCandidate {
   /** Name accepted by VAELAB_BACKEND (e.g. "tfjs-node", "native", "wasm"). */
@@ -93,7 +94,17 @@ function requireTfjsNode(pkg: string): string {
   return "tensorflow";
 }
 
-registerCandidate({ name: "webgpu", priority: 110, load: (forced) => loadWebgpu(forced), threads: () => 1 });
+registerCandidate({
+  name: "webgpu",
+  priority: 110,
+  // the Gamma draw and its gradient in WGSL (lib/engine/webgpu-special), so lib/prob/gamma never reads back
+  load: async (forced) => {
+    const name = await loadWebgpu(forced);
+    registerWebgpuSpecialKernels();
+    return name;
+  },
+  threads: () => 1,
+});
 registerCandidate({
   name: "tfjs-node-gpu",
   priority: 100,

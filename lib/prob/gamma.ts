@@ -4,6 +4,8 @@
 // at its CDF level u = P(α, z), so dz/dα = −(∂P/∂α)(α, z) / p(z; α), with P the regularised lower
 // incomplete gamma function (series / continued fraction in float64) and ∂P/∂α by a central difference.
 // The rate enters as z/β, which autodiff handles. Beta samples X/(X+Y) inherit the gradients.
+// On webgpu both the draws and dz/dα are WGSL kernels (lib/engine/webgpu-special; dz/dα there in float32 by the
+// series / continued fraction differentiated in α, within 2e-5 of this file's float64 reference).
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { SPECIAL_KERNELS } from "../engine/special-kernels";
@@ -111,18 +113,16 @@ function sampleShapeGradient(alpha: tf.Tensor, draws: tf.Tensor, alphas: Float32
 /**
  * Gamma(α, 1) samples of shape `shape`, where the concentration tensor broadcasts to `shape`,
  * reparameterised implicitly: gradients reach the concentration (see the header).
- * A single concentration uses tf.randomGamma (rate fixed at 1: tfjs 4.22 multiplies by its `beta`
- * argument although it documents it as a rate). Different concentrations per element use our own
- * Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
+ * Where the backend has the gamma-draw kernel (webgpu: lib/engine/webgpu-special) the draws and their gradient
+ * stay on the device, keyed by two words from `rng`; a concentration ≤ 0 gives NaN there (checking it would read
+ * back). Elsewhere the draws are made on the host: a single concentration uses tf.randomGamma (rate fixed at 1:
+ * tfjs 4.22 multiplies by its `beta` argument although it documents it as a rate); different concentrations per
+ * element use our own Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
  */
 export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
+  if (tf.getKernel(SPECIAL_KERNELS.gammaSample, tf.getBackend())) return sampleOnDevice(rng, concentration, shape);
   const alphaFull = expandTo(concentration, shape);
-  // The draws are made on the host inside a synchronous loss closure, so this reads synchronously; webgpu has no
-  // such read in Node (a device-side sampler and a gammaShapeGrad kernel there are issue 17's follow-up).
-  if (tf.getBackend() === "webgpu")
-    throw new Error(
-      "lib/prob/gamma: Gamma draws (VI-TasNet, Beta, Lp-nested priors) do not run on webgpu yet; use VAELAB_BACKEND=native",
-    );
+  // host draws inside a synchronous loss closure, so this reads synchronously (webgpu takes the branch above)
   const alphas = alphaFull.dataSync() as Float32Array;
   if (alphas.length === 0) return tf.zeros(shape);
   const first = alphas[0];
@@ -144,6 +144,36 @@ export function sampleStandardGamma(rng: Rng, concentration: tf.Tensor, shape: n
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
   return draw(alphaFull);
+}
+
+/**
+ * The device path: one draw kernel forward, one gammaShapeGrad kernel backward, no read of α or z. The kernels
+ * broadcast α themselves and the gradient is summed back to α's shape here: tf.broadcastTo's gradient (Tile's) is
+ * one slice and one add per repetition, thousands of dispatches for a scalar α.
+ */
+function sampleOnDevice(rng: Rng, concentration: tf.Tensor, shape: number[]): tf.Tensor {
+  const out = tf.backend_util.assertAndGetBroadcastShape(concentration.shape, shape);
+  if (out.length !== shape.length || out.some((d, i) => d !== shape[i]))
+    throw new Error(
+      `lib/prob/gamma: concentration of shape ${JSON.stringify(concentration.shape)} does not broadcast to ${JSON.stringify(shape)}`,
+    );
+  const seed = [Math.floor(rng.uniform() * 2 ** 32), Math.floor(rng.uniform() * 2 ** 32)];
+  if (shape.some((d) => d === 0)) return tf.zeros(shape);
+  const alpha = concentration.dtype === "float32" ? concentration : tf.cast(concentration, "float32");
+  const draw = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const value = tf.engine().runKernel(SPECIAL_KERNELS.gammaSample, { alpha: a }, { seed, shape }) as tf.Tensor;
+    save([a, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [al, z] = saved;
+        const g = tf.mul(dy, tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: al, b: z }) as tf.Tensor);
+        const axes = tf.backend_util.getReductionAxes(al.shape, g.shape);
+        return tf.reshape(axes.length > 0 ? tf.sum(g, axes) : g, al.shape);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor) => tf.Tensor;
+  return draw(alpha);
 }
 
 /** Independent Gamma(α = concentration, β = rate): density β^α x^(α−1) e^(−βx) / Γ(α). Reparameterised (implicitly). */

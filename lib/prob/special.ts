@@ -56,6 +56,18 @@ const STIRLING = [1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360
 /** Asymptotic digamma tail: ψ(y) = log y − 1/(2y) − Σ B_2k / (2k y^2k). */
 const DIGAMMA_ASYMP = [1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12];
 
+/** The float32 method's coefficients, for backends that implement it as a kernel (lib/engine/webgpu-special). */
+export const SPECIAL_F32_COEFFS = Object.freeze({
+  /** lgamma(2 + t) = t·Σ a_k t^(k−1) */
+  lgammaSeries: LG_F32,
+  /** digamma(2 + t) = Σ b_j t^j */
+  digammaSeries: DG_F32,
+  /** Stirling correction ω(y) for y ≥ 6 */
+  stirling: STIRLING.slice(0, 4),
+  /** digamma's asymptotic tail for y ≥ 6 */
+  digammaAsymp: DIGAMMA_ASYMP.slice(0, 4),
+});
+
 // Region boundaries shared by the tensor and scalar versions.
 const SERIES_MAX = 2.5;
 const ASYMP_MIN = 6;

@@ -13,7 +13,7 @@ const SYNC_READ = /\.(dataSync|arraySync|bufferSync)\s*\(/g;
 const ALLOWED: Record<string, { count: number; why: string }> = {
   "lib/prob/gamma.ts": {
     count: 2,
-    why: "Gamma draws are made on the host inside a synchronous loss closure; it refuses webgpu in one line",
+    why: "the host path (native/cpu/wasm) draws inside a synchronous loss closure; webgpu uses the device kernels",
   },
 };
 
