@@ -18,7 +18,7 @@
 //    (each a WebGPU dispatch with its host overhead); their gradients are the ones lib/prob/special registers.
 import * as tf from "@tensorflow/tfjs";
 import type { WebGPUBackend, WebGPUProgram } from "@tensorflow/tfjs-backend-webgpu";
-import { SPECIAL_F32_COEFFS } from "../prob/special";
+import { SPECIAL_F32_COEFFS } from "./special-coefficients";
 import { SPECIAL_KERNELS } from "./special-kernels";
 
 /** The backend's dispatch helpers; the package is loaded only after navigator.gpu exists (lib/engine/webgpu). */
