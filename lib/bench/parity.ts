@@ -194,7 +194,7 @@ export const SMALL_MODELS: Readonly<Record<string, () => BenchInstance>> = {
       m.store.trainable(),
       (s, g) => ctl.loss(m.step(x, { step: s, epoch: 0, rng: g }), s),
       r.fork("steps"),
-      0,
+      m.parameterCount(),
       () => {
         x.dispose();
         m.dispose();
@@ -209,7 +209,7 @@ export const SMALL_MODELS: Readonly<Record<string, () => BenchInstance>> = {
       m.store.trainable(),
       (s, g) => ctl.loss(m.step(x, { step: s, epoch: 0, rng: g }), s),
       r.fork("steps"),
-      0,
+      m.parameterCount(),
       () => {
         x.dispose();
         m.dispose();
@@ -224,7 +224,7 @@ export const SMALL_MODELS: Readonly<Record<string, () => BenchInstance>> = {
       m.store.trainable(),
       () => m.loss(mix, sources),
       r.fork("steps"),
-      0,
+      m.parameterCount(),
       () => {
         tf.dispose([mix, sources]);
         m.dispose();
@@ -239,7 +239,7 @@ export const SMALL_MODELS: Readonly<Record<string, () => BenchInstance>> = {
       m.store.trainable(),
       (s, g) => ctl.loss(m.step(batch as unknown as Batch, { step: s, epoch: 0, rng: g }), s),
       r.fork("steps"),
-      0,
+      m.parameterCount(),
       () => {
         tf.dispose([batch.x, batch.mask]);
         m.dispose();
@@ -257,7 +257,7 @@ export const SMALL_MODELS: Readonly<Record<string, () => BenchInstance>> = {
       level.variables(),
       (_s, g) => level.loss(x, g),
       r.fork("steps"),
-      0,
+      level.parameterCount(),
       () => {
         x.dispose();
         level.dispose();
