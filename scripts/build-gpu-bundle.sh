@@ -5,6 +5,7 @@
 #   dawn.node.xz     Dawn for Node (node_modules/webgpu/dist/linux-x64), xz -9 (cached like node.xz)
 #   gpu-check.cjs    an esbuild bundle of scripts/gpu-check/main.ts with tfjs inside; only dawn.node stays outside
 #   libvulkan1_*.deb the Vulkan loader (apt-get download; unpacked without root on the target)
+#   built-from       the commit the bundle was built from
 # and fails when the folder exceeds $GPU_BUNDLE_LIMIT_MIB (60: the run tool carries 64 MiB in all).
 #
 #   bash scripts/build-gpu-bundle.sh [--out dir]     (default dist/gpu-check)
@@ -33,6 +34,9 @@ cd "$root"
   --format=cjs --outfile="$out/gpu-check.cjs" --log-level=warning \
   --alias:webgpu=./scripts/gpu-check/dawn-shim.cjs '--external:*.node' \
   '--define:require.resolve=__vaelabResolve' '--banner:js=const __vaelabResolve = (id) => id;'
+
+# what the bundle was built from, for scripts/gpu-check.sh to print (the GPU box has no .git)
+echo "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" status --porcelain -- lib scripts 2>/dev/null | grep -q . && echo ' with uncommitted changes in lib/ or scripts/') built $(date -u +%Y-%m-%dT%H:%MZ)" > "$out/built-from"
 
 if [ "$bundle_only" = 1 ]; then
   cp "$dawn" "$out/dawn.node"

@@ -40,6 +40,7 @@ unxz_to() {
   fi
 }
 
+say "bundle: $bundle, from $(cat "$bundle/built-from" 2>/dev/null || echo 'an unknown commit')"
 say "machine: $(uname -srm), glibc $(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}'), $(nproc) cores"
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | sed 's/^/gpu-check.sh: /'
 glibc="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"

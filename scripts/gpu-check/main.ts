@@ -26,7 +26,7 @@ import {
 } from "../../lib/bench/parity";
 import { type CheckRow, fmtMs, renderCheckTable, torchRows } from "./table";
 
-export interface CheckReport {
+interface CheckReport {
   engine: string;
   adapter: unknown;
   quick: boolean;
@@ -231,7 +231,7 @@ async function check(o: Options): Promise<number> {
   report.parityCases = cases;
   save();
 
-  // what to time: [model, size, build, batch, backends]
+  // what to time, in order: every webgpu row, then the cpu rows (the budget cuts those short first)
   type Job = { model: string; size: string; build: () => BenchInstance; batch?: number; backend: string };
   const jobs: Job[] = [];
   if (o.quick) {
