@@ -37,7 +37,7 @@ function fmtCount(n: number | undefined): string {
 
 /**
  * The markdown table: one line per (model, size), ms/step on webgpu and cpu (and PyTorch's backends when
- * `torch` rows are given, matched by model name), speed-ups, and notes for rows that did not run.
+ * `torch` rows are given, matched by model and size), speed-ups, and notes for rows that did not run.
  */
 export function renderCheckTable(rows: CheckRow[], torch: CheckRow[] = []): string {
   const keys: { model: string; size: string }[] = [];
@@ -78,7 +78,7 @@ export function renderCheckTable(rows: CheckRow[], torch: CheckRow[] = []): stri
       cell(cpu),
       ratio(cpu, gpu),
       ...torchBackends.flatMap((b) => {
-        const t = torch.find((r) => r.model === k.model && r.backend === b);
+        const t = torch.find((r) => r.model === k.model && r.size === k.size && r.backend === b);
         return [cell(t), ratio(gpu, t)];
       }),
     ];

@@ -55,6 +55,9 @@ test("the table: one line per model and size, cpu ÷ webgpu, PyTorch's rows besi
     assert.ok(merged[0].endsWith("| pytorch-cuda ms/step | webgpu ÷ pytorch-cuda |"), merged[0]);
     assert.ok(merged[2].endsWith("| 8.00 | 2.5× |"), merged[2]);
     assert.ok(merged[3].endsWith("| 50.0 | 5.0× |"), merged[3]);
+    // a --quick row of the same name is another size: no PyTorch twin
+    const quick = renderCheckTable([row("tasnet", "small", "webgpu", 20)], torch).split("\n");
+    assert.ok(quick[2].endsWith("| 20.0 | — |  |  |  |  |"), quick[2]);
     writeFileSync(file, "{}");
     assert.throws(() => torchRows(file), /torch\.json: not a JSON array of bench_torch\.py rows/);
   } finally {
