@@ -141,11 +141,15 @@ rc=$?
 [ -f "$out/gpu-check.json" ] || exit "$rc"
 
 # PyTorch on the same GPU, same models (not after --quick: its small models have no PyTorch twins)
-py="${VAELAB_PYTHON:-python3}"
+# (the Pythons scripts/bench.ts tries: $VAELAB_PYTHON, python3 on PATH, the system's)
+py=""
+for p in ${VAELAB_PYTHON:-} python3 /usr/bin/python3; do
+  "$p" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1 && { py="$p"; break; }
+done
 if [ "$quick" = 1 ]; then
   say "PyTorch rows: not with --quick"
-elif ! "$py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
-  say "PyTorch rows: no python3 with CUDA torch here ($py)"
+elif [ -z "$py" ]; then
+  say "PyTorch rows: no python3 here imports torch with CUDA available"
 else
   models="mlp-vae,conv-vae,tasnet,vi-tasnet,pvae,cdvae,tasnet-librimix,cdvae-paper"
   timeout 100 "$py" "$root/scripts/bench_torch.py" --device cuda --models "$models" --min-seconds 1 --max-steps 30 > "$out/torch.json"

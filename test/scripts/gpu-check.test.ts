@@ -134,3 +134,32 @@ test("the bundle: built here, refuses a software adapter in one line, prints the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("bench_torch.py: the paper-size twins build with the same sizes; --device cuda runs on CUDA or says why not", (t) => {
+  // the Pythons scripts/bench.ts tries
+  const python = [process.env.VAELAB_PYTHON, "python3", "/usr/bin/python3"].find(
+    (p) => p && spawnSync(p, ["-c", "import torch"], { encoding: "utf8" }).status === 0,
+  );
+  if (!python) return t.skip("no python3 imports torch here");
+  const script = join(root, "scripts", "bench_torch.py");
+  const quick = ["--min-seconds", "0", "--max-steps", "2", "--warmup", "0", "--threads", "1"];
+  const cpu = spawnSync(python, [script, "--models", "cdvae-paper,vi-tasnet", ...quick], { encoding: "utf8" });
+  assert.equal(cpu.status, 0, cpu.stderr);
+  const rows = JSON.parse(cpu.stdout) as { model: string; backend: string; parameterCount: number; lastLoss: number }[];
+  assert.deepEqual(
+    rows.map((r) => [r.model, r.backend, r.parameterCount]),
+    [
+      ["cdvae-paper", "pytorch-cpu", 370483],
+      // the TasNet's 8673, an encoder bias (16·32 + 32), two values per mask (+ 8·64 + 64), as lib/bench's vi-tasnet
+      ["vi-tasnet", "pytorch-cpu", 8673 + 32 + 8 * 64 + 64],
+    ],
+  );
+  assert.ok(rows.every((r) => Number.isFinite(r.lastLoss)));
+  const cuda = spawnSync(python, [script, "--device", "cuda", "--models", "pvae", ...quick], { encoding: "utf8" });
+  if (cuda.status === 0) assert.equal((JSON.parse(cuda.stdout) as { backend: string }[])[0].backend, "pytorch-cuda");
+  else
+    assert.match(
+      cuda.stderr,
+      /^bench_torch: --device cuda: torch\.cuda\.is_available\(\) is False \(a CPU-only torch, or no NVIDIA driver\)\n$/,
+    );
+});
