@@ -4,9 +4,11 @@
 Same architectures, sizes, batches, losses and optimiser (Adam, lr 1e-3) as lib/bench/models.ts;
 PyTorch's own layouts (NCHW) and initialisations, which do not change the cost of a step. Prints a
 JSON array of rows {model, backend: "pytorch-cpu", msPerStep, steps, ...} on stdout; progress on
-stderr. scripts/bench.ts runs it with --torch.
+stderr. scripts/bench.ts runs it with --torch. --device cuda times the same steps on the GPU (rows
+"pytorch-cuda", synchronised around each step); scripts/gpu-check.sh runs that beside the webgpu
+check, with the two paper-size models of lib/bench/models' PAPER_BENCH_MODELS (--models tasnet-librimix,cdvae-paper).
 
-    python3 scripts/bench_torch.py [--models a,b] [--min-seconds 2] [--max-steps 50] [--warmup 2] [--threads n]
+    python3 scripts/bench_torch.py [--models a,b] [--min-seconds 2] [--max-steps 50] [--warmup 2] [--threads n] [--device cpu|cuda]
 """
 import argparse
 import json
@@ -21,6 +23,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 MODELS = ["mlp-vae", "conv-vae", "tasnet", "vi-tasnet", "pvae", "cdvae"]
+# paper sizes, for a GPU: only when named in --models
+PAPER_MODELS = ["tasnet-librimix", "cdvae-paper"]
 
 
 def gaussian_kl(mu, logvar):
@@ -176,15 +180,16 @@ class ViTasNet(nn.Module):
         self.enc = nn.Conv1d(1, N, L, stride=stride)
         self.masker = TcnMasker(N=N, out=2 * S * N)
         self.dec = nn.ConvTranspose1d(N, 1, L, stride=stride, bias=False)
-        self.prior_z = torch.distributions.Gamma(torch.tensor(0.5), torch.tensor(1.0))
-        self.prior_m = torch.distributions.Beta(torch.tensor(1.0), torch.tensor(1.0))
+        # buffers, so that .to(device) moves the priors' parameters with the model
+        self.register_buffer("c_half", torch.tensor(0.5))
+        self.register_buffer("c_one", torch.tensor(1.0))
 
     def loss(self, mix, sources):
         bsz, T = mix.shape
         frames = math.ceil((T - self.L) / self.stride) + 1
         pad = (frames - 1) * self.stride + self.L - T
         h = self.enc(F.pad(mix, (0, pad)).unsqueeze(1))  # [B, N, F]
-        qz = torch.distributions.Gamma(F.softplus(h) + 1e-6, torch.tensor(1.0))
+        qz = torch.distributions.Gamma(F.softplus(h) + 1e-6, self.c_one)
         z = qz.rsample().clamp_min(1.1754943508222875e-38)
         ab = self.masker(z).view(bsz, 2, self.S, self.N, -1)
         qm = torch.distributions.Beta(F.softplus(ab[:, 0]) + 1e-6, F.softplus(ab[:, 1]) + 1e-6)
@@ -193,8 +198,10 @@ class ViTasNet(nn.Module):
         nll = blr_nll(sources.unsqueeze(1).expand(-1, self.S, -1, -1), est.unsqueeze(2).expand(-1, -1, self.S, -1))
         perms = torch.stack([nll[:, 0, 0] + nll[:, 1, 1], nll[:, 0, 1] + nll[:, 1, 0]], 1)  # [B, 2]
         distortion = perms.min(1).values
-        rate = (qz.log_prob(z) - self.prior_z.log_prob(z)).flatten(1).sum(1) + (
-            qm.log_prob(m) - self.prior_m.log_prob(m)
+        prior_z = torch.distributions.Gamma(self.c_half, self.c_one)
+        prior_m = torch.distributions.Beta(self.c_one, self.c_one)
+        rate = (qz.log_prob(z) - prior_z.log_prob(z)).flatten(1).sum(1) + (
+            qm.log_prob(m) - prior_m.log_prob(m)
         ).flatten(1).sum(1)
         return (distortion + rate).mean()
 
@@ -258,8 +265,8 @@ class SdeLevel(nn.Module):
         dt = 1.0 / self.steps
         feat = self.bu(x)
         sigma = self.log_sigma.exp()
-        z = torch.zeros(bsz, self.Z, self.size, self.size)
-        rate = torch.zeros(bsz)
+        z = torch.zeros(bsz, self.Z, self.size, self.size, device=x.device)
+        rate = torch.zeros(bsz, device=x.device)
         for _ in range(self.steps):
             h_post = self.post(torch.cat([z, feat], 1))
             h_prior = self.prior(z)
@@ -273,38 +280,62 @@ class SdeLevel(nn.Module):
 
 # ---- registry and timing ---------------------------------------------------------------------------------
 
-def build(name, seed):
+def build(name, seed, device="cpu"):
+    """(model on device, loss closure, batch); data are made on the CPU (the same draws as before) and moved."""
+    m, loss, batch = _build(name, seed)
+    m.to(device)
+    return m, loss(device), batch
+
+
+def _build(name, seed):
     torch.manual_seed(seed)
     if name == "mlp-vae":
         m = MlpVae()
         x = (torch.rand(128, 784) < 0.3).float()
-        return m, (lambda: m.loss(x)), 128
+        return m, on(m.loss, x), 128
     if name == "conv-vae":
         m = ConvVae()
         x = (torch.rand(64, 1, 32, 32) < 0.3).float()
-        return m, (lambda: m.loss(x)), 64
+        return m, on(m.loss, x), 64
     if name == "tasnet":
         m = ConvTasNet()
         mix, sources = tone_mixtures(4, 8000, seed=seed)
-        return m, (lambda: m.loss(mix, sources)), 4
+        return m, on(m.loss, mix, sources), 4
     if name == "vi-tasnet":
         m = ViTasNet()
         mix, sources = tone_mixtures(4, 2000, seed=seed)
-        return m, (lambda: m.loss(mix, sources)), 4
+        return m, on(m.loss, mix, sources), 4
     if name == "pvae":
         m = PartialVae()
         x = torch.randn(128, 15)
         mask = (torch.rand(128, 15) < 0.7).float()
-        return m, (lambda: m.loss(x, mask)), 128
+        return m, on(m.loss, x, mask), 128
     if name == "cdvae":
         m = SdeLevel()
         x = torch.randn(32, 1, 8, 8)
-        return m, (lambda: m.loss(x)), 32
-    raise ValueError(f"no model {name!r} (have: {', '.join(MODELS)})")
+        return m, on(m.loss, x), 32
+    if name == "tasnet-librimix":  # Luo & Mesgarani Table I, ≈5.05 M parameters; 3 s at 8 kHz
+        m = ConvTasNet(N=512, L=16, stride=8, B=128, H=512, Sc=128, P=3, X=8, R=3, S=2)
+        mix, sources = tone_mixtures(4, 24000, seed=seed)
+        return m, on(m.loss, mix, sources), 4
+    if name == "cdvae-paper":  # the SDE level at the paper's MNIST drift width (128)
+        m = SdeLevel(H=128)
+        x = torch.randn(32, 1, 8, 8)
+        return m, on(m.loss, x), 32
+    raise ValueError(f"no model {name!r} (have: {', '.join(MODELS + PAPER_MODELS)})")
+
+
+def on(loss, *data):
+    """The loss closure over `data`, once told the device to move them to."""
+    def at(device):
+        moved = [t.to(device) for t in data]
+        return lambda: loss(*moved)
+    return at
 
 
 def bench(name, args):
-    model, loss_fn, batch = build(name, args.seed)
+    cuda = args.device == "cuda"
+    model, loss_fn, batch = build(name, args.seed, args.device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     last = float("nan")
 
@@ -314,7 +345,9 @@ def bench(name, args):
         loss = loss_fn()
         loss.backward()
         opt.step()
-        last = loss.item()
+        last = loss.item()  # a sync point, as in the tfjs bench (await loss.data())
+        if cuda:  # and the queued optimiser kernels, so that no step's work spills into the next one's time
+            torch.cuda.synchronize()
 
     warm = []
     for i in range(args.warmup):
@@ -329,11 +362,14 @@ def bench(name, args):
         t = time.perf_counter()
         step()
         times.append((time.perf_counter() - t) * 1000)
+    if cuda:
+        torch.cuda.synchronize()
     return {
-        "model": name, "backend": "pytorch-cpu", "status": "ok",
+        "model": name, "backend": f"pytorch-{args.device}", "status": "ok",
         "msPerStep": statistics.median(times), "steps": len(times), "meanMs": statistics.fmean(times), "minMs": min(times),
         "warmup": len(warm), "batch": batch, "parameterCount": sum(p.numel() for p in model.parameters()),
-        "threads": torch.get_num_threads(), "tfBackend": f"torch {torch.__version__}", "lastLoss": last, "tensorGrowth": 0,
+        "threads": torch.get_num_threads(), "lastLoss": last, "tensorGrowth": 0,
+        "tfBackend": f"torch {torch.__version__}" + (f" {torch.cuda.get_device_name()}" if cuda else ""),
     }
 
 
@@ -345,15 +381,19 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch.set_num_threads (default: all cores)")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = ap.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("bench_torch: --device cuda: torch.cuda.is_available() is False (a CPU-only torch, or no NVIDIA driver)")
     torch.set_num_threads(args.threads)
     rows = []
     for name in [m.strip() for m in args.models.split(",") if m.strip()]:
         try:
             row = bench(name, args)
-            print(f"bench_torch: {name}: {row['msPerStep']:.1f} ms/step ({row['steps']} timed steps, {row['threads']} threads)", file=sys.stderr)
+            where = torch.cuda.get_device_name() if args.device == "cuda" else f"{row['threads']} threads"
+            print(f"bench_torch: {name}: {row['msPerStep']:.1f} ms/step ({row['steps']} timed steps, {where})", file=sys.stderr)
         except Exception as e:  # one model failing must not lose the others
-            row = {"model": name, "backend": "pytorch-cpu", "status": "error", "msPerStep": None, "steps": 0, "error": str(e).split("\n")[0][:300]}
+            row = {"model": name, "backend": f"pytorch-{args.device}", "status": "error", "msPerStep": None, "steps": 0, "error": str(e).split("\n")[0][:300]}
             print(f"bench_torch: {name}: error: {row['error']}", file=sys.stderr)
         rows.append(row)
     json.dump(rows, sys.stdout, indent=2)

@@ -391,3 +391,52 @@ export function benchModel(name: string): BenchModel {
   if (!m) throw new Error(`lib/bench: no model "${name}" (have: ${benchModelNames().join(", ")})`);
   return m;
 }
+
+/**
+ * Paper-size steps, for a GPU (the prepared GPU check, scripts/gpu-check): far too slow for `npm run bench`'s CPU
+ * backends, so kept out of BENCH_MODELS. scripts/bench_torch.py has the same two.
+ */
+export const PAPER_BENCH_MODELS: Readonly<Record<string, BenchModel>> = Object.freeze({
+  "tasnet-librimix": {
+    name: "tasnet-librimix",
+    description:
+      "Conv-TasNet 'librimix' (Luo & Mesgarani Table I: N=512, L=16, B=128, H=512, Sc=128, X=8, R=3, S=2; ≈5.05 M parameters), PIT −SI-SDR; [4, 24000] (3 s at 8 kHz)",
+    batch: 4,
+    build(seed: number): BenchInstance {
+      const rng = new Rng(`bench/tasnet-librimix/${seed}`);
+      const m = createConvTasNet(convTasNetPreset("librimix"), rng.fork("init"));
+      const { mix, sources } = toneMixtures(rng.fork("data"), 4, 24000);
+      return adamBench(
+        m.store.trainable(),
+        () => m.loss(mix, sources),
+        rng.fork("steps"),
+        m.parameterCount(),
+        () => {
+          tf.dispose([mix, sources]);
+          m.dispose();
+        },
+      );
+    },
+  },
+  "cdvae-paper": {
+    name: "cdvae-paper",
+    description:
+      "one CD-VAE SDE level at the paper's MNIST widths: 8×8×16 state, 10 Euler–Maruyama steps, 3×3 conv drifts (128 hidden), path rate; [32, 8, 8, 1]",
+    batch: 32,
+    build(seed: number): BenchInstance {
+      const rng = new Rng(`bench/cdvae-paper/${seed}`);
+      const level = new SdeLevel({ ...SDE_LEVEL_BENCHMARK, hidden: 128 }, rng.fork("init"));
+      const x = rng.fork("data").normalTensor([32, 8, 8, 1]);
+      return adamBench(
+        level.variables(),
+        (_s, r) => level.loss(x, r),
+        rng.fork("steps"),
+        level.parameterCount(),
+        () => {
+          x.dispose();
+          level.dispose();
+        },
+      );
+    },
+  },
+});

@@ -1,6 +1,7 @@
 // The webgpu backend (issue 17), tested on whatever adapter Dawn finds; on a machine without a GPU that is Chromium's
 // SwiftShader (a CPU Vulkan driver, Debian's chromium package), which this file points Dawn at itself. Without the
 // packages, the Vulkan loader (libvulkan1) or a driver it skips in one line.
+// The cases live in lib/bench/parity (the prepared GPU check runs them too):
 //   - kernel parity against tfjs's cpu backend, values and gradients, for the kernels our models use most;
 //   - 3 Adam steps of small versions of the five bench models, losses compared with the native backend.
 // Shapes are small: SwiftShader compiles every shader with LLVM and computes on the CPU (seconds, not minutes).
@@ -9,7 +10,6 @@ import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
 import { existsSync } from "fs";
 import { join } from "path";
-import * as tf from "@tensorflow/tfjs";
 
 const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
 // Set before Dawn loads (it reads the variable once). A GPU machine that sets its own driver keeps it.
@@ -17,15 +17,14 @@ if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(
   process.env.VK_ICD_FILENAMES = SWIFTSHADER;
 
 import { initEngine, describeEngine, type EngineInfo } from "../../lib/engine/backend";
-import { Rng } from "../../lib/engine/rng";
-import { adamBench, toneMixtures, SdeLevel, SDE_LEVEL_BENCHMARK, type BenchInstance } from "../../lib/bench/models";
-import { createMlpVae, mlpVaePreset } from "../../lib/models/mlp-vae";
-import { createConvVae, convVaeConfig } from "../../lib/models/conv-vae";
-import { createConvTasNet, convTasNetPreset } from "../../lib/models/conv-tasnet";
-import { PARTIAL_VAE_BENCHMARK, createPartialVae } from "../../lib/models/partial-vae";
-import { fixedBeta } from "../../lib/objectives/controllers";
-import { depthwiseConv1d, type DepthwiseConv1dParams } from "../../lib/nets/tcn";
-import type { Batch } from "../../lib/train/batches";
+import {
+  PARITY_CASES,
+  SMALL_MODELS,
+  adamParity,
+  evaluateCase,
+  mismatch,
+  smallModelLosses,
+} from "../../lib/bench/parity";
 
 const root = join(__dirname, "..", "..");
 
@@ -38,262 +37,9 @@ async function webgpu(): Promise<EngineInfo | string> {
   }
 }
 
-/** float32 agreement: |Δ| ≤ atol + rtol·|ref| elementwise (GPU transcendental functions and summation orders differ). */
+/** Asserts lib/bench/parity's float32 agreement (|Δ| ≤ atol + rtol·|ref|). */
 function close(got: ArrayLike<number>, ref: ArrayLike<number>, what: string, rtol = 1e-4, atol = 1e-4): void {
-  assert.equal(got.length, ref.length, `${what}: length`);
-  let worst = 0,
-    at = -1;
-  for (let i = 0; i < ref.length; i++) {
-    const excess = Math.abs(got[i] - ref[i]) - (atol + rtol * Math.abs(ref[i]));
-    if (!(excess <= worst) && !(Number.isNaN(got[i]) && Number.isNaN(ref[i]))) {
-      worst = Number.isNaN(excess) ? Infinity : excess;
-      at = i;
-    }
-  }
-  assert.ok(at < 0, `${what}: element ${at} is ${got[at]}, reference ${ref[at]}`);
-}
-
-type Case = {
-  name: string;
-  shapes: number[][];
-  f: (...x: tf.Tensor[]) => tf.Tensor;
-  /** inputs that must stay positive (log, sqrt) */
-  positive?: boolean;
-};
-
-// The kernels of our models' steps: dense layers, convs (conv-vae, cdvae drifts), the TCN blocks of Conv-TasNet
-// (1×1 conv, PReLU, global layer norm, dilated depthwise conv, residual and skip sums), likelihoods and rates.
-const gLN = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-  const m = tf.mean(x, [1, 2], true);
-  const v = tf.mean(tf.square(tf.sub(x, m)), [1, 2], true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, m), tf.sqrt(tf.add(v, 1e-8))), g), b);
-};
-const CASES: Case[] = [
-  {
-    name: "matMul",
-    shapes: [
-      [5, 7],
-      [7, 3],
-    ],
-    f: (a, b) => tf.matMul(a, b),
-  },
-  {
-    name: "matMul transposeB, batched",
-    shapes: [
-      [2, 4, 6],
-      [2, 5, 6],
-    ],
-    f: (a, b) => tf.matMul(a, b, false, true),
-  },
-  {
-    name: "conv2d 3×3 same",
-    shapes: [
-      [2, 6, 6, 3],
-      [3, 3, 3, 4],
-    ],
-    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same"),
-  },
-  {
-    name: "conv2d 4×4 stride 2",
-    shapes: [
-      [2, 8, 8, 2],
-      [4, 4, 2, 3],
-    ],
-    f: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, "same"),
-  },
-  {
-    name: "conv2dTranspose 4×4 stride 2",
-    shapes: [
-      [2, 4, 4, 3],
-      [4, 4, 2, 3],
-    ],
-    f: (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 8, 8, 2], 2, "same"),
-  },
-  {
-    name: "conv1d (1×1 bottleneck)",
-    shapes: [
-      [2, 9, 4],
-      [1, 4, 3],
-    ],
-    f: (x, w) => tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, 1, "same"),
-  },
-  {
-    name: "depthwise conv",
-    shapes: [
-      [2, 1, 12, 4],
-      [1, 3, 4, 1],
-    ],
-    f: (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same"),
-  },
-  {
-    name: "dilated depthwise conv1d (lib/nets/tcn: space-to-batch, dilation 2)",
-    shapes: [
-      [2, 12, 4],
-      [1, 3, 4, 1],
-    ],
-    f: (x, w) => depthwiseConv1d(x, { w, b: null, dilation: 2 } as unknown as DepthwiseConv1dParams),
-  },
-
-  { name: "prelu", shapes: [[3, 5, 4], [4]], f: (x, a) => tf.prelu(x, a) },
-  { name: "global layer norm", shapes: [[2, 6, 4], [4], [4]], f: gLN },
-  {
-    name: "add/sub/mul/div broadcast",
-    shapes: [[3, 4], [4]],
-    f: (a, b) => tf.div(tf.mul(tf.add(a, b), tf.sub(a, b)), tf.add(tf.square(b), 1)),
-  },
-  { name: "relu, sigmoid, tanh", shapes: [[4, 5]], f: (x) => tf.add(tf.add(tf.relu(x), tf.sigmoid(x)), tf.tanh(x)) },
-  { name: "softplus, exp, log", shapes: [[4, 5]], f: (x) => tf.add(tf.softplus(x), tf.log(tf.add(tf.exp(x), 1))) },
-  {
-    name: "log, sqrt, rsqrt (positive)",
-    shapes: [[4, 5]],
-    positive: true,
-    f: (x) => tf.add(tf.log(x), tf.mul(tf.sqrt(x), tf.rsqrt(x))),
-  },
-  {
-    name: "sum, mean, max, logSumExp",
-    shapes: [[3, 4, 5]],
-    f: (x) => tf.add(tf.add(tf.sum(x, 2), tf.sum(tf.mean(x, 1))), tf.add(tf.max(x, 2), tf.logSumExp(x, 2))),
-  },
-  {
-    name: "transpose, concat, slice, pad",
-    shapes: [
-      [2, 3, 4],
-      [2, 3, 4],
-    ],
-    f: (a, b) =>
-      tf.pad(tf.slice(tf.concat([tf.transpose(a, [0, 2, 1]), tf.transpose(b, [0, 2, 1])], 1), [0, 1, 0], [2, 5, 3]), [
-        [0, 0],
-        [1, 0],
-        [0, 2],
-      ]),
-  },
-  {
-    name: "sigmoid cross-entropy (Bernoulli likelihood)",
-    shapes: [
-      [4, 6],
-      [4, 6],
-    ],
-    f: (l, y) => tf.sum(tf.sub(tf.softplus(l), tf.mul(tf.step(y), l))),
-  },
-];
-
-/** Values and input gradients (for a fixed random cotangent) of `c` on `backend`, as host arrays. */
-async function evaluate(c: Case, backend: string, seed: number): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const rng = new Rng(`webgpu-parity/${c.name}/${seed}`);
-  const host = c.shapes.map((s) => {
-    const v = rng.normals(s.reduce((a, b) => a * b, 1));
-    return c.positive ? v.map((x) => Math.abs(x) + 0.1) : v;
-  });
-  const xs = host.map((v, i) => tf.tensor(v, c.shapes[i]));
-  const y = c.f(...xs);
-  const dy = tf.tensor(rng.normals(y.size), y.shape);
-  const { grads } = { grads: tf.grads((...a: tf.Tensor[]) => c.f(...a))(xs, dy) };
-  const out = [await y.data(), ...(await Promise.all(grads.map((g) => g.data())))] as Float32Array[];
-  tf.dispose([...xs, y, dy, ...grads]);
-  return out;
-}
-
-// Small versions of lib/bench/models' five models (same factories, fewer channels, shorter inputs, small batches).
-const ctl = fixedBeta(1);
-const binary = (r: Rng, s: number[]) => tf.tidy(() => tf.cast(tf.less(r.uniformTensor(s), 0.3), "float32"));
-const SMALL: Record<string, () => BenchInstance> = {
-  "mlp-vae": () => {
-    const r = new Rng("webgpu/mlp-vae");
-    const m = createMlpVae(
-      { ...mlpVaePreset("mlp-vae"), xDim: 64, zDim: 8, encoderHidden: [32], decoderHidden: [32] },
-      r.fork("init"),
-    );
-    const x = binary(r.fork("data"), [8, 64]);
-    return adamBench(
-      m.store.trainable(),
-      (s, g) => ctl.loss(m.step(x, { step: s, epoch: 0, rng: g }), s),
-      r.fork("steps"),
-      0,
-      () => {
-        x.dispose();
-        m.dispose();
-      },
-    );
-  },
-  "conv-vae": () => {
-    const r = new Rng("webgpu/conv-vae");
-    const m = createConvVae(convVaeConfig({ imageSize: 16, convChannels: 8, hidden: 32, zDim: 4 }), r.fork("init"));
-    const x = binary(r.fork("data"), [2, 16, 16, 1]);
-    return adamBench(
-      m.store.trainable(),
-      (s, g) => ctl.loss(m.step(x, { step: s, epoch: 0, rng: g }), s),
-      r.fork("steps"),
-      0,
-      () => {
-        x.dispose();
-        m.dispose();
-      },
-    );
-  },
-  tasnet: () => {
-    const r = new Rng("webgpu/tasnet");
-    const m = createConvTasNet({ ...convTasNetPreset("synthetic"), X: 2 }, r.fork("init"));
-    const { mix, sources } = toneMixtures(r.fork("data"), 1, 400);
-    return adamBench(
-      m.store.trainable(),
-      () => m.loss(mix, sources),
-      r.fork("steps"),
-      0,
-      () => {
-        tf.dispose([mix, sources]);
-        m.dispose();
-      },
-    );
-  },
-  pvae: () => {
-    const r = new Rng("webgpu/pvae");
-    const m = createPartialVae(PARTIAL_VAE_BENCHMARK, r.fork("init"));
-    const batch = { x: r.fork("data").normalTensor([16, 15]), mask: binary(r.fork("mask"), [16, 15]) };
-    return adamBench(
-      m.store.trainable(),
-      (s, g) => ctl.loss(m.step(batch as unknown as Batch, { step: s, epoch: 0, rng: g }), s),
-      r.fork("steps"),
-      0,
-      () => {
-        tf.dispose([batch.x, batch.mask]);
-        m.dispose();
-      },
-    );
-  },
-  cdvae: () => {
-    const r = new Rng("webgpu/cdvae");
-    const level = new SdeLevel(
-      { ...SDE_LEVEL_BENCHMARK, size: 4, stateChannels: 4, hidden: 8, steps: 2 },
-      r.fork("init"),
-    );
-    const x = r.fork("data").normalTensor([4, 4, 4, 1]);
-    return adamBench(
-      level.variables(),
-      (_s, g) => level.loss(x, g),
-      r.fork("steps"),
-      0,
-      () => {
-        x.dispose();
-        level.dispose();
-      },
-    );
-  },
-};
-
-async function losses(model: string, backend: string, steps = 3): Promise<number[]> {
-  await tf.setBackend(backend);
-  const inst = SMALL[model]();
-  const out: number[] = [];
-  try {
-    for (let s = 0; s < steps; s++) {
-      await inst.step();
-      out.push(inst.lastLoss());
-    }
-  } finally {
-    inst.dispose();
-  }
-  return out;
+  assert.equal(mismatch(got, ref, what, rtol, atol), null);
 }
 
 test("webgpu backend: kernel parity with cpu and training steps like native (issue 17)", async (t) => {
@@ -306,30 +52,15 @@ test("webgpu backend: kernel parity with cpu and training steps like native (iss
   console.log(describeEngine(info));
 
   await t.test("kernel values and gradients match cpu (|Δ| ≤ 1e-4 + 1e-4·|x|)", async () => {
-    for (const c of CASES) {
-      const ref = await evaluate(c, "cpu", 1);
-      const got = await evaluate(c, "webgpu", 1);
+    for (const c of PARITY_CASES) {
+      const ref = await evaluateCase(c, "cpu", 1);
+      const got = await evaluateCase(c, "webgpu", 1);
       ref.forEach((r, i) => close(got[i], r, `${c.name} ${i === 0 ? "value" : `gradient ${i - 1}`}`));
     }
   });
 
   await t.test("tfjs Adam's update (2 steps) matches cpu", async () => {
-    const run = async (backend: string) => {
-      await tf.setBackend(backend);
-      const rng = new Rng("webgpu/adam");
-      const v = tf.variable(tf.tensor(rng.normals(40), [8, 5]));
-      const opt = tf.train.adam(0.01);
-      for (let s = 0; s < 2; s++) {
-        const g = tf.tensor(rng.normals(40), [8, 5]);
-        opt.applyGradients([{ name: v.name, tensor: g }]);
-        g.dispose();
-      }
-      const out = await v.data();
-      opt.dispose();
-      v.dispose();
-      return out;
-    };
-    close(await run("webgpu"), await run("cpu"), "Adam", 1e-5, 1e-6);
+    close(await adamParity("webgpu"), await adamParity("cpu"), "Adam", 1e-5, 1e-6);
   });
 
   // native where it is built (the test suite's default backend), else cpu
@@ -340,10 +71,10 @@ test("webgpu backend: kernel parity with cpu and training steps like native (iss
   } catch {
     ref = "cpu";
   }
-  for (const model of Object.keys(SMALL))
+  for (const model of Object.keys(SMALL_MODELS))
     await t.test(`${model} (small): 3 Adam steps give ${ref}'s losses (relative 1e-4)`, async () => {
-      const want = await losses(model, ref);
-      const got = await losses(model, "webgpu");
+      const want = await smallModelLosses(model, ref);
+      const got = await smallModelLosses(model, "webgpu");
       close(got, want, model, 1e-4, 1e-6);
     });
 
