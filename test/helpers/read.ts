@@ -1,0 +1,26 @@
+// Async tensor reads for the tests (issue 17): a GPU backend in Node cannot serve dataSync()/arraySync() (tfjs
+// reads back through an OffscreenCanvas that Node lacks), so tests read with `await t.data()` / `await t.array()`
+// or through these, which also take a function to run in tf.tidy and dispose its result after the read.
+import * as tf from "@tensorflow/tfjs";
+
+type Source = tf.Tensor | (() => tf.Tensor);
+
+async function read(src: Source): Promise<tf.TypedArray> {
+  if (typeof src !== "function") return (await src.data()) as tf.TypedArray;
+  const t = tf.tidy(src);
+  try {
+    return (await t.data()) as tf.TypedArray;
+  } finally {
+    t.dispose();
+  }
+}
+
+/** The first value of the tensor (or of the one `f` makes inside tf.tidy). */
+export async function scalarOf(src: Source): Promise<number> {
+  return (await read(src))[0];
+}
+
+/** All values, flattened in row-major order, as plain numbers. */
+export async function valuesOf(src: Source): Promise<number[]> {
+  return Array.from(await read(src));
+}
