@@ -24,3 +24,16 @@ export async function scalarOf(src: Source): Promise<number> {
 export async function valuesOf(src: Source): Promise<number[]> {
   return Array.from(await read(src));
 }
+
+/**
+ * tf.tidy for an async body (tf.tidy refuses a Promise): the tensors made while `f` runs are disposed when it
+ * ends. The tests run one at a time, so no other code allocates tensors into the scope meanwhile.
+ */
+export async function scoped(f: () => Promise<void>): Promise<void> {
+  tf.engine().startScope();
+  try {
+    await f();
+  } finally {
+    tf.engine().endScope();
+  }
+}
