@@ -512,7 +512,7 @@ test("im2col chunking: results do not change when every chunk is one row or a fe
 test(
   "the conv entry points reject bad arguments with a message naming the function and argument",
   { skip },
-  async () => {
+  () => {
     const native = convAddon();
     const geom = [1, 4, 4, 2, 2, 2, 3, 3, 3, 1, 1, 1, 1, 0, 0]; // x [1,4,4,2], f [3,3,2,3], y [1,2,2,3]
     const F = (n: number) => new Float32Array(n);

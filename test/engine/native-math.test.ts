@@ -301,7 +301,7 @@ test("transpose: every permutation of rank ≤ 4, float32 and int32, large tiled
   await assertParity("transpose with empty dim", () => tf.transpose(tf.zeros([2, 0, 3]), [2, 0, 1]));
 });
 
-test("the addon rejects bad arguments with a message naming the function and argument", { skip }, async () => {
+test("the addon rejects bad arguments with a message naming the function and argument", { skip }, () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
   const native = loadAddon();

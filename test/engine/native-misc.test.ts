@@ -558,7 +558,7 @@ test(
   },
 );
 
-test("the misc entry points reject bad arguments naming the function and argument", { skip }, async () => {
+test("the misc entry points reject bad arguments naming the function and argument", { skip }, () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
   // eslint-disable-next-line @typescript-eslint/no-var-requires

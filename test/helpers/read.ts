@@ -25,6 +25,16 @@ export async function valuesOf(src: Source): Promise<number[]> {
   return Array.from(await read(src));
 }
 
+/** The first value of each tensor `f` makes inside tf.tidy (all disposed after the read). */
+export async function scalarsOf(f: () => tf.Tensor[]): Promise<number[]> {
+  const ts = tf.tidy(f);
+  try {
+    return await Promise.all(ts.map(async (t) => (await t.data())[0]));
+  } finally {
+    tf.dispose(ts);
+  }
+}
+
 /**
  * tf.tidy for an async body (tf.tidy refuses a Promise): the tensors made while `f` runs are disposed when it
  * ends. The tests run one at a time, so no other code allocates tensors into the scope meanwhile.
