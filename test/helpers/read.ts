@@ -37,12 +37,13 @@ export async function scalarsOf(f: () => tf.Tensor[]): Promise<number[]> {
 
 /**
  * tf.tidy for an async body (tf.tidy refuses a Promise): the tensors made while `f` runs are disposed when it
- * ends. The tests run one at a time, so no other code allocates tensors into the scope meanwhile.
+ * ends, so it returns plain values only. The tests run one at a time, so no other code allocates tensors into
+ * the scope meanwhile.
  */
-export async function scoped(f: () => Promise<void>): Promise<void> {
+export async function scoped<T>(f: () => Promise<T>): Promise<T> {
   tf.engine().startScope();
   try {
-    await f();
+    return await f();
   } finally {
     tf.engine().endScope();
   }
