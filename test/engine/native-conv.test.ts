@@ -509,44 +509,40 @@ test("im2col chunking: results do not change when every chunk is one row or a fe
   }
 });
 
-test(
-  "the conv entry points reject bad arguments with a message naming the function and argument",
-  { skip },
-  () => {
-    const native = convAddon();
-    const geom = [1, 4, 4, 2, 2, 2, 3, 3, 3, 1, 1, 1, 1, 0, 0]; // x [1,4,4,2], f [3,3,2,3], y [1,2,2,3]
-    const F = (n: number) => new Float32Array(n);
-    native.conv2d(F(32), F(54), F(12), geom);
-    assert.throws(() => native.conv2d(F(32), F(53), F(12), geom), /conv2d: filter has 53 elements, expected 54/);
-    assert.throws(
-      () => native.conv2dBackpropInput(F(12), F(54), F(31), geom),
-      /conv2dBackpropInput: out has 31 elements, expected 32/,
-    );
-    assert.throws(
-      () => native.conv2dBackpropFilter(F(32), F(11), F(54), geom),
-      /conv2dBackpropFilter: dy has 11 elements, expected 12/,
-    );
-    assert.throws(
-      () => native.conv2d(F(32), F(54), F(12), geom.slice(0, 14)),
-      /conv2d: geom has 14 entries, expected 15/,
-    );
-    assert.throws(
-      () => native.conv2d(F(32), F(54), F(12), [...geom.slice(0, 9), 0, ...geom.slice(10)]),
-      /conv2d: geom strides must be ≥ 1/,
-    );
-    assert.throws(
-      () => native.depthwiseConv2d(F(32), F(54), F(12), geom),
-      /depthwiseConv2d: outC \(3\) must be a multiple of inC \(2\)/,
-    );
-    assert.throws(
-      () =>
-        native.depthwiseBackpropFilter(
-          new Int32Array(32) as unknown as Float32Array,
-          F(12),
-          F(36),
-          [1, 4, 4, 2, 2, 2, 4, 3, 3, 1, 1, 1, 1, 0, 0],
-        ),
-      /depthwiseBackpropFilter: x has the wrong element type/,
-    );
-  },
-);
+test("the conv entry points reject bad arguments with a message naming the function and argument", { skip }, () => {
+  const native = convAddon();
+  const geom = [1, 4, 4, 2, 2, 2, 3, 3, 3, 1, 1, 1, 1, 0, 0]; // x [1,4,4,2], f [3,3,2,3], y [1,2,2,3]
+  const F = (n: number) => new Float32Array(n);
+  native.conv2d(F(32), F(54), F(12), geom);
+  assert.throws(() => native.conv2d(F(32), F(53), F(12), geom), /conv2d: filter has 53 elements, expected 54/);
+  assert.throws(
+    () => native.conv2dBackpropInput(F(12), F(54), F(31), geom),
+    /conv2dBackpropInput: out has 31 elements, expected 32/,
+  );
+  assert.throws(
+    () => native.conv2dBackpropFilter(F(32), F(11), F(54), geom),
+    /conv2dBackpropFilter: dy has 11 elements, expected 12/,
+  );
+  assert.throws(
+    () => native.conv2d(F(32), F(54), F(12), geom.slice(0, 14)),
+    /conv2d: geom has 14 entries, expected 15/,
+  );
+  assert.throws(
+    () => native.conv2d(F(32), F(54), F(12), [...geom.slice(0, 9), 0, ...geom.slice(10)]),
+    /conv2d: geom strides must be ≥ 1/,
+  );
+  assert.throws(
+    () => native.depthwiseConv2d(F(32), F(54), F(12), geom),
+    /depthwiseConv2d: outC \(3\) must be a multiple of inC \(2\)/,
+  );
+  assert.throws(
+    () =>
+      native.depthwiseBackpropFilter(
+        new Int32Array(32) as unknown as Float32Array,
+        F(12),
+        F(36),
+        [1, 4, 4, 2, 2, 2, 4, 3, 3, 1, 1, 1, 1, 0, 0],
+      ),
+    /depthwiseBackpropFilter: x has the wrong element type/,
+  );
+});
