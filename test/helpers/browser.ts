@@ -9,8 +9,8 @@ import { findChromium } from "../../lib/plot/index";
 import { CHROMIUM_ARGS } from "../../lib/plot/png";
 
 /** The system Chromium, or undefined. */
-export const chromium = findChromium();
-export const NO_CHROMIUM = "no Chromium installed";
+const chromium = findChromium();
+const NO_CHROMIUM = "no Chromium installed";
 export const NO_NOTEBOOK = "jupyter notebook is not installed (apt-get install jupyter-notebook)";
 
 /** Whether `cmd args` runs and exits 0. */
@@ -58,7 +58,7 @@ export async function offlineContext(
 }
 
 /** A TCP port free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, "127.0.0.1", () => {
