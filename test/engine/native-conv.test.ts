@@ -37,7 +37,7 @@ const ENTRY = [
 ] as const;
 
 /** Runs fn with the addon's conv entry points counted; returns the counts. */
-function counting(fn: () => void): Record<string, number> {
+async function counting(fn: () => Promise<void>): Promise<Record<string, number>> {
   const a = addon() as unknown as Record<string, unknown>;
   const counts: Record<string, number> = {};
   const saved = ENTRY.map((name) => a[name]);
@@ -50,7 +50,7 @@ function counting(fn: () => void): Record<string, number> {
     };
   });
   try {
-    fn();
+    await fn();
   } finally {
     ENTRY.forEach((name, i) => (a[name] = saved[i]));
   }
@@ -94,9 +94,9 @@ function randomPad(): Pad {
 test(
   "conv2d forward and gradients match cpu over random geometries (strides 1–3, kernels 1/3/4/5, every pad kind)",
   { skip },
-  () => {
+  async () => {
     let cases = 0;
-    const counts = counting(() => {
+    const counts = await counting(async () => {
       while (cases < 40) {
         const fh = [1, 3, 4, 5][rng.int(4)],
           fw = [1, 3, 4, 5][rng.int(4)];
@@ -115,8 +115,8 @@ test(
           f = randn(rng, [fh, fw, inC, outC]);
         const label = `conv2d x[${x.shape}] f[${f.shape}] s[${stride},${strideW}] pad ${JSON.stringify(pad)}`;
         const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as T4, b as T4, [stride, strideW], pad);
-        assertParity(label, () => conv(t(x), t(f)), tol(fh * fw * inC));
-        assertParity(`d ${label}`, gradsOf(conv, [x, f]), tol(fh * fw * inC, fh * fw * outC, batch * oh * ow));
+        await assertParity(label, () => conv(t(x), t(f)), tol(fh * fw * inC));
+        await assertParity(`d ${label}`, gradsOf(conv, [x, f]), tol(fh * fw * inC, fh * fw * outC, batch * oh * ow));
       }
     });
     assert.ok(
@@ -129,7 +129,7 @@ test(
 test(
   "conv2d with dilations 2 (forward; tfjs has no dilated conv gradients), dimRoundingMode, 1×1 and whole-image filters",
   { skip },
-  () => {
+  async () => {
     for (const [shape, fshape, strides, dil, pad] of [
       [[2, 9, 11, 3], [3, 3, 3, 4], 1, 2, "same"],
       [[1, 13, 7, 2], [3, 2, 2, 5], 1, [2, 1], "valid"],
@@ -137,7 +137,7 @@ test(
     ] as [number[], number[], number, number | [number, number], Pad][]) {
       const x = randn(rng, shape),
         f = randn(rng, fshape);
-      assertParity(
+      await assertParity(
         `dilated conv2d ${shape} ${fshape} d${dil}`,
         () => tf.conv2d(t(x) as T4, t(f) as T4, strides, pad, "NHWC", dil),
         tol(fshape[0] * fshape[1] * fshape[2]),
@@ -145,12 +145,12 @@ test(
     }
     const x = randn(rng, [2, 7, 6, 3]),
       f = randn(rng, [3, 3, 3, 4]);
-    assertParity(
+    await assertParity(
       "conv2d pad 1 stride 2 dimRoundingMode ceil",
       () => tf.conv2d(t(x) as T4, t(f) as T4, 2, 1, "NHWC", 1, "ceil"),
       tol(27),
     );
-    assertParity(
+    await assertParity(
       "conv2d pad 0 stride 2 dimRoundingMode round",
       () => tf.conv2d(t(x) as T4, t(f) as T4, 2, 0, "NHWC", 1, "round"),
       tol(27),
@@ -158,14 +158,14 @@ test(
     // 1×1 stride-1 (a direct GEMM, no im2col) and a filter covering the whole image (also direct).
     const one = randn(rng, [1, 1, 3, 5]),
       whole = randn(rng, [7, 6, 3, 4]);
-    assertParity("1×1 conv", () => tf.conv2d(t(x) as T4, t(one) as T4, 1, "same"), tol(3));
-    assertParity(
+    await assertParity("1×1 conv", () => tf.conv2d(t(x) as T4, t(one) as T4, 1, "same"), tol(3));
+    await assertParity(
       "d 1×1 conv",
       gradsOf((a, b) => tf.conv2d(a as T4, b as T4, 1, "valid"), [x, one]),
       tol(5, 2 * 42),
     );
-    assertParity("whole-image conv", () => tf.conv2d(t(x) as T4, t(whole) as T4, 1, "valid"), tol(7 * 6 * 3));
-    assertParity(
+    await assertParity("whole-image conv", () => tf.conv2d(t(x) as T4, t(whole) as T4, 1, "valid"), tol(7 * 6 * 3));
+    await assertParity(
       "d whole-image conv",
       gradsOf((a, b) => tf.conv2d(a as T4, b as T4, 1, "valid"), [x, whole]),
       tol(7 * 6 * 4, 2),
@@ -176,7 +176,7 @@ test(
 test(
   "the Burgess conv VAE's layers (4×4 stride 2 'same', 32 channels) at batch 8: conv2d and conv2dTranspose with gradients",
   { skip },
-  () => {
+  async () => {
     // Large enough that the rows are split across threads in tiles (and the c=1 layers take the other paths).
     for (const [xs, c] of [
       [[8, 32, 32, 1], 32],
@@ -186,12 +186,16 @@ test(
       const x = randn(rng, xs),
         f = randn(rng, [4, 4, xs[3], c], 0.2);
       const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as T4, b as T4, 2, "same");
-      assertParity(`burgess conv ${xs}`, gradsOf(conv, [x, f]), tol(16 * xs[3], 16 * c, (xs[0] * xs[1] * xs[2]) / 4));
+      await assertParity(
+        `burgess conv ${xs}`,
+        gradsOf(conv, [x, f]),
+        tol(16 * xs[3], 16 * c, (xs[0] * xs[1] * xs[2]) / 4),
+      );
       const y = randn(rng, [xs[0], xs[1] / 2, xs[2] / 2, c]),
         g = randn(rng, [4, 4, xs[3], c], 0.2);
       const deconv = (a: tf.Tensor, b: tf.Tensor) =>
         tf.conv2dTranspose(a as T4, b as T4, xs as [number, number, number, number], 2, "same");
-      assertParity(
+      await assertParity(
         `burgess deconv → ${xs}`,
         gradsOf(deconv, [y, g]),
         tol(16 * c, 16 * xs[3], (xs[0] * xs[1] * xs[2]) / 4),
@@ -203,16 +207,16 @@ test(
 test(
   "conv1d as Conv-TasNet uses it: kernel 16 stride 8 encoder on a length-1000 signal, dilated conv1d, the conv2dTranspose decoder",
   { skip },
-  () => {
+  async () => {
     const signal = randn(rng, [2, 1000, 1]),
       enc = randn(rng, [16, 1, 32], 0.25);
     const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv1d(a as tf.Tensor3D, b as tf.Tensor3D, 8, "valid");
-    assertParity("encoder conv1d k16 s8", () => conv(t(signal), t(enc)), tol(16));
-    assertParity("d encoder conv1d k16 s8", gradsOf(conv, [signal, enc]), tol(16 * 32, 2 * 124));
+    await assertParity("encoder conv1d k16 s8", () => conv(t(signal), t(enc)), tol(16));
+    await assertParity("d encoder conv1d k16 s8", gradsOf(conv, [signal, enc]), tol(16 * 32, 2 * 124));
     const seq = randn(rng, [2, 50, 6]),
       fd = randn(rng, [3, 6, 4]);
     for (const d of [2, 4, 16]) {
-      assertParity(
+      await assertParity(
         `conv1d dilation ${d}`,
         () => tf.conv1d(t(seq) as tf.Tensor3D, t(fd) as tf.Tensor3D, 1, "same", "NWC", d),
         tol(18),
@@ -223,15 +227,15 @@ test(
       dec = randn(rng, [1, 16, 1, 32], 0.25);
     const deconv = (a: tf.Tensor, b: tf.Tensor) =>
       tf.conv2dTranspose(a as T4, b as T4, [2, 1, 1000, 1], [1, 8], "valid");
-    assertParity("decoder conv2dTranspose k16 s8", () => deconv(t(frames), t(dec)), tol(2 * 32));
-    assertParity("d decoder conv2dTranspose k16 s8", gradsOf(deconv, [frames, dec]), tol(16 * 32, 2 * 124));
+    await assertParity("decoder conv2dTranspose k16 s8", () => deconv(t(frames), t(dec)), tol(2 * 32));
+    await assertParity("d decoder conv2dTranspose k16 s8", gradsOf(deconv, [frames, dec]), tol(16 * 32, 2 * 124));
   },
 );
 
 test(
   "conv2dTranspose forward and gradients (the Burgess decoder's 4×4 stride-2 'same' and random ones)",
   { skip },
-  () => {
+  async () => {
     const cases: [number[], number[], number[], number | [number, number], Pad][] = [
       [[3, 4, 4, 8], [4, 4, 5, 8], [3, 8, 8, 5], 2, "same"],
       [[2, 8, 8, 4], [4, 4, 1, 4], [2, 16, 16, 1], 2, "same"],
@@ -246,63 +250,67 @@ test(
       const deconv = (a: tf.Tensor, b: tf.Tensor) =>
         tf.conv2dTranspose(a as T4, b as T4, outShape as [number, number, number, number], strides, pad as "same");
       const label = `conv2dTranspose ${xs} → ${outShape} s${strides} ${pad}`;
-      assertParity(label, () => deconv(t(x), t(f)), tol(fs[0] * fs[1] * fs[3]));
-      assertParity(`d ${label}`, gradsOf(deconv, [x, f]), tol(fs[0] * fs[1] * fs[2] * 4, xs[0] * xs[1] * xs[2]));
+      await assertParity(label, () => deconv(t(x), t(f)), tol(fs[0] * fs[1] * fs[3]));
+      await assertParity(`d ${label}`, gradsOf(deconv, [x, f]), tol(fs[0] * fs[1] * fs[2] * 4, xs[0] * xs[1] * xs[2]));
     }
   },
 );
 
-test("depthwise conv2d: multipliers 1/2, strides, dilations, pads; gradients where tfjs has them", { skip }, () => {
-  let cases = 0;
-  const counts = counting(() => {
-    while (cases < 30) {
-      const fh = [1, 3, 4, 5][rng.int(4)],
-        fw = [1, 3, 4, 5][rng.int(4)],
-        m = 1 + rng.int(2);
-      const dilated = rng.uniform() < 0.3;
-      const stride = dilated ? 1 : 1 + rng.int(3),
-        dil = dilated ? 2 : 1;
-      const batch = 1 + rng.int(3),
-        C = 1 + rng.int(5);
-      const h = rng.uniform() < 0.15 ? 1 : 1 + rng.int(11),
-        w = 1 + rng.int(11);
-      const pad = dilated ? (rng.uniform() < 0.5 ? "same" : "valid") : randomPad();
-      const [oh, ow] = outHW([batch, h, w, C], [fh, fw, C, m], stride, dil, pad, true);
-      if (oh < 1 || ow < 1) continue;
-      cases++;
-      const x = randn(rng, [batch, h, w, C]),
-        f = randn(rng, [fh, fw, C, m]);
-      const label = `depthwise x[${x.shape}] f[${f.shape}] s${stride} d${dil} pad ${JSON.stringify(pad)}`;
-      const dw = (a: tf.Tensor, b: tf.Tensor) =>
-        tf.depthwiseConv2d(a as T4, b as T4, stride, pad as "same", "NHWC", dil);
-      assertParity(label, () => dw(t(x), t(f)), tol(fh * fw));
-      if (!dilated) assertParity(`d ${label}`, gradsOf(dw, [x, f]), tol(fh * fw * m, batch * oh * ow));
-    }
-  });
-  assert.ok(
-    counts.depthwiseConv2d >= 30 && counts.depthwiseBackpropInput > 10 && counts.depthwiseBackpropFilter > 10,
-    `native path taken: ${JSON.stringify(counts)}`,
-  );
-});
+test(
+  "depthwise conv2d: multipliers 1/2, strides, dilations, pads; gradients where tfjs has them",
+  { skip },
+  async () => {
+    let cases = 0;
+    const counts = await counting(async () => {
+      while (cases < 30) {
+        const fh = [1, 3, 4, 5][rng.int(4)],
+          fw = [1, 3, 4, 5][rng.int(4)],
+          m = 1 + rng.int(2);
+        const dilated = rng.uniform() < 0.3;
+        const stride = dilated ? 1 : 1 + rng.int(3),
+          dil = dilated ? 2 : 1;
+        const batch = 1 + rng.int(3),
+          C = 1 + rng.int(5);
+        const h = rng.uniform() < 0.15 ? 1 : 1 + rng.int(11),
+          w = 1 + rng.int(11);
+        const pad = dilated ? (rng.uniform() < 0.5 ? "same" : "valid") : randomPad();
+        const [oh, ow] = outHW([batch, h, w, C], [fh, fw, C, m], stride, dil, pad, true);
+        if (oh < 1 || ow < 1) continue;
+        cases++;
+        const x = randn(rng, [batch, h, w, C]),
+          f = randn(rng, [fh, fw, C, m]);
+        const label = `depthwise x[${x.shape}] f[${f.shape}] s${stride} d${dil} pad ${JSON.stringify(pad)}`;
+        const dw = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.depthwiseConv2d(a as T4, b as T4, stride, pad as "same", "NHWC", dil);
+        await assertParity(label, () => dw(t(x), t(f)), tol(fh * fw));
+        if (!dilated) await assertParity(`d ${label}`, gradsOf(dw, [x, f]), tol(fh * fw * m, batch * oh * ow));
+      }
+    });
+    assert.ok(
+      counts.depthwiseConv2d >= 30 && counts.depthwiseBackpropInput > 10 && counts.depthwiseBackpropFilter > 10,
+      `native path taken: ${JSON.stringify(counts)}`,
+    );
+  },
+);
 
-test("depthwise conv1d as in Conv-TasNet: kernel 3, dilations up to 64, length 1000", { skip }, () => {
+test("depthwise conv1d as in Conv-TasNet: kernel 3, dilations up to 64, length 1000", { skip }, async () => {
   const x = randn(rng, [2, 1, 1000, 16]),
     f = randn(rng, [1, 3, 16, 1]);
   for (const d of [1, 2, 8, 64]) {
-    assertParity(
+    await assertParity(
       `depthwise k3 d${d}`,
       () => tf.depthwiseConv2d(t(x) as T4, t(f) as T4, 1, "same", "NHWC", [1, d]),
       tol(3),
     );
   }
-  assertParity(
+  await assertParity(
     "d depthwise k3",
     gradsOf((a, b) => tf.depthwiseConv2d(a as T4, b as T4, 1, "same"), [x, f]),
     tol(3, 2000),
   );
 });
 
-test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients with relu", { skip }, () => {
+test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients with relu", { skip }, async () => {
   const x = randn(rng, [2, 7, 8, 3]),
     f = randn(rng, [3, 3, 3, 4]),
     fd = randn(rng, [3, 3, 3, 2]);
@@ -310,10 +318,10 @@ test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients
     biasD = randn(rng, [6]),
     alpha = randn(rng, [4], 0.3),
     alphaD = randn(rng, [6], 0.3);
-  const counts = counting(() => {
+  const counts = await counting(async () => {
     for (const activation of ["linear", "relu", "relu6", "elu", "sigmoid", "leakyrelu", "prelu"] as const) {
       const prelu = activation === "prelu";
-      assertParity(
+      await assertParity(
         `fused conv2d ${activation}`,
         () =>
           tf.fused.conv2d({
@@ -328,7 +336,7 @@ test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients
           }),
         tol(27),
       );
-      assertParity(
+      await assertParity(
         `fused depthwise ${activation}`,
         () =>
           tf.fused.depthwiseConv2d({
@@ -346,12 +354,12 @@ test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients
     }
   });
   assert.ok(counts.conv2d >= 7 && counts.depthwiseConv2d >= 7, `native path taken: ${JSON.stringify(counts)}`);
-  assertParity(
+  await assertParity(
     "fused conv2d without bias",
     () => tf.fused.conv2d({ x: t(x) as T4, filter: t(f) as T4, strides: 1, pad: "valid", activation: "relu" }),
     tol(27),
   );
-  assertParity(
+  await assertParity(
     "d fused conv2d relu",
     gradsOf(
       (a, b, c) =>
@@ -360,7 +368,7 @@ test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients
     ),
     tol(36, 2 * 56),
   );
-  assertParity(
+  await assertParity(
     "d fused depthwise relu",
     gradsOf(
       (a, b, c) =>
@@ -371,16 +379,16 @@ test("fused conv2d and fused depthwise: bias, every activation, prelu; gradients
   );
 });
 
-test("NCHW and other unsupported cases fall back to the cpu kernels", { skip }, () => {
+test("NCHW and other unsupported cases fall back to the cpu kernels", { skip }, async () => {
   const x = randn(rng, [2, 3, 7, 6]),
     f = randn(rng, [3, 3, 3, 4]);
-  const counts = counting(() => {
-    assertParity("conv2d NCHW", () => tf.conv2d(t(x) as T4, t(f) as T4, 1, "same", "NCHW"), tol(27));
+  const counts = await counting(async () => {
+    await assertParity("conv2d NCHW", () => tf.conv2d(t(x) as T4, t(f) as T4, 1, "same", "NCHW"), tol(27));
   });
   assert.equal(counts.conv2d, 0);
 });
 
-test("finite differences confirm the native conv2d gradients (native only)", { skip }, () => {
+test("finite differences confirm the native conv2d gradients (native only)", { skip }, async () => {
   // The loss Σ conv(x, f)·r is linear in x and in f separately, so a central difference with any
   // step is exact up to float32 rounding; a large step keeps that rounding small.
   const x = randn(rng, [2, 6, 5, 3]),
@@ -403,33 +411,33 @@ test("finite differences confirm the native conv2d gradients (native only)", { s
         t(r),
       ),
     );
-  const [gx, gf] = runOn("native", () => tf.grads(loss)([t(x), t(f)]));
+  const [gx, gf] = await runOn("native", () => tf.grads(loss)([t(x), t(f)]));
   const h = 0.5;
-  const check = (which: 0 | 1, g: Float32Array | Int32Array) => {
+  const check = async (which: 0 | 1, g: Float32Array | Int32Array) => {
     const base = which === 0 ? x : f;
     for (let trial = 0; trial < 12; trial++) {
       const i = rng.int(base.values.length);
-      const at = (delta: number) => {
+      const at = async (delta: number) => {
         const v = base.values.slice();
         v[i] += delta;
         const moved = { shape: base.shape, values: v };
-        return runOn("native", () => (which === 0 ? loss(t(moved), t(f)) : loss(t(x), t(moved))))[0].values[0];
+        return (await runOn("native", () => (which === 0 ? loss(t(moved), t(f)) : loss(t(x), t(moved)))))[0].values[0];
       };
-      const fd = (at(h) - at(-h)) / (2 * h);
+      const fd = ((await at(h)) - (await at(-h))) / (2 * h);
       assert.ok(
         Math.abs(fd - g[i]) <= 1e-3 * (1 + Math.abs(fd)),
         `d${which === 0 ? "x" : "f"}[${i}]: finite difference ${fd}, gradient ${g[i]}`,
       );
     }
   };
-  check(0, gx.values);
-  check(1, gf.values);
+  await check(0, gx.values);
+  await check(1, gf.values);
 });
 
 test(
   "dilated depthwise backprops are the adjoints of the forward (native only: ⟨conv(x), dy⟩ = ⟨x, dx⟩ = ⟨f, df⟩)",
   { skip },
-  () => {
+  async () => {
     const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
       let s = 0;
       for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -442,10 +450,10 @@ test(
     ] as [number[], number[], number, number | [number, number], "same" | "valid"][]) {
       const x = randn(rng, xs),
         f = randn(rng, fs);
-      const [y] = runOn("native", () => tf.depthwiseConv2d(t(x) as T4, t(f) as T4, strides, pad, "NHWC", dil));
+      const [y] = await runOn("native", () => tf.depthwiseConv2d(t(x) as T4, t(f) as T4, strides, pad, "NHWC", dil));
       const dy = randn(rng, y.shape);
       const attrs = { strides, pad, dilations: dil };
-      const [dx] = runOn(
+      const [dx] = await runOn(
         "native",
         () =>
           tf
@@ -456,7 +464,7 @@ test(
               { ...attrs, inputShape: xs },
             ) as tf.Tensor,
       );
-      const [df] = runOn(
+      const [df] = await runOn(
         "native",
         () =>
           tf
@@ -481,7 +489,7 @@ test(
   },
 );
 
-test("im2col chunking: results do not change when every chunk is one row or a few rows", { skip }, () => {
+test("im2col chunking: results do not change when every chunk is one row or a few rows", { skip }, async () => {
   const native = convAddon();
   const x = randn(rng, [3, 9, 8, 2]),
     f = randn(rng, [3, 4, 2, 3]),
@@ -492,9 +500,9 @@ test("im2col chunking: results do not change when every chunk is one row or a fe
   for (const bytes of [1, 24 * 4 * 5]) {
     const previous = native.setConvChunkBytes(bytes);
     try {
-      assertParity(`conv2d chunk ${bytes} B`, () => conv(t(x), t(f)), tol(24));
-      assertParity(`d conv2d chunk ${bytes} B`, gradsOf(conv, [x, f]), tol(36, 60));
-      assertParity(`d conv2dTranspose chunk ${bytes} B`, gradsOf(deconv, [xt, ft]), tol(48, 40));
+      await assertParity(`conv2d chunk ${bytes} B`, () => conv(t(x), t(f)), tol(24));
+      await assertParity(`d conv2d chunk ${bytes} B`, gradsOf(conv, [x, f]), tol(36, 60));
+      await assertParity(`d conv2dTranspose chunk ${bytes} B`, gradsOf(deconv, [xt, ft]), tol(48, 40));
     } finally {
       native.setConvChunkBytes(previous);
     }

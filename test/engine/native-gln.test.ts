@@ -114,19 +114,26 @@ function reference(k: Case): { y: Float64Array; dx: Float64Array; dgamma: Float6
   return { y, dx, dgamma, dbeta };
 }
 
-/** [y, dx, dγ, dβ] on the current backend through `gln`. */
-function run(k: Case, gln: (x: tf.Tensor, p: GlnParams) => tf.Tensor): Float32Array[] {
-  return tf.tidy(() => {
-    const x = tf.tensor3d(k.x, k.shape);
-    const gamma = tf.tensor1d(k.gamma),
-      beta = tf.tensor1d(k.beta);
-    const dy = tf.tensor3d(k.dy, k.shape);
-    const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
-      gln(xx, { gamma: gg as tf.Variable, beta: bb as tf.Variable, eps: k.eps });
-    const y = f(x, gamma, beta);
-    const grads = tf.grads(f)([x, gamma, beta], dy);
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
-  });
+/** [y, dx, dγ, dβ] on `backend` through `gln`. */
+async function run(backend: string, k: Case, gln: (x: tf.Tensor, p: GlnParams) => tf.Tensor): Promise<Float32Array[]> {
+  const outs = on(backend, () =>
+    tf.tidy(() => {
+      const x = tf.tensor3d(k.x, k.shape);
+      const gamma = tf.tensor1d(k.gamma),
+        beta = tf.tensor1d(k.beta);
+      const dy = tf.tensor3d(k.dy, k.shape);
+      const f = (xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        gln(xx, { gamma: gg as tf.Variable, beta: bb as tf.Variable, eps: k.eps });
+      const y = f(x, gamma, beta);
+      const grads = tf.grads(f)([x, gamma, beta], dy);
+      return [y, ...grads];
+    }),
+  );
+  try {
+    return (await Promise.all(outs.map((t) => t.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(outs);
+  }
 }
 
 function on<T>(backend: string, fn: () => T): T {
@@ -214,18 +221,18 @@ describe("fused global layer norm on native", { skip: skip ?? undefined }, () =>
   });
 
   for (const k of CASES) {
-    test(`${k.label}: values and gradients (fused vs float64 reference and vs composed)`, () => {
+    test(`${k.label}: values and gradients (fused vs float64 reference and vs composed)`, async () => {
       const ref = reference(k);
       const want = [ref.y, ref.dx, ref.dgamma, ref.dbeta];
-      const fused = on("native", () => run(k, globalLayerNorm));
+      const fused = await run("native", k, globalLayerNorm);
       check(`${k.label} fused/ref`, fused, want, FUSED_TOLS);
-      const composedNative = on("native", () => run(k, globalLayerNormComposed));
+      const composedNative = await run("native", k, globalLayerNormComposed);
       check(`${k.label} composed-native/ref`, composedNative, want, composedTols(k));
       check(`${k.label} fused/composed`, fused, composedNative, composedTols(k));
     });
   }
 
-  test("results do not depend on the thread count (1 vs 4 pool threads, bit for bit)", () => {
+  test("results do not depend on the thread count (1 vs 4 pool threads, bit for bit)", async () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
     const addon = loadAddon();
@@ -233,22 +240,22 @@ describe("fused global layer norm on native", { skip: skip ?? undefined }, () =>
     const k = CASES[2];
     try {
       addon.setThreads(1);
-      const one = on("native", () => run(k, globalLayerNorm));
+      const one = await run("native", k, globalLayerNorm);
       addon.setThreads(4);
-      const four = on("native", () => run(k, globalLayerNorm));
+      const four = await run("native", k, globalLayerNorm);
       for (let j = 0; j < 4; j++) assert.deepEqual(four[j], one[j], NAMES[j]);
     } finally {
       addon.setThreads(prev);
     }
   });
 
-  test("the switch: fusedGln(false) runs the composed ops on native", () => {
+  test("the switch: fusedGln(false) runs the composed ops on native", async () => {
     const k = CASES[0];
     const before = fusedGln();
     try {
       fusedGln(false);
-      const a = on("native", () => run(k, globalLayerNorm));
-      const b = on("native", () => run(k, globalLayerNormComposed));
+      const a = await run("native", k, globalLayerNorm);
+      const b = await run("native", k, globalLayerNormComposed);
       for (let j = 0; j < 4; j++) assert.deepEqual(a[j], b[j]);
     } finally {
       fusedGln(before);
@@ -318,9 +325,9 @@ describe("fused global layer norm on native", { skip: skip ?? undefined }, () =>
 
 describe("global layer norm on cpu (composed ops)", () => {
   for (const k of CASES) {
-    test(`${k.label}: values and gradients vs float64 reference`, () => {
+    test(`${k.label}: values and gradients vs float64 reference`, async () => {
       const ref = reference(k);
-      const got = on("cpu", () => run(k, globalLayerNorm));
+      const got = await run("cpu", k, globalLayerNorm);
       check(`${k.label} cpu/ref`, got, [ref.y, ref.dx, ref.dgamma, ref.dbeta], composedTols(k));
     });
   }

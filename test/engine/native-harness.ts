@@ -27,18 +27,20 @@ export function nativeUnavailable(): string | null {
 export type Arrays = { shape: number[]; values: Float32Array | Int32Array }[];
 
 /** Runs fn under `backend`, returning every output as plain arrays (tensors are disposed). */
-export function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Arrays {
+export async function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<Arrays> {
   const prev = tf.getBackend();
   tf.setBackend(backend);
+  let out: tf.Tensor[] = [];
   try {
-    return tf.tidy(() => {
+    out = tf.tidy(() => {
       const r = fn();
-      return (Array.isArray(r) ? r : [r]).map((t) => ({
-        shape: t.shape.slice(),
-        values: t.dataSync() as Float32Array | Int32Array,
-      }));
+      return Array.isArray(r) ? r : [r];
     });
+    return await Promise.all(
+      out.map(async (t) => ({ shape: t.shape.slice(), values: (await t.data()) as Float32Array | Int32Array })),
+    );
   } finally {
+    tf.dispose(out);
     tf.setBackend(prev);
   }
 }
@@ -48,15 +50,15 @@ export function runOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Array
  * Elementwise ops use rtol 1e-6 (one float32 rounding, libm vs V8 Math); sums over K terms use
  * rtol 1e-5 and atol 1e-5·√K, since BLAS and the cpu kernels add in different orders.
  */
-export function assertParity(
+export async function assertParity(
   label: string,
   fn: () => tf.Tensor | tf.Tensor[],
   tol: { rtol?: number; atol?: number } = {},
-): void {
+): Promise<void> {
   const rtol = tol.rtol ?? 1e-6,
     atol = tol.atol ?? 1e-6;
-  const cpu = runOn("cpu", fn);
-  const nat = runOn("native", fn);
+  const cpu = await runOn("cpu", fn);
+  const nat = await runOn("native", fn);
   assert.equal(nat.length, cpu.length, `${label}: output count`);
   cpu.forEach((c, o) => {
     const n = nat[o];

@@ -11,52 +11,60 @@ const rng = new Rng("native-math");
 const randShape = (rank: number, max = 5) => Array.from({ length: rank }, () => 1 + rng.int(max));
 const gemmTol = (k: number) => ({ rtol: 1e-5, atol: 1e-5 * Math.sqrt(Math.max(k, 1)) });
 
-test("matMul: every transpose combination, batched with broadcast batch dims, size-1 and empty dims", { skip }, () => {
-  const cases: [number[], number[], boolean, boolean][] = [
-    [[7, 5], [5, 3], false, false],
-    [[5, 7], [5, 3], true, false],
-    [[7, 5], [3, 5], false, true],
-    [[5, 7], [3, 5], true, true],
-    [[4, 6, 8], [4, 8, 2], false, false],
-    [[1, 6, 8], [5, 8, 9], false, false],
-    [[1, 1], [1, 1], false, false],
-    [[0, 4], [4, 3], false, false], // empty output rows
-    [[3, 0], [0, 2], false, false], // empty inner dim: zeros
-    [[130, 257], [257, 65], false, false], // larger than one BLAS block
-  ];
-  for (const [sa, sb, ta, tb] of cases) {
-    const a = randn(rng, sa),
-      b = randn(rng, sb);
-    const k = ta ? sa[sa.length - 2] : sa[sa.length - 1];
-    assertParity(
-      `matMul ${sa}${ta ? "ᵀ" : ""} × ${sb}${tb ? "ᵀ" : ""}`,
-      () => tf.matMul(t(a), t(b), ta, tb),
-      gemmTol(k),
+test(
+  "matMul: every transpose combination, batched with broadcast batch dims, size-1 and empty dims",
+  { skip },
+  async () => {
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[7, 5], [5, 3], false, false],
+      [[5, 7], [5, 3], true, false],
+      [[7, 5], [3, 5], false, true],
+      [[5, 7], [3, 5], true, true],
+      [[4, 6, 8], [4, 8, 2], false, false],
+      [[1, 6, 8], [5, 8, 9], false, false],
+      [[1, 1], [1, 1], false, false],
+      [[0, 4], [4, 3], false, false], // empty output rows
+      [[3, 0], [0, 2], false, false], // empty inner dim: zeros
+      [[130, 257], [257, 65], false, false], // larger than one BLAS block
+    ];
+    for (const [sa, sb, ta, tb] of cases) {
+      const a = randn(rng, sa),
+        b = randn(rng, sb);
+      const k = ta ? sa[sa.length - 2] : sa[sa.length - 1];
+      await assertParity(
+        `matMul ${sa}${ta ? "ᵀ" : ""} × ${sb}${tb ? "ᵀ" : ""}`,
+        () => tf.matMul(t(a), t(b), ta, tb),
+        gemmTol(k),
+      );
+    }
+  },
+);
+
+test(
+  "matMul broadcasts batch dims like numpy ([2,1]×[3] → [2,3]), which the cpu kernel gets wrong",
+  { skip },
+  async () => {
+    // The cpu kernel indexes batches modulo each side's count and returns max(2,3)=3 matrices for a
+    // [2,3] output, so the reference here is an explicit tile on the cpu backend.
+    const a = randn(rng, [2, 1, 6, 8]),
+      b = randn(rng, [3, 8, 2]);
+    const [nat] = await runOn("native", () => tf.matMul(t(a), t(b)));
+    const [ref] = await runOn("cpu", () =>
+      tf.matMul(tf.tile(t(a), [1, 3, 1, 1]), tf.tile(tf.expandDims(t(b), 0), [2, 1, 1, 1])),
     );
-  }
-});
+    assert.deepEqual(nat.shape, [2, 3, 6, 2]);
+    nat.values.forEach((v, i) =>
+      assert.ok(Math.abs(v - ref.values[i]) <= 1e-4, `matMul broadcast [${i}]: ${v} vs ${ref.values[i]}`),
+    );
+  },
+);
 
-test("matMul broadcasts batch dims like numpy ([2,1]×[3] → [2,3]), which the cpu kernel gets wrong", { skip }, () => {
-  // The cpu kernel indexes batches modulo each side's count and returns max(2,3)=3 matrices for a
-  // [2,3] output, so the reference here is an explicit tile on the cpu backend.
-  const a = randn(rng, [2, 1, 6, 8]),
-    b = randn(rng, [3, 8, 2]);
-  const [nat] = runOn("native", () => tf.matMul(t(a), t(b)));
-  const [ref] = runOn("cpu", () =>
-    tf.matMul(tf.tile(t(a), [1, 3, 1, 1]), tf.tile(tf.expandDims(t(b), 0), [2, 1, 1, 1])),
-  );
-  assert.deepEqual(nat.shape, [2, 3, 6, 2]);
-  nat.values.forEach((v, i) =>
-    assert.ok(Math.abs(v - ref.values[i]) <= 1e-4, `matMul broadcast [${i}]: ${v} vs ${ref.values[i]}`),
-  );
-});
-
-test("matMul gradients match the cpu backend", { skip }, () => {
+test("matMul gradients match the cpu backend", { skip }, async () => {
   for (const [sa, sb, ta, tb] of [
     [[6, 4], [4, 3], false, false],
     [[2, 4, 6], [2, 3, 4], true, true],
   ] as [number[], number[], boolean, boolean][]) {
-    assertParity(
+    await assertParity(
       `d matMul ${sa}×${sb}`,
       gradsOf((a, b) => tf.matMul(a, b, ta, tb), [randn(rng, sa), randn(rng, sb)]),
       gemmTol(8),
@@ -64,13 +72,13 @@ test("matMul gradients match the cpu backend", { skip }, () => {
   }
 });
 
-test("fused matMul: bias and every activation, with gradients", { skip }, () => {
+test("fused matMul: bias and every activation, with gradients", { skip }, async () => {
   const a = randn(rng, [9, 6]),
     b = randn(rng, [6, 5]),
     bias = randn(rng, [5]),
     alpha = randn(rng, [5], 0.3);
   for (const activation of ["linear", "relu", "relu6", "elu", "sigmoid", "leakyrelu", "prelu"] as const) {
-    assertParity(
+    await assertParity(
       `fused matMul ${activation}`,
       () =>
         tf.fused.matMul({
@@ -84,14 +92,14 @@ test("fused matMul: bias and every activation, with gradients", { skip }, () => 
       gemmTol(6),
     );
   }
-  assertParity(
+  await assertParity(
     "d fused matMul relu",
     gradsOf((x, w, c) => tf.fused.matMul({ a: x, b: w, bias: c, activation: "relu" }), [a, b, bias]),
     gemmTol(9),
   );
 });
 
-test("unary ops agree on random values and at their edge values (0, ±Inf, NaN, thresholds)", { skip }, () => {
+test("unary ops agree on random values and at their edge values (0, ±Inf, NaN, thresholds)", { skip }, async () => {
   const edges = new Float32Array([
     0,
     -0,
@@ -133,16 +141,16 @@ test("unary ops agree on random values and at their edge values (0, ±Inf, NaN, 
   ];
   const rnd = randn(rng, [3, 70, 5], 4);
   for (const [name, f] of ops) {
-    assertParity(`${name} random`, () => f(t(rnd)), { rtol: 2e-6, atol: 1e-7 });
-    assertParity(`${name} edges`, () => f(tf.tensor1d(edges)), { rtol: 2e-6, atol: 1e-7 });
-    assertParity(`${name} empty`, () => f(tf.zeros([2, 0, 3])));
+    await assertParity(`${name} random`, () => f(t(rnd)), { rtol: 2e-6, atol: 1e-7 });
+    await assertParity(`${name} edges`, () => f(tf.tensor1d(edges)), { rtol: 2e-6, atol: 1e-7 });
+    await assertParity(`${name} empty`, () => f(tf.zeros([2, 0, 3])));
   }
   // A large input is split across the thread pool; the split must not change a single value.
   const big = randn(rng, [200000]);
-  assertParity("tanh across the pool", () => tf.tanh(t(big)), { rtol: 2e-6, atol: 1e-7 });
+  await assertParity("tanh across the pool", () => tf.tanh(t(big)), { rtol: 2e-6, atol: 1e-7 });
 });
 
-test("unary gradients (sigmoid, tanh, softplus, elu, log1p, sqrt) match", { skip }, () => {
+test("unary gradients (sigmoid, tanh, softplus, elu, log1p, sqrt) match", { skip }, async () => {
   const x = randn(rng, [4, 7]);
   for (const [name, f] of [
     ["sigmoid", tf.sigmoid],
@@ -152,11 +160,11 @@ test("unary gradients (sigmoid, tanh, softplus, elu, log1p, sqrt) match", { skip
     ["log1p", (v: tf.Tensor) => tf.log1p(tf.abs(v))],
     ["sqrt", (v: tf.Tensor) => tf.sqrt(tf.add(tf.abs(v), 0.1))],
   ] as [string, (v: tf.Tensor) => tf.Tensor][]) {
-    assertParity(`d ${name}`, gradsOf(f, [x]), { rtol: 1e-5, atol: 1e-6 });
+    await assertParity(`d ${name}`, gradsOf(f, [x]), { rtol: 1e-5, atol: 1e-6 });
   }
 });
 
-test("binary ops broadcast like numpy over random shapes, size-1 and empty dims", { skip }, () => {
+test("binary ops broadcast like numpy over random shapes, size-1 and empty dims", { skip }, async () => {
   const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
     ["add", tf.add],
     ["sub", tf.sub],
@@ -179,25 +187,25 @@ test("binary ops broadcast like numpy over random shapes, size-1 and empty dims"
       b = randn(rng, sb);
     for (const [name, f] of ops) {
       if (name === "prelu" && sb.length > sa.length) continue; // prelu's alpha broadcasts into x
-      assertParity(`${name} ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => f(t(a), t(b)), {
+      await assertParity(`${name} ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => f(t(a), t(b)), {
         rtol: 2e-6,
         atol: 1e-7,
       });
     }
   }
-  assertParity("add with an empty dim", () => tf.add(tf.ones([3, 0, 2]), tf.ones([1, 1, 2])));
-  assertParity("NaN propagates through maximum/minimum", () => [
+  await assertParity("add with an empty dim", () => tf.add(tf.ones([3, 0, 2]), tf.ones([1, 1, 2])));
+  await assertParity("NaN propagates through maximum/minimum", () => [
     tf.maximum(tf.tensor1d([NaN, 1, -Infinity]), tf.tensor1d([0, NaN, 2])),
     tf.minimum(tf.tensor1d([NaN, 1]), tf.tensor1d([0, NaN])),
   ]);
-  assertParity("int32 add falls back to the cpu kernel", () =>
+  await assertParity("int32 add falls back to the cpu kernel", () =>
     tf.add(tf.tensor1d([1, 2], "int32"), tf.tensor1d([3, 4], "int32")),
   );
 });
 
 // (SquaredDifference and Maximum are left out: tfjs's own gradients for them do not reduce broadcast dims, on any backend;
 // both are covered unbroadcast by the end-to-end model tests.)
-test("binary gradients with broadcasting reduce back to the operand shapes", { skip }, () => {
+test("binary gradients with broadcasting reduce back to the operand shapes", { skip }, async () => {
   const a = randn(rng, [3, 1, 4]),
     b = randn(rng, [5, 1]);
   for (const [name, f] of [
@@ -206,11 +214,11 @@ test("binary gradients with broadcasting reduce back to the operand shapes", { s
     ["div", (x: tf.Tensor, y: tf.Tensor) => tf.div(x, tf.add(tf.abs(y), 0.5))],
     ["pow", (x: tf.Tensor, y: tf.Tensor) => tf.pow(tf.add(tf.abs(x), 0.5), y)],
   ] as [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor][]) {
-    assertParity(`d ${name}`, gradsOf(f, [a, b]), { rtol: 1e-5, atol: 1e-6 });
+    await assertParity(`d ${name}`, gradsOf(f, [a, b]), { rtol: 1e-5, atol: 1e-6 });
   }
 });
 
-test("reductions over every axis subset, keepDims, size-1 dims, NaN", { skip }, () => {
+test("reductions over every axis subset, keepDims, size-1 dims, NaN", { skip }, async () => {
   for (let trial = 0; trial < 12; trial++) {
     const shape = randShape(1 + rng.int(4), 6);
     const x = randn(rng, shape);
@@ -225,14 +233,14 @@ test("reductions over every axis subset, keepDims, size-1 dims, NaN", { skip }, 
         ["max", tf.max],
         ["min", tf.min],
       ] as [string, typeof tf.sum][]) {
-        assertParity(`${name} ${shape} axes ${axes}`, () => f(t(x), axes, keepDims), {
+        await assertParity(`${name} ${shape} axes ${axes}`, () => f(t(x), axes, keepDims), {
           rtol: 1e-5,
           atol: 1e-6 * Math.sqrt(k),
         });
       }
     }
   }
-  assertParity("reduce all, default axis", () => [
+  await assertParity("reduce all, default axis", () => [
     tf.sum(
       tf.tensor2d([
         [1, 2],
@@ -241,7 +249,7 @@ test("reductions over every axis subset, keepDims, size-1 dims, NaN", { skip }, 
     ),
     tf.mean(tf.tensor1d([1, 2, 3])),
   ]);
-  assertParity("max with NaN", () => [
+  await assertParity("max with NaN", () => [
     tf.max(tf.tensor1d([1, NaN, 3])),
     tf.min(
       tf.tensor2d([
@@ -251,15 +259,15 @@ test("reductions over every axis subset, keepDims, size-1 dims, NaN", { skip }, 
       0,
     ),
   ]);
-  assertParity("sum of an empty axis falls back", () => tf.sum(tf.zeros([3, 0]), 1));
-  assertParity(
+  await assertParity("sum of an empty axis falls back", () => tf.sum(tf.zeros([3, 0]), 1));
+  await assertParity(
     "d sum/mean/max",
     gradsOf((v) => tf.add(tf.sum(v, 1), tf.add(tf.mean(v, 1), tf.max(v, 1))), [randn(rng, [4, 6])]),
     { rtol: 1e-5, atol: 1e-6 },
   );
 });
 
-test("transpose: every permutation of rank ≤ 4, float32 and int32, large tiled planes", { skip }, () => {
+test("transpose: every permutation of rank ≤ 4, float32 and int32, large tiled planes", { skip }, async () => {
   const perms = (n: number): number[][] =>
     n === 1
       ? [[0]]
@@ -268,12 +276,12 @@ test("transpose: every permutation of rank ≤ 4, float32 and int32, large tiled
     const shape = randShape(rank, 6);
     const x = randn(rng, shape);
     for (const perm of perms(rank)) {
-      assertParity(`transpose ${shape} ${perm}`, () => tf.transpose(t(x), perm));
-      assertParity(`transpose int32 ${shape} ${perm}`, () => tf.transpose(tf.cast(t(x), "int32"), perm));
+      await assertParity(`transpose ${shape} ${perm}`, () => tf.transpose(t(x), perm));
+      await assertParity(`transpose int32 ${shape} ${perm}`, () => tf.transpose(tf.cast(t(x), "int32"), perm));
     }
   }
   // A float32 tensor cast from int32 shares the int32 buffer on the cpu backend: its words are not floats.
-  assertParity("transpose of a float32 cast from int32", () =>
+  await assertParity("transpose of a float32 cast from int32", () =>
     tf.transpose(
       tf.cast(
         tf.tensor2d(
@@ -289,8 +297,8 @@ test("transpose: every permutation of rank ≤ 4, float32 and int32, large tiled
     ),
   );
   const big = randn(rng, [3, 67, 130]);
-  assertParity("tiled transpose", () => tf.transpose(t(big), [0, 2, 1]));
-  assertParity("transpose with empty dim", () => tf.transpose(tf.zeros([2, 0, 3]), [2, 0, 1]));
+  await assertParity("tiled transpose", () => tf.transpose(t(big), [0, 2, 1]));
+  await assertParity("transpose with empty dim", () => tf.transpose(tf.zeros([2, 0, 3]), [2, 0, 1]));
 });
 
 test("the addon rejects bad arguments with a message naming the function and argument", { skip }, () => {

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scalarOf, scoped } from "../helpers/read";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import { CdVae, CdVaeConfig, cdVaeConfig, createCdVae, levelResolutions } from "../../lib/models/cd-vae";
@@ -32,7 +33,7 @@ const images = (n: number, seed: string, binary = false) =>
     const u = new Rng(seed).uniformTensor([n, 8, 8, 1]);
     return binary ? tf.cast(tf.greater(u, 0.5), "float32") : tf.mul(u, 0.1);
   });
-const num = (t: tf.Tensor) => Array.from(t.dataSync());
+const num = async (t: tf.Tensor) => Array.from(await t.data());
 
 test("cdVaeConfig: resolutions and named errors", async () => {
   assert.deepEqual(levelResolutions(cdVaeConfig({ imageSize: 16, likelihood: "gaussian" })), [1, 2, 4]);
@@ -69,14 +70,14 @@ test("at initialisation the rates are zero (zero-initialised heads) and the boun
   await ready;
   const m = createCdVae(small(), new Rng(2));
   const x = images(4, "x");
-  const r = tf.tidy(() => {
+  const r = await scoped(async () => {
     const f = m.forward(x, new Rng(3));
     return {
-      rate: num(f.record.rate),
-      init: num(f.record.terms.initial),
-      path: num(f.record.terms.path2),
-      elbo: num(f.record.elbo),
-      d: num(f.record.distortion),
+      rate: await num(f.record.rate),
+      init: await num(f.record.terms.initial),
+      path: await num(f.record.terms.path2),
+      elbo: await num(f.record.elbo),
+      d: await num(f.record.distortion),
     };
   });
   r.rate.forEach((v) => assert.ok(Math.abs(v) < 1e-6));
@@ -109,12 +110,12 @@ test("initial rate = closed-form KL; path rate per level = ½((a − b)/σ)²·r
   const x = images(3, "x2");
   const sig = await m.diffusions();
   for (const step of [0.1, 0.3]) {
-    const out = tf.tidy(() => {
+    const out = await scoped(async () => {
       const f = m.forward(x, new Rng(5), { step });
       return {
-        init: num(f.record.terms.initial),
-        paths: m.resolutions.map((_, l) => num(f.record.terms[`path${l}`])),
-        rate: num(f.record.rate),
+        init: await num(f.record.terms.initial),
+        paths: await Promise.all(m.resolutions.map((_, l) => num(f.record.terms[`path${l}`]))),
+        rate: await num(f.record.rate),
       };
     });
     const k = m.config.latentChannels;
@@ -139,13 +140,13 @@ test("distortion equals −log p(x | decoder) from lib/prob (Gaussian and Bernou
     const m = createCdVae(small({ likelihood }), new Rng(6));
     setHeads(m, { post: 0.2, mu: 0.1 });
     const x = images(3, "x3", likelihood === "bernoulli");
-    const [got, want] = tf.tidy(() => {
+    const [got, want] = await scoped(async () => {
       const f = m.forward(x, new Rng(7));
       const lp =
         likelihood === "gaussian"
           ? new Normal(f.mean, tf.exp(f.logScale!)).logProb(x)
           : new Bernoulli(f.logits!).logProb(x);
-      return [num(f.record.distortion), num(tf.neg(tf.sum(lp, [1, 2, 3])))];
+      return [await num(f.record.distortion), await num(tf.neg(tf.sum(lp, [1, 2, 3])))];
     });
     got.forEach((v, i) =>
       assert.ok(Math.abs(v - want[i]) < 1e-3 * Math.max(1, Math.abs(want[i])), `${likelihood}: ${v} vs ${want[i]}`),
@@ -156,10 +157,10 @@ test("distortion equals −log p(x | decoder) from lib/prob (Gaussian and Bernou
   // with a cropped border only the central pixels count
   const m = createCdVae(small({ likelihood: "bernoulli", likelihoodCrop: 2 }), new Rng(6));
   const x = images(2, "x3c", true);
-  const [got, want] = tf.tidy(() => {
+  const [got, want] = await scoped(async () => {
     const f = m.forward(x, new Rng(7));
     const lp = tf.slice(new Bernoulli(f.logits!).logProb(x), [0, 2, 2, 0], [2, 4, 4, 1]);
-    return [num(f.record.distortion), num(tf.neg(tf.sum(lp, [1, 2, 3])))];
+    return [await num(f.record.distortion), await num(tf.neg(tf.sum(lp, [1, 2, 3])))];
   });
   got.forEach((v, i) =>
     assert.ok(Math.abs(v - want[i]) < 1e-3 * Math.max(1, Math.abs(want[i])), `cropped: ${v} vs ${want[i]}`),
@@ -174,9 +175,13 @@ test("ODE-like variant: the bound leaves out the path rate, and so does its trai
   const m = createCdVae(small({ variant: "ode-like" }), new Rng(8));
   setHeads(m, { post: 0.5, mu: 0.2 });
   const x = images(3, "x4");
-  const r = tf.tidy(() => {
+  const r = await scoped(async () => {
     const f = m.forward(x, new Rng(9));
-    return { rate: num(f.record.rate), init: num(f.record.terms.initial), path: num(f.record.terms.path1) };
+    return {
+      rate: await num(f.record.rate),
+      init: await num(f.record.terms.initial),
+      path: await num(f.record.terms.path1),
+    };
   });
   r.rate.forEach((v, i) => assert.ok(Math.abs(v - r.init[i]) < 1e-6));
   r.path.forEach((v) => assert.ok(v > 0.1, "path rates are still reported"));
@@ -195,13 +200,15 @@ test("ODE-like variant: the bound leaves out the path rate, and so does its trai
         path2: tf.tensor1d([0, 0]),
       },
     });
-  const pen = (c: typeof ctl, p: number, ode: boolean, step = 5000) =>
-    tf.tidy(() => c.penalty(rec(p, ode), step).dataSync()[0]);
-  assert.equal(pen(ctl, 0, true), pen(ctl, 100, true));
-  assert.ok(pen(full, 100, false) > pen(full, 0, false) + 50, "the CD-VAE's loss does penalise path rates");
+  const pen = (c: typeof ctl, p: number, ode: boolean, step = 5000) => scalarOf(() => c.penalty(rec(p, ode), step));
+  assert.equal(await pen(ctl, 0, true), await pen(ctl, 100, true));
+  assert.ok(
+    (await pen(full, 100, false)) > (await pen(full, 0, false)) + 50,
+    "the CD-VAE's loss does penalise path rates",
+  );
   // free nats: a term below 1 nat costs 1; warm-up: no penalty at step 0
-  assert.ok(Math.abs(pen(full, 0, false) - (3 + 1 + 1 + 1)) < 1e-6);
-  assert.equal(pen(full, 5, false, 0), 0);
+  assert.ok(Math.abs((await pen(full, 0, false)) - (3 + 1 + 1 + 1)) < 1e-6);
+  assert.equal(await pen(full, 5, false, 0), 0);
   x.dispose();
   m.dispose();
 });
@@ -213,17 +220,15 @@ test("gradient of the loss with respect to a level's diffusion matches central f
   const x = images(4, "x5");
   const v = m.variables["td/1/diffusion"];
   const f = () => tf.tidy(() => tf.neg(tf.mean(m.forward(x, new Rng(11)).record.elbo)) as tf.Scalar);
-  const g = tf.tidy(
+  const analytic = await scalarOf(
     () => tf.variableGrads(f, [v]).grads["td/1/diffusion"] ?? Object.values(tf.variableGrads(f, [v]).grads)[0],
   );
-  const analytic = g.dataSync()[0];
-  g.dispose();
-  const v0 = v.dataSync()[0],
+  const v0 = (await v.data())[0],
     eps = 1e-2;
   v.assign(tf.scalar(v0 + eps));
-  const up = f().dataSync()[0];
+  const up = await scalarOf(f);
   v.assign(tf.scalar(v0 - eps));
-  const down = f().dataSync()[0];
+  const down = await scalarOf(f);
   v.assign(tf.scalar(v0));
   const fd = (up - down) / (2 * eps);
   assert.ok(Math.abs(analytic - fd) < 0.03 * Math.max(1, Math.abs(fd)), `grad ${analytic} vs finite difference ${fd}`);
@@ -238,7 +243,7 @@ test(
     await ready;
     const m = createCdVae(small({ warmupSteps: 10 }), new Rng(12));
     const xs = images(64, "train");
-    const data = { values: xs.dataSync() as Float32Array, shape: xs.shape };
+    const data = { values: (await xs.data()) as Float32Array, shape: xs.shape };
     xs.dispose();
     const res = await train(m, {
       data,
@@ -288,32 +293,32 @@ test("conditionLevels: levels below it lose the data; unconditioned 'prior' runs
   const sig = await m.diffusions(),
     k = m.config.latentChannels;
   const paths = (o: Record<string, unknown>) =>
-    tf.tidy(() => {
+    scoped(async () => {
       const f = m.forward(x, new Rng(15), o);
-      return m.resolutions.map((_, l) => num(f.record.terms[`path${l}`]));
+      return Promise.all(m.resolutions.map((_, l) => num(f.record.terms[`path${l}`])));
     });
   const want = (l: number) => 0.5 * ((a - b) / sig[l]) ** 2 * m.resolutions[l] ** 2 * k;
   // zero-context (default): constant heads ignore the context, so every level keeps its path rate
-  paths({ conditionLevels: 1 }).forEach((p, l) =>
+  (await paths({ conditionLevels: 1 })).forEach((p, l) =>
     p.forEach((v) => assert.ok(Math.abs(v - want(l)) < 1e-3 * want(l), `zero-context level ${l}: ${v} vs ${want(l)}`)),
   );
   // prior: level 0 keeps the posterior drift, levels 1 and 2 follow the prior (path rate 0)
-  paths({ conditionLevels: 1, unconditioned: "prior" }).forEach((p, l) =>
+  (await paths({ conditionLevels: 1, unconditioned: "prior" })).forEach((p, l) =>
     p.forEach((v) => {
       if (l === 0) assert.ok(Math.abs(v - want(0)) < 1e-3 * want(0), `level 0 path rate ${v} vs ${want(0)}`);
       else assert.ok(Math.abs(v) < 1e-6, `level ${l} path rate ${v} should be 0 on the prior drift`);
     }),
   );
   // the default conditions every level: unconditioned has no effect without conditionLevels
-  const all = paths({ unconditioned: "prior" });
+  const all = await paths({ unconditioned: "prior" });
   all.forEach((p, l) => p.forEach((v) => assert.ok(Math.abs(v - want(l)) < 1e-3 * want(l))));
   // the data matter only through the conditioned levels: with conditionLevels 0 and the prior drift, the
   // decoder output depends on x only through z₀ — equal z₀ heads give equal outputs for different images
-  const means = tf.tidy(() => {
+  const means = await scalarOf(() => {
     const y = images(3, "x-other");
     const f1 = m.forward(x, new Rng(16), { conditionLevels: 0, unconditioned: "prior" });
     const f2 = m.forward(y, new Rng(16), { conditionLevels: 0, unconditioned: "prior" });
-    return tf.max(tf.abs(tf.sub(f1.mean, f2.mean))).dataSync()[0];
+    return tf.max(tf.abs(tf.sub(f1.mean, f2.mean)));
   });
   assert.ok(
     means < 1e-5,
@@ -341,33 +346,33 @@ test("record: drifts at the posterior states give the recorded rate densities, w
   });
   const x = images(3, "x-rec");
   const sig = await m.diffusions();
-  tf.tidy(() => {
+  await scoped(async () => {
     const f = m.forward(x, new Rng(22), { step: 0.25, record: true });
-    f.levels.forEach((lv, l) => {
+    for (const [l, lv] of f.levels.entries()) {
       const K = lv.grid.length - 1;
       assert.equal(lv.states!.length, K + 1);
       assert.equal(lv.prior!.length, K + 1);
       assert.equal(lv.drifts!.posterior.length, K + 1);
       assert.equal(lv.rateDensity!.length, K);
       // both processes start from the same state
-      assert.deepEqual(num(lv.prior![0]), num(lv.states![0]));
+      assert.deepEqual(await num(lv.prior![0]), await num(lv.states![0]));
       let cum = [0, 0, 0];
       for (let i = 0; i < K; i++) {
         const u = tf.div(tf.sub(lv.drifts!.posterior[i], lv.drifts!.prior[i]), sig[l]);
-        const dens = num(tf.mul(tf.sum(tf.square(u), [1, 2, 3]), 0.5));
-        const rec = num(lv.rateDensity![i]);
+        const dens = await num(tf.mul(tf.sum(tf.square(u), [1, 2, 3]), 0.5));
+        const rec = await num(lv.rateDensity![i]);
         dens.forEach((v, b) =>
           assert.ok(Math.abs(v - rec[b]) < 1e-4 * Math.max(1, v), `level ${l} step ${i}: ${v} vs ${rec[b]}`),
         );
         cum = cum.map((c, b) => c + rec[b] * (lv.grid[i + 1] - lv.grid[i]));
       }
-      const pr = num(lv.pathRate);
+      const pr = await num(lv.pathRate);
       cum.forEach((c, b) =>
         assert.ok(Math.abs(c - pr[b]) < 1e-4 * Math.max(1, c), `level ${l}: Σ density·Δs ${c} vs path rate ${pr[b]}`),
       );
       // the posterior moves by its drift plus the shared noise: the two processes differ once the drifts do
-      assert.ok(num(tf.max(tf.abs(tf.sub(lv.states![K], lv.prior![K]))))[0] > 1e-3);
-    });
+      assert.ok((await num(tf.max(tf.abs(tf.sub(lv.states![K], lv.prior![K])))))[0] > 1e-3);
+    }
   });
   // without record nothing extra is kept
   tf.tidy(() => {
@@ -385,7 +390,7 @@ test("evaluateExamples: per-example −ELBO = distortion + initial rate (+ Σ pa
     const m = createCdVae(small({ variant }), new Rng(31));
     setHeads(m, { post: 0.3, prior: -0.1, mu: 0.2, logVar: -0.3 });
     const xt = images(5, "x-ex");
-    const x = { values: xt.dataSync() as Float32Array, shape: xt.shape };
+    const x = { values: (await xt.data()) as Float32Array, shape: xt.shape };
     const e = await m.evaluateExamples(x, { rng: new Rng(32), batchSize: 2, samples: 3, step: 0.25 });
     assert.equal(e.negElbo.length, 5);
     assert.equal(e.pathRates.length, 3);
@@ -414,27 +419,27 @@ test("pathResolution: one Brownian path shared across step sizes (zero drift: id
   const m = createCdVae(small({ initialDiffusion: 0.8 }), new Rng(41)); // zero-initialised drift heads: dZ = σ dW
   const x = images(2, "x-path");
   const terminal = (o: { step: number; pathResolution?: number }) =>
-    tf.tidy(() => {
+    scoped(async () => {
       const f = m.forward(x, new Rng(42), { ...o, record: true });
       const lv = f.levels[f.levels.length - 1];
-      return num(lv.states![lv.states!.length - 1]);
+      return await num(lv.states![lv.states!.length - 1]);
     });
-  const a = terminal({ step: 0.1, pathResolution: 20 }),
-    b = terminal({ step: 0.05, pathResolution: 20 }),
-    c = terminal({ step: 0.25, pathResolution: 20 });
+  const a = await terminal({ step: 0.1, pathResolution: 20 }),
+    b = await terminal({ step: 0.05, pathResolution: 20 }),
+    c = await terminal({ step: 0.25, pathResolution: 20 });
   a.forEach((v, i) =>
     assert.ok(Math.abs(v - b[i]) < 1e-4 && Math.abs(v - c[i]) < 1e-4, `coordinate ${i}: ${v}, ${b[i]}, ${c[i]}`),
   );
   // without a shared path the step sizes draw different noise
-  const d = terminal({ step: 0.1 }),
-    e = terminal({ step: 0.05 });
+  const d = await terminal({ step: 0.1 }),
+    e = await terminal({ step: 0.05 });
   assert.ok(
     d.some((v, i) => Math.abs(v - e[i]) > 1e-2),
     "independent paths differ",
   );
-  assert.throws(() => terminal({ step: 0.3, pathResolution: 20 }), /pathResolution 20 must be a whole multiple/);
-  assert.throws(
-    () => terminal({ step: 0.1, pathResolution: 25 }),
+  await assert.rejects(terminal({ step: 0.3, pathResolution: 20 }), /pathResolution 20 must be a whole multiple/);
+  await assert.rejects(
+    terminal({ step: 0.1, pathResolution: 25 }),
     /pathResolution 25 must be a whole multiple of the 10 equal steps/,
   );
   x.dispose();

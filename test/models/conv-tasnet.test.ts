@@ -4,6 +4,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scoped, valuesOf } from "../helpers/read";
 import { Rng } from "../../lib/engine/rng";
 import { train } from "../../lib/train";
 import {
@@ -60,24 +61,24 @@ test("synthetic preset: encoder [B, 999, 32] for 1 s at 8 kHz, ReLU masks ≥ 0 
   const before = tf.memory().numTensors;
   const w = m.encode(mix);
   assert.deepEqual(w.shape, [2, 999, 32]);
-  const read = (s: tf.Tensor) => {
-    const v = s.dataSync()[0];
+  const read = async (s: tf.Tensor) => {
+    const v = (await s.data())[0];
     s.dispose();
     return v;
   };
   const minOf = (t: tf.Tensor) => read(tf.min(t));
   const maxOf = (t: tf.Tensor) => read(tf.max(t));
-  assert.ok(minOf(w) >= 0, "ReLU encoder");
+  assert.ok((await minOf(w)) >= 0, "ReLU encoder");
   const masks = m.masks(w);
   assert.deepEqual(masks.shape, [2, 2, 999, 32]);
   // the thesis' (and asteroid's) TasNet masks are ReLU-activated: non-negative, unbounded, some exactly 0
   assert.equal(m.config.maskActivation, "relu");
-  const [lo, hi] = [minOf(masks), maxOf(masks)];
+  const [lo, hi] = [await minOf(masks), await maxOf(masks)];
   assert.ok(lo === 0 && hi > 0, `ReLU masks ≥ 0 with zeros: [${lo}, ${hi}]`);
   // the sigmoid option (Luo & Mesgarani) keeps the same weights and maps the same logits into (0, 1)
   const sig = createConvTasNet({ ...convTasNetPreset("synthetic"), maskActivation: "sigmoid" }, new Rng(1));
   const sigMasks = sig.masks(w);
-  const [slo, shi] = [minOf(sigMasks), maxOf(sigMasks)];
+  const [slo, shi] = [await minOf(sigMasks), await maxOf(sigMasks)];
   assert.ok(slo > 0 && shi < 1, `sigmoid masks in (0, 1): [${slo}, ${shi}]`);
   sigMasks.dispose();
   sig.dispose();
@@ -163,12 +164,12 @@ test("loss \"blr\" (Table 3's BLR-trained TasNet): step's distortion = min over 
   const test_ = toneMixtures(rng.fork("test"), 8, 400);
   const cfg: ConvTasNetConfig = { ...TINY, N: 16, B: 8, H: 16, Sc: 8, X: 4, R: 1, L: 8, stride: 4, loss: "blr" };
   const m = createConvTasNet(cfg, new Rng(8));
-  const [got, want] = tf.tidy(() => {
+  const [got, want] = await scoped(async () => {
     const e = m.separate(test_.mix);
     const nll = (i: number, j: number) =>
       tf.neg(blrLogEvidence(tf.gather(test_.sources, j, 1), tf.gather(e, i, 1), DEFAULT_BLR_PRIOR));
     const best = tf.minimum(tf.add(nll(0, 0), nll(1, 1)), tf.add(nll(0, 1), nll(1, 0)));
-    return [Array.from(m.blrDistortion(test_.mix, test_.sources).dataSync()), Array.from(best.dataSync())];
+    return [await valuesOf(m.blrDistortion(test_.mix, test_.sources)), await valuesOf(best)];
   });
   got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-3 * Math.abs(want[i]), `${v} vs ${want[i]}`));
   const score = async () => {

@@ -259,15 +259,19 @@ async function lossAndGrads(
 ): Promise<{ loss: number; grads: Record<string, number[]>; rec: Record<string, number[]> }> {
   const ctl = m.controller();
   const names = Object.keys(m.variables);
-  let terms: Record<string, number[]> = {};
+  // the loss closure is synchronous: keep the rate terms out of its tidy and read them after
+  let kept: Record<string, tf.Tensor> = {};
   const { grads, value } = tf.variableGrads(
     () => {
       const r = m.record(x, eps);
-      terms = Object.fromEntries(Object.entries(r.terms).map(([k, t]) => [k, Array.from(t.dataSync())]));
+      kept = Object.fromEntries(Object.entries(r.terms).map(([k, t]) => [k, tf.keep(t)]));
       return ctl.loss(r, 0);
     },
     names.map((k) => m.variables[k]),
   );
+  const terms: Record<string, number[]> = {};
+  for (const [k, t] of Object.entries(kept)) terms[k] = Array.from(await t.data());
+  tf.dispose(Object.values(kept));
   const out: Record<string, number[]> = {};
   for (const k of names) out[k] = Array.from(await grads[m.variables[k].name].data());
   const loss = (await value.data())[0];

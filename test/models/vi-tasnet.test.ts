@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scalarOf, scoped, valuesOf } from "../helpers/read";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import { pulseBatch, pulseConfig } from "../../lib/data/gaussian-pulses";
@@ -40,7 +41,7 @@ test("distortion = min over assignments of Σ −log BLR evidence, recomputed fr
   await ready;
   const m = createViTasNet(viTasNetConfig({ tasnet: tiny }), new Rng(1));
   const { mix, sources } = data(3);
-  const [got, want, swapped] = tf.tidy(() => {
+  const [got, want, swapped] = await scoped(async () => {
     const f = m.forward(mix, sources, new Rng(2));
     const e = f.estimates,
       nll = (i: number, j: number) =>
@@ -53,9 +54,9 @@ test("distortion = min over assignments of Σ −log BLR evidence, recomputed fr
     );
     const g = m.forward(mix, swappedSources, new Rng(2));
     return [
-      Array.from(f.record.distortion.dataSync()),
-      Array.from(tf.minimum(ident, cross).dataSync()),
-      Array.from(g.record.distortion.dataSync()),
+      await valuesOf(f.record.distortion),
+      await valuesOf(tf.minimum(ident, cross)),
+      await valuesOf(g.record.distortion),
     ];
   });
   got.forEach((v, i) => {
@@ -86,13 +87,13 @@ test(
       const z = { a: [] as number[], mc: [] as number[] },
         mm = { a: [] as number[], mc: [] as number[] };
       for (let k = 0; k < K; k++)
-        tf.tidy(() => {
+        await scoped(async () => {
           const fa = a.forward(mix, sources, new Rng(`s${k}`)),
             fm = mc.forward(mix, sources, new Rng(`s${k}`));
-          z.a.push(tf.sum(fa.record.terms.z).dataSync()[0]);
-          z.mc.push(tf.sum(fm.record.terms.z).dataSync()[0]);
-          mm.a.push(tf.sum(fa.record.terms.mask).dataSync()[0]);
-          mm.mc.push(tf.sum(fm.record.terms.mask).dataSync()[0]);
+          z.a.push(await scalarOf(tf.sum(fa.record.terms.z)));
+          z.mc.push(await scalarOf(tf.sum(fm.record.terms.z)));
+          mm.a.push(await scalarOf(tf.sum(fa.record.terms.mask)));
+          mm.mc.push(await scalarOf(tf.sum(fm.record.terms.mask)));
         });
       const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
       const se = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / (v.length - 1) / v.length);
@@ -119,23 +120,23 @@ test("directional derivatives of the negative ELBO match finite differences (Ric
     const m = createViTasNet(viTasNetConfig({ tasnet: tiny, encoding: "lognormal" }), new Rng(4));
     const v = m.variables[name];
     const f = () => tf.tidy(() => tf.neg(tf.mean(m.forward(mix, sources, new Rng(5)).record.elbo)) as tf.Scalar);
-    const g = tf.tidy(() => (Object.values(tf.variableGrads(f, [v]).grads)[0].dataSync() as Float32Array).slice());
-    const v0 = v.dataSync().slice();
+    const g = await valuesOf(() => Object.values(tf.variableGrads(f, [v]).grads)[0]);
+    const v0 = ((await v.data()) as Float32Array).slice();
     const rng = new Rng(`dir/${name}`);
     const d = Float32Array.from(v0, () => rng.normal());
     const norm = Math.sqrt(d.reduce((s, x) => s + x * x, 0));
     const analytic = g.reduce((s, x, i) => s + (x * d[i]) / norm, 0);
-    const at = (e: number) => {
+    const at = async (e: number) => {
       v.assign(
         tf.tensor(
           v0.map((w, i) => w + (e * d[i]) / norm),
           v.shape,
         ),
       );
-      return f().dataSync()[0];
+      return scalarOf(f);
     };
-    const fd = (e: number) => (at(e) - at(-e)) / (2 * e);
-    const rich = (4 * fd(0.0025) - fd(0.005)) / 3; // cancels the O(ε²) curvature term
+    const fd = async (e: number) => ((await at(e)) - (await at(-e))) / (2 * e);
+    const rich = (4 * (await fd(0.0025)) - (await fd(0.005))) / 3; // cancels the O(ε²) curvature term
     v.assign(tf.tensor(v0, v.shape));
     assert.ok(
       Math.abs(analytic - rich) < 0.02 * Math.max(1, Math.abs(rich)),
@@ -190,9 +191,9 @@ test("flow prior: untrained it gives the static N(0, 1) Monte-Carlo rate; it add
   );
   const mc = createViTasNet(viTasNetConfig({ tasnet: tiny, kl: "monte-carlo" }), new Rng(7));
   assert.ok(flow.parameterCount() > mc.parameterCount());
-  const [a, b] = tf.tidy(() => [
-    Array.from(flow.forward(mix, sources, new Rng(8)).record.terms.z.dataSync()),
-    Array.from(mc.forward(mix, sources, new Rng(8)).record.terms.z.dataSync()),
+  const [a, b] = await scoped(async () => [
+    await valuesOf(flow.forward(mix, sources, new Rng(8)).record.terms.z),
+    await valuesOf(mc.forward(mix, sources, new Rng(8)).record.terms.z),
   ]);
   a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-3 * Math.max(1, Math.abs(b[i])), `${v} vs ${b[i]}`));
   flow.dispose();
@@ -203,7 +204,7 @@ test("adaptive prior (Eq. 5): R_z = KL(q(z|x) ‖ N(μ_a + μ_b, σ_a² + σ_b²
   await ready;
   const { mix, sources } = data(2);
   const m = createViTasNet(viTasNetConfig({ tasnet: tiny, prior: { kind: "adaptive" }, multitask: true }), new Rng(9));
-  const out = tf.tidy(() => {
+  const out = await scoped(async () => {
     const f = m.forward(mix, sources, new Rng(10));
     const qx = m.encodingDistribution(mix) as Normal;
     const [qa, qb] = [0, 1].map(
@@ -213,14 +214,14 @@ test("adaptive prior (Eq. 5): R_z = KL(q(z|x) ‖ N(μ_a + μ_b, σ_a² + σ_b²
     const want = tf.sum(kl(qx, conv), [1, 2]);
     const wantSources = tf.add(tf.sum(kl(qa, new Normal(0, 1)), [1, 2]), tf.sum(kl(qb, new Normal(0, 1)), [1, 2]));
     return {
-      z: Array.from(f.record.terms.z.dataSync()),
-      want: Array.from(want.dataSync()),
-      src: Array.from(f.record.terms.sources.dataSync()),
-      wantSrc: Array.from(wantSources.dataSync()),
-      total: Array.from(f.record.distortion.dataSync()),
-      sep: Array.from(f.separationDistortion.dataSync()),
-      mixD: Array.from(f.mixtureDistortion!.dataSync()),
-      mixElbo: Array.from(f.mixtureElbo!.dataSync()),
+      z: await valuesOf(f.record.terms.z),
+      want: await valuesOf(want),
+      src: await valuesOf(f.record.terms.sources),
+      wantSrc: await valuesOf(wantSources),
+      total: await valuesOf(f.record.distortion),
+      sep: await valuesOf(f.separationDistortion),
+      mixD: await valuesOf(f.mixtureDistortion!),
+      mixElbo: await valuesOf(f.mixtureElbo!),
     };
   });
   out.z.forEach((v, i) =>
@@ -250,11 +251,11 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
   );
   const { mix, sources } = data(3);
   const T = mix.shape[1] as number;
-  const [got, want, blrD] = tf.tidy(() => {
+  const [got, want, blrD] = await scoped(async () => {
     const f = m.forward(mix, sources, new Rng(2), { mean: true });
     const scale = m.decodeScale(tf.mul(f.masks, tf.expandDims(f.z, 1)), T);
     assert.ok(
-      Array.from(scale.dataSync()).every((v) => v > 0),
+      (await valuesOf(scale)).every((v) => v > 0),
       "scales are positive",
     );
     const e = f.estimates,
@@ -264,9 +265,9 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
       cross = tf.add(nll(0, 1), nll(1, 0));
     const b = blrTwin.forward(mix, sources, new Rng(2), { mean: true });
     return [
-      Array.from(f.separationDistortion.dataSync()),
-      Array.from(tf.minimum(ident, cross).dataSync()),
-      Array.from(b.separationDistortion.dataSync()),
+      await valuesOf(f.separationDistortion),
+      await valuesOf(tf.minimum(ident, cross)),
+      await valuesOf(b.separationDistortion),
     ];
   });
   got.forEach((v, i) => {
@@ -279,9 +280,7 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
   assert.ok(bias, `scale-decoder bias among ${Object.keys(m.variables).join(", ")}`);
   const old = bias![1].clone();
   bias![1].assign(tf.add(old, 2));
-  const shifted = tf.tidy(() =>
-    Array.from(m.forward(mix, sources, new Rng(2), { mean: true }).separationDistortion.dataSync()),
-  );
+  const shifted = await valuesOf(() => m.forward(mix, sources, new Rng(2), { mean: true }).separationDistortion);
   bias![1].assign(old);
   old.dispose();
   shifted.forEach((v, i) => assert.ok(Math.abs(v - got[i]) > 1, `raising the scales left D_S at ${v} (was ${got[i]})`));
@@ -293,7 +292,8 @@ test("MVC likelihood (App. I): distortion = min over assignments of Σ −log MV
     () => tf.mean(m.forward(mix, sources, new Rng(3)).record.distortion) as tf.Scalar,
     vars.map(([, v]) => v),
   );
-  const norm = Object.values(g.grads).reduce((a, t) => a + (tf.sum(tf.square(t)).dataSync()[0] as number), 0);
+  let norm = 0;
+  for (const t of Object.values(g.grads)) norm += await scalarOf(() => tf.sum(tf.square(t)));
   assert.ok(norm > 0 && Number.isFinite(norm), `scale-decoder gradient norm² ${norm}`);
   tf.dispose([g.value, ...Object.values(g.grads)]);
   assert.throws(

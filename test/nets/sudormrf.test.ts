@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scalarOf, valuesOf } from "../helpers/read";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import { ParamStore } from "../../lib/nets/params";
@@ -38,18 +39,15 @@ test("parameter count by formula; any number of frames; identity U-blocks when t
     b.res.b!.assign(tf.zerosLike(b.res.b!));
   }
   const w = tf.randomNormal([2, 9, 6], 0, 1, "float32", 3);
-  const d = tf.tidy(
-    () =>
-      tf
-        .max(
-          tf.abs(
-            tf.sub(
-              sudormrf(w, p),
-              pointwise(prelu(pointwise(globalLayerNorm(w, p.inNorm), p.bottleneck), p.outPrelu), p.head),
-            ),
-          ),
-        )
-        .dataSync()[0],
+  const d = await scalarOf(() =>
+    tf.max(
+      tf.abs(
+        tf.sub(
+          sudormrf(w, p),
+          pointwise(prelu(pointwise(globalLayerNorm(w, p.inNorm), p.bottleneck), p.outPrelu), p.head),
+        ),
+      ),
+    ),
   );
   assert.ok(d < 1e-5, `U-blocks with zero residual projections change the signal by ${d}`);
   assert.throws(() => createSudormrf(store, "bad", { ...spec, depth: 0 }), /depth must be a positive integer/);
@@ -64,22 +62,22 @@ test("directional derivative through the U-blocks matches finite differences", a
   const target = tf.randomNormal([2, 11, 12], 0, 1, "float32", 5);
   const v = p.blocks[0].dw[1].w;
   const f = () => tf.tidy(() => tf.sum(tf.mul(sudormrf(w, p), target)) as tf.Scalar);
-  const g = tf.tidy(() => (Object.values(tf.variableGrads(f, [v]).grads)[0].dataSync() as Float32Array).slice());
-  const v0 = v.dataSync().slice();
+  const g = await valuesOf(() => Object.values(tf.variableGrads(f, [v]).grads)[0]);
+  const v0 = ((await v.data()) as Float32Array).slice();
   const rng = new Rng("dir");
   const dir = Float32Array.from(v0, () => rng.normal());
   const analytic = g.reduce((s, x, i) => s + x * dir[i], 0);
-  const at = (e: number) => {
+  const at = async (e: number) => {
     v.assign(
       tf.tensor(
         v0.map((x, i) => x + e * dir[i]),
         v.shape,
       ),
     );
-    return f().dataSync()[0];
+    return scalarOf(f);
   };
   // the gLNs make f strongly curved along this direction: the central difference converges only below ε ≈ 3e-3
-  const fd = (at(1e-3) - at(-1e-3)) / 2e-3;
+  const fd = ((await at(1e-3)) - (await at(-1e-3))) / 2e-3;
   assert.ok(Math.abs(analytic - fd) < 0.01 * Math.max(1, Math.abs(fd)), `${analytic} vs ${fd}`);
   store.dispose();
 });
@@ -111,16 +109,13 @@ test(
     assert.ok(last < first, `SuDoRMRF loss ${first} → ${last}`);
     m.dispose();
     const v = createViTasNet(viTasNetConfig({ tasnet: SUDORMRF_SYNTHETIC }), new Rng(4));
-    const rec = tf.tidy(() =>
-      Array.from(
-        v
-          .forward(
-            tf.tensor(b.mixture.values, b.mixture.shape),
-            tf.tensor(b.sources.values, b.sources.shape),
-            new Rng(5),
-          )
-          .record.elbo.dataSync(),
-      ),
+    const rec = await valuesOf(
+      () =>
+        v.forward(
+          tf.tensor(b.mixture.values, b.mixture.shape),
+          tf.tensor(b.sources.values, b.sources.shape),
+          new Rng(5),
+        ).record.elbo,
     );
     assert.ok(rec.every(Number.isFinite));
     v.dispose();

@@ -1,6 +1,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scoped } from "../helpers/read";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import {
@@ -23,8 +24,8 @@ before(async () => {
 
 const close = (a: number, b: number, tol = 1e-5) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
-const num = (t: tf.Tensor) => {
-  const v = t.dataSync()[0];
+const num = async (t: tf.Tensor) => {
+  const v = (await t.data())[0];
   t.dispose();
   return v;
 };
@@ -45,12 +46,12 @@ test("rateDistortion fills rate from ratePerDim or terms, elbo = −(D + R), and
   assert.deepEqual(Array.from(await r.elbo.data()), [-2.5, -7]);
   const s = await summarize(r);
   assert.deepEqual(s, { distortion: 1.5, rate: 3.25, elbo: -4.75, terms: { z: 3.25 }, ratePerDim: [1.25, 2] });
-  tf.tidy(() => {
+  await scoped(async () => {
     const t = rateDistortion({
       distortion: tf.tensor1d([1, 2]),
       terms: { a: tf.tensor1d([1, 1]), b: tf.tensor1d([2, 3]) },
     });
-    assert.deepEqual(Array.from(t.rate.dataSync()), [3, 4]);
+    assert.deepEqual(Array.from(await t.rate.data()), [3, 4]);
     assert.throws(
       () => rateDistortion({ distortion: tf.tensor1d([1, 2]), rate: tf.tensor1d([1, 2, 3]) }),
       /rate must have shape \[2\]/,
@@ -71,8 +72,8 @@ function record(D: number[], perDim: number[][], terms?: Record<string, number[]
   });
 }
 
-test("fixed β: loss = mean D + β mean R", () => {
-  tf.tidy(() => {
+test("fixed β: loss = mean D + β mean R", async () => {
+  await scoped(async () => {
     const rec = record(
       [1, 2, 3],
       [
@@ -81,15 +82,15 @@ test("fixed β: loss = mean D + β mean R", () => {
         [1, 0.5],
       ],
     ); // R = [0.5, 1, 1.5]
-    close(num(fixedBeta(2).loss(rec, 0)), 2 + 2 * 1);
-    close(num(fixedBeta().loss(rec, 0)), 3); // β = 1: negative ELBO
-    close(num(fixedBeta(0.25).penalty(rec, 7)), 0.25);
+    close(await num(fixedBeta(2).loss(rec, 0)), 2 + 2 * 1);
+    close(await num(fixedBeta().loss(rec, 0)), 3); // β = 1: negative ELBO
+    close(await num(fixedBeta(0.25).penalty(rec, 7)), 0.25);
     assert.deepEqual(fixedBeta(2).state(), { beta: 2 });
   });
 });
 
-test("free bits: hand values for per-dimension, total and per-term thresholds", () => {
-  tf.tidy(() => {
+test("free bits: hand values for per-dimension, total and per-term thresholds", async () => {
+  await scoped(async () => {
     // per-dim batch means: [0.2, 3]; R = [2.1, 4.3], mean 3.2
     const rec = record(
       [1, 3],
@@ -99,15 +100,15 @@ test("free bits: hand values for per-dimension, total and per-term thresholds", 
       ],
       { z: [0.1, 0.3], m: [2, 4] },
     );
-    close(num(freeBits({ lambda: 0.5, over: "dims" }).loss(rec, 0)), 2 + (0.5 + 3));
-    close(num(freeBits({ lambda: 0.5, over: "dims", beta: 2 }).loss(rec, 0)), 2 + 2 * (0.5 + 3));
-    close(num(freeBits({ lambda: 4, over: "total" }).loss(rec, 0)), 2 + 4);
-    close(num(freeBits({ lambda: 1, over: "total" }).loss(rec, 0)), 2 + 3.2);
+    close(await num(freeBits({ lambda: 0.5, over: "dims" }).loss(rec, 0)), 2 + (0.5 + 3));
+    close(await num(freeBits({ lambda: 0.5, over: "dims", beta: 2 }).loss(rec, 0)), 2 + 2 * (0.5 + 3));
+    close(await num(freeBits({ lambda: 4, over: "total" }).loss(rec, 0)), 2 + 4);
+    close(await num(freeBits({ lambda: 1, over: "total" }).loss(rec, 0)), 2 + 3.2);
     // Eq. 37 style: λ_z = 1 on term z (mean 0.2 → 1), λ_m = 1 on m (mean 3 → 3), remainder R − z − m = 0
-    close(num(freeBits({ over: { terms: { z: 1, m: 1 } } }).loss(rec, 0)), 2 + 1 + 3);
+    close(await num(freeBits({ over: { terms: { z: 1, m: 1 } } }).loss(rec, 0)), 2 + 1 + 3);
     // only z thresholded: remainder is the m part, unthresholded
-    close(num(freeBits({ over: { terms: { z: 1 } } }).loss(rec, 0)), 2 + 1 + 3);
-    close(num(ratePenalty(rec)), 3.2);
+    close(await num(freeBits({ over: { terms: { z: 1 } } }).loss(rec, 0)), 2 + 1 + 3);
+    close(await num(ratePenalty(rec)), 3.2);
     assert.throws(() => freeBits({ over: { terms: { q: 1 } } }).loss(rec, 0), /no rate term "q"/);
   });
 });
@@ -145,7 +146,7 @@ test("free bits give zero gradient to dimensions whose batch-mean rate is below 
   tf.dispose([perDim, D, g, gTot, gPlain]);
 });
 
-test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, ÷(1+δ) below, unchanged inside", () => {
+test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, ÷(1+δ) below, unchanged inside", async () => {
   const ctl = adaptiveRate({ target: 2, initial: 1, delta: 0.1, tolerance: 0.05 });
   const st = (rate: number) => ({ loss: 0, distortion: 0, rate, elbo: 0, terms: { z: rate / 2 } });
   ctl.update(st(3), 0);
@@ -156,7 +157,7 @@ test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, �
   close(ctl.state().beta as number, 1);
   ctl.update(st(1), 3);
   close(ctl.state().beta as number, 1 / 1.1);
-  tf.tidy(() => {
+  await scoped(async () => {
     const rec = record(
       [1, 3],
       [
@@ -164,7 +165,7 @@ test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, �
         [3, 0],
       ],
     );
-    close(num(ctl.loss(rec, 4)), 2 + (1 / 1.1) * 2);
+    close(await num(ctl.loss(rec, 4)), 2 + (1 / 1.1) * 2);
   });
   // checkpoint round trip of the state
   const other = adaptiveRate({ target: 2, initial: 1, delta: 0.1 });
@@ -188,7 +189,7 @@ test("adaptive β follows the Dieleman et al. update: ×(1+δ) above the band, �
  * At β = 1 the optimum rate is ≈ ½ log(var x / σx²) = ½ log 16 ≈ 1.39 nats; targets on both sides
  * require the controller to push β up or down.
  */
-function trainToy(ctl: RateController, steps: number): { rates: number[]; betas: number[] } {
+async function trainToy(ctl: RateController, steps: number): Promise<{ rates: number[]; betas: number[] }> {
   const rng = new Rng(11);
   const x = tf.tensor1d(Array.from({ length: 256 }, () => 2 * rng.normal()));
   const a = tf.variable(tf.scalar(0.1)),
@@ -218,7 +219,7 @@ function trainToy(ctl: RateController, steps: number): { rates: number[]; betas:
       false,
       [a, s, c],
     );
-    const v = (stats as unknown as tf.Tensor).dataSync();
+    const v = await (stats as unknown as tf.Tensor).data();
     (stats as unknown as tf.Tensor).dispose();
     ctl.update({ loss: v[0], distortion: v[1], rate: v[2], elbo: -v[1] - v[2], terms: {} }, t);
     rates.push(v[2]);
@@ -231,12 +232,12 @@ function trainToy(ctl: RateController, steps: number): { rates: number[]; betas:
 
 const mean = (xs: number[]) => xs.reduce((p, q) => p + q, 0) / xs.length;
 
-test("the adaptive controller drives a toy VAE's rate to the target (above and below the β = 1 rate)", () => {
-  const free = trainToy(fixedBeta(1), 1500);
+test("the adaptive controller drives a toy VAE's rate to the target (above and below the β = 1 rate)", async () => {
+  const free = await trainToy(fixedBeta(1), 1500);
   const r1 = mean(free.rates.slice(-100));
   assert.ok(Math.abs(r1 - 0.5 * Math.log(16)) < 0.1, `β = 1 rate ${r1} should be near ½ log 16`);
   for (const target of [0.5, 3]) {
-    const run = trainToy(adaptiveRate({ target, initial: 0.1, delta: 0.02, tolerance: 0.01 }), 1500);
+    const run = await trainToy(adaptiveRate({ target, initial: 0.1, delta: 0.02, tolerance: 0.01 }), 1500);
     const r = mean(run.rates.slice(-100));
     assert.ok(Math.abs(r - target) < 0.05 * target, `target ${target}: final rate ${r}`);
     assert.ok(
@@ -261,8 +262,8 @@ test("sigmoid warm-up: 0 at the start, ½ at the midpoint, 1 from the end on; ha
   for (let t = 1; t <= 1000; t++) assert.ok(warmupWeight(t, w) >= warmupWeight(t - 1, w), "monotone");
 });
 
-test("warm-up composes with other controllers: loss = mean D + w(step)·(inner penalty)", () => {
-  tf.tidy(() => {
+test("warm-up composes with other controllers: loss = mean D + w(step)·(inner penalty)", async () => {
+  await scoped(async () => {
     const rec = record(
       [1, 3],
       [
@@ -271,24 +272,24 @@ test("warm-up composes with other controllers: loss = mean D + w(step)·(inner p
       ],
     ); // mean D 2, mean R 3.2, per-dim means [0.2, 3]
     const ctl = withWarmup(fixedBeta(2), { steps: 100 });
-    close(num(ctl.loss(rec, 0)), 2);
-    close(num(ctl.loss(rec, 50)), 2 + 0.5 * 2 * 3.2);
-    close(num(ctl.loss(rec, 100)), 2 + 2 * 3.2);
+    close(await num(ctl.loss(rec, 0)), 2);
+    close(await num(ctl.loss(rec, 50)), 2 + 0.5 * 2 * 3.2);
+    close(await num(ctl.loss(rec, 100)), 2 + 2 * 3.2);
     const fb = withWarmup(freeBits({ lambda: 0.5, over: "dims" }), { steps: 100 });
-    close(num(fb.loss(rec, 50)), 2 + 0.5 * 3.5);
+    close(await num(fb.loss(rec, 50)), 2 + 0.5 * 3.5);
     const ad = withWarmup(adaptiveRate({ target: 1, initial: 1, delta: 0.5 }), { steps: 100 });
     ad.update({ loss: 0, distortion: 0, rate: 5, elbo: 0, terms: {} }, 50);
     const st = ad.state();
     close(st.beta as number, 1.5);
     close(st.warmup as number, 0.5, 1e-12);
-    close(num(ad.loss(rec, 50)), 2 + 0.5 * 1.5 * 3.2);
+    close(await num(ad.loss(rec, 50)), 2 + 0.5 * 1.5 * 3.2);
     const re = withWarmup(adaptiveRate({ target: 1, initial: 1, delta: 0.5 }), { steps: 100 });
     re.load(st);
     assert.deepEqual(re.state(), st);
   });
 });
 
-test("perTermRates (VI-EMD Eq. 37): β and free bits per term on per-element rates, remainder unweighted", () => {
+test("perTermRates (VI-EMD Eq. 37): β and free bits per term on per-element rates, remainder unweighted", async () => {
   const zEl = tf.tensor2d([
       [0.1, 0.5, 1.0],
       [0.1, 0.3, 2.0],
@@ -307,12 +308,12 @@ test("perTermRates (VI-EMD Eq. 37): β and free bits per term on per-element rat
   const ctl = perTermRates({ z: { beta: 0.5, freeBits: 0.2 }, mask: { beta: 2 } });
   // z element means 0.1, 0.4, 1.5 → max(0.2, ·) = 0.2, 0.4, 1.5; mask mean total (0.6 + 1.4)/2 = 1; remainder mean 1
   const want = 0.5 * (0.2 + 0.4 + 1.5) + 2 * 1 + 1;
-  assert.ok(Math.abs(ctl.penalty(make(zEl, mEl), 0).dataSync()[0] - want) < 1e-5);
-  assert.ok(Math.abs(ctl.loss(make(zEl, mEl), 0).dataSync()[0] - (4 + want)) < 1e-5);
+  assert.ok(Math.abs((await ctl.penalty(make(zEl, mEl), 0).data())[0] - want) < 1e-5);
+  assert.ok(Math.abs((await ctl.loss(make(zEl, mEl), 0).data())[0] - (4 + want)) < 1e-5);
   // no gradient for an element below its free bits; β/B otherwise
-  const g = tf
+  const g = (await tf
     .grad((z: tf.Tensor) => ctl.penalty(make(z, mEl), 0))(zEl)
-    .arraySync() as number[][];
+    .array()) as number[][];
   assert.deepEqual(
     g.map((r) => r.map((v) => Math.round(v * 1e6) / 1e6)),
     [

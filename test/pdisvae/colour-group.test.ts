@@ -134,15 +134,18 @@ test("groupColourSet: a decoder whose colour depends on z₀, z₁ only", async 
   // background red = sigmoid(z₀), green = sigmoid(z₁), blue 0.2; z₂ changes only the centre pixel
   const decoder = {
     zDim: 3,
+    // in tensor ops (decode is synchronous, and a sync read would fail on a GPU backend)
     decode(z: tf.Tensor): tf.Tensor {
-      const rows = z.arraySync() as number[][];
-      const sig = (x: number) => 1 / (1 + Math.exp(-x));
-      const out = new Float32Array(rows.length * S * S * 3);
-      rows.forEach((r, i) => {
-        for (let p = 0; p < S * S; p++) out.set([sig(r[0]), sig(r[1]), 0.2], i * S * S * 3 + 3 * p);
-        out.set([sig(r[2]), 0, 0], i * S * S * 3 + 3 * (4 * S + 4));
+      return tf.tidy(() => {
+        const n = z.shape[0],
+          s = tf.sigmoid(z);
+        const background = tf.concat([tf.slice(s, [0, 0], [n, 2]), tf.fill([n, 1], 0.2)], 1).reshape([n, 1, 1, 3]);
+        const centre = tf.concat([tf.slice(s, [0, 2], [n, 1]), tf.zeros([n, 2])], 1).reshape([n, 1, 1, 3]);
+        const mask = tf.buffer([1, S, S, 1]);
+        mask.set(1, 0, 4, 4, 0);
+        const m = mask.toTensor();
+        return tf.add(tf.mul(background, tf.sub(1, m)), tf.mul(centre, m));
       });
-      return tf.tensor4d(out, [rows.length, S, S, 3]);
     },
   };
   const one = await groupColourSet(decoder, [0], { samples: 300, jacobianPoints: 40, rng: "t1" });

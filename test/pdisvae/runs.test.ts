@@ -147,10 +147,7 @@ test("copyPermutedLinearWeights: the target encodes to the source's latents perm
   const x = new Rng(3).normalTensor([7, 20]);
   const a = src.encode(x),
     b = dst.encode(x);
-  const am = a.mean.arraySync(),
-    bm = b.mean.arraySync(),
-    al = a.logVar.arraySync(),
-    bl = b.logVar.arraySync();
+  const [am, bm, al, bl] = await Promise.all([a.mean.array(), b.mean.array(), a.logVar.array(), b.logVar.array()]);
   for (let i = 0; i < 7; i++)
     for (let j = 0; j < 6; j++) {
       assert.ok(Math.abs(bm[i][j] - am[i][perm[j]]) < 1e-5);
@@ -158,7 +155,7 @@ test("copyPermutedLinearWeights: the target encodes to the source's latents perm
     }
   const da = src.decode(a.mean),
     db = dst.decode(b.mean);
-  assert.ok((tf.max(tf.abs(tf.sub(da, db))).arraySync() as number) < 1e-5, "same reconstruction");
+  assert.ok(((await tf.max(tf.abs(tf.sub(da, db))).array()) as number) < 1e-5, "same reconstruction");
   assert.throws(() => copyPermutedLinearWeights(src, dst, [0, 1, 2, 3, 4, 4]), /must be a permutation of 0…5/);
   tf.dispose([x, a.mean, a.logVar, b.mean, b.logVar, da, db]);
   src.dispose();

@@ -7,11 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { pathToFileURL } from "url";
-import { show, rdCurve, informationCurve, findChromium, plotlyBundlePath } from "../../lib/plot/index";
+import { show, rdCurve, informationCurve, plotlyBundlePath } from "../../lib/plot/index";
 import type { MimeBundle } from "../../lib/plot/index";
-import { CHROMIUM_ARGS } from "../../lib/plot/png";
-
-const chromium = findChromium();
+import { browserSkip, launchChromium, offlineContext } from "../helpers/browser";
 
 function page(outputs: string[]): string {
   const json = JSON.stringify(outputs).replace(/<\//g, "<\\/");
@@ -40,7 +38,7 @@ function page(outputs: string[]): string {
 
 test(
   "inline output renders offline with RequireJS present, bundle only in the first output",
-  { skip: chromium ? false : "no Chromium installed" },
+  { skip: browserSkip() },
   async () => {
     const out: MimeBundle[] = [];
     const sink = {
@@ -71,14 +69,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), "vaelab-browser-"));
     const file = join(dir, "notebook.html");
     writeFileSync(file, page(out.map((o) => o["text/html"])));
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const pw = require("playwright-core") as typeof import("playwright-core");
-    const ctx = await pw.chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: chromium!,
-      headless: true,
-      args: [...CHROMIUM_ARGS],
-      offline: true,
-    });
+    const ctx = await offlineContext(dir);
     try {
       const p = await ctx.newPage();
       const errors: string[] = [];
@@ -130,13 +121,11 @@ function outputsWithoutBundle(ids: string[]): string[] {
 
 test(
   "outputs without the bundle load plotly.js once from the Jupyter server; without it they show the text and why",
-  { skip: chromium ? false : "no Chromium installed" },
+  { skip: browserSkip() },
   async () => {
     const html = outputsWithoutBundle(["a", "b"]);
     assert.ok(html.every((h) => h.length < 50_000));
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const pw = require("playwright-core") as typeof import("playwright-core");
-    const browser = await pw.chromium.launch({ executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS] });
+    const browser = await launchChromium();
     try {
       const open = async (serveBundle: string | null) => {
         const ctx = await browser.newContext();

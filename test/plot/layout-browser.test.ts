@@ -7,11 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { pathToFileURL } from "url";
-import { show, subplots, scatterPlot, rdCurve, findChromium } from "../../lib/plot/index";
+import { show, subplots, scatterPlot, rdCurve } from "../../lib/plot/index";
 import type { Figure, MimeBundle } from "../../lib/plot/index";
-import { CHROMIUM_ARGS } from "../../lib/plot/png";
-
-const chromium = findChromium();
+import { browserSkip, offlineContext } from "../helpers/browser";
 
 /** Fig. 3(b)'s shape: 2 × 3 scatter panels with x/y titles and headings, a long title, 1100 × 760. */
 const fig3b = (): Figure =>
@@ -52,7 +50,7 @@ const fig10 = (): Figure =>
 
 test(
   "a wide figure fits a 700-px cell; headings clear the x-axis titles and the title",
-  { skip: chromium ? false : "no Chromium installed", timeout: 120_000 },
+  { skip: browserSkip(), timeout: 120_000 },
   async () => {
     const out: MimeBundle[] = [];
     const sink = { display: (b: MimeBundle) => void out.push(b) };
@@ -65,15 +63,7 @@ test(
       `<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">` +
         `<div id="cell" style="width:700px">${out.map((o) => o["text/html"]).join("\n")}</div></body></html>`,
     );
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const pw = require("playwright-core") as typeof import("playwright-core");
-    const ctx = await pw.chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: chromium!,
-      headless: true,
-      args: [...CHROMIUM_ARGS],
-      offline: true,
-      viewport: { width: 1400, height: 900 },
-    });
+    const ctx = await offlineContext(dir, { viewport: { width: 1400, height: 900 } });
     try {
       const p = await ctx.newPage();
       const errors: string[] = [];

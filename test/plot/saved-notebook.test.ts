@@ -7,27 +7,20 @@
 // Skipped (one line) without Jupyter's notebook server or Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "fs";
-import { createServer } from "net";
 import { tmpdir } from "os";
 import { join, relative } from "path";
-import { findChromium, show, rdCurve, informationCurve } from "../../lib/plot/index";
+import { show, rdCurve, informationCurve } from "../../lib/plot/index";
 import type { MimeBundle } from "../../lib/plot/index";
 import { PLOTLY_KERNEL } from "../../lib/plot/html";
-import { CHROMIUM_ARGS } from "../../lib/plot/png";
 import { jupyterPathWith, KERNEL_NAME, writeKernelSpec } from "../../lib/runner/kernelspec";
 import { main } from "../../lib/runner/cli";
 import { jupyterPython, signNotebook } from "../../lib/runner/trust";
 import { makeNotebook } from "../runner/nb-fixtures";
+import { browserSkip, jupyterNotebookOk, NO_NOTEBOOK, notebookServerAndBrowser } from "../helpers/browser";
 
 const root = join(__dirname, "..", "..");
-const jupyterOk = (() => {
-  const r = spawnSync("jupyter", ["notebook", "--version"], { encoding: "utf8" });
-  return !r.error && r.status === 0;
-})();
-const chromium = findChromium();
-const noJupyter = "jupyter notebook is not installed (apt-get install jupyter-notebook)";
 
 let tmp = "";
 let dir = ""; // inside the repository, where the kernel and the server (started in the root) reach it
@@ -63,7 +56,7 @@ const PLOT_CELLS = [
 
 test(
   "npm run nb signs the executed copy: Jupyter's signature store knows it",
-  { skip: jupyterOk ? false : noJupyter },
+  { skip: jupyterNotebookOk() ? false : NO_NOTEBOOK },
   async () => {
     const nb = join(dir, "plots.ipynb");
     writeFileSync(nb, JSON.stringify(makeNotebook(PLOT_CELLS.map((code) => ({ code })))));
@@ -94,20 +87,9 @@ function savedNotebook(outputs: MimeBundle[]): object {
   return nb;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
-    });
-    s.on("error", reject);
-  });
-}
-
 test(
   "a saved notebook opened in a fresh page draws every plot; an untrusted one shows the text summaries",
-  { skip: !jupyterOk ? noJupyter : !chromium ? "no Chromium installed" : false, timeout: 120_000 },
+  { skip: browserSkip({ notebook: true }), timeout: 120_000 },
   async () => {
     assert.equal(PLOTLY_KERNEL, KERNEL_NAME, "plot outputs load plotly.js from our kernelspec's folder");
     // Run All twice: the kernel sent the bundle in the first run, so no output of the second carries it
@@ -142,38 +124,8 @@ test(
     const sign = signNotebook(join(dir, "rerun.ipynb"), env);
     assert.ok(sign.signed, sign.note);
 
-    const port = await freePort();
-    const token = "vaelab-saved";
-    const server: ChildProcess = spawn(
-      "jupyter",
-      [
-        "notebook",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        `--port=${port}`,
-        `--NotebookApp.token=${token}`,
-        `--notebook-dir=${root}`,
-        ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-      ],
-      { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true },
-    );
-    let log = "";
-    server.stdout!.on("data", (d) => (log += d));
-    server.stderr!.on("data", (d) => (log += d));
-    const { chromium: pw } = await import("playwright-core");
-    const browser = await pw.launch({ executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS] });
+    const { server, browser, close } = await notebookServerAndBrowser({ root, env, token: "vaelab-saved" });
     try {
-      for (let t = Date.now(); ;) {
-        if (
-          await fetch(`http://127.0.0.1:${port}/api?token=${token}`).then(
-            (r) => r.ok,
-            () => false,
-          )
-        )
-          break;
-        if (Date.now() - t > 30_000) throw new Error(`the notebook server did not start: ${log.slice(-800)}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
       /**
        * Open `name` in a fresh browser context (no window.Plotly, no cache) and wait (at most 30 s) until its
        * `plots` plots are all drawn, or all show their text; then say what the page shows.
@@ -185,7 +137,7 @@ test(
         await page.route("**/api/sessions**", (r) => r.abort());
         const requests: string[] = [];
         page.on("request", (r) => requests.push(new URL(r.url()).pathname));
-        await page.goto(`http://127.0.0.1:${port}/notebooks/${relative(root, join(dir, name))}?token=${token}`);
+        await page.goto(server.url(`notebooks/${relative(root, join(dir, name))}`));
         const STATE = `({ trusted: !!(window.Jupyter && Jupyter.notebook && Jupyter.notebook.trusted), plots: document.querySelectorAll(".vaelab-plot").length,
               drawn: Array.from(document.querySelectorAll(".vaelab-plot"))
                 .filter(function (d) { return d.querySelector("svg.main-svg"); }).length,
@@ -207,7 +159,7 @@ test(
         if (state.plots !== plots) {
           const shown = await page.evaluate("document.body.innerText.slice(0, 400)");
           throw new Error(
-            `${name}: ${state.plots} plot outputs, not ${plots}\npage: ${shown}\nserver: ${log.slice(-600)}`,
+            `${name}: ${state.plots} plot outputs, not ${plots}\npage: ${shown}\nserver: ${server.log().slice(-600)}`,
           );
         }
         await ctx.close();
@@ -239,12 +191,7 @@ test(
         assert.match(t, /File > Trust Notebook/);
       }
     } finally {
-      await browser.close();
-      try {
-        process.kill(-server.pid!, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
+      await close();
     }
   },
 );

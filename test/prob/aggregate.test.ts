@@ -225,7 +225,7 @@ describe("inverse-importance-weight datasets (Eq. 13–16)", () => {
 });
 
 describe("tensor estimator in log space", () => {
-  test("logAggregatePosterior equals the plain-number estimator row by row, with trailing axes", () => {
+  test("logAggregatePosterior equals the plain-number estimator row by row, with trailing axes", async () => {
     const rng = new Rng("logagg");
     const M = 5;
     const N = 40;
@@ -237,7 +237,7 @@ describe("tensor estimator in log space", () => {
     for (const method of ["MWS", "MSS", "IS"] as BatchEstimator[]) {
       const out = logAggregatePosterior(method, t, N);
       assert.deepEqual(out.shape, [M, D]);
-      const v = values(out);
+      const v = await values(out);
       for (let i = 0; i < M; i++) {
         for (let d = 0; d < D; d++) {
           const q = estimatorOrder(i, M).map((j) => Math.exp(logQ[i][j][d]));
@@ -245,13 +245,13 @@ describe("tensor estimator in log space", () => {
         }
       }
       // Shift invariance: log-densities of −1000 do not underflow.
-      const shifted = values(logAggregatePosterior(method, tf.sub(t, 1000), N));
+      const shifted = await values(logAggregatePosterior(method, tf.sub(t, 1000), N));
       shifted.forEach((s, k) => assertClose(s, v[k] - 1000, `${method} shifted`, { abs: 1e-3 }));
     }
     assert.throws(() => logAggregatePosterior("IS", tf.zeros([3, 4]), 10), /shape \[M, M, \.\.\.\]/);
   });
 
-  test("pairwiseLogNormal against the Gaussian formula and against pairwiseLogProb(Normal)", () => {
+  test("pairwiseLogNormal against the Gaussian formula and against pairwiseLogProb(Normal)", async () => {
     const rng = new Rng("pairwise");
     const M = 4;
     const K = 3;
@@ -262,7 +262,7 @@ describe("tensor estimator in log space", () => {
     const lv = gen(-3, 1);
     const out = pairwiseLogNormal(tf.tensor2d(z), tf.tensor2d(mu), tf.tensor2d(lv));
     assert.deepEqual(out.shape, [M, M, K]);
-    const v = values(out);
+    const v = await values(out);
     for (let i = 0; i < M; i++) {
       for (let j = 0; j < M; j++) {
         for (let k = 0; k < K; k++) {
@@ -271,15 +271,15 @@ describe("tensor estimator in log space", () => {
         }
       }
     }
-    const viaDist = values(pairwiseLogProb(Normal.fromLogVar(tf.tensor2d(mu), tf.tensor2d(lv)), tf.tensor2d(z)));
+    const viaDist = await values(pairwiseLogProb(Normal.fromLogVar(tf.tensor2d(mu), tf.tensor2d(lv)), tf.tensor2d(z)));
     viaDist.forEach((x, k) => assertClose(x, v[k], `pairwiseLogProb ${k}`, { abs: 1e-5 }));
     // Other factorised posteriors: a Gamma batch.
     const g = new Gamma(tf.tensor2d(gen(0.5, 3)), tf.tensor2d(gen(0.5, 2)));
     const gz = tf.tensor2d(gen(0.1, 2));
     const pg = pairwiseLogProb(g, gz);
     assert.deepEqual(pg.shape, [M, M, K]);
-    const direct = values(g.logProb(tf.tile(tf.expandDims(gz, 1), [1, M, 1])));
-    values(pg).forEach((x, k) => assertClose(x, direct[k], `gamma pairwise ${k}`, { abs: 1e-6 }));
+    const direct = await values(g.logProb(tf.tile(tf.expandDims(gz, 1), [1, M, 1])));
+    (await values(pg)).forEach((x, k) => assertClose(x, direct[k], `gamma pairwise ${k}`, { abs: 1e-6 }));
     assert.throws(
       () => pairwiseLogNormal(tf.zeros([4, 3]), tf.zeros([4, 2]), tf.zeros([4, 3])),
       /mu has shape \[4,2\]/,

@@ -108,7 +108,7 @@ describe("closed form for Gaussians", () => {
 });
 
 describe("estimated partial / total correlation", () => {
-  test("one group gives PC ≡ 0 exactly, for every estimator", () => {
+  test("one group gives PC ≡ 0 exactly, for every estimator", async () => {
     const logQ = gaussianAggregateBatch(
       new Rng("g1"),
       [
@@ -121,14 +121,14 @@ describe("estimated partial / total correlation", () => {
     );
     for (const method of ["MWS", "MSS", "IS"] as BatchEstimator[]) {
       for (const groups of [[[0, 1, 2]], [[2, 0, 1]]]) {
-        const pc = values(partialCorrelation(logQ, groups, method, 1000));
+        const pc = await values(partialCorrelation(logQ, groups, method, 1000));
         assert.equal(pc.length, 32);
         pc.forEach((v, i) => assert.equal(v, 0, `${method} ${JSON.stringify(groups)} sample ${i}: ${v}`));
       }
     }
   });
 
-  test("chain rule per sample: TC = PC + Σ_g TC(z_g), and TC uses singleton groups", () => {
+  test("chain rule per sample: TC = PC + Σ_g TC(z_g), and TC uses singleton groups", async () => {
     const C = [
       [1, 0.6, 0.2, 0.1],
       [0.6, 1, 0.3, 0.2],
@@ -142,22 +142,22 @@ describe("estimated partial / total correlation", () => {
       [2, 3],
     ]);
     for (const method of ["MSS", "IS"] as BatchEstimator[]) {
-      const tc = values(totalCorrelation(logQ, method, 500));
-      assert.deepEqual(values(partialCorrelation(logQ, singletonGroups(4), method, 500)), tc);
-      const pc = values(partialCorrelation(logQ, groups, method, 500));
-      const within = groups.map((g) => values(totalCorrelation(tf.gather(logQ, g, 2), method, 500)));
+      const tc = await values(totalCorrelation(logQ, method, 500));
+      assert.deepEqual(await values(partialCorrelation(logQ, singletonGroups(4), method, 500)), tc);
+      const pc = await values(partialCorrelation(logQ, groups, method, 500));
+      const within = await Promise.all(groups.map((g) => values(totalCorrelation(tf.gather(logQ, g, 2), method, 500))));
       tc.forEach((t, i) => assertClose(t, pc[i] + within[0][i] + within[1][i], `${method} sample ${i}`, { abs: 1e-4 }));
       // The pieces are consistent with aggregateLogDensities.
       const { logQz, logQGroups } = aggregateLogDensities(logQ, groups, method, 500);
       assert.deepEqual(logQGroups.shape, [64, 2]);
-      const jz = values(logQz);
-      const jg = values(logQGroups);
+      const jz = await values(logQz);
+      const jg = await values(logQGroups);
       pc.forEach((p, i) => assertClose(p, jz[i] - jg[2 * i] - jg[2 * i + 1], "PC from parts", { abs: 1e-5 }));
     }
   });
 
   /** Mean PC over a batch drawn from the Gaussian construction, with its standard error. */
-  function estimate(
+  async function estimate(
     seed: string,
     C: number[][],
     s2: number,
@@ -168,12 +168,12 @@ describe("estimated partial / total correlation", () => {
   ) {
     const logQ = gaussianAggregateBatch(new Rng(seed), C, s2, M);
     const pc = partialCorrelation(logQ, groups, method, N);
-    const m = momentsWithErrors(values(pc));
+    const m = momentsWithErrors(await values(pc));
     tf.dispose([logQ, pc]);
     return m;
   }
 
-  test("bivariate Gaussian aggregate: TC estimate approaches −½ log(1 − ρ²)", () => {
+  test("bivariate Gaussian aggregate: TC estimate approaches −½ log(1 − ρ²)", async () => {
     const rho = 0.6;
     const C = [
       [1, rho],
@@ -181,20 +181,20 @@ describe("estimated partial / total correlation", () => {
     ];
     const truth = gaussianPartialCorrelation(C, singletonGroups(2));
     // The whole dataset as the batch (M = N): IS is then the exact mixture density.
-    const full = estimate("tc2-full", C, 0.35, singletonGroups(2), 1000, 1000, "IS");
+    const full = await estimate("tc2-full", C, 0.35, singletonGroups(2), 1000, 1000, "IS");
     assertClose(full.mean, truth, `TC (M = N = 1000) ${full.mean} ± ${full.meanSe} vs ${truth}`, {
       abs: 4 * full.meanSe + 0.01,
     });
     // A minibatch of 800 from N = 5000 with IS and MSS.
     for (const method of ["IS", "MSS"] as BatchEstimator[]) {
-      const mb = estimate(`tc2-${method}`, C, 0.35, singletonGroups(2), 800, 5000, method);
+      const mb = await estimate(`tc2-${method}`, C, 0.35, singletonGroups(2), 800, 5000, method);
       assertClose(mb.mean, truth, `${method} TC (M = 800, N = 5000) ${mb.mean} ± ${mb.meanSe} vs ${truth}`, {
         abs: 4 * mb.meanSe + 0.02,
       });
     }
   });
 
-  test("4-D Gaussian aggregate: PC of two groups approaches −½ log det C + ½ Σ_g log det C_g; independent groups give ≈ 0", () => {
+  test("4-D Gaussian aggregate: PC of two groups approaches −½ log det C + ½ Σ_g log det C_g; independent groups give ≈ 0", async () => {
     const C = [
       [1, 0.5, 0.3, 0.2],
       [0.5, 1, 0.2, 0.3],
@@ -206,7 +206,7 @@ describe("estimated partial / total correlation", () => {
       [2, 3],
     ];
     const truth = gaussianPartialCorrelation(C, groups);
-    const pc = estimate("pc4", C, 0.3, groups, 1000, 1000, "IS");
+    const pc = await estimate("pc4", C, 0.3, groups, 1000, 1000, "IS");
     assertClose(pc.mean, truth, `PC ${pc.mean} ± ${pc.meanSe} vs ${truth}`, { abs: 4 * pc.meanSe + 0.01 });
     // Block-diagonal covariance: groups independent (PC → 0) while dimensions within a group are not (TC > 0).
     const B = [
@@ -215,16 +215,16 @@ describe("estimated partial / total correlation", () => {
       [0, 0, 1, -0.6],
       [0, 0, -0.6, 1],
     ];
-    const pcB = estimate("pc4-block", B, 0.25, groups, 1000, 1000, "IS");
+    const pcB = await estimate("pc4-block", B, 0.25, groups, 1000, 1000, "IS");
     assertClose(pcB.mean, 0, `block PC ${pcB.mean} ± ${pcB.meanSe}`, { abs: 4 * pcB.meanSe + 0.01 });
-    const tcB = estimate("pc4-block", B, 0.25, singletonGroups(4), 1000, 1000, "IS");
+    const tcB = await estimate("pc4-block", B, 0.25, singletonGroups(4), 1000, 1000, "IS");
     const tcTruth = gaussianPartialCorrelation(B, singletonGroups(4));
     assertClose(tcB.mean, tcTruth, `block TC ${tcB.mean} ± ${tcB.meanSe} vs ${tcTruth}`, {
       abs: 4 * tcB.meanSe + 0.02,
     });
   });
 
-  test("gradients flow to posterior parameters; groups are validated; no leaks", () => {
+  test("gradients flow to posterior parameters; groups are validated; no leaks", async () => {
     const mu = tf.randomNormal([16, 4], 0, 1, "float32", 7);
     const lv = tf.fill([16, 4], -1);
     const z = tf.randomNormal([16, 4], 0, 1, "float32", 8);
@@ -242,7 +242,7 @@ describe("estimated partial / total correlation", () => {
       ),
     )([mu, lv]);
     for (const g of [gm, gl]) {
-      const v = values(g);
+      const v = await values(g);
       assert.ok(v.every(Number.isFinite) && v.some((x) => x !== 0), "finite, non-zero gradient");
     }
     const logQ = tf.zeros([4, 4, 3]);

@@ -42,7 +42,7 @@ const ref = {
 };
 
 describe("log-densities against hand formulas (with broadcasting)", () => {
-  test("Normal, LogNormal, Gamma, Beta, Logcosh", () => {
+  test("Normal, LogNormal, Gamma, Beta, Logcosh", async () => {
     // Parameters of shape [2, 1] and [3] broadcast to a batch of [2, 3]; x is [2, 3].
     const p1 = [[0.5], [2.0]];
     const p2 = [0.3, 1.0, 2.5];
@@ -61,7 +61,7 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
       assert.deepEqual(d.batchShape, [2, 3], `${name} batch shape`);
       const lp = d.logProb(tf.tensor2d(xs));
       assert.deepEqual(lp.shape, [2, 3]);
-      const v = values(lp);
+      const v = await values(lp);
       for (let i = 0; i < 2; i++) {
         for (let j = 0; j < 3; j++) {
           const expected = f(Math.fround(xs[i][j]), Math.fround(p1[i][0]), Math.fround(p2[j]));
@@ -78,14 +78,14 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
     d.dispose();
   });
 
-  test("normalLogProbFromLogScale: the Normal density with scale exp(logScale), broadcasting", () => {
+  test("normalLogProbFromLogScale: the Normal density with scale exp(logScale), broadcasting", async () => {
     const xs = [
       [0.1, -0.4, 0.9],
       [0.25, 0.6, -0.75],
     ];
     const locs = [[0.5], [-2.0]];
     const logScales = [-1.2, 0, 0.7];
-    const v = values(normalLogProbFromLogScale(tf.tensor2d(xs), tf.tensor2d(locs), tf.tensor1d(logScales)));
+    const v = await values(normalLogProbFromLogScale(tf.tensor2d(xs), tf.tensor2d(locs), tf.tensor1d(logScales)));
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 3; j++) {
         const expected = ref.normal(
@@ -98,11 +98,11 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
     }
   });
 
-  test("unit Logcosh is the paper's density: integrates to 1 with unit variance", () => {
+  test("unit Logcosh is the paper's density: integrates to 1 with unit variance", async () => {
     const d = new Logcosh();
     const h = 0.01;
     const grid = Array.from({ length: 8001 }, (_, i) => -40 + i * h);
-    const p = values(tf.exp(d.logProb(tf.tensor1d(grid))));
+    const p = await values(tf.exp(d.logProb(tf.tensor1d(grid))));
     let mass = 0;
     let second = 0;
     for (let i = 0; i < grid.length; i++) {
@@ -114,19 +114,19 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
     assertClose(mass, 1, "∫ p", { abs: 1e-5 });
     assertClose(second, 1, "∫ z² p", { abs: 1e-4 });
     // CDF at 0 is ½ and matches the integral up to 1.
-    const cdf = values(d.cdf(tf.tensor1d([0, 1])));
+    const cdf = await values(d.cdf(tf.tensor1d([0, 1])));
     assertClose(cdf[0], 0.5, "cdf(0)", { abs: 1e-7 });
     let upTo1 = 0;
     for (let i = 0; i < grid.length && grid[i] <= 1 + 1e-9; i++) upTo1 += (grid[i] + h <= 1 + 1e-9 ? h : h / 2) * p[i];
     assertClose(cdf[1], upTo1, "cdf(1) vs quadrature", { abs: 1e-3 });
   });
 
-  test("Bernoulli logProb is stable from logits and handles x in [0, 1]", () => {
+  test("Bernoulli logProb is stable from logits and handles x in [0, 1]", async () => {
     const logits = [-100, -20, -2, 0, 3, 20, 100];
     const d = new Bernoulli(tf.tensor1d(logits));
-    const at1 = values(d.logProb(tf.ones([7])));
-    const at0 = values(d.logProb(tf.zeros([7])));
-    const atFrac = values(d.logProb(tf.fill([7], 0.3)));
+    const at1 = await values(d.logProb(tf.ones([7])));
+    const at0 = await values(d.logProb(tf.zeros([7])));
+    const atFrac = await values(d.logProb(tf.fill([7], 0.3)));
     logits.forEach((l, i) => {
       // log σ(l) = −log(1 + e^−l), log(1 − σ(l)) = −log(1 + e^l), in float64.
       const logP = -Math.log1p(Math.exp(-l));
@@ -136,22 +136,22 @@ describe("log-densities against hand formulas (with broadcasting)", () => {
       assertClose(atFrac[i], 0.3 * logP + 0.7 * log1mP, `x = 0.3 at ${l}`, { abs: 1e-5, rel: 1e-6 });
     });
     const fromProbs = Bernoulli.fromProbs(tf.tensor1d([0.2, 0.9]));
-    assertClose(values(fromProbs.logProb(tf.ones([2])))[0], Math.log(0.2), "fromProbs", { abs: 1e-6 });
+    assertClose((await values(fromProbs.logProb(tf.ones([2]))))[0], Math.log(0.2), "fromProbs", { abs: 1e-6 });
     fromProbs.dispose();
     d.dispose();
   });
 });
 
 /** A distribution with batch [B], sampled n times; checks every batch element's moments and entropy. */
-function checkMoments(name: string, d: Distribution, rng: Rng, n: number, sds = 5): void {
+async function checkMoments(name: string, d: Distribution, rng: Rng, n: number, sds = 5): Promise<void> {
   const B = d.batchShape.reduce((a, b) => a * b, 1);
   const x = d.sample(rng, [n]);
   assert.deepEqual(x.shape, [n, ...d.batchShape], `${name} sample shape`);
-  const xs = x.dataSync();
-  const lp = d.logProb(x).dataSync();
-  const mean = values(d.mean());
-  const variance = values(d.variance());
-  const entropy = d.entropy ? values(d.entropy()) : null;
+  const xs = await x.data();
+  const lp = await d.logProb(x).data();
+  const mean = await values(d.mean());
+  const variance = await values(d.variance());
+  const entropy = d.entropy ? await values(d.entropy()) : null;
   for (let b = 0; b < B; b++) {
     const col = column(xs, B, b);
     const m = momentsWithErrors(col);
@@ -171,20 +171,20 @@ describe("sampling: moments and entropy", () => {
   test("Normal", () => checkMoments("Normal", new Normal([-1, 0, 3], [0.5, 1, 2]), new Rng("normal"), n));
   test("LogNormal", () =>
     checkMoments("LogNormal", new LogNormal([-1, 0, 0.5], [0.3, 0.5, 0.25]), new Rng("lognormal"), n));
-  test("Gamma, one concentration (tf.randomGamma path)", () => {
-    checkMoments("Gamma", new Gamma(2.5, [0.5, 1, 4]), new Rng("gamma-uniform"), n);
-    checkMoments("Gamma", new Gamma(0.4, [1, 3]), new Rng("gamma-uniform-small"), n);
+  test("Gamma, one concentration (tf.randomGamma path)", async () => {
+    await checkMoments("Gamma", new Gamma(2.5, [0.5, 1, 4]), new Rng("gamma-uniform"), n);
+    await checkMoments("Gamma", new Gamma(0.4, [1, 3]), new Rng("gamma-uniform-small"), n);
   });
   test("Gamma, per-element concentrations (Marsaglia–Tsang on the Rng)", () =>
     checkMoments("Gamma", new Gamma([0.3, 1, 2.5, 20], [1, 2, 0.5, 4]), new Rng("gamma-vector"), n));
-  test("Beta", () => {
-    checkMoments("Beta", new Beta([0.5, 2, 5, 1], [0.5, 3, 1, 1]), new Rng("beta"), n);
-    checkMoments("Beta", new Beta(2, 3), new Rng("beta-scalar"), n);
+  test("Beta", async () => {
+    await checkMoments("Beta", new Beta([0.5, 2, 5, 1], [0.5, 3, 1, 1]), new Rng("beta"), n);
+    await checkMoments("Beta", new Beta(2, 3), new Rng("beta-scalar"), n);
   });
   test("Bernoulli", () => checkMoments("Bernoulli", new Bernoulli([-3, 0, 1.5]), new Rng("bernoulli"), n));
   test("Logcosh", () => checkMoments("Logcosh", new Logcosh([0, 1, -2], [1, 0.5, 3]), new Rng("logcosh"), n));
 
-  test("sample shape is [...extraShape, ...batchShape] and draws come only from the Rng", () => {
+  test("sample shape is [...extraShape, ...batchShape] and draws come only from the Rng", async () => {
     const d = new Normal(tf.zeros([2, 3]), 1);
     assert.deepEqual(d.sample(new Rng(1)).shape, [2, 3]);
     assert.deepEqual(d.sample(new Rng(1), [4, 5]).shape, [4, 5, 2, 3]);
@@ -197,9 +197,9 @@ describe("sampling: moments and entropy", () => {
       () => new Bernoulli(0.3),
     ]) {
       const dist = make();
-      const a = values(dist.sample(new Rng("same"), [50]));
-      const b = values(dist.sample(new Rng("same"), [50]));
-      const c = values(dist.sample(new Rng("other"), [50]));
+      const a = await values(dist.sample(new Rng("same"), [50]));
+      const b = await values(dist.sample(new Rng("same"), [50]));
+      const c = await values(dist.sample(new Rng("other"), [50]));
       assert.deepEqual(a, b, `${dist.name}: same seed, same draws`);
       assert.notDeepEqual(a, c, `${dist.name}: different seed, different draws`);
     }
@@ -217,22 +217,24 @@ describe("reparameterisation gradients", () => {
     assert.equal(new Bernoulli(0).reparameterized, false);
   });
 
-  test("d sample / d parameters match the sampling maps", () => {
+  test("d sample / d parameters match the sampling maps", async () => {
     const loc = tf.tensor1d([0.5, -1]);
     const scale = tf.tensor1d([2, 0.5]);
-    const check = (
+    const check = async (
       name: string,
       make: (l: tf.Tensor, s: tf.Tensor) => Distribution,
       dLoc: (x: number, l: number, s: number) => number,
       dScale: (x: number, l: number, s: number) => number,
     ) => {
       const seed = `grad-${name}`;
-      const x = values(make(loc, scale).sample(new Rng(seed), [3]));
-      const [gl, gs] = tf
-        .grads((l: tf.Tensor, s: tf.Tensor) => tf.sum(make(l, s).sample(new Rng(seed), [3])))([loc, scale])
-        .map(values);
-      const L = values(loc);
-      const S = values(scale);
+      const x = await values(make(loc, scale).sample(new Rng(seed), [3]));
+      const [gl, gs] = await Promise.all(
+        tf
+          .grads((l: tf.Tensor, s: tf.Tensor) => tf.sum(make(l, s).sample(new Rng(seed), [3])))([loc, scale])
+          .map(values),
+      );
+      const L = await values(loc);
+      const S = await values(scale);
       for (let k = 0; k < 2; k++) {
         let el = 0;
         let es = 0;
@@ -245,20 +247,20 @@ describe("reparameterisation gradients", () => {
       }
     };
     // x = loc + scale·ε: dx/dloc = 1, dx/dscale = ε = (x − loc)/scale.
-    check(
+    await check(
       "Normal",
       (l, s) => new Normal(l, s),
       () => 1,
       (x, l, s) => (x - l) / s,
     );
-    check(
+    await check(
       "Logcosh",
       (l, s) => new Logcosh(l, s),
       () => 1,
       (x, l, s) => (x - l) / s,
     );
     // x = exp(μ + σε): dx/dμ = x, dx/dσ = x (log x − μ)/σ.
-    check(
+    await check(
       "LogNormal",
       (l, s) => new LogNormal(l, s),
       (x) => x,

@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scalarsOf } from "../helpers/read";
 import { initEngine } from "../../lib/engine/backend";
 import { SPECIAL_KERNELS } from "../../lib/engine/special-kernels";
 import { Rng } from "../../lib/engine/rng";
@@ -67,22 +68,22 @@ test("Gamma(α, β).sample: Monte-Carlo gradients match ∂E z/∂α = 1/β, ∂
     [6, 0.5],
   ]) {
     const grads = (f: (z: tf.Tensor) => tf.Tensor) =>
-      tf.tidy(() => {
-        const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(f(new Gamma(a, b).sample(new Rng(`g/${a0}`), [N]))))(
-          [tf.scalar(a0), tf.scalar(b0)],
-        );
-        return g.map((t) => t.dataSync()[0]);
-      });
-    const [dMeanA, dMeanB] = grads((z) => z);
+      scalarsOf(() =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(f(new Gamma(a, b).sample(new Rng(`g/${a0}`), [N]))))([
+          tf.scalar(a0),
+          tf.scalar(b0),
+        ]),
+      );
+    const [dMeanA, dMeanB] = await grads((z) => z);
     assert.ok(Math.abs(dMeanA - 1 / b0) < 0.03 / b0, `α=${a0}: ∂E z/∂α ${dMeanA} vs ${1 / b0}`);
     assert.ok(Math.abs(dMeanB + a0 / (b0 * b0)) < (0.03 * a0) / (b0 * b0), `∂E z/∂β ${dMeanB} vs ${-a0 / (b0 * b0)}`);
-    const [dSqA] = grads((z) => tf.square(z));
+    const [dSqA] = await grads((z) => tf.square(z));
     const want = (2 * a0 + 1) / (b0 * b0);
     assert.ok(Math.abs(dSqA - want) < 0.05 * want, `α=${a0}: ∂E z²/∂α ${dSqA} vs ${want}`);
     // trigamma by its series Σ 1/(α + k)²
     let tri = 0;
     for (let k = 0; k < 200000; k++) tri += 1 / (a0 + k) ** 2;
-    const [dLogA] = grads((z) => tf.log(z));
+    const [dLogA] = await grads((z) => tf.log(z));
     assert.ok(Math.abs(dLogA - tri) < 0.05 * tri, `α=${a0}: ∂E log z/∂α ${dLogA} vs ψ' ${tri}`);
   }
 });
@@ -94,13 +95,11 @@ test("Beta(a, b).sample: gradient of the Monte-Carlo mean matches ∂(a/(a+b))",
     [0.5, 0.8],
     [2, 5],
   ]) {
-    const [ga, gb] = tf.tidy(() =>
-      tf
-        .grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(new Beta(a, b).sample(new Rng(`b/${a0}`), [N])))([
-          tf.scalar(a0),
-          tf.scalar(b0),
-        ])
-        .map((t) => t.dataSync()[0]),
+    const [ga, gb] = await scalarsOf(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(new Beta(a, b).sample(new Rng(`b/${a0}`), [N])))([
+        tf.scalar(a0),
+        tf.scalar(b0),
+      ]),
     );
     const s = a0 + b0;
     assert.ok(Math.abs(ga - b0 / (s * s)) < (0.05 * b0) / (s * s), `∂/∂a ${ga} vs ${b0 / (s * s)}`);
@@ -121,9 +120,9 @@ test("the native dz/dα kernel matches gammaSampleShapeGradient (float64 in both
         // a spread of z from tiny (floored at the smallest normal float32) to the upper tail
         zs.push(Math.fround(q < 1e-30 ? q : a * (q / (1 - q)) ** (1 / Math.max(1, Math.sqrt(a)))));
       }
-    const got = (
+    const got = await (
       tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, { a: tf.tensor1d(alphas), b: tf.tensor1d(zs) }) as tf.Tensor
-    ).dataSync();
+    ).data();
     alphas.forEach((a, i) => {
       const want = Math.fround(gammaSampleShapeGradient(a, Math.max(zs[i], 1.1754943508222875e-38)));
       const tol = 1e-6 * Math.abs(want) + 1e-30;

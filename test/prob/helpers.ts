@@ -18,9 +18,9 @@ export function assertClose(
   );
 }
 
-/** The tensor's values as a plain number array (copies). */
-export function values(t: tf.Tensor): number[] {
-  return Array.from(t.dataSync());
+/** The tensor's values as a plain number array (copies; an async read, so every backend serves it). */
+export async function values(t: tf.Tensor): Promise<number[]> {
+  return Array.from(await t.data());
 }
 
 /** Mean of numbers. */

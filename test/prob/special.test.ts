@@ -173,10 +173,10 @@ for (const backend of HAS_NATIVE ? ["native", "cpu"] : ["cpu"])
       assert.equal(tf.getKernel(gammaSample, backend), undefined, gammaSample);
     });
 
-    test("match mpmath values", () => {
+    test("match mpmath values", async () => {
       const xs = MPMATH.map((r) => r[0]);
-      const lg = values(lgamma(tf.tensor1d(xs)));
-      const dg = values(digamma(tf.tensor1d(xs)));
+      const lg = await values(lgamma(tf.tensor1d(xs)));
+      const dg = await values(digamma(tf.tensor1d(xs)));
       MPMATH.forEach(([x, l, d], i) => {
         // Inputs are rounded to float32 first; the tolerance covers that (|ψ(x)|·|δx|) and float32 arithmetic.
         const dx = Math.abs(Math.fround(x) - x);
@@ -185,10 +185,10 @@ for (const backend of HAS_NATIVE ? ["native", "cpu"] : ["cpu"])
       });
     });
 
-    test("relative accuracy ≤ 1e-5 over [1e-3, 1e4] against the float64 versions", () => {
+    test("relative accuracy ≤ 1e-5 over [1e-3, 1e4] against the float64 versions", async () => {
       const xs = grid(1e-3, 1e4, 800);
-      const lg = values(lgamma(tf.tensor1d(xs)));
-      const dg = values(digamma(tf.tensor1d(xs)));
+      const lg = await values(lgamma(tf.tensor1d(xs)));
+      const dg = await values(digamma(tf.tensor1d(xs)));
       xs.forEach((x, i) => {
         // Absolute floor 2e-7 only matters at the roots (lgamma(1) = lgamma(2) = 0, ψ(1.4616…) = 0).
         assertClose(lg[i], lgammaScalar(x), `lgamma(${x})`, { abs: 2e-7, rel: 1e-5 });
@@ -196,25 +196,25 @@ for (const backend of HAS_NATIVE ? ["native", "cpu"] : ["cpu"])
       });
     });
 
-    test("tf.grad(lgamma) = digamma and tf.grad(digamma) = trigamma (finite differences)", () => {
+    test("tf.grad(lgamma) = digamma and tf.grad(digamma) = trigamma (finite differences)", async () => {
       const xs = grid(2e-3, 5e3, 80);
       const x = tf.tensor1d(xs);
-      const g1 = values(tf.grad((t: tf.Tensor) => lgamma(t))(x));
-      const g2 = values(tf.grad((t: tf.Tensor) => digamma(t))(x));
+      const g1 = await values(tf.grad((t: tf.Tensor) => lgamma(t))(x));
+      const g2 = await values(tf.grad((t: tf.Tensor) => digamma(t))(x));
       xs.forEach((v, i) => {
         assertClose(g1[i], digammaScalar(v), `grad lgamma at ${v}`, { abs: 1e-6, rel: 1e-5 });
         const h = 1e-5 * v;
         const trigamma = (digammaScalar(v + h) - digammaScalar(v - h)) / (2 * h);
         assertClose(g2[i], trigamma, `grad digamma at ${v}`, { abs: 1e-5, rel: 1e-4 });
       });
-      const at1 = values(tf.grad((t: tf.Tensor) => digamma(t))(tf.tensor1d([1])))[0];
+      const at1 = (await values(tf.grad((t: tf.Tensor) => digamma(t))(tf.tensor1d([1]))))[0];
       assertClose(at1, (Math.PI * Math.PI) / 6, "trigamma(1) = π²/6", { rel: 1e-5 });
     });
 
-    test("lbeta matches mpmath and the float64 version, including large arguments", () => {
+    test("lbeta matches mpmath and the float64 version, including large arguments", async () => {
       const a = tf.tensor1d(MPMATH_LBETA.map((r) => r[0]));
       const b = tf.tensor1d(MPMATH_LBETA.map((r) => r[1]));
-      const v = values(lbeta(a, b));
+      const v = await values(lbeta(a, b));
       MPMATH_LBETA.forEach(([x, y, expected], i) =>
         assertClose(v[i], expected, `lbeta(${x}, ${y})`, { abs: 1e-6, rel: 2e-6 }),
       );
@@ -222,7 +222,7 @@ for (const backend of HAS_NATIVE ? ["native", "cpu"] : ["cpu"])
       const bs = [1e-3, 0.3, 1, 3, 6.5, 50, 1e4];
       const A = as.flatMap((x) => bs.map(() => x));
       const B = as.flatMap(() => bs);
-      const got = values(lbeta(tf.tensor1d(A), tf.tensor1d(B)));
+      const got = await values(lbeta(tf.tensor1d(A), tf.tensor1d(B)));
       A.forEach((x, i) =>
         assertClose(got[i], lbetaScalar(Math.fround(x), Math.fround(B[i])), `lbeta(${x}, ${B[i]})`, {
           abs: 1e-6,
@@ -233,29 +233,29 @@ for (const backend of HAS_NATIVE ? ["native", "cpu"] : ["cpu"])
       assert.deepEqual(lbeta(tf.ones([3, 1]), tf.ones([4])).shape, [3, 4]);
     });
 
-    test("log1p is accurate near 0 and has gradient 1/(1+x)", () => {
+    test("log1p is accurate near 0 and has gradient 1/(1+x)", async () => {
       const xs = [-0.9, -1e-3, -1e-7, 0, 1e-8, 1e-6, 1e-4, 0.5, 10, 1e6];
-      const v = values(log1p(tf.tensor1d(xs)));
+      const v = await values(log1p(tf.tensor1d(xs)));
       xs.forEach((x, i) => assertClose(v[i], Math.log1p(Math.fround(x)), `log1p(${x})`, { abs: 1e-30, rel: 3e-7 }));
-      const g = values(tf.grad((t: tf.Tensor) => log1p(t))(tf.tensor1d(xs)));
+      const g = await values(tf.grad((t: tf.Tensor) => log1p(t))(tf.tensor1d(xs)));
       xs.forEach((x, i) => assertClose(g[i], 1 / (1 + Math.fround(x)), `d log1p at ${x}`, { rel: 1e-6 }));
     });
 
-    test("logCosh is stable for large |x| and has gradient tanh", () => {
+    test("logCosh is stable for large |x| and has gradient tanh", async () => {
       const xs = [-200, -30, -3, -0.5, 0, 0.5, 3, 30, 200];
-      const v = values(logCosh(tf.tensor1d(xs)));
+      const v = await values(logCosh(tf.tensor1d(xs)));
       xs.forEach((x, i) => {
         const ref = Math.abs(x) > 20 ? Math.abs(x) - Math.LN2 : Math.log(Math.cosh(x));
         assertClose(v[i], ref, `logCosh(${x})`, { abs: 2e-7, rel: 1e-6 });
       });
-      const g = values(tf.grad((t: tf.Tensor) => logCosh(t))(tf.tensor1d(xs)));
+      const g = await values(tf.grad((t: tf.Tensor) => logCosh(t))(tf.tensor1d(xs)));
       xs.forEach((x, i) => assertClose(g[i], Math.tanh(x), `d logCosh at ${x}`, { abs: 1e-6 }));
     });
 
-    test("gradients stay finite at region boundaries and extremes", () => {
+    test("gradients stay finite at region boundaries and extremes", async () => {
       const xs = [1e-3, 0.5, 1.5, 2.5, 6, 1e4, 1e6];
       for (const f of [lgamma, digamma, (t: tf.Tensor) => lbeta(t, tf.scalar(2.5))]) {
-        const g = values(tf.grad((t: tf.Tensor) => f(t))(tf.tensor1d(xs)));
+        const g = await values(tf.grad((t: tf.Tensor) => f(t))(tf.tensor1d(xs)));
         assert.ok(g.every(Number.isFinite), `non-finite gradient: ${g}`);
       }
     });
@@ -290,13 +290,15 @@ describe("lbeta gradients (issue 19: ties a == b used to send the whole gradient
     [7, 7.5, -9.749150392920251, -0.7664853902505193, -0.6925122411028997],
   ];
 
-  test("values and tf.grads match the digamma closed forms, at ties and off ties", () => {
+  test("values and tf.grads match the digamma closed forms, at ties and off ties", async () => {
     const a = tf.tensor1d(SCIPY_LBETA_GRAD.map((r) => r[0]));
     const b = tf.tensor1d(SCIPY_LBETA_GRAD.map((r) => r[1]));
-    const v = values(lbeta(a, b));
-    const [ga, gb] = tf
-      .grads((x: tf.Tensor, y: tf.Tensor) => lbeta(x, y))([a, b])
-      .map(values);
+    const v = await values(lbeta(a, b));
+    const [ga, gb] = await Promise.all(
+      tf
+        .grads((x: tf.Tensor, y: tf.Tensor) => lbeta(x, y))([a, b])
+        .map(values),
+    );
     // float32 tolerances: values 1e-6 + 2e-6 relative (|lbeta| up to 209, one ulp there is 1.5e-5);
     // gradients (O(1)) 2e-6 + 2e-6 relative (observed ≤ 4.2e-7). The old tie bug was off by ~0.7.
     SCIPY_LBETA_GRAD.forEach(([x, y, lb, da, db], i) => {
@@ -306,10 +308,12 @@ describe("lbeta gradients (issue 19: ties a == b used to send the whole gradient
     });
   });
 
-  test("broadcast tie: ∂/∂b of Σ lbeta([8, 10], 8) sums ψ(8) − ψ(a_i + 8)", () => {
-    const [ga, gb] = tf
-      .grads((x: tf.Tensor, y: tf.Tensor) => lbeta(x, y))([tf.tensor1d([8, 10]), tf.scalar(8)])
-      .map(values);
+  test("broadcast tie: ∂/∂b of Σ lbeta([8, 10], 8) sums ψ(8) − ψ(a_i + 8)", async () => {
+    const [ga, gb] = await Promise.all(
+      tf
+        .grads((x: tf.Tensor, y: tf.Tensor) => lbeta(x, y))([tf.tensor1d([8, 10]), tf.scalar(8)])
+        .map(values),
+    );
     // scipy: ψ(8) − ψ(16) = −0.7253718503718507, ψ(10) − ψ(18) = −0.610584268672504,
     // ∂/∂b = (ψ(8) − ψ(16)) + (ψ(8) − ψ(18)) = −1.572067230155466.
     assertClose(ga[0], -0.7253718503718507, "∂/∂a at (8, 8)", { abs: 2e-6, rel: 2e-6 });
@@ -317,15 +321,17 @@ describe("lbeta gradients (issue 19: ties a == b used to send the whole gradient
     assertClose(gb[0], -1.572067230155466, "∂/∂b summed", { abs: 4e-6, rel: 2e-6 });
   });
 
-  test("Beta.logProb gradients at a tie a == b", () => {
+  test("Beta.logProb gradients at a tie a == b", async () => {
     // ∂/∂a log p(x) = log x − ψ(a) + ψ(a+b), ∂/∂b = log(1 − x) − ψ(b) + ψ(a+b); scipy 1.17:
     // (a, b, x) = (8, 8, 0.5): both 0.032224669811905415; (12, 12, 0.3): −0.48955863811644096, 0.3577392222707628.
-    const [ga, gb] = tf
-      .grads((a: tf.Tensor, b: tf.Tensor) => new Beta(a, b).logProb(tf.tensor1d([0.5, 0.3])))([
-        tf.tensor1d([8, 12]),
-        tf.tensor1d([8, 12]),
-      ])
-      .map(values);
+    const [ga, gb] = await Promise.all(
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor) => new Beta(a, b).logProb(tf.tensor1d([0.5, 0.3])))([
+          tf.tensor1d([8, 12]),
+          tf.tensor1d([8, 12]),
+        ])
+        .map(values),
+    );
     assertClose(ga[0], 0.032224669811905415, "∂ log p/∂a at a = b = 8, x = 0.5", { abs: 2e-6, rel: 2e-6 });
     assertClose(gb[0], 0.032224669811905415, "∂ log p/∂b at a = b = 8, x = 0.5", { abs: 2e-6, rel: 2e-6 });
     assertClose(ga[1], -0.48955863811644096, "∂ log p/∂a at a = b = 12, x = 0.3", { abs: 2e-6, rel: 2e-6 });
@@ -345,10 +351,10 @@ describe("native special-function kernels against the float64 references", { ski
   const run = (name: string, inputs: Record<string, tf.Tensor>) =>
     values(tf.engine().runKernel(name, inputs) as tf.Tensor);
 
-  test("lgamma and digamma are the float64 values rounded once to float32", () => {
+  test("lgamma and digamma are the float64 values rounded once to float32", async () => {
     const xs = grid(1e-3, 1e5, 400);
-    const lg = run(SPECIAL_KERNELS.lgamma, { x: tf.tensor1d(xs) });
-    const dg = run(SPECIAL_KERNELS.digamma, { x: tf.tensor1d(xs) });
+    const lg = await run(SPECIAL_KERNELS.lgamma, { x: tf.tensor1d(xs) });
+    const dg = await run(SPECIAL_KERNELS.digamma, { x: tf.tensor1d(xs) });
     xs.forEach((x, i) => {
       // Same method in C++; libm's log may differ from V8's in the last float64 bit, so allow one float32 ulp.
       assertClose(lg[i], Math.fround(lgammaScalar(x)), `lgamma(${x})`, { abs: 1e-12, rel: 1.2e-7 });
@@ -356,20 +362,20 @@ describe("native special-function kernels against the float64 references", { ski
     });
   });
 
-  test("trigamma: ψ′(1) = π²/6, ψ′(½) = π²/2, ψ′(x + 1) = ψ′(x) − 1/x², and the derivative of ψ", () => {
+  test("trigamma: ψ′(1) = π²/6, ψ′(½) = π²/2, ψ′(x + 1) = ψ′(x) − 1/x², and the derivative of ψ", async () => {
     const tg = (xs: number[]) => run(SPECIAL_KERNELS.trigamma, { x: tf.tensor1d(xs) });
-    const [t1, tHalf] = tg([1, 0.5]);
+    const [t1, tHalf] = await tg([1, 0.5]);
     assertClose(t1, (Math.PI * Math.PI) / 6, "ψ′(1)", { rel: 2e-7 });
     assertClose(tHalf, (Math.PI * Math.PI) / 2, "ψ′(1/2)", { rel: 2e-7 });
     const ns = [2, 5, 10, 20, 100, 1000];
-    tg(ns).forEach((v, i) => {
+    (await tg(ns)).forEach((v, i) => {
       let sum = 0;
       for (let k = 1; k < ns[i]; k++) sum += 1 / (k * k);
       assertClose(v, (Math.PI * Math.PI) / 6 - sum, `ψ′(${ns[i]}) = π²/6 − Σ_{k<n} 1/k²`, { rel: 2e-7 });
     });
     const xs = grid(1e-2, 1e4, 200);
-    const a = tg(xs),
-      b = tg(xs.map((x) => x + 1));
+    const a = await tg(xs),
+      b = await tg(xs.map((x) => x + 1));
     xs.forEach((x, i) => {
       // ψ′(x) − 1/x² cancels near 0: allow float32 rounding of ψ′(x) itself.
       assertClose(b[i], a[i] - 1 / (x * x), `ψ′(${x} + 1)`, { abs: 2e-7 * a[i] + 1e-6, rel: 1e-6 });
@@ -377,14 +383,14 @@ describe("native special-function kernels against the float64 references", { ski
       const fd = (digammaScalar(x + h) - digammaScalar(x - h)) / (2 * h);
       assertClose(a[i], fd, `ψ′(${x}) by central differences of ψ`, { abs: 1e-6, rel: 1e-6 });
     });
-    const edge = tg([0, -1, Infinity]);
+    const edge = await tg([0, -1, Infinity]);
     assert.deepEqual([edge[0], Number.isNaN(edge[1]), edge[2]], [Infinity, true, 0]);
   });
 
-  test("lbeta broadcasts, matches lbetaScalar and mpmath, and its gradient reduces over broadcast axes", () => {
+  test("lbeta broadcasts, matches lbetaScalar and mpmath, and its gradient reduces over broadcast axes", async () => {
     const a = tf.tensor2d([0.5, 2, 1e4, 3.5], [4, 1]);
     const b = tf.tensor1d([0.5, 3, 1]);
-    const got = run(SPECIAL_KERNELS.lbeta, { a, b });
+    const got = await run(SPECIAL_KERNELS.lbeta, { a, b });
     const av = [0.5, 2, 1e4, 3.5],
       bv = [0.5, 3, 1];
     av.forEach((x, i) =>
@@ -392,9 +398,11 @@ describe("native special-function kernels against the float64 references", { ski
         assertClose(got[i * 3 + j], Math.fround(lbetaScalar(x, y)), `lbeta(${x}, ${y})`, { abs: 1e-6, rel: 2e-7 }),
       ),
     );
-    const [ga, gb] = tf
-      .grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(lbeta(p, q)))([a, b])
-      .map(values);
+    const [ga, gb] = await Promise.all(
+      tf
+        .grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(lbeta(p, q)))([a, b])
+        .map(values),
+    );
     av.forEach((x, i) => {
       const want = bv.reduce((s, y) => s + digammaScalar(x) - digammaScalar(x + y), 0);
       assertClose(ga[i], want, `∂/∂a at a = ${x}`, { abs: 1e-5, rel: 1e-5 });

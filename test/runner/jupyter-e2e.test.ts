@@ -11,24 +11,16 @@
 // Skipped (saying why) without jupyter / nbconvert / Chromium.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
-import { createServer } from "net";
 import { tmpdir } from "os";
 import { join, relative } from "path";
-import { findChromium } from "../../lib/plot/index";
-import { CHROMIUM_ARGS } from "../../lib/plot/png";
 import { jupyterPathWith, writeKernelSpec } from "../../lib/runner/kernelspec";
 import { findNotebooks } from "../../lib/runner/figures";
+import { browserSkip, commandRuns, notebookServerAndBrowser, waitFor } from "../helpers/browser";
 
 const root = join(__dirname, "..", "..");
-const has = (cmd: string, args: string[]) => {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  return !r.error && r.status === 0;
-};
-const nbconvertOk = has("jupyter", ["nbconvert", "--version"]);
-const notebookOk = has("jupyter", ["notebook", "--version"]);
-const chromium = findChromium();
+const nbconvertOk = commandRuns("jupyter", ["nbconvert", "--version"]);
 const artifacts = join(root, "test-artifacts", "jupyter");
 
 let tmp = "";
@@ -128,33 +120,6 @@ for (const nb of all) {
 
 // ---- the browser ---------------------------------------------------------------------------------
 
-const browserSkip = !notebookOk
-  ? "jupyter notebook is not installed (apt-get install jupyter-notebook)"
-  : !chromium
-    ? "no Chromium installed"
-    : false;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
-
-async function waitFor(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
 /** The notebook of each work that the browser test runs (the quickest one). */
 const BROWSER_NOTEBOOKS = [
   "tour/rd-quickstart.ipynb",
@@ -166,40 +131,19 @@ const BROWSER_NOTEBOOKS = [
 
 test(
   "Jupyter Notebook in headless Chromium: one notebook per work runs, plots render inline; an interrupted training cell resumes",
-  { skip: browserSkip, timeout: 1_200_000 },
+  { skip: browserSkip({ notebook: true }), timeout: 1_200_000 },
   async () => {
-    const { chromium: pw } = await import("playwright-core");
-    const port = await freePort();
-    const token = "vaelab-e2e";
     const runsDir = join(tmp, "browser-runs");
-    const server: ChildProcess = spawn(
-      "jupyter",
-      [
-        "notebook",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        `--port=${port}`,
-        `--NotebookApp.token=${token}`,
-        `--notebook-dir=${root}`,
-        "--NotebookApp.disable_check_xsrf=True",
-        // CI containers run as root, which Jupyter refuses without this
-        ...(process.getuid?.() === 0 ? ["--allow-root"] : []),
-      ],
-      { cwd: root, env: { ...env, VAELAB_RUNS_DIR: runsDir }, stdio: ["ignore", "pipe", "pipe"], detached: true },
-    );
-    let serverLog = "";
-    server.stdout!.on("data", (d) => (serverLog += d));
-    server.stderr!.on("data", (d) => (serverLog += d));
-    const browser = await pw.launch({ executablePath: chromium!, headless: true, args: [...CHROMIUM_ARGS] });
+    const { server, browser, close } = await notebookServerAndBrowser({
+      root,
+      env: { ...env, VAELAB_RUNS_DIR: runsDir },
+      token: "vaelab-e2e",
+      args: ["--NotebookApp.disable_check_xsrf=True"],
+    });
     try {
-      await waitFor(
-        async () => (await fetch(`http://127.0.0.1:${port}/api?token=${token}`)).ok,
-        60_000,
-        `the notebook server (log: ${serverLog.slice(-500)})`,
-      );
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const open = async (rel: string) => {
-        await page.goto(`http://127.0.0.1:${port}/notebooks/${rel}?token=${token}`);
+        await page.goto(server.url(`notebooks/${rel}`));
         await waitFor(
           () =>
             page.evaluate(() => {
@@ -349,12 +293,7 @@ test(
       assert.equal(m![1], "false");
       assert.ok(Number(m![2]) > 0, `the re-run resumed from its checkpoint (resumedFrom=${m![2]})`);
     } finally {
-      await browser.close();
-      try {
-        process.kill(-server.pid!, "SIGTERM");
-      } catch {
-        /* already gone */
-      }
+      await close();
       rmSync(join(root, "test-artifacts", "jupyter-notebooks"), { recursive: true, force: true });
     }
   },

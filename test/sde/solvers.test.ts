@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
+import { scalarOf, valuesOf } from "../helpers/read";
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
 import { BrownianPath, Sde, SdeMethod, sdeSolve, stepGrid } from "../../lib/sde/solvers";
@@ -28,7 +29,7 @@ function slope(h: number[], err: number[]): number {
   return sxy / sxx;
 }
 
-const meanAbs = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.mean(tf.abs(tf.sub(a, b))).dataSync()[0]);
+const meanAbs = (a: tf.Tensor, b: tf.Tensor) => scalarOf(() => tf.mean(tf.abs(tf.sub(a, b))));
 
 test("stepGrid: equal steps, constant steps with a short last step, round-off, errors", () => {
   assert.deepEqual(stepGrid(0, 1, { steps: 4 }), [0, 0.25, 0.5, 0.75, 1]);
@@ -49,13 +50,13 @@ test("BrownianPath: increments have variance Δs; coarsening sums them and keeps
   await ready;
   const grid = stepGrid(0, 1, { steps: 8 });
   const p = BrownianPath.sample(grid, [20000], new Rng("bm"));
-  const v = tf.tidy(() => tf.moments(p.increments[3]).variance.dataSync()[0]);
+  const v = await scalarOf(() => tf.moments(p.increments[3]).variance);
   assert.ok(Math.abs(v - 0.125) < 0.125 * 0.05, `variance ${v}`);
   const c = p.coarsen(4);
   assert.equal(c.steps, 2);
   assert.deepEqual(c.grid, [0, 0.5, 1]);
-  assert.ok(meanAbs(c.total(), p.total()) < 1e-5);
-  const vc = tf.tidy(() => tf.moments(c.increments[0]).variance.dataSync()[0]);
+  assert.ok((await meanAbs(c.total(), p.total())) < 1e-5);
+  const vc = await scalarOf(() => tf.moments(c.increments[0]).variance);
   assert.ok(Math.abs(vc - 0.5) < 0.5 * 0.05, `coarse variance ${vc}`);
   assert.throws(() => p.coarsen(3), /must divide/);
   p.dispose();
@@ -66,7 +67,7 @@ const MU = 0.5,
   SIG = 0.8;
 const gbm: Sde = { drift: (z) => tf.mul(z, MU), diffusion: (z) => tf.mul(z, SIG) };
 
-function gbmErrors(method: SdeMethod, exact: "ito" | "stratonovich"): { h: number[]; err: number[] } {
+async function gbmErrors(method: SdeMethod, exact: "ito" | "stratonovich"): Promise<{ h: number[]; err: number[] }> {
   const fine = BrownianPath.sample(stepGrid(0, 1, { steps: 256 }), [4000], new Rng("gbm"));
   const W = fine.total();
   const x0 = tf.ones([4000]);
@@ -75,7 +76,7 @@ function gbmErrors(method: SdeMethod, exact: "ito" | "stratonovich"): { h: numbe
     err: number[] = [];
   for (const factor of [64, 32, 16, 8, 4]) {
     const p = fine.coarsen(factor);
-    err.push(tf.tidy(() => meanAbs(sdeSolve(gbm, x0, { method, brownian: p }).z, xT)));
+    err.push(await scalarOf(() => tf.mean(tf.abs(tf.sub(sdeSolve(gbm, x0, { method, brownian: p }).z, xT)))));
     h.push(1 / p.steps);
     p.dispose();
   }
@@ -89,7 +90,7 @@ test(
   { timeout: 60_000 },
   async () => {
     await ready;
-    const { h, err } = gbmErrors("euler-maruyama", "ito");
+    const { h, err } = await gbmErrors("euler-maruyama", "ito");
     const p = slope(h, err);
     assert.ok(p > 0.35 && p < 0.75, `strong order ${p.toFixed(3)} (errors ${err.map((e) => e.toFixed(4))})`);
   },
@@ -97,11 +98,11 @@ test(
 
 test("Euler–Heun on GBM converges to the Stratonovich solution (not the Itô one)", { timeout: 60_000 }, async () => {
   await ready;
-  const s = gbmErrors("euler-heun", "stratonovich");
+  const s = await gbmErrors("euler-heun", "stratonovich");
   const p = slope(s.h, s.err);
   // scalar (hence commutative) noise: the Heun diffusion correction gives order 1 here
   assert.ok(p > 0.8 && p < 1.3, `strong order ${p.toFixed(3)} (errors ${s.err.map((e) => e.toFixed(4))})`);
-  const i = gbmErrors("euler-heun", "ito");
+  const i = await gbmErrors("euler-heun", "ito");
   assert.ok(i.err[i.err.length - 1] > 0.2, `Euler–Heun should miss the Itô solution, error ${i.err[i.err.length - 1]}`);
   assert.ok(i.err[i.err.length - 1] > 0.8 * i.err[0], "the Itô error does not shrink with h");
 });
@@ -125,8 +126,8 @@ test(
       const p = fine.coarsen(factor);
       const em = sdeSolve(ou, x0, { method: "euler-maruyama", brownian: p }).z;
       const eh = sdeSolve(ou, x0, { method: "euler-heun", brownian: p }).z;
-      assert.ok(meanAbs(em, eh) < 1e-6, "constant diffusion: Euler–Heun ≡ Euler–Maruyama");
-      err.push(meanAbs(em, ref));
+      assert.ok((await meanAbs(em, eh)) < 1e-6, "constant diffusion: Euler–Heun ≡ Euler–Maruyama");
+      err.push(await meanAbs(em, ref));
       h.push(1 / p.steps);
       tf.dispose([em, eh]);
       p.dispose();
@@ -149,8 +150,8 @@ test("Euler–Maruyama on OU: weak order 1 in E[X_T²] (closed form)", { timeout
     err: number[] = [];
   for (const factor of [4, 2, 1]) {
     const p = factor === 1 ? fine : fine.coarsen(factor);
-    const m2 = tf.tidy(
-      () => tf.mean(tf.square(sdeSolve(ou, tf.ones([N]), { method: "euler-maruyama", brownian: p }).z)).dataSync()[0],
+    const m2 = await scalarOf(() =>
+      tf.mean(tf.square(sdeSolve(ou, tf.ones([N]), { method: "euler-maruyama", brownian: p }).z)),
     );
     err.push(Math.abs(m2 - exact));
     h.push(T / p.steps);
@@ -168,12 +169,12 @@ test("path rate: constant drifts give ½|(a − b)/σ|²·D·(s1 − s0) on any 
     const a = 0.7,
       b = -0.4,
       sigma = 0.5;
-    const r = tf.tidy(
+    const r = await valuesOf(
       () =>
         sdeSolve({ drift: (z) => tf.fill(z.shape, a), diffusion: () => sigma }, tf.zeros([3, 2, 2]), {
           brownian: p,
           priorDrift: (z) => tf.fill(z.shape, b),
-        }).pathRate!.arraySync() as number[],
+        }).pathRate!,
     );
     const want = 0.5 * ((a - b) / sigma) ** 2 * 4 * (grid[grid.length - 1] - grid[0]);
     r.forEach((v) => assert.ok(Math.abs(v - want) < 1e-4 * want, `path rate ${v} vs ${want}`));
@@ -190,13 +191,12 @@ test("path rate: OU posterior vs zero prior drift matches E∫½Z² ds (closed f
   const e2 = 1 - Math.exp(-2);
   const want = 0.5 * ((z0 * z0 * e2) / 2 + 0.5 - e2 / 4);
   const p = BrownianPath.sample(stepGrid(0, 1, { steps: 200 }), [N], new Rng("ou-rate"));
-  const r = Array.from(
-    tf.tidy(() =>
+  const r = await valuesOf(
+    () =>
       sdeSolve({ drift: (z) => tf.neg(z), diffusion: () => 1 }, tf.fill([N], z0), {
         brownian: p,
         priorDrift: (z) => tf.zerosLike(z),
-      }).pathRate!.dataSync(),
-    ),
+      }).pathRate!,
   );
   const mean = r.reduce((s, v) => s + v, 0) / N;
   const sd = Math.sqrt(r.reduce((s, v) => s + (v - mean) ** 2, 0) / (N - 1));
@@ -222,15 +222,10 @@ test("gradients through a solve match central finite differences", async () => {
   };
   const th0 = 0.8,
     eps = 1e-2;
-  const g = tf.tidy(
-    () =>
-      tf
-        .grad((t: tf.Tensor) => loss(t))(tf.scalar(th0))
-        .dataSync()[0],
-  );
-  const fd = tf.tidy(
-    () => (loss(tf.scalar(th0 + eps)).dataSync()[0] - loss(tf.scalar(th0 - eps)).dataSync()[0]) / (2 * eps),
-  );
+  const g = await scalarOf(() => tf.grad((t: tf.Tensor) => loss(t))(tf.scalar(th0)));
+  const up = await scalarOf(() => loss(tf.scalar(th0 + eps))),
+    down = await scalarOf(() => loss(tf.scalar(th0 - eps)));
+  const fd = (up - down) / (2 * eps);
   assert.ok(Math.abs(g - fd) < 1e-2 * Math.max(1, Math.abs(fd)), `grad ${g} vs finite difference ${fd}`);
   p.dispose();
   x0.dispose();

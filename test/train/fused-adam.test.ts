@@ -66,10 +66,12 @@ function step(opt: tf.Optimizer, vars: Record<string, tf.Variable>, loss: () => 
   tf.dispose([value, ...Object.values(grads)]);
 }
 
-const snap = (vars: Record<string, tf.Variable>) =>
-  Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Float32Array.from(v.dataSync())]));
+const snap = async (vars: Record<string, tf.Variable>): Promise<Record<string, Float32Array>> =>
+  Object.fromEntries(
+    await Promise.all(Object.entries(vars).map(async ([k, v]) => [k, Float32Array.from(await v.data())] as const)),
+  );
 
-function trajectory(backend: string, makeOpt: () => tf.Optimizer, steps: number, seed = 1) {
+async function trajectory(backend: string, makeOpt: () => tf.Optimizer, steps: number, seed = 1) {
   const prev = tf.getBackend();
   tf.setBackend(backend);
   try {
@@ -79,7 +81,7 @@ function trajectory(backend: string, makeOpt: () => tf.Optimizer, steps: number,
     const out: Record<string, Float32Array>[] = [];
     for (let s = 0; s < steps; s++) {
       step(opt, vars, p.loss(vars));
-      out.push(snap(vars));
+      out.push(await snap(vars));
     }
     opt.dispose();
     tf.dispose(Object.values(vars));
@@ -107,14 +109,14 @@ function assertSameTrajectory(
   });
 }
 
-test("fused Adam follows tf.train.adam's trajectory over 20 steps (cpu and native), incl. custom β, ε and a variable with no gradient", () => {
+test("fused Adam follows tf.train.adam's trajectory over 20 steps (cpu and native), incl. custom β, ε and a variable with no gradient", async () => {
   for (const backend of backends) {
     for (const [lr, b1, b2, eps] of [
       [0.01, 0.9, 0.999, null],
       [0.05, 0.8, 0.95, 1e-4],
     ] as [number, number, number, number | null][]) {
-      const ref = trajectory(backend, () => tf.train.adam(lr, b1, b2, eps as number), 20);
-      const fused = trajectory(backend, () => fusedAdam(lr, b1, b2, eps), 20);
+      const ref = await trajectory(backend, () => tf.train.adam(lr, b1, b2, eps as number), 20);
+      const fused = await trajectory(backend, () => fusedAdam(lr, b1, b2, eps), 20);
       // Same float32 ops in the same order: the trajectories agree to the last bit, not just within tolerance.
       assertSameTrajectory(`${backend} lr=${lr} β=${b1},${b2} ε=${eps}`, fused, ref, 0);
       assert.deepEqual(
@@ -127,7 +129,7 @@ test("fused Adam follows tf.train.adam's trajectory over 20 steps (cpu and nativ
   }
 });
 
-test("on native every variable is updated by one adamUpdate call, none on cpu", { skip: noNative }, () => {
+test("on native every variable is updated by one adamUpdate call, none on cpu", { skip: noNative }, async () => {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const addon = (
     require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon")
@@ -139,9 +141,9 @@ test("on native every variable is updated by one adamUpdate call, none on cpu", 
     return original(...a);
   };
   try {
-    trajectory("native", () => fusedAdam(0.01), 3);
+    await trajectory("native", () => fusedAdam(0.01), 3);
     assert.equal(calls, 3 * 3, "3 steps × 3 variables with gradients");
-    trajectory("cpu", () => fusedAdam(0.01), 2);
+    await trajectory("cpu", () => fusedAdam(0.01), 2);
     assert.equal(calls, 9, "the cpu backend runs tfjs's own ops");
   } finally {
     addon.adamUpdate = original;
@@ -205,7 +207,7 @@ test("optimizer state round-trips through a checkpoint, between fused Adam and t
             assert.equal(state?.step, 7);
             assert.equal(optB.iterations, 7, `${label}: iterations restored`);
             for (let s = 0; s < 6; s++) step(optB, b, p.loss(b));
-            assertSameTrajectory(label, [snap(b)], [snap(a)], 0);
+            assertSameTrajectory(label, [await snap(b)], [await snap(a)], 0);
             optA.dispose();
             optB.dispose();
             tf.dispose([...Object.values(a), ...Object.values(b)]);

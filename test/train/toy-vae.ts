@@ -1,6 +1,7 @@
 // A small Gaussian-MLP VAE and a toy dataset for the training tests (Gaussian KL and log-likelihood
 // written inline; lib/prob is not used here).
 import * as tf from "@tensorflow/tfjs";
+import { scalarOf } from "../helpers/read";
 import { Rng } from "../../lib/engine/rng";
 import { Mlp, ParamStore, createMlp, mlpForward, zeros } from "../../lib/nets";
 import { RateDistortion, rateDistortion } from "../../lib/objectives";
@@ -12,7 +13,7 @@ export interface ToyVae extends TrainableModel {
   dec: Mlp;
   zDim: number;
   /** Mean negative ELBO over `x` with a fixed noise seed (for before/after comparisons). */
-  negElbo(x: tf.Tensor2D, seed: number): number;
+  negElbo(x: tf.Tensor2D, seed: number): Promise<number>;
 }
 
 export function toyData(n: number, seed: number, xDim = 4): tf.Tensor2D {
@@ -59,11 +60,8 @@ export function buildToyVae(rng: Rng, xDim = 4, zDim = 2, hidden = 16): ToyVae {
       const x = batch as tf.Tensor2D;
       return forward(x, ctx.rng.normalTensor([x.shape[0], zDim]));
     },
-    negElbo(x, seed) {
-      return tf.tidy(() => {
-        const rec = forward(x, new Rng(seed).normalTensor([x.shape[0], zDim]));
-        return -tf.mean(rec.elbo).dataSync()[0];
-      });
+    async negElbo(x, seed) {
+      return -(await scalarOf(() => tf.mean(forward(x, new Rng(seed).normalTensor([x.shape[0], zDim])).elbo)));
     },
   };
 }

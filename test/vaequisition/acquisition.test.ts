@@ -53,20 +53,17 @@ function linearModel(seed: number): PartialVae {
 }
 
 /** Closed-form predictive mean/variance for a linear decoder, model units. */
-function closedForm(
+async function closedForm(
   m: PartialVae,
   mu: number[],
   lv: number[],
-): { mean: number[]; variance: number[]; A: number[][]; c: number[]; sig2: number[] } {
-  const [W1, b1, W2, b2] = ["dec/0/w", "dec/0/b", "dec/1/w", "dec/1/b"].map((k) => m.variables[k].arraySync()) as [
-    number[][],
-    number[],
-    number[][],
-    number[],
-  ];
+): Promise<{ mean: number[]; variance: number[]; A: number[][]; c: number[]; sig2: number[] }> {
+  const [W1, b1, W2, b2] = (await Promise.all(
+    ["dec/0/w", "dec/0/b", "dec/1/w", "dec/1/b"].map((k) => m.variables[k].array()),
+  )) as [number[][], number[], number[][], number[]];
   const A = W1.map((row) => Array.from({ length: D }, (_, d) => row.reduce((s, w, h) => s + w * W2[h][d], 0)));
   const c = Array.from({ length: D }, (_, d) => b1.reduce((s, b, h) => s + b * W2[h][d], 0) + b2[d]);
-  const sig2 = (m.logVar.arraySync() as number[]).map(Math.exp);
+  const sig2 = ((await m.logVar.array()) as number[]).map(Math.exp);
   const mean = c.map((cd, d) => cd + mu.reduce((s, u, k) => s + u * A[k][d], 0));
   const variance = sig2.map((s2, d) => s2 + lv.reduce((s, l, k) => s + A[k][d] ** 2 * Math.exp(l), 0));
   return { mean, variance, A, c, sig2 };
@@ -83,8 +80,8 @@ test("the predictive distribution matches the linear-decoder closed form (both e
     [1, 1, 1, 1, 1],
   ];
   const st = await predictive(am, x, masks, new Rng(4));
-  st.forEach((p, b) => {
-    const cf = closedForm(m, p.zMean, p.zLogVar);
+  for (const [b, p] of st.entries()) {
+    const cf = await closedForm(m, p.zMean, p.zLogVar);
     for (let d = 0; d < D; d++) {
       const sdMean = Math.sqrt(cf.variance[d] / 6000);
       assert.ok(Math.abs(p.mean[d] - cf.mean[d]) < 5 * sdMean, `row ${b} mean[${d}] ${p.mean[d]} vs ${cf.mean[d]}`);
@@ -127,7 +124,7 @@ test("the predictive distribution matches the linear-decoder closed form (both e
       `row ${b} partial distortion ${p.partialDistortion} vs ${dist}`,
     );
     assert.ok(Math.abs(p.rate - kl) < 1e-5 && Math.abs(p.partialElbo + p.partialDistortion + p.rate) < 1e-9);
-  });
+  }
   assert.equal(st[1].partialDistortion, 0, "nothing observed: no distortion");
   assert.ok(
     st[1].mean.every(Number.isFinite) && st[1].variance.every((v) => v > 0),
