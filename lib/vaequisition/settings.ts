@@ -4,8 +4,8 @@
 //             Fig. 6; schedule and sizes chosen by us: the paper gives none).
 // sweep:      the rate sweeps of Sec. 4.6 (Fig. 7–10, lib/vaequisition/sweep-settings). paper: Sec. 4.6's target rates
 //             0.125 … 15 nats (paperTargetRates), ten seeds on synthetic data and three on the (larger) real data, N = 12 813
-//             NHANES and 2 986 HÖRSTAT audiograms; demo: 10 targets, 0.5-nat steps where the optima lie (0.5 … 3
-//             nats) and a few high rates, × 3 seeds (the optima are read off running means over rate), smaller
+//             NHANES and 2 986 HÖRSTAT audiograms; demo: 14 targets, 0.25-nat steps from 1.5 to 3 nats where the
+//             optima lie (0.5-nat steps below, 3.5 and 4, 5) and two high rates, × 3 seeds (the optima are read off running means over rate), smaller
 //             stand-ins; smoke: tiny, for CI.
 // Schedules and data sizes feed run keys: a changed number retrains.
 import { formatNumber as n, scaleLine } from "../notebook/differences";
@@ -83,10 +83,12 @@ export const VAEQUISITION_SETTINGS: Readonly<Record<Preset, VaequisitionSettings
       policySequences: Number.MAX_SAFE_INTEGER,
     },
     sweep: {
-      // 0.5-nat steps from 0.5 to 3 nats, where the optima of the partial ELBO, A_RMSE and Ŝ lie (Fig. 7–10 at demo
-      // and the thesis' ≈ 3 nats), then 4, 5 (the thesis' static test-distortion optimum), 8 and 15 for the high rates;
-      // three seeds so that the running means over rate (the thesis plots moving averages) rest on 3 models a target
-      targets: [0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 8, 15],
+      // 0.25-nat steps from 1.5 to 3 nats, where the optima of the partial ELBO, A_RMSE, O and Ŝ lie (Fig. 7–10 at demo
+      // and the thesis' ≈ 3 nats; 0.5-nat steps until session 10, which left Fig. 9's "which optimum lies a fraction of
+      // a nat below L_p*" unresolved), 0.5 and 1 below, 3.5, 4 and 5 (the thesis' static test-distortion optimum), then 8
+      // and 15 for the high rates; three seeds so that the running means over rate (the thesis plots moving averages)
+      // rest on 3 models a target
+      targets: [0.5, 1, 1.5, 1.75, 2, 2.25, 2.5, 2.75, 3, 3.5, 4, 5, 8, 15],
       seeds: { synthetic: [1, 2, 3], real: [1, 2, 3] },
       epochs: 150,
       sequences: 128,
