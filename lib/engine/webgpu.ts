@@ -28,6 +28,8 @@ interface AdapterLike {
 }
 
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|\bcpu\b/i;
+/** Debian chromium's SwiftShader Vulkan driver: a CPU implementation, named in the "no driver" message for tests. */
+const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
 let report: AdapterReport | null = null;
 
@@ -110,7 +112,10 @@ export async function loadWebgpu(acceptSoftware: boolean): Promise<string> {
       throw new Error(
         process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES
           ? "no Vulkan driver: VK_ICD_FILENAMES/VK_DRIVER_FILES name no existing ICD manifest"
-          : "no Vulkan driver (no ICD manifest in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d; VK_ICD_FILENAMES unset)",
+          : "no Vulkan driver (no ICD manifest in /usr/share/vulkan/icd.d or /etc/vulkan/icd.d; VK_ICD_FILENAMES unset)" +
+              (existsSync(SWIFTSHADER_ICD)
+                ? `; chromium's software driver (slow, for tests) is VK_ICD_FILENAMES=${SWIFTSHADER_ICD}`
+                : ""),
       );
   }
   // the package is an ES module; Node 20.19+ require()s it
