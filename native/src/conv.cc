@@ -14,6 +14,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -465,6 +466,89 @@ VAELAB_DEPTHWISE_DISPATCH(DepthwiseBackpropInput)
 VAELAB_DEPTHWISE_DISPATCH(DepthwiseBackpropFilter)
 #undef VAELAB_DEPTHWISE_DISPATCH
 
+// ---- conv + bias + activation, fused ----------------------------------------------------------------
+// y = act(conv(x, w) + b) as one kernel, and its backward as one kernel: dz = dy·act′ in a scratch
+// buffer, db = Σ dz, then the two backprops above on dz. Each formula is the composed tfjs ops' in
+// the same order (float32, no contraction), so y, dx and dw equal the composed native ops' bit for bit;
+// db sums in float64. act′ comes from the output y (relu, tanh, sigmoid) or, for swish, from the
+// pre-activation z, which the forward writes out for it.
+enum Act : int64_t { kActLinear = 0, kActRelu = 1, kActTanh = 2, kActSigmoid = 3, kActSwish = 4 };
+constexpr int64_t kActCount = 5;
+
+inline float Sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+inline float ActForward(int64_t act, float v) {
+  switch (act) {
+    case kActRelu: return v <= 0.0f ? 0.0f : v;  // the Relu kernel's (NaN stays NaN)
+    case kActTanh: return std::tanh(v);
+    case kActSigmoid: return Sigmoid(v);
+    case kActSwish: return v * Sigmoid(v);  // mul(z, sigmoid(z))
+    default: return v;
+  }
+}
+
+// dy·act′, with s = y (relu, tanh, sigmoid) or the pre-activation z (swish), as the tfjs gradients form it.
+inline float ActBackward(int64_t act, float dy, float s) {
+  switch (act) {
+    case kActRelu: return dy * (s != s ? s : (s > 0.0f ? 1.0f : 0.0f));  // mul(dy, step(x))
+    case kActTanh: return (1.0f - s * s) * dy;                             // mul(sub(1, square(y)), dy)
+    case kActSigmoid: return dy * (s * (1.0f - s));                        // mul(dy, mul(y, sub(1, y)))
+    case kActSwish: {  // mul's two gradients, the second through sigmoid's
+      const float sg = Sigmoid(s);
+      return dy * sg + (dy * s) * (sg * (1.0f - sg));
+    }
+    default: return dy;
+  }
+}
+
+// A second grow-only scratch buffer (Scratch itself is taken by the backprops' im2col).
+float* DzScratch(int64_t n) {
+  thread_local std::vector<float> buf;
+  if (static_cast<int64_t>(buf.size()) < n) {
+    buf.clear();
+    buf.shrink_to_fit();
+    buf.resize(static_cast<size_t>(n));
+  }
+  return buf.data();
+}
+
+// y = act(y + b) in place over [rows, oc]; pre (optional) gets y + b.
+void BiasAct(float* y, float* pre, const float* bias, int64_t rows, int64_t oc, int64_t act) {
+  ParallelFor(rows, RowGrain(oc), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* row = y + r * oc;
+      float* prow = pre ? pre + r * oc : nullptr;
+      for (int64_t c = 0; c < oc; ++c) {
+        const float v = bias ? row[c] + bias[c] : row[c];
+        if (prow) prow[c] = v;
+        row[c] = ActForward(act, v);
+      }
+    }
+  });
+}
+
+// dx, dw (and db when non-null) of y = act(conv(x, w) + b); src is y, or z for swish.
+void Conv2dBiasActBackward(const float* dy, const float* src, const float* x, const float* w, int64_t act,
+                           const ConvGeom& g, float* dx, float* dw, float* db) {
+  const int64_t rows = g.Rows(), oc = g.out_c, n = g.YSize();
+  const float* dz = dy;
+  if (act != kActLinear) {
+    float* buf = DzScratch(n);
+    ParallelFor(rows, RowGrain(oc), [&](int64_t r0, int64_t r1) {
+      for (int64_t i = r0 * oc; i < r1 * oc; ++i) buf[i] = ActBackward(act, dy[i], src[i]);
+    });
+    dz = buf;
+  }
+  if (db) {
+    std::vector<double> acc(static_cast<size_t>(oc), 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < oc; ++c) acc[c] += dz[r * oc + c];
+    for (int64_t c = 0; c < oc; ++c) db[c] = static_cast<float>(acc[c]);
+  }
+  Conv2dBackpropInput(dz, w, dx, g);
+  Conv2dBackpropFilter(x, dz, dw, g);
+}
+
 // ---- N-API glue --------------------------------------------------------------------------------
 // Every entry point is f(a, b, out, geom): geom = [batch, inH, inW, inC, outH, outW, outC, filterH,
 // filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft] as resolved by computeConv2DInfo.
@@ -534,6 +618,48 @@ napi_value JsBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
+int64_t ReadAct(Args& a, size_t i) {
+  const int64_t act = a.Int(i, "activation");
+  if (act < 0 || act >= kActCount) Fail(a.fn, "activation code must be in [0, " + std::to_string(kActCount) + ")");
+  return act;
+}
+
+// conv2dBiasAct(x, filter, bias | null, out y, out pre | null, geom, activation)
+napi_value JsConv2dBiasAct(napi_env env, napi_callback_info info) {
+  return Guard(env, [&] {
+    Args a(env, info, "conv2dBiasAct", 7);
+    const ConvGeom g = ReadGeom(a, 5, false);
+    const int64_t act = ReadAct(a, 6);
+    const float* x = a.F32(0, "x", g.XSize());
+    const float* w = a.F32(1, "filter", FilterSize(g, false));
+    const float* bias = a.IsNull(2) ? nullptr : a.F32(2, "bias", g.out_c);
+    float* y = a.F32(3, "out", g.YSize());
+    float* pre = a.IsNull(4) ? nullptr : a.F32(4, "pre", g.YSize());
+    if (act == kActSwish && !pre) Fail(a.fn, "swish needs the pre-activation output (its gradient reads it)");
+    Conv2dForward(x, w, y, g);
+    if (bias || act != kActLinear || pre) BiasAct(y, pre, bias, g.Rows(), g.out_c, act);
+    return Undefined(env);
+  });
+}
+
+// conv2dBiasActBackward(dy, src, x, filter, geom, activation, out dx, out dw, out db | null)
+napi_value JsConv2dBiasActBackward(napi_env env, napi_callback_info info) {
+  return Guard(env, [&] {
+    Args a(env, info, "conv2dBiasActBackward", 9);
+    const ConvGeom g = ReadGeom(a, 4, false);
+    const int64_t act = ReadAct(a, 5);
+    const float* dy = a.F32(0, "dy", g.YSize());
+    const float* src = act == kActLinear ? nullptr : a.F32(1, "src", g.YSize());
+    const float* x = a.F32(2, "x", g.XSize());
+    const float* w = a.F32(3, "filter", FilterSize(g, false));
+    float* dx = a.F32(6, "dx", g.XSize());
+    float* dw = a.F32(7, "dw", FilterSize(g, false));
+    float* db = a.IsNull(8) ? nullptr : a.F32(8, "db", g.out_c);
+    Conv2dBiasActBackward(dy, src, x, w, act, g, dx, dw, db);
+    return Undefined(env);
+  });
+}
+
 // setConvChunkBytes(bytes): the im2col chunk budget (≥ 1); returns the previous one. For tests.
 napi_value JsSetConvChunkBytes(napi_env env, napi_callback_info info) {
   return Guard(env, [&] {
@@ -558,6 +684,8 @@ void RegisterConv(napi_env env, napi_value exports) {
   Export(env, exports, "depthwiseBackpropInput", JsBackpropInput<true>);
   Export(env, exports, "depthwiseBackpropFilter", JsBackpropFilter<true>);
   Export(env, exports, "setConvChunkBytes", JsSetConvChunkBytes);
+  Export(env, exports, "conv2dBiasAct", JsConv2dBiasAct);
+  Export(env, exports, "conv2dBiasActBackward", JsConv2dBiasActBackward);
 }
 
 }  // namespace vaelab
