@@ -7,7 +7,7 @@
 // Conv2DBackpropFilter, which tfjs's wasm backend lacks (4.22); models built from these layers train
 // on cpu / native / tfjs-node but not on wasm.
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_CONV_ACTIVATIONS, FUSED_KERNELS } from "../engine/native/fused-kernels";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../engine/native/fused-kernels";
 import { Activation, activate } from "./mlp";
 import { Init, ParamStore, glorotUniform, heUniform, uniformInit, zeros } from "./params";
 
@@ -79,7 +79,7 @@ export function conv2d(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
   if (
     fusedConvOn &&
     (p.b || p.activation !== "linear") &&
-    p.activation in FUSED_CONV_ACTIVATIONS &&
+    p.activation in FUSED_ACTIVATIONS &&
     x.dtype === "float32" &&
     x.size > 0 &&
     tf.getKernel(FUSED_KERNELS.conv2dBiasAct, tf.getBackend())
@@ -115,9 +115,10 @@ export function fusedConv(enabled?: boolean): boolean {
   return fusedConvOn;
 }
 
-// dx, dw, db from one backward kernel call, made here rather than in the per-input thunks (tfjs runs
-// each thunk in its own tidy, which would dispose the other outputs). The activation's derivative
-// reads y, or for swish the pre-activation, the forward's second output.
+// dz = dy·act′, dw, db from one backward kernel call, made here rather than in the per-input thunks
+// (tfjs runs each thunk in its own tidy, which would dispose the other outputs); dx only in its thunk,
+// which tfjs calls only where x needs a gradient. The activation's derivative reads y, or for swish
+// the pre-activation, the forward's second output.
 tf.registerGradient({
   kernelName: FUSED_KERNELS.conv2dBiasAct,
   inputsToSave: ["x", "filter"],
@@ -126,14 +127,26 @@ tf.registerGradient({
     const [x, filter, y, pre] = saved;
     // two outputs, so dy is [dy, d(pre)]; nothing downstream reads pre, so the second is zeros
     const dyY = (dy as tf.Tensor[])[0];
-    const [dx, dw, db] = tf
+    const [dz, dw, db] = tf
       .engine()
       .runKernel(
         FUSED_KERNELS.conv2dBiasActGrad,
         { dy: dyY, src: attrs.activation === "swish" ? pre : y, x, filter },
         attrs,
       ) as tf.Tensor[];
-    return { x: () => dx, filter: () => dw, bias: () => db };
+    const dzy = attrs.activation === "linear" ? dyY : dz;
+    const dx = () =>
+      tf.engine().runKernel(
+        "Conv2DBackpropInput",
+        { dy: dzy, filter },
+        {
+          strides: attrs.strides,
+          pad: attrs.pad,
+          dataFormat: "NHWC",
+          inputShape: x.shape,
+        },
+      ) as tf.Tensor;
+    return { x: dx, filter: () => dw, bias: () => db };
   },
 });
 

@@ -14,13 +14,13 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
 
+#include "bias_act.h"
 #include "napi_args.h"
 #include "thread_pool.h"
 
@@ -467,87 +467,9 @@ VAELAB_DEPTHWISE_DISPATCH(DepthwiseBackpropFilter)
 #undef VAELAB_DEPTHWISE_DISPATCH
 
 // ---- conv + bias + activation, fused ----------------------------------------------------------------
-// y = act(conv(x, w) + b) as one kernel, and its backward as one kernel: dz = dy·act′ in a scratch
-// buffer, db = Σ dz, then the two backprops above on dz. Each formula is the composed tfjs ops' in
-// the same order (float32, no contraction), so y, dx and dw equal the composed native ops' bit for bit;
-// db sums in float64. act′ comes from the output y (relu, tanh, sigmoid) or, for swish, from the
-// pre-activation z, which the forward writes out for it.
-enum Act : int64_t { kActLinear = 0, kActRelu = 1, kActTanh = 2, kActSigmoid = 3, kActSwish = 4 };
-constexpr int64_t kActCount = 5;
-
-inline float Sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
-
-inline float ActForward(int64_t act, float v) {
-  switch (act) {
-    case kActRelu: return v <= 0.0f ? 0.0f : v;  // the Relu kernel's (NaN stays NaN)
-    case kActTanh: return std::tanh(v);
-    case kActSigmoid: return Sigmoid(v);
-    case kActSwish: return v * Sigmoid(v);  // mul(z, sigmoid(z))
-    default: return v;
-  }
-}
-
-// dy·act′, with s = y (relu, tanh, sigmoid) or the pre-activation z (swish), as the tfjs gradients form it.
-inline float ActBackward(int64_t act, float dy, float s) {
-  switch (act) {
-    case kActRelu: return dy * (s != s ? s : (s > 0.0f ? 1.0f : 0.0f));  // mul(dy, step(x))
-    case kActTanh: return (1.0f - s * s) * dy;                             // mul(sub(1, square(y)), dy)
-    case kActSigmoid: return dy * (s * (1.0f - s));                        // mul(dy, mul(y, sub(1, y)))
-    case kActSwish: {  // mul's two gradients, the second through sigmoid's
-      const float sg = Sigmoid(s);
-      return dy * sg + (dy * s) * (sg * (1.0f - sg));
-    }
-    default: return dy;
-  }
-}
-
-// A second grow-only scratch buffer (Scratch itself is taken by the backprops' im2col).
-float* DzScratch(int64_t n) {
-  thread_local std::vector<float> buf;
-  if (static_cast<int64_t>(buf.size()) < n) {
-    buf.clear();
-    buf.shrink_to_fit();
-    buf.resize(static_cast<size_t>(n));
-  }
-  return buf.data();
-}
-
-// y = act(y + b) in place over [rows, oc]; pre (optional) gets y + b.
-void BiasAct(float* y, float* pre, const float* bias, int64_t rows, int64_t oc, int64_t act) {
-  ParallelFor(rows, RowGrain(oc), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      float* row = y + r * oc;
-      float* prow = pre ? pre + r * oc : nullptr;
-      for (int64_t c = 0; c < oc; ++c) {
-        const float v = bias ? row[c] + bias[c] : row[c];
-        if (prow) prow[c] = v;
-        row[c] = ActForward(act, v);
-      }
-    }
-  });
-}
-
-// dx, dw (and db when non-null) of y = act(conv(x, w) + b); src is y, or z for swish.
-void Conv2dBiasActBackward(const float* dy, const float* src, const float* x, const float* w, int64_t act,
-                           const ConvGeom& g, float* dx, float* dw, float* db) {
-  const int64_t rows = g.Rows(), oc = g.out_c, n = g.YSize();
-  const float* dz = dy;
-  if (act != kActLinear) {
-    float* buf = DzScratch(n);
-    ParallelFor(rows, RowGrain(oc), [&](int64_t r0, int64_t r1) {
-      for (int64_t i = r0 * oc; i < r1 * oc; ++i) buf[i] = ActBackward(act, dy[i], src[i]);
-    });
-    dz = buf;
-  }
-  if (db) {
-    std::vector<double> acc(static_cast<size_t>(oc), 0.0);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < oc; ++c) acc[c] += dz[r * oc + c];
-    for (int64_t c = 0; c < oc; ++c) db[c] = static_cast<float>(acc[c]);
-  }
-  Conv2dBackpropInput(dz, w, dx, g);
-  Conv2dBackpropFilter(x, dz, dw, g);
-}
+// y = act(conv(x, w) + b) as one kernel; its backward kernel forms dz = dy·act′, db (bias_act.h) and
+// dw. dx is left to a Conv2DBackpropInput on dz, run by the caller only where x needs a gradient (a
+// first layer on data does not, and its dx costs as much as its forward).
 
 // ---- N-API glue --------------------------------------------------------------------------------
 // Every entry point is f(a, b, out, geom): geom = [batch, inH, inW, inC, outH, outW, outC, filterH,
@@ -642,20 +564,21 @@ napi_value JsConv2dBiasAct(napi_env env, napi_callback_info info) {
   });
 }
 
-// conv2dBiasActBackward(dy, src, x, filter, geom, activation, out dx, out dw, out db | null)
+// conv2dBiasActBackward(dy, src, x, geom, activation, out dz | null, out dw, out db | null):
+// dz = dy·act′ (null for linear: dz is dy), db = Σ dz, dw = backprop filter of dz.
 napi_value JsConv2dBiasActBackward(napi_env env, napi_callback_info info) {
   return Guard(env, [&] {
-    Args a(env, info, "conv2dBiasActBackward", 9);
-    const ConvGeom g = ReadGeom(a, 4, false);
-    const int64_t act = ReadAct(a, 5);
+    Args a(env, info, "conv2dBiasActBackward", 8);
+    const ConvGeom g = ReadGeom(a, 3, false);
+    const int64_t act = ReadAct(a, 4);
     const float* dy = a.F32(0, "dy", g.YSize());
     const float* src = act == kActLinear ? nullptr : a.F32(1, "src", g.YSize());
     const float* x = a.F32(2, "x", g.XSize());
-    const float* w = a.F32(3, "filter", FilterSize(g, false));
-    float* dx = a.F32(6, "dx", g.XSize());
-    float* dw = a.F32(7, "dw", FilterSize(g, false));
-    float* db = a.IsNull(8) ? nullptr : a.F32(8, "db", g.out_c);
-    Conv2dBiasActBackward(dy, src, x, w, act, g, dx, dw, db);
+    float* dz_out = act == kActLinear ? nullptr : a.F32(5, "dz", g.YSize());
+    float* dw = a.F32(6, "dw", FilterSize(g, false));
+    float* db = a.IsNull(7) ? nullptr : a.F32(7, "db", g.out_c);
+    const float* dz = BiasActBackward(dy, src, g.Rows(), g.out_c, act, dz_out, db);
+    Conv2dBackpropFilter(x, dz, dw, g);
     return Undefined(env);
   });
 }

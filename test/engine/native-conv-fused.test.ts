@@ -18,7 +18,7 @@
 import { before, describe, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_CONV_ACTIVATIONS, FUSED_KERNELS } from "../../lib/engine/native/fused-kernels";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../../lib/engine/native/fused-kernels";
 import { Rng } from "../../lib/engine/rng";
 import { Conv2dParams, Padding, conv2d, conv2dComposed, fusedConv } from "../../lib/nets/conv";
 import type { Activation } from "../../lib/nets/mlp";
@@ -250,9 +250,11 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
       nat.filter((n) => n.startsWith("Vaelab")),
       [FUSED_KERNELS.conv2dBiasAct, FUSED_KERNELS.conv2dBiasActGrad],
     );
-    // the rest are the tape's Identity clones of the four saved tensors (x, filter, y, pre), which share data
+    // dx by the unfused backprop-input kernel on dz; the rest are the tape's Identity clones of the
+    // four saved tensors (x, filter, y, pre), which share data
+    assert.equal(nat.filter((n) => n === "Conv2DBackpropInput").length, 1, nat.join(" "));
     assert.ok(
-      nat.length <= 6 && nat.every((n) => n.startsWith("Vaelab") || n === "Identity"),
+      nat.length <= 7 && nat.every((n) => n.startsWith("Vaelab") || n === "Identity" || n === "Conv2DBackpropInput"),
       `native: ${nat.length} kernels for conv forward + backward (${nat.join(" ")})`,
     );
     const cpu = kernelNames("cpu", k);
@@ -276,7 +278,7 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
 
   test("every activation the kernel knows is covered above", () => {
     const covered = new Set(CASES.map((k) => k.activation));
-    for (const a of Object.keys(FUSED_CONV_ACTIVATIONS)) assert.ok(covered.has(a as Activation), a);
+    for (const a of Object.keys(FUSED_ACTIVATIONS)) assert.ok(covered.has(a as Activation), a);
   });
 
   test("1 vs 4 pool threads: y, dx, db bit for bit, dw to rounding", () => {
@@ -297,6 +299,32 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
         addon.setThreads(prev);
       }
     }
+  });
+
+  test("dx is computed only where x needs a gradient (a first layer on data: no Conv2DBackpropInput)", () => {
+    on("native", () => {
+      const k = CASES[0];
+      const d = data(k);
+      const x = tf.tensor4d(d.x, k.x),
+        w = tf.variable(tf.tensor4d(d.w, [k.kernel, k.kernel, k.x[3], k.out])),
+        b = tf.variable(tf.tensor1d(d.b));
+      const names: string[] = [];
+      const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+      const orig = engine.runKernel;
+      engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
+        names.push(String(name));
+        return orig.call(this, name, ...rest);
+      };
+      try {
+        const { value, grads } = tf.variableGrads(() => tf.sum(conv2d(x, params(k, w, b))) as tf.Scalar, [w, b]);
+        tf.dispose([value, ...Object.values(grads)]);
+      } finally {
+        engine.runKernel = orig;
+        tf.dispose([x, w, b]);
+      }
+      assert.ok(names.includes(FUSED_KERNELS.conv2dBiasActGrad), names.join(" "));
+      assert.ok(!names.includes("Conv2DBackpropInput"), names.join(" "));
+    });
   });
 
   test("the switch: fusedConv(false) runs the composed ops on native", () => {

@@ -10,7 +10,7 @@
 // ignore the dilation (tfjs refuses such gradients at the op level anyway); ours apply it.
 import * as tf from "@tensorflow/tfjs";
 import { NativeAddon } from "./addon";
-import { FUSED_CONV_ACTIVATIONS, FUSED_KERNELS } from "./fused-kernels";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "./fused-kernels";
 import { fusedTail } from "./kernels-math";
 import { allFloat32, Info, KernelArgs, NativeKernel, cpuKernel, size, uninitF32, values } from "./kernel-util";
 
@@ -36,17 +36,16 @@ export interface NativeConvAddon {
   depthwiseBackpropInput(dy: F32, filter: F32, out: F32, geom: ConvGeom): void;
   /** out dw [fh, fw, inC, m] from x and dy */
   depthwiseBackpropFilter(x: F32, dy: F32, out: F32, geom: ConvGeom): void;
-  /** out y = act(conv(x, filter) + bias); pre (for swish) gets conv + bias. act: FUSED_CONV_ACTIVATIONS code. */
+  /** out y = act(conv(x, filter) + bias); pre (for swish) gets conv + bias. act: FUSED_ACTIVATIONS code. */
   conv2dBiasAct(x: F32, filter: F32, bias: F32 | null, out: F32, pre: F32 | null, geom: ConvGeom, act: number): void;
-  /** dx, dw, db (null: no bias) of conv2dBiasAct from dy and src (y, or pre for swish). */
+  /** dz = dy·act′ (null for linear), dw and db (null: no bias) of conv2dBiasAct from dy and src (y, or pre for swish). */
   conv2dBiasActBackward(
     dy: F32,
     src: F32,
     x: F32,
-    filter: F32,
     geom: ConvGeom,
     act: number,
-    dx: F32,
+    dz: F32 | null,
     dw: F32,
     db: F32 | null,
   ): void;
@@ -225,15 +224,15 @@ function registerFusedConv(native: NativeConvAddon, reg: Reg): void {
       throw new Error(
         `${name}: expected float32 x [B, H, W, C] and filter [kh, kw, C, out], got ${x.dtype} [${x.shape}] and ${filter.dtype} [${filter.shape}]`,
       );
-    const act = FUSED_CONV_ACTIVATIONS[String(attrs.activation)];
+    const act = FUSED_ACTIVATIONS[String(attrs.activation)];
     if (act === undefined)
       throw new Error(
-        `${name}: activation must be one of ${Object.keys(FUSED_CONV_ACTIVATIONS).join(", ")}, got ${attrs.activation}`,
+        `${name}: activation must be one of ${Object.keys(FUSED_ACTIVATIONS).join(", ")}, got ${attrs.activation}`,
       );
     const info = convInfo(x.shape, filter.shape, attrs, 1, false);
     const geom = geomOf(info);
     if (!usable(geom)) throw new Error(`${name}: empty or invalid geometry [${geom}] for x [${x.shape}]`);
-    return { info, geom, act, swish: act === FUSED_CONV_ACTIVATIONS.swish };
+    return { info, geom, act, swish: act === FUSED_ACTIVATIONS.swish };
   };
   reg(FUSED_KERNELS.conv2dBiasAct, ({ inputs, backend, attrs = {} }) => {
     const { x, filter, bias } = inputs;
@@ -267,27 +266,19 @@ function registerFusedConv(native: NativeConvAddon, reg: Reg): void {
     const { info, geom, act } = plan(name, x, filter, attrs, dy, src);
     if (
       !sameShape(dy.shape, info.outShape) ||
-      (act !== FUSED_CONV_ACTIVATIONS.linear && !sameShape(src.shape, info.outShape))
+      (act !== FUSED_ACTIVATIONS.linear && !sameShape(src.shape, info.outShape))
     )
       throw new Error(`${name}: dy and src must have shape [${info.outShape}], got [${dy.shape}] and [${src.shape}]`);
-    const dx = uninitF32(size(x.shape));
+    const linear = act === FUSED_ACTIVATIONS.linear;
+    const dz = linear ? null : uninitF32(size(info.outShape));
     const dw = uninitF32(size(filter.shape));
     const db = attrs.hasBias ? new Float32Array(info.outChannels) : null;
-    native.conv2dBiasActBackward(
-      values(backend, dy),
-      values(backend, src),
-      values(backend, x),
-      values(backend, filter),
-      geom,
-      act,
-      dx,
-      dw,
-      db,
-    );
+    native.conv2dBiasActBackward(values(backend, dy), values(backend, src), values(backend, x), geom, act, dz, dw, db);
+    const empty = () => backend.makeTensorInfo([0], "float32", new Float32Array(0));
     return [
-      backend.makeTensorInfo(x.shape.slice(), "float32", dx),
+      dz ? backend.makeTensorInfo(info.outShape.slice(), "float32", dz) : empty(),
       backend.makeTensorInfo(filter.shape.slice(), "float32", dw),
-      backend.makeTensorInfo(db ? [info.outChannels] : [0], "float32", db ?? new Float32Array(0)),
+      db ? backend.makeTensorInfo([info.outChannels], "float32", db) : empty(),
     ];
   });
 }
