@@ -16,7 +16,8 @@
         "src/misc.cc",
         "src/gln.cc",
         "src/bias_act.cc",
-        "src/dense.cc"
+        "src/dense.cc",
+        "src/prelu.cc"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "defines": ["NAPI_VERSION=8"],

@@ -143,6 +143,7 @@ void RegisterConv(napi_env env, napi_value exports);  // conv.cc
 void RegisterMisc(napi_env env, napi_value exports);  // misc.cc
 void RegisterGln(napi_env env, napi_value exports);   // gln.cc
 void RegisterDense(napi_env env, napi_value exports); // dense.cc
+void RegisterPrelu(napi_env env, napi_value exports); // prelu.cc
 
 }  // namespace vaelab
 
@@ -167,6 +168,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterMisc(env, exports);
   RegisterGln(env, exports);
   RegisterDense(env, exports);
+  RegisterPrelu(env, exports);
   return exports;
 }
 

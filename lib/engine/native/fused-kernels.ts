@@ -1,5 +1,5 @@
 // Names of fused kernels that a backend may provide (no imports, so code on any backend can name them):
-// the native backend implements them in C++ (native/src/gln.cc and dense.cc, registered in
+// the native backend implements them in C++ (native/src/gln.cc, dense.cc and prelu.cc, registered in
 // kernels-math.ts; native/src/conv.cc, registered in kernels-conv.ts); the caller (lib/nets/tcn.ts for
 // the gLN, lib/nets/conv.ts for the conv, lib/nets/mlp.ts for the dense layer) runs the kernel where
 // the current backend has it, with its gradient registered there, and the composed tfjs ops elsewhere.
@@ -27,6 +27,10 @@ export const FUSED_KERNELS = Object.freeze({
   denseBiasAct: "VaelabDenseBiasAct",
   /** Its backward: inputs {dy, src, x, w}, attrs as above; outputs [dz, dw, dbias] as for the conv (dx = dz·wᵀ by the caller). */
   denseBiasActGrad: "VaelabDenseBiasActGrad",
+  /** PReLU over the last axis: inputs {x [..., C], alpha [C] or [1]}; output y (the Prelu kernel's values). */
+  prelu: "VaelabPrelu",
+  /** Its backward: inputs {dy, x, alpha}; outputs [dx, dalpha]. */
+  preluGrad: "VaelabPreluGrad",
 });
 
 /** Activations of the fused conv and dense kernels, by their code in native/src/bias_act.h (Act). */

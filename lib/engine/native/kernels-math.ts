@@ -199,6 +199,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
 
   registerGlnKernels(native, reg);
   registerDenseKernels(native, reg);
+  registerPreluKernels(native, reg);
 
   const binary: [string, number][] = [
     ["Add", BINARY.add],
@@ -448,6 +449,55 @@ function registerDenseKernels(addon: NativeAddon, reg: Reg): void {
       dz ? backend.makeTensorInfo([m, n], "float32", dz) : empty(backend),
       backend.makeTensorInfo([k, n], "float32", dw),
       db ? backend.makeTensorInfo([n], "float32", db) : empty(backend),
+    ];
+  });
+}
+
+interface PreluAddon {
+  preluBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    alpha: Float32Array,
+    rows: number,
+    channels: number,
+    dx: Float32Array,
+    dalpha: Float32Array,
+  ): void;
+}
+
+/**
+ * PReLU with a one-kernel backward (native/src/prelu.cc); the forward is the Prelu kernel's broadcast.
+ * Only lib/nets/tcn.ts calls them, with float32 x [..., C] and alpha [C] or [1]; anything else is an error.
+ */
+function registerPreluKernels(addon: NativeAddon, reg: Reg): void {
+  const native = addon as unknown as PreluAddon & NativeAddon;
+  if (typeof native.preluBackward !== "function") return; // an addon built before prelu.cc existed
+  const check = (name: string, x: Info, alpha: Info, ...rest: Info[]): [number, number] => {
+    const c = x.shape[x.shape.length - 1];
+    if (x.shape.length < 1 || size(x.shape) === 0 || !allFloat32(x, alpha, ...rest))
+      throw new Error(`${name}: expected a non-empty float32 x, got ${x.dtype} [${x.shape}]`);
+    if (alpha.shape.length !== 1 || (alpha.shape[0] !== c && alpha.shape[0] !== 1))
+      throw new Error(`${name}: alpha must have shape [${c}] or [1], got [${alpha.shape}]`);
+    return [size(x.shape) / c, c];
+  };
+  reg(FUSED_KERNELS.prelu, ({ inputs, backend }) => {
+    const { x, alpha } = inputs;
+    check(FUSED_KERNELS.prelu, x, alpha);
+    const out = uninitF32(size(x.shape));
+    native.binary(BINARY.prelu, values(backend, x), x.shape, values(backend, alpha), alpha.shape, out, x.shape);
+    return backend.makeTensorInfo(x.shape.slice(), "float32", out);
+  });
+  reg(FUSED_KERNELS.preluGrad, ({ inputs, backend }) => {
+    const { dy, x, alpha } = inputs;
+    const [rows, c] = check(FUSED_KERNELS.preluGrad, x, alpha, dy);
+    if (dy.shape.join() !== x.shape.join())
+      throw new Error(`${FUSED_KERNELS.preluGrad}: dy must have shape [${x.shape}], got [${dy.shape}]`);
+    const dx = uninitF32(size(x.shape));
+    const dalpha = new Float32Array(alpha.shape[0]);
+    native.preluBackward(values(backend, dy), values(backend, x), values(backend, alpha), rows, c, dx, dalpha);
+    return [
+      backend.makeTensorInfo(x.shape.slice(), "float32", dx),
+      backend.makeTensorInfo(alpha.shape.slice(), "float32", dalpha),
     ];
   });
 }
