@@ -276,6 +276,30 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
     });
   }
 
+  test("the sigmoid behind the fused sigmoid/swish and the Sigmoid kernel (bias_act.h's ExpF): ≤ 2 ulp of float64", () => {
+    // 2·10⁶ points over [−95, 95] (where the result is a normal float) against 1/(1 + e^−x) in float64,
+    // in units of the float32 spacing at the reference; and the edges: ±Inf, NaN, ±88, ±89, 0.
+    on("native", () => {
+      const n = 2_000_001;
+      const xs = Float32Array.from({ length: n }, (_, i) => -95 + (190 * i) / (n - 1));
+      const y = tf.tidy(() => tf.sigmoid(tf.tensor1d(xs)).dataSync());
+      let worst = 0;
+      for (let i = 0; i < n; i++) {
+        const ref = 1 / (1 + Math.exp(-xs[i]));
+        if (ref < 1.2e-38) continue;
+        worst = Math.max(worst, Math.abs(y[i] - ref) / (Math.fround(ref) * 2 ** -23));
+      }
+      assert.ok(worst <= 2, `sigmoid off by up to ${worst.toFixed(2)} ulp`);
+      const edges = tf.tidy(() =>
+        Array.from(tf.sigmoid(tf.tensor1d([Infinity, -Infinity, NaN, 0, 88, -88, 89, -89])).dataSync()),
+      );
+      assert.deepEqual(edges.slice(0, 4), [1, 0, NaN, 0.5]);
+      assert.equal(edges[4], 1);
+      assert.ok(Math.abs(edges[5] - 6.0546e-39) < 1e-42, `sigmoid(−88) = ${edges[5]}`);
+      assert.deepEqual(edges.slice(6), [1, 0]);
+    });
+  });
+
   test("every activation the kernel knows is covered above", () => {
     const covered = new Set(CASES.map((k) => k.activation));
     for (const a of Object.keys(FUSED_ACTIVATIONS)) assert.ok(covered.has(a as Activation), a);
