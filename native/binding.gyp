@@ -14,7 +14,10 @@
         "src/thread_pool.cc",
         "src/conv.cc",
         "src/misc.cc",
-        "src/gln.cc"
+        "src/gln.cc",
+        "src/bias_act.cc",
+        "src/dense.cc",
+        "src/prelu.cc"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "defines": ["NAPI_VERSION=8"],

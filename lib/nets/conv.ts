@@ -7,6 +7,7 @@
 // Conv2DBackpropFilter, which tfjs's wasm backend lacks (4.22); models built from these layers train
 // on cpu / native / tfjs-node but not on wasm.
 import * as tf from "@tensorflow/tfjs";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../engine/native/fused-kernels";
 import { Activation, activate } from "./mlp";
 import { Init, ParamStore, glorotUniform, heUniform, uniformInit, zeros } from "./params";
 
@@ -67,16 +68,87 @@ export function createConv2d(store: ParamStore, name: string, spec: Conv2dSpec):
   return { w, b, stride, padding: spec.padding ?? "same", activation };
 }
 
-/** x [B, H, W, in] → act(conv(x) + b) [B, H', W', out]. */
+/**
+ * x [B, H, W, in] → act(conv(x) + b) [B, H', W', out]. One fused kernel forward and one backward where
+ * the backend has them (native/src/conv.cc) and the activation is one they know, the composed tfjs ops
+ * elsewhere (conv2dComposed).
+ */
 export function conv2d(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
   if (x.rank !== 4 || x.shape[3] !== p.w.shape[2])
     throw new Error(`conv2d: input must have shape [B, H, W, ${p.w.shape[2]}], got [${x.shape}]`);
+  if (
+    fusedConvOn &&
+    (p.b || p.activation !== "linear") &&
+    p.activation in FUSED_ACTIVATIONS &&
+    x.dtype === "float32" &&
+    x.size > 0 &&
+    tf.getKernel(FUSED_KERNELS.conv2dBiasAct, tf.getBackend())
+  ) {
+    const inputs: tf.NamedTensorMap = p.b ? { x, filter: p.w, bias: p.b } : { x, filter: p.w };
+    const [y, pre] = tf.engine().runKernel(FUSED_KERNELS.conv2dBiasAct, inputs, {
+      strides: p.stride,
+      pad: p.padding,
+      activation: p.activation,
+      hasBias: p.b !== null,
+    }) as tf.Tensor[];
+    pre.dispose(); // the tape keeps its own reference where a gradient needs it
+    return y as tf.Tensor4D;
+  }
+  return conv2dComposed(x, p);
+}
+
+/** conv2d from composed tfjs ops (backends without the fused kernel; the parity reference). */
+export function conv2dComposed(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
   return tf.tidy(() => {
     let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, p.w as tf.Tensor4D, p.stride, p.padding);
     if (p.b) y = tf.add(y, p.b);
     return activate(y, p.activation) as tf.Tensor4D;
   });
 }
+
+// VAELAB_FUSED_CONV=0 keeps the composed ops on every backend (for before/after timings).
+let fusedConvOn = process.env.VAELAB_FUSED_CONV !== "0";
+
+/** Whether conv2d uses the fused kernel where one exists; `enabled` switches it (tests, benchmarks). */
+export function fusedConv(enabled?: boolean): boolean {
+  if (enabled !== undefined) fusedConvOn = enabled;
+  return fusedConvOn;
+}
+
+// dz = dy·act′, dw, db from one backward kernel call, made here rather than in the per-input thunks
+// (tfjs runs each thunk in its own tidy, which would dispose the other outputs); dx only in its thunk,
+// which tfjs calls only where x needs a gradient. The activation's derivative reads y, or for swish
+// the pre-activation, the forward's second output.
+tf.registerGradient({
+  kernelName: FUSED_KERNELS.conv2dBiasAct,
+  inputsToSave: ["x", "filter"],
+  outputsToSave: [true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, y, pre] = saved;
+    // two outputs, so dy is [dy, d(pre)]; nothing downstream reads pre, so the second is zeros
+    const dyY = (dy as tf.Tensor[])[0];
+    const [dz, dw, db] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.conv2dBiasActGrad,
+        { dy: dyY, src: attrs.activation === "swish" ? pre : y, x, filter },
+        attrs,
+      ) as tf.Tensor[];
+    const dzy = attrs.activation === "linear" ? dyY : dz;
+    const dx = () =>
+      tf.engine().runKernel(
+        "Conv2DBackpropInput",
+        { dy: dzy, filter },
+        {
+          strides: attrs.strides,
+          pad: attrs.pad,
+          dataFormat: "NHWC",
+          inputShape: x.shape,
+        },
+      ) as tf.Tensor;
+    return { x: dx, filter: () => dw, bias: () => db };
+  },
+});
 
 // ---- nearest-neighbour upsampling ----------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // Dense layers and an MLP block as plain functions of ParamStore variables (no tf.layers), so models
 // control every op and save/load is just the store's variables.
 import * as tf from "@tensorflow/tfjs";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../engine/native/fused-kernels";
 import { Init, ParamStore, glorotUniform, heUniform, zeros } from "./params";
 
 export type Activation = "linear" | "relu" | "leakyRelu" | "elu" | "tanh" | "sigmoid" | "softplus" | "swish";
@@ -35,7 +36,35 @@ export interface DenseParams {
 }
 
 /** x [..., in] → act(x·W + b) [..., out]. Inputs of rank > 2 are flattened over leading dims. */
+/**
+ * act(x·w + b) over the last axis of x. One fused kernel forward and one backward where the backend
+ * has them (native/src/dense.cc) and the activation is one they know, the composed tfjs ops elsewhere
+ * (denseComposed).
+ */
 export function dense(x: tf.Tensor, p: DenseParams): tf.Tensor {
+  if (
+    fusedDenseOn &&
+    (p.b || p.activation !== "linear") &&
+    p.activation in FUSED_ACTIVATIONS &&
+    x.dtype === "float32" &&
+    x.size > 0 &&
+    tf.getKernel(FUSED_KERNELS.denseBiasAct, tf.getBackend())
+  )
+    return tf.tidy(() => {
+      const [inDim, outDim] = p.w.shape;
+      const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
+      const inputs: tf.NamedTensorMap = p.b ? { x: x2, w: p.w, bias: p.b } : { x: x2, w: p.w };
+      const [y] = tf.engine().runKernel(FUSED_KERNELS.denseBiasAct, inputs, {
+        activation: p.activation,
+        hasBias: p.b !== null,
+      }) as tf.Tensor[];
+      return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
+    });
+  return denseComposed(x, p);
+}
+
+/** dense from composed tfjs ops (backends without the fused kernel; the parity reference). */
+export function denseComposed(x: tf.Tensor, p: DenseParams): tf.Tensor {
   return tf.tidy(() => {
     const [inDim, outDim] = p.w.shape;
     const lead = x.shape.slice(0, -1);
@@ -46,6 +75,40 @@ export function dense(x: tf.Tensor, p: DenseParams): tf.Tensor {
     return x.rank === 2 ? y : tf.reshape(y, [...lead, outDim]);
   });
 }
+
+// VAELAB_FUSED_DENSE=0 keeps the composed ops on every backend (for before/after timings).
+let fusedDenseOn = process.env.VAELAB_FUSED_DENSE !== "0";
+
+/** Whether dense uses the fused kernel where one exists; `enabled` switches it (tests, benchmarks). */
+export function fusedDense(enabled?: boolean): boolean {
+  if (enabled !== undefined) fusedDenseOn = enabled;
+  return fusedDenseOn;
+}
+
+// dz = dy·act′, dw, db from one backward kernel call, made here rather than in the per-input thunks
+// (tfjs runs each thunk in its own tidy, which would dispose the other outputs); dx = dz·wᵀ only in its
+// thunk, which tfjs calls only where x needs a gradient (not for a first layer on data). The
+// activation's derivative reads y, or for swish the pre-activation, the forward's second output
+// (disposed by dense's tidy; the tape keeps its own reference).
+tf.registerGradient({
+  kernelName: FUSED_KERNELS.denseBiasAct,
+  inputsToSave: ["x", "w"],
+  outputsToSave: [true, true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w, y, pre] = saved;
+    // two outputs, so dy is [dy, d(pre)]; nothing downstream reads pre, so the second is zeros
+    const dyY = (dy as tf.Tensor[])[0];
+    const [dz, dw, db] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.denseBiasActGrad,
+        { dy: dyY, src: attrs.activation === "swish" ? pre : y, x, w },
+        attrs,
+      ) as tf.Tensor[];
+    const dzy = attrs.activation === "linear" ? dyY : dz;
+    return { x: () => tf.matMul(dzy, w, false, true), w: () => dw, bias: () => db };
+  },
+});
 
 export interface MlpSpec {
   /** Layer widths including input and output: [in, h1, …, out]. */

@@ -98,10 +98,44 @@ export function createPrelu(store: ParamStore, name: string, channels = 1, init 
   return store.add(`${name}/alpha`, [channels], constant(init));
 }
 
-/** max(0, x) + α·min(0, x), α broadcast over the last axis. */
+/**
+ * max(0, x) + α·min(0, x), α broadcast over the last axis. Where the backend has the fused kernels
+ * (native), the backward is one kernel (native/src/prelu.cc) instead of tfjs's composed Prelu gradient.
+ */
 export function prelu(x: tf.Tensor, alpha: tf.Variable): tf.Tensor {
+  if (
+    fusedPreluOn &&
+    x.dtype === "float32" &&
+    x.size > 0 &&
+    alpha.rank === 1 &&
+    (alpha.shape[0] === 1 || alpha.shape[0] === x.shape[x.rank - 1]) &&
+    tf.getKernel(FUSED_KERNELS.prelu, tf.getBackend())
+  )
+    return tf.engine().runKernel(FUSED_KERNELS.prelu, { x, alpha }) as tf.Tensor;
   return tf.prelu(x, alpha);
 }
+
+// VAELAB_FUSED_PRELU=0 keeps tfjs's Prelu and its composed gradient on every backend (before/after timings).
+let fusedPreluOn = process.env.VAELAB_FUSED_PRELU !== "0";
+
+/** Whether prelu uses the fused kernels where they exist; `enabled` switches it (tests, benchmarks). */
+export function fusedPrelu(enabled?: boolean): boolean {
+  if (enabled !== undefined) fusedPreluOn = enabled;
+  return fusedPreluOn;
+}
+
+// dx and dα from one backward kernel call, made here (see the gLN's gradient above for why).
+tf.registerGradient({
+  kernelName: FUSED_KERNELS.prelu,
+  inputsToSave: ["x", "alpha"],
+  gradFunc: (dy, saved) => {
+    const [x, alpha] = saved;
+    const [dx, dalpha] = tf
+      .engine()
+      .runKernel(FUSED_KERNELS.preluGrad, { dy: dy as tf.Tensor, x, alpha }) as tf.Tensor[];
+    return { x: () => dx, alpha: () => dalpha };
+  },
+});
 
 // ---- 1×1 convolution -----------------------------------------------------------------------------
 

@@ -142,6 +142,8 @@ napi_value JsBlasConfig(napi_env env, napi_callback_info) {
 void RegisterConv(napi_env env, napi_value exports);  // conv.cc
 void RegisterMisc(napi_env env, napi_value exports);  // misc.cc
 void RegisterGln(napi_env env, napi_value exports);   // gln.cc
+void RegisterDense(napi_env env, napi_value exports); // dense.cc
+void RegisterPrelu(napi_env env, napi_value exports); // prelu.cc
 
 }  // namespace vaelab
 
@@ -165,6 +167,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterConv(env, exports);
   RegisterMisc(env, exports);
   RegisterGln(env, exports);
+  RegisterDense(env, exports);
+  RegisterPrelu(env, exports);
   return exports;
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bias_act.h"
 #include "napi_args.h"
 #include "thread_pool.h"
 
@@ -465,6 +466,11 @@ VAELAB_DEPTHWISE_DISPATCH(DepthwiseBackpropInput)
 VAELAB_DEPTHWISE_DISPATCH(DepthwiseBackpropFilter)
 #undef VAELAB_DEPTHWISE_DISPATCH
 
+// ---- conv + bias + activation, fused ----------------------------------------------------------------
+// y = act(conv(x, w) + b) as one kernel; its backward kernel forms dz = dy·act′, db (bias_act.h) and
+// dw. dx is left to a Conv2DBackpropInput on dz, run by the caller only where x needs a gradient (a
+// first layer on data does not, and its dx costs as much as its forward).
+
 // ---- N-API glue --------------------------------------------------------------------------------
 // Every entry point is f(a, b, out, geom): geom = [batch, inH, inW, inC, outH, outW, outC, filterH,
 // filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft] as resolved by computeConv2DInfo.
@@ -534,6 +540,49 @@ napi_value JsBackpropFilter(napi_env env, napi_callback_info info) {
   });
 }
 
+int64_t ReadAct(Args& a, size_t i) {
+  const int64_t act = a.Int(i, "activation");
+  if (act < 0 || act >= kActCount) Fail(a.fn, "activation code must be in [0, " + std::to_string(kActCount) + ")");
+  return act;
+}
+
+// conv2dBiasAct(x, filter, bias | null, out y, out pre | null, geom, activation)
+napi_value JsConv2dBiasAct(napi_env env, napi_callback_info info) {
+  return Guard(env, [&] {
+    Args a(env, info, "conv2dBiasAct", 7);
+    const ConvGeom g = ReadGeom(a, 5, false);
+    const int64_t act = ReadAct(a, 6);
+    const float* x = a.F32(0, "x", g.XSize());
+    const float* w = a.F32(1, "filter", FilterSize(g, false));
+    const float* bias = a.IsNull(2) ? nullptr : a.F32(2, "bias", g.out_c);
+    float* y = a.F32(3, "out", g.YSize());
+    float* pre = a.IsNull(4) ? nullptr : a.F32(4, "pre", g.YSize());
+    if (act == kActSwish && !pre) Fail(a.fn, "swish needs the pre-activation output (its gradient reads it)");
+    Conv2dForward(x, w, y, g);
+    if (bias || act != kActLinear || pre) BiasAct(y, pre, bias, g.Rows(), g.out_c, act);
+    return Undefined(env);
+  });
+}
+
+// conv2dBiasActBackward(dy, src, x, geom, activation, out dz | null, out dw, out db | null):
+// dz = dy·act′ (null for linear: dz is dy), db = Σ dz, dw = backprop filter of dz.
+napi_value JsConv2dBiasActBackward(napi_env env, napi_callback_info info) {
+  return Guard(env, [&] {
+    Args a(env, info, "conv2dBiasActBackward", 8);
+    const ConvGeom g = ReadGeom(a, 3, false);
+    const int64_t act = ReadAct(a, 4);
+    const float* dy = a.F32(0, "dy", g.YSize());
+    const float* src = act == kActLinear ? nullptr : a.F32(1, "src", g.YSize());
+    const float* x = a.F32(2, "x", g.XSize());
+    float* dz_out = act == kActLinear ? nullptr : a.F32(5, "dz", g.YSize());
+    float* dw = a.F32(6, "dw", FilterSize(g, false));
+    float* db = a.IsNull(7) ? nullptr : a.F32(7, "db", g.out_c);
+    const float* dz = BiasActBackward(dy, src, g.Rows(), g.out_c, act, dz_out, db);
+    Conv2dBackpropFilter(x, dz, dw, g);
+    return Undefined(env);
+  });
+}
+
 // setConvChunkBytes(bytes): the im2col chunk budget (≥ 1); returns the previous one. For tests.
 napi_value JsSetConvChunkBytes(napi_env env, napi_callback_info info) {
   return Guard(env, [&] {
@@ -558,6 +607,8 @@ void RegisterConv(napi_env env, napi_value exports) {
   Export(env, exports, "depthwiseBackpropInput", JsBackpropInput<true>);
   Export(env, exports, "depthwiseBackpropFilter", JsBackpropFilter<true>);
   Export(env, exports, "setConvChunkBytes", JsSetConvChunkBytes);
+  Export(env, exports, "conv2dBiasAct", JsConv2dBiasAct);
+  Export(env, exports, "conv2dBiasActBackward", JsConv2dBiasActBackward);
 }
 
 }  // namespace vaelab

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "bias_act.h"
 #include "kernels.h"
 #include "special.h"
 #include "thread_pool.h"
@@ -45,7 +46,7 @@ void Unary(int op, const float* x, float* out, int64_t size, float alpha) {
     case kNeg: Map(x, out, size, [](float v) { return -v; }); break;
     // Math.max(0, x): NaN stays NaN.
     case kRelu: Map(x, out, size, [](float v) { return v <= 0.0f ? 0.0f : v; }); break;
-    case kSigmoid: Map(x, out, size, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }); break;
+    case kSigmoid: Map(x, out, size, [](float v) { return SigmoidF(v); }); break;  // bias_act.h
     case kTanh: Map(x, out, size, [](float v) { return std::tanh(v); }); break;
     case kSoftplus:
       Map(x, out, size, [](float v) {

@@ -64,6 +64,12 @@ struct Args {
       Fail(fn, std::string(what) + " has " + std::to_string(n) + " elements, expected " + std::to_string(expect));
     return static_cast<uint32_t*>(data);
   }
+  // Whether argument i is null or undefined (an optional array left out).
+  bool IsNull(size_t i) {
+    napi_valuetype t;
+    Check(env, napi_typeof(env, v[i], &t), fn, "argument");
+    return t == napi_null || t == napi_undefined;
+  }
   const int32_t* I32OrNull(size_t i, const char* what, int64_t expect) {
     napi_valuetype t;
     Check(env, napi_typeof(env, v[i], &t), fn, what);

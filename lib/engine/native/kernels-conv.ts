@@ -10,8 +10,9 @@
 // ignore the dilation (tfjs refuses such gradients at the op level anyway); ours apply it.
 import * as tf from "@tensorflow/tfjs";
 import { NativeAddon } from "./addon";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "./fused-kernels";
 import { fusedTail } from "./kernels-math";
-import { allFloat32, Info, KernelArgs, NativeKernel, cpuKernel, size, values } from "./kernel-util";
+import { allFloat32, Info, KernelArgs, NativeKernel, cpuKernel, size, uninitF32, values } from "./kernel-util";
 
 type F32 = Float32Array;
 
@@ -35,6 +36,19 @@ export interface NativeConvAddon {
   depthwiseBackpropInput(dy: F32, filter: F32, out: F32, geom: ConvGeom): void;
   /** out dw [fh, fw, inC, m] from x and dy */
   depthwiseBackpropFilter(x: F32, dy: F32, out: F32, geom: ConvGeom): void;
+  /** out y = act(conv(x, filter) + bias); pre (for swish) gets conv + bias. act: FUSED_ACTIVATIONS code. */
+  conv2dBiasAct(x: F32, filter: F32, bias: F32 | null, out: F32, pre: F32 | null, geom: ConvGeom, act: number): void;
+  /** dz = dy·act′ (null for linear), dw and db (null: no bias) of conv2dBiasAct from dy and src (y, or pre for swish). */
+  conv2dBiasActBackward(
+    dy: F32,
+    src: F32,
+    x: F32,
+    geom: ConvGeom,
+    act: number,
+    dz: F32 | null,
+    dw: F32,
+    db: F32 | null,
+  ): void;
   /** Sets the im2col chunk budget in bytes (default 64 MiB; at least one row per chunk); returns the previous one. */
   setConvChunkBytes(bytes: number): number;
 }
@@ -191,6 +205,82 @@ export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
   reg("FusedDepthwiseConv2D", convKernel("FusedDepthwiseConv2D", forward(true)));
   reg("DepthwiseConv2dNativeBackpropInput", convKernel("DepthwiseConv2dNativeBackpropInput", backpropInput(true)));
   reg("DepthwiseConv2dNativeBackpropFilter", convKernel("DepthwiseConv2dNativeBackpropFilter", backpropFilter(true)));
+  registerFusedConv(native, reg);
+}
+
+/**
+ * The fused conv + bias + activation (native/src/conv.cc), forward and backward one kernel each. Only
+ * lib/nets/conv.ts calls them, with float32 NHWC inputs; anything else is an error, not a fallback.
+ */
+function registerFusedConv(native: NativeConvAddon, reg: Reg): void {
+  if (typeof native.conv2dBiasAct !== "function") return; // an addon built before the fused conv existed
+  const plan = (name: string, x: Info, filter: Info, attrs: tf.NamedAttrMap, ...rest: Info[]) => {
+    if (
+      x.shape.length !== 4 ||
+      filter.shape.length !== 4 ||
+      filter.shape[2] !== x.shape[3] ||
+      !allFloat32(x, filter, ...rest)
+    )
+      throw new Error(
+        `${name}: expected float32 x [B, H, W, C] and filter [kh, kw, C, out], got ${x.dtype} [${x.shape}] and ${filter.dtype} [${filter.shape}]`,
+      );
+    const act = FUSED_ACTIVATIONS[String(attrs.activation)];
+    if (act === undefined)
+      throw new Error(
+        `${name}: activation must be one of ${Object.keys(FUSED_ACTIVATIONS).join(", ")}, got ${attrs.activation}`,
+      );
+    const info = convInfo(x.shape, filter.shape, attrs, 1, false);
+    const geom = geomOf(info);
+    if (!usable(geom)) throw new Error(`${name}: empty or invalid geometry [${geom}] for x [${x.shape}]`);
+    return { info, geom, act, swish: act === FUSED_ACTIVATIONS.swish };
+  };
+  reg(FUSED_KERNELS.conv2dBiasAct, ({ inputs, backend, attrs = {} }) => {
+    const { x, filter, bias } = inputs;
+    const { info, geom, act, swish } = plan(FUSED_KERNELS.conv2dBiasAct, x, filter, attrs, ...(bias ? [bias] : []));
+    if (bias && (bias.shape.length !== 1 || bias.shape[0] !== info.outChannels))
+      throw new Error(
+        `${FUSED_KERNELS.conv2dBiasAct}: bias must have shape [${info.outChannels}], got [${bias.shape}]`,
+      );
+    const n = size(info.outShape);
+    const y = uninitF32(n);
+    const pre = swish ? uninitF32(n) : null;
+    native.conv2dBiasAct(
+      values(backend, x),
+      values(backend, filter),
+      bias ? values(backend, bias) : null,
+      y,
+      pre,
+      geom,
+      act,
+    );
+    return [
+      backend.makeTensorInfo(info.outShape.slice(), "float32", y),
+      pre
+        ? backend.makeTensorInfo(info.outShape.slice(), "float32", pre)
+        : backend.makeTensorInfo([0], "float32", new Float32Array(0)),
+    ];
+  });
+  reg(FUSED_KERNELS.conv2dBiasActGrad, ({ inputs, backend, attrs = {} }) => {
+    const { dy, src, x, filter } = inputs;
+    const name = FUSED_KERNELS.conv2dBiasActGrad;
+    const { info, geom, act } = plan(name, x, filter, attrs, dy, src);
+    if (
+      !sameShape(dy.shape, info.outShape) ||
+      (act !== FUSED_ACTIVATIONS.linear && !sameShape(src.shape, info.outShape))
+    )
+      throw new Error(`${name}: dy and src must have shape [${info.outShape}], got [${dy.shape}] and [${src.shape}]`);
+    const linear = act === FUSED_ACTIVATIONS.linear;
+    const dz = linear ? null : uninitF32(size(info.outShape));
+    const dw = uninitF32(size(filter.shape));
+    const db = attrs.hasBias ? new Float32Array(info.outChannels) : null;
+    native.conv2dBiasActBackward(values(backend, dy), values(backend, src), values(backend, x), geom, act, dz, dw, db);
+    const empty = () => backend.makeTensorInfo([0], "float32", new Float32Array(0));
+    return [
+      dz ? backend.makeTensorInfo(info.outShape.slice(), "float32", dz) : empty(),
+      backend.makeTensorInfo(filter.shape.slice(), "float32", dw),
+      db ? backend.makeTensorInfo([info.outChannels], "float32", db) : empty(),
+    ];
+  });
 }
 
 /** The addon's conv entry points, typed (for tests and benchmarks). */

@@ -2,7 +2,7 @@
 // reductions and transpose. Float32 only; other dtypes and empty tensors run the cpu kernels.
 import * as tf from "@tensorflow/tfjs";
 import { SPECIAL_KERNELS } from "../special-kernels";
-import { FUSED_KERNELS } from "./fused-kernels";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "./fused-kernels";
 import { BINARY, NativeAddon, REDUCE, UNARY } from "./addon";
 import {
   allFloat32,
@@ -198,6 +198,8 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
   }
 
   registerGlnKernels(native, reg);
+  registerDenseKernels(native, reg);
+  registerPreluKernels(native, reg);
 
   const binary: [string, number][] = [
     ["Add", BINARY.add],
@@ -346,6 +348,156 @@ function registerGlnKernels(addon: NativeAddon, reg: Reg): void {
       backend.makeTensorInfo(x.shape.slice(), "float32", dx),
       backend.makeTensorInfo([c], "float32", dgamma),
       backend.makeTensorInfo([c], "float32", dbeta),
+    ];
+  });
+}
+
+interface DenseAddon {
+  denseBiasAct(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    pre: Float32Array | null,
+    m: number,
+    k: number,
+    n: number,
+    act: number,
+  ): void;
+  denseBiasActBackward(
+    dy: Float32Array,
+    src: Float32Array,
+    x: Float32Array,
+    m: number,
+    k: number,
+    n: number,
+    act: number,
+    dz: Float32Array | null,
+    dw: Float32Array,
+    db: Float32Array | null,
+  ): void;
+}
+
+/**
+ * The fused dense layer (native/src/dense.cc): y = act(x·w + b) forward and backward one kernel each.
+ * Only lib/nets/mlp.ts calls them, with float32 [M, K] and [K, N] inputs; anything else is an error.
+ */
+function registerDenseKernels(addon: NativeAddon, reg: Reg): void {
+  const native = addon as unknown as DenseAddon & NativeAddon;
+  if (typeof native.denseBiasAct !== "function") return; // an addon built before dense.cc existed
+  const plan = (name: string, x: Info, w: Info, attrs: tf.NamedAttrMap | undefined, ...rest: Info[]) => {
+    if (x.shape.length !== 2 || w.shape.length !== 2 || x.shape[1] !== w.shape[0] || !allFloat32(x, w, ...rest))
+      throw new Error(
+        `${name}: expected float32 x [M, K] and w [K, N], got ${x.dtype} [${x.shape}] and ${w.dtype} [${w.shape}]`,
+      );
+    const act = FUSED_ACTIVATIONS[String(attrs?.activation)];
+    if (act === undefined)
+      throw new Error(
+        `${name}: activation must be one of ${Object.keys(FUSED_ACTIVATIONS).join(", ")}, got ${attrs?.activation}`,
+      );
+    const [m, k] = x.shape,
+      n = w.shape[1];
+    return { m, k, n, act, swish: act === FUSED_ACTIVATIONS.swish };
+  };
+  const empty = (backend: Backend) => backend.makeTensorInfo([0], "float32", new Float32Array(0));
+  reg(FUSED_KERNELS.denseBiasAct, ({ inputs, backend, attrs }) => {
+    const { x, w, bias } = inputs;
+    const { m, k, n, act, swish } = plan(FUSED_KERNELS.denseBiasAct, x, w, attrs, ...(bias ? [bias] : []));
+    if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n))
+      throw new Error(`${FUSED_KERNELS.denseBiasAct}: bias must have shape [${n}], got [${bias.shape}]`);
+    const y = uninitF32(m * n);
+    const pre = swish ? uninitF32(m * n) : null;
+    native.denseBiasAct(
+      values(backend, x),
+      values(backend, w),
+      bias ? values(backend, bias) : null,
+      y,
+      pre,
+      m,
+      k,
+      n,
+      act,
+    );
+    return [
+      backend.makeTensorInfo([m, n], "float32", y),
+      pre ? backend.makeTensorInfo([m, n], "float32", pre) : empty(backend),
+    ];
+  });
+  reg(FUSED_KERNELS.denseBiasActGrad, ({ inputs, backend, attrs }) => {
+    const { dy, src, x, w } = inputs;
+    const name = FUSED_KERNELS.denseBiasActGrad;
+    const { m, k, n, act } = plan(name, x, w, attrs, dy, src);
+    const want = [m, n].join();
+    if (dy.shape.join() !== want || (act !== FUSED_ACTIVATIONS.linear && src.shape.join() !== want))
+      throw new Error(`${name}: dy and src must have shape [${want}], got [${dy.shape}] and [${src.shape}]`);
+    const dz = act === FUSED_ACTIVATIONS.linear ? null : uninitF32(m * n);
+    const dw = uninitF32(k * n);
+    const db = attrs?.hasBias ? new Float32Array(n) : null;
+    native.denseBiasActBackward(
+      values(backend, dy),
+      values(backend, src),
+      values(backend, x),
+      m,
+      k,
+      n,
+      act,
+      dz,
+      dw,
+      db,
+    );
+    return [
+      dz ? backend.makeTensorInfo([m, n], "float32", dz) : empty(backend),
+      backend.makeTensorInfo([k, n], "float32", dw),
+      db ? backend.makeTensorInfo([n], "float32", db) : empty(backend),
+    ];
+  });
+}
+
+interface PreluAddon {
+  preluBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    alpha: Float32Array,
+    rows: number,
+    channels: number,
+    dx: Float32Array,
+    dalpha: Float32Array,
+  ): void;
+}
+
+/**
+ * PReLU with a one-kernel backward (native/src/prelu.cc); the forward is the Prelu kernel's broadcast.
+ * Only lib/nets/tcn.ts calls them, with float32 x [..., C] and alpha [C] or [1]; anything else is an error.
+ */
+function registerPreluKernels(addon: NativeAddon, reg: Reg): void {
+  const native = addon as unknown as PreluAddon & NativeAddon;
+  if (typeof native.preluBackward !== "function") return; // an addon built before prelu.cc existed
+  const check = (name: string, x: Info, alpha: Info, ...rest: Info[]): [number, number] => {
+    const c = x.shape[x.shape.length - 1];
+    if (x.shape.length < 1 || size(x.shape) === 0 || !allFloat32(x, alpha, ...rest))
+      throw new Error(`${name}: expected a non-empty float32 x, got ${x.dtype} [${x.shape}]`);
+    if (alpha.shape.length !== 1 || (alpha.shape[0] !== c && alpha.shape[0] !== 1))
+      throw new Error(`${name}: alpha must have shape [${c}] or [1], got [${alpha.shape}]`);
+    return [size(x.shape) / c, c];
+  };
+  reg(FUSED_KERNELS.prelu, ({ inputs, backend }) => {
+    const { x, alpha } = inputs;
+    check(FUSED_KERNELS.prelu, x, alpha);
+    const out = uninitF32(size(x.shape));
+    native.binary(BINARY.prelu, values(backend, x), x.shape, values(backend, alpha), alpha.shape, out, x.shape);
+    return backend.makeTensorInfo(x.shape.slice(), "float32", out);
+  });
+  reg(FUSED_KERNELS.preluGrad, ({ inputs, backend }) => {
+    const { dy, x, alpha } = inputs;
+    const [rows, c] = check(FUSED_KERNELS.preluGrad, x, alpha, dy);
+    if (dy.shape.join() !== x.shape.join())
+      throw new Error(`${FUSED_KERNELS.preluGrad}: dy must have shape [${x.shape}], got [${dy.shape}]`);
+    const dx = uninitF32(size(x.shape));
+    const dalpha = new Float32Array(alpha.shape[0]);
+    native.preluBackward(values(backend, dy), values(backend, x), values(backend, alpha), rows, c, dx, dalpha);
+    return [
+      backend.makeTensorInfo(x.shape.slice(), "float32", dx),
+      backend.makeTensorInfo(alpha.shape.slice(), "float32", dalpha),
     ];
   });
 }
