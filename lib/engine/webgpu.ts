@@ -29,7 +29,7 @@ interface AdapterLike {
 
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|\bcpu\b/i;
 /** Debian chromium's SwiftShader Vulkan driver: a CPU implementation, named in the "no driver" message for tests. */
-const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
+export const SWIFTSHADER_ICD = "/usr/lib/chromium/vk_swiftshader_icd.json";
 
 let report: AdapterReport | null = null;
 

@@ -4,13 +4,10 @@
 // fewer kernels. Runs on whatever adapter Dawn finds (SwiftShader here, as test/engine/webgpu.test.ts sets up).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "fs";
 import * as tf from "@tensorflow/tfjs";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-// Set before Dawn loads (it reads the variable once). A GPU machine that sets its own driver keeps it.
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER))
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+// first: points Dawn at SwiftShader where no GPU driver is named (before Dawn loads)
+import "../helpers/swiftshader";
 
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";

@@ -8,13 +8,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
-import { existsSync } from "fs";
 import { join } from "path";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-// Set before Dawn loads (it reads the variable once). A GPU machine that sets its own driver keeps it.
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER))
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+// first: points Dawn at SwiftShader where no GPU driver is named (before Dawn loads)
+import "../helpers/swiftshader";
 
 import { initEngine, describeEngine, type EngineInfo } from "../../lib/engine/backend";
 import {

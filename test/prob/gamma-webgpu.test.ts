@@ -4,13 +4,10 @@
 // loader or a driver the file skips in one line. Sizes are small: SwiftShader computes on the CPU.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "fs";
 import * as tf from "@tensorflow/tfjs";
 
-const SWIFTSHADER = "/usr/lib/chromium/vk_swiftshader_icd.json";
-// Set before Dawn loads (it reads the variable once). A GPU machine that sets its own driver keeps it.
-if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER))
-  process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+// first: points Dawn at SwiftShader where no GPU driver is named (before Dawn loads)
+import "../helpers/swiftshader";
 
 import { initEngine } from "../../lib/engine/backend";
 import { Rng } from "../../lib/engine/rng";
