@@ -25,6 +25,7 @@ import type { Activation } from "../../lib/nets/mlp";
 import { SDE_LEVEL_BENCHMARK, SdeLevel } from "../../lib/bench/models";
 import { createAdam } from "../../lib/train/fused-adam";
 import { nativeUnavailable } from "./native-harness";
+import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
 
@@ -162,7 +163,7 @@ function params(k: Case, w: tf.Tensor, b: tf.Tensor | null): Conv2dParams {
 }
 
 /** [y, dx, dw, db?] on the current backend through `conv`. */
-function run(k: Case, d: Data, conv: (x: tf.Tensor, p: Conv2dParams) => tf.Tensor): Float32Array[] {
+function run(k: Case, d: Data, conv: (x: tf.Tensor, p: Conv2dParams) => tf.Tensor): tf.Tensor[] {
   return tf.tidy(() => {
     const x = tf.tensor4d(d.x, k.x);
     const w = tf.tensor4d(d.w, [k.kernel, k.kernel, k.x[3], k.out]);
@@ -171,7 +172,7 @@ function run(k: Case, d: Data, conv: (x: tf.Tensor, p: Conv2dParams) => tf.Tenso
     const f = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => conv(xx, params(k, ww, k.bias ? bb! : null));
     const y = f(x, w, b);
     const grads = tf.grads(f)(k.bias ? [x, w, b] : [x, w], dy);
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+    return [y, ...grads];
   });
 }
 
@@ -265,39 +266,41 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
   });
 
   for (const k of CASES) {
-    test(`${k.label}: values and gradients (fused vs composed on native and on cpu)`, () => {
+    test(`${k.label}: values and gradients (fused vs composed on native and on cpu)`, async () => {
       const d = data(k);
-      const fused = on("native", () => run(k, d, conv2d));
-      const composedNative = on("native", () => run(k, d, conv2dComposed));
+      const fused = await arraysOf(on("native", () => run(k, d, conv2d)));
+      const composedNative = await arraysOf(on("native", () => run(k, d, conv2dComposed)));
       for (let j = 0; j < 3; j++) assert.deepEqual(fused[j], composedNative[j], `${k.label}: ${NAMES[j]} bit for bit`);
       if (k.bias) check(`${k.label} fused/composed-native`, fused.slice(3), composedNative.slice(3), [1e-6], ["db"]);
-      const composedCpu = on("cpu", () => run(k, d, conv2dComposed));
+      const composedCpu = await arraysOf(on("cpu", () => run(k, d, conv2dComposed)));
       check(`${k.label} fused/composed-cpu`, fused, composedCpu, [1e-5, 1e-5, sumTol(k, d), sumTol(k, d)]);
     });
   }
 
-  test("the sigmoid behind the fused sigmoid/swish and the Sigmoid kernel (bias_act.h's ExpF): ≤ 2 ulp of float64", () => {
+  test("the sigmoid behind the fused sigmoid/swish and the Sigmoid kernel (bias_act.h's ExpF): ≤ 2 ulp of float64", async () => {
     // 2·10⁶ points over [−95, 95] (where the result is a normal float) against 1/(1 + e^−x) in float64,
     // in units of the float32 spacing at the reference; and the edges: ±Inf, NaN, ±88, ±89, 0.
-    on("native", () => {
-      const n = 2_000_001;
-      const xs = Float32Array.from({ length: n }, (_, i) => -95 + (190 * i) / (n - 1));
-      const y = tf.tidy(() => tf.sigmoid(tf.tensor1d(xs)).dataSync());
-      let worst = 0;
-      for (let i = 0; i < n; i++) {
-        const ref = 1 / (1 + Math.exp(-xs[i]));
-        if (ref < 1.2e-38) continue;
-        worst = Math.max(worst, Math.abs(y[i] - ref) / (Math.fround(ref) * 2 ** -23));
-      }
-      assert.ok(worst <= 2, `sigmoid off by up to ${worst.toFixed(2)} ulp`);
-      const edges = tf.tidy(() =>
-        Array.from(tf.sigmoid(tf.tensor1d([Infinity, -Infinity, NaN, 0, 88, -88, 89, -89])).dataSync()),
-      );
-      assert.deepEqual(edges.slice(0, 4), [1, 0, NaN, 0.5]);
-      assert.equal(edges[4], 1);
-      assert.ok(Math.abs(edges[5] - 6.0546e-39) < 1e-42, `sigmoid(−88) = ${edges[5]}`);
-      assert.deepEqual(edges.slice(6), [1, 0]);
-    });
+    const n = 2_000_001;
+    const xs = Float32Array.from({ length: n }, (_, i) => -95 + (190 * i) / (n - 1));
+    const [y, edges] = await arraysOf(
+      on("native", () =>
+        tf.tidy(() => [
+          tf.sigmoid(tf.tensor1d(xs)),
+          tf.sigmoid(tf.tensor1d([Infinity, -Infinity, NaN, 0, 88, -88, 89, -89])),
+        ]),
+      ),
+    );
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = 1 / (1 + Math.exp(-xs[i]));
+      if (ref < 1.2e-38) continue;
+      worst = Math.max(worst, Math.abs(y[i] - ref) / (Math.fround(ref) * 2 ** -23));
+    }
+    assert.ok(worst <= 2, `sigmoid off by up to ${worst.toFixed(2)} ulp`);
+    assert.deepEqual(Array.from(edges.slice(0, 4)), [1, 0, NaN, 0.5]);
+    assert.equal(edges[4], 1);
+    assert.ok(Math.abs(edges[5] - 6.0546e-39) < 1e-42, `sigmoid(−88) = ${edges[5]}`);
+    assert.deepEqual(Array.from(edges.slice(6)), [1, 0]);
   });
 
   test("every activation the kernel knows is covered above", () => {
@@ -305,7 +308,7 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
     for (const a of Object.keys(FUSED_ACTIVATIONS)) assert.ok(covered.has(a as Activation), a);
   });
 
-  test("1 vs 4 pool threads: y, dx, db bit for bit, dw to rounding", () => {
+  test("1 vs 4 pool threads: y, dx, db bit for bit, dw to rounding", async () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
     const addon = loadAddon();
@@ -314,9 +317,9 @@ describe("fused conv + bias + activation on native", { skip: skip ?? undefined }
       const d = data(k);
       try {
         addon.setThreads(1);
-        const one = on("native", () => run(k, d, conv2d));
+        const one = await arraysOf(on("native", () => run(k, d, conv2d)));
         addon.setThreads(4);
-        const four = on("native", () => run(k, d, conv2d));
+        const four = await arraysOf(on("native", () => run(k, d, conv2d)));
         for (const j of [0, 1, 3]) assert.deepEqual(four[j], one[j], `${k.label}: ${NAMES[j]}`);
         check(`${k.label} 4/1 threads`, [four[2]], [one[2]], [sumTol(k, d)], ["dw"]);
       } finally {

@@ -20,6 +20,7 @@ import { Rng } from "../../lib/engine/rng";
 import { Activation, DenseParams, dense, denseComposed, fusedDense } from "../../lib/nets/mlp";
 import { benchModel } from "../../lib/bench/models";
 import { nativeUnavailable } from "./native-harness";
+import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
 
@@ -82,7 +83,7 @@ function params(k: Case, w: tf.Tensor, b: tf.Tensor | null): DenseParams {
 }
 
 /** [y, dx, dw, db?] on the current backend through `layer`. */
-function run(k: Case, d: Data, layer: (x: tf.Tensor, p: DenseParams) => tf.Tensor): Float32Array[] {
+function run(k: Case, d: Data, layer: (x: tf.Tensor, p: DenseParams) => tf.Tensor): tf.Tensor[] {
   return tf.tidy(() => {
     const x = tf.tensor(d.x, k.x);
     const w = tf.tensor2d(d.w, [k.x[k.x.length - 1], k.out]);
@@ -91,7 +92,7 @@ function run(k: Case, d: Data, layer: (x: tf.Tensor, p: DenseParams) => tf.Tenso
     const f = (xx: tf.Tensor, ww: tf.Tensor, bb?: tf.Tensor) => layer(xx, params(k, ww, k.bias ? bb! : null));
     const y = f(x, w, b);
     const grads = tf.grads(f)(k.bias ? [x, w, b] : [x, w], dy);
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+    return [y, ...grads];
   });
 }
 
@@ -199,13 +200,13 @@ describe("fused dense layer on native", { skip: skip ?? undefined }, () => {
   });
 
   for (const k of CASES) {
-    test(`${k.label}: values and gradients (fused vs composed on native and on cpu)`, () => {
+    test(`${k.label}: values and gradients (fused vs composed on native and on cpu)`, async () => {
       const d = data(k);
-      const fused = on("native", () => run(k, d, dense));
-      const composedNative = on("native", () => run(k, d, denseComposed));
+      const fused = await arraysOf(on("native", () => run(k, d, dense)));
+      const composedNative = await arraysOf(on("native", () => run(k, d, denseComposed)));
       for (let j = 0; j < 3; j++) assert.deepEqual(fused[j], composedNative[j], `${k.label}: ${NAMES[j]} bit for bit`);
       if (k.bias) check(`${k.label} fused/composed-native`, fused.slice(3), composedNative.slice(3), [1e-6], ["db"]);
-      const composedCpu = on("cpu", () => run(k, d, denseComposed));
+      const composedCpu = await arraysOf(on("cpu", () => run(k, d, denseComposed)));
       check(`${k.label} fused/composed-cpu`, fused, composedCpu, [1e-5, 1e-5, sumTol(k), sumTol(k)]);
     });
   }

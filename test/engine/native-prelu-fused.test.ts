@@ -19,6 +19,7 @@ import { createConvTasNet, convTasNetPreset } from "../../lib/models/conv-tasnet
 import { toneMixtures } from "../../lib/bench/models";
 import { createAdam } from "../../lib/train/fused-adam";
 import { nativeUnavailable } from "./native-harness";
+import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
 
@@ -59,7 +60,7 @@ function data(k: Case): Data {
 }
 
 /** [y, dx, dα] on the current backend through `f`. */
-function run(k: Case, d: Data, f: (x: tf.Tensor, a: tf.Variable) => tf.Tensor): Float32Array[] {
+function run(k: Case, d: Data, f: (x: tf.Tensor, a: tf.Variable) => tf.Tensor): tf.Tensor[] {
   return tf.tidy(() => {
     const x = tf.tensor(d.x, k.shape);
     const a = tf.tensor1d(d.alpha);
@@ -67,7 +68,7 @@ function run(k: Case, d: Data, f: (x: tf.Tensor, a: tf.Variable) => tf.Tensor): 
     const g = (xx: tf.Tensor, aa: tf.Tensor) => f(xx, aa as tf.Variable);
     const y = g(x, a);
     const grads = tf.grads(g)([x, a], dy);
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array);
+    return [y, ...grads];
   });
 }
 
@@ -142,25 +143,20 @@ describe("fused PReLU backward on native", { skip: skip ?? undefined }, () => {
   });
 
   for (const k of CASES) {
-    test(`${k.label}: values and gradients (fused vs composed on native and on cpu)`, () => {
+    test(`${k.label}: values and gradients (fused vs composed on native and on cpu)`, async () => {
       const d = data(k);
-      const fused = on("native", () => run(k, d, prelu));
+      const fused = await arraysOf(on("native", () => run(k, d, prelu)));
       checkAgainst(
         `${k.label} fused/composed-native`,
         k,
         fused,
-        on("native", () => run(k, d, composed)),
+        await arraysOf(on("native", () => run(k, d, composed))),
       );
-      checkAgainst(
-        `${k.label} fused/composed-cpu`,
-        k,
-        fused,
-        on("cpu", () => run(k, d, composed)),
-      );
+      checkAgainst(`${k.label} fused/composed-cpu`, k, fused, await arraysOf(on("cpu", () => run(k, d, composed))));
     });
   }
 
-  test("results do not depend on the thread count (1 vs 4 pool threads, bit for bit)", () => {
+  test("results do not depend on the thread count (1 vs 4 pool threads, bit for bit)", async () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { loadAddon } = require("../../lib/engine/native/addon") as typeof import("../../lib/engine/native/addon");
     const addon = loadAddon();
@@ -169,9 +165,9 @@ describe("fused PReLU backward on native", { skip: skip ?? undefined }, () => {
     const d = data(k);
     try {
       addon.setThreads(1);
-      const one = on("native", () => run(k, d, prelu));
+      const one = await arraysOf(on("native", () => run(k, d, prelu)));
       addon.setThreads(4);
-      const four = on("native", () => run(k, d, prelu));
+      const four = await arraysOf(on("native", () => run(k, d, prelu)));
       for (let j = 0; j < 3; j++) assert.deepEqual(four[j], one[j]);
     } finally {
       addon.setThreads(prev);

@@ -48,3 +48,12 @@ export async function scoped<T>(f: () => Promise<T>): Promise<T> {
     tf.engine().endScope();
   }
 }
+
+/** The values of each tensor as a Float32Array (float32 tensors), then disposes them. */
+export async function arraysOf(ts: tf.Tensor[]): Promise<Float32Array[]> {
+  try {
+    return (await Promise.all(ts.map((t) => t.data()))) as Float32Array[];
+  } finally {
+    tf.dispose(ts);
+  }
+}
