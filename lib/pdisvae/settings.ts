@@ -87,9 +87,7 @@ export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisVaeSettings>> = Objec
       imageSize: 32,
       images: 2000,
       groupCounts: [1, 4, 6, 12],
-      // 150 epochs (60 until session 10, when the colour-group claims failed for short training; the fused native
-      // convolutions paid for it): 3750 steps per model; the paper trains 5000 epochs on 202 599 CelebA images
-      schedule: { epochs: 150, learningRate: 1e-3, batchSize: 64 },
+      schedule: { epochs: 60, learningRate: 1e-3, batchSize: 64 },
       traversalPoints: 9,
       colourGroupDraws: 300,
       colourSetDraws: 1500,

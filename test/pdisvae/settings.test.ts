@@ -30,8 +30,7 @@ test("schedules and seeds hash as before the settings table", () => {
       seeds: "4a44dc15364204a8",
       pdsprites: "987e14d502f55463",
       voltage: "39410256cb33ce49",
-      // session 10: 150 epochs (60 before: 55176cf958400a67)
-      faces: "eb0576b53b5ca42d",
+      faces: "55176cf958400a67",
     },
     paper: {
       linear: "01613c3cde26a961",
