@@ -19,7 +19,7 @@ import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../../lib/engine/native/fused-
 import { Rng } from "../../lib/engine/rng";
 import { Activation, DenseParams, dense, denseComposed, fusedDense } from "../../lib/nets/mlp";
 import { benchModel } from "../../lib/bench/models";
-import { nativeUnavailable } from "./native-harness";
+import { maxRelErr, nativeUnavailable, on } from "./native-harness";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -94,27 +94,6 @@ function run(k: Case, d: Data, layer: (x: tf.Tensor, p: DenseParams) => tf.Tenso
     const grads = tf.grads(f)(k.bias ? [x, w, b] : [x, w], dy);
     return [y, ...grads];
   });
-}
-
-function on<T>(backend: string, fn: () => T): T {
-  const prev = tf.getBackend();
-  tf.setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    tf.setBackend(prev);
-  }
-}
-
-/** max over i of |got − want| / (1 + |want|) */
-function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let m = 0;
-  for (let i = 0; i < got.length; i++) {
-    const e = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
-    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : Math.max(m, e);
-  }
-  return m;
 }
 
 const NAMES = ["y", "dx", "dw", "db"];

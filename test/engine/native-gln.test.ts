@@ -24,7 +24,7 @@ import { fusedGln, globalLayerNorm, globalLayerNormComposed, GlnParams } from ".
 import { createConvTasNet, convTasNetPreset } from "../../lib/models/conv-tasnet";
 import { toneMixtures } from "../../lib/bench/models";
 import { createAdam } from "../../lib/train/fused-adam";
-import { nativeUnavailable } from "./native-harness";
+import { maxRelErr, nativeUnavailable, on } from "./native-harness";
 
 const skip = nativeUnavailable();
 
@@ -134,27 +134,6 @@ async function run(backend: string, k: Case, gln: (x: tf.Tensor, p: GlnParams) =
   } finally {
     tf.dispose(outs);
   }
-}
-
-function on<T>(backend: string, fn: () => T): T {
-  const prev = tf.getBackend();
-  tf.setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    tf.setBackend(prev);
-  }
-}
-
-/** max over i of |got − want| / (1 + |want|) */
-function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let m = 0;
-  for (let i = 0; i < got.length; i++) {
-    const e = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
-    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : Math.max(m, e);
-  }
-  return m;
 }
 
 const NAMES = ["y", "dx", "dγ", "dβ"];

@@ -109,3 +109,25 @@ export function randn(rng: Rng, shape: number[], scale = 1): { shape: number[]; 
 
 export const t = (x: { shape: number[]; values: Float32Array | Int32Array }, dtype: "float32" | "int32" = "float32") =>
   tf.tensor(x.values, x.shape, dtype);
+
+/** Runs `fn` (synchronous) with `backend` as tfjs's current backend, restoring the previous one after. */
+export function on<T>(backend: string, fn: () => T): T {
+  const prev = tf.getBackend();
+  tf.setBackend(backend);
+  try {
+    return fn();
+  } finally {
+    tf.setBackend(prev);
+  }
+}
+
+/** max over i of |got − want| / (1 + |want|); Infinity where that is NaN (a NaN on either side). */
+export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  assert.equal(got.length, want.length);
+  let m = 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
+    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : Math.max(m, e);
+  }
+  return m;
+}

@@ -18,7 +18,7 @@ import { fusedPrelu, prelu } from "../../lib/nets/tcn";
 import { createConvTasNet, convTasNetPreset } from "../../lib/models/conv-tasnet";
 import { toneMixtures } from "../../lib/bench/models";
 import { createAdam } from "../../lib/train/fused-adam";
-import { nativeUnavailable } from "./native-harness";
+import { maxRelErr, nativeUnavailable, on } from "./native-harness";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -73,26 +73,6 @@ function run(k: Case, d: Data, f: (x: tf.Tensor, a: tf.Variable) => tf.Tensor): 
 }
 
 const composed = (x: tf.Tensor, a: tf.Variable) => tf.prelu(x, a);
-
-function on<T>(backend: string, fn: () => T): T {
-  const prev = tf.getBackend();
-  tf.setBackend(backend);
-  try {
-    return fn();
-  } finally {
-    tf.setBackend(prev);
-  }
-}
-
-function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.equal(got.length, want.length);
-  let m = 0;
-  for (let i = 0; i < got.length; i++) {
-    const e = Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i]));
-    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : Math.max(m, e);
-  }
-  return m;
-}
 
 function checkAgainst(label: string, k: Case, got: Float32Array[], want: Float32Array[]): void {
   assert.deepEqual(got[0], want[0], `${label}: y bit for bit`);
