@@ -7,7 +7,7 @@
 // Conv2DBackpropFilter, which tfjs's wasm backend lacks (4.22); models built from these layers train
 // on cpu / native / tfjs-node but not on wasm.
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../engine/native/fused-kernels";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS, fusedSwitch } from "../engine/native/fused-kernels";
 import { Activation, activate } from "./mlp";
 import { Init, ParamStore, glorotUniform, heUniform, uniformInit, zeros } from "./params";
 
@@ -77,7 +77,7 @@ export function conv2d(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
   if (x.rank !== 4 || x.shape[3] !== p.w.shape[2])
     throw new Error(`conv2d: input must have shape [B, H, W, ${p.w.shape[2]}], got [${x.shape}]`);
   if (
-    fusedConvOn &&
+    fusedConv() &&
     (p.b || p.activation !== "linear") &&
     p.activation in FUSED_ACTIVATIONS &&
     x.dtype === "float32" &&
@@ -106,14 +106,9 @@ export function conv2dComposed(x: tf.Tensor, p: Conv2dParams): tf.Tensor4D {
   });
 }
 
-// VAELAB_FUSED_CONV=0 keeps the composed ops on every backend (for before/after timings).
-let fusedConvOn = process.env.VAELAB_FUSED_CONV !== "0";
-
-/** Whether conv2d uses the fused kernel where one exists; `enabled` switches it (tests, benchmarks). */
-export function fusedConv(enabled?: boolean): boolean {
-  if (enabled !== undefined) fusedConvOn = enabled;
-  return fusedConvOn;
-}
+// Whether conv2d uses the fused kernel where one exists; VAELAB_FUSED_CONV=0 keeps the composed ops on every backend
+// (for before/after timings).
+export const fusedConv = fusedSwitch("VAELAB_FUSED_CONV");
 
 // dz = dy·act′, dw, db from one backward kernel call, made here rather than in the per-input thunks
 // (tfjs runs each thunk in its own tidy, which would dispose the other outputs); dx only in its thunk,

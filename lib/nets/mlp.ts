@@ -1,7 +1,7 @@
 // Dense layers and an MLP block as plain functions of ParamStore variables (no tf.layers), so models
 // control every op and save/load is just the store's variables.
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../engine/native/fused-kernels";
+import { FUSED_ACTIVATIONS, FUSED_KERNELS, fusedSwitch } from "../engine/native/fused-kernels";
 import { Init, ParamStore, glorotUniform, heUniform, zeros } from "./params";
 
 export type Activation = "linear" | "relu" | "leakyRelu" | "elu" | "tanh" | "sigmoid" | "softplus" | "swish";
@@ -35,7 +35,6 @@ export interface DenseParams {
   activation: Activation;
 }
 
-/** x [..., in] → act(x·W + b) [..., out]. Inputs of rank > 2 are flattened over leading dims. */
 /**
  * act(x·w + b) over the last axis of x. One fused kernel forward and one backward where the backend
  * has them (native/src/dense.cc) and the activation is one they know, the composed tfjs ops elsewhere
@@ -43,7 +42,7 @@ export interface DenseParams {
  */
 export function dense(x: tf.Tensor, p: DenseParams): tf.Tensor {
   if (
-    fusedDenseOn &&
+    fusedDense() &&
     (p.b || p.activation !== "linear") &&
     p.activation in FUSED_ACTIVATIONS &&
     x.dtype === "float32" &&
@@ -76,14 +75,9 @@ export function denseComposed(x: tf.Tensor, p: DenseParams): tf.Tensor {
   });
 }
 
-// VAELAB_FUSED_DENSE=0 keeps the composed ops on every backend (for before/after timings).
-let fusedDenseOn = process.env.VAELAB_FUSED_DENSE !== "0";
-
-/** Whether dense uses the fused kernel where one exists; `enabled` switches it (tests, benchmarks). */
-export function fusedDense(enabled?: boolean): boolean {
-  if (enabled !== undefined) fusedDenseOn = enabled;
-  return fusedDenseOn;
-}
+// Whether dense uses the fused kernel where one exists; VAELAB_FUSED_DENSE=0 keeps the composed ops on every backend
+// (for before/after timings).
+export const fusedDense = fusedSwitch("VAELAB_FUSED_DENSE");
 
 // dz = dy·act′, dw, db from one backward kernel call, made here rather than in the per-input thunks
 // (tfjs runs each thunk in its own tidy, which would dispose the other outputs); dx = dz·wᵀ only in its

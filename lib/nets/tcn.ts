@@ -14,7 +14,7 @@
 //   "same"-padded dilated convolution.
 // - wasm lacks DepthwiseConv2dNativeBackpropFilter/Input, so TCNs train on cpu / native / tfjs-node only.
 import * as tf from "@tensorflow/tfjs";
-import { FUSED_KERNELS } from "../engine/native/fused-kernels";
+import { FUSED_KERNELS, fusedSwitch } from "../engine/native/fused-kernels";
 import { DenseParams, dense } from "./mlp";
 import { ParamStore, constant, glorotUniform, uniformInit, zeros } from "./params";
 
@@ -46,7 +46,7 @@ export function createGln(store: ParamStore, name: string, channels: number, eps
 export function globalLayerNorm(x: tf.Tensor, p: GlnParams): tf.Tensor3D {
   if (x.rank !== 3 || x.shape[2] !== p.gamma.shape[0])
     throw new Error(`globalLayerNorm: input must have shape [B, T, ${p.gamma.shape[0]}], got [${x.shape}]`);
-  if (fusedGlnOn && x.dtype === "float32" && x.size > 0 && tf.getKernel(FUSED_KERNELS.globalLayerNorm, tf.getBackend()))
+  if (fusedGln() && x.dtype === "float32" && x.size > 0 && tf.getKernel(FUSED_KERNELS.globalLayerNorm, tf.getBackend()))
     return tf
       .engine()
       .runKernel(FUSED_KERNELS.globalLayerNorm, { x, gamma: p.gamma, beta: p.beta }, { eps: p.eps }) as tf.Tensor3D;
@@ -63,14 +63,9 @@ export function globalLayerNormComposed(x: tf.Tensor, p: GlnParams): tf.Tensor3D
   });
 }
 
-// VAELAB_FUSED_GLN=0 keeps the composed ops on every backend (for before/after timings).
-let fusedGlnOn = process.env.VAELAB_FUSED_GLN !== "0";
-
-/** Whether globalLayerNorm uses the fused kernel where one exists; `enabled` switches it (tests, benchmarks). */
-export function fusedGln(enabled?: boolean): boolean {
-  if (enabled !== undefined) fusedGlnOn = enabled;
-  return fusedGlnOn;
-}
+// Whether globalLayerNorm uses the fused kernel where one exists; VAELAB_FUSED_GLN=0 keeps the composed ops on every
+// backend (for before/after timings).
+export const fusedGln = fusedSwitch("VAELAB_FUSED_GLN");
 
 // dx, dγ, dβ from one backward kernel call. It runs here, not inside the per-input thunks: tfjs calls
 // each thunk in its own tidy, which would dispose the other two outputs; created here, they live in
@@ -104,7 +99,7 @@ export function createPrelu(store: ParamStore, name: string, channels = 1, init 
  */
 export function prelu(x: tf.Tensor, alpha: tf.Variable): tf.Tensor {
   if (
-    fusedPreluOn &&
+    fusedPrelu() &&
     x.dtype === "float32" &&
     x.size > 0 &&
     alpha.rank === 1 &&
@@ -115,14 +110,9 @@ export function prelu(x: tf.Tensor, alpha: tf.Variable): tf.Tensor {
   return tf.prelu(x, alpha);
 }
 
-// VAELAB_FUSED_PRELU=0 keeps tfjs's Prelu and its composed gradient on every backend (before/after timings).
-let fusedPreluOn = process.env.VAELAB_FUSED_PRELU !== "0";
-
-/** Whether prelu uses the fused kernels where they exist; `enabled` switches it (tests, benchmarks). */
-export function fusedPrelu(enabled?: boolean): boolean {
-  if (enabled !== undefined) fusedPreluOn = enabled;
-  return fusedPreluOn;
-}
+// Whether prelu uses the fused kernel where one exists; VAELAB_FUSED_PRELU=0 keeps tfjs's Prelu and its composed
+// gradient on every backend (before/after timings).
+export const fusedPrelu = fusedSwitch("VAELAB_FUSED_PRELU");
 
 // dx and dα from one backward kernel call, made here (see the gLN's gradient above for why).
 tf.registerGradient({

@@ -41,3 +41,15 @@ export const FUSED_ACTIVATIONS: Readonly<Record<string, number>> = Object.freeze
   sigmoid: 3,
   swish: 4,
 });
+
+/**
+ * A switch for one family of fused kernels: on unless the environment variable is "0" (for before/after timings);
+ * the returned function reads it, and sets it when given a value (tests, benchmarks).
+ */
+export function fusedSwitch(envVar: string): (enabled?: boolean) => boolean {
+  let on = process.env[envVar] !== "0";
+  return (enabled?: boolean) => {
+    if (enabled !== undefined) on = enabled;
+    return on;
+  };
+}
