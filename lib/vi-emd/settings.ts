@@ -2,8 +2,9 @@
 //
 // speech: paper = App. J (LibriMix-size models, 3 s segments, batch 16, lr 3·10⁻⁴, target 256 nats per encoder
 //         frame, β₀ = 10⁻⁹, δ = 10⁻⁴ per step, 1000 epochs of train-100); demo and smoke = scaled down
-//         (synthetic-size models of K.2, short segments, few hundred steps; β₀ and δ raised so the adaptation can
-//         act within the run, as K.2 does for its short runs). Demo β₀ = 0.08 (was 10⁻³, session 9): the β at which
+//         (synthetic-size models of K.2, short segments; β₀ and δ raised so the adaptation can act within the run,
+//         as K.2 does for its short runs). Demo trains 2000 steps (400 until 2026-12-07: a step costs 55–105 ms on
+//         the quiet 2-core CPU, so Table 1's four models fit ≈ 11 min). Demo β₀ = 0.08 (was 10⁻³, session 9): the β at which
 //         the 400-step runs' controller settled; from 10⁻³ it spent ≈ 300 of the 400 steps climbing while the rate
 //         fell from ≈ 25 000 to its 7 984-nat target, and the VI-TasNet trained at its target for only the last
 //         100 steps (the paper's runs sit at their target for most of 1000 epochs). Table 3 keeps 10⁻³ (its runs
@@ -11,11 +12,11 @@
 //         Our reading of "the total rate per time step (R_z + R_M)/T … 256 nats": per encoder frame, for N = 512
 //         (1536 latent elements per frame, ≈ 0.167 nats per element); the smaller models keep the per-element value.
 // priors: the clean-condition comparison of Table 3 (lib/vi-emd/priors): the speech entry with the paper's
-//         clean-condition batch size of 4 (App. J) and, at demo, 0.25 s training segments, 600 steps and the 80
+//         clean-condition batch size of 4 (App. J) and, at demo, 0.25 s training segments, 2400 steps and the 80
 //         test mixtures scored on 0.5 s. A VI step with beta masks costs 2–3 TasNet steps since the special
 //         functions and the gamma draws' implicit gradients run as native kernels (it was ≈ 10×, and the demo
-//         ran 200 steps, after which the SI-SDR TasNet was still at −0.34 dB SI-SDRi). Budget: ≈ 10 min of
-//         training for the seven models on the 2-core CPU. Smoke: 3 steps, 4 test mixtures of 0.25 s. Paper =
+//         ran 200 steps, after which the SI-SDR TasNet was still at −0.34 dB SI-SDRi; 600 until 2026-12-07). Budget:
+//         ≤ 15 min of training for the seven models on the quiet 2-core CPU. Smoke: 3 steps, 4 test mixtures of 0.25 s. Paper =
 //         200 epochs of train-100 at batch 4 (App. J).
 // syntheticRd: the Gaussian-pulse RD curves of Fig. 2 (top) / Fig. 10 (paper: K.1, ≤ 800 epochs of 2048 3 s
 //         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, targets 10⁻³ … 10³ nats per frame). Demo: the paper's 3 s
@@ -134,7 +135,7 @@ export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.f
       seconds: 0.5,
       segmentsPerMixture: 3,
       evalSeconds: 1.0,
-      steps: 400,
+      steps: 2000,
       batchSize: 8,
       learningRate: 3e-3,
       ratePerElement: 256 / 1536,
@@ -144,7 +145,7 @@ export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.f
       tasnet: CONV_TASNET_SYNTHETIC,
       sudormrf: SUDORMRF_SYNTHETIC,
     },
-    priors: { batchSize: 4, steps: 600, seconds: 0.25, evalSeconds: 0.5, initialBeta: 1e-3 },
+    priors: { batchSize: 4, steps: 2400, seconds: 0.25, evalSeconds: 0.5, initialBeta: 1e-3 },
     syntheticRd: {
       seconds: 3,
       nTrain: 1024,
