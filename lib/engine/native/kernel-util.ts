@@ -58,14 +58,3 @@ export function withFallback(name: string, useNative: (a: KernelArgs) => boolean
   const cpu = cpuKernel(name);
   return (args) => (useNative(args) ? native(args) : cpu(args));
 }
-
-/**
- * A Float32Array of n elements whose contents are garbage, for kernels that write every element.
- * `new Float32Array(n)` zero-fills, an extra pass over memory that costs as much as a simple
- * elementwise op; Node's allocUnsafeSlow gives an unshared, uninitialised buffer.
- */
-export function uninitF32(n: number): Float32Array {
-  if (n < 1024) return new Float32Array(n);
-  const buf = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(buf.buffer, buf.byteOffset, n);
-}

@@ -12,7 +12,8 @@ import * as tf from "@tensorflow/tfjs";
 import { NativeAddon } from "./addon";
 import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "./fused-kernels";
 import { fusedTail } from "./kernels-math";
-import { allFloat32, Info, KernelArgs, NativeKernel, cpuKernel, size, uninitF32, values } from "./kernel-util";
+import { allFloat32, Info, KernelArgs, NativeKernel, cpuKernel, size, values } from "./kernel-util";
+import { takeF32 } from "./buffer-pool";
 
 type F32 = Float32Array;
 
@@ -242,8 +243,8 @@ function registerFusedConv(native: NativeConvAddon, reg: Reg): void {
         `${FUSED_KERNELS.conv2dBiasAct}: bias must have shape [${info.outChannels}], got [${bias.shape}]`,
       );
     const n = size(info.outShape);
-    const y = uninitF32(n);
-    const pre = swish ? uninitF32(n) : null;
+    const y = takeF32(n);
+    const pre = swish ? takeF32(n) : null;
     native.conv2dBiasAct(
       values(backend, x),
       values(backend, filter),
@@ -270,8 +271,8 @@ function registerFusedConv(native: NativeConvAddon, reg: Reg): void {
     )
       throw new Error(`${name}: dy and src must have shape [${info.outShape}], got [${dy.shape}] and [${src.shape}]`);
     const linear = act === FUSED_ACTIVATIONS.linear;
-    const dz = linear ? null : uninitF32(size(info.outShape));
-    const dw = uninitF32(size(filter.shape));
+    const dz = linear ? null : takeF32(size(info.outShape));
+    const dw = takeF32(size(filter.shape));
     const db = attrs.hasBias ? new Float32Array(info.outChannels) : null;
     native.conv2dBiasActBackward(values(backend, dy), values(backend, src), values(backend, x), geom, act, dz, dw, db);
     const empty = () => backend.makeTensorInfo([0], "float32", new Float32Array(0));

@@ -4,18 +4,8 @@ import * as tf from "@tensorflow/tfjs";
 import { SPECIAL_KERNELS } from "../special-kernels";
 import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "./fused-kernels";
 import { BINARY, NativeAddon, REDUCE, UNARY } from "./addon";
-import {
-  allFloat32,
-  Backend,
-  Info,
-  KernelArgs,
-  NativeKernel,
-  size,
-  uninitF32,
-  values,
-  withFallback,
-  words,
-} from "./kernel-util";
+import { allFloat32, Backend, Info, KernelArgs, NativeKernel, size, values, withFallback, words } from "./kernel-util";
+import { takeF32 } from "./buffer-pool";
 
 type Reg = (name: string, fn: NativeKernel) => void;
 
@@ -102,7 +92,7 @@ function matMul(native: NativeAddon, backend: Backend, a: Info, b: Info, transA:
       bIndex[i] = ib;
     }
   }
-  const out = uninitF32(batch * m * n);
+  const out = takeF32(batch * m * n);
   native.gemm(
     values(backend, a),
     values(backend, b),
@@ -162,7 +152,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
       name,
       withFallback(name, f32, ({ inputs, backend, attrs }) => {
         const x = inputs.x;
-        const out = uninitF32(size(x.shape));
+        const out = takeF32(size(x.shape));
         native.unary(code, values(backend, x), out, Number(attrs?.alpha ?? 0));
         return backend.makeTensorInfo(x.shape.slice(), "float32", out);
       }),
@@ -178,7 +168,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
   for (const [name, code] of special) {
     reg(name, ({ inputs, backend }) => {
       const x = inputs.x;
-      const out = uninitF32(size(x.shape));
+      const out = takeF32(size(x.shape));
       native.unary(code, values(backend, x), out, 0);
       return backend.makeTensorInfo(x.shape.slice(), "float32", out);
     });
@@ -191,7 +181,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
     reg(name, ({ inputs, backend }) => {
       const { a, b } = inputs;
       const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      const out = uninitF32(size(shape));
+      const out = takeF32(size(shape));
       native.binary(code, values(backend, a), a.shape, values(backend, b), b.shape, out, shape);
       return backend.makeTensorInfo(shape, "float32", out);
     });
@@ -218,7 +208,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
       withFallback(name, f32, ({ inputs, backend }) => {
         const [a, b] = name === "Prelu" ? [inputs.x, inputs.alpha] : [inputs.a, inputs.b];
         const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-        const out = uninitF32(size(shape));
+        const out = takeF32(size(shape));
         native.binary(code, values(backend, a), a.shape, values(backend, b), b.shape, out, shape);
         return backend.makeTensorInfo(shape, "float32", out);
       }),
@@ -240,7 +230,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
         const axes = tf.util.parseAxisParam(attrs?.[axisAttr] as number | number[], x.shape);
         const reduced = new Set(axes);
         const keep = x.shape.filter((_, i) => !reduced.has(i));
-        const out = uninitF32(size(keep));
+        const out = takeF32(size(keep));
         native.reduce(code, values(backend, x), x.shape, [...reduced], out);
         const shape = attrs?.keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : keep;
         return backend.makeTensorInfo(shape, "float32", out);
@@ -257,7 +247,7 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
         const x = inputs.x;
         const perm = attrs?.perm as number[];
         const shape = perm.map((p) => x.shape[p]);
-        const out = x.dtype === "int32" ? new Int32Array(size(shape)) : uninitF32(size(shape));
+        const out = x.dtype === "int32" ? new Int32Array(size(shape)) : takeF32(size(shape));
         native.transpose(words(backend, x), x.shape, perm, out);
         return backend.makeTensorInfo(shape, x.dtype, out);
       },
@@ -309,7 +299,7 @@ function registerGlnKernels(addon: NativeAddon, reg: Reg): void {
   reg(FUSED_KERNELS.globalLayerNorm, ({ inputs, backend, attrs }) => {
     const { x, gamma, beta } = inputs;
     const [b, t, c] = dims(FUSED_KERNELS.globalLayerNorm, x, gamma, beta);
-    const out = uninitF32(size(x.shape));
+    const out = takeF32(size(x.shape));
     native.glnForward(
       values(backend, x),
       values(backend, gamma),
@@ -329,7 +319,7 @@ function registerGlnKernels(addon: NativeAddon, reg: Reg): void {
       throw new Error(
         `${FUSED_KERNELS.globalLayerNormGrad}: dy must be float32 [${x.shape}], got ${dy.dtype} [${dy.shape}]`,
       );
-    const dx = uninitF32(size(x.shape));
+    const dx = takeF32(size(x.shape));
     const dgamma = new Float32Array(c),
       dbeta = new Float32Array(c);
     native.glnBackward(
@@ -405,8 +395,8 @@ function registerDenseKernels(addon: NativeAddon, reg: Reg): void {
     const { m, k, n, act, swish } = plan(FUSED_KERNELS.denseBiasAct, x, w, attrs, ...(bias ? [bias] : []));
     if (bias && (bias.shape.length !== 1 || bias.shape[0] !== n))
       throw new Error(`${FUSED_KERNELS.denseBiasAct}: bias must have shape [${n}], got [${bias.shape}]`);
-    const y = uninitF32(m * n);
-    const pre = swish ? uninitF32(m * n) : null;
+    const y = takeF32(m * n);
+    const pre = swish ? takeF32(m * n) : null;
     native.denseBiasAct(
       values(backend, x),
       values(backend, w),
@@ -430,8 +420,8 @@ function registerDenseKernels(addon: NativeAddon, reg: Reg): void {
     const want = [m, n].join();
     if (dy.shape.join() !== want || (act !== FUSED_ACTIVATIONS.linear && src.shape.join() !== want))
       throw new Error(`${name}: dy and src must have shape [${want}], got [${dy.shape}] and [${src.shape}]`);
-    const dz = act === FUSED_ACTIVATIONS.linear ? null : uninitF32(m * n);
-    const dw = uninitF32(k * n);
+    const dz = act === FUSED_ACTIVATIONS.linear ? null : takeF32(m * n);
+    const dw = takeF32(k * n);
     const db = attrs?.hasBias ? new Float32Array(n) : null;
     native.denseBiasActBackward(
       values(backend, dy),
@@ -483,7 +473,7 @@ function registerPreluKernels(addon: NativeAddon, reg: Reg): void {
   reg(FUSED_KERNELS.prelu, ({ inputs, backend }) => {
     const { x, alpha } = inputs;
     check(FUSED_KERNELS.prelu, x, alpha);
-    const out = uninitF32(size(x.shape));
+    const out = takeF32(size(x.shape));
     native.binary(BINARY.prelu, values(backend, x), x.shape, values(backend, alpha), alpha.shape, out, x.shape);
     return backend.makeTensorInfo(x.shape.slice(), "float32", out);
   });
@@ -492,7 +482,7 @@ function registerPreluKernels(addon: NativeAddon, reg: Reg): void {
     const [rows, c] = check(FUSED_KERNELS.preluGrad, x, alpha, dy);
     if (dy.shape.join() !== x.shape.join())
       throw new Error(`${FUSED_KERNELS.preluGrad}: dy must have shape [${x.shape}], got [${dy.shape}]`);
-    const dx = uninitF32(size(x.shape));
+    const dx = takeF32(size(x.shape));
     const dalpha = new Float32Array(alpha.shape[0]);
     native.preluBackward(values(backend, dy), values(backend, x), values(backend, alpha), rows, c, dx, dalpha);
     return [

@@ -8,15 +8,36 @@ import { registerConvKernels } from "./kernels-conv";
 import { registerMathKernels } from "./kernels-math";
 import { registerMiscKernels } from "./kernels-misc";
 import { NativeKernel } from "./kernel-util";
+import { isPooled, release, retain } from "./buffer-pool";
 
 export const NATIVE_BACKEND = "native";
 
-/** The backend class: the cpu backend under another name (kernels are looked up by backend name). */
+/**
+ * The backend class: the cpu backend under another name (kernels are looked up by backend name), whose data
+ * entries count the users of pooled output buffers (./buffer-pool) and whose reads of them copy.
+ */
 export class NativeBackend extends MathBackendCPU {
   constructor() {
     super();
     // The cpu backend prints a "use tfjs-node" banner on first write in Node; it does not apply here.
     (this as unknown as { firstUse: boolean }).firstUse = false;
+    const data = this.data,
+      set = data.set.bind(data),
+      remove = data.delete.bind(data);
+    data.set = (dataId, entry) => {
+      if (data.has(dataId)) release(data.get(dataId).values);
+      retain(entry.values);
+      set(dataId, entry);
+    };
+    data.delete = (dataId) => {
+      if (data.has(dataId)) release(data.get(dataId).values);
+      return remove(dataId);
+    };
+  }
+
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    const v = super.readSync(dataId);
+    return isPooled(v) ? (v as Float32Array).slice() : v;
   }
 }
 
