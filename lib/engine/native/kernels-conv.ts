@@ -137,7 +137,7 @@ export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
       return {
         geom: geomOf(info),
         run: (g: ConvGeom) => {
-          const out = new Float32Array(size(info.outShape));
+          const out = takeF32(size(info.outShape)); // the kernel zeroes or writes every element
           (depthwise ? native.depthwiseConv2d : native.conv2d)(values(backend, x), values(backend, filter), out, g);
           fusedTail(native, backend, out, info.outShape, attrs, inputs.bias, inputs.preluActivationWeights);
           return backend.makeTensorInfo(info.outShape, "float32", out);
@@ -162,7 +162,7 @@ export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
       return {
         geom: geomOf(info),
         run: (g: ConvGeom) => {
-          const out = new Float32Array(size(info.inShape));
+          const out = takeF32(size(info.inShape)); // the kernel zeroes or writes every element
           (depthwise ? native.depthwiseBackpropInput : native.conv2dBackpropInput)(
             values(backend, dy),
             values(backend, filter),
@@ -186,7 +186,7 @@ export function registerConvKernels(addon: NativeAddon, reg: Reg): void {
       return {
         geom: geomOf(info),
         run: (g: ConvGeom) => {
-          const out = new Float32Array(size(filterShape));
+          const out = takeF32(size(filterShape)); // the kernel zeroes or writes every element
           (depthwise ? native.depthwiseBackpropFilter : native.conv2dBackpropFilter)(
             values(backend, x),
             values(backend, dy),

@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { NativeAddon } from "./addon";
 import { Backend, Info, KernelArgs, NativeKernel, size, values, withFallback } from "./kernel-util";
+import { takeF32 } from "./buffer-pool";
 
 type Reg = (name: string, fn: NativeKernel) => void;
 type Word = Float32Array | Int32Array;
@@ -93,8 +94,9 @@ export function wordsOf(backend: Backend, t: Info): Word {
   return converted;
 }
 
+/** An output of n words with garbage contents (the kernel writes every element); float32 ones come from the pool. */
 function newWords(dtype: tf.DataType, n: number): Word {
-  return dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
+  return dtype === "int32" ? new Int32Array(n) : takeF32(n);
 }
 
 /** The bool (Uint8Array) values of a tensor, or null when it is not stored that way. */
@@ -197,8 +199,7 @@ export function registerMiscKernels(native: NativeAddon, reg: Reg): void {
         const paddings = attrs?.paddings as [number, number][];
         const constantValue = attrs?.constantValue as number;
         const outShape = paddings.map((p, i) => p[0] + x.shape[i] + p[1]);
-        const out = newWords(x.dtype, size(outShape));
-        if (constantValue !== 0) out.fill(constantValue);
+        const out = newWords(x.dtype, size(outShape)).fill(constantValue);
         misc.pad(
           wordsOf(backend, x),
           x.shape,
@@ -338,7 +339,7 @@ export function registerMiscKernels(native: NativeAddon, reg: Reg): void {
         const { x, segmentIds } = inputs;
         const k = attrs?.numSegments as number;
         const inner = size(x.shape.slice(1));
-        const out = new Float32Array(k * inner);
+        const out = takeF32(k * inner); // the kernel writes every element
         misc.unsortedSegmentSum(
           values(backend, x),
           wordsOf(backend, segmentIds) as Int32Array,
@@ -447,7 +448,7 @@ export function registerMiscKernels(native: NativeAddon, reg: Reg): void {
       ({ inputs }) => inputs.x.dtype === "float32" && nonEmpty(inputs.x),
       ({ inputs, backend, attrs }) => {
         const x = inputs.x;
-        const out = new Float32Array(size(x.shape));
+        const out = takeF32(size(x.shape));
         misc.step(values(backend, x), out, Number(attrs?.alpha ?? 0));
         return backend.makeTensorInfo(x.shape.slice(), "float32", out);
       },
