@@ -20,8 +20,9 @@ test("sweep plans and the archetype schedule hash as before the settings table; 
   const want = {
     smoke: { synthetic: "277801bbb7756985", real: "277801bbb7756985", archetypes: "3c737df4401cbca7" },
     // demo: 14 targets × 3 seeds since session 10 (0754e8e1fa17ea2d for 10 targets × 3 seeds, e16bbd1235cad4a5 for 12
-    // × 2; a plan's hash is not a run key: each model's run key holds its own target and seed, so models are reused)
-    demo: { synthetic: "a86722f282e114a6", real: "a86722f282e114a6", archetypes: "9f052befada015d7" },
+    // × 2; a plan's hash is not a run key: each model's run key holds its own target and seed, so models are reused);
+    // synthetic 5 seeds since session 11 (a86722f282e114a6 for 3)
+    demo: { synthetic: "7bb654195ebd33b2", real: "a86722f282e114a6", archetypes: "9f052befada015d7" },
     paper: { synthetic: "fc55cd70779c2cb1", real: "ce57e7905d1be2d8", archetypes: "32575057c83f4b01" },
   };
   for (const p of PRESETS) {
