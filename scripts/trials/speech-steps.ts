@@ -39,10 +39,16 @@ async function main(): Promise<void> {
     console.log(`${m.name}: ${run.reloaded ? "reloaded" : "trained"} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     perMixture[m.name] = {};
     for (const k of TEST_SETS) {
-      const ev = await evaluateSeparation(run.model, { mix: D.test[k].mix, sources: D.test[k].sources }, { batchSize: 8 });
+      const ev = await evaluateSeparation(
+        run.model,
+        { mix: D.test[k].mix, sources: D.test[k].sources },
+        { batchSize: 8 },
+      );
       perMixture[m.name][k] = ev.perMixture.siSdrImprovement;
     }
-    console.log(`${m.name} SI-SDRi: ${TEST_SETS.map((k) => `${k} ${mean(perMixture[m.name][k]).toFixed(2)}`).join(", ")}`);
+    console.log(
+      `${m.name} SI-SDRi: ${TEST_SETS.map((k) => `${k} ${mean(perMixture[m.name][k]).toFixed(2)}`).join(", ")}`,
+    );
   }
   for (const [vi, det] of [
     ["VI-TasNet", "TasNet"],
