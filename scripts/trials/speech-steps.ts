@@ -1,8 +1,9 @@
 // Trial behind the cause of VI-EMD Table 1's claims (issue 20): do the demo-size TasNet and VI-TasNet, trained
 // longer than the demo's 400 steps on the same stand-in data and schedule, reach the paper's ordering (VI-TasNet
 // above TasNet, seen and unseen)? Trains the named Table 1 models at the given steps in a scratch runs folder
-// (never data/runs) and prints SI-SDRi on the four test sets and the paired VI − deterministic differences.
-//   npx tsx scripts/trials/speech-steps.ts [steps=1600] [models=TasNet,VI-TasNet] [runsDir=/tmp/vaelab-trials/speech-steps]
+// (never data/runs) and prints SI-SDRi on the four test sets and the paired VI − deterministic differences. The
+// optional last argument overrides TasNet sizes (e.g. "N=64,B=32,H=64") to see what model size changes.
+//   npx tsx scripts/trials/speech-steps.ts [steps=1600] [models=TasNet,VI-TasNet] [runsDir=/tmp/vaelab-trials/speech-steps] [sizes]
 import { initEngine } from "../../lib/engine/backend";
 import { mean, sd } from "../../lib/eval/summary";
 import { studentTTwoSided } from "../../lib/eval/stat-tests";
@@ -11,12 +12,28 @@ import { TEST_SETS, speechExperimentData, speechModels } from "../../lib/vi-emd/
 import { evaluateSeparation, trainSeparationRun } from "../../lib/vi-emd/runs";
 
 async function main(): Promise<void> {
-  const [stepsArg = "1600", modelsArg = "TasNet,VI-TasNet", runsDir = "/tmp/vaelab-trials/speech-steps"] =
-    process.argv.slice(2);
+  const [
+    stepsArg = "1600",
+    modelsArg = "TasNet,VI-TasNet",
+    runsDir = "/tmp/vaelab-trials/speech-steps",
+    sizesArg = "",
+  ] = process.argv.slice(2);
   const steps = Number(stepsArg);
   if (!(steps > 0)) throw new Error(`speech-steps: steps must be positive, got "${stepsArg}"`);
   await initEngine({ quiet: true });
-  const s = { ...VI_EMD_SETTINGS.demo.speech, steps };
+  const sizes = Object.fromEntries(
+    sizesArg
+      .split(",")
+      .filter(Boolean)
+      .map((kv) => {
+        const [k, v] = kv.split("=");
+        if (!["N", "B", "H", "Sc", "X", "R"].includes(k) || !(Number(v) > 0))
+          throw new Error(`speech-steps: sizes are N, B, H, Sc, X or R = a positive number, got "${kv}"`);
+        return [k, Number(v)];
+      }),
+  );
+  const demo = VI_EMD_SETTINGS.demo.speech;
+  const s = { ...demo, steps, tasnet: { ...demo.tasnet, ...sizes }, sudormrf: { ...demo.sudormrf, ...sizes } };
   const D = speechExperimentData(s);
   const wanted = modelsArg.split(",");
   const specs = speechModels(s).filter((m) => wanted.includes(m.name));
@@ -36,7 +53,9 @@ async function main(): Promise<void> {
       label: `${m.name} ${steps} steps`,
       progress: "log",
     });
-    console.log(`${m.name}: ${run.reloaded ? "reloaded" : "trained"} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `${m.name} (${run.model.parameterCount()} parameters): ${run.reloaded ? "reloaded" : "trained"} in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
     perMixture[m.name] = {};
     for (const k of TEST_SETS) {
       const ev = await evaluateSeparation(
