@@ -4,6 +4,8 @@
 // (never data/runs) and prints SI-SDRi on the four test sets and the paired VI − deterministic differences. The
 // optional last argument overrides TasNet sizes (e.g. "N=64,B=32,H=64") to see what model size changes.
 //   npx tsx scripts/trials/speech-steps.ts [steps=1600] [models=TasNet,VI-TasNet] [runsDir=/tmp/vaelab-trials/speech-steps] [sizes]
+// Measured 2026-12-07 (demo data, seed 1), VI-TasNet − TasNet SI-SDRi on seen noisy: −1.32 dB at 1600 steps (TasNet
+// 4.18 dB, 8.7 k parameters); −1.28 dB at 1600 steps with N=64,B=32,H=64 (TasNet 5.18 dB, 47 k parameters).
 import { initEngine } from "../../lib/engine/backend";
 import { mean, sd } from "../../lib/eval/summary";
 import { studentTTwoSided } from "../../lib/eval/stat-tests";
