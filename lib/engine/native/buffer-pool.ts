@@ -38,20 +38,17 @@ let pooledBytes = 0,
 export function takeF32(n: number): Float32Array {
   if (n < POOL_MIN_ELEMENTS) return new Float32Array(n);
   const bytes = n * 4;
-  if (!bufferPoolEnabled()) {
-    // allocUnsafeSlow: an unshared buffer without the zero-fill of `new Float32Array(n)`
-    const b = Buffer.allocUnsafeSlow(bytes);
-    return new Float32Array(b.buffer, b.byteOffset, n);
-  }
-  let buffer = free.get(bytes)?.pop();
+  const pooled = bufferPoolEnabled();
+  let buffer = pooled ? free.get(bytes)?.pop() : undefined;
   if (buffer) {
     pooledBytes -= bytes;
     reused++;
   } else {
+    // allocUnsafeSlow: an unshared buffer of exactly n floats, without the zero-fill of `new Float32Array(n)`
     buffer = Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer;
-    allocated++;
+    if (pooled) allocated++;
   }
-  users.set(buffer, 0);
+  if (pooled) users.set(buffer, 0);
   return new Float32Array(buffer, 0, n);
 }
 
