@@ -2,7 +2,8 @@
 // longer than the demo's 400 steps on the same stand-in data and schedule, reach the paper's ordering (VI-TasNet
 // above TasNet, seen and unseen)? Trains the named Table 1 models at the given steps in a scratch runs folder
 // (never data/runs) and prints SI-SDRi on the four test sets and the paired VI − deterministic differences. The
-// optional last argument overrides TasNet sizes (e.g. "N=64,B=32,H=64") to see what model size changes.
+// optional last argument overrides TasNet sizes (e.g. "N=64,B=32,H=64") to see what model size changes, and
+// "rate=R" the VI models' target rate in nats per latent element and encoder frame (demo: 256/1536).
 //   npx tsx scripts/trials/speech-steps.ts [steps=1600] [models=TasNet,VI-TasNet] [runsDir=/tmp/vaelab-trials/speech-steps] [sizes]
 // Measured 2026-12-07 (demo data, seed 1), VI-TasNet − TasNet SI-SDRi on seen noisy: −1.32 dB at 1600 steps (TasNet
 // 4.18 dB, 8.7 k parameters); −1.28 dB at 1600 steps with N=64,B=32,H=64 (TasNet 5.18 dB, 47 k parameters).
@@ -29,13 +30,20 @@ async function main(): Promise<void> {
       .filter(Boolean)
       .map((kv) => {
         const [k, v] = kv.split("=");
-        if (!["N", "B", "H", "Sc", "X", "R"].includes(k) || !(Number(v) > 0))
-          throw new Error(`speech-steps: sizes are N, B, H, Sc, X or R = a positive number, got "${kv}"`);
+        if (!["N", "B", "H", "Sc", "X", "R", "rate"].includes(k) || !(Number(v) > 0))
+          throw new Error(`speech-steps: sizes are N, B, H, Sc, X, R or rate = a positive number, got "${kv}"`);
         return [k, Number(v)];
       }),
   );
   const demo = VI_EMD_SETTINGS.demo.speech;
-  const s = { ...demo, steps, tasnet: { ...demo.tasnet, ...sizes }, sudormrf: { ...demo.sudormrf, ...sizes } };
+  const { rate, ...shape } = sizes;
+  const s = {
+    ...demo,
+    steps,
+    ratePerElement: rate ?? demo.ratePerElement,
+    tasnet: { ...demo.tasnet, ...shape },
+    sudormrf: { ...demo.sudormrf, ...shape },
+  };
   const D = speechExperimentData(s);
   const wanted = modelsArg.split(",");
   const specs = speechModels(s).filter((m) => wanted.includes(m.name));

@@ -24,10 +24,13 @@ test("speech, prior and synthetic-RD settings hash as recorded (a changed number
   // 97905d73a22dd554); Table 3 keeps 10⁻³, so its hash is unchanged.
   // Session 11: the demo speech runs train 2000 steps (was 400; before fdb27aca67a4fcc6) and Table 3's 2400 (was 600;
   // before 4c224168e6d73307): steps cost 55–105 ms on the quiet CPU since the fused kernels.
+  // Session 12: the target rate reads App. J's T as input samples (4/3 nats per element, was 1/6; before: smoke
+  // f6155ae760cc44d0 / acea04bc8ea0fd9c, demo 541b6f13b61a5a6a / e15cc137cff5fd73, paper d8e7552197020424 /
+  // 6da1c5094d730d30).
   const want = {
-    smoke: { speech: "f6155ae760cc44d0", prior: "acea04bc8ea0fd9c", rd: "ebc5e9920a8b39d3" },
-    demo: { speech: "541b6f13b61a5a6a", prior: "e15cc137cff5fd73", rd: "a80b528c9ff5b12c" },
-    paper: { speech: "d8e7552197020424", prior: "6da1c5094d730d30", rd: "ec1ef527be3135a2" },
+    smoke: { speech: "33e653e03297c62a", prior: "e12e4b64e89d9e0d", rd: "ebc5e9920a8b39d3" },
+    demo: { speech: "81457d48d7bb700c", prior: "b60ceb855f252dfc", rd: "a80b528c9ff5b12c" },
+    paper: { speech: "efeb4ff3dac64ee2", prior: "5612d4b52c62de0d", rd: "ec1ef527be3135a2" },
   };
   for (const p of PRESETS) {
     assert.equal(configHash(VI_EMD_SETTINGS[p].speech), want[p].speech, `speech at ${p}`);
