@@ -54,18 +54,18 @@ test(
     assert.deepEqual(d.testSets, ["seen-noisy", "unseen-noisy"]);
     assert.deepEqual(d.rowKeys, ["ELBO", "λ8", "λ128 β1/8"], "the smoke grid");
     assert.equal(d.evalSamples, 4000, "smoke scores 0.5 s segments");
-    assert.equal(d.lambdaScale, 1 / 512);
+    assert.equal(d.lambdaScale, 8 / 512, "λ per input sample over K = 512, 8 samples per frame");
     assert.equal(new Set(d.runs.map((r) => r.hash)).size, 3, "one run per row");
     for (const r of d.runs) {
       assert.equal(r.reloaded, false, "fresh runs dir");
       finite(r.finalRate, `${r.key} final training rate`);
     }
-    // objectives: the first row is the plain ELBO, the others Eq. 37 with λ/512 per element and 1/β
+    // objectives: the first row is the plain ELBO, the others Eq. 37 with λ·8/512 per element and 1/β
     assert.equal(d.runs[0].objective.kind, "elbo");
     const o = d.runs[2].objective;
     assert.equal(o.kind, "per-term");
-    assert.equal(o.z!.freeBits, 128 / 512);
-    assert.equal(o.mask!.freeBits, 128 / 512);
+    assert.equal(o.z!.freeBits, 2);
+    assert.equal(o.mask!.freeBits, 2);
     assert.equal(o.z!.beta, 1 / 8);
     assert.equal(o.mask!.beta, 1 / 8);
     for (const k of d.rowKeys)
