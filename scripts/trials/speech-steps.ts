@@ -7,6 +7,9 @@
 //   npx tsx scripts/trials/speech-steps.ts [steps=1600] [models=TasNet,VI-TasNet] [runsDir=/tmp/vaelab-trials/speech-steps] [sizes]
 // Measured 2026-12-07 (demo data, seed 1), VI-TasNet − TasNet SI-SDRi on seen noisy: −1.32 dB at 1600 steps (TasNet
 // 4.18 dB, 8.7 k parameters); −1.28 dB at 1600 steps with N=64,B=32,H=64 (TasNet 5.18 dB, 47 k parameters).
+// Those runs read App. J's target as 1/6 nats per element (T = encoder frames). With App. B's T (input samples),
+// rate=1.3333 (4/3 nats per element), at 1600 steps: VI − TasNet +0.43 dB seen noisy, −0.25 unseen noisy; rate=16:
+// +0.39 / −0.29 dB (2026-12-07).
 import { initEngine } from "../../lib/engine/backend";
 import { mean, sd } from "../../lib/eval/summary";
 import { studentTTwoSided } from "../../lib/eval/stat-tests";
