@@ -23,7 +23,9 @@
 //         ≤ 15 min of training for the seven models on the quiet 2-core CPU. Smoke: 3 steps, 4 test mixtures of 0.25 s. Paper =
 //         200 epochs of train-100 at batch 4 (App. J).
 // syntheticRd: the Gaussian-pulse RD curves of Fig. 2 (top) / Fig. 10 (paper: K.1, ≤ 800 epochs of 2048 3 s
-//         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, targets 10⁻³ … 10³ nats per frame). Demo: the paper's 3 s
+//         examples at lr 3·10⁻⁴, β₀ = 10⁻⁶, δ = 1 %, target total rates 10⁻³ … 10³ nats per input sample — App. J's
+//         (R_z + R_M)/T with App. B's T, as for the speech runs; per encoder frame until 2026-12-07, when the demo's
+//         targets 10⁰ … 10^2.5 stayed below the paper's high-rate regime, "above 1.25 nats/dim"). Demo: the paper's 3 s
 //         examples (so the pulses' envelopes, sd 0.05–0.3 s, cover a small part of an example as in K.1), batch 2
 //         and 250 steps (≈ 1500 s of audio per model, as the former 350 steps of batch 8 on 0.5 s), 24 test
 //         examples per condition (72 s of audio): the first run of 6 models × 19 conditions fits ≈ 20 min on
@@ -66,12 +68,12 @@ export interface SpeechExperimentSettings {
   sudormrf: ConvTasNetConfig;
 }
 
-/** The synthetic RD experiment of Fig. 2 (top) / Fig. 10: one VI-TasNet per target total rate (nats per encoder frame). */
+/** The synthetic RD experiment of Fig. 2 (top) / Fig. 10: one VI-TasNet per target total rate (nats per input sample). */
 export interface SyntheticRdSettings {
   seconds: number;
   nTrain: number;
   nTest: number;
-  targetsPerFrame: number[];
+  targetsPerSample: number[];
   steps: number;
   batchSize: number;
   learningRate: number;
@@ -127,7 +129,7 @@ export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.f
       seconds: 0.25,
       nTrain: 16,
       nTest: 4,
-      targetsPerFrame: logSpace(0, 2.5, 3),
+      targetsPerSample: logSpace(0, 2.5, 3),
       steps: 6,
       batchSize: 4,
       learningRate: 3e-3,
@@ -161,7 +163,7 @@ export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.f
       seconds: 3,
       nTrain: 1024,
       nTest: 24,
-      targetsPerFrame: logSpace(0, 2.5, 6),
+      targetsPerSample: logSpace(0, 2.5, 6),
       steps: 250,
       batchSize: 2,
       learningRate: 3e-3,
@@ -195,7 +197,7 @@ export const VI_EMD_SETTINGS: Readonly<Record<Preset, ViEmdSettings>> = Object.f
       seconds: 3,
       nTrain: 2048,
       nTest: 1024,
-      targetsPerFrame: logSpace(-3, 3, 13),
+      targetsPerSample: logSpace(-3, 3, 13),
       steps: 800 * (2048 / 16),
       batchSize: 16,
       learningRate: 3e-4,
@@ -239,9 +241,9 @@ export function describeSpeech(s: SpeechExperimentSettings): string {
 
 /** The synthetic RD runs of Fig. 2 (top) / Fig. 10. */
 export function describeSyntheticRd(r: SyntheticRdSettings): string {
-  const t = r.targetsPerFrame;
+  const t = r.targetsPerSample;
   return (
-    `${t.length} target rates ${n(t[0])} … ${n(t[t.length - 1])} nats per frame, ${n(r.steps)} steps of batch ${r.batchSize} at lr ${n(r.learningRate)} ` +
+    `${t.length} target rates ${n(t[0])} … ${n(t[t.length - 1])} nats per input sample, ${n(r.steps)} steps of batch ${r.batchSize} at lr ${n(r.learningRate)} ` +
     `on ${r.seconds} s examples (${n(r.nTrain)} training, ${n(r.nTest)} test per condition), ${adaptation(r)}`
   );
 }

@@ -26,11 +26,12 @@ test("speech, prior and synthetic-RD settings hash as recorded (a changed number
   // before 4c224168e6d73307): steps cost 55–105 ms on the quiet CPU since the fused kernels.
   // Session 12: the target rate reads App. J's T as input samples (4/3 nats per element, was 1/6; before: smoke
   // f6155ae760cc44d0 / acea04bc8ea0fd9c, demo 541b6f13b61a5a6a / e15cc137cff5fd73, paper d8e7552197020424 /
-  // 6da1c5094d730d30).
+  // 6da1c5094d730d30); the synthetic RD targets are per input sample (was per encoder frame; field targetsPerSample,
+  // was targetsPerFrame; rd before: smoke ebc5e9920a8b39d3, demo a80b528c9ff5b12c, paper ec1ef527be3135a2).
   const want = {
-    smoke: { speech: "33e653e03297c62a", prior: "e12e4b64e89d9e0d", rd: "ebc5e9920a8b39d3" },
-    demo: { speech: "81457d48d7bb700c", prior: "b60ceb855f252dfc", rd: "a80b528c9ff5b12c" },
-    paper: { speech: "efeb4ff3dac64ee2", prior: "5612d4b52c62de0d", rd: "ec1ef527be3135a2" },
+    smoke: { speech: "33e653e03297c62a", prior: "e12e4b64e89d9e0d", rd: "0abedcf2ccbc3ee7" },
+    demo: { speech: "81457d48d7bb700c", prior: "b60ceb855f252dfc", rd: "b70d69a3be99fdbc" },
+    paper: { speech: "efeb4ff3dac64ee2", prior: "5612d4b52c62de0d", rd: "af22b01b0b56b1e5" },
   };
   for (const p of PRESETS) {
     assert.equal(configHash(VI_EMD_SETTINGS[p].speech), want[p].speech, `speech at ${p}`);
@@ -67,9 +68,9 @@ test("every scale line contains the numbers of its preset's entry and the paper 
       has(speechTasNetScale(p), speech(s));
       has(priorsScale(p), speech(c));
       has(syntheticRdScale(p), [
-        r.targetsPerFrame.length,
-        r.targetsPerFrame[0],
-        r.targetsPerFrame[r.targetsPerFrame.length - 1],
+        r.targetsPerSample.length,
+        r.targetsPerSample[0],
+        r.targetsPerSample[r.targetsPerSample.length - 1],
         r.steps,
         r.batchSize,
         r.learningRate,

@@ -81,9 +81,10 @@ test(
       conditions: string[];
       trainingCondition: string;
       frames: number;
+      samples: number;
       latentPerFrame: number;
       models: {
-        targetPerFrame: number;
+        targetPerSample: number;
         target: number;
         hash: string;
         reloaded: boolean;
@@ -106,13 +107,17 @@ test(
     assert.deepEqual(d.conditions, CONDS);
     assert.equal(d.trainingCondition, "NA 0.5 (training)");
     assert.equal(d.latentPerFrame, 96, "N + 2N latent elements per frame for N = 32");
+    assert.equal(d.samples, 2000, "smoke examples: 0.25 s at 8 kHz (targets are per input sample)");
     assert.equal(d.models.length, 3);
     assert.equal(new Set(d.models.map((m) => m.hash)).size, 3, "one run per target");
     for (let i = 1; i < d.models.length; i++)
-      assert.ok(d.models[i].targetPerFrame > d.models[i - 1].targetPerFrame, "targets increase");
+      assert.ok(d.models[i].targetPerSample > d.models[i - 1].targetPerSample, "targets increase");
     for (const m of d.models) {
       assert.equal(m.reloaded, false, "fresh runs dir");
-      assert.ok(Math.abs(m.target - m.targetPerFrame * d.frames) < 1e-2, "target per example = per frame × frames");
+      assert.ok(
+        Math.abs(m.target - m.targetPerSample * d.samples) < 1e-2,
+        "target per example = per input sample × samples",
+      );
       finite(m.finalTrainingRatePerDim, "final training rate");
       assert.ok(m.finalBeta > 0);
     }
