@@ -28,7 +28,8 @@ test("schedules and seeds hash as before the settings table", () => {
       linear: "51cc9b07b2cdd983",
       // session 9: the paper's 10 seeds (4 before: 4b227777d4dd1fc6); seeds 0–3 keep their cached runs
       seeds: "4a44dc15364204a8",
-      pdsprites: "987e14d502f55463",
+      // 2026-12-07: 400 epochs (200 before: 987e14d502f55463)
+      pdsprites: "49ea997a0e52d18b",
       voltage: "39410256cb33ce49",
       faces: "55176cf958400a67",
     },
