@@ -17,7 +17,8 @@
         "src/gln.cc",
         "src/bias_act.cc",
         "src/dense.cc",
-        "src/prelu.cc"
+        "src/prelu.cc",
+        "src/gamma_sample.cc"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "defines": ["NAPI_VERSION=8"],

@@ -2,10 +2,12 @@
 //
 // Samples are reparameterised implicitly (Figurnov, Mohamed & Mnih 2018): a draw z ~ Gamma(α, 1) is held
 // at its CDF level u = P(α, z), so dz/dα = −(∂P/∂α)(α, z) / p(z; α), with P the regularised lower
-// incomplete gamma function (series / continued fraction in float64) and ∂P/∂α by a central difference.
+// incomplete gamma function (series / continued fraction in float64) and ∂P/∂α carried through the same series or
+// continued fraction (forward mode; a central difference of two P evaluations until 2026-12-07).
 // The rate enters as z/β, which autodiff handles. Beta samples X/(X+Y) inherit the gradients.
-// On webgpu both the draws and dz/dα are WGSL kernels (lib/engine/webgpu-special; dz/dα there in float32 by the
-// series / continued fraction differentiated in α, within 2e-5 of this file's float64 reference).
+// On webgpu both the draws and dz/dα are WGSL kernels (lib/engine/webgpu-special; dz/dα there in float32, within 2e-5
+// of this file's float64 reference); on native both are kernels too (native/src/gamma_sample.cc draws with the shader's
+// Philox generator, since 2026-12-07; dz/dα by this file's method in float64, native/src/special.cc).
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { SPECIAL_KERNELS } from "../engine/special-kernels";
@@ -19,7 +21,7 @@ import {
   sampleShape,
   tfOpSeed,
 } from "./distribution";
-import { digamma, lgamma, lgammaScalar } from "./special";
+import { digamma, digammaScalar, lgamma, lgammaScalar } from "./special";
 
 /** Smallest positive normal float32; samples are clamped to it so log-densities stay finite. */
 export const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
@@ -87,14 +89,63 @@ export function regularizedGammaP(a: number, x: number): number {
   return Math.max(0, 1 - Math.exp(logPrefix) * h);
 }
 
-/** dz/dα of a Gamma(α, 1) draw z held at its CDF level (implicit reparameterisation); 0 where it is not finite. */
+/**
+ * dz/dα of a Gamma(α, 1) draw z held at its CDF level (implicit reparameterisation); 0 where it is not finite.
+ * −(∂P/∂α)/p(z) with ∂/∂α carried through P's series (z < α + 1) or Lentz continued fraction (forward mode); the
+ * prefactor z^α e^−z / Γ(·) cancels against the density:
+ *   series    P = z^α e^−z / Γ(α + 1) · S,  dz/dα = −(z/α)·(S·(log z − ψ(α + 1)) + ∂S/∂α)
+ *   fraction  1 − P = z^α e^−z / Γ(α) · h,  dz/dα = z·(h·(log z − ψ(α)) + ∂h/∂α)
+ * The same method as native/src/special.cc and the webgpu kernel (float32 there).
+ */
 export function gammaSampleShapeGradient(alpha: number, z: number): number {
-  const h = 1e-5 * Math.max(1, alpha);
-  const dP =
-    (regularizedGammaP(alpha + h, z) - regularizedGammaP(Math.max(alpha - h, alpha / 2), z)) /
-    (alpha + h - Math.max(alpha - h, alpha / 2));
-  const logDensity = (alpha - 1) * Math.log(z) - z - lgammaScalar(alpha);
-  const g = -dP / Math.exp(logDensity);
+  const x = Math.max(z, FLOAT32_MIN_NORMAL),
+    a = alpha;
+  if (!(a > 0)) return 0;
+  const lx = Math.log(x);
+  let g: number;
+  if (x < a + 1) {
+    let t = 1,
+      dt = 0,
+      s = 1,
+      ds = 0;
+    for (let n = 1; n < 10000; n++) {
+      const inv = 1 / (a + n),
+        r = x * inv; // one division a term
+      dt = (dt - t * inv) * r;
+      t *= r;
+      s += t;
+      ds += dt;
+      if (t <= s * 1e-16 && Math.abs(dt) <= Math.abs(ds) * 1e-16) break;
+    }
+    g = -(x / a) * (s * (lx - digammaScalar(a + 1)) + ds);
+  } else {
+    const tiny = 1e-300;
+    let b = x + 1 - a,
+      c = 1 / tiny,
+      dc = 0,
+      d = 1 / b,
+      dd = d * d,
+      h = d,
+      dh = dd;
+    for (let i = 1; i < 10000; i++) {
+      const ai = -i * (i - a);
+      b += 2;
+      let den = ai * d + b;
+      const dden = i * d + ai * dd - 1;
+      if (Math.abs(den) < tiny) den = tiny;
+      d = 1 / den;
+      dd = -dden * d * d;
+      const cn = b + ai / c;
+      dc = -1 + i / c - (ai * dc) / (c * c);
+      c = Math.abs(cn) < tiny ? tiny : cn;
+      const del = d * c,
+        ddel = dd * c + d * dc;
+      dh = dh * del + h * ddel;
+      h *= del;
+      if (Math.abs(del - 1) < 1e-16 && Math.abs(h * ddel) <= Math.abs(dh) * 1e-16) break;
+    }
+    g = x * (h * (lx - digammaScalar(a)) + dh);
+  }
   return Number.isFinite(g) ? g : 0;
 }
 
@@ -113,9 +164,9 @@ function sampleShapeGradient(alpha: tf.Tensor, draws: tf.Tensor, alphas: Float32
 /**
  * Gamma(α, 1) samples of shape `shape`, where the concentration tensor broadcasts to `shape`,
  * reparameterised implicitly: gradients reach the concentration (see the header).
- * Where the backend has the gamma-draw kernel (webgpu: lib/engine/webgpu-special) the draws and their gradient
- * stay on the device, keyed by two words from `rng`; a concentration ≤ 0 gives NaN there (checking it would read
- * back). Elsewhere the draws are made on the host: a single concentration uses tf.randomGamma (rate fixed at 1:
+ * Where the backend has the gamma-draw kernel (webgpu: lib/engine/webgpu-special; native: native/src/gamma_sample.cc,
+ * the same generator) the draws and their gradient stay with the backend, keyed by two words from `rng`; a
+ * concentration ≤ 0 gives NaN there (checking it would read back). Elsewhere the draws are made on the host: a single concentration uses tf.randomGamma (rate fixed at 1:
  * tfjs 4.22 multiplies by its `beta` argument although it documents it as a rate); different concentrations per
  * element use our own Marsaglia–Tsang sampler on the Rng stream, because tf.randomGamma takes only a scalar α.
  */

@@ -144,6 +144,7 @@ void RegisterMisc(napi_env env, napi_value exports);  // misc.cc
 void RegisterGln(napi_env env, napi_value exports);   // gln.cc
 void RegisterDense(napi_env env, napi_value exports); // dense.cc
 void RegisterPrelu(napi_env env, napi_value exports); // prelu.cc
+void RegisterGammaSample(napi_env env, napi_value exports);  // gamma_sample.cc
 
 }  // namespace vaelab
 
@@ -169,6 +170,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterGln(env, exports);
   RegisterDense(env, exports);
   RegisterPrelu(env, exports);
+  RegisterGammaSample(env, exports);
   return exports;
 }
 

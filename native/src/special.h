@@ -7,8 +7,6 @@ double LgammaF64(double x);
 double DigammaF64(double x);
 double TrigammaF64(double x);
 double LbetaF64(double a, double b);
-// P(a, x) = γ(a, x)/Γ(a), as lib/prob/gamma's regularizedGammaP (NaN outside a > 0, x ≥ 0).
-double RegularizedGammaPF64(double a, double x);
 // dz/dα of a Gamma(α, 1) draw z held at its CDF level, as lib/prob/gamma's gammaSampleShapeGradient
 // (z floored at the smallest normal float32; 0 where not finite).
 double GammaSampleShapeGradF64(double alpha, double z);

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { scalarsOf } from "../helpers/read";
+import { gammaDrawRef } from "../helpers/philox-gamma";
 import { initEngine } from "../../lib/engine/backend";
 import { SPECIAL_KERNELS } from "../../lib/engine/special-kernels";
 import { Rng } from "../../lib/engine/rng";
@@ -128,6 +129,88 @@ test("the native dz/dα kernel matches gammaSampleShapeGradient (float64 in both
       const tol = 1e-6 * Math.abs(want) + 1e-30;
       assert.ok(Math.abs(got[i] - want) <= tol, `α ${a}, z ${zs[i]}: kernel ${got[i]}, JS ${want}`);
     });
+  } finally {
+    await tf.setBackend(initial);
+  }
+});
+
+test("dz/dα against mpmath (1500 digits): the far tails, where a difference of two P evaluations gave 0", () => {
+  // −∂P/∂α / p(z) by mpmath.diff of gammainc at 1500 digits (1 − P underflows double there); until 2026-12-07 the
+  // reference was a central difference of P, which returned 0 (or NaN → 0) at the last five points
+  const known: [number, number, number][] = [
+    [0.05, 0.001, 0.128338512837],
+    [2.5, 45.718348, 3.24562215007],
+    [10, 42.763699, 1.92659925274],
+    [1000, 646.04587, 0.797545009282],
+    [1e4, 8709.636, 0.93252804853],
+    [0.01, 99.99, 104.154548685],
+    [0.3, 2999.7, 11.5064407524],
+    [1, 9999, 9.78755603188],
+    [10, 184.03369, 3.12080224221],
+    [1e4, 10964.771, 1.04677544771],
+  ];
+  for (const [a, z, want] of known) {
+    const got = gammaSampleShapeGradient(a, z);
+    assert.ok(Math.abs(got - want) <= 1e-9 * want, `α ${a}, z ${z}: ${got} vs mpmath ${want}`);
+  }
+});
+
+test("the native Gamma-draw kernel is the webgpu shader's generator (Philox-4x32-10 + Marsaglia–Tsang), α broadcast", async (t) => {
+  if (!tf.findBackendFactory("native")) return t.skip("no native backend");
+  const initial = tf.getBackend();
+  await tf.setBackend("native");
+  try {
+    const seed = [0x12345678, 0x9abcdef0];
+    for (const alpha of [0.1, 0.5, 1, 3, 30]) {
+      const a = tf.scalar(alpha);
+      const z = tf.engine().runKernel(SPECIAL_KERNELS.gammaSample, { alpha: a }, { seed, shape: [2000] }) as tf.Tensor;
+      const got = await z.data();
+      // float32 in the kernel vs float64 in the mirror: equal to ~1e-5, bar an accept/reject that rounds the other way
+      let off = 0;
+      got.forEach((g, i) => {
+        if (!(Math.abs(g - gammaDrawRef(Math.fround(alpha), i, seed)) <= 1e-4 * g + 1e-30)) off++;
+      });
+      assert.ok(off <= 4, `α = ${alpha}: ${off} of 2000 draws differ from the mirror`);
+      tf.dispose([a, z]);
+    }
+    // α [3] broadcast over [400, 3]: element i uses α of its column and counter i
+    const alphas = [0.2, 2, 20].map(Math.fround);
+    const a = tf.tensor1d(alphas);
+    const z = tf.engine().runKernel(SPECIAL_KERNELS.gammaSample, { alpha: a }, { seed, shape: [400, 3] }) as tf.Tensor;
+    assert.deepEqual(z.shape, [400, 3]);
+    const got = await z.data();
+    let off = 0;
+    got.forEach((g, i) => {
+      if (!(Math.abs(g - gammaDrawRef(alphas[i % 3], i, seed)) <= 1e-4 * g + 1e-30)) off++;
+    });
+    assert.ok(off <= 2, `${off} of 1200 broadcast draws differ from the mirror`);
+    const bad = tf
+      .engine()
+      .runKernel(SPECIAL_KERNELS.gammaSample, { alpha: tf.tensor1d([-1, 0]) }, { seed, shape: [2] }) as tf.Tensor;
+    assert.ok(
+      (await bad.data()).every((v) => Number.isNaN(v)),
+      "α ≤ 0 gives NaN",
+    );
+    tf.dispose([a, z, bad]);
+  } finally {
+    await tf.setBackend(initial);
+  }
+});
+
+test("the host sampler (backends without the draw kernel, here cpu): ∂E z/∂α = 1/β", async () => {
+  await ready;
+  const initial = tf.getBackend();
+  await tf.setBackend("cpu");
+  try {
+    assert.equal(tf.getKernel(SPECIAL_KERNELS.gammaSample, "cpu"), undefined, "cpu has no draw kernel");
+    const [a0, b0] = [2, 3];
+    const [dMeanA] = await scalarsOf(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.mean(new Gamma(a, b).sample(new Rng("g/cpu"), [20000])))([
+        tf.scalar(a0),
+        tf.scalar(b0),
+      ]),
+    );
+    assert.ok(Math.abs(dMeanA - 1 / b0) < 0.03 / b0, `∂E z/∂α ${dMeanA} vs ${1 / b0}`);
   } finally {
     await tf.setBackend(initial);
   }

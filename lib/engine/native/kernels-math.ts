@@ -187,6 +187,26 @@ export function registerMathKernels(native: NativeAddon, reg: Reg): void {
     });
   }
 
+  // Gamma(α, 1) draws (lib/prob/gamma's device path): Philox-keyed, the webgpu kernel's generator
+  if (typeof native.gammaSample === "function") {
+    const gammaSample = native.gammaSample as (
+      alpha: Float32Array,
+      alphaShape: number[],
+      outShape: number[],
+      key0: number,
+      key1: number,
+      out: Float32Array,
+    ) => void;
+    reg(SPECIAL_KERNELS.gammaSample, ({ inputs, backend, attrs }) => {
+      const alpha = inputs.alpha;
+      const { seed, shape } = attrs as unknown as { seed: [number, number]; shape: number[] };
+      tf.backend_util.assertAndGetBroadcastShape(alpha.shape, shape);
+      const out = takeF32(size(shape));
+      gammaSample(values(backend, alpha), alpha.shape, shape, seed[0] >>> 0, seed[1] >>> 0, out);
+      return backend.makeTensorInfo(shape.slice(), "float32", out);
+    });
+  }
+
   registerGlnKernels(native, reg);
   registerDenseKernels(native, reg);
   registerPreluKernels(native, reg);
