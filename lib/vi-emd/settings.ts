@@ -42,9 +42,13 @@ import {
 import { formatNumber as n, scaleLine } from "../notebook/differences";
 import type { Preset } from "../notebook/preset";
 
+/** The paper's LibriMix TasNet geometry (App. B, J): input samples per encoder frame (T/T′) and encoder channels K = N. */
+export const PAPER_TASNET = Object.freeze({ samplesPerFrame: 8, channels: 512 });
+
 /** App. J's target total rate, 256 nats per input sample, per latent element and encoder frame of the paper's
  * TasNet (8 samples per frame, N = 512 encodings + 2 · 512 mask values per frame). */
-export const TARGET_RATE_PER_ELEMENT = (256 * 8) / (512 + 2 * 512);
+export const TARGET_RATE_PER_ELEMENT =
+  (256 * PAPER_TASNET.samplesPerFrame) / (PAPER_TASNET.channels + 2 * PAPER_TASNET.channels);
 
 /** The speech experiment of Table 1 / Table 4 (lib/vi-emd/speech) and, with `priors`, of Table 3. */
 export interface SpeechExperimentSettings {
