@@ -5,10 +5,11 @@
 //    caller draws from its Rng), so a draw depends only on the Rng state and the element, not on the thread order.
 //    Each attempt takes one Philox block: two words for a normal by the polar form of Box–Muller (no sin/cos, whose
 //    WGSL accuracy is only 2^-11 absolute), one to accept, one for the boost.
-//  - VaelabGammaShapeGrad: dz/dα of z ~ Gamma(α, 1) held at its CDF level, −(∂P/∂α)/p, in float32 without the float64
-//    reference's central difference (which float32 cannot resolve): the α-derivative is carried through the same
-//    series (z < α + 1) or Lentz continued fraction as P itself (forward-mode, as Eigen's igamma does for
-//    tf.random.gamma's gradient), and the density's prefactor cancels analytically:
+//  - VaelabGammaShapeGrad: dz/dα of z ~ Gamma(α, 1) held at its CDF level, −(∂P/∂α)/p, in float32 by the float64
+//    reference's method (lib/prob/gamma, native/src/special.cc; those used a central difference of P, which float32
+//    cannot resolve, until 2026-12-07): the α-derivative is carried through the same series (z < α + 1) or Lentz
+//    continued fraction as P itself (forward-mode, as Eigen's igamma does for tf.random.gamma's gradient), and the
+//    density's prefactor cancels analytically:
 //      series:  dz/dα = −(z/α)·(S·(log z − ψ(α + 1)) + ∂S/∂α),  P = z^α e^−z / Γ(α + 1) · S
 //      fraction: dz/dα = z·(h·(log z − ψ(α)) + ∂h/∂α),          1 − P = z^α e^−z / Γ(α) · h
 //    so no lgamma or exp enters; ψ is computed in the shader. Like the float64 path: z is clamped to the smallest
