@@ -95,13 +95,16 @@ napi_value JsGammaSample(napi_env env, napi_callback_info info) {
       s *= a_shape[ad];
     }
     const uint32_t key0 = static_cast<uint32_t>(k0), key1 = static_cast<uint32_t>(k1);
+    // the usual cases — one α per draw, or one α for all — need no index arithmetic per draw
+    const int64_t a_size = Product(a_shape);
     ParallelFor(n, kGrain, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) {
-        int64_t rest = i, off = 0;
-        for (size_t d = rank; d-- > 0;) {
-          off += (rest % out_shape[d]) * stride[d];
-          rest /= out_shape[d];
-        }
+        int64_t off = a_size == n ? i : 0;
+        if (a_size != n && a_size != 1)
+          for (int64_t d = static_cast<int64_t>(rank) - 1, rest = i; d >= 0; --d) {
+            off += (rest % out_shape[d]) * stride[d];
+            rest /= out_shape[d];
+          }
         out[i] = GammaDraw(alpha[off], static_cast<uint32_t>(i), key0, key1);
       }
     });
