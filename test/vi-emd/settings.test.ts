@@ -4,6 +4,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   VI_EMD_SETTINGS,
+  generalizationScale,
+  generalizationSettings,
+  generalizationTasNetScale,
   priorSettings,
   priorsScale,
   speechScale,
@@ -29,18 +32,37 @@ test("speech, prior and synthetic-RD settings hash as recorded (a changed number
   // 6da1c5094d730d30); the synthetic RD targets are per input sample (was per encoder frame; field targetsPerSample,
   // was targetsPerFrame; rd before: smoke ebc5e9920a8b39d3, demo a80b528c9ff5b12c, paper ec1ef527be3135a2), and the
   // demo trains them 1000 steps (was 250; demo rd before b70d69a3be99fdbc).
+  // Session 14: Table 1 / Fig. 4–5 get their own entry (generalization); its demo trains 4000 steps (the shared
+  // speech entry's 2000 until then, hash 81457d48d7bb700c, which Table 2 and the premise check keep).
   const want = {
-    smoke: { speech: "33e653e03297c62a", prior: "e12e4b64e89d9e0d", rd: "0abedcf2ccbc3ee7" },
-    demo: { speech: "81457d48d7bb700c", prior: "b60ceb855f252dfc", rd: "14c92567983cb766" },
-    paper: { speech: "efeb4ff3dac64ee2", prior: "5612d4b52c62de0d", rd: "af22b01b0b56b1e5" },
+    smoke: {
+      speech: "33e653e03297c62a",
+      generalization: "33e653e03297c62a",
+      prior: "e12e4b64e89d9e0d",
+      rd: "0abedcf2ccbc3ee7",
+    },
+    demo: {
+      speech: "81457d48d7bb700c",
+      generalization: "4546a24d59fe886a",
+      prior: "b60ceb855f252dfc",
+      rd: "14c92567983cb766",
+    },
+    paper: {
+      speech: "efeb4ff3dac64ee2",
+      generalization: "efeb4ff3dac64ee2",
+      prior: "5612d4b52c62de0d",
+      rd: "af22b01b0b56b1e5",
+    },
   };
   for (const p of PRESETS) {
     assert.equal(configHash(VI_EMD_SETTINGS[p].speech), want[p].speech, `speech at ${p}`);
+    assert.equal(configHash(generalizationSettings(p)), want[p].generalization, `generalization at ${p}`);
     assert.equal(configHash(priorSettings(p)), want[p].prior, `priors at ${p}`);
     assert.equal(configHash(VI_EMD_SETTINGS[p].syntheticRd), want[p].rd, `synthetic RD at ${p}`);
   }
   // the key order of the merged prior settings is the speech entry's (records print them as JSON)
   assert.deepEqual(Object.keys(priorSettings("demo")), Object.keys(VI_EMD_SETTINGS.demo.speech));
+  assert.deepEqual(Object.keys(generalizationSettings("demo")), Object.keys(VI_EMD_SETTINGS.demo.speech));
 });
 
 test("every scale line contains the numbers of its preset's entry and the paper preset's", () => {
@@ -51,6 +73,7 @@ test("every scale line contains the numbers of its preset's entry and the paper 
     for (const q of [p, "paper" as const]) {
       const s = VI_EMD_SETTINGS[q].speech,
         c = priorSettings(q),
+        g = generalizationSettings(q),
         r = VI_EMD_SETTINGS[q].syntheticRd;
       const speech = (e: typeof s) => [
         e.tasnet.N,
@@ -67,6 +90,8 @@ test("every scale line contains the numbers of its preset's entry and the paper 
       ];
       has(speechScale(p), [...speech(s), s.sudormrf.sudormrf!.blocks]);
       has(speechTasNetScale(p), speech(s));
+      has(generalizationScale(p), [...speech(g), g.sudormrf.sudormrf!.blocks]);
+      has(generalizationTasNetScale(p), speech(g));
       has(priorsScale(p), speech(c));
       has(syntheticRdScale(p), [
         r.targetsPerSample.length,
