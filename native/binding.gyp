@@ -18,7 +18,8 @@
         "src/bias_act.cc",
         "src/dense.cc",
         "src/prelu.cc",
-        "src/gamma_sample.cc"
+        "src/gamma_sample.cc",
+        "src/normal.cc"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "defines": ["NAPI_VERSION=8"],

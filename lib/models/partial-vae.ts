@@ -107,6 +107,11 @@ function checkConfig(c: PartialVaeConfig): void {
 /** Scale of the encoder output layer's initial weights relative to Glorot-uniform (see the constructor). */
 export const ENCODER_OUTPUT_INIT_SCALE = 0.1;
 
+/** x with its unobserved entries (mask m = 0) set to 0, so that their values (even NaN) never enter. Call inside a tidy. */
+function observedValues(x: tf.Tensor, m: tf.Tensor): tf.Tensor {
+  return tf.where(tf.greater(m, 0), x, tf.zerosLike(x));
+}
+
 /** Partially observed data: values [N, D] and a 0/1 observation mask [N, D] (default: all observed). */
 export interface PartialData {
   x: TensorOrArray;
@@ -198,26 +203,35 @@ export class PartialVae implements TrainableModel {
    */
   aggregate(x: tf.Tensor, mask?: tf.Tensor): tf.Tensor2D {
     this.check(x, mask, "aggregate");
-    const [B, D] = x.shape;
     return tf.tidy(() => {
       const m = this.maskOf(x, mask);
-      const xObs = tf.where(tf.greater(m, 0), x, tf.zerosLike(x)); // unobserved values (even NaN) never enter
-      const [first, ...rest] = this.featureNet.layers;
-      const wx = tf.slice(first.w, [0, 0], [1, -1]); // [1, H1]
-      const we = tf.slice(first.w, [1, 0], [-1, -1]); // [E, H1]
-      let pre: tf.Tensor = tf.add(tf.mul(tf.reshape(xObs, [B, D, 1]), wx), tf.matMul(this.embedding, we)); // [B, D, H1]
-      if (first.b) pre = tf.add(pre, first.b);
-      let h: tf.Tensor = activate(pre, first.activation);
-      for (const layer of rest) h = dense(h, layer);
-      return tf.sum(tf.mul(h, tf.reshape(m, [B, D, 1])), 1) as tf.Tensor2D; // [B, featureDim]
+      return this.aggregateObserved(observedValues(x, m), m);
     });
+  }
+
+  /** aggregate() from the float 0/1 mask m and the values with unobserved entries zeroed. Call inside a tidy. */
+  private aggregateObserved(xObs: tf.Tensor, m: tf.Tensor): tf.Tensor2D {
+    const [B, D] = xObs.shape;
+    const [first, ...rest] = this.featureNet.layers;
+    const wx = tf.slice(first.w, [0, 0], [1, -1]); // [1, H1]
+    const we = tf.slice(first.w, [1, 0], [-1, -1]); // [E, H1]
+    let pre: tf.Tensor = tf.add(tf.mul(tf.reshape(xObs, [B, D, 1]), wx), tf.matMul(this.embedding, we)); // [B, D, H1]
+    if (first.b) pre = tf.add(pre, first.b);
+    let h: tf.Tensor = activate(pre, first.activation);
+    for (const layer of rest) h = dense(h, layer);
+    return tf.sum(tf.mul(h, tf.reshape(m, [B, D, 1])), 1) as tf.Tensor2D; // [B, featureDim]
   }
 
   /** Posterior parameters μ [B, K] and log σ² [B, K] of q(z | x_O). */
   encode(x: tf.Tensor, mask?: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+    return this.posterior(() => this.aggregate(x, mask));
+  }
+
+  /** μ and log σ² from the aggregated code made by `code` (called inside the tidy). */
+  private posterior(code: () => tf.Tensor2D): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
     const K = this.config.zDim;
     const [mean, logVar] = tf.tidy(() => {
-      const out = mlpForward(this.encoder, this.aggregate(x, mask));
+      const out = mlpForward(this.encoder, code());
       return [tf.slice(out, [0, 0], [-1, K]), tf.slice(out, [0, K], [-1, K])];
     });
     return { mean: mean as tf.Tensor2D, logVar: logVar as tf.Tensor2D };
@@ -271,11 +285,12 @@ export class PartialVae implements TrainableModel {
     if (eps.rank !== 2 || eps.shape[0] !== B || eps.shape[1] !== K)
       throw new Error(`PartialVae.record: eps must have shape [${B}, ${K}], got [${eps.shape}]`);
     return tf.tidy(() => {
+      // the mask and the zeroed values once, for the encoder and the distortion
       const m = this.maskOf(x, mask);
-      const { mean, logVar } = this.encode(x, m);
+      const xObs = observedValues(x, m);
+      const { mean, logVar } = this.posterior(() => this.aggregateObserved(xObs, m));
       const q = Normal.fromLogVar(mean, logVar);
       const z = tf.add(q.loc, tf.mul(q.scale, eps));
-      const xObs = tf.where(tf.greater(m, 0), x, tf.zerosLike(x));
       // per-dimension variance: broadcast the [D] log-variance (no [B, D] copy); amortised: the [B, D] head
       const nll = this.amortisedVariance
         ? (() => {

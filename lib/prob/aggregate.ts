@@ -11,6 +11,7 @@
 // as in Chen et al.'s reference weight matrix; any fixed order keeps MSS unbiased.
 import * as tf from "@tensorflow/tfjs";
 import type { Distribution } from "./distribution";
+import { fusedPairwiseLogNormal } from "./gaussian-kernels";
 import { HALF_LOG_2PI } from "./normal";
 import { logSumExp } from "./special";
 
@@ -143,6 +144,8 @@ function checkPairwise(where: string, shapes: Record<string, number[]>): [number
  */
 export function pairwiseLogNormal(z: tf.Tensor, mu: tf.Tensor, logvar: tf.Tensor): tf.Tensor {
   checkPairwise("pairwiseLogNormal", { z: z.shape, mu: mu.shape, logvar: logvar.shape });
+  const fused = fusedPairwiseLogNormal(z, mu, logvar);
+  if (fused) return fused;
   return tf.tidy(() => {
     const diff = tf.sub(tf.expandDims(z, 1), tf.expandDims(mu, 0));
     const lv = tf.expandDims(logvar, 0);

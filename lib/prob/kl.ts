@@ -6,12 +6,15 @@ import { Bernoulli } from "./bernoulli";
 import { Beta } from "./beta";
 import { addAll, Distribution } from "./distribution";
 import { Gamma } from "./gamma";
+import { fusedNormalKl } from "./gaussian-kernels";
 import { LogNormal } from "./lognormal";
 import { Normal } from "./normal";
 import { digamma, lbeta, lgamma } from "./special";
 
 /** KL between normals with means/standard deviations: log(σq/σp) + (σp² + (μp − μq)²)/(2σq²) − ½. */
 function klGaussianParams(muP: tf.Tensor, sP: tf.Tensor, muQ: tf.Tensor, sQ: tf.Tensor): tf.Tensor {
+  const fused = fusedNormalKl(muP, sP, muQ, sQ);
+  if (fused) return fused;
   return tf.tidy(() => {
     const ratio = tf.div(sP, sQ);
     const dz = tf.div(tf.sub(muP, muQ), sQ);

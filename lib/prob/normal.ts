@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../engine/rng";
 import { broadcastShapes, Distribution, Param, ParamStore, sampleShape, tfOpSeed } from "./distribution";
+import { fusedNormalLogProb } from "./gaussian-kernels";
 
 export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -40,6 +41,8 @@ export class Normal implements Distribution {
   }
 
   logProb(x: tf.Tensor): tf.Tensor {
+    const fused = fusedNormalLogProb(x, this.loc, this.scale);
+    if (fused) return fused;
     return tf.tidy(() => {
       const z = tf.div(tf.sub(x, this.loc), this.scale);
       return tf.sub(tf.neg(tf.add(tf.mul(tf.square(z), 0.5), tf.log(this.scale))), HALF_LOG_2PI);

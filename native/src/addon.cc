@@ -145,6 +145,7 @@ void RegisterGln(napi_env env, napi_value exports);   // gln.cc
 void RegisterDense(napi_env env, napi_value exports); // dense.cc
 void RegisterPrelu(napi_env env, napi_value exports); // prelu.cc
 void RegisterGammaSample(napi_env env, napi_value exports);  // gamma_sample.cc
+void RegisterNormal(napi_env env, napi_value exports);  // normal.cc
 
 }  // namespace vaelab
 
@@ -171,6 +172,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterDense(env, exports);
   RegisterPrelu(env, exports);
   RegisterGammaSample(env, exports);
+  RegisterNormal(env, exports);
   return exports;
 }
 

@@ -1,7 +1,8 @@
 // Names of fused kernels that a backend may provide (no imports, so code on any backend can name them):
 // the native backend implements them in C++ (native/src/gln.cc, dense.cc and prelu.cc, registered in
-// kernels-math.ts; native/src/conv.cc, registered in kernels-conv.ts); the caller (lib/nets/tcn.ts for
-// the gLN, lib/nets/conv.ts for the conv, lib/nets/mlp.ts for the dense layer) runs the kernel where
+// kernels-math.ts; native/src/conv.cc, registered in kernels-conv.ts; native/src/normal.cc, registered in
+// kernels-normal.ts); the caller (lib/nets/tcn.ts for the gLN, lib/nets/conv.ts for the conv, lib/nets/mlp.ts
+// for the dense layer, lib/prob/gaussian-kernels.ts for the Gaussian terms) runs the kernel where
 // the current backend has it, with its gradient registered there, and the composed tfjs ops elsewhere.
 export const FUSED_KERNELS = Object.freeze({
   /** Global layer norm of x [B, T, C]: inputs {x, gamma [C], beta [C]}, attr eps; output y [B, T, C]. */
@@ -31,6 +32,24 @@ export const FUSED_KERNELS = Object.freeze({
   prelu: "VaelabPrelu",
   /** Its backward: inputs {dy, x, alpha}; outputs [dx, dalpha]. */
   preluGrad: "VaelabPreluGrad",
+  /**
+   * log N(x | loc, scale) elementwise (lib/prob/gaussian-kernels): inputs {x, loc, scale}, each of the output's shape
+   * or a suffix of it (leading 1s aside); output of the broadcast shape.
+   */
+  normalLogProb: "VaelabNormalLogProb",
+  /** Its backward: inputs {dy, x, loc, scale}; outputs [dx, dloc, dscale], each of its input's shape. */
+  normalLogProbGrad: "VaelabNormalLogProbGrad",
+  /** KL(N(locP, scaleP) ‖ N(locQ, scaleQ)) elementwise: inputs {locP, scaleP, locQ, scaleQ}, broadcast as above. */
+  normalKl: "VaelabNormalKl",
+  /** Its backward: inputs {dy, locP, scaleP, locQ, scaleQ}; outputs [dlocP, dscaleP, dlocQ, dscaleQ]. */
+  normalKlGrad: "VaelabNormalKlGrad",
+  /**
+   * Pairwise diagonal-Gaussian log-densities: inputs {z, mu, logvar}, each [M, K]; output [M, M, K] with
+   * out[i, j, k] = log N(z_ik | mu_jk, exp(logvar_jk)).
+   */
+  pairwiseLogNormal: "VaelabPairwiseLogNormal",
+  /** Its backward: inputs {dy [M, M, K], z, mu, logvar}; outputs [dz, dmu, dlogvar], each [M, K]. */
+  pairwiseLogNormalGrad: "VaelabPairwiseLogNormalGrad",
 });
 
 /** Activations of the fused conv and dense kernels, by their code in native/src/bias_act.h (Act). */
@@ -52,4 +71,14 @@ export function fusedSwitch(envVar: string): (enabled?: boolean) => boolean {
     if (enabled !== undefined) on = enabled;
     return on;
   };
+}
+
+/** True when `shape` (leading 1s aside) is a suffix of `out`: element i of the output reads value i % size(shape). */
+export function isSuffixBroadcast(shape: readonly number[], out: readonly number[]): boolean {
+  let first = 0;
+  while (first < shape.length && shape[first] === 1) first++;
+  const s = shape.slice(first);
+  if (s.length > out.length) return false;
+  const offset = out.length - s.length;
+  return s.every((d, i) => d === out[offset + i]);
 }

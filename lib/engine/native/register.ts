@@ -7,6 +7,7 @@ import { loadAddon, NativeAddon } from "./addon";
 import { registerConvKernels } from "./kernels-conv";
 import { registerMathKernels } from "./kernels-math";
 import { registerMiscKernels } from "./kernels-misc";
+import { registerNormalKernels } from "./kernels-normal";
 import { NativeKernel } from "./kernel-util";
 import { isPooled, release, retain } from "./buffer-pool";
 
@@ -60,6 +61,7 @@ export function registerNativeBackend(): NativeAddon {
   registerMathKernels(native, reg);
   registerConvKernels(native, reg);
   registerMiscKernels(native, reg);
+  registerNormalKernels(native, reg);
   for (const k of tf.getKernelsForBackend("cpu")) {
     const fn = mine.get(k.kernelName);
     tf.registerKernel({
