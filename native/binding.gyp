@@ -19,7 +19,8 @@
         "src/dense.cc",
         "src/prelu.cc",
         "src/gamma_sample.cc",
-        "src/normal.cc"
+        "src/normal.cc",
+        "src/aggregate.cc"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu"],
       "defines": ["NAPI_VERSION=8"],

@@ -91,7 +91,8 @@ export function logAggregatePosterior(method: EstimatorMethod, logQ: tf.Tensor, 
 // Training calls the estimator every step with the same (method, M, N): keep a few log-weight matrices.
 const logWeightCache = new Map<string, Float32Array>();
 
-function logWeightMatrix(method: EstimatorMethod, M: number, N: number): Float32Array {
+/** log w_ij of estimatorWeights as a row-major [M, M] Float32Array (cached; do not modify it). */
+export function logWeightMatrix(method: EstimatorMethod, M: number, N: number): Float32Array {
   const key = `${method.toUpperCase()}:${M}:${N}`;
   let w = logWeightCache.get(key);
   if (!w) {

@@ -2,7 +2,12 @@
 //   PC = KL(q(z) ‖ Π_g q(z_g)),   TC = PC with every latent dimension its own group,
 // estimated per sample as log q̂(z_i) − Σ_g log q̂(z_ig), each q̂ from the same minibatch estimator.
 import * as tf from "@tensorflow/tfjs";
-import { EstimatorMethod, logAggregatePosterior } from "./aggregate";
+import { FUSED_KERNELS, fusedSwitch } from "../engine/native/fused-kernels";
+import { EstimatorMethod, logAggregatePosterior, logWeightMatrix } from "./aggregate";
+
+// Whether aggregateLogDensities runs the fused kernel where the backend has it (native: native/src/aggregate.cc);
+// VAELAB_FUSED_AGGREGATE=0 keeps the composed ops on every backend (before/after timings, parity tests).
+export const fusedAggregate = fusedSwitch("VAELAB_FUSED_AGGREGATE");
 
 /** [[0], [1], …, [K−1]]: the grouping for total correlation. */
 export function singletonGroups(K: number): number[][] {
@@ -76,6 +81,19 @@ export function aggregateLogDensities(
   // UnsortedSegmentSum, which the wasm backend lacks).
   const membership = Array.from({ length: K }, (_, k) => groups.map((g) => (g.includes(k) ? 1 : 0)));
   const [logQz, logQGroups] = tf.tidy(() => {
+    if (
+      fusedAggregate() &&
+      logQ.dtype === "float32" &&
+      tf.getKernel(FUSED_KERNELS.groupLogAggregate, tf.getBackend())
+    ) {
+      const all = tf.engine().runKernel(FUSED_KERNELS.groupLogAggregate, {
+        logQ,
+        membership: tf.tensor2d(membership, [K, G], "float32"),
+        logW: tf.tensor2d(logWeightMatrix(method, M, N), [M, M], "float32"),
+      }) as tf.Tensor;
+      const [groupsPart, jointPart] = tf.split(all, [G, 1], 1);
+      return [tf.reshape(jointPart, [-1]), groupsPart];
+    }
     const perGroup = tf.reshape(tf.matMul(tf.reshape(logQ, [M * M, K]), tf.tensor2d(membership, [K, G])), [M, M, G]);
     const joint = tf.sum(perGroup, 2, true);
     // One estimator call over [M, M, G+1]: columns 0…G−1 the groups, column G the joint.
@@ -143,3 +161,21 @@ export function gaussianPartialCorrelation(cov: number[][], groups: number[][]):
   for (const g of groups) pc += 0.5 * logDetSPD(g.map((i) => g.map((j) => cov[i][j])));
   return pc;
 }
+
+// dlogQ from one backward kernel call; membership and the log-weights are constants of the estimator.
+tf.registerGradient({
+  kernelName: FUSED_KERNELS.groupLogAggregate,
+  inputsToSave: ["logQ", "membership", "logW"],
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [logQ, membership, logW, out] = saved;
+    const dlogQ = tf.engine().runKernel(FUSED_KERNELS.groupLogAggregateGrad, {
+      dy: dy as tf.Tensor,
+      logQ,
+      membership,
+      logW,
+      out,
+    }) as tf.Tensor;
+    return { logQ: () => dlogQ, membership: () => tf.zerosLike(membership), logW: () => tf.zerosLike(logW) };
+  },
+});

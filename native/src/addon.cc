@@ -146,6 +146,7 @@ void RegisterDense(napi_env env, napi_value exports); // dense.cc
 void RegisterPrelu(napi_env env, napi_value exports); // prelu.cc
 void RegisterGammaSample(napi_env env, napi_value exports);  // gamma_sample.cc
 void RegisterNormal(napi_env env, napi_value exports);  // normal.cc
+void RegisterAggregate(napi_env env, napi_value exports);  // aggregate.cc
 
 }  // namespace vaelab
 
@@ -173,6 +174,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   RegisterPrelu(env, exports);
   RegisterGammaSample(env, exports);
   RegisterNormal(env, exports);
+  RegisterAggregate(env, exports);
   return exports;
 }
 

@@ -1,6 +1,7 @@
-// Trial behind the fused Gaussian kernels (issue 16): step times with lib/prob/gaussian-kernels on and off, in blocks
-// that alternate in one process (so both sides see the same machine state), for the bench models whose losses use
-// Normal.logProb / the Normal KL and for Fig. 3's linear PDisVAE (whose PC term also uses the pairwise densities).
+// Trial behind the fused Gaussian and aggregate-posterior kernels (issue 16): step times with lib/prob/gaussian-kernels
+// and lib/prob/correlation's fused estimate on and off together, in blocks that alternate in one process (so both
+// sides see the same machine state), for the bench models whose losses use Normal.logProb / the Normal KL and for
+// Fig. 3's linear PDisVAE and VAE (whose records compute the TC and PC terms on the pairwise densities).
 //   npx tsx scripts/trials/fused-gaussian-timing.ts [model …]
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
@@ -9,6 +10,7 @@ import { benchModel } from "../../lib/bench/models";
 import { createPdisVae, pdisVaePreset } from "../../lib/models/pdisvae";
 import { createAdam } from "../../lib/train/fused-adam";
 import { fusedGaussian } from "../../lib/prob/gaussian-kernels";
+import { fusedAggregate } from "../../lib/prob/correlation";
 
 interface Stepper {
   step(): Promise<void>;
@@ -57,11 +59,13 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < 5; rep++)
       for (const on of [true, false]) {
         fusedGaussian(on);
+        fusedAggregate(on);
         const t = performance.now();
         for (let i = 0; i < steps; i++) await m.step();
         ms[on ? "on" : "off"].push((performance.now() - t) / steps);
       }
     fusedGaussian(true);
+    fusedAggregate(true);
     m.dispose();
     const med = (v: number[]) => [...v].sort((a, b) => a - b)[2];
     console.log(

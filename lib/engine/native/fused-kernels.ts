@@ -1,8 +1,9 @@
 // Names of fused kernels that a backend may provide (no imports, so code on any backend can name them):
 // the native backend implements them in C++ (native/src/gln.cc, dense.cc and prelu.cc, registered in
 // kernels-math.ts; native/src/conv.cc, registered in kernels-conv.ts; native/src/normal.cc, registered in
-// kernels-normal.ts); the caller (lib/nets/tcn.ts for the gLN, lib/nets/conv.ts for the conv, lib/nets/mlp.ts
-// for the dense layer, lib/prob/gaussian-kernels.ts for the Gaussian terms) runs the kernel where
+// kernels-normal.ts, and native/src/aggregate.cc); the caller (lib/nets/tcn.ts for the gLN, lib/nets/conv.ts for the conv, lib/nets/mlp.ts
+// for the dense layer, lib/prob/gaussian-kernels.ts for the Gaussian terms, lib/prob/correlation.ts for the aggregate
+// posterior's estimate) runs the kernel where
 // the current backend has it, with its gradient registered there, and the composed tfjs ops elsewhere.
 export const FUSED_KERNELS = Object.freeze({
   /** Global layer norm of x [B, T, C]: inputs {x, gamma [C], beta [C]}, attr eps; output y [B, T, C]. */
@@ -50,6 +51,14 @@ export const FUSED_KERNELS = Object.freeze({
   pairwiseLogNormal: "VaelabPairwiseLogNormal",
   /** Its backward: inputs {dy [M, M, K], z, mu, logvar}; outputs [dz, dmu, dlogvar], each [M, K]. */
   pairwiseLogNormalGrad: "VaelabPairwiseLogNormalGrad",
+  /**
+   * The aggregate posterior's minibatch estimate per group and jointly (lib/prob/correlation): inputs {logQ [M, M, K],
+   * membership [K, G] 0/1, logW [M, M]}; output [M, G + 1], out[i, g] = logsumexp_j(logW[i, j] + Σ_{k∈g} logQ[i, j, k]),
+   * column G the joint (the sum of the group sums).
+   */
+  groupLogAggregate: "VaelabGroupLogAggregate",
+  /** Its backward: inputs {dy [M, G + 1], logQ, membership, logW, out}; output dlogQ [M, M, K]. */
+  groupLogAggregateGrad: "VaelabGroupLogAggregateGrad",
 });
 
 /** Activations of the fused conv and dense kernels, by their code in native/src/bias_act.h (Act). */

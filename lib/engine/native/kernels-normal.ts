@@ -1,5 +1,6 @@
 // The fused Gaussian terms (native/src/normal.cc): log N(x | μ, σ), KL(N(μp, σp) ‖ N(μq, σq)) and the pairwise
-// log-densities of a batch of diagonal Gaussians, forward and backward, each one kernel. The first two broadcast
+// log-densities of a batch of diagonal Gaussians, forward and backward, each one kernel; and the aggregate
+// posterior's minibatch estimate over those densities, per group and jointly (native/src/aggregate.cc). The first two broadcast
 // their operands by a suffix of the output shape (the caller, lib/prob/gaussian-kernels, only calls them so);
 // anything else is an error naming the operand.
 import * as tf from "@tensorflow/tfjs";
@@ -48,6 +49,26 @@ interface NormalAddon {
     dz: Float32Array,
     dmu: Float32Array,
     dlogvar: Float32Array,
+  ): void;
+  groupLogAggregate(
+    logQ: Float32Array,
+    membership: Float32Array,
+    logW: Float32Array,
+    m: number,
+    k: number,
+    groups: number,
+    out: Float32Array,
+  ): void;
+  groupLogAggregateBackward(
+    dy: Float32Array,
+    logQ: Float32Array,
+    membership: Float32Array,
+    logW: Float32Array,
+    out: Float32Array,
+    m: number,
+    k: number,
+    groups: number,
+    dlogQ: Float32Array,
   ): void;
   normalKlBackward(
     dy: Float32Array,
@@ -175,5 +196,44 @@ export function registerNormalKernels(addon: NativeAddon, reg: Reg): void {
       dlogvar,
     );
     return infos(backend, ops, [dz, dmu, dlogvar]);
+  });
+
+  const aggregateShape = (kernel: string, logQ: Info, membership: Info, logW: Info): [number, number, number] => {
+    const [m, m2, k] = logQ.shape;
+    if (!allFloat32(logQ, membership, logW) || logQ.shape.length !== 3 || m !== m2 || size(logQ.shape) === 0)
+      throw new Error(`${kernel}: logQ must be a non-empty float32 [M, M, K], got ${logQ.dtype} [${logQ.shape}]`);
+    if (membership.shape.length !== 2 || membership.shape[0] !== k || membership.shape[1] < 1)
+      throw new Error(`${kernel}: membership must be [${k}, G], got [${membership.shape}]`);
+    if (logW.shape.join() !== [m, m].join())
+      throw new Error(`${kernel}: logW must be [${m}, ${m}], got [${logW.shape}]`);
+    return [m, k, membership.shape[1]];
+  };
+  if (typeof native.groupLogAggregate !== "function") return; // an addon built before aggregate.cc existed
+  reg(FUSED_KERNELS.groupLogAggregate, ({ inputs, backend }) => {
+    const { logQ, membership, logW } = inputs;
+    const [m, k, g] = aggregateShape(FUSED_KERNELS.groupLogAggregate, logQ, membership, logW);
+    const out = takeF32(m * (g + 1));
+    native.groupLogAggregate(v(backend, logQ), v(backend, membership), v(backend, logW), m, k, g, out);
+    return backend.makeTensorInfo([m, g + 1], "float32", out);
+  });
+  reg(FUSED_KERNELS.groupLogAggregateGrad, ({ inputs, backend }) => {
+    const { dy, logQ, membership, logW, out } = inputs;
+    const [m, k, g] = aggregateShape(FUSED_KERNELS.groupLogAggregateGrad, logQ, membership, logW);
+    for (const [name, t] of Object.entries({ dy, out }))
+      if (t.shape.join() !== [m, g + 1].join())
+        throw new Error(`${FUSED_KERNELS.groupLogAggregateGrad}: ${name} must be [${m}, ${g + 1}], got [${t.shape}]`);
+    const dlogQ = takeF32(m * m * k);
+    native.groupLogAggregateBackward(
+      v(backend, dy),
+      v(backend, logQ),
+      v(backend, membership),
+      v(backend, logW),
+      v(backend, out),
+      m,
+      k,
+      g,
+      dlogQ,
+    );
+    return backend.makeTensorInfo([m, m, k], "float32", dlogQ);
   });
 }
