@@ -1,7 +1,6 @@
 // Trial behind the fused Gaussian and aggregate-posterior kernels (issue 16): step times with lib/prob/gaussian-kernels
 // and lib/prob/correlation's fused estimate on and off together, in blocks that alternate in one process (so both
-// sides see the same machine state), for the bench models whose losses use Normal.logProb / the Normal KL and for
-// Fig. 3's linear PDisVAE and VAE (whose records compute the TC and PC terms on the pairwise densities).
+// sides see the same machine state), for the bench models and Fig. 3's linear PDisVAE and VAE.
 //   npx tsx scripts/trials/fused-gaussian-timing.ts [model …]
 import * as tf from "@tensorflow/tfjs";
 import { initEngine } from "../../lib/engine/backend";
@@ -42,6 +41,10 @@ function pdisvaeStepper(method: "pdisvae" | "vae"): Stepper {
 
 async function main(): Promise<void> {
   await initEngine({ quiet: true });
+  const setSwitch = (on: boolean) => {
+    fusedGaussian(on);
+    fusedAggregate(on);
+  };
   const names = process.argv.slice(2);
   const models = names.length ? names : ["mlp-vae", "conv-vae", "pvae", "pdisvae-linear", "vae-linear"];
   for (const name of models) {
@@ -58,14 +61,12 @@ async function main(): Promise<void> {
     const ms: Record<"on" | "off", number[]> = { on: [], off: [] };
     for (let rep = 0; rep < 5; rep++)
       for (const on of [true, false]) {
-        fusedGaussian(on);
-        fusedAggregate(on);
+        setSwitch(on);
         const t = performance.now();
         for (let i = 0; i < steps; i++) await m.step();
         ms[on ? "on" : "off"].push((performance.now() - t) / steps);
       }
-    fusedGaussian(true);
-    fusedAggregate(true);
+    setSwitch(true);
     m.dispose();
     const med = (v: number[]) => [...v].sort((a, b) => a - b)[2];
     console.log(
