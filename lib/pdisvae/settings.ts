@@ -71,7 +71,8 @@ export const PDISVAE_SETTINGS: Readonly<Record<Preset, PdisVaeSettings>> = Objec
   demo: {
     // seeds: the paper's 10 (was 4 until session 9, when Fig. 3's and Fig. 8–9's comparisons were ties "inside the
     // noise at 4 seeds", e.g. ICA vs PDisVAE p = 0.053); restarts: 3 extra PDisVAE runs per seed (24–35 s each).
-    // A first run of Fig. 3 or Fig. 8–9 trains 90 linear models, ≈ 35 min on the 2-core CPU (over the 15-min budget).
+    // A first run of Fig. 3 or Fig. 8–9 trains 90 linear models: 1234 s / 1027 s on the quiet 2-core AMD VM since the
+    // fused Gaussian and aggregate-posterior kernels (≈ 35 min before them), still over the 15-minute budget.
     linear: { schedule: { epochs: 400, learningRate: 5e-3, batchSize: 128 }, seeds: 10, restarts: 4 },
     // Fig. 7: 10 seeds per β, as the paper runs every method (3 until session 10: the latent-R² comparison was a tie
     // "inside the noise at 3 seeds", and β = 4 already has Fig. 3's 10 seeds)

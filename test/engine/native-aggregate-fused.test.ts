@@ -16,9 +16,8 @@ import { FUSED_KERNELS } from "../../lib/engine/native/fused-kernels";
 import { Rng } from "../../lib/engine/rng";
 import { aggregateLogDensities, contiguousGroups, fusedAggregate, singletonGroups } from "../../lib/prob/correlation";
 import { BatchEstimator, estimatorWeights } from "../../lib/prob/aggregate";
-import { createPdisVae, pdisVaePreset } from "../../lib/models/pdisvae";
-import { createAdam } from "../../lib/train/fused-adam";
-import { nativeUnavailable, on } from "./native-harness";
+import { kernelNamesOf, nativeUnavailable, on } from "./native-harness";
+import { assertSameTrajectory, linearPdisVaeLosses } from "./linear-pdisvae-losses";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -109,21 +108,7 @@ function check(label: string, got: ArrayLike<number>[], want: ArrayLike<number>[
 }
 
 function kernelNames(backend: string, k: Case, fused: boolean): string[] {
-  return on(backend, () => {
-    const names: string[] = [];
-    const engine = tf.engine() as unknown as { runKernel: (...r: unknown[]) => unknown };
-    const orig = engine.runKernel;
-    engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
-      names.push(String(name));
-      return orig.call(this, name, ...rest);
-    };
-    try {
-      tf.dispose(run(k, fused));
-    } finally {
-      engine.runKernel = orig;
-    }
-    return names;
-  });
+  return on(backend, () => kernelNamesOf(() => tf.dispose(run(k, fused))));
 }
 
 describe("fused aggregate-posterior estimate on native", { skip: skip ?? undefined }, () => {
@@ -212,44 +197,9 @@ describe("fused aggregate-posterior estimate on native", { skip: skip ?? undefin
 
   for (const method of ["beta-tcvae", "pdisvae"] as const) {
     test(`a ${method} model trained 100 Adam steps with the fused estimate follows the composed one's loss`, async () => {
-      // Fig. 3's linear set-up on [128, 20] Gaussian data; its record computes both TC and PC (monitoring).
-      const steps = 100;
-      const losses = async (fused: boolean): Promise<number[]> => {
-        const prevBackend = tf.getBackend();
-        const prev = fusedAggregate();
-        tf.setBackend("native");
-        fusedAggregate(fused);
-        try {
-          const rng = new Rng(`native-aggregate-fused/${method}`);
-          const m = createPdisVae(pdisVaePreset("groupwise-linear", method, 5000), rng.fork("init"));
-          const x = rng.fork("data").normalTensor([128, 20]);
-          const opt = createAdam(5e-3);
-          const out: number[] = [];
-          for (let s = 0; s < steps; s++) {
-            const ctx = { step: s, epoch: 0, rng: rng.fork(`step-${s}`) };
-            const loss = opt.minimize(() => m.loss(m.step(x, ctx), s), true, Object.values(m.variables)) as tf.Scalar;
-            out.push((await loss.data())[0]);
-            loss.dispose();
-          }
-          opt.dispose();
-          x.dispose();
-          m.dispose();
-          return out;
-        } finally {
-          fusedAggregate(prev);
-          tf.setBackend(prevBackend);
-        }
-      };
-      const a = await losses(true);
-      const b = await losses(false);
-      let worst = 0;
-      for (let s = 0; s < steps; s++) worst = Math.max(worst, Math.abs(a[s] - b[s]) / Math.abs(b[s]));
-      if (process.env.VAELAB_AGGREGATE_DIAG)
-        console.log(
-          `${method} 100 steps: loss ${b[0].toFixed(3)} → ${b[steps - 1].toFixed(3)} (composed), ${a[steps - 1].toFixed(3)} (fused); max rel |Δ| ${worst.toExponential(2)}`,
-        );
-      assert.ok(b[0] - b[steps - 1] > 1, `the composed run trains (loss ${b[0]} → ${b[steps - 1]})`);
-      assert.ok(worst <= 1e-3, `fused vs composed trajectories differ by up to ${worst} relative`);
+      const run = (on: boolean) =>
+        linearPdisVaeLosses(method, `native-aggregate-fused/${method}`, 100, fusedAggregate, on);
+      assertSameTrajectory(`${method}, fused estimate`, await run(true), await run(false), 1e-3);
     });
   }
 });

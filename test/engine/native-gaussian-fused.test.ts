@@ -23,9 +23,9 @@ import { kl } from "../../lib/prob/kl";
 import { pairwiseLogNormal } from "../../lib/prob/aggregate";
 import { fusedGaussian } from "../../lib/prob/gaussian-kernels";
 import { PARTIAL_VAE_BENCHMARK, createPartialVae } from "../../lib/models/partial-vae";
-import { createPdisVae, pdisVaePreset } from "../../lib/models/pdisvae";
 import { createAdam } from "../../lib/train/fused-adam";
-import { nativeUnavailable, on } from "./native-harness";
+import { kernelNamesOf, nativeUnavailable, on } from "./native-harness";
+import { assertSameTrajectory, linearPdisVaeLosses } from "./linear-pdisvae-losses";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -182,21 +182,7 @@ function check(label: string, k: Case, got: ArrayLike<number>[], want: ArrayLike
 }
 
 function kernelNames(backend: string, k: Case, fused = true): string[] {
-  return on(backend, () => {
-    const names: string[] = [];
-    const engine = tf.engine() as unknown as { runKernel: (...r: unknown[]) => unknown };
-    const orig = engine.runKernel;
-    engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
-      names.push(String(name));
-      return orig.call(this, name, ...rest);
-    };
-    try {
-      tf.dispose(run(k, fused));
-    } finally {
-      engine.runKernel = orig;
-    }
-    return names;
-  });
+  return on(backend, () => kernelNamesOf(() => tf.dispose(run(k, fused))));
 }
 
 describe("fused Gaussian log-density and KL on native", { skip: skip ?? undefined }, () => {
@@ -292,20 +278,7 @@ describe("fused Gaussian log-density and KL on native", { skip: skip ?? undefine
       compare("fused/composed-cpu", await arraysOf(on("cpu", go(false))), 2e-6);
       compare("fused/float64", want, 1e-5);
       // one kernel each way on native
-      const names: string[] = [];
-      on("native", () => {
-        const engine = tf.engine() as unknown as { runKernel: (...r: unknown[]) => unknown };
-        const orig = engine.runKernel;
-        engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
-          names.push(String(name));
-          return orig.call(this, name, ...rest);
-        };
-        try {
-          tf.dispose(go(true)());
-        } finally {
-          engine.runKernel = orig;
-        }
-      });
+      const names = on("native", () => kernelNamesOf(() => tf.dispose(go(true)())));
       assert.deepEqual(
         names.filter((n) => n.startsWith("Vaelab")),
         [FUSED_KERNELS.pairwiseLogNormal, FUSED_KERNELS.pairwiseLogNormalGrad],
@@ -415,43 +388,8 @@ describe("fused Gaussian log-density and KL on native", { skip: skip ?? undefine
   });
 
   test("a PDisVAE trained 100 Adam steps with the fused terms follows the composed one's loss", async () => {
-    // Fig. 3's linear PDisVAE (20-D data, three 2-D groups, MWS estimator over the batch) on [128, 20] Gaussian data.
-    const steps = 100;
-    const losses = async (fused: boolean): Promise<number[]> => {
-      const prevBackend = tf.getBackend();
-      const prevFused = fusedGaussian();
-      tf.setBackend("native");
-      fusedGaussian(fused);
-      try {
-        const rng = new Rng("native-gaussian-fused/pdisvae");
-        const m = createPdisVae(pdisVaePreset("groupwise-linear", "pdisvae", 5000), rng.fork("init"));
-        const x = rng.fork("data").normalTensor([128, 20]);
-        const opt = createAdam(5e-3);
-        const out: number[] = [];
-        for (let s = 0; s < steps; s++) {
-          const ctx = { step: s, epoch: 0, rng: rng.fork(`step-${s}`) };
-          const loss = opt.minimize(() => m.loss(m.step(x, ctx), s), true, Object.values(m.variables)) as tf.Scalar;
-          out.push((await loss.data())[0]);
-          loss.dispose();
-        }
-        opt.dispose();
-        x.dispose();
-        m.dispose();
-        return out;
-      } finally {
-        fusedGaussian(prevFused);
-        tf.setBackend(prevBackend);
-      }
-    };
-    const a = await losses(true);
-    const b = await losses(false);
-    let worst = 0;
-    for (let s = 0; s < steps; s++) worst = Math.max(worst, Math.abs(a[s] - b[s]) / Math.abs(b[s]));
-    if (process.env.VAELAB_GAUSSIAN_DIAG)
-      console.log(
-        `pdisvae 100 steps: loss ${b[0].toFixed(3)} → ${b[steps - 1].toFixed(3)} (composed), ${a[steps - 1].toFixed(3)} (fused); max rel |Δ| ${worst.toExponential(2)}`,
-      );
-    assert.ok(b[0] - b[steps - 1] > 1, `the composed run trains (loss ${b[0]} → ${b[steps - 1]})`);
-    assert.ok(worst <= 1e-3, `fused vs composed PDisVAE trajectories differ by up to ${worst} relative`);
+    const run = (on: boolean) =>
+      linearPdisVaeLosses("pdisvae", "native-gaussian-fused/pdisvae", 100, fusedGaussian, on);
+    assertSameTrajectory("pdisvae, fused Gaussian terms", await run(true), await run(false), 1e-3);
   });
 });

@@ -131,3 +131,20 @@ export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): numb
   }
   return m;
 }
+
+/** The names of the kernels `fn` dispatches, in order (every engine runKernel call, nested ones included). */
+export function kernelNamesOf(fn: () => void): string[] {
+  const names: string[] = [];
+  const engine = tf.engine() as unknown as { runKernel: (...r: unknown[]) => unknown };
+  const orig = engine.runKernel;
+  engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
+    names.push(String(name));
+    return orig.call(this, name, ...rest);
+  };
+  try {
+    fn();
+  } finally {
+    engine.runKernel = orig;
+  }
+  return names;
+}
