@@ -11,7 +11,9 @@
 //   npm run bench -- --torch                       add PyTorch rows (scripts/bench_torch.py) if a python3 has torch
 //                                                  ($VAELAB_PYTHON, python3 on PATH, or /usr/bin/python3)
 //
-// Flags: --json, --models a,b, --backends a,b, --min-seconds s (2), --max-steps n (50), --warmup n (2),
+// Flags: --json, --models a,b, --backends a,b, --min-seconds s (2), --max-steps n (1000), --warmup n (30; a step over
+// 1 s warms up once — 2 warm-up and 50 timed steps until 2026-12-07 under-measured steps of a few ms, whose JavaScript
+// V8 had not yet optimised: pvae read 3.7 ms against 1.6 steady),
 // --cpu-max-steps n (2: the pure-JS cpu backend takes tens of seconds per conv step), --quick,
 // --torch, --seed n, --timeout s (per pair, 1800).
 import { spawn, spawnSync } from "child_process";
@@ -72,8 +74,8 @@ function parseArgs(argv: string[]): Options {
     models: ALL_MODELS,
     backends: ALL_BACKENDS,
     minSeconds: 2,
-    maxSteps: 50,
-    warmup: 2,
+    maxSteps: 1000,
+    warmup: 30,
     cpuMaxSteps: 2,
     torch: false,
     seed: 0,

@@ -8,7 +8,7 @@ stderr. scripts/bench.ts runs it with --torch. --device cuda times the same step
 "pytorch-cuda", synchronised around each step); scripts/gpu-check.sh runs that beside the webgpu
 check, with the two paper-size models of lib/bench/models' PAPER_BENCH_MODELS (--models tasnet-librimix,cdvae-paper).
 
-    python3 scripts/bench_torch.py [--models a,b] [--min-seconds 2] [--max-steps 50] [--warmup 2] [--threads n] [--device cpu|cuda]
+    python3 scripts/bench_torch.py [--models a,b] [--min-seconds 2] [--max-steps 1000] [--warmup 30] [--threads n] [--device cpu|cuda]
 """
 import argparse
 import json
@@ -377,8 +377,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--min-seconds", type=float, default=2.0)
-    ap.add_argument("--max-steps", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--max-steps", type=int, default=1000)
+    ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch.set_num_threads (default: all cores)")
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
