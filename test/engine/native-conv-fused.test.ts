@@ -24,7 +24,7 @@ import { Conv2dParams, Padding, conv2d, conv2dComposed, fusedConv } from "../../
 import type { Activation } from "../../lib/nets/mlp";
 import { SDE_LEVEL_BENCHMARK, SdeLevel } from "../../lib/bench/models";
 import { createAdam } from "../../lib/train/fused-adam";
-import { maxRelErr, nativeUnavailable, on } from "./native-harness";
+import { kernelNamesOf, maxRelErr, nativeUnavailable, on } from "./native-harness";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -196,26 +196,19 @@ function sumTol(k: Case, d: Data): number {
 function kernelNames(backend: string, k: Case): string[] {
   return on(backend, () => {
     const d = data(k);
-    const names: string[] = [];
-    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
-    const orig = engine.runKernel;
     const x = tf.tensor4d(d.x, k.x),
       w = tf.tensor4d(d.w, [k.kernel, k.kernel, k.x[3], k.out]),
       b = tf.tensor1d(d.b),
       dy = tf.tensor(d.dy, d.yShape);
-    engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
-      names.push(String(name));
-      return orig.call(this, name, ...rest);
-    };
     try {
-      tf.dispose(
-        tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => conv2d(xx, params(k, ww, bb)))([x, w, b], dy),
+      return kernelNamesOf(() =>
+        tf.dispose(
+          tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => conv2d(xx, params(k, ww, bb)))([x, w, b], dy),
+        ),
       );
     } finally {
-      engine.runKernel = orig;
       tf.dispose([x, w, b, dy]);
     }
-    return names;
   });
 }
 

@@ -19,7 +19,7 @@ import { FUSED_ACTIVATIONS, FUSED_KERNELS } from "../../lib/engine/native/fused-
 import { Rng } from "../../lib/engine/rng";
 import { Activation, DenseParams, dense, denseComposed, fusedDense } from "../../lib/nets/mlp";
 import { benchModel } from "../../lib/bench/models";
-import { maxRelErr, nativeUnavailable, on } from "./native-harness";
+import { kernelNamesOf, maxRelErr, nativeUnavailable, on } from "./native-harness";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -113,22 +113,6 @@ function sumTol(k: Case): number {
 }
 
 /** Kernel names run by fn (on the current backend). */
-function kernelsOf(fn: () => void): string[] {
-  const names: string[] = [];
-  const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
-  const orig = engine.runKernel;
-  engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
-    names.push(String(name));
-    return orig.call(this, name, ...rest);
-  };
-  try {
-    fn();
-  } finally {
-    engine.runKernel = orig;
-  }
-  return names;
-}
-
 /** Kernels of one forward + backward of dense on `backend`, with dx asked or only the weights' gradients. */
 function kernelNames(backend: string, k: Case, askDx: boolean): string[] {
   return on(backend, () => {
@@ -138,7 +122,7 @@ function kernelNames(backend: string, k: Case, askDx: boolean): string[] {
       b = tf.variable(tf.tensor1d(d.b)),
       dy = tf.tensor(d.dy, d.yShape);
     try {
-      return kernelsOf(() => {
+      return kernelNamesOf(() => {
         if (askDx) tf.dispose(tf.grads((xx: tf.Tensor) => dense(xx, params(k, w, b)))([x], dy));
         else {
           const { value, grads } = tf.variableGrads(

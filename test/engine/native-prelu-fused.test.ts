@@ -18,7 +18,7 @@ import { fusedPrelu, prelu } from "../../lib/nets/tcn";
 import { createConvTasNet, convTasNetPreset } from "../../lib/models/conv-tasnet";
 import { toneMixtures } from "../../lib/bench/models";
 import { createAdam } from "../../lib/train/fused-adam";
-import { maxRelErr, nativeUnavailable, on } from "./native-harness";
+import { kernelNamesOf, maxRelErr, nativeUnavailable, on } from "./native-harness";
 import { arraysOf } from "../helpers/read";
 
 const skip = nativeUnavailable();
@@ -87,23 +87,16 @@ function checkAgainst(label: string, k: Case, got: Float32Array[], want: Float32
 function kernelNames(backend: string, k: Case): string[] {
   return on(backend, () => {
     const d = data(k);
-    const names: string[] = [];
     const x = tf.tensor(d.x, k.shape),
       a = tf.tensor1d(d.alpha),
       dy = tf.tensor(d.dy, k.shape);
-    const engine = tf.engine() as unknown as { runKernel: (...r: unknown[]) => unknown };
-    const orig = engine.runKernel;
-    engine.runKernel = function (this: unknown, name: unknown, ...rest: unknown[]) {
-      names.push(String(name));
-      return orig.call(this, name, ...rest);
-    };
     try {
-      tf.dispose(tf.grads((xx: tf.Tensor, aa: tf.Tensor) => prelu(xx, aa as tf.Variable))([x, a], dy));
+      return kernelNamesOf(() =>
+        tf.dispose(tf.grads((xx: tf.Tensor, aa: tf.Tensor) => prelu(xx, aa as tf.Variable))([x, a], dy)),
+      );
     } finally {
-      engine.runKernel = orig;
       tf.dispose([x, a, dy]);
     }
-    return names;
   });
 }
 
