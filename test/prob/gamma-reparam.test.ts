@@ -134,6 +134,46 @@ test("the native dz/dα kernel matches gammaSampleShapeGradient (float64 in both
   }
 });
 
+test("the native dz/dα kernel's four-lane path gives its one-by-one path's float32 bit for bit", async (t) => {
+  // Equal shapes take the four-lane series / continued fraction (native/src/special.cc); a broadcast takes the
+  // scalar loop. Both branches, lanes converging at different terms, invalid inputs, and a length that is not a
+  // multiple of four.
+  if (!tf.findBackendFactory("native")) return t.skip("no native backend");
+  const initial = tf.getBackend();
+  await tf.setBackend("native");
+  try {
+    const rng = new Rng("dz/dα lanes");
+    const n = 20003,
+      alphas = new Float32Array(n),
+      zs = new Float32Array(n);
+    const specials = [0, -0, -1, NaN, Infinity, 1e-45, 1e-38, 1e30, 1];
+    for (let i = 0; i < n; i++) {
+      alphas[i] = 10 ** (rng.uniform() * 5 - 2.5);
+      zs[i] = alphas[i] * 10 ** (rng.uniform() * 4 - 2);
+      if (i % 97 === 0) alphas[i] = specials[i % specials.length];
+      if (i % 89 === 0) zs[i] = specials[(i * 7) % specials.length];
+    }
+    const fourLane = tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, {
+      a: tf.tensor1d(alphas),
+      b: tf.tensor1d(zs),
+    }) as tf.Tensor;
+    const oneByOne = tf.engine().runKernel(SPECIAL_KERNELS.gammaShapeGrad, {
+      a: tf.tensor1d(alphas),
+      b: tf.tensor2d(zs, [1, n]),
+    }) as tf.Tensor;
+    assert.deepEqual(oneByOne.shape, [1, n], "the broadcast call takes the one-by-one path");
+    const [got, want] = [await fourLane.data(), await oneByOne.data()];
+    let differ = 0;
+    for (let i = 0; i < n; i++) if (!Object.is(got[i], want[i])) differ++;
+    assert.equal(differ, 0, `${differ} of ${n} values differ between the two paths`);
+    const series = Array.from(alphas).filter((a, i) => a > 0 && zs[i] < a + 1).length;
+    assert.ok(series > 5000 && n - series > 5000, `both branches exercised (${series} series)`);
+    tf.dispose([fourLane, oneByOne]);
+  } finally {
+    await tf.setBackend(initial);
+  }
+});
+
 test("dz/dα against mpmath (1500 digits): the far tails, where a difference of two P evaluations gave 0", () => {
   // −∂P/∂α / p(z) by mpmath.diff of gammainc at 1500 digits (1 − P underflows double there); until 2026-12-07 the
   // reference was a central difference of P, which returned 0 (or NaN → 0) at the last five points
