@@ -1,6 +1,9 @@
 # Native CPU kernels for the `native` tfjs backend (lib/engine/native/).
-# Built by scripts/build-native.js into native/build/; links OpenBLAS for GEMM.
+# Built by scripts/build-native.js into native/build/; links OpenBLAS for GEMM and, where its headers are
+# installed (the build script passes --with_dnnl=1), oneDNN (libdnnl) for the 2-D convolutions
+# (src/conv_dnnl.cc; without it they run on im2col + OpenBLAS).
 {
+  "variables": { "with_dnnl%": 0 },
   "targets": [
     {
       "target_name": "vaelab_native",
@@ -13,6 +16,7 @@
         "src/transpose.cc",
         "src/thread_pool.cc",
         "src/conv.cc",
+        "src/conv_dnnl.cc",
         "src/misc.cc",
         "src/gln.cc",
         "src/bias_act.cc",
@@ -30,7 +34,10 @@
       "cflags": ["-O3", "-fno-math-errno", "-march=native"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno", "-march=native", "-fexceptions", "-ffp-contract=off"],
       "cflags_cc!": ["-std=gnu++17", "-fno-exceptions"],
-      "libraries": ["-lopenblas", "-lpthread"]
+      "libraries": ["-lopenblas", "-lpthread"],
+      "conditions": [
+        ["with_dnnl==1", { "defines": ["VAELAB_WITH_DNNL=1"], "libraries": ["-ldnnl", "-lgomp"] }]
+      ]
     }
   ]
 }

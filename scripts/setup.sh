@@ -7,12 +7,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# g++, make, python3, libopenblas-dev build the native CPU engine at `npm ci` (native/); chromium renders the PNG
+# g++, make, python3, libopenblas-dev build the native CPU engine at `npm ci` (native/), libdnnl-dev (oneDNN) gives
+# it 2.8–3.2× faster convolutions (optional: without it they run on im2col + OpenBLAS); chromium renders the PNG
 # exports and drives the browser tests; jupyter-notebook and jupyter-nbconvert serve `npm run jupyter` and the tests
 # that go through real Jupyter; espeak-ng and flite synthesise VI-EMD's speech stand-in and sox resamples it;
 # libvulkan1 is the Vulkan loader that the webgpu backend (Dawn) needs: on a GPU with the vendor's driver, and in
 # test/engine/webgpu.test.ts on chromium's SwiftShader (a CPU Vulkan driver, which the test points Dawn at itself).
-PACKAGES=(g++ make python3 libopenblas-dev chromium jupyter-notebook jupyter-nbconvert espeak-ng flite sox libvulkan1)
+PACKAGES=(g++ make python3 libopenblas-dev libdnnl-dev chromium jupyter-notebook jupyter-nbconvert espeak-ng flite sox libvulkan1)
 
 say() { echo "vaelab setup: $*"; }
 
@@ -44,6 +45,7 @@ consequences() {
   case "$m" in *" g++ "* | *" make "* | *" python3 "* | *" libopenblas-dev "*)
     say "  without g++ make python3 libopenblas-dev: no native engine, training runs on tfjs's pure-JS cpu backend (many times slower)" ;;
   esac
+  case "$m" in *" libdnnl-dev "*) say "  without libdnnl-dev: the native engine's convolutions run on im2col + OpenBLAS (2.8–3.2× slower)" ;; esac
   case "$m" in *" chromium "*) say "  without chromium: figures are exported without PNGs, the browser tests skip" ;; esac
   case "$m" in *" jupyter-"*) say "  without jupyter-notebook jupyter-nbconvert: no 'npm run jupyter' (the headless 'npm run figures' needs no Jupyter)" ;; esac
   case "$m" in *" libvulkan1 "*) say "  without libvulkan1: no webgpu backend (GPU training through Dawn), the webgpu tests skip" ;; esac

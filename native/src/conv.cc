@@ -21,20 +21,13 @@
 #include <vector>
 
 #include "bias_act.h"
+#include "conv_dnnl.h"
 #include "napi_args.h"
 #include "thread_pool.h"
 
 namespace vaelab {
 namespace {
 
-// Geometry of one convolution, as tfjs's Conv2DInfo (NHWC). Depthwise: out_c = in_c · channel multiplier.
-struct ConvGeom {
-  int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c, f_h, f_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
-  int64_t XSize() const { return batch * in_h * in_w * in_c; }
-  int64_t YSize() const { return batch * out_h * out_w * out_c; }
-  int64_t Rows() const { return batch * out_h * out_w; }    // output pixels = im2col rows
-  int64_t K() const { return f_h * f_w * in_c; }             // im2col row length
-};
 constexpr int kGeomLength = 15;
 
 // The im2col buffer is filled for at most this many bytes of rows at a time (whole rows, ≥ 1 row).
@@ -237,6 +230,7 @@ void RunParts(int64_t parts, F fn) {
 void Conv2dForward(const float* x, const float* w, float* y, const ConvGeom& g) {
   const int64_t K = g.K(), rows = g.Rows(), oc = g.out_c;
   if (rows == 0 || oc == 0) return;
+  if (DnnlConv2dForward(x, w, y, g)) return;
   if (IsDirect(g)) return Sgemm(false, false, rows, oc, K, x, K, w, oc, y, oc, false);
   const int64_t parts = PartsFor(rows), tile = TileRows(g, parts, kTileBytes);
   RunParts(parts, [&](int64_t p) {
@@ -261,6 +255,7 @@ void Conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Conv
     std::memset(dw, 0, sizeof(float) * wsize);
     return;
   }
+  if (DnnlConv2dBackpropFilter(x, dy, dw, g)) return;
   if (IsDirect(g)) return Sgemm(true, false, K, oc, rows, x, K, dy, oc, dw, oc, false);
   const int64_t parts = PartsFor(rows), tile = TileRows(g, parts, kFilterTileBytes);
   std::vector<float> partial(static_cast<size_t>((parts - 1) * wsize));
@@ -290,6 +285,7 @@ void Conv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvG
   const int64_t K = g.K(), rows = g.Rows(), oc = g.out_c, plane = g.out_h * g.out_w;
   const int64_t image = g.in_h * g.in_w * g.in_c;
   if (g.XSize() == 0) return;
+  if (DnnlConv2dBackpropInput(dy, w, dx, g)) return;
   if (IsDirect(g)) return Sgemm(false, true, rows, K, oc, dy, oc, w, oc, dx, K, false);
   if (rows == 0) {
     std::memset(dx, 0, sizeof(float) * g.XSize());
@@ -597,11 +593,40 @@ napi_value JsSetConvChunkBytes(napi_env env, napi_callback_info info) {
   });
 }
 
+// setDnnlConv(on): whether Conv2D and its backprops use oneDNN (conv_dnnl.cc; else im2col + sgemm);
+// returns the previous setting. dnnlConvCalls(): the calls oneDNN has served. dnnlConvAvailable(): whether
+// oneDNN was built in. For tests, timing and the engine's description.
+napi_value JsSetDnnlConv(napi_env env, napi_callback_info info) {
+  return Guard(env, [&] {
+    Args a(env, info, "setDnnlConv", 1);
+    bool on = false;
+    if (napi_get_value_bool(env, a.v[0], &on) != napi_ok) Fail("setDnnlConv", "on must be a boolean");
+    napi_value r;
+    napi_get_boolean(env, SetDnnlConv(on), &r);
+    return r;
+  });
+}
+
+napi_value JsDnnlConvCalls(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_double(env, static_cast<double>(DnnlConvCalls()), &r);
+  return r;
+}
+
+napi_value JsDnnlConvAvailable(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_get_boolean(env, DnnlConvAvailable(), &r);
+  return r;
+}
+
 }  // namespace
 
 void RegisterConv(napi_env env, napi_value exports) {
   Export(env, exports, "conv2d", JsForward<false>);
   Export(env, exports, "conv2dBackpropInput", JsBackpropInput<false>);
+  Export(env, exports, "setDnnlConv", JsSetDnnlConv);
+  Export(env, exports, "dnnlConvCalls", JsDnnlConvCalls);
+  Export(env, exports, "dnnlConvAvailable", JsDnnlConvAvailable);
   Export(env, exports, "conv2dBackpropFilter", JsBackpropFilter<false>);
   Export(env, exports, "depthwiseConv2d", JsForward<true>);
   Export(env, exports, "depthwiseBackpropInput", JsBackpropInput<true>);

@@ -57,6 +57,29 @@ async function counting(fn: () => Promise<void>): Promise<Record<string, number>
   return counts;
 }
 
+/**
+ * Registers a parity test twice: Conv2D and its backprops on oneDNN (the default) and on the im2col + sgemm
+ * path (the fallback for geometries oneDNN has no primitive for), checking which one ran.
+ */
+function onPaths(title: string, fn: () => Promise<void>): void {
+  for (const dnnl of [true, false])
+    test(`${title} [${dnnl ? "oneDNN" : "im2col"}]`, { skip }, async (t) => {
+      const native = convAddon();
+      if (dnnl && !native.dnnlConvAvailable())
+        return t.skip("the engine was built without oneDNN (libdnnl-dev's headers were not found at install)");
+      const previous = native.setDnnlConv(dnnl),
+        before = native.dnnlConvCalls();
+      try {
+        await fn();
+      } finally {
+        native.setDnnlConv(previous);
+      }
+      const served = native.dnnlConvCalls() - before;
+      if (dnnl) assert.ok(served > 0, "oneDNN served none of the convolutions");
+      else assert.equal(served, 0, "oneDNN ran while switched off");
+    });
+}
+
 /** Output [outH, outW] as tfjs computes it (numeric pads use filterH for both dims, a tfjs quirk we mirror). */
 function outHW(
   xShape: number[],
@@ -91,9 +114,8 @@ function randomPad(): Pad {
   ];
 }
 
-test(
+onPaths(
   "conv2d forward and gradients match cpu over random geometries (strides 1–3, kernels 1/3/4/5, every pad kind)",
-  { skip },
   async () => {
     let cases = 0;
     const counts = await counting(async () => {
@@ -126,9 +148,8 @@ test(
   },
 );
 
-test(
+onPaths(
   "conv2d with dilations 2 (forward; tfjs has no dilated conv gradients), dimRoundingMode, 1×1 and whole-image filters",
-  { skip },
   async () => {
     for (const [shape, fshape, strides, dil, pad] of [
       [[2, 9, 11, 3], [3, 3, 3, 4], 1, 2, "same"],
@@ -173,9 +194,8 @@ test(
   },
 );
 
-test(
+onPaths(
   "the Burgess conv VAE's layers (4×4 stride 2 'same', 32 channels) at batch 8: conv2d and conv2dTranspose with gradients",
-  { skip },
   async () => {
     // Large enough that the rows are split across threads in tiles (and the c=1 layers take the other paths).
     for (const [xs, c] of [
@@ -204,9 +224,8 @@ test(
   },
 );
 
-test(
+onPaths(
   "conv1d as Conv-TasNet uses it: kernel 16 stride 8 encoder on a length-1000 signal, dilated conv1d, the conv2dTranspose decoder",
-  { skip },
   async () => {
     const signal = randn(rng, [2, 1000, 1]),
       enc = randn(rng, [16, 1, 32], 0.25);
@@ -232,9 +251,8 @@ test(
   },
 );
 
-test(
+onPaths(
   "conv2dTranspose forward and gradients (the Burgess decoder's 4×4 stride-2 'same' and random ones)",
-  { skip },
   async () => {
     const cases: [number[], number[], number[], number | [number, number], Pad][] = [
       [[3, 4, 4, 8], [4, 4, 5, 8], [3, 8, 8, 5], 2, "same"],
@@ -489,25 +507,31 @@ test(
   },
 );
 
-test("im2col chunking: results do not change when every chunk is one row or a few rows", { skip }, async () => {
-  const native = convAddon();
-  const x = randn(rng, [3, 9, 8, 2]),
-    f = randn(rng, [3, 4, 2, 3]),
-    xt = randn(rng, [2, 5, 4, 3]),
-    ft = randn(rng, [4, 4, 2, 3]);
-  const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as T4, b as T4, 2, "same");
-  const deconv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as T4, b as T4, [2, 10, 8, 2], 2, "same");
-  for (const bytes of [1, 24 * 4 * 5]) {
-    const previous = native.setConvChunkBytes(bytes);
-    try {
-      await assertParity(`conv2d chunk ${bytes} B`, () => conv(t(x), t(f)), tol(24));
-      await assertParity(`d conv2d chunk ${bytes} B`, gradsOf(conv, [x, f]), tol(36, 60));
-      await assertParity(`d conv2dTranspose chunk ${bytes} B`, gradsOf(deconv, [xt, ft]), tol(48, 40));
-    } finally {
-      native.setConvChunkBytes(previous);
+test(
+  "im2col chunking (oneDNN off): results do not change when every chunk is one row or a few rows",
+  { skip },
+  async () => {
+    const native = convAddon();
+    const x = randn(rng, [3, 9, 8, 2]),
+      f = randn(rng, [3, 4, 2, 3]),
+      xt = randn(rng, [2, 5, 4, 3]),
+      ft = randn(rng, [4, 4, 2, 3]);
+    const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as T4, b as T4, 2, "same");
+    const deconv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2dTranspose(a as T4, b as T4, [2, 10, 8, 2], 2, "same");
+    const dnnl = native.setDnnlConv(false); // chunks belong to the im2col path
+    for (const bytes of [1, 24 * 4 * 5]) {
+      const previous = native.setConvChunkBytes(bytes);
+      try {
+        await assertParity(`conv2d chunk ${bytes} B`, () => conv(t(x), t(f)), tol(24));
+        await assertParity(`d conv2d chunk ${bytes} B`, gradsOf(conv, [x, f]), tol(36, 60));
+        await assertParity(`d conv2dTranspose chunk ${bytes} B`, gradsOf(deconv, [xt, ft]), tol(48, 40));
+      } finally {
+        native.setConvChunkBytes(previous);
+      }
     }
-  }
-});
+    native.setDnnlConv(dnnl);
+  },
+);
 
 test("the conv entry points reject bad arguments with a message naming the function and argument", { skip }, () => {
   const native = convAddon();

@@ -52,6 +52,12 @@ export interface NativeConvAddon {
   ): void;
   /** Sets the im2col chunk budget in bytes (default 64 MiB; at least one row per chunk); returns the previous one. */
   setConvChunkBytes(bytes: number): number;
+  /** Whether Conv2D and its backprops run on oneDNN (default) or im2col + sgemm; returns the previous setting. */
+  setDnnlConv(on: boolean): boolean;
+  /** The Conv2D / backprop calls oneDNN has served since the addon loaded. */
+  dnnlConvCalls(): number;
+  /** Whether the addon was built with oneDNN (its headers, Debian libdnnl-dev, were found at install). */
+  dnnlConvAvailable(): boolean;
 }
 
 type Reg = (name: string, fn: NativeKernel) => void;
