@@ -13,7 +13,6 @@
 
 #include "kernels.h"
 #include "napi_args.h"
-#include "conv_dnnl.h"
 #include "thread_pool.h"
 
 namespace vaelab {
@@ -119,7 +118,6 @@ napi_value JsSetThreads(napi_env env, napi_callback_info info) {
     Args a(env, info, "setThreads", 1);
     const int64_t n = a.Int(0, "n");
     SetPoolThreads(static_cast<int>(n));
-    SetDnnlThreads(PoolThreads());
     napi_value r;
     napi_create_int32(env, PoolThreads(), &r);
     return r;

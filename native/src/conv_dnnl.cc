@@ -1,11 +1,17 @@
 // Conv2D and its backprops through oneDNN (see conv_dnnl.h). Why: on the CD-VAE's and the conv VAEs'
 // small convolutions (8×8 to 32×32 images, 16–64 channels) oneDNN's JIT kernels run forward and both
-// backprops 2.8–3.2× faster than our im2col + OpenBLAS sgemm (measured 2026-12-07, AMD EPYC, 2 threads:
-// [32, 8, 8, 32] → 32, 3×3: 0.48 ms against 1.37), which is what PyTorch's CPU convolutions use too.
+// backprops 2.8–3.2× faster than our im2col + OpenBLAS sgemm in isolation (measured 2026-12-07, AMD EPYC,
+// 2 threads: [32, 8, 8, 32] → 32, 3×3: 0.48 ms against 1.37), which is what PyTorch's CPU convolutions use.
 //
-// Primitives are built once per geometry and kind and cached (building one JIT-compiles it: ~ms).
-// Activations stay in tfjs's NHWC; the filter is reordered from [fh, fw, C, OC] ("hwio") into the layout the
-// primitive prefers on every call (a few thousand floats), and the filter gradient back.
+// Threads: oneDNN runs single-threaded on each calling thread, and the batch is split into one part per
+// pool thread (thread_pool.h), as conv.cc splits its rows. Letting oneDNN's OpenMP threads do the splitting
+// instead made a whole CD-VAE step barely faster: they spin after every convolution and took the cores
+// from the pool's kernels in between (with OMP_WAIT_POLICY=active the im2col path took 1.7× as long).
+//
+// Primitives are built once per geometry (per part's batch) and kind, and cached (building one
+// JIT-compiles it: ~ms). Activations stay in tfjs's NHWC; the filter is reordered from [fh, fw, C, OC]
+// ("hwio") into the layout a primitive prefers on every call (a few thousand floats), and each part's
+// filter gradient back, the parts' gradients then added in part order.
 #include "conv_dnnl.h"
 
 #ifdef VAELAB_WITH_DNNL
@@ -14,8 +20,10 @@
 #include <array>
 #include <dnnl.hpp>
 #include <map>
-#include <memory>
 #include <optional>
+#include <vector>
+
+#include "thread_pool.h"
 
 namespace vaelab {
 namespace {
@@ -32,22 +40,46 @@ dnnl::engine& Engine() {
   return engine;
 }
 
+// Streams are not thread-safe: one per calling thread. oneDNN runs single-threaded on it (see above).
 dnnl::stream& Stream() {
-  static dnnl::stream stream(Engine());
+  thread_local dnnl::stream stream = [] {
+    omp_set_num_threads(1);
+    return dnnl::stream(Engine());
+  }();
   return stream;
+}
+
+// Every primitive takes its scratchpad from the caller: oneDNN's own is one per primitive (this build has no
+// concurrent-execution option), so two parts running one primitive at once would share it.
+const dnnl::primitive_attr& Attr() {
+  static const dnnl::primitive_attr attr = [] {
+    dnnl::primitive_attr a;
+    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    return a;
+  }();
+  return attr;
+}
+
+// The calling thread's scratchpad for a primitive of that scratchpad desc.
+memory Scratchpad(const memory::desc& d) {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < d.get_size()) buf.resize(d.get_size());
+  return memory(d, Engine(), buf.data());
 }
 
 // A filter layout a primitive wants, and the buffer and reorder between it and the user's [fh, fw, C, OC]
 // (none where the two layouts agree).
 struct Filter {
   std::optional<memory> buf;
+  std::optional<dnnl::reorder::primitive_desc> pd;
   std::optional<dnnl::reorder> reorder;
   void Init(const memory::desc& want, const memory::desc& user, bool to_user) {
     if (want == user) return;
     buf.emplace(want, Engine());
     const memory::desc& from = to_user ? want : user;
     const memory::desc& to = to_user ? user : want;
-    reorder.emplace(dnnl::reorder::primitive_desc(Engine(), from, Engine(), to));
+    pd.emplace(Engine(), from, Engine(), to, Attr());
+    reorder.emplace(*pd);
   }
 };
 
@@ -92,7 +124,7 @@ Entry* Lookup(const ConvGeom& g) {
     const memory::desc filter_any({g.out_c, g.in_c, g.f_h, g.f_w}, kF32, Tag::any);
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                             e.src, filter_any, e.dst, e.strides, e.dilates, e.pad_l, e.pad_r);
-    e.fwd_pd.emplace(d, Engine());
+    e.fwd_pd.emplace(d, Attr(), Engine());
     e.fwd.emplace(*e.fwd_pd);
     e.fwd_filter.Init(e.fwd_pd->weights_desc(), e.filter_user, false);
   } catch (const dnnl::error&) {
@@ -102,13 +134,63 @@ Entry* Lookup(const ConvGeom& g) {
   return &e;
 }
 
+void Reorder(Filter& f, const memory& from, const memory& to) {
+  f.reorder->execute(Stream(),
+                     {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}, {DNNL_ARG_SCRATCHPAD, Scratchpad(f.pd->scratchpad_desc())}});
+  Stream().wait();
+}
+
 // The user's filter w in the layout f wants (reordered into f's buffer where they differ).
 memory FilterIn(Filter& f, const memory::desc& user_desc, const float* w) {
   memory user(user_desc, Engine(), const_cast<float*>(w));
   if (!f.reorder) return user;
-  f.reorder->execute(Stream(), user, *f.buf);
+  Reorder(f, user, *f.buf);
   return *f.buf;
 }
+
+// The batch cut into one contiguous part of images per pool thread, each with its geometry's entry.
+struct Part {
+  int64_t n0, n1;
+  Entry* e;
+};
+
+// The parts of g, or an empty list where oneDNN has no primitive for one of them (or is off).
+std::vector<Part> Plan(const ConvGeom& g) {
+  if (!enabled || g.batch <= 0) return {};
+  const int64_t count = std::max<int64_t>(1, std::min<int64_t>(PoolThreads(), g.batch));
+  std::vector<Part> parts;
+  for (int64_t p = 0; p < count; ++p) {
+    ConvGeom gp = g;
+    const int64_t n0 = g.batch * p / count, n1 = g.batch * (p + 1) / count;
+    gp.batch = n1 - n0;
+    Entry* e = Lookup(gp);
+    if (!e) return {};
+    parts.push_back({n0, n1, e});
+  }
+  return parts;
+}
+
+// Runs fn(part) for every part on the pool (each part on one thread).
+template <typename F>
+void RunParts(const std::vector<Part>& parts, F fn) {
+  if (parts.size() == 1) return fn(parts[0]);
+  ParallelFor(static_cast<int64_t>(parts.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) fn(parts[p]);
+  });
+}
+
+// Builds a backprop primitive of every part's entry (`make` throws dnnl::error where oneDNN has none).
+template <typename F>
+bool Ensure(const std::vector<Part>& parts, F make) {
+  try {
+    for (const Part& part : parts) make(*part.e);
+  } catch (const dnnl::error&) {
+    return false;
+  }
+  return true;
+}
+
+memory::desc FilterAny(const ConvGeom& g) { return memory::desc({g.out_c, g.in_c, g.f_h, g.f_w}, kF32, Tag::any); }
 
 }  // namespace
 
@@ -122,66 +204,93 @@ bool SetDnnlConv(bool on) {
 
 int64_t DnnlConvCalls() { return calls; }
 
-void SetDnnlThreads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
-
 bool DnnlConv2dForward(const float* x, const float* w, float* y, const ConvGeom& g) {
-  Entry* e = Lookup(g);
-  if (!e) return false;
-  const memory filter = FilterIn(e->fwd_filter, e->filter_user, w);
-  e->fwd->execute(Stream(), {{DNNL_ARG_SRC, memory(e->src, Engine(), const_cast<float*>(x))},
-                             {DNNL_ARG_WEIGHTS, filter},
-                             {DNNL_ARG_DST, memory(e->dst, Engine(), y)}});
-  Stream().wait();
+  const std::vector<Part> parts = Plan(g);
+  if (parts.empty()) return false;
+  // Filters reordered here, once per distinct entry (parts of equal batch share one, and its buffer).
+  std::vector<memory> filters;
+  for (size_t p = 0; p < parts.size(); ++p)
+    filters.push_back(p > 0 && parts[p].e == parts[p - 1].e ? filters.back()
+                                                            : FilterIn(parts[p].e->fwd_filter, parts[p].e->filter_user, w));
+  const int64_t x_image = g.in_h * g.in_w * g.in_c, y_image = g.out_h * g.out_w * g.out_c;
+  RunParts(parts, [&](const Part& part) {
+    Entry& e = *part.e;
+    e.fwd->execute(Stream(), {{DNNL_ARG_SRC, memory(e.src, Engine(), const_cast<float*>(x) + part.n0 * x_image)},
+                              {DNNL_ARG_WEIGHTS, filters[&part - parts.data()]},
+                              {DNNL_ARG_DST, memory(e.dst, Engine(), y + part.n0 * y_image)},
+                              {DNNL_ARG_SCRATCHPAD, Scratchpad(e.fwd_pd->scratchpad_desc())}});
+    Stream().wait();
+  });
   ++calls;
   return true;
 }
 
 bool DnnlConv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g) {
-  Entry* e = Lookup(g);
-  if (!e) return false;
-  if (!e->bwd_data_pd) {
-    try {
-      const memory::desc filter_any({g.out_c, g.in_c, g.f_h, g.f_w}, kF32, Tag::any);
-      const dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, e->src, filter_any, e->dst,
-                                                    e->strides, e->dilates, e->pad_l, e->pad_r);
-      e->bwd_data_pd.emplace(d, Engine(), *e->fwd_pd);
-      e->bwd_data.emplace(*e->bwd_data_pd);
-      e->bwd_data_filter.Init(e->bwd_data_pd->weights_desc(), e->filter_user, false);
-    } catch (const dnnl::error&) {
-      return false;  // the im2col path for this kind; the forward keeps oneDNN
-    }
-  }
-  const memory filter = FilterIn(e->bwd_data_filter, e->filter_user, w);
-  e->bwd_data->execute(Stream(), {{DNNL_ARG_DIFF_DST, memory(e->dst, Engine(), const_cast<float*>(dy))},
-                                  {DNNL_ARG_WEIGHTS, filter},
-                                  {DNNL_ARG_DIFF_SRC, memory(e->src, Engine(), dx)}});
-  Stream().wait();
+  const std::vector<Part> parts = Plan(g);
+  if (parts.empty()) return false;
+  const bool built = Ensure(parts, [&](Entry& e) {
+    if (e.bwd_data_pd) return;
+    const dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, e.src, FilterAny(g), e.dst,
+                                                  e.strides, e.dilates, e.pad_l, e.pad_r);
+    e.bwd_data_pd.emplace(d, Attr(), Engine(), *e.fwd_pd);
+    e.bwd_data.emplace(*e.bwd_data_pd);
+    e.bwd_data_filter.Init(e.bwd_data_pd->weights_desc(), e.filter_user, false);
+  });
+  if (!built) return false;  // the im2col path for this kind; the forward keeps oneDNN
+  std::vector<memory> filters;
+  for (size_t p = 0; p < parts.size(); ++p)
+    filters.push_back(p > 0 && parts[p].e == parts[p - 1].e
+                          ? filters.back()
+                          : FilterIn(parts[p].e->bwd_data_filter, parts[p].e->filter_user, w));
+  const int64_t x_image = g.in_h * g.in_w * g.in_c, y_image = g.out_h * g.out_w * g.out_c;
+  RunParts(parts, [&](const Part& part) {
+    Entry& e = *part.e;
+    e.bwd_data->execute(Stream(),
+                        {{DNNL_ARG_DIFF_DST, memory(e.dst, Engine(), const_cast<float*>(dy) + part.n0 * y_image)},
+                         {DNNL_ARG_WEIGHTS, filters[&part - parts.data()]},
+                         {DNNL_ARG_DIFF_SRC, memory(e.src, Engine(), dx + part.n0 * x_image)},
+                         {DNNL_ARG_SCRATCHPAD, Scratchpad(e.bwd_data_pd->scratchpad_desc())}});
+    Stream().wait();
+  });
   ++calls;
   return true;
 }
 
 bool DnnlConv2dBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
-  Entry* e = Lookup(g);
-  if (!e) return false;
-  if (!e->bwd_filter_pd) {
-    try {
-      const memory::desc filter_any({g.out_c, g.in_c, g.f_h, g.f_w}, kF32, Tag::any);
-      const dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, e->src, filter_any, e->dst,
-                                                       e->strides, e->dilates, e->pad_l, e->pad_r);
-      e->bwd_filter_pd.emplace(d, Engine(), *e->fwd_pd);
-      e->bwd_filter.emplace(*e->bwd_filter_pd);
-      e->filter_grad.Init(e->bwd_filter_pd->diff_weights_desc(), e->filter_user, true);
-    } catch (const dnnl::error&) {
-      return false;
-    }
+  const std::vector<Part> parts = Plan(g);
+  if (parts.empty()) return false;
+  const bool built = Ensure(parts, [&](Entry& e) {
+    if (e.bwd_filter_pd) return;
+    const dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, e.src, FilterAny(g), e.dst,
+                                                     e.strides, e.dilates, e.pad_l, e.pad_r);
+    e.bwd_filter_pd.emplace(d, Attr(), Engine(), *e.fwd_pd);
+    e.bwd_filter.emplace(*e.bwd_filter_pd);
+    e.filter_grad.Init(e.bwd_filter_pd->diff_weights_desc(), e.filter_user, true);
+  });
+  if (!built) return false;
+  // Part 0's gradient lands in dw, the others' in partials (all in the user's layout), added in part order.
+  const int64_t size = g.f_h * g.f_w * g.in_c * g.out_c;
+  std::vector<float> partial(static_cast<size_t>((parts.size() - 1) * size));
+  const int64_t x_image = g.in_h * g.in_w * g.in_c, y_image = g.out_h * g.out_w * g.out_c;
+  RunParts(parts, [&](const Part& part) {
+    Entry& e = *part.e;
+    const size_t p = static_cast<size_t>(&part - parts.data());
+    memory user(e.filter_user, Engine(), p == 0 ? dw : partial.data() + (p - 1) * size);
+    Filter& f = e.filter_grad;
+    std::optional<memory> own;  // the primitive's layout, per part (parts may share an entry)
+    if (f.reorder) own.emplace(f.buf->get_desc(), Engine());
+    e.bwd_filter->execute(Stream(),
+                          {{DNNL_ARG_SRC, memory(e.src, Engine(), const_cast<float*>(x) + part.n0 * x_image)},
+                           {DNNL_ARG_DIFF_DST, memory(e.dst, Engine(), const_cast<float*>(dy) + part.n0 * y_image)},
+                           {DNNL_ARG_DIFF_WEIGHTS, own ? *own : user},
+                           {DNNL_ARG_SCRATCHPAD, Scratchpad(e.bwd_filter_pd->scratchpad_desc())}});
+    Stream().wait();
+    if (own) Reorder(f, *own, user);
+  });
+  for (size_t p = 1; p < parts.size(); ++p) {
+    const float* __restrict src = partial.data() + (p - 1) * size;
+    for (int64_t i = 0; i < size; ++i) dw[i] += src[i];
   }
-  memory user(e->filter_user, Engine(), dw);
-  Filter& f = e->filter_grad;
-  e->bwd_filter->execute(Stream(), {{DNNL_ARG_SRC, memory(e->src, Engine(), const_cast<float*>(x))},
-                                    {DNNL_ARG_DIFF_DST, memory(e->dst, Engine(), const_cast<float*>(dy))},
-                                    {DNNL_ARG_DIFF_WEIGHTS, f.reorder ? *f.buf : user}});
-  if (f.reorder) f.reorder->execute(Stream(), *f.buf, user);
-  Stream().wait();
   ++calls;
   return true;
 }
@@ -195,7 +304,6 @@ namespace vaelab {
 bool DnnlConvAvailable() { return false; }
 bool SetDnnlConv(bool) { return false; }
 int64_t DnnlConvCalls() { return 0; }
-void SetDnnlThreads(int) {}
 bool DnnlConv2dForward(const float*, const float*, float*, const ConvGeom&) { return false; }
 bool DnnlConv2dBackpropInput(const float*, const float*, float*, const ConvGeom&) { return false; }
 bool DnnlConv2dBackpropFilter(const float*, const float*, float*, const ConvGeom&) { return false; }

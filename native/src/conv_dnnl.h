@@ -17,7 +17,5 @@ bool DnnlConvAvailable();
 bool SetDnnlConv(bool on);
 // How many calls oneDNN has served since the addon loaded (tests check which path ran).
 int64_t DnnlConvCalls();
-// oneDNN's threads (its OpenMP runtime's), kept equal to our pool's by SetPoolThreads' caller.
-void SetDnnlThreads(int n);
 
 }  // namespace vaelab
