@@ -19,6 +19,8 @@ export interface BackendCandidate {
   load: (forced: boolean) => Promise<string>;
   /** Threads the backend uses, if it knows. */
   threads?: () => number;
+  /** What else the engine line should say about the backend (the native engine: which convolutions it runs). */
+  details?: () => string | undefined;
 }
 
 export interface EngineInfo {
@@ -34,6 +36,8 @@ export interface EngineInfo {
   fallbacks: string[];
   /** The GPU adapter, when the backend is webgpu. */
   adapter?: AdapterReport;
+  /** The backend's own details, e.g. "convolutions on oneDNN" for the native engine. */
+  details?: string;
 }
 
 const candidates: BackendCandidate[] = [];
@@ -144,6 +148,13 @@ registerCandidate({
       return 1;
     }
   },
+  details: () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const addon = (require("./native/addon") as typeof import("./native/addon")).loadAddon() as unknown as {
+      dnnlConvAvailable?: () => boolean;
+    };
+    return `convolutions on ${addon.dnnlConvAvailable?.() ? "oneDNN" : "im2col + OpenBLAS"}`;
+  },
 });
 registerCandidate({ name: "cpu", priority: 10, load: async () => "cpu", threads: () => 1 });
 
@@ -220,6 +231,7 @@ export function initEngine(opts: { force?: string; quiet?: boolean } = {}): Prom
       forced: Boolean(force),
       fallbacks,
       ...(picked.name === "webgpu" && webgpuAdapter() ? { adapter: webgpuAdapter()! } : {}),
+      ...(picked.details?.() ? { details: picked.details()! } : {}),
     };
     return chosen;
   })();
@@ -263,7 +275,7 @@ export function engineInfo(): Promise<EngineInfo> {
 
 /** One line for notebook headers and figure JSON. */
 export function describeEngine(info: EngineInfo): string {
-  return `vaelab engine: backend=${info.backend} (tf '${info.tfBackend}'), tfjs ${info.tfjs}, node ${info.node}, ${info.platform}, threads ${info.threads}/${info.cpus} cpus${info.adapter ? `, ${describeAdapter(info.adapter)}` : ""}${info.forced ? ", forced by VAELAB_BACKEND" : ""}`;
+  return `vaelab engine: backend=${info.backend} (tf '${info.tfBackend}'), tfjs ${info.tfjs}, node ${info.node}, ${info.platform}, threads ${info.threads}/${info.cpus} cpus${info.details ? `, ${info.details}` : ""}${info.adapter ? `, ${describeAdapter(info.adapter)}` : ""}${info.forced ? ", forced by VAELAB_BACKEND" : ""}`;
 }
 
 /** Names of registered candidates, highest priority first. */

@@ -32,6 +32,9 @@ test("default choice falls through unavailable backends with one line each and r
     assert.ok(!f.includes("\n"));
   }
   assert.match(r.stdout, /vaelab engine: backend=/);
+  // the native engine's line says which convolutions it runs (oneDNN where its headers were found at install)
+  if (info.backend === "native")
+    assert.match(r.stdout, /backend=native .*, convolutions on (oneDNN|im2col \+ OpenBLAS)/);
 });
 
 test("VAELAB_BACKEND forces a backend", () => {
