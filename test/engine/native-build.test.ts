@@ -1,5 +1,6 @@
 // The native engine's install step on a machine without OpenBLAS: the install goes on (exit 0), the
-// reason is recorded, and the backend choice then says in one line what to install and falls through.
+// reason is recorded, and the backend choice then says in one line what to install and falls through; and
+// on one without oneDNN: the engine builds with its convolutions on im2col + OpenBLAS, and says so.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
@@ -9,21 +10,26 @@ import { join } from "path";
 
 const root = join(__dirname, "..", "..");
 
+/**
+ * Runs the install step on a copy of native/ in a temporary folder with `headerDirs` set (so that headers go
+ * missing); returns the folder, its env, the step's result and its build-status.json.
+ */
+function buildCopy(dir: string, headerDirs: Record<string, string>) {
+  cpSync(join(root, "native", "src"), join(dir, "src"), { recursive: true });
+  cpSync(join(root, "native", "binding.gyp"), join(dir, "binding.gyp"));
+  const env: NodeJS.ProcessEnv = { ...process.env, VAELAB_NATIVE_DIR: dir, ...headerDirs };
+  delete env.VAELAB_SKIP_NATIVE;
+  const build = spawnSync(process.execPath, [join(root, "scripts", "build-native.js")], { env, encoding: "utf8" });
+  assert.equal(build.status, 0, `install step must not fail: ${build.stdout}${build.stderr}`);
+  const status = JSON.parse(readFileSync(join(dir, "build-status.json"), "utf8")) as { ok: boolean; reason: string };
+  return { env, stdout: build.stdout, status };
+}
+
 test("without cblas.h the build is skipped with a reason, and the engine falls through naming libopenblas-dev", () => {
   const dir = mkdtempSync(join(tmpdir(), "vaelab-native-"));
   try {
-    cpSync(join(root, "native", "src"), join(dir, "src"), { recursive: true });
-    cpSync(join(root, "native", "binding.gyp"), join(dir, "binding.gyp"));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      VAELAB_NATIVE_DIR: dir,
-      VAELAB_CBLAS_DIRS: join(dir, "no-such-include"),
-    };
-    delete env.VAELAB_SKIP_NATIVE;
-    const build = spawnSync(process.execPath, [join(root, "scripts", "build-native.js")], { env, encoding: "utf8" });
-    assert.equal(build.status, 0, `install step must not fail: ${build.stdout}${build.stderr}`);
-    assert.match(build.stdout, /native engine not built: OpenBLAS headers \(cblas\.h\) not found.*libopenblas-dev/);
-    const status = JSON.parse(readFileSync(join(dir, "build-status.json"), "utf8")) as { ok: boolean; reason: string };
+    const { env, stdout, status } = buildCopy(dir, { VAELAB_CBLAS_DIRS: join(dir, "no-such-include") });
+    assert.match(stdout, /native engine not built: OpenBLAS headers \(cblas\.h\) not found.*libopenblas-dev/);
     assert.equal(status.ok, false);
     assert.match(status.reason, /cblas\.h/);
 
@@ -50,19 +56,8 @@ test("without oneDNN's headers the engine builds with its convolutions on im2col
   if (!existsSync(main)) return t.skip("no native build in this checkout");
   const dir = mkdtempSync(join(tmpdir(), "vaelab-native-"));
   try {
-    cpSync(join(root, "native", "src"), join(dir, "src"), { recursive: true });
-    cpSync(join(root, "native", "binding.gyp"), join(dir, "binding.gyp"));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      VAELAB_NATIVE_DIR: dir,
-      VAELAB_DNNL_DIRS: join(dir, "no-such-include"),
-    };
-    delete env.VAELAB_SKIP_NATIVE;
-    delete env.VAELAB_CBLAS_DIRS;
-    const build = spawnSync(process.execPath, [join(root, "scripts", "build-native.js")], { env, encoding: "utf8" });
-    assert.equal(build.status, 0, `install step must not fail: ${build.stdout}${build.stderr}`);
-    assert.match(build.stdout, /native engine built .*convolutions on im2col \+ OpenBLAS.*apt-get install libdnnl-dev/);
-    const status = JSON.parse(readFileSync(join(dir, "build-status.json"), "utf8")) as { ok: boolean; reason: string };
+    const { env, stdout, status } = buildCopy(dir, { VAELAB_DNNL_DIRS: join(dir, "no-such-include") });
+    assert.match(stdout, /native engine built .*convolutions on im2col \+ OpenBLAS.*apt-get install libdnnl-dev/);
     assert.equal(status.ok, true);
     assert.match(status.reason, /dnnl\.hpp\) not found/);
     // The same Conv2D on that build and on this checkout's with oneDNN switched off: the same im2col code.
