@@ -230,8 +230,8 @@ void RunParts(int64_t parts, F fn) {
 void Conv2dForward(const float* x, const float* w, float* y, const ConvGeom& g) {
   const int64_t K = g.K(), rows = g.Rows(), oc = g.out_c;
   if (rows == 0 || oc == 0) return;
-  if (DnnlConv2dForward(x, w, y, g)) return;
   if (IsDirect(g)) return Sgemm(false, false, rows, oc, K, x, K, w, oc, y, oc, false);
+  if (DnnlConv2dForward(x, w, y, g)) return;
   const int64_t parts = PartsFor(rows), tile = TileRows(g, parts, kTileBytes);
   RunParts(parts, [&](int64_t p) {
     const int64_t begin = rows * p / parts, end = rows * (p + 1) / parts;
@@ -255,8 +255,8 @@ void Conv2dBackpropFilter(const float* x, const float* dy, float* dw, const Conv
     std::memset(dw, 0, sizeof(float) * wsize);
     return;
   }
-  if (DnnlConv2dBackpropFilter(x, dy, dw, g)) return;
   if (IsDirect(g)) return Sgemm(true, false, K, oc, rows, x, K, dy, oc, dw, oc, false);
+  if (DnnlConv2dBackpropFilter(x, dy, dw, g)) return;
   const int64_t parts = PartsFor(rows), tile = TileRows(g, parts, kFilterTileBytes);
   std::vector<float> partial(static_cast<size_t>((parts - 1) * wsize));
   {
@@ -285,8 +285,8 @@ void Conv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvG
   const int64_t K = g.K(), rows = g.Rows(), oc = g.out_c, plane = g.out_h * g.out_w;
   const int64_t image = g.in_h * g.in_w * g.in_c;
   if (g.XSize() == 0) return;
-  if (DnnlConv2dBackpropInput(dy, w, dx, g)) return;
   if (IsDirect(g)) return Sgemm(false, true, rows, K, oc, dy, oc, w, oc, dx, K, false);
+  if (DnnlConv2dBackpropInput(dy, w, dx, g)) return;
   if (rows == 0) {
     std::memset(dx, 0, sizeof(float) * g.XSize());
     return;

@@ -18,7 +18,9 @@
 #include <omp.h>
 
 #include <array>
+#include <cstring>
 #include <dnnl.hpp>
+#include <exception>
 #include <map>
 #include <optional>
 #include <vector>
@@ -40,10 +42,19 @@ dnnl::engine& Engine() {
   return engine;
 }
 
-// Streams are not thread-safe: one per calling thread. oneDNN runs single-threaded on it (see above).
+// oneDNN single-threaded on the calling thread (see above): OpenMP's thread count is per thread, and a primitive
+// takes its thread count from the thread that builds it (one built at the default 2 opened a team of 2 on every
+// call, and the team's spinning thread took 80 % of a TasNet encoder's time).
+void SingleThreaded() {
+  thread_local bool set = false;
+  if (!set) omp_set_num_threads(1);
+  set = true;
+}
+
+// Streams are not thread-safe: one per calling thread.
 dnnl::stream& Stream() {
   thread_local dnnl::stream stream = [] {
-    omp_set_num_threads(1);
+    SingleThreaded();
     return dnnl::stream(Engine());
   }();
   return stream;
@@ -94,6 +105,8 @@ struct Entry {
   std::optional<dnnl::convolution_backward_weights::primitive_desc> bwd_filter_pd;
   std::optional<dnnl::convolution_backward_weights> bwd_filter;
   Filter fwd_filter, bwd_data_filter, filter_grad;
+  // Per kind, once its primitive was built: whether it is one of oneDNN's JIT convolution kernels (see Fast).
+  std::optional<bool> fwd_fast, bwd_data_fast, bwd_filter_fast;
   bool unsupported = false;
 };
 
@@ -125,8 +138,6 @@ Entry* Lookup(const ConvGeom& g) {
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                                             e.src, filter_any, e.dst, e.strides, e.dilates, e.pad_l, e.pad_r);
     e.fwd_pd.emplace(d, Attr(), Engine());
-    e.fwd.emplace(*e.fwd_pd);
-    e.fwd_filter.Init(e.fwd_pd->weights_desc(), e.filter_user, false);
   } catch (const dnnl::error&) {
     e.unsupported = true;
     return nullptr;
@@ -157,6 +168,7 @@ struct Part {
 // The parts of g, or an empty list where oneDNN has no primitive for one of them (or is off).
 std::vector<Part> Plan(const ConvGeom& g) {
   if (!enabled || g.batch <= 0) return {};
+  SingleThreaded();  // before any primitive is built on this thread
   const int64_t count = std::max<int64_t>(1, std::min<int64_t>(PoolThreads(), g.batch));
   std::vector<Part> parts;
   for (int64_t p = 0; p < count; ++p) {
@@ -170,22 +182,43 @@ std::vector<Part> Plan(const ConvGeom& g) {
   return parts;
 }
 
-// Runs fn(part) for every part on the pool (each part on one thread).
+// Runs fn(part) for every part on the pool (each part on one thread); an exception in a part is rethrown here.
 template <typename F>
 void RunParts(const std::vector<Part>& parts, F fn) {
   if (parts.size() == 1) return fn(parts[0]);
+  std::vector<std::exception_ptr> errors(parts.size());
   ParallelFor(static_cast<int64_t>(parts.size()), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) fn(parts[p]);
+    for (int64_t p = begin; p < end; ++p) {
+      try {
+        fn(parts[p]);
+      } catch (...) {
+        errors[p] = std::current_exception();
+      }
+    }
   });
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
-// Builds a backprop primitive of every part's entry (`make` throws dnnl::error where oneDNN has none).
+// Whether oneDNN's primitive is one of its JIT convolution kernels. Its "gemm" ones (im2col into its own GEMM,
+// single-threaded here) and "ref" ones are slower than our im2col path: the TasNet encoder's backprops (one input
+// channel, kernel 16, stride 8) took 8× as long.
+bool Fast(const char* impl) { return !std::strstr(impl, "gemm") && !std::strstr(impl, "ref"); }
+
+// Builds a kind's primitive for every part's entry where not yet tried (`make` builds it and returns Fast of its
+// implementation, or throws dnnl::error where oneDNN has none); true when every part has a fast one.
 template <typename F>
-bool Ensure(const std::vector<Part>& parts, F make) {
-  try {
-    for (const Part& part : parts) make(*part.e);
-  } catch (const dnnl::error&) {
-    return false;
+bool Ready(const std::vector<Part>& parts, std::optional<bool> Entry::*status, F make) {
+  for (const Part& part : parts) {
+    Entry& e = *part.e;
+    if (!(e.*status)) {
+      try {
+        e.*status = make(e);
+      } catch (const dnnl::error&) {
+        e.*status = false;
+      }
+    }
+    if (!*(e.*status)) return false;
   }
   return true;
 }
@@ -207,6 +240,12 @@ int64_t DnnlConvCalls() { return calls; }
 bool DnnlConv2dForward(const float* x, const float* w, float* y, const ConvGeom& g) {
   const std::vector<Part> parts = Plan(g);
   if (parts.empty()) return false;
+  const bool ready = Ready(parts, &Entry::fwd_fast, [&](Entry& e) {
+    e.fwd.emplace(*e.fwd_pd);
+    e.fwd_filter.Init(e.fwd_pd->weights_desc(), e.filter_user, false);
+    return Fast(e.fwd_pd->impl_info_str());
+  });
+  if (!ready) return false;  // the im2col path for this kind
   // Filters reordered here, once per distinct entry (parts of equal batch share one, and its buffer).
   std::vector<memory> filters;
   for (size_t p = 0; p < parts.size(); ++p)
@@ -228,15 +267,15 @@ bool DnnlConv2dForward(const float* x, const float* w, float* y, const ConvGeom&
 bool DnnlConv2dBackpropInput(const float* dy, const float* w, float* dx, const ConvGeom& g) {
   const std::vector<Part> parts = Plan(g);
   if (parts.empty()) return false;
-  const bool built = Ensure(parts, [&](Entry& e) {
-    if (e.bwd_data_pd) return;
+  const bool ready = Ready(parts, &Entry::bwd_data_fast, [&](Entry& e) {
     const dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, e.src, FilterAny(g), e.dst,
                                                   e.strides, e.dilates, e.pad_l, e.pad_r);
     e.bwd_data_pd.emplace(d, Attr(), Engine(), *e.fwd_pd);
     e.bwd_data.emplace(*e.bwd_data_pd);
     e.bwd_data_filter.Init(e.bwd_data_pd->weights_desc(), e.filter_user, false);
+    return Fast(e.bwd_data_pd->impl_info_str());
   });
-  if (!built) return false;  // the im2col path for this kind; the forward keeps oneDNN
+  if (!ready) return false;
   std::vector<memory> filters;
   for (size_t p = 0; p < parts.size(); ++p)
     filters.push_back(p > 0 && parts[p].e == parts[p - 1].e
@@ -259,15 +298,15 @@ bool DnnlConv2dBackpropInput(const float* dy, const float* w, float* dx, const C
 bool DnnlConv2dBackpropFilter(const float* x, const float* dy, float* dw, const ConvGeom& g) {
   const std::vector<Part> parts = Plan(g);
   if (parts.empty()) return false;
-  const bool built = Ensure(parts, [&](Entry& e) {
-    if (e.bwd_filter_pd) return;
+  const bool ready = Ready(parts, &Entry::bwd_filter_fast, [&](Entry& e) {
     const dnnl::convolution_backward_weights::desc d(dnnl::algorithm::convolution_direct, e.src, FilterAny(g), e.dst,
                                                      e.strides, e.dilates, e.pad_l, e.pad_r);
     e.bwd_filter_pd.emplace(d, Attr(), Engine(), *e.fwd_pd);
     e.bwd_filter.emplace(*e.bwd_filter_pd);
     e.filter_grad.Init(e.bwd_filter_pd->diff_weights_desc(), e.filter_user, true);
+    return Fast(e.bwd_filter_pd->impl_info_str());
   });
-  if (!built) return false;
+  if (!ready) return false;
   // Part 0's gradient lands in dw, the others' in partials (all in the user's layout), added in part order.
   const int64_t size = g.f_h * g.f_w * g.in_c * g.out_c;
   std::vector<float> partial(static_cast<size_t>((parts.size() - 1) * size));
